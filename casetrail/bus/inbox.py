@@ -1,0 +1,169 @@
+"""The inbox: a service's durable consumer of another service's events.
+
+Each message is handled on the application thread, and the upstream position is saved in
+the same transaction as the events it causes, so a redelivery or a replay is recognised
+and causes nothing twice. A message that cannot be handled goes to `dlq.<service>` with the
+reason once it is invalid, or after `max_deliver` attempts, and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+
+from casetrail.kernel import EventMeta
+from casetrail.store import ServiceApplication
+from casetrail.worker import ApplicationThread
+from contracts.envelope import Envelope
+from contracts.events import UnknownEvent, read_data
+from contracts.subjects import (
+    CASES_STREAM,
+    DLQ_STREAM,
+    MSG_ID_HEADER,
+    POSITION_HEADER,
+    dlq_subject,
+    from_service,
+)
+
+log = logging.getLogger(__name__)
+
+# A handler runs on the application thread and saves its events with the tracking given.
+Handler = Callable[[Envelope, Any, Tracking], None]
+
+
+def following(envelope: Envelope, service: str) -> EventMeta:
+    """Metadata for what a service does in answer to an upstream event."""
+    return EventMeta(actor_role="system", actor_id=service,
+                     correlation_id=envelope.correlation_id, causation_id=envelope.event_id,
+                     occurred_at=envelope.occurred_at)
+
+
+class Unreadable(ValueError):
+    """A message no handler should see: not a valid envelope, or an unknown version."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """The events of one upstream service that this service acts on."""
+
+    service: str
+    upstream: str
+    handlers: Mapping[str, Handler]
+
+    @property
+    def durable(self) -> str:
+        return f"{self.service}-from-{self.upstream}"
+
+    @property
+    def subject(self) -> str:
+        return from_service(self.upstream)
+
+    def consumer_config(self, ack_wait_seconds: float = 30.0) -> ConsumerConfig:
+        # One message in flight: positions are tracked as a high-water mark per upstream,
+        # so messages must be taken in stream order.
+        return ConsumerConfig(
+            name=self.durable,
+            durable_name=self.durable,
+            filter_subject=self.subject,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=ack_wait_seconds,
+            max_ack_pending=1,
+            max_deliver=-1,  # the inbox counts deliveries itself and dead-letters
+        )
+
+
+async def provision(js: JetStreamContext, subscriptions: list[Subscription]) -> None:
+    """Create or update the durable consumers with the settings in code (not left to drift)."""
+    for subscription in subscriptions:
+        await js.add_consumer(CASES_STREAM, subscription.consumer_config())
+
+
+def read_message(msg: Msg) -> tuple[Envelope, Any, int]:
+    try:
+        envelope = Envelope.from_bytes(msg.data)
+        data = read_data(envelope)
+        position = int((msg.headers or {})[POSITION_HEADER])
+    except (ValidationError, UnknownEvent) as error:
+        raise Unreadable(str(error)) from error
+    except (KeyError, ValueError):
+        raise Unreadable(f"missing or bad {POSITION_HEADER} header") from None
+    if not msg.subject.endswith(f".{envelope.service}.{envelope.type}"):
+        raise Unreadable(f"subject {msg.subject} does not match {envelope.service}.{envelope.type}")
+    return envelope, data, position
+
+
+class Inbox:
+    def __init__(self, *, subscription: Subscription, app: ServiceApplication,
+                 thread: ApplicationThread, js: JetStreamContext, max_deliver: int,
+                 redelivery_delay: float) -> None:
+        self.subscription = subscription
+        self.app = app
+        self.thread = thread
+        self.js = js
+        self.max_deliver = max_deliver
+        self.redelivery_delay = redelivery_delay
+
+    async def deliver(self, msg: Msg) -> None:
+        deliveries = msg.metadata.num_delivered
+        if deliveries > self.max_deliver:
+            # Also reached when the process died while handling it, every time.
+            await self._dead_letter(msg, f"not handled after {self.max_deliver} deliveries")
+            return
+        try:
+            envelope, data, position = read_message(msg)
+        except Unreadable as error:
+            await self._dead_letter(msg, f"unreadable: {error}")
+            return
+        handler = self.subscription.handlers.get(envelope.type)
+        if handler is None:
+            await msg.ack()
+            return
+        tracking = Tracking(self.subscription.upstream, position)
+        try:
+            await self.thread.run(self._handle_once, handler, envelope, data, tracking)
+        except Exception as error:
+            log.warning("%s: %s %s failed (delivery %d): %r", self.subscription.durable,
+                        envelope.type, envelope.event_id, deliveries, error)
+            if deliveries >= self.max_deliver:
+                await self._dead_letter(msg, f"handler failed {deliveries} times: {error!r}")
+            else:
+                await msg.nak(delay=self.redelivery_delay * deliveries)
+            return
+        await msg.ack()
+
+    def _handle_once(self, handler: Handler, envelope: Envelope, data: Any,
+                     tracking: Tracking) -> None:
+        if self.app.has_processed(tracking.application_name, tracking.notification_id):
+            return
+        handler(envelope, data, tracking)
+
+    async def _dead_letter(self, msg: Msg, reason: str) -> None:
+        meta = msg.metadata
+        entry = {
+            "service": self.subscription.service,
+            "consumer": self.subscription.durable,
+            "reason": reason,
+            "subject": msg.subject,
+            "stream": meta.stream,
+            "stream_seq": meta.sequence.stream,
+            "deliveries": meta.num_delivered,
+            "payload": msg.data.decode("utf-8", errors="replace"),
+        }
+        await self.js.publish(
+            dlq_subject(self.subscription.service), json.dumps(entry).encode(),
+            stream=DLQ_STREAM,
+            headers={MSG_ID_HEADER: f"{self.subscription.durable}:{meta.sequence.stream}"},
+        )
+        log.error("%s: dead-lettered stream seq %s: %s", self.subscription.durable,
+                  meta.sequence.stream, reason)
+        await msg.ack()

@@ -1,0 +1,87 @@
+"""The outbox relay: a service's notification log, in order, onto the CASES stream.
+
+Publish first, then remember the position: a crash in between re-publishes the same
+events with the same `Nats-Msg-Id`, which JetStream drops inside its duplicate window and
+consumers drop by position beyond it. Nothing committed is ever skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from nats.js import JetStreamContext
+
+from casetrail.bus.envelopes import PublishedEvents
+from casetrail.store import ServiceApplication
+from contracts.envelope import Envelope
+from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, case_subject
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    position: int
+    envelope: Envelope | None  # None: an internal event, skipped but passed over
+
+
+class OutboxRelay:
+    def __init__(self, *, app: ServiceApplication, published: PublishedEvents,
+                 positions: TrackingRecorder, js: JetStreamContext, batch: int = 500) -> None:
+        self.app = app
+        self.published = published
+        self.positions = positions
+        self.js = js
+        self.batch = batch
+        self.position_name = f"{published.service}-to-{CASES_STREAM}"
+
+    def last_relayed(self) -> int:
+        return self.positions.max_tracking_id(self.position_name) or 0
+
+    def _pending(self) -> list[Outgoing]:
+        notifications = self.app.recorder.select_notifications(
+            start=self.last_relayed() + 1, limit=self.batch)
+        return [
+            Outgoing(n.id, self.published.envelope(self.app.mapper.to_domain_event(n)))
+            for n in notifications
+        ]
+
+    async def relay_once(self) -> int:
+        """Publish what is pending; return how many notifications were passed over."""
+        pending = await asyncio.to_thread(self._pending)
+        for item in pending:
+            if item.envelope is not None:
+                await self._publish(item.position, item.envelope)
+        if pending:
+            await asyncio.to_thread(
+                self.positions.insert_tracking, Tracking(self.position_name, pending[-1].position))
+        return len(pending)
+
+    async def _publish(self, position: int, envelope: Envelope) -> None:
+        ack = await self.js.publish(
+            case_subject(envelope.case_id, envelope.service, envelope.type),
+            envelope.to_bytes(),
+            stream=CASES_STREAM,
+            headers={MSG_ID_HEADER: str(envelope.event_id), POSITION_HEADER: str(position)},
+        )
+        if ack.duplicate:
+            log.info("event %s was already on %s (seq %s)", envelope.event_id, CASES_STREAM,
+                     ack.seq)
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
+        while not stop.is_set():
+            pause = poll_seconds
+            try:
+                if await self.relay_once():
+                    continue
+            except Exception:
+                # Keep going: the events are safe in the store and will be retried.
+                log.exception("relay of %s failed; retrying", self.published.service)
+                pause = max(poll_seconds, 1.0)
+            try:
+                await asyncio.wait_for(stop.wait(), pause)
+            except TimeoutError:
+                pass

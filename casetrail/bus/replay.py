@@ -1,0 +1,50 @@
+"""Reading a case's whole trail back from the CASES stream alone, as any NATS client could."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from nats.aio.client import Client
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from contracts.envelope import Envelope
+from contracts.subjects import CASES_STREAM, DLQ_STREAM, case_trail, dlq_subject
+
+
+async def _read_all(nc: Client, stream: str, subject: str, timeout: float) -> list[bytes]:
+    """Every message on `subject` in stream order, through a throw-away ordered consumer."""
+    js = nc.jetstream()
+    sub = await js.subscribe(subject, stream=stream, ordered_consumer=True,
+                             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+    bodies: list[bytes] = []
+    try:
+        while True:
+            try:
+                msg = await sub.next_msg(timeout=timeout)
+            except NatsTimeout:
+                break
+            bodies.append(msg.data)
+            if msg.metadata.num_pending == 0:
+                break
+    finally:
+        await sub.unsubscribe()
+    return bodies
+
+
+async def case_timeline(nc: Client, case_id: UUID, timeout: float = 1.0) -> list[Envelope]:
+    """The case's events across services, in stream order, each event once."""
+    seen: set[UUID] = set()
+    trail: list[Envelope] = []
+    for body in await _read_all(nc, CASES_STREAM, case_trail(case_id), timeout):
+        envelope = Envelope.from_bytes(body)
+        if envelope.event_id not in seen:
+            seen.add(envelope.event_id)
+            trail.append(envelope)
+    return trail
+
+
+async def dead_letters(nc: Client, service: str, timeout: float = 1.0) -> list[dict[str, object]]:
+    return [json.loads(body) for body in
+            await _read_all(nc, DLQ_STREAM, dlq_subject(service), timeout)]

@@ -1,0 +1,41 @@
+"""The shared kernel of the domains: what every domain event records besides its own facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+
+@dataclass(frozen=True)
+class EventMeta:
+    """Who caused an event, in answer to what, and when it happened in the world."""
+
+    actor_role: str
+    actor_id: str
+    correlation_id: UUID
+    causation_id: UUID | None
+    occurred_at: datetime
+
+    @classmethod
+    def by(cls, role: str, actor_id: str, *, occurred_at: datetime | None = None,
+           correlation_id: UUID | None = None) -> EventMeta:
+        """A person's or client's command, starting a new chain unless one is given."""
+        return cls(role, actor_id, correlation_id or uuid4(), None,
+                   occurred_at or datetime.now(UTC))
+
+    def caused(self, causation_id: UUID, *, occurred_at: datetime | None = None,
+               role: str | None = None, actor_id: str | None = None) -> EventMeta:
+        """Metadata of an event that follows from another one in the same chain."""
+        return replace(self, causation_id=causation_id,
+                       occurred_at=occurred_at or datetime.now(UTC),
+                       actor_role=role or self.actor_role,
+                       actor_id=actor_id or self.actor_id)
+
+
+class CaseRuleViolated(Exception):
+    """An action that does not fit the case's state (HTTP 409), with the reason."""
+
+
+class CaseNotFound(LookupError):
+    """No case with that id in this service's store (HTTP 404)."""

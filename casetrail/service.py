@@ -1,0 +1,143 @@
+"""Running one service: its HTTP API and inbox in one process, its relay in another."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import nats
+import uvicorn
+from fastapi import FastAPI
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from nats.aio.client import Client
+
+from casetrail.bus.envelopes import PublishedEvents
+from casetrail.bus.inbox import Inbox, Subscription, provision
+from casetrail.bus.relay import OutboxRelay
+from casetrail.settings import ServiceSettings
+from casetrail.store import ServiceApplication, tracking_store
+from casetrail.worker import ApplicationThread
+from contracts.streams import ensure_streams
+from contracts.subjects import CASES_STREAM
+
+log = logging.getLogger(__name__)
+
+# A task that runs beside the API until the event is set (timers, dispatchers).
+BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
+
+
+async def connect(url: str, name: str) -> Client:
+    return await nats.connect(url, name=name, max_reconnect_attempts=-1,
+                              reconnect_time_wait=0.5)
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    app: ServiceApplication
+    thread: ApplicationThread
+    subscriptions: list[Subscription] = field(default_factory=list)
+    background: list[BackgroundTask] = field(default_factory=list)
+
+    def _attach(self, broker: NatsBroker, inbox: Inbox) -> None:
+        subscription = inbox.subscription
+
+        @broker.subscriber(
+            subscription.subject,
+            stream=JStream(CASES_STREAM, declare=False),
+            durable=subscription.durable,
+            config=subscription.consumer_config(),
+            pull_sub=PullSub(batch_size=1, timeout=1.0),
+            ack_policy=AckPolicy.MANUAL,
+        )
+        async def on_message(msg: NatsMessage) -> None:
+            await inbox.deliver(msg.raw_message)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Consumers and background tasks on, for as long as the context lasts."""
+        nc = await connect(self.settings.nats_url, f"{self.settings.service}-inbox")
+        js = nc.jetstream()
+        await ensure_streams(js)
+        await provision(js, self.subscriptions)
+        broker = NatsBroker(self.settings.nats_url, logger=log)
+        for subscription in self.subscriptions:
+            self._attach(broker, Inbox(
+                subscription=subscription, app=self.app, thread=self.thread, js=js,
+                max_deliver=self.settings.max_deliver,
+                redelivery_delay=self.settings.redelivery_delay_seconds))
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(task(stop)) for task in self.background]
+        await broker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            await broker.stop()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await nc.drain()
+            self.thread.shutdown()
+
+    def lifespan(self) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            async with self.running():
+                yield
+
+        return lifespan
+
+
+def serve(http: FastAPI, settings: ServiceSettings) -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format=f"%(asctime)s {settings.service} %(levelname)s %(message)s")
+    uvicorn.run(http, host=settings.http_host, port=settings.http_port, log_level="warning")
+
+
+async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplication,
+                                 published: PublishedEvents) -> None:
+    nc = await connect(settings.nats_url, f"{settings.service}-relay")
+    js = nc.jetstream()
+    await ensure_streams(js)
+    relay = OutboxRelay(app=app, published=published, js=js, batch=settings.relay_batch,
+                        positions=tracking_store(f"{settings.service}_relay",
+                                                 settings.relay_store_env()))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("relaying %s from position %d", settings.service, relay.last_relayed())
+    await relay.run(stop, settings.relay_poll_seconds)
+    await nc.drain()
+
+
+def relay(settings: ServiceSettings, app: ServiceApplication,
+          published: PublishedEvents) -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format=f"%(asctime)s {settings.service}-relay %(levelname)s %(message)s")
+    asyncio.run(_relay_until_signalled(settings, app, published))
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    """What `python -m services.<name> serve|relay` needs of a service's bootstrap."""
+
+    settings: Callable[[], ServiceSettings]
+    api: Callable[[ServiceSettings], FastAPI]
+    application: Callable[[ServiceSettings], ServiceApplication]
+    published: PublishedEvents
+
+    def main(self, argv: list[str]) -> None:
+        command = argv[1] if len(argv) > 1 else "serve"
+        settings = self.settings()
+        if command == "serve":
+            serve(self.api(settings), settings)
+        elif command == "relay":
+            relay(settings, self.application(settings), self.published)
+        else:
+            raise SystemExit(f"usage: python -m services.{settings.service} serve|relay")

@@ -1,0 +1,45 @@
+"""Settings every service has; each service's `config.py` subclasses this with its prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from casetrail.store import store_env
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment: `<SERVICE>_…` for one service, `CASETRAIL_…`/`NATS_URL` for all."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service: str = "service"
+    data_dir: Path = Field(Path("data"), validation_alias="CASETRAIL_DATA_DIR")
+    nats_url: str = Field("nats://127.0.0.1:4222", validation_alias="NATS_URL")
+    store_url: str | None = None
+    store_schema: str | None = None
+    cipher_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("CASETRAIL_CIPHER_KEY"))
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    relay_poll_seconds: float = Field(0.02, gt=0)
+    relay_batch: int = Field(500, ge=1, le=10_000)
+    max_deliver: int = Field(5, ge=1)
+    redelivery_delay_seconds: float = Field(0.5, ge=0)
+
+    def event_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{self.data_dir / self.service}.db"
+
+    def event_store_env(self) -> dict[str, str]:
+        key = self.cipher_key.get_secret_value() if self.cipher_key else None
+        return store_env(url=self.event_store_url(), schema=self.store_schema, cipher_key=key)
+
+    def relay_store_env(self) -> dict[str, str]:
+        """The relay's position: beside the events in PostgreSQL, its own file with SQLite,
+        so the service's SQLite file keeps a single writing process."""
+        url = self.event_store_url()
+        if url.startswith("sqlite"):
+            url = f"sqlite:///{self.data_dir / self.service}-relay.db"
+        return store_env(url=url, schema=self.store_schema)

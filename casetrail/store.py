@@ -1,0 +1,112 @@
+"""Event stores through eventsourcing-sqlalchemy: SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    JSONTranscoder,
+    ProcessRecorder,
+    Tracking,
+    TrackingRecorder,
+    Transcoding,
+)
+from eventsourcing.utils import Environment
+
+from casetrail.kernel import EventMeta
+
+
+def store_env(*, url: str, schema: str | None = None,
+              cipher_key: str | None = None) -> dict[str, str]:
+    """eventsourcing settings for one store URL (`sqlite:///…` or `postgresql+psycopg://…`)."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url}
+    if schema:
+        env["SQLALCHEMY_SCHEMA"] = schema
+    if cipher_key:
+        # AES-GCM at rest for event state; ids and topics stay readable (eventsourcing design).
+        env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+        env["CIPHER_KEY"] = cipher_key
+    return env
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class EventMetaAsDict(Transcoding):
+    type = EventMeta
+    name = "event_meta"
+
+    def encode(self, obj: EventMeta) -> dict[str, Any]:
+        return {
+            "actor_role": obj.actor_role,
+            "actor_id": obj.actor_id,
+            "correlation_id": str(obj.correlation_id),
+            "causation_id": str(obj.causation_id) if obj.causation_id else None,
+            "occurred_at": obj.occurred_at.isoformat(),
+        }
+
+    def decode(self, data: dict[str, Any]) -> EventMeta:
+        causation = data["causation_id"]
+        return EventMeta(
+            actor_role=data["actor_role"],
+            actor_id=data["actor_id"],
+            correlation_id=UUID(data["correlation_id"]),
+            causation_id=UUID(causation) if causation else None,
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        )
+
+
+class ServiceApplication(Application[UUID]):
+    """An eventsourcing Application whose saves can carry the upstream position they answer.
+
+    Saving the tracking row in the same transaction as the new events is what makes a
+    redelivered or replayed message cause nothing twice.
+    """
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(EventMetaAsDict())
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        assert isinstance(self.recorder, ProcessRecorder)
+        return self.recorder
+
+    def record(self, *aggregates: Aggregate | None, tracking: Tracking | None = None) -> None:
+        """Save the aggregates' new events, and the tracking position if given, atomically."""
+        processing = ProcessingEvent[UUID](tracking)
+        processing.collect_events(*aggregates)
+        self.events.put(processing.events, tracking=tracking)
+        self.recorded(processing.events)
+
+    def recorded(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
+        """Called after events are committed; in-process read models override it."""
+
+    def has_processed(self, upstream: str, position: int) -> bool:
+        return self.process_recorder.has_tracking_id(upstream, position)
+
+
+def tracking_store(name: str, env: dict[str, str]) -> TrackingRecorder:
+    """A store of positions only (the relay's), kept apart from the service's events."""
+    return InfrastructureFactory.construct(Environment(name, env)).tracking_recorder()

@@ -1,0 +1,45 @@
+from datetime import date
+from uuid import UUID
+
+from contracts.codes import ClosureReason, FollowUpOutcome, ReceiverType, ReferralResponse, Tier
+from contracts.events.base import EventData
+
+SERVICE = "referral"
+
+
+class FollowUpsScheduled(EventData):
+    tier: Tier
+    due_dates: list[date]
+
+
+class ReferralMade(EventData):
+    """A handoff, and the disclosure it is: what (field codes) went to whom."""
+
+    referral_id: UUID
+    receiver_type: ReceiverType
+    receiver_id: str
+    disclosed: list[str]
+
+
+class ReferralAnswered(EventData):
+    referral_id: UUID
+    response: ReferralResponse
+
+
+class FollowUpRecorded(EventData):
+    number: int
+    outcome: FollowUpOutcome
+    on_time: bool
+
+
+class CaseClosed(EventData):
+    reason: ClosureReason
+
+
+EVENTS: dict[str, type[EventData]] = {
+    "FollowUpsScheduled": FollowUpsScheduled,
+    "ReferralMade": ReferralMade,
+    "ReferralAnswered": ReferralAnswered,
+    "FollowUpRecorded": FollowUpRecorded,
+    "CaseClosed": CaseClosed,
+}

@@ -1,0 +1,66 @@
+"""The streams the services rely on, and how they are provisioned.
+
+Streams are created here, once, not by FastStream's `declare=True`, which would rewrite an
+existing stream's settings on every service start.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, DLQ_STREAM, DLQ_SUBJECTS
+
+log = logging.getLogger(__name__)
+
+# Duplicate window: how long JetStream drops a re-published event id by itself. Consumers
+# dedupe by position beyond it; a longer window keeps the stream itself free of copies after
+# a relay restart that took a while.
+DUPLICATE_WINDOW_SECONDS = 3600.0
+
+
+def cases_stream(replicas: int = 1) -> StreamConfig:
+    """The audit trail: every event of every case, kept for good, never deleted or purged."""
+    return StreamConfig(
+        name=CASES_STREAM,
+        subjects=[CASE_SUBJECTS],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.NEW,
+        num_replicas=replicas,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        deny_delete=True,
+        deny_purge=True,
+    )
+
+
+def dlq_stream(replicas: int = 1) -> StreamConfig:
+    """Messages a service could not handle, with the reason, for a person to look at."""
+    return StreamConfig(
+        name=DLQ_STREAM,
+        subjects=[DLQ_SUBJECTS],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.NEW,
+        num_replicas=replicas,
+        deny_delete=True,
+        deny_purge=True,
+    )
+
+
+async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create the streams if missing; leave an existing stream's settings as they are."""
+    for config in (cases_stream(replicas), dlq_stream(replicas)):
+        assert config.name is not None
+        try:
+            info = await js.stream_info(config.name)
+        except NotFoundError:
+            await js.add_stream(config)
+            log.info("created stream %s", config.name)
+            continue
+        if info.config.subjects != config.subjects:
+            log.warning("stream %s has subjects %s, expected %s",
+                        config.name, info.config.subjects, config.subjects)

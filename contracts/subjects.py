@@ -1,0 +1,29 @@
+"""Subject names on the bus: `case.<case_id>.<service>.<event_type>` and `dlq.<service>`."""
+
+from uuid import UUID
+
+CASES_STREAM = "CASES"
+DLQ_STREAM = "DLQ"
+CASE_SUBJECTS = "case.>"
+DLQ_SUBJECTS = "dlq.>"
+
+# Header carrying the producer's notification-log position, which consumers track.
+POSITION_HEADER = "Casetrail-Position"
+MSG_ID_HEADER = "Nats-Msg-Id"
+
+
+def case_subject(case_id: UUID, service: str, event_type: str) -> str:
+    return f"case.{case_id}.{service}.{event_type}"
+
+
+def case_trail(case_id: UUID) -> str:
+    """Every event of one case, across all services."""
+    return f"case.{case_id}.>"
+
+
+def from_service(service: str, event_type: str = "*") -> str:
+    return f"case.*.{service}.{event_type}"
+
+
+def dlq_subject(service: str) -> str:
+    return f"dlq.{service}"

@@ -1,0 +1,5 @@
+import sys
+
+from services.intake.bootstrap import ENTRY
+
+ENTRY.main(sys.argv)

@@ -1,0 +1,87 @@
+"""Intake's commands and queries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Tracking
+
+from casetrail.bus.inbox import following
+from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.store import ServiceApplication
+from contracts.envelope import Envelope
+from services.intake.domain.case import Case, Concern
+from services.intake.domain.student import Student
+
+
+@dataclass(frozen=True)
+class ReportReceived:
+    case_id: UUID
+    report_id: UUID
+    opened: bool
+
+
+class IntakeApplication(ServiceApplication):
+    name = "intake"
+
+    def __init__(self, env: dict[str, str], pseudonym_key: bytes) -> None:
+        super().__init__(env)
+        self._pseudonym_key = pseudonym_key
+
+    def student_key(self, student_ref: str) -> str:
+        """A keyed pseudonym of the school-issued id: stable, and useless without the key."""
+        digest = hmac.new(self._pseudonym_key, student_ref.encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+    def report_concern(self, *, student_ref: str, student_name: str | None,
+                       concern: Concern, meta: EventMeta) -> ReportReceived:
+        """Open a case for the student, or attach the concern to their open case."""
+        key = self.student_key(student_ref)
+        try:
+            student = self.repository.get(Student.id_for(key))
+        except AggregateNotFoundError:
+            student = Student.register(key, meta)
+        assert isinstance(student, Student)
+        if student.open_case_id is not None:
+            case = self._case(student.open_case_id)
+            case.attach(concern, meta)
+            self.record(case)
+            return ReportReceived(case.id, concern.report_id, opened=False)
+        case = Case.detect(uuid4(), student_key=key, student_ref=student_ref,
+                           student_name=student_name, concern=concern, meta=meta)
+        student.open_case(case.id, meta)
+        self.record(case, student)
+        return ReportReceived(case.id, concern.report_id, opened=True)
+
+    def read_case(self, case_id: UUID, *, purpose: str, reader: EventMeta) -> dict[str, Any]:
+        """The full record, for a person entitled to it; the read is logged first."""
+        case = self._case(case_id)
+        case.record_view(purpose, reader)
+        self.record(case)
+        return {
+            "case_id": case.id, "student_ref": case.student_ref,
+            "student_name": case.student_name, "closed": case.closed,
+            "reports": case.reports,
+        }
+
+    def on_case_closed(self, envelope: Envelope, _: object, tracking: Tracking) -> None:
+        case = self._case(envelope.case_id)
+        meta = following(envelope, self.name)
+        case.note_closed(meta)
+        student = self.repository.get(Student.id_for(case.student_key))
+        assert isinstance(student, Student)
+        student.release(case.id, meta)
+        self.record(case, student, tracking=tracking)
+
+    def _case(self, case_id: UUID) -> Case:
+        try:
+            case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFound(f"no case {case_id}") from None
+        assert isinstance(case, Case)
+        return case
