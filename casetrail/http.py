@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from casetrail.kernel import CaseNotFound, CaseRuleViolated
+from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
+from contracts.codes import Role
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -16,3 +20,29 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CaseNotFound)
     async def _not_found(_: Request, error: CaseNotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(error)})
+
+
+def health_route(app: FastAPI) -> None:
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+
+@dataclass(frozen=True)
+class CaseReader:
+    """Who is reading a case, and for what; every read is logged with both."""
+
+    meta: EventMeta
+    purpose: str
+
+
+def _case_reader(
+    x_actor_role: Annotated[Role, Header()],
+    x_actor_id: Annotated[str, Header(min_length=1, max_length=64,
+                                      pattern=r"^[A-Za-z0-9_.:-]+$")],
+    purpose: Annotated[str, Query(pattern=r"^[a-z_]+$", max_length=40)] = "case_work",
+) -> CaseReader:
+    return CaseReader(EventMeta.by(x_actor_role.value, x_actor_id), purpose)
+
+
+Reader = Annotated[CaseReader, Depends(_case_reader)]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Aggregate, event
+
 
 @dataclass(frozen=True)
 class EventMeta:
@@ -39,3 +41,15 @@ class CaseRuleViolated(Exception):
 
 class CaseNotFound(LookupError):
     """No case with that id in this service's store (HTTP 404)."""
+
+
+class ReadLogged(Aggregate):
+    """A case record whose every read by a person is itself an event of the trail."""
+
+    class Viewed(Aggregate.Event):
+        purpose: str
+        meta: EventMeta
+
+    @event(Viewed)
+    def record_view(self, purpose: str, meta: EventMeta) -> None:
+        """Nothing changes but the trail: who read it, when, and why."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     InfrastructureFactory,
@@ -20,7 +20,10 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
-from casetrail.kernel import EventMeta
+from casetrail.kernel import CaseNotFound, EventMeta, ReadLogged
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R", bound=ReadLogged)
 
 
 def store_env(*, url: str, schema: str | None = None,
@@ -105,6 +108,28 @@ class ServiceApplication(Application[UUID]):
 
     def has_processed(self, upstream: str, position: int) -> bool:
         return self.process_recorder.has_tracking_id(upstream, position)
+
+    def get_case(self, case_id: UUID, kind: type[A]) -> A:
+        try:
+            aggregate = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFound(f"{self.name} has no case {case_id}") from None
+        if not isinstance(aggregate, kind):
+            raise CaseNotFound(f"{case_id} is not a case of {self.name}")
+        return aggregate
+
+    def find_case(self, case_id: UUID, kind: type[A]) -> A | None:
+        try:
+            return self.get_case(case_id, kind)
+        except CaseNotFound:
+            return None
+
+    def read_case(self, case_id: UUID, kind: type[R], *, purpose: str, reader: EventMeta) -> R:
+        """A person's read of a case record: logged as an event before it is answered."""
+        aggregate = self.get_case(case_id, kind)
+        aggregate.record_view(purpose, reader)
+        self.record(aggregate)
+        return aggregate
 
 
 def tracking_store(name: str, env: dict[str, str]) -> TrackingRecorder:

@@ -8,9 +8,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
 
-from casetrail.kernel import EventMeta
+from casetrail.kernel import EventMeta, ReadLogged
 from contracts.envelope import Actor, Envelope
-from contracts.events.base import EventData
+from contracts.events.base import CaseViewed, EventData
 
 # Fixed namespace: the same stored event always gets the same event id, on every re-publish.
 EVENT_ID_NAMESPACE = UUID("4e1d2a6c-5b0f-4a53-9a0e-6f0c2b7d9e11")
@@ -37,7 +37,8 @@ class PublishedEvents:
     def __init__(self, service: str, published: Mapping[type[Any], DataOf],
                  internal: frozenset[type[Any]] = frozenset()) -> None:
         self.service = service
-        self.published = dict(published)
+        # Reads are part of every service's trail (who read which case, and why).
+        self.published = {ReadLogged.Viewed: _viewed, **published}
         self.internal = internal
 
     def envelope(self, event: DomainEventProtocol[UUID]) -> Envelope | None:
@@ -64,3 +65,7 @@ class PublishedEvents:
             causation_id=meta.causation_id,
             data=data.model_dump(mode="json"),
         )
+
+
+def _viewed(event: ReadLogged.Viewed) -> CaseViewed:
+    return CaseViewed(purpose=event.purpose)

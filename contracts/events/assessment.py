@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from contracts.codes import Role, Tier
-from contracts.events.base import EventData
+from contracts.events.base import CaseViewed, EventData, StudentKey
 
 SERVICE = "assessment"
 
@@ -17,12 +17,14 @@ class TierProposed(EventData):
 class CrisisPathStarted(EventData):
     """Imminent danger: the crisis path starts before the team's decision."""
 
+    student_key: StudentKey
     report_id: UUID
 
 
 class TierDecided(EventData):
     """A person decided the tier; the rationale text stays in the assessment store."""
 
+    student_key: StudentKey
     tier: Tier
     proposed_tier: Tier | None
     overrides_proposal: bool
@@ -30,6 +32,7 @@ class TierDecided(EventData):
 
 
 EVENTS: dict[str, type[EventData]] = {
+    "CaseViewed": CaseViewed,
     "TierProposed": TierProposed,
     "CrisisPathStarted": CrisisPathStarted,
     "TierDecided": TierDecided,

@@ -1,6 +1,10 @@
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+
+# A keyed pseudonym of the school-issued student id (HMAC held by intake), never the id itself.
+StudentKey = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
 
 class EventData(BaseModel):
@@ -8,3 +12,9 @@ class EventData(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     VERSION: ClassVar[int] = 1
+
+
+class CaseViewed(EventData):
+    """A person read the case record held by this service (who: the envelope's actor)."""
+
+    purpose: str = Field(pattern=r"^[a-z_]+$", max_length=40)

@@ -1,9 +1,7 @@
 from uuid import UUID
 
-from pydantic import Field
-
 from contracts.codes import Channel, Role, Sign
-from contracts.events.base import EventData
+from contracts.events.base import CaseViewed, EventData, StudentKey
 
 SERVICE = "intake"
 
@@ -11,7 +9,7 @@ SERVICE = "intake"
 class CaseDetected(EventData):
     """A concern opened a new case. `student_key` is a keyed pseudonym, not the school id."""
 
-    student_key: str = Field(pattern=r"^[0-9a-f]{32}$")
+    student_key: StudentKey
     report_id: UUID
     channel: Channel
     reporter_role: Role
@@ -27,12 +25,6 @@ class ReportAttached(EventData):
     reporter_role: Role
     signs: list[Sign]
     imminent: bool
-
-
-class CaseViewed(EventData):
-    """A person read the case record held by intake (who: the envelope's actor)."""
-
-    purpose: str = Field(pattern=r"^[a-z_]+$", max_length=40)
 
 
 EVENTS: dict[str, type[EventData]] = {

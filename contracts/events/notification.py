@@ -2,7 +2,7 @@ from datetime import datetime
 from uuid import UUID
 
 from contracts.codes import GuardianRank, NoticeChannel, Tier
-from contracts.events.base import EventData
+from contracts.events.base import CaseViewed, EventData
 
 SERVICE = "notification"
 
@@ -39,6 +39,7 @@ class NoticeEscalated(EventData):
 
 
 EVENTS: dict[str, type[EventData]] = {
+    "CaseViewed": CaseViewed,
     "GuardianNoticeIssued": GuardianNoticeIssued,
     "GuardianNoticeDispatched": GuardianNoticeDispatched,
     "GuardianAcknowledged": GuardianAcknowledged,

@@ -2,7 +2,7 @@ from datetime import date
 from uuid import UUID
 
 from contracts.codes import ClosureReason, FollowUpOutcome, ReceiverType, ReferralResponse, Tier
-from contracts.events.base import EventData
+from contracts.events.base import CaseViewed, EventData
 
 SERVICE = "referral"
 
@@ -37,6 +37,7 @@ class CaseClosed(EventData):
 
 
 EVENTS: dict[str, type[EventData]] = {
+    "CaseViewed": CaseViewed,
     "FollowUpsScheduled": FollowUpsScheduled,
     "ReferralMade": ReferralMade,
     "ReferralAnswered": ReferralAnswered,

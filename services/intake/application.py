@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
-from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.kernel import EventMeta
 from casetrail.store import ServiceApplication
 from contracts.envelope import Envelope
 from services.intake.domain.case import Case, Concern
@@ -42,13 +40,9 @@ class IntakeApplication(ServiceApplication):
                        concern: Concern, meta: EventMeta) -> ReportReceived:
         """Open a case for the student, or attach the concern to their open case."""
         key = self.student_key(student_ref)
-        try:
-            student = self.repository.get(Student.id_for(key))
-        except AggregateNotFoundError:
-            student = Student.register(key, meta)
-        assert isinstance(student, Student)
+        student = self.find_case(Student.id_for(key), Student) or Student.register(key, meta)
         if student.open_case_id is not None:
-            case = self._case(student.open_case_id)
+            case = self.get_case(student.open_case_id, Case)
             case.attach(concern, meta)
             self.record(case)
             return ReportReceived(case.id, concern.report_id, opened=False)
@@ -58,30 +52,10 @@ class IntakeApplication(ServiceApplication):
         self.record(case, student)
         return ReportReceived(case.id, concern.report_id, opened=True)
 
-    def read_case(self, case_id: UUID, *, purpose: str, reader: EventMeta) -> dict[str, Any]:
-        """The full record, for a person entitled to it; the read is logged first."""
-        case = self._case(case_id)
-        case.record_view(purpose, reader)
-        self.record(case)
-        return {
-            "case_id": case.id, "student_ref": case.student_ref,
-            "student_name": case.student_name, "closed": case.closed,
-            "reports": case.reports,
-        }
-
     def on_case_closed(self, envelope: Envelope, _: object, tracking: Tracking) -> None:
-        case = self._case(envelope.case_id)
+        case = self.get_case(envelope.case_id, Case)
         meta = following(envelope, self.name)
         case.note_closed(meta)
-        student = self.repository.get(Student.id_for(case.student_key))
-        assert isinstance(student, Student)
+        student = self.get_case(Student.id_for(case.student_key), Student)
         student.release(case.id, meta)
         self.record(case, student, tracking=tracking)
-
-    def _case(self, case_id: UUID) -> Case:
-        try:
-            case = self.repository.get(case_id)
-        except AggregateNotFoundError:
-            raise CaseNotFound(f"no case {case_id}") from None
-        assert isinstance(case, Case)
-        return case

@@ -1,10 +1,10 @@
 """What intake puts on the bus: codes and ids; never the name, school id or the description."""
 
+from casetrail.bus.envelopes import PublishedEvents
 from contracts.codes import Channel, Role, Sign
 from contracts.events import intake as contract
 from services.intake.domain.case import Case
 from services.intake.domain.student import Student
-from casetrail.bus.envelopes import PublishedEvents
 
 
 def _detected(e: Case.Detected) -> contract.CaseDetected:
@@ -20,13 +20,9 @@ def _attached(e: Case.ReportAttached) -> contract.ReportAttached:
         signs=[Sign(s) for s in e.signs], imminent=e.imminent)
 
 
-def _viewed(e: Case.Viewed) -> contract.CaseViewed:
-    return contract.CaseViewed(purpose=e.purpose)
-
-
 PUBLISHED = PublishedEvents(
     contract.SERVICE,
-    {Case.Detected: _detected, Case.ReportAttached: _attached, Case.Viewed: _viewed},
+    {Case.Detected: _detected, Case.ReportAttached: _attached},
     internal=frozenset({Case.ClosureNoted, Student.Registered, Student.CaseOpened,
                         Student.CaseReleased}),
 )

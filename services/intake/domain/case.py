@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from casetrail.kernel import CaseRuleViolated, EventMeta
+from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
 from contracts.codes import Channel, Sign
 
 
@@ -22,7 +22,7 @@ class Concern:
     description: str
 
 
-class Case(Aggregate):
+class Case(ReadLogged):
     class Detected(Aggregate.Created):
         student_key: str
         student_ref: str
@@ -72,14 +72,6 @@ class Case(Aggregate):
     def _attach(self, report_id: UUID, channel: str, signs: list[str], imminent: bool,
                 description: str, meta: EventMeta) -> None:
         self.reports.append(_report(report_id, channel, signs, imminent, description, meta))
-
-    class Viewed(Aggregate.Event):
-        purpose: str
-        meta: EventMeta
-
-    @event(Viewed)
-    def record_view(self, purpose: str, meta: EventMeta) -> None:
-        """A person read the record: the read is itself part of the trail."""
 
     class ClosureNoted(Aggregate.Event):
         meta: EventMeta

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID, uuid4
 
-from fastapi import FastAPI, Header, Query
+from fastapi import FastAPI
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from casetrail.http import install_error_handlers
+from casetrail.http import Reader, health_route, install_error_handlers
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
-from contracts.codes import Channel, Role, Sign
+from contracts.codes import Channel, Sign
 from contracts.envelope import Actor
 from services.intake.application import IntakeApplication
-from services.intake.domain.case import Concern
+from services.intake.domain.case import Case, Concern
 
 
 class StudentIn(BaseModel):
@@ -46,9 +46,7 @@ def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = FastAPI(title="casetrail intake", version="1", lifespan=runtime.lifespan())
     install_error_handlers(api)
 
-    @api.get("/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    health_route(api)
 
     @api.post("/reports", status_code=201)
     async def report_concern(body: ConcernIn) -> ReportReceivedOut:
@@ -62,14 +60,13 @@ def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
                                  opened=received.opened)
 
     @api.get("/cases/{case_id}")
-    async def read_case(
-        case_id: UUID,
-        x_actor_role: Annotated[Role, Header()],
-        x_actor_id: Annotated[str, Header(min_length=1, max_length=64)],
-        purpose: Annotated[str, Query(pattern=r"^[a-z_]+$", max_length=40)] = "case_work",
-    ) -> dict[str, Any]:
-        reader = EventMeta.by(x_actor_role, x_actor_id, occurred_at=None)
-        return await runtime.thread.run(app.read_case, case_id, purpose=purpose, reader=reader)
+    async def read_case(case_id: UUID, reader: Reader) -> dict[str, Any]:
+        """The full record, names and descriptions included; the read is logged first."""
+        case = await runtime.thread.run(app.read_case, case_id, Case, purpose=reader.purpose,
+                                        reader=reader.meta)
+        return {"case_id": case.id, "student_ref": case.student_ref,
+                "student_name": case.student_name, "closed": case.closed,
+                "reports": case.reports}
 
     return api
 

@@ -1,0 +1,1 @@
+"""Assessment: software proposes a tier with its reasons; the crisis team decides."""

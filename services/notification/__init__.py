@@ -1,0 +1,1 @@
+"""Notification: the family is told, acknowledges, or the notice escalates."""

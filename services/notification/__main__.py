@@ -1,0 +1,5 @@
+import sys
+
+from services.notification.bootstrap import ENTRY
+
+ENTRY.main(sys.argv)

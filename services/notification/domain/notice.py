@@ -1,0 +1,153 @@
+"""Telling a student's guardians about a case (000 items 6, 8, 10; DOMAIN.md, Family-notified).
+
+What is said is a template id per tier and language, never the text of the case. A notice
+not acknowledged in time escalates: the school must not wait (DOMAIN.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
+from contracts.codes import GuardianRank, NoticeChannel, Tier
+
+ESCALATION_TARGET = "crisis_team_head"
+
+
+@dataclass(frozen=True)
+class AcknowledgementPolicy:
+    """How long to wait for a guardian's acknowledgement, per tier (DOMAIN.md defaults)."""
+
+    crisis: timedelta = timedelta(minutes=15)
+    serious: timedelta = timedelta(hours=24)
+    general: timedelta = timedelta(days=3)
+
+    def wait_for(self, tier: Tier) -> timedelta:
+        waits = {Tier.CRISIS: self.crisis, Tier.SERIOUS: self.serious,
+                 Tier.GENERAL: self.general}
+        return waits[tier]
+
+
+def template_for(tier: Tier, language: str = "zh") -> str:
+    return f"guardian-notice-{tier.value}-{language}-v1"
+
+
+@dataclass
+class Notice:
+    notice_id: UUID
+    tier: str
+    guardian_rank: int
+    channel: str
+    template_id: str
+    acknowledge_by: datetime
+    dispatched: bool = False
+    acknowledged: bool = False
+    escalated: bool = False
+
+    @property
+    def awaiting_acknowledgement(self) -> bool:
+        return not (self.acknowledged or self.escalated)
+
+
+class GuardianNotification(ReadLogged):
+    class Opened(Aggregate.Created):
+        student_key: str
+        meta: EventMeta
+
+    @event(Opened)
+    def __init__(self, student_key: str, meta: EventMeta) -> None:
+        self.student_key = student_key
+        self.notices: list[Notice] = []
+
+    @classmethod
+    def open(cls, case_id: UUID, student_key: str, meta: EventMeta) -> GuardianNotification:
+        return cls._create(cls.Opened, id=case_id, student_key=student_key, meta=meta)
+
+    @property
+    def highest_tier_told(self) -> Tier:
+        return max((Tier(n.tier) for n in self.notices), key=lambda t: t.rank,
+                   default=Tier.NONE)
+
+    def tell_family(self, tier: Tier, policy: AcknowledgementPolicy, meta: EventMeta) -> None:
+        """Notify the primary guardian, unless they were already told of this tier or higher."""
+        if tier.rank <= self.highest_tier_told.rank:
+            return
+        notice_id = uuid5(self.id, f"notice/{len(self.notices) + 1}")
+        self._issue(notice_id, tier.value, GuardianRank.PRIMARY.value, NoticeChannel.SMS.value,
+                    template_for(tier), meta.occurred_at + policy.wait_for(tier), meta)
+
+    class NoticeIssued(Aggregate.Event):
+        notice_id: UUID
+        tier: str
+        guardian_rank: int
+        channel: str
+        template_id: str
+        acknowledge_by: datetime
+        meta: EventMeta
+
+    @event(NoticeIssued)
+    def _issue(self, notice_id: UUID, tier: str, guardian_rank: int, channel: str,
+               template_id: str, acknowledge_by: datetime, meta: EventMeta) -> None:
+        self.notices.append(Notice(notice_id, tier, guardian_rank, channel, template_id,
+                                   acknowledge_by))
+
+    def notice(self, notice_id: UUID) -> Notice:
+        for notice in self.notices:
+            if notice.notice_id == notice_id:
+                return notice
+        raise CaseRuleViolated(f"no notice {notice_id} in this case")
+
+    def mark_dispatched(self, notice_id: UUID, meta: EventMeta) -> None:
+        if not self.notice(notice_id).dispatched:
+            self._dispatched(notice_id, meta)
+
+    class NoticeDispatched(Aggregate.Event):
+        notice_id: UUID
+        meta: EventMeta
+
+    @event(NoticeDispatched)
+    def _dispatched(self, notice_id: UUID, meta: EventMeta) -> None:
+        self.notice(notice_id).dispatched = True
+
+    def acknowledge(self, guardian_rank: GuardianRank, channel: NoticeChannel,
+                    meta: EventMeta) -> UUID:
+        """A guardian confirmed they were told (a call answered, a reply to the SMS)."""
+        if not self.notices:
+            raise CaseRuleViolated("no guardian has been notified in this case yet")
+        latest = self.notices[-1]
+        if latest.acknowledged:
+            raise CaseRuleViolated("the latest notice is already acknowledged")
+        self._acknowledged(latest.notice_id, guardian_rank.value, channel.value, meta)
+        return latest.notice_id
+
+    class Acknowledged(Aggregate.Event):
+        notice_id: UUID
+        guardian_rank: int
+        channel: str
+        meta: EventMeta
+
+    @event(Acknowledged)
+    def _acknowledged(self, notice_id: UUID, guardian_rank: int, channel: str,
+                      meta: EventMeta) -> None:
+        self.notice(notice_id).acknowledged = True
+
+    def escalate_if_unacknowledged(self, notice_id: UUID, now: datetime,
+                                   meta: EventMeta) -> bool:
+        notice = self.notice(notice_id)
+        if not notice.awaiting_acknowledgement or now < notice.acknowledge_by:
+            return False
+        self._escalated(notice_id, ESCALATION_TARGET, meta)
+        return True
+
+    class Escalated(Aggregate.Event):
+        notice_id: UUID
+        escalated_to: str
+        meta: EventMeta
+
+    @event(Escalated)
+    def _escalated(self, notice_id: UUID, escalated_to: str, meta: EventMeta) -> None:
+        self.notice(notice_id).escalated = True

@@ -1,0 +1,5 @@
+import sys
+
+from services.referral.bootstrap import ENTRY
+
+ENTRY.main(sys.argv)
