@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from uuid import UUID
 
 from nats.aio.client import Client
@@ -10,7 +12,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from contracts.envelope import Envelope
-from contracts.subjects import CASES_STREAM, DLQ_STREAM, case_trail, dlq_subject
+from contracts.subjects import CASES_STREAM, DLQ_STREAM, case_subject, case_trail, dlq_subject
 
 
 async def _read_all(nc: Client, stream: str, subject: str, timeout: float) -> list[bytes]:
@@ -48,3 +50,25 @@ async def case_timeline(nc: Client, case_id: UUID, timeout: float = 1.0) -> list
 async def dead_letters(nc: Client, service: str, timeout: float = 1.0) -> list[dict[str, object]]:
     return [json.loads(body) for body in
             await _read_all(nc, DLQ_STREAM, dlq_subject(service), timeout)]
+
+
+async def wait_for_event(nc: Client, case_id: UUID, service: str, event_type: str,
+                         matching: Callable[[Envelope], bool] = lambda _: True,
+                         timeout: float = 30.0) -> Envelope:
+    """The first `service.event_type` event of the case that matches, once it is on CASES."""
+    js = nc.jetstream()
+    sub = await js.subscribe(case_subject(case_id, service, event_type), stream=CASES_STREAM,
+                             ordered_consumer=True,
+                             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+    deadline = asyncio.get_running_loop().time() + timeout
+    try:
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+            try:
+                envelope = Envelope.from_bytes((await sub.next_msg(timeout=left)).data)
+            except NatsTimeout:
+                break
+            if matching(envelope):
+                return envelope
+    finally:
+        await sub.unsubscribe()
+    raise TimeoutError(f"no matching {service}.{event_type} for case {case_id} in {timeout}s")

@@ -7,6 +7,13 @@ from contracts.events.base import CaseViewed, EventData
 SERVICE = "referral"
 
 
+class TierNoted(EventData):
+    """Referral took note of the tier: provisional on the crisis path, or decided."""
+
+    tier: Tier
+    decided: bool
+
+
 class FollowUpsScheduled(EventData):
     tier: Tier
     due_dates: list[date]
@@ -38,6 +45,7 @@ class CaseClosed(EventData):
 
 EVENTS: dict[str, type[EventData]] = {
     "CaseViewed": CaseViewed,
+    "TierNoted": TierNoted,
     "FollowUpsScheduled": FollowUpsScheduled,
     "ReferralMade": ReferralMade,
     "ReferralAnswered": ReferralAnswered,

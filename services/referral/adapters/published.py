@@ -6,6 +6,10 @@ from contracts.events import referral as contract
 from services.referral.domain.aftercare import Aftercare
 
 
+def _tier_noted(e: Aftercare.TierNoted) -> contract.TierNoted:
+    return contract.TierNoted(tier=Tier(e.tier), decided=e.decided)
+
+
 def _scheduled(e: Aftercare.FollowUpsScheduled) -> contract.FollowUpsScheduled:
     return contract.FollowUpsScheduled(tier=Tier(e.tier), due_dates=e.due_dates)
 
@@ -32,8 +36,8 @@ def _closed(e: Aftercare.Closed) -> contract.CaseClosed:
 
 PUBLISHED = PublishedEvents(
     contract.SERVICE,
-    {Aftercare.FollowUpsScheduled: _scheduled, Aftercare.Referred: _referred,
+    {Aftercare.TierNoted: _tier_noted, Aftercare.FollowUpsScheduled: _scheduled, Aftercare.Referred: _referred,
      Aftercare.Answered: _answered, Aftercare.FollowedUp: _followed_up,
      Aftercare.Closed: _closed},
-    internal=frozenset({Aftercare.Opened, Aftercare.TierNoted}),
+    internal=frozenset({Aftercare.Opened}),
 )

@@ -1,0 +1,63 @@
+"""`casetrail demo`: cases of every tier driven through every stage of a running system."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from uuid import UUID
+
+import httpx
+
+from casetrail.bus.replay import case_timeline
+from casetrail.cli.desk import Desk, RequestRefused
+from casetrail.cli.runtime import Runtime
+from casetrail.cli.timeline import render
+from casetrail.service import connect
+
+CASES = [
+    ("crisis", True, ["suicide_attempt", "self_harm"]),
+    ("serious", False, ["suicidal_ideation", "grade_swing"]),
+    ("general", False, ["emotional_abnormality"]),
+    ("none", False, ["grade_swing"]),
+]
+
+
+async def _demo(runtime: Runtime) -> None:
+    nc = await connect(runtime.nats_url, "casetrail-demo")
+    run = secrets.token_hex(3)
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        desk = Desk(runtime, nc, http)
+        done: list[UUID] = []
+        for n, (tier, imminent, signs) in enumerate(CASES, start=1):
+            case_id = await desk.through_every_stage(f"demo-{run}-{n}", tier,
+                                                     imminent=imminent, signs=signs)
+            print(f"{tier:<8} case {case_id}: detected → closed")
+            done.append(case_id)
+        await _show_refusals(desk)
+        for case_id in done:
+            print()
+            print(render(case_id, await case_timeline(nc, case_id)))
+    await nc.close()
+
+
+async def _show_refusals(desk: Desk) -> None:
+    """What the API answers to actions that do not fit the case's state."""
+    received = await desk.report(f"demo-early-{secrets.token_hex(3)}", signs=["self_harm"])
+    case_id = UUID(received["case_id"])
+    await desk.event(case_id, "assessment", "TierProposed")
+    await desk.decide(case_id, "serious", rationale="self-harm reported by class teacher")
+    await desk.event(case_id, "referral", "TierNoted", decided=True)
+    referral_id = await desk.refer(case_id, "district_guidance_centre", "district-centre")
+    for attempt, action in (
+        ("admit before the receiver accepted", desk.answer(case_id, referral_id, "admitted")),
+        ("close before any follow-up", desk.close(case_id, "resolved")),
+    ):
+        try:
+            await action
+        except RequestRefused as refused:
+            print(f"{attempt}: HTTP {refused.status_code} {refused.detail}")
+
+
+def demo(runtime: Runtime) -> int:
+    asyncio.run(_demo(runtime))
+    return 0

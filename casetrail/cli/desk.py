@@ -1,0 +1,123 @@
+"""The crisis team's desk: the HTTP calls people make, and waiting for the bus to catch up.
+
+Used by `casetrail demo`, the end-to-end tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import httpx
+from nats.aio.client import Client
+
+from casetrail.bus.replay import wait_for_event
+from casetrail.cli.runtime import Runtime
+from contracts.envelope import Envelope
+
+CRISIS_TEAM = {"role": "crisis_team", "id": "team-lead-1"}
+PSYCH_TEACHER = {"role": "psych_teacher", "id": "psy-1"}
+
+
+class RequestRefused(RuntimeError):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"{response.request.method} {response.request.url.path} → "
+                         f"{response.status_code}: {response.text}")
+        self.status_code = response.status_code
+        self.detail = response.json().get("detail") if response.content else None
+
+
+class Desk:
+    def __init__(self, runtime: Runtime, nc: Client, http: httpx.AsyncClient) -> None:
+        self.runtime = runtime
+        self.nc = nc
+        self.http = http
+
+    async def _post(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.http.post(f"{self.runtime.services[service]}{path}", json=body)
+        if response.status_code >= 400:
+            raise RequestRefused(response)
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def read(self, service: str, case_id: UUID, actor: dict[str, str],
+                   purpose: str = "case_work") -> dict[str, Any]:
+        response = await self.http.get(
+            f"{self.runtime.services[service]}/cases/{case_id}", params={"purpose": purpose},
+            headers={"X-Actor-Role": actor["role"], "X-Actor-Id": actor["id"]})
+        if response.status_code >= 400:
+            raise RequestRefused(response)
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def event(self, case_id: UUID, service: str, event_type: str,
+                    timeout: float = 30.0, **data: Any) -> Envelope:
+        """Wait for the case's event whose data has the given values."""
+        return await wait_for_event(
+            self.nc, case_id, service, event_type,
+            matching=lambda e: all(e.data.get(k) == v for k, v in data.items()),
+            timeout=timeout)
+
+    async def report(self, student_id: str, *, signs: list[str], imminent: bool = False,
+                     channel: str = "staff_observation", name: str | None = None,
+                     description: str = "",
+                     reporter: dict[str, str] | None = None) -> dict[str, Any]:
+        return await self._post("intake", "/reports", {
+            "student": {"school_student_id": student_id, "name": name},
+            "reporter": reporter or {"role": "class_teacher", "id": "teacher-1"},
+            "channel": channel, "signs": signs, "imminent": imminent,
+            "description": description})
+
+    async def decide(self, case_id: UUID, tier: str, rationale: str) -> dict[str, Any]:
+        return await self._post("assessment", f"/cases/{case_id}/decision", {
+            "tier": tier, "rationale": rationale, "decided_by": CRISIS_TEAM,
+            "participants": [CRISIS_TEAM, PSYCH_TEACHER]})
+
+    async def acknowledge(self, case_id: UUID, channel: str = "phone") -> dict[str, Any]:
+        return await self._post("notification", f"/cases/{case_id}/acknowledgements", {
+            "guardian_rank": 1, "channel": channel, "recorded_by": PSYCH_TEACHER})
+
+    async def refer(self, case_id: UUID, receiver_type: str, receiver_id: str) -> UUID:
+        result = await self._post("referral", f"/cases/{case_id}/referrals", {
+            "receiver_type": receiver_type, "receiver_id": receiver_id, "actor": CRISIS_TEAM})
+        return UUID(result["referral_id"])
+
+    async def answer(self, case_id: UUID, referral_id: UUID, response: str) -> dict[str, Any]:
+        return await self._post("referral", f"/cases/{case_id}/referrals/{referral_id}/answers",
+                                {"response": response,
+                                 "actor": {"role": "receiver_liaison", "id": "liaison-1"}})
+
+    async def follow_up(self, case_id: UUID, outcome: str) -> dict[str, Any]:
+        return await self._post("referral", f"/cases/{case_id}/follow-ups",
+                                {"outcome": outcome, "actor": PSYCH_TEACHER})
+
+    async def close(self, case_id: UUID, reason: str) -> dict[str, Any]:
+        return await self._post("referral", f"/cases/{case_id}/closure",
+                                {"reason": reason, "actor": CRISIS_TEAM})
+
+    async def through_every_stage(self, student_id: str, tier: str, *,
+                                  imminent: bool = False, signs: list[str]) -> UUID:
+        """One case from report to closure, the way the team would walk it."""
+        received = await self.report(student_id, signs=signs, imminent=imminent,
+                                     name=f"Student {student_id}",
+                                     description="observed in class; details stay in intake")
+        case_id = UUID(received["case_id"])
+        await self.event(case_id, "assessment", "TierProposed")
+        await self.decide(case_id, tier, rationale=f"team meeting graded it {tier}")
+        await self.event(case_id, "referral", "TierNoted", tier=tier, decided=True)
+        if tier != "none":
+            await self.event(case_id, "notification", "GuardianNoticeIssued")
+            await self.acknowledge(case_id)
+        if tier in ("serious", "crisis"):
+            receiver = (("hospital_green_channel", "anding-hospital") if tier == "crisis"
+                        else ("district_guidance_centre", "district-centre"))
+            referral_id = await self.refer(case_id, *receiver)
+            await self.answer(case_id, referral_id, "accepted")
+            if tier == "crisis":
+                await self.answer(case_id, referral_id, "admitted")
+                await self.answer(case_id, referral_id, "discharged")
+        if tier != "none":
+            await self.follow_up(case_id, "improving")
+        await self.close(case_id, "resolved" if tier != "none" else "no_further_action")
+        await self.event(case_id, "referral", "CaseClosed")
+        return case_id

@@ -1,0 +1,36 @@
+"""The `casetrail` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from uuid import UUID
+
+from casetrail.cli.runtime import Runtime
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="casetrail", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start NATS (unless NATS_URL is set) and the four services")
+    commands.add_parser("demo", help="drive cases of every tier through a running system")
+    timeline = commands.add_parser("timeline", help="replay one case from the CASES stream")
+    timeline.add_argument("case_id", type=UUID)
+    timeline.add_argument("--json", action="store_true", help="the envelopes, as JSON")
+    args = parser.parse_args(argv)
+
+    if args.command == "up":
+        from casetrail.cli.up import up
+
+        return up()
+    if args.command == "demo":
+        from casetrail.cli.demo import demo
+
+        return demo(Runtime.load())
+    from casetrail.cli.timeline import timeline as show
+
+    return show(Runtime.load().nats_url, args.case_id, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Starting the services as their own processes, for `casetrail up`, the e2e tests and bench."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from contracts.envelope import SERVICES
+
+DEFAULT_PORTS = {"intake": 8001, "assessment": 8002, "notification": 8003, "referral": 8004}
+
+
+@dataclass
+class ServiceProcess:
+    """`python -m services.<service> serve|relay` with its own log file."""
+
+    service: str
+    role: str  # "serve" or "relay"
+    env: dict[str, str]
+    log_dir: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.service if self.role == "serve" else f"{self.service}-relay"
+
+    def start(self) -> ServiceProcess:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.service}", self.role],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, as in a crash or a power cut of that process."""
+        if self.process is not None and self.running:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or not self.running:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+@dataclass
+class Cluster:
+    """The four services, each an API process and a relay process, on one machine."""
+
+    env: dict[str, str]
+    log_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def _env(self, service: str) -> dict[str, str]:
+        return {**os.environ, **self.env,
+                f"{service.upper()}_HTTP_PORT": str(self.ports[service])}
+
+    def start(self, service: str, role: str, timeout: float = 30.0) -> ServiceProcess:
+        process = ServiceProcess(service, role, self._env(service), self.log_dir).start()
+        self.processes[process.name] = process
+        if role == "serve":
+            self.wait_healthy(service, timeout)
+        return process
+
+    def start_all(self) -> None:
+        # APIs first: each creates its tables before its relay reads them.
+        for service in SERVICES:
+            self.start(service, "serve")
+        for service in SERVICES:
+            self.start(service, "relay")
+
+    def wait_healthy(self, service: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        process = self.processes[service]
+        while time.monotonic() < deadline:
+            if not process.running:
+                raise RuntimeError(f"{service} exited; see {self.log_dir / service}.log")
+            try:
+                if httpx.get(f"{self.url(service)}/health", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{service} not healthy within {timeout}s")
+
+    def stop_all(self) -> None:
+        # Relays first, so nothing is left half-published by an API going away under it.
+        for process in sorted(self.processes.values(), key=lambda p: p.role != "relay"):
+            process.stop()
