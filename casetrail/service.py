@@ -32,8 +32,13 @@ log = logging.getLogger(__name__)
 BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
 
 
+def servers(url: str) -> list[str]:
+    """NATS_URL may list a cluster's servers, comma-separated."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(url: str, name: str) -> Client:
-    return await nats.connect(url, name=name, max_reconnect_attempts=-1,
+    return await nats.connect(servers=servers(url), name=name, max_reconnect_attempts=-1,
                               reconnect_time_wait=0.5)
 
 
@@ -64,9 +69,9 @@ class ServiceRuntime:
         """Consumers and background tasks on, for as long as the context lasts."""
         nc = await connect(self.settings.nats_url, f"{self.settings.service}-inbox")
         js = nc.jetstream()
-        await ensure_streams(js)
+        await ensure_streams(js, self.settings.stream_replicas)
         await provision(js, self.subscriptions)
-        broker = NatsBroker(self.settings.nats_url, logger=log)
+        broker = NatsBroker(servers(self.settings.nats_url), logger=log)
         for subscription in self.subscriptions:
             self._attach(broker, Inbox(
                 subscription=subscription, app=self.app, thread=self.thread, js=js,
@@ -103,7 +108,7 @@ async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplicat
                                  published: PublishedEvents) -> None:
     nc = await connect(settings.nats_url, f"{settings.service}-relay")
     js = nc.jetstream()
-    await ensure_streams(js)
+    await ensure_streams(js, settings.stream_replicas)
     relay = OutboxRelay(app=app, published=published, js=js, batch=settings.relay_batch,
                         positions=tracking_store(f"{settings.service}_relay",
                                                  settings.relay_store_env()))

@@ -18,6 +18,8 @@ class ServiceSettings(BaseSettings):
     service: str = "service"
     data_dir: Path = Field(Path("data"), validation_alias="CASETRAIL_DATA_DIR")
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias="NATS_URL")
+    # Replicas of CASES and DLQ when this service creates them: 3 on a NATS cluster.
+    stream_replicas: int = Field(1, ge=1, le=5, validation_alias="CASETRAIL_STREAM_REPLICAS")
     store_url: str | None = None
     store_schema: str | None = None
     cipher_key: SecretStr | None = Field(

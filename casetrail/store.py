@@ -19,6 +19,7 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 from eventsourcing.utils import Environment
+from sqlalchemy import make_url
 
 from casetrail.kernel import CaseNotFound, EventMeta, ReadLogged
 
@@ -31,9 +32,12 @@ def store_env(*, url: str, schema: str | None = None,
     """eventsourcing settings for one store URL (`sqlite:///…` or `postgresql+psycopg://…`)."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url}
     if schema:
-        env["SQLALCHEMY_SCHEMA"] = schema
+        # A search path, not SQLALCHEMY_SCHEMA: eventsourcing-sqlalchemy 1.0.1's process
+        # recorder drops the schema for its events table (it lands in `public`).
+        url = make_url(url).update_query_dict(
+            {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url}
     if cipher_key:
         # AES-GCM at rest for event state; ids and topics stay readable (eventsourcing design).
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"

@@ -102,6 +102,15 @@ def read_message(msg: Msg) -> tuple[Envelope, Any, int]:
     return envelope, data, position
 
 
+def handle_once(app: ServiceApplication, handler: Handler, envelope: Envelope, data: Any,
+                tracking: Tracking) -> bool:
+    """Run the handler unless this upstream position was processed already; say which."""
+    if app.has_processed(tracking.application_name, tracking.notification_id):
+        return False
+    handler(envelope, data, tracking)
+    return True
+
+
 class Inbox:
     def __init__(self, *, subscription: Subscription, app: ServiceApplication,
                  thread: ApplicationThread, js: JetStreamContext, max_deliver: int,
@@ -130,7 +139,7 @@ class Inbox:
             return
         tracking = Tracking(self.subscription.upstream, position)
         try:
-            await self.thread.run(self._handle_once, handler, envelope, data, tracking)
+            await self.thread.run(handle_once, self.app, handler, envelope, data, tracking)
         except Exception as error:
             log.warning("%s: %s %s failed (delivery %d): %r", self.subscription.durable,
                         envelope.type, envelope.event_id, deliveries, error)
@@ -140,12 +149,6 @@ class Inbox:
                 await msg.nak(delay=self.redelivery_delay * deliveries)
             return
         await msg.ack()
-
-    def _handle_once(self, handler: Handler, envelope: Envelope, data: Any,
-                     tracking: Tracking) -> None:
-        if self.app.has_processed(tracking.application_name, tracking.notification_id):
-            return
-        handler(envelope, data, tracking)
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
         meta = msg.metadata

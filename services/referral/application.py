@@ -65,7 +65,7 @@ class ReferralApplication(ServiceApplication):
         self.record(aftercare)
         return number
 
-    def close(self, case_id: UUID, reason: ClosureReason, meta: EventMeta) -> None:
+    def close_case(self, case_id: UUID, reason: ClosureReason, meta: EventMeta) -> None:
         aftercare = self.get_case(case_id, Aftercare)
         aftercare.close(reason, meta)
         self.record(aftercare)

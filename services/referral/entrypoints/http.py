@@ -71,7 +71,7 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/closure", status_code=201)
     async def close(case_id: UUID, body: ClosureIn) -> dict[str, Any]:
-        await run(app.close, case_id, body.reason, body.meta())
+        await run(app.close_case, case_id, body.reason, body.meta())
         return {"case_id": case_id, "closed": True}
 
     @api.get("/cases/{case_id}")

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from casetrail.bus.inbox import Handler, handle_once
+from casetrail.store import ServiceApplication, store_env
+from contracts.envelope import Actor, Envelope
+from contracts.events import read_data
+from contracts.events.base import EventData
+
+
+@pytest.fixture
+def env(store_url: tuple[str, str | None]) -> dict[str, str]:
+    url, schema = store_url
+    return store_env(url=url, schema=schema)
+
+
+def envelope(service: str, case_id: UUID, data: EventData,
+             actor: Actor = Actor(role="system", id="upstream")) -> Envelope:
+    now = datetime.now(UTC)
+    return Envelope(event_id=uuid4(), case_id=case_id, service=service, type=type(data).__name__,
+                    version=data.VERSION, occurred_at=now, recorded_at=now, actor=actor,
+                    correlation_id=uuid4(), data=data.model_dump(mode="json"))
+
+
+def deliver(app: ServiceApplication, handler: Handler, message: Envelope,
+            position: int) -> bool:
+    """What the inbox does with a message from the bus, without the bus."""
+    data: Any = read_data(message)
+    return handle_once(app, handler, message, data, Tracking(message.service, position))

