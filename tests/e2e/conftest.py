@@ -1,0 +1,68 @@
+"""The real system for end-to-end tests: its own NATS server and the eight processes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from nats.aio.client import Client
+
+from casetrail.bus.embedded import free_port
+from casetrail.cli.desk import Desk
+from casetrail.cli.processes import Cluster
+from casetrail.cli.runtime import Runtime
+from casetrail.service import connect
+from contracts.envelope import SERVICES
+from tests.conftest import PSEUDONYM_KEY
+from tests.infra import new_nats_server
+
+# Short enough to watch an escalation happen, long enough for the happy path to acknowledge.
+ESCALATE_CRISIS_AFTER_SECONDS = 4
+
+
+@dataclass
+class System:
+    cluster: Cluster
+    nats_url: str
+    data_dir: Path
+
+    @property
+    def runtime(self) -> Runtime:
+        return Runtime(self.nats_url, {s: self.cluster.url(s) for s in SERVICES})
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """A fresh NATS per module: consumers start from an empty CASES stream."""
+    data = tmp_path_factory.mktemp("system")
+    with new_nats_server(data / "nats") as nats_url:
+        cluster = Cluster(
+            env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(data),
+                 "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY,
+                 "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": str(ESCALATE_CRISIS_AFTER_SECONDS),
+                 "NOTIFICATION_TIMER_TICK_SECONDS": "0.2",
+                 "ASSESSMENT_REDELIVERY_DELAY_SECONDS": "0.1",
+                 "ASSESSMENT_MAX_DELIVER": "3"},
+            log_dir=data / "logs",
+            ports={service: free_port() for service in SERVICES})
+        try:
+            cluster.start_all()
+            yield System(cluster, nats_url, data)
+        finally:
+            cluster.stop_all()
+
+
+@pytest.fixture
+async def nc(system: System) -> AsyncIterator[Client]:
+    client = await connect(system.nats_url, "e2e-test")
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def desk(system: System, nc: Client) -> AsyncIterator[Desk]:
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        yield Desk(system.runtime, nc, http)

@@ -1,0 +1,95 @@
+"""The outbox relay against a real JetStream server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from casetrail.bus.relay import OutboxRelay
+from casetrail.bus.replay import case_timeline
+from casetrail.kernel import EventMeta
+from casetrail.service import connect
+from casetrail.store import store_env, tracking_store
+from contracts.codes import Channel, Sign
+from contracts.streams import ensure_streams
+from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
+from nats.aio.client import Client
+from services.intake.adapters.published import PUBLISHED
+from services.intake.application import IntakeApplication
+from services.intake.domain.case import Concern
+
+
+class CrashBeforeSavingPosition(RuntimeError):
+    pass
+
+
+class PositionsThatCrashOnce:
+    """A relay position store whose first save dies, as if the process were killed there."""
+
+    def __init__(self, real: TrackingRecorder) -> None:
+        self.real = real
+        self.crashed = False
+
+    def max_tracking_id(self, name: str) -> int | None:
+        return self.real.max_tracking_id(name)
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        if not self.crashed:
+            self.crashed = True
+            raise CrashBeforeSavingPosition
+        self.real.insert_tracking(tracking)
+
+
+@pytest.fixture
+async def nc(nats_url: str) -> AsyncIterator[Client]:
+    client = await connect(nats_url, "test-relay")
+    await ensure_streams(client.jetstream())
+    yield client
+    await client.close()
+
+
+
+async def test_a_committed_event_is_published_once_with_its_id_and_position(
+        nc: Client, tmp_path: Path) -> None:
+    intake = IntakeApplication(store_env(url=f"sqlite:///{tmp_path}/intake.db"), b"k")
+    received = intake.report_concern(
+        student_ref="S-1", student_name="王小明",
+        concern=Concern(uuid4(), Channel.HOTLINE, [Sign.SELF_HARM], True, "在宿舍割腕"),
+        meta=EventMeta.by("hotline_operator", "op-1"))
+    positions = tracking_store("relay", store_env(url=f"sqlite:///{tmp_path}/relay.db"))
+    relay = OutboxRelay(app=intake, published=PUBLISHED, positions=positions,
+                        js=nc.jetstream())
+    assert await relay.relay_once() == 3  # case detected, student registered and linked
+    assert await relay.relay_once() == 0
+    [detected] = await case_timeline(nc, received.case_id)
+    assert detected.type == "CaseDetected"
+    message = await nc.jetstream().get_last_msg(
+        CASES_STREAM, f"case.{received.case_id}.intake.CaseDetected")
+    assert message.headers is not None
+    assert message.headers[MSG_ID_HEADER] == str(detected.event_id)
+    assert message.headers[POSITION_HEADER] == "1"
+
+
+async def test_a_relay_killed_before_saving_its_position_republishes_without_copies(
+        nc: Client, tmp_path: Path) -> None:
+    intake = IntakeApplication(store_env(url=f"sqlite:///{tmp_path}/intake.db"), b"k")
+    received = intake.report_concern(
+        student_ref="S-2", student_name="王小明",
+        concern=Concern(uuid4(), Channel.HOTLINE, [], False, "text"),
+        meta=EventMeta.by("hotline_operator", "op-1"))
+    real = tracking_store("relay", store_env(url=f"sqlite:///{tmp_path}/relay.db"))
+    crashing = OutboxRelay(app=intake, published=PUBLISHED, js=nc.jetstream(),
+                           positions=PositionsThatCrashOnce(real))  # type: ignore[arg-type]
+    with pytest.raises(CrashBeforeSavingPosition):
+        await crashing.relay_once()
+    restarted = OutboxRelay(app=intake, published=PUBLISHED, positions=real,
+                            js=nc.jetstream())
+    assert restarted.last_relayed() == 0
+    assert await restarted.relay_once() == 3
+    subject = f"case.{received.case_id}.>"
+    info = await nc.jetstream().stream_info(CASES_STREAM, subjects_filter=subject)
+    assert info.state.subjects == {f"case.{received.case_id}.intake.CaseDetected": 1}

@@ -1,0 +1,203 @@
+"""A case's assessment: proposals from the reports, the crisis path, decisions by people."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import pytest
+
+from casetrail.kernel import CaseRuleViolated, EventMeta
+from contracts.codes import Sign, Tier
+from services.assessment.domain.assessment import Assessment
+
+KEY = "student-key-1"
+TEAM = [{"role": "crisis_team", "id": "t1"}, {"role": "psych_teacher", "id": "p1"}]
+
+
+def meta(actor_id: str = "t1", *, at: datetime | None = None) -> EventMeta:
+    return EventMeta.by("crisis_team", actor_id, occurred_at=at)
+
+
+def opened(case_id: UUID | None = None) -> Assessment:
+    return Assessment.open(case_id or uuid4(), KEY, meta())
+
+
+def test_an_opened_assessment_has_no_signs_no_proposal_and_no_tier() -> None:
+    case_id = uuid4()
+    assessment = Assessment.open(case_id, KEY, meta())
+    assert assessment.id == case_id
+    assert assessment.student_key == KEY
+    assert assessment.signs == set()
+    assert assessment.proposed_tier is None
+    assert assessment.tier is None
+    assert assessment.crisis_path_started is False
+    assert assessment.decisions == []
+
+
+def test_an_imminent_report_starts_the_crisis_path_once() -> None:
+    assessment = opened()
+    first, second = uuid4(), uuid4()
+    assessment.consider(first, [], imminent=True, meta=meta())
+    assessment.consider(second, [Sign.WEAPON], imminent=True, meta=meta())
+
+    events = assessment.collect_events()
+    started = [e for e in events if isinstance(e, Assessment.CrisisPathStarted)]
+    assert len(started) == 1
+    assert started[0].report_id == first
+    assert started[0].student_key == KEY
+    assert assessment.crisis_path_started is True
+    assert assessment.proposed_tier == Tier.CRISIS
+
+
+def test_a_report_without_imminent_danger_does_not_start_the_crisis_path() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [Sign.SUICIDE_ATTEMPT], imminent=False, meta=meta())
+    assert assessment.proposed_tier == Tier.CRISIS
+    assert assessment.crisis_path_started is False
+    assert not any(isinstance(e, Assessment.CrisisPathStarted)
+                   for e in assessment.collect_events())
+
+
+def test_a_later_imminent_report_starts_the_crisis_path_then() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [Sign.GRADE_SWING], imminent=False, meta=meta())
+    assert assessment.crisis_path_started is False
+    later = uuid4()
+    assessment.consider(later, [], imminent=True, meta=meta())
+    assert assessment.crisis_path_started is True
+    started = [e for e in assessment.collect_events()
+               if isinstance(e, Assessment.CrisisPathStarted)]
+    assert [e.report_id for e in started] == [later]
+
+
+def test_proposals_accumulate_the_signs_of_every_report() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [Sign.THOUGHT_CHANGE], imminent=False, meta=meta())
+    assert assessment.proposed_tier == Tier.GENERAL
+    assessment.consider(uuid4(), [Sign.GRADE_SWING], imminent=False, meta=meta())
+    assert assessment.proposed_tier == Tier.GENERAL
+    assessment.consider(uuid4(), [Sign.FAMILY_CHANGE], imminent=False, meta=meta())
+
+    assert assessment.signs == {"thought_change", "grade_swing", "family_change"}
+    assert assessment.proposed_tier == Tier.SERIOUS
+    last = [e for e in assessment.collect_events()
+            if isinstance(e, Assessment.TierProposed)][-1]
+    assert last.tier == "serious"
+    assert last.reasons == ["many_signs", "sign:family_change", "sign:grade_swing",
+                            "sign:thought_change"]
+
+
+def test_a_proposal_event_records_only_the_signs_of_its_own_report() -> None:
+    assessment = opened()
+    first, second = uuid4(), uuid4()
+    assessment.consider(first, [Sign.SELF_HARM], imminent=False, meta=meta())
+    assessment.consider(second, [Sign.GRADE_SWING], imminent=False, meta=meta())
+    proposed = [e for e in assessment.collect_events()
+                if isinstance(e, Assessment.TierProposed)]
+    assert [(e.report_id, e.signs, e.tier) for e in proposed] == [
+        (first, ["self_harm"], "serious"),
+        (second, ["grade_swing"], "serious"),
+    ]
+    assert proposed[1].reasons == ["sign:self_harm"]
+
+
+def test_a_report_repeating_a_sign_does_not_count_it_twice() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [Sign.GRADE_SWING], imminent=False, meta=meta())
+    assessment.consider(uuid4(), [Sign.GRADE_SWING], imminent=False, meta=meta())
+    assessment.consider(uuid4(), [Sign.GRADE_SWING, Sign.THOUGHT_CHANGE], imminent=False,
+                        meta=meta())
+    assert assessment.signs == {"grade_swing", "thought_change"}
+    assert assessment.proposed_tier == Tier.GENERAL
+
+
+def test_a_decision_records_the_tier_the_proposal_and_who_decided() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [Sign.SELF_HARM], imminent=False, meta=meta())
+    at = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+    assessment.decide(Tier.CRISIS, rationale="plan found in diary", participants=TEAM,
+                      meta=meta("head", at=at))
+
+    assert assessment.tier == Tier.CRISIS
+    assert assessment.decisions == [{
+        "tier": "crisis", "proposed_tier": "serious", "rationale": "plan found in diary",
+        "participants": TEAM, "decided_by": {"role": "crisis_team", "id": "head"},
+        "decided_at": at,
+    }]
+    decided = assessment.collect_events()[-1]
+    assert isinstance(decided, Assessment.TierDecided)
+    assert decided.tier == "crisis"
+    assert decided.proposed_tier == "serious"
+    assert decided.student_key == KEY
+
+
+def test_a_decision_without_a_proposal_records_no_proposed_tier() -> None:
+    assessment = opened()
+    assessment.decide(Tier.GENERAL, rationale="seen in counselling", participants=TEAM,
+                      meta=meta())
+    assert assessment.decisions[0]["proposed_tier"] is None
+    assert assessment.tier == Tier.GENERAL
+
+
+@pytest.mark.parametrize("rationale", ["", "   ", "\n\t"])
+def test_a_decision_needs_a_rationale(rationale: str) -> None:
+    assessment = opened()
+    with pytest.raises(CaseRuleViolated, match="rationale"):
+        assessment.decide(Tier.SERIOUS, rationale=rationale, participants=TEAM, meta=meta())
+    assert assessment.tier is None
+    assert assessment.decisions == []
+
+
+def test_a_decision_needs_its_participants() -> None:
+    assessment = opened()
+    with pytest.raises(CaseRuleViolated, match="took part"):
+        assessment.decide(Tier.SERIOUS, rationale="agreed", participants=[], meta=meta())
+    assert assessment.tier is None
+    assert not any(isinstance(e, Assessment.TierDecided) for e in assessment.collect_events())
+
+
+def test_a_later_decision_regrades_the_case() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [Sign.SELF_HARM], imminent=False, meta=meta())
+    assessment.decide(Tier.SERIOUS, rationale="first meeting", participants=TEAM, meta=meta())
+    assessment.decide(Tier.GENERAL, rationale="improving after two weeks", participants=TEAM,
+                      meta=meta())
+
+    assert assessment.tier == Tier.GENERAL
+    assert [d["tier"] for d in assessment.decisions] == ["serious", "general"]
+    assert [d["rationale"] for d in assessment.decisions] == [
+        "first meeting", "improving after two weeks"]
+    decided = [e for e in assessment.collect_events() if isinstance(e, Assessment.TierDecided)]
+    assert [e.tier for e in decided] == ["serious", "general"]
+
+
+def test_the_events_of_an_imminent_case_come_in_order() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [Sign.WEAPON], imminent=True, meta=meta())
+    assessment.consider(uuid4(), [Sign.SELF_HARM], imminent=True, meta=meta())
+    assessment.decide(Tier.CRISIS, rationale="weapon on campus", participants=TEAM, meta=meta())
+    assessment.decide(Tier.SERIOUS, rationale="safe at home", participants=TEAM, meta=meta())
+
+    events = assessment.collect_events()
+    assert [type(e) for e in events] == [
+        Assessment.Opened,
+        Assessment.TierProposed,
+        Assessment.CrisisPathStarted,
+        Assessment.TierProposed,
+        Assessment.TierDecided,
+        Assessment.TierDecided,
+    ]
+    assert [e.originator_version for e in events] == [1, 2, 3, 4, 5, 6]
+    assert assessment.collect_events() == []
+
+
+def test_events_carry_the_meta_of_the_command() -> None:
+    command = meta("reporter-7", at=datetime(2024, 5, 6, 7, 8, tzinfo=UTC))
+    assessment = opened()
+    assessment.consider(uuid4(), [], imminent=True, meta=command)
+    proposed, started = assessment.collect_events()[1:]
+    assert isinstance(proposed, Assessment.TierProposed)
+    assert isinstance(started, Assessment.CrisisPathStarted)
+    assert proposed.meta == command
+    assert started.meta == command
