@@ -15,7 +15,7 @@ from contracts.envelope import Envelope
 from contracts.subjects import CASES_STREAM, DLQ_STREAM, case_subject, case_trail, dlq_subject
 
 
-async def _read_all(nc: Client, stream: str, subject: str, timeout: float) -> list[bytes]:
+async def read_all(nc: Client, stream: str, subject: str, timeout: float) -> list[bytes]:
     """Every message on `subject` in stream order, through a throw-away ordered consumer."""
     js = nc.jetstream()
     sub = await js.subscribe(subject, stream=stream, ordered_consumer=True,
@@ -39,7 +39,7 @@ async def case_timeline(nc: Client, case_id: UUID, timeout: float = 1.0) -> list
     """The case's events across services, in stream order, each event once."""
     seen: set[UUID] = set()
     trail: list[Envelope] = []
-    for body in await _read_all(nc, CASES_STREAM, case_trail(case_id), timeout):
+    for body in await read_all(nc, CASES_STREAM, case_trail(case_id), timeout):
         envelope = Envelope.from_bytes(body)
         if envelope.event_id not in seen:
             seen.add(envelope.event_id)
@@ -49,7 +49,7 @@ async def case_timeline(nc: Client, case_id: UUID, timeout: float = 1.0) -> list
 
 async def dead_letters(nc: Client, service: str, timeout: float = 1.0) -> list[dict[str, object]]:
     return [json.loads(body) for body in
-            await _read_all(nc, DLQ_STREAM, dlq_subject(service), timeout)]
+            await read_all(nc, DLQ_STREAM, dlq_subject(service), timeout)]
 
 
 async def wait_for_event(nc: Client, case_id: UUID, service: str, event_type: str,

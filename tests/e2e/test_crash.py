@@ -1,0 +1,120 @@
+"""SIGKILL in the middle of a flow: every case still completes, each effect exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections import Counter
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import pytest
+from nats.aio.client import Client
+
+from casetrail.bus.envelopes import PublishedEvents
+from casetrail.bus.replay import read_all
+from casetrail.cli.desk import Desk
+from casetrail.store import ServiceApplication, store_env
+from contracts.envelope import Envelope
+from contracts.subjects import CASES_STREAM
+from services.assessment.adapters.published import PUBLISHED as ASSESSMENT
+from services.assessment.application import AssessmentApplication
+from services.intake.adapters.published import PUBLISHED as INTAKE
+from services.intake.application import IntakeApplication
+from services.notification.adapters.published import PUBLISHED as NOTIFICATION
+from services.notification.application import NotificationApplication
+from services.notification.domain.notice import AcknowledgementPolicy
+from services.referral.adapters.published import PUBLISHED as REFERRAL
+from services.referral.application import ReferralApplication
+from tests.conftest import PSEUDONYM_KEY
+from tests.e2e.conftest import System
+
+pytestmark = pytest.mark.e2e
+
+CASES_PER_RUN = 30
+# Each crisis case, once complete, has exactly one of each of these on CASES.
+ONCE_PER_CASE = ["intake.CaseDetected", "assessment.TierProposed",
+                 "assessment.CrisisPathStarted", "notification.GuardianNoticeIssued",
+                 "notification.GuardianNoticeDispatched", "referral.TierNoted",
+                 "referral.FollowUpsScheduled"]
+
+
+async def report_crisis_cases(desk: Desk, count: int) -> list[UUID]:
+    run = secrets.token_hex(3)
+    received = await asyncio.gather(*(
+        desk.report(f"crash-{run}-{n}", signs=["suicide_attempt"], imminent=True,
+                    name="王小明", description="free text")
+        for n in range(count)))
+    return [UUID(r["case_id"]) for r in received]
+
+
+async def wait_until_complete(desk: Desk, case_ids: list[UUID]) -> None:
+    await asyncio.gather(*(desk.event(case_id, "notification", "GuardianNoticeDispatched",
+                                      timeout=120) for case_id in case_ids))
+    await asyncio.gather(*(desk.event(case_id, "referral", "FollowUpsScheduled",
+                                      timeout=120) for case_id in case_ids))
+
+
+def stored_event_ids(system: System) -> dict[str, set[UUID]]:
+    """What each service committed to its own store and means to publish."""
+    data = system.data_dir
+
+    def env(service: str) -> dict[str, str]:
+        return store_env(url=f"sqlite:///{data / service}.db")
+
+    stores: list[tuple[ServiceApplication, PublishedEvents]] = [
+        (IntakeApplication(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
+        (AssessmentApplication(env("assessment")), ASSESSMENT),
+        (NotificationApplication(env("notification"), AcknowledgementPolicy()), NOTIFICATION),
+        (ReferralApplication(env("referral"), ZoneInfo("Asia/Shanghai")), REFERRAL),
+    ]
+    ids: dict[str, set[UUID]] = {}
+    for app, published in stores:
+        notifications = app.recorder.select_notifications(start=1, limit=1_000_000)
+        envelopes = (published.envelope(app.mapper.to_domain_event(n)) for n in notifications)
+        ids[published.service] = {e.event_id for e in envelopes if e is not None}
+        app.close()
+    return ids
+
+
+async def assert_every_effect_exactly_once(system: System, nc: Client,
+                                           case_ids: list[UUID]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        bodies = await read_all(nc, CASES_STREAM, "case.>", timeout=2.0)
+        on_bus = [Envelope.from_bytes(body) for body in bodies]
+        missing = {service: ids - {e.event_id for e in on_bus}
+                   for service, ids in stored_event_ids(system).items()}
+        if not any(missing.values()) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert not any(missing.values()), f"stored but not on CASES: {missing}"
+    copies = Counter(e.event_id for e in on_bus)
+    assert max(copies.values()) == 1, "an event reached CASES twice"
+    for case_id in case_ids:
+        kinds = Counter(f"{e.service}.{e.type}" for e in on_bus if e.case_id == case_id)
+        assert {kind: kinds[kind] for kind in ONCE_PER_CASE} == dict.fromkeys(ONCE_PER_CASE, 1)
+    sent = [json.loads(line) for line in
+            (system.data_dir / "guardian-messages.jsonl").read_text().splitlines()]
+    per_notice: Counter[Any] = Counter(message["notice_id"] for message in sent)
+    assert max(per_notice.values()) == 1, "a guardian got the same notice twice"
+    notified = {e.case_id for e in on_bus if e.type == "GuardianNoticeIssued"}
+    assert set(case_ids) <= notified
+
+
+@pytest.mark.parametrize("victim", ["assessment", "notification", "intake-relay",
+                                    "assessment-relay"])
+async def test_a_process_killed_mid_flow_loses_nothing_and_repeats_nothing(
+        victim: str, system: System, desk: Desk, nc: Client) -> None:
+    first = asyncio.create_task(report_crisis_cases(desk, CASES_PER_RUN))
+    await asyncio.sleep(0.3)
+    process = system.cluster.processes[victim]
+    process.kill()
+    case_ids = await first
+    case_ids += await report_crisis_cases(desk, 5)  # while it is down
+    system.cluster.start(process.service, process.role)
+    await wait_until_complete(desk, case_ids)
+    await assert_every_effect_exactly_once(system, nc, case_ids)
