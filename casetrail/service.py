@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import nats
 import uvicorn
@@ -29,7 +30,7 @@ from contracts.subjects import CASES_STREAM
 log = logging.getLogger(__name__)
 
 # A task that runs beside the API until the event is set (timers, dispatchers).
-BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
+BackgroundTask = Callable[[asyncio.Event], Coroutine[None, None, None]]
 
 
 def servers(url: str) -> list[str]:
@@ -128,13 +129,16 @@ def relay(settings: ServiceSettings, app: ServiceApplication,
     asyncio.run(_relay_until_signalled(settings, app, published))
 
 
+S = TypeVar("S", bound=ServiceSettings)
+
+
 @dataclass(frozen=True)
-class ServiceEntry:
+class ServiceEntry(Generic[S]):
     """What `python -m services.<name> serve|relay` needs of a service's bootstrap."""
 
-    settings: Callable[[], ServiceSettings]
-    api: Callable[[ServiceSettings], FastAPI]
-    application: Callable[[ServiceSettings], ServiceApplication]
+    settings: Callable[[], S]
+    api: Callable[[S], FastAPI]
+    application: Callable[[S], ServiceApplication]
     published: PublishedEvents
 
     def main(self, argv: list[str]) -> None:

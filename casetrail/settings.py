@@ -11,7 +11,7 @@ from casetrail.store import store_env
 
 
 class ServiceSettings(BaseSettings):
-    """Read from the environment: `<SERVICE>_…` for one service, `CASETRAIL_…`/`NATS_URL` for all."""
+    """From the environment: `<SERVICE>_…` for one service, `CASETRAIL_…`/`NATS_URL` for all."""
 
     model_config = SettingsConfigDict(extra="ignore")
 

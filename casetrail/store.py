@@ -115,7 +115,7 @@ class ServiceApplication(Application[UUID]):
 
     def get_case(self, case_id: UUID, kind: type[A]) -> A:
         try:
-            aggregate = self.repository.get(case_id)
+            aggregate: object = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFound(f"{self.name} has no case {case_id}") from None
         if not isinstance(aggregate, kind):

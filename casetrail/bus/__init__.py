@@ -1,1 +1,1 @@
-"""Getting events onto the bus (outbox relay) and off it (inbox), at-least-once in, once in effect."""
+"""Events onto the bus (outbox relay) and off it (inbox): at least once in, once in effect."""

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import DomainEvent, DomainEventProtocol
 
 from casetrail.kernel import EventMeta, ReadLogged
 from contracts.envelope import Actor, Envelope
@@ -38,7 +38,7 @@ class PublishedEvents:
                  internal: frozenset[type[Any]] = frozenset()) -> None:
         self.service = service
         # Reads are part of every service's trail (who read which case, and why).
-        self.published = {ReadLogged.Viewed: _viewed, **published}
+        self.published: dict[type[Any], DataOf] = {ReadLogged.Viewed: _viewed, **published}
         self.internal = internal
 
     def envelope(self, event: DomainEventProtocol[UUID]) -> Envelope | None:
@@ -50,6 +50,7 @@ class PublishedEvents:
         except KeyError:
             raise UnpublishedEvent(f"{kind.__qualname__} is neither published nor internal") \
                 from None
+        assert isinstance(event, DomainEvent)
         data = data_of(event)
         meta: EventMeta = event.meta  # type: ignore[attr-defined]
         return Envelope(

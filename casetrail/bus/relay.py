@@ -8,6 +8,7 @@ consumers drop by position beyond it. Nothing committed is ever skipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -81,7 +82,5 @@ class OutboxRelay:
                 # Keep going: the events are safe in the store and will be retried.
                 log.exception("relay of %s failed; retrying", self.published.service)
                 pause = max(poll_seconds, 1.0)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause)
-            except TimeoutError:
-                pass

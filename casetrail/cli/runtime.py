@@ -26,9 +26,9 @@ class Runtime:
     def load(cls, directory: Path | None = None) -> Runtime:
         """The running system: `data/runtime.json`, with NATS_URL and <SERVICE>_URL overriding."""
         path = (directory or data_dir()) / "runtime.json"
-        saved = json.loads(path.read_text()) if path.exists() else {
-            "nats_url": "nats://127.0.0.1:4222",
-            "services": {s: f"http://127.0.0.1:{p}" for s, p in DEFAULT_PORTS.items()}}
+        saved = (cls(**json.loads(path.read_text())) if path.exists() else
+                 cls("nats://127.0.0.1:4222",
+                     {s: f"http://127.0.0.1:{p}" for s, p in DEFAULT_PORTS.items()}))
         services = {name: os.environ.get(f"{name.upper()}_URL", url)
-                    for name, url in saved["services"].items()}
-        return cls(os.environ.get("NATS_URL", saved["nats_url"]), services)
+                    for name, url in saved.services.items()}
+        return cls(os.environ.get("NATS_URL", saved.nats_url), services)

@@ -2,7 +2,6 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 # A keyed pseudonym of the school-issued student id (HMAC held by intake), never the id itself.
 StudentKey = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 

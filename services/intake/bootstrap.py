@@ -26,5 +26,5 @@ def api(settings: IntakeSettings) -> FastAPI:
     return build_api(runtime, app)
 
 
-ENTRY = ServiceEntry(settings=IntakeSettings, api=api, application=application,  # type: ignore[arg-type]
+ENTRY = ServiceEntry(settings=IntakeSettings, api=api, application=application,
                      published=PUBLISHED)

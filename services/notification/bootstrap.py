@@ -35,5 +35,5 @@ def api(settings: NotificationSettings) -> FastAPI:
     return build_api(runtime, app)
 
 
-ENTRY = ServiceEntry(settings=NotificationSettings, api=api,  # type: ignore[arg-type]
-                     application=application, published=PUBLISHED)  # type: ignore[arg-type]
+ENTRY = ServiceEntry(settings=NotificationSettings, api=api, application=application,
+                     published=PUBLISHED)

@@ -27,5 +27,5 @@ def api(settings: ReferralSettings) -> FastAPI:
     return build_api(runtime, app)
 
 
-ENTRY = ServiceEntry(settings=ReferralSettings, api=api,  # type: ignore[arg-type]
-                     application=application, published=PUBLISHED)  # type: ignore[arg-type]
+ENTRY = ServiceEntry(settings=ReferralSettings, api=api, application=application,
+                     published=PUBLISHED)

@@ -20,12 +20,15 @@ def env(store_url: tuple[str, str | None]) -> dict[str, str]:
     return store_env(url=url, schema=schema)
 
 
-def envelope(service: str, case_id: UUID, data: EventData,
-             actor: Actor = Actor(role="system", id="upstream")) -> Envelope:
+UPSTREAM = Actor(role="system", id="upstream")
+
+
+def envelope(service: str, case_id: UUID, data: EventData, actor: Actor = UPSTREAM) -> Envelope:
     now = datetime.now(UTC)
-    return Envelope(event_id=uuid4(), case_id=case_id, service=service, type=type(data).__name__,
-                    version=data.VERSION, occurred_at=now, recorded_at=now, actor=actor,
-                    correlation_id=uuid4(), data=data.model_dump(mode="json"))
+    return Envelope(event_id=uuid4(), case_id=case_id, service=service,
+                    type=type(data).__name__, version=data.VERSION, occurred_at=now,
+                    recorded_at=now, actor=actor, correlation_id=uuid4(),
+                    data=data.model_dump(mode="json"))
 
 
 def deliver(app: ServiceApplication, handler: Handler, message: Envelope,

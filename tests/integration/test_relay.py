@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import Tracking, TrackingRecorder
+from nats.aio.client import Client
 
 from casetrail.bus.relay import OutboxRelay
 from casetrail.bus.replay import case_timeline
@@ -17,7 +18,6 @@ from casetrail.store import store_env, tracking_store
 from contracts.codes import Channel, Sign
 from contracts.streams import ensure_streams
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
-from nats.aio.client import Client
 from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication
 from services.intake.domain.case import Concern

@@ -50,6 +50,13 @@ def test_an_imminent_report_starts_the_crisis_path_once() -> None:
     assert assessment.proposed_tier == Tier.CRISIS
 
 
+def test_a_calmer_report_after_imminent_danger_keeps_the_crisis_proposal() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [], imminent=True, meta=meta())
+    assessment.consider(uuid4(), [], imminent=False, meta=meta())
+    assert assessment.proposed_tier == Tier.CRISIS
+
+
 def test_a_report_without_imminent_danger_does_not_start_the_crisis_path() -> None:
     assessment = opened()
     assessment.consider(uuid4(), [Sign.SUICIDE_ATTEMPT], imminent=False, meta=meta())

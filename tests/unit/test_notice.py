@@ -149,13 +149,15 @@ def test_acknowledging_twice_is_refused() -> None:
     assert len(acknowledged) == 1
 
 
-def test_an_acknowledgement_is_of_the_latest_notice() -> None:
+def test_an_acknowledgement_of_the_latest_notice_settles_the_earlier_ones() -> None:
     notification = told(Tier.GENERAL, Tier.CRISIS)
     notice_id = notification.acknowledge(GuardianRank.SECONDARY, NoticeChannel.EMAIL, meta())
     general, crisis = notification.notices
     assert notice_id == crisis.notice_id
     assert crisis.acknowledged is True
-    assert general.acknowledged is False
+    assert general.acknowledged is True
+    late = general.acknowledge_by + timedelta(days=1)
+    assert not notification.escalate_if_unacknowledged(general.notice_id, late, meta())
     event = notification.collect_events()[-1]
     assert isinstance(event, GuardianNotification.Acknowledged)
     assert (event.notice_id, event.guardian_rank, event.channel) == (
@@ -263,6 +265,15 @@ def test_an_acknowledged_notice_drops_off_the_board_deadlines() -> None:
     board.apply(notification.collect_events())
     assert board.deadlines == {}
     assert board.overdue(T0 + timedelta(days=1)) == []
+
+
+def test_acknowledging_the_latest_notice_takes_every_notice_of_the_case_off_the_board(
+) -> None:
+    notification = told(Tier.GENERAL, Tier.CRISIS)
+    acknowledge(notification, T0 + timedelta(minutes=3))
+    board = NoticeBoard()
+    board.apply(notification.collect_events())
+    assert board.deadlines == {}
 
 
 def test_an_escalated_notice_drops_off_the_board_deadlines() -> None:

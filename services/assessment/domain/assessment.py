@@ -33,7 +33,9 @@ class Assessment(ReadLogged):
                  meta: EventMeta) -> None:
         """A report came in: propose a tier from every sign so far; imminent danger starts
         the crisis path at once, before anyone meets."""
-        proposal = propose({Sign(s) for s in self.signs} | set(signs), imminent=imminent)
+        # Once in danger, a later calmer report does not lower the proposal by itself.
+        proposal = propose({Sign(s) for s in self.signs} | set(signs),
+                           imminent=imminent or self.crisis_path_started)
         self._propose(report_id, [s.value for s in signs], proposal.tier.value,
                       proposal.reasons, meta)
         if imminent and not self.crisis_path_started:

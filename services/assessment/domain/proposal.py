@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from contracts.codes import Sign, Tier
 
 IMMINENT_SIGNS = frozenset({Sign.SUICIDE_ATTEMPT, Sign.WEAPON, Sign.MISSING_AFTER_THREAT})
-SERIOUS_SIGNS = frozenset({Sign.SUICIDAL_IDEATION, Sign.SELF_HARM, Sign.HARM_TO_OTHERS})
+# 000 item 8: tendencies to suicide, self-harm, harming others or destroying property.
+SERIOUS_SIGNS = frozenset({Sign.SUICIDAL_IDEATION, Sign.SELF_HARM, Sign.HARM_TO_OTHERS,
+                           Sign.PROPERTY_DESTRUCTION})
 # Three or more distinct general signs together are proposed as serious.
 MANY_SIGNS = 3
 

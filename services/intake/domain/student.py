@@ -6,7 +6,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from casetrail.kernel import EventMeta
+from casetrail.kernel import CaseRuleViolated, EventMeta
 
 
 class Student(Aggregate):
@@ -32,8 +32,13 @@ class Student(Aggregate):
         case_id: UUID
         meta: EventMeta
 
-    @event(CaseOpened)
     def open_case(self, case_id: UUID, meta: EventMeta) -> None:
+        if self.open_case_id is not None:
+            raise CaseRuleViolated(f"the student's case {self.open_case_id} is still open")
+        self._case_opened(case_id, meta)
+
+    @event(CaseOpened)
+    def _case_opened(self, case_id: UUID, meta: EventMeta) -> None:
         self.open_case_id = case_id
 
     class CaseReleased(Aggregate.Event):

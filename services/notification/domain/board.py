@@ -26,7 +26,11 @@ class NoticeBoard:
                 self.deadlines[event.notice_id] = (event.originator_id, event.acknowledge_by)
             elif isinstance(event, Notification.NoticeDispatched):
                 self.undispatched.pop(event.notice_id, None)
-            elif isinstance(event, Notification.Acknowledged | Notification.Escalated):
+            elif isinstance(event, Notification.Acknowledged):
+                # Reaching the guardian settles every notice of the case.
+                self.deadlines = {notice: (case, by) for notice, (case, by)
+                                  in self.deadlines.items() if case != event.originator_id}
+            elif isinstance(event, Notification.Escalated):
                 self.deadlines.pop(event.notice_id, None)
 
     def overdue(self, now: datetime) -> list[tuple[UUID, UUID]]:

@@ -133,7 +133,9 @@ class GuardianNotification(ReadLogged):
     @event(Acknowledged)
     def _acknowledged(self, notice_id: UUID, guardian_rank: int, channel: str,
                       meta: EventMeta) -> None:
-        self.notice(notice_id).acknowledged = True
+        # The guardian was reached: earlier notices of the case need no escalation either.
+        for notice in self.notices:
+            notice.acknowledged = True
 
     def escalate_if_unacknowledged(self, notice_id: UUID, now: datetime,
                                    meta: EventMeta) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -22,10 +23,8 @@ def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTa
                 await work()
             except Exception:
                 log.exception("background work failed; trying again")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), seconds)
-            except TimeoutError:
-                pass
 
     return loop
 

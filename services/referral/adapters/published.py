@@ -36,8 +36,8 @@ def _closed(e: Aftercare.Closed) -> contract.CaseClosed:
 
 PUBLISHED = PublishedEvents(
     contract.SERVICE,
-    {Aftercare.TierNoted: _tier_noted, Aftercare.FollowUpsScheduled: _scheduled, Aftercare.Referred: _referred,
-     Aftercare.Answered: _answered, Aftercare.FollowedUp: _followed_up,
-     Aftercare.Closed: _closed},
+    {Aftercare.TierNoted: _tier_noted, Aftercare.FollowUpsScheduled: _scheduled,
+     Aftercare.Referred: _referred, Aftercare.Answered: _answered,
+     Aftercare.FollowedUp: _followed_up, Aftercare.Closed: _closed},
     internal=frozenset({Aftercare.Opened}),
 )

@@ -105,7 +105,7 @@ class Aftercare(ReadLogged):
         if self.tier == Tier.NONE:
             raise CaseRuleViolated("the case was assessed as tier none: no referral")
         self._referred(referral_id, receiver_type.value, receiver_id,
-                       DISCLOSURE[receiver_type], meta)
+                       list(DISCLOSURE[receiver_type]), meta)
 
     class Referred(Aggregate.Event):
         referral_id: UUID
