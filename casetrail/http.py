@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
 from contracts.codes import Role
+from contracts.envelope import Actor
+
+Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def service_api(service: str, lifespan: Lifespan) -> FastAPI:
+    """A service's FastAPI app: OpenAPI at /docs, domain errors as 404/409, /health."""
+    api = FastAPI(title=f"casetrail {service}", version="1", lifespan=lifespan)
+    _install_error_handlers(api)
+    _health_route(api)
+    return api
+
+
+def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CaseRuleViolated)
     async def _conflict(_: Request, error: CaseRuleViolated) -> JSONResponse:
         return JSONResponse(status_code=409, content={"detail": str(error)})
@@ -22,7 +36,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=404, content={"detail": str(error)})
 
 
-def health_route(app: FastAPI) -> None:
+def _health_route(app: FastAPI) -> None:
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -46,3 +60,15 @@ def _case_reader(
 
 
 Reader = Annotated[CaseReader, Depends(_case_reader)]
+
+
+class Command(BaseModel):
+    """Every command says who did it, and may say when, if that was earlier than now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actor: Actor
+    at: AwareDatetime | None = None
+
+    def meta(self) -> EventMeta:
+        return EventMeta.by(self.actor.role, self.actor.id, occurred_at=self.at)

@@ -130,16 +130,31 @@ def relay(settings: ServiceSettings, app: ServiceApplication,
 
 
 S = TypeVar("S", bound=ServiceSettings)
+A = TypeVar("A", bound=ServiceApplication)
+
+
+def no_background(*_: object) -> list[BackgroundTask]:
+    return []
 
 
 @dataclass(frozen=True)
-class ServiceEntry(Generic[S]):
-    """What `python -m services.<name> serve|relay` needs of a service's bootstrap."""
+class ServiceEntry(Generic[S, A]):
+    """A service's wiring, as its bootstrap declares it; `python -m services.<name>` runs it."""
 
     settings: Callable[[], S]
-    api: Callable[[S], FastAPI]
-    application: Callable[[S], ServiceApplication]
+    application: Callable[[S], A]
     published: PublishedEvents
+    subscriptions: Callable[[S, A], list[Subscription]]
+    build_api: Callable[[ServiceRuntime, A], FastAPI]
+    background: Callable[[S, A, ApplicationThread], list[BackgroundTask]] = no_background
+
+    def api(self, settings: S) -> FastAPI:
+        app = self.application(settings)
+        thread = ApplicationThread(settings.service)
+        runtime = ServiceRuntime(settings=settings, app=app, thread=thread,
+                                 subscriptions=self.subscriptions(settings, app),
+                                 background=self.background(settings, app, thread))
+        return self.build_api(runtime, app)
 
     def main(self, argv: list[str]) -> None:
         command = argv[1] if len(argv) > 1 else "serve"

@@ -22,11 +22,12 @@ log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_SECONDS = 3600.0
 
 
-def cases_stream(replicas: int = 1) -> StreamConfig:
-    """The audit trail: every event of every case, kept for good, never deleted or purged."""
+def _kept_for_good(name: str, subjects: str, replicas: int) -> StreamConfig:
+    # No limits, and `discard: new` should one ever be set: an audit trail never drops its
+    # oldest events to make room, and nothing in it can be deleted or purged.
     return StreamConfig(
-        name=CASES_STREAM,
-        subjects=[CASE_SUBJECTS],
+        name=name,
+        subjects=[subjects],
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         discard=DiscardPolicy.NEW,
@@ -37,18 +38,14 @@ def cases_stream(replicas: int = 1) -> StreamConfig:
     )
 
 
+def cases_stream(replicas: int = 1) -> StreamConfig:
+    """The audit trail: every event of every case."""
+    return _kept_for_good(CASES_STREAM, CASE_SUBJECTS, replicas)
+
+
 def dlq_stream(replicas: int = 1) -> StreamConfig:
     """Messages a service could not handle, with the reason, for a person to look at."""
-    return StreamConfig(
-        name=DLQ_STREAM,
-        subjects=[DLQ_SUBJECTS],
-        retention=RetentionPolicy.LIMITS,
-        storage=StorageType.FILE,
-        discard=DiscardPolicy.NEW,
-        num_replicas=replicas,
-        deny_delete=True,
-        deny_purge=True,
-    )
+    return _kept_for_good(DLQ_STREAM, DLQ_SUBJECTS, replicas)
 
 
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:

@@ -70,12 +70,12 @@ class Desk:
 
     async def decide(self, case_id: UUID, tier: str, rationale: str) -> dict[str, Any]:
         return await self._post("assessment", f"/cases/{case_id}/decision", {
-            "tier": tier, "rationale": rationale, "decided_by": CRISIS_TEAM,
+            "tier": tier, "rationale": rationale, "actor": CRISIS_TEAM,
             "participants": [CRISIS_TEAM, PSYCH_TEACHER]})
 
     async def acknowledge(self, case_id: UUID, channel: str = "phone") -> dict[str, Any]:
         return await self._post("notification", f"/cases/{case_id}/acknowledgements", {
-            "guardian_rank": 1, "channel": channel, "recorded_by": PSYCH_TEACHER})
+            "guardian_rank": 1, "channel": channel, "actor": PSYCH_TEACHER})
 
     async def refer(self, case_id: UUID, receiver_type: str, receiver_id: str) -> UUID:
         result = await self._post("referral", f"/cases/{case_id}/referrals", {

@@ -1,10 +1,7 @@
 """Wires assessment's settings to its store, bus and API."""
 
-from fastapi import FastAPI
-
 from casetrail.bus.inbox import Subscription
-from casetrail.service import ServiceEntry, ServiceRuntime
-from casetrail.worker import ApplicationThread
+from casetrail.service import ServiceEntry
 from services.assessment.adapters.published import PUBLISHED
 from services.assessment.application import AssessmentApplication
 from services.assessment.config import AssessmentSettings
@@ -15,17 +12,13 @@ def application(settings: AssessmentSettings) -> AssessmentApplication:
     return AssessmentApplication(settings.event_store_env())
 
 
-def api(settings: AssessmentSettings) -> FastAPI:
-    app = application(settings)
-    runtime = ServiceRuntime(
-        settings=settings, app=app, thread=ApplicationThread(settings.service),
-        subscriptions=[Subscription(settings.service, "intake", {
-            "CaseDetected": app.on_case_detected,
-            "ReportAttached": app.on_report_attached,
-        })],
-    )
-    return build_api(runtime, app)
+def subscriptions(settings: AssessmentSettings,
+                  app: AssessmentApplication) -> list[Subscription]:
+    return [Subscription(settings.service, "intake", {
+        "CaseDetected": app.on_case_detected,
+        "ReportAttached": app.on_report_attached,
+    })]
 
 
-ENTRY = ServiceEntry(settings=AssessmentSettings, api=api, application=application,
-                     published=PUBLISHED)
+ENTRY = ServiceEntry(settings=AssessmentSettings, application=application, published=PUBLISHED,
+                     subscriptions=subscriptions, build_api=build_api)

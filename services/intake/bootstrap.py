@@ -1,10 +1,7 @@
 """Wires intake's settings to its store, bus and API."""
 
-from fastapi import FastAPI
-
 from casetrail.bus.inbox import Subscription
-from casetrail.service import ServiceEntry, ServiceRuntime
-from casetrail.worker import ApplicationThread
+from casetrail.service import ServiceEntry
 from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication
 from services.intake.config import IntakeSettings
@@ -16,15 +13,9 @@ def application(settings: IntakeSettings) -> IntakeApplication:
                              settings.pseudonym_key.get_secret_value().encode())
 
 
-def api(settings: IntakeSettings) -> FastAPI:
-    app = application(settings)
-    runtime = ServiceRuntime(
-        settings=settings, app=app, thread=ApplicationThread(settings.service),
-        subscriptions=[Subscription(settings.service, "referral",
-                                    {"CaseClosed": app.on_case_closed})],
-    )
-    return build_api(runtime, app)
+def subscriptions(settings: IntakeSettings, app: IntakeApplication) -> list[Subscription]:
+    return [Subscription(settings.service, "referral", {"CaseClosed": app.on_case_closed})]
 
 
-ENTRY = ServiceEntry(settings=IntakeSettings, api=api, application=application,
-                     published=PUBLISHED)
+ENTRY = ServiceEntry(settings=IntakeSettings, application=application, published=PUBLISHED,
+                     subscriptions=subscriptions, build_api=build_api)

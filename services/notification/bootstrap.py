@@ -1,9 +1,7 @@
 """Wires notification's settings to its store, bus, gateway, timers and API."""
 
-from fastapi import FastAPI
-
 from casetrail.bus.inbox import Subscription
-from casetrail.service import ServiceEntry, ServiceRuntime
+from casetrail.service import BackgroundTask, ServiceEntry
 from casetrail.worker import ApplicationThread
 from services.notification.adapters.gateway import FileGateway
 from services.notification.adapters.published import PUBLISHED
@@ -17,23 +15,21 @@ def application(settings: NotificationSettings) -> NotificationApplication:
     return NotificationApplication(settings.event_store_env(), settings.policy())
 
 
-def api(settings: NotificationSettings) -> FastAPI:
-    app = application(settings)
-    thread = ApplicationThread(settings.service)
+def subscriptions(settings: NotificationSettings,
+                  app: NotificationApplication) -> list[Subscription]:
+    return [Subscription(settings.service, "assessment", {
+        "CrisisPathStarted": app.on_crisis_path_started,
+        "TierDecided": app.on_tier_decided,
+    })]
+
+
+def background(settings: NotificationSettings, app: NotificationApplication,
+               thread: ApplicationThread) -> list[BackgroundTask]:
     gateway = FileGateway(settings.gateway_path())
-    runtime = ServiceRuntime(
-        settings=settings, app=app, thread=thread,
-        subscriptions=[Subscription(settings.service, "assessment", {
-            "CrisisPathStarted": app.on_crisis_path_started,
-            "TierDecided": app.on_tier_decided,
-        })],
-        background=[
-            every(settings.dispatch_poll_seconds, dispatcher(app, thread, gateway)),
-            every(settings.timer_tick_seconds, escalator(app, thread)),
-        ],
-    )
-    return build_api(runtime, app)
+    return [every(settings.dispatch_poll_seconds, dispatcher(app, thread, gateway)),
+            every(settings.timer_tick_seconds, escalator(app, thread))]
 
 
-ENTRY = ServiceEntry(settings=NotificationSettings, api=api, application=application,
-                     published=PUBLISHED)
+ENTRY = ServiceEntry(settings=NotificationSettings, application=application,
+                     published=PUBLISHED, subscriptions=subscriptions, build_api=build_api,
+                     background=background)

@@ -6,10 +6,9 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from casetrail.http import Reader, health_route, install_error_handlers
-from casetrail.kernel import EventMeta
+from casetrail.http import Command, Reader, service_api
 from casetrail.service import ServiceRuntime
 from contracts.codes import Tier
 from contracts.envelope import Actor
@@ -17,14 +16,12 @@ from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DecisionIn(Command):
+    """`actor` is who decided; `participants` who took part (within or beyond the school)."""
 
     tier: Tier
     rationale: str = Field(min_length=1, max_length=4000)
-    decided_by: Actor
     participants: list[Actor] = Field(min_length=1, max_length=20)
-    decided_at: AwareDatetime | None = None
 
 
 def _view(assessment: Assessment) -> dict[str, Any]:
@@ -34,17 +31,13 @@ def _view(assessment: Assessment) -> dict[str, Any]:
 
 
 def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
-    api = FastAPI(title="casetrail assessment", version="1", lifespan=runtime.lifespan())
-    install_error_handlers(api)
-    health_route(api)
+    api = service_api("assessment", runtime.lifespan())
 
     @api.post("/cases/{case_id}/decision", status_code=201)
     async def decide(case_id: UUID, body: DecisionIn) -> dict[str, Any]:
-        meta = EventMeta.by(body.decided_by.role, body.decided_by.id,
-                            occurred_at=body.decided_at)
         assessment = await runtime.thread.run(
             app.decide, case_id, body.tier, rationale=body.rationale,
-            participants=[p.model_dump() for p in body.participants], meta=meta)
+            participants=[p.model_dump() for p in body.participants], meta=body.meta())
         return {"case_id": assessment.id, "tier": assessment.tier}
 
     @api.get("/cases/{case_id}")

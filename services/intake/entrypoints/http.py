@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from fastapi import FastAPI
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from casetrail.http import Reader, health_route, install_error_handlers
+from casetrail.http import Reader, service_api
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import Channel, Sign
@@ -43,10 +43,7 @@ class ReportReceivedOut(BaseModel):
 
 
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
-    api = FastAPI(title="casetrail intake", version="1", lifespan=runtime.lifespan())
-    install_error_handlers(api)
-
-    health_route(api)
+    api = service_api("intake", runtime.lifespan())
 
     @api.post("/reports", status_code=201)
     async def report_concern(body: ConcernIn) -> ReportReceivedOut:

@@ -7,37 +7,28 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI
-from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from casetrail.http import Reader, health_route, install_error_handlers
-from casetrail.kernel import EventMeta
+from casetrail.http import Command, Reader, service_api
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, NoticeChannel
-from contracts.envelope import Actor
 from services.notification.application import NotificationApplication
 from services.notification.domain.notice import GuardianNotification
 
 
-class AcknowledgementIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AcknowledgementIn(Command):
+    """`actor` is who recorded it; `at` when the guardian acknowledged, if not just now."""
 
     guardian_rank: GuardianRank = GuardianRank.PRIMARY
     channel: NoticeChannel
-    recorded_by: Actor
-    acknowledged_at: AwareDatetime | None = None
 
 
 def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
-    api = FastAPI(title="casetrail notification", version="1", lifespan=runtime.lifespan())
-    install_error_handlers(api)
-    health_route(api)
+    api = service_api("notification", runtime.lifespan())
 
     @api.post("/cases/{case_id}/acknowledgements", status_code=201)
     async def acknowledge(case_id: UUID, body: AcknowledgementIn) -> dict[str, Any]:
-        meta = EventMeta.by(body.recorded_by.role, body.recorded_by.id,
-                            occurred_at=body.acknowledged_at)
         notice_id = await runtime.thread.run(app.acknowledge, case_id, body.guardian_rank,
-                                             body.channel, meta)
+                                             body.channel, body.meta())
         return {"case_id": case_id, "notice_id": notice_id}
 
     @api.get("/cases/{case_id}")

@@ -7,27 +7,13 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from casetrail.http import Reader, health_route, install_error_handlers
-from casetrail.kernel import EventMeta
+from casetrail.http import Command, Reader, service_api
 from casetrail.service import ServiceRuntime
 from contracts.codes import ClosureReason, FollowUpOutcome, ReceiverType, ReferralResponse
-from contracts.envelope import Actor
 from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
-
-
-class Command(BaseModel):
-    """Every command says who did it, and may say when, if that was earlier than now."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    actor: Actor
-    at: AwareDatetime | None = None
-
-    def meta(self) -> EventMeta:
-        return EventMeta.by(self.actor.role, self.actor.id, occurred_at=self.at)
 
 
 class ReferralIn(Command):
@@ -48,9 +34,7 @@ class ClosureIn(Command):
 
 
 def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
-    api = FastAPI(title="casetrail referral", version="1", lifespan=runtime.lifespan())
-    install_error_handlers(api)
-    health_route(api)
+    api = service_api("referral", runtime.lifespan())
     run = runtime.thread.run
 
     @api.post("/cases/{case_id}/referrals", status_code=201)

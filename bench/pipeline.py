@@ -1,0 +1,217 @@
+"""How fast the pipeline is on the embedded default, next to what the bus alone costs.
+
+Starts its own nats-server (JetStream, file storage, fsync always) and the eight service
+processes, then measures in one run: a bare JetStream publish round trip (the floor), the
+unloaded time from a crisis report to its first guardian notice on CASES, and how many cases
+per second go from report to closure with several in flight. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import StorageType, StreamConfig
+
+from casetrail.bus.embedded import EmbeddedNats, free_port, server_binary
+from casetrail.cli.desk import Desk
+from casetrail.cli.processes import Cluster
+from casetrail.cli.runtime import Runtime
+from casetrail.service import connect
+from contracts.envelope import SERVICES
+from contracts.subjects import from_service
+
+FLOOR_WARMUP = 200
+FLOOR_PUBLISHES = 2000
+FLOOR_STREAM = "BENCH"
+PAYLOAD = b"x" * 600
+NOTICE_TIMEOUT_SECONDS = 30.0
+PSEUDONYM_KEY = "bench-pseudonym-key"
+# Tier, imminent, signs: what the full-case run cycles through.
+TIERS: list[tuple[str, bool, list[str]]] = [
+    ("crisis", True, ["suicide_attempt"]),
+    ("serious", False, ["suicidal_ideation"]),
+    ("general", False, ["emotional_abnormality"]),
+    ("none", False, ["grade_swing"]),
+]
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cases", type=int, default=500,
+                        help="crisis reports timed from POST to first guardian notice")
+    parser.add_argument("--full-cases", type=int, default=100,
+                        help="cases driven through every stage for throughput")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="full cases in flight at once")
+    return parser.parse_args()
+
+
+def percentile(ordered: list[int], q: float) -> int:
+    """Nearest-rank percentile of an ascending list."""
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))]
+
+
+def machine_context() -> list[str]:
+    version = subprocess.run([server_binary(), "--version"], capture_output=True, text=True,
+                             check=False).stdout.strip()
+    return [f"nproc: {os.cpu_count()}",
+            f"python: {sys.version.split()[0]} ({platform.platform()})",
+            version or "nats-server: version unknown",
+            "note: figures are noisy on a shared 2-core machine; compare within one run."]
+
+
+@contextmanager
+def running_system(data: Path) -> Iterator[tuple[str, Cluster]]:
+    """An embedded nats-server and the eight processes, stopped on the way out."""
+    nats = EmbeddedNats(data / "nats", free_port()).start()
+    cluster = Cluster(
+        env={"NATS_URL": nats.url, "CASETRAIL_DATA_DIR": str(data),
+             "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY},
+        log_dir=data / "logs",
+        ports={service: free_port() for service in SERVICES})
+    try:
+        cluster.start_all()
+        yield nats.url, cluster
+    finally:
+        cluster.stop_all()
+        nats.stop()
+
+
+async def publish_floor(nc: Client) -> list[int]:
+    """Round trips (ns) of a JetStream publish awaiting its ack, on a scratch stream."""
+    js = nc.jetstream()
+    await js.add_stream(StreamConfig(name=FLOOR_STREAM, subjects=["bench.>"],
+                                     storage=StorageType.FILE))
+    for i in range(FLOOR_WARMUP):
+        await js.publish(f"bench.warmup.{i}", PAYLOAD, stream=FLOOR_STREAM)
+    times: list[int] = []
+    for i in range(FLOOR_PUBLISHES):
+        start = time.perf_counter_ns()
+        await js.publish(f"bench.floor.{i}", PAYLOAD, stream=FLOOR_STREAM)
+        times.append(time.perf_counter_ns() - start)
+    return times
+
+
+class NoticeArrivals:
+    """The first GuardianNoticeIssued of each case, with when it arrived here."""
+
+    def __init__(self) -> None:
+        self._arrived: dict[str, asyncio.Future[int]] = {}
+
+    def _future(self, case_id: str) -> asyncio.Future[int]:
+        if case_id not in self._arrived:
+            self._arrived[case_id] = asyncio.get_running_loop().create_future()
+        return self._arrived[case_id]
+
+    async def on_message(self, msg: Msg) -> None:
+        now = time.perf_counter_ns()
+        future = self._future(str(json.loads(msg.data)["case_id"]))
+        if not future.done():
+            future.set_result(now)
+
+    async def wait(self, case_id: str) -> int:
+        return await asyncio.wait_for(self._future(case_id), NOTICE_TIMEOUT_SECONDS)
+
+
+async def report_to_notice(desk: Desk, nc: Client, cases: int, run: str) -> list[int]:
+    """Unloaded latencies (ns): one crisis report at a time, each until its notice is seen."""
+    arrivals = NoticeArrivals()
+    sub = await nc.subscribe(from_service("notification", "GuardianNoticeIssued"),
+                             cb=arrivals.on_message)
+    await nc.flush()
+    times: list[int] = []
+    try:
+        for i in range(cases):
+            start = time.perf_counter_ns()
+            received = await desk.report(f"{run}-notice-{i}", signs=["suicide_attempt"],
+                                         imminent=True)
+            times.append(await arrivals.wait(str(received["case_id"])) - start)
+    finally:
+        await sub.unsubscribe()
+    return times
+
+
+async def full_cases(desk: Desk, cases: int, concurrency: int, run: str) -> float:
+    """Wall time (s) to drive `cases` cases through every stage, `concurrency` at a time."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        tier, imminent, signs = TIERS[i % len(TIERS)]
+        async with gate:
+            await desk.through_every_stage(f"{run}-full-{i}", tier, imminent=imminent,
+                                           signs=signs)
+
+    start = time.perf_counter_ns()
+    await asyncio.gather(*(one(i) for i in range(cases)))
+    return (time.perf_counter_ns() - start) / 1e9
+
+
+def floor_lines(floor: list[int]) -> list[str]:
+    ordered = sorted(floor)
+    return [f"floor: JetStream publish+ack, {len(ordered)} x {len(PAYLOAD)} B, file, "
+            f"sync always: p50 {percentile(ordered, 0.5) / 1e3:.0f} µs  "
+            f"p99 {percentile(ordered, 0.99) / 1e3:.0f} µs"]
+
+
+def notice_lines(notice: list[int], floor: list[int]) -> list[str]:
+    ordered, base = sorted(notice), sorted(floor)
+    p50, p99 = percentile(ordered, 0.5), percentile(ordered, 0.99)
+    return [f"report → first guardian notice, {len(ordered)} crisis cases one at a time: "
+            f"p50 {p50 / 1e6:.1f} ms  p90 {percentile(ordered, 0.9) / 1e6:.1f} ms  "
+            f"p99 {p99 / 1e6:.1f} ms  max {ordered[-1] / 1e6:.1f} ms",
+            f"  ratio to floor: p50 {p50 / percentile(base, 0.5):.0f}x  "
+            f"p99 {p99 / percentile(base, 0.99):.0f}x"]
+
+
+def throughput_lines(cases: int, concurrency: int, wall: float) -> list[str]:
+    return [f"full cases (report → closure, tiers round-robin), {cases} at concurrency "
+            f"{concurrency}: {cases / wall:.1f} cases/s, wall {wall:.1f} s"]
+
+
+async def measure(nats_url: str, cluster: Cluster, args: argparse.Namespace) -> list[str]:
+    run = f"b{time.time_ns() % 10**9}"
+    runtime = Runtime(nats_url, {s: cluster.url(s) for s in SERVICES})
+    nc = await connect(nats_url, "bench")
+    try:
+        async with httpx.AsyncClient(timeout=30.0) as http:
+            desk = Desk(runtime, nc, http)
+            floor = await publish_floor(nc)
+            notice = await report_to_notice(desk, nc, args.cases, run)
+            wall = await full_cases(desk, args.full_cases, args.concurrency, run)
+    finally:
+        await nc.close()
+    return (floor_lines(floor) + notice_lines(notice, floor)
+            + throughput_lines(args.full_cases, args.concurrency, wall))
+
+
+def main() -> None:
+    args = arguments()
+    for line in machine_context():
+        print(line, flush=True)
+    data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
+    print(f"data dir: {data} (logs in logs/; removed after a successful run)", flush=True)
+    with running_system(data) as (nats_url, cluster):
+        lines = asyncio.run(measure(nats_url, cluster, args))
+    shutil.rmtree(data)
+    for line in lines:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
