@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import base64
+import os
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
+from casetrail.store import store_env
 from contracts.codes import Channel, ClosureReason, Sign
 from contracts.envelope import Actor
 from contracts.events import referral
@@ -78,3 +82,17 @@ def test_reading_a_case_is_logged_with_who_and_why(intake: IntakeApplication) ->
 def test_an_unknown_case_is_not_found(intake: IntakeApplication) -> None:
     with pytest.raises(CaseNotFound):
         intake.read_case(uuid4(), Case, purpose="audit", reader=TEACHER)
+
+
+def test_with_a_cipher_key_names_and_descriptions_are_not_stored_in_clear(
+        tmp_path: Path) -> None:
+    key = base64.b64encode(os.urandom(32)).decode()
+    path = tmp_path / "intake.db"
+    intake = IntakeApplication(store_env(url=f"sqlite:///{path}", cipher_key=key), b"k")
+    received = intake.report_concern(
+        student_ref="S-1", student_name="欧阳小明",
+        concern=Concern(uuid4(), Channel.HOTLINE, [], False, "宿舍里的纸条"), meta=TEACHER)
+    assert intake.get_case(received.case_id, Case).student_name == "欧阳小明"
+    stored = path.read_bytes() + (tmp_path / "intake.db-wal").read_bytes()
+    for secret in ("欧阳小明", "宿舍里的纸条", "S-1"):
+        assert secret.encode() not in stored
