@@ -11,6 +11,7 @@ import sqlalchemy
 from tests.infra import new_nats_server, postgres_url
 
 PSEUDONYM_KEY = "test-pseudonym-key"
+CIPHER_KEY = "dGVzdC1jaXBoZXIta2V5LW9mLTMyLWJ5dGVzLW9rISE="  # base64 of 32 test bytes
 
 
 @pytest.fixture(scope="session")

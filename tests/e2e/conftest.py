@@ -16,7 +16,7 @@ from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import Runtime
 from casetrail.service import connect
 from contracts.envelope import SERVICES
-from tests.conftest import PSEUDONYM_KEY
+from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
 from tests.infra import new_nats_server
 
 # Short enough to watch an escalation happen, long enough for the happy path to acknowledge.
@@ -41,7 +41,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     with new_nats_server(data / "nats") as nats_url:
         cluster = Cluster(
             env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(data),
-                 "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY,
+                 "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_CIPHER_KEY": CIPHER_KEY,
                  "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": str(ESCALATE_CRISIS_AFTER_SECONDS),
                  "NOTIFICATION_TIMER_TICK_SECONDS": "0.2",
                  "ASSESSMENT_REDELIVERY_DELAY_SECONDS": "0.1",

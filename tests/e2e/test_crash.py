@@ -29,7 +29,7 @@ from services.notification.application import NotificationApplication
 from services.notification.domain.notice import AcknowledgementPolicy
 from services.referral.adapters.published import PUBLISHED as REFERRAL
 from services.referral.application import ReferralApplication
-from tests.conftest import PSEUDONYM_KEY
+from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
 from tests.e2e.conftest import System
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +63,7 @@ def stored_event_ids(system: System) -> dict[str, set[UUID]]:
     data = system.data_dir
 
     def env(service: str) -> dict[str, str]:
-        return store_env(url=f"sqlite:///{data / service}.db")
+        return store_env(url=f"sqlite:///{data / service}.db", cipher_key=CIPHER_KEY)
 
     stores: list[tuple[ServiceApplication, PublishedEvents]] = [
         (IntakeApplication(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
