@@ -17,6 +17,7 @@ from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.inbox import Inbox, Subscription, provision
@@ -25,7 +26,7 @@ from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, tracking_store
 from casetrail.worker import ApplicationThread
 from contracts.streams import ensure_streams
-from contracts.subjects import CASES_STREAM
+from contracts.subjects import CASES_STREAM, outbox_subject
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,27 @@ class ServiceRuntime:
         js = nc.jetstream()
         await ensure_streams(js, self.settings.stream_replicas)
         await provision(js, self.subscriptions)
-        broker = NatsBroker(servers(self.settings.nats_url), logger=log)
+        # Per-message "Received"/"Processed" lines at DEBUG: INFO would log every event.
+        broker = NatsBroker(servers(self.settings.nats_url), logger=log, log_level=logging.DEBUG)
         for subscription in self.subscriptions:
             self._attach(broker, Inbox(
                 subscription=subscription, app=self.app, thread=self.thread, js=js,
                 max_deliver=self.settings.max_deliver,
                 redelivery_delay=self.settings.redelivery_delay_seconds))
+        loop = asyncio.get_running_loop()
+        wake_relay = outbox_subject(self.settings.service)
+
+        pokes: set[asyncio.Task[None]] = set()
+
+        def poke() -> None:
+            task = loop.create_task(nc.publish(wake_relay))
+            pokes.add(task)
+            task.add_done_callback(pokes.discard)
+
+        def committed() -> None:  # on the application thread
+            loop.call_soon_threadsafe(poke)
+
+        self.app.on_commit.append(committed)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(task(stop)) for task in self.background]
         await broker.start()
@@ -115,10 +131,21 @@ async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplicat
                                                  settings.relay_store_env()))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+
+    def stop_relaying() -> None:
+        stop.set()
+        wake.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stop_relaying)
+
+    async def woken(_: Msg) -> None:
+        wake.set()
+
+    await nc.subscribe(outbox_subject(settings.service), cb=woken)
     log.info("relaying %s from position %d", settings.service, relay.last_relayed())
-    await relay.run(stop, settings.relay_poll_seconds)
+    await relay.run(stop, wake, settings.relay_poll_seconds)
     await nc.drain()
 
 

@@ -26,7 +26,8 @@ class ServiceSettings(BaseSettings):
         None, validation_alias=AliasChoices("CASETRAIL_CIPHER_KEY"))
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    relay_poll_seconds: float = Field(0.02, gt=0)
+    # The relay is woken after each commit; polling is the fallback for a lost wake-up.
+    relay_poll_seconds: float = Field(0.5, gt=0)
     relay_batch: int = Field(500, ge=1, le=10_000)
     max_deliver: int = Field(5, ge=1)
     redelivery_delay_seconds: float = Field(0.5, ge=0)

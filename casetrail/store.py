@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,6 +87,11 @@ class ServiceApplication(Application[UUID]):
     redelivered or replayed message cause nothing twice.
     """
 
+    def __init__(self, env: dict[str, str]) -> None:
+        super().__init__(env)
+        # Called (on the application thread) after each commit that added events.
+        self.on_commit: list[Callable[[], None]] = []
+
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
 
@@ -106,6 +111,9 @@ class ServiceApplication(Application[UUID]):
         processing.collect_events(*aggregates)
         self.events.put(processing.events, tracking=tracking)
         self.recorded(processing.events)
+        if processing.events:
+            for listener in self.on_commit:
+                listener()
 
     def recorded(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
         """Called after events are committed; in-process read models override it."""

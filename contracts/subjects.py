@@ -25,5 +25,10 @@ def from_service(service: str, event_type: str = "*") -> str:
     return f"case.*.{service}.{event_type}"
 
 
+def outbox_subject(service: str) -> str:
+    """Core NATS (not in any stream): "events were committed", waking that service's relay."""
+    return f"casetrail.outbox.{service}"
+
+
 def dlq_subject(service: str) -> str:
     return f"dlq.{service}"

@@ -72,8 +72,11 @@ class OutboxRelay:
             log.info("event %s was already on %s (seq %s)", envelope.event_id, CASES_STREAM,
                      ack.seq)
 
-    async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event, poll_seconds: float) -> None:
+        """Relay until stopped; woken by the service after each commit, and polling anyway
+        every `poll_seconds`, so a lost wake-up only delays, never loses."""
         while not stop.is_set():
+            wake.clear()
             pause = poll_seconds
             try:
                 if await self.relay_once():
@@ -83,4 +86,4 @@ class OutboxRelay:
                 log.exception("relay of %s failed; retrying", self.published.service)
                 pause = max(poll_seconds, 1.0)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause)
+                await asyncio.wait_for(wake.wait(), pause)
