@@ -88,6 +88,27 @@ async def test_a_poison_message_goes_to_the_dead_letters_and_later_cases_flow(
     assert "v9 is newer than v1" in reasons[1]
 
 
+async def test_a_message_whose_handler_keeps_failing_is_dead_lettered_after_its_deliveries(
+        desk: Desk, nc: Client) -> None:
+    orphan = uuid4()  # a report for a case assessment never heard of: it cannot be handled
+    attached = {"event_id": str(uuid4()), "case_id": str(orphan), "service": "intake",
+                "type": "ReportAttached", "version": 1, "occurred_at": "2026-11-24T00:00:00Z",
+                "recorded_at": "2026-11-24T00:00:00Z",
+                "actor": {"role": "class_teacher", "id": "t"},
+                "correlation_id": str(uuid4()),
+                "data": {"report_id": str(uuid4()), "channel": "peer", "reporter_role": "peer",
+                         "signs": [], "imminent": False}}
+    await nc.jetstream().publish(
+        f"case.{orphan}.intake.ReportAttached", json.dumps(attached).encode(),
+        headers={MSG_ID_HEADER: attached["event_id"], POSITION_HEADER: "900000000"})
+    received = await desk.report(f"s-{secrets.token_hex(4)}", signs=["family_change"])
+    await desk.event(UUID(received["case_id"]), "assessment", "TierProposed")
+    [letter] = [letter for letter in await dead_letters(nc, "assessment")
+                if str(orphan) in str(letter["subject"])]
+    assert str(letter["reason"]).startswith("handler failed 3 times")
+    assert letter["deliveries"] == 3
+
+
 async def test_actions_that_do_not_fit_the_case_are_refused_with_the_reason(
         desk: Desk) -> None:
     received = await desk.report(f"s-{secrets.token_hex(4)}", signs=["self_harm"])
