@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +35,9 @@ class System:
         return Runtime(self.nats_url, {s: self.cluster.url(s) for s in SERVICES})
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    """A fresh NATS per module: consumers start from an empty CASES stream."""
-    data = tmp_path_factory.mktemp("system")
+@contextlib.contextmanager
+def running_system(data: Path, stores: dict[str, str] | None = None) -> Iterator[System]:
+    """A fresh NATS and the eight processes; SQLite stores unless `stores` says otherwise."""
     with new_nats_server(data / "nats") as nats_url:
         cluster = Cluster(
             env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(data),
@@ -45,7 +45,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
                  "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": str(ESCALATE_CRISIS_AFTER_SECONDS),
                  "NOTIFICATION_TIMER_TICK_SECONDS": "0.2",
                  "ASSESSMENT_REDELIVERY_DELAY_SECONDS": "0.1",
-                 "ASSESSMENT_MAX_DELIVER": "3"},
+                 "ASSESSMENT_MAX_DELIVER": "3", **(stores or {})},
             log_dir=data / "logs",
             ports={service: free_port() for service in SERVICES})
         try:
@@ -53,6 +53,13 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             yield System(cluster, nats_url, data)
         finally:
             cluster.stop_all()
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """A fresh NATS per module: consumers start from an empty CASES stream."""
+    with running_system(tmp_path_factory.mktemp("system")) as system:
+        yield system
 
 
 @pytest.fixture
