@@ -40,8 +40,13 @@ def servers(url: str) -> list[str]:
 
 
 async def connect(url: str, name: str) -> Client:
+    """A client that reconnects for ever, logging one line per failed attempt."""
+
+    async def error(exception: Exception) -> None:
+        log.warning("%s: NATS: %r", name, exception)
+
     return await nats.connect(servers=servers(url), name=name, max_reconnect_attempts=-1,
-                              reconnect_time_wait=0.5)
+                              reconnect_time_wait=0.5, error_cb=error)
 
 
 @dataclass

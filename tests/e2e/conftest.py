@@ -36,23 +36,31 @@ class System:
 
 
 @contextlib.contextmanager
+def running_services(data: Path, nats_url: str,
+                     stores: dict[str, str] | None = None) -> Iterator[System]:
+    """The eight processes on the given NATS; SQLite stores unless `stores` says otherwise."""
+    cluster = Cluster(
+        env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(data),
+             "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_CIPHER_KEY": CIPHER_KEY,
+             "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": str(ESCALATE_CRISIS_AFTER_SECONDS),
+             "NOTIFICATION_TIMER_TICK_SECONDS": "0.2",
+             "ASSESSMENT_REDELIVERY_DELAY_SECONDS": "0.1",
+             "ASSESSMENT_MAX_DELIVER": "3", **(stores or {})},
+        log_dir=data / "logs",
+        ports={service: free_port() for service in SERVICES})
+    try:
+        cluster.start_all()
+        yield System(cluster, nats_url, data)
+    finally:
+        cluster.stop_all()
+
+
+@contextlib.contextmanager
 def running_system(data: Path, stores: dict[str, str] | None = None) -> Iterator[System]:
-    """A fresh NATS and the eight processes; SQLite stores unless `stores` says otherwise."""
-    with new_nats_server(data / "nats") as nats_url:
-        cluster = Cluster(
-            env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(data),
-                 "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_CIPHER_KEY": CIPHER_KEY,
-                 "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": str(ESCALATE_CRISIS_AFTER_SECONDS),
-                 "NOTIFICATION_TIMER_TICK_SECONDS": "0.2",
-                 "ASSESSMENT_REDELIVERY_DELAY_SECONDS": "0.1",
-                 "ASSESSMENT_MAX_DELIVER": "3", **(stores or {})},
-            log_dir=data / "logs",
-            ports={service: free_port() for service in SERVICES})
-        try:
-            cluster.start_all()
-            yield System(cluster, nats_url, data)
-        finally:
-            cluster.stop_all()
+    """A NATS server of its own, and the eight processes on it."""
+    with new_nats_server(data / "nats") as nats_url, \
+            running_services(data, nats_url, stores) as system:
+        yield system
 
 
 @pytest.fixture(scope="module")

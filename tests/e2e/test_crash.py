@@ -7,16 +7,20 @@ import json
 import secrets
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from nats.aio.client import Client
 
+from casetrail.bus.embedded import EmbeddedNats
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.replay import read_all
 from casetrail.cli.desk import Desk
+from casetrail.service import connect
 from casetrail.store import ServiceApplication, store_env
 from contracts.envelope import Envelope
 from contracts.subjects import CASES_STREAM
@@ -30,7 +34,7 @@ from services.notification.domain.notice import AcknowledgementPolicy
 from services.referral.adapters.published import PUBLISHED as REFERRAL
 from services.referral.application import ReferralApplication
 from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
-from tests.e2e.conftest import System
+from tests.e2e.conftest import System, running_services
 
 pytestmark = pytest.mark.e2e
 
@@ -118,3 +122,24 @@ async def test_a_process_killed_mid_flow_loses_nothing_and_repeats_nothing(
     system.cluster.start(process.service, process.role)
     await wait_until_complete(desk, case_ids)
     await assert_every_effect_exactly_once(system, nc, case_ids)
+
+
+async def test_reports_taken_while_nats_is_down_flow_once_it_is_back(tmp_path: Path) -> None:
+    """The outbox at work: intake commits without the bus, its relay catches up later."""
+    nats = EmbeddedNats(tmp_path / "nats").start()
+    try:
+        with running_services(tmp_path, nats.url) as system:
+            nc = await connect(nats.url, "e2e-restart")
+            async with httpx.AsyncClient(timeout=30.0) as http:
+                desk = Desk(system.runtime, nc, http)
+                before = await report_crisis_cases(desk, 2)
+                await wait_until_complete(desk, before)
+                nats.stop()
+                during = await report_crisis_cases(desk, 3)
+                nats = EmbeddedNats(tmp_path / "nats", nats.port).start()
+                after = await report_crisis_cases(desk, 2)
+                await wait_until_complete(desk, during + after)
+                await assert_every_effect_exactly_once(system, nc, before + during + after)
+            await nc.close()
+    finally:
+        nats.stop()
