@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
 from contracts.codes import Role
@@ -62,13 +63,30 @@ def _case_reader(
 Reader = Annotated[CaseReader, Depends(_case_reader)]
 
 
+CLOCK_SKEW = timedelta(minutes=5)
+OLDEST = timedelta(days=366)
+
+
+def _not_in_the_future(moment: datetime) -> datetime:
+    now = datetime.now(UTC)
+    if moment > now + CLOCK_SKEW:
+        raise ValueError("is in the future")
+    if moment < now - OLDEST:
+        raise ValueError("is more than a year ago")
+    return moment
+
+
+# When something happened, if earlier than the request: never later, at most a year back.
+PastMoment = Annotated[AwareDatetime, AfterValidator(_not_in_the_future)]
+
+
 class Command(BaseModel):
     """Every command says who did it, and may say when, if that was earlier than now."""
 
     model_config = ConfigDict(extra="forbid")
 
     actor: Actor
-    at: AwareDatetime | None = None
+    at: PastMoment | None = None
 
     def meta(self) -> EventMeta:
         return EventMeta.by(self.actor.role, self.actor.id, occurred_at=self.at)

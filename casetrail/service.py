@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -78,8 +79,19 @@ class ServiceRuntime:
         js = nc.jetstream()
         await ensure_streams(js, self.settings.stream_replicas)
         await provision(js, self.subscriptions)
+        stop = asyncio.Event()
+
+        async def connection_closed() -> None:
+            # nats-py gave up (or was closed under us): a process whose consumers are gone
+            # must not look healthy. Exit, and let the supervisor start it afresh.
+            if not stop.is_set():
+                log.error("%s: NATS connection closed; exiting", self.settings.service)
+                os.kill(os.getpid(), signal.SIGTERM)
+
         # Per-message "Received"/"Processed" lines at DEBUG: INFO would log every event.
-        broker = NatsBroker(servers(self.settings.nats_url), logger=log, log_level=logging.DEBUG)
+        broker = NatsBroker(servers(self.settings.nats_url), logger=log, log_level=logging.DEBUG,
+                            max_reconnect_attempts=-1, reconnect_time_wait=1,
+                            closed_cb=connection_closed)
         for subscription in self.subscriptions:
             self._attach(broker, Inbox(
                 subscription=subscription, app=self.app, thread=self.thread, js=js,
@@ -99,7 +111,6 @@ class ServiceRuntime:
             loop.call_soon_threadsafe(poke)
 
         self.app.on_commit.append(committed)
-        stop = asyncio.Event()
         tasks = [asyncio.create_task(task(stop)) for task in self.background]
         await broker.start()
         try:

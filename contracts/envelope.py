@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
 
+from contracts.codes import Role
+
 SERVICES = ("intake", "assessment", "notification", "referral")
 
 
@@ -16,7 +18,7 @@ class Actor(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    role: str = Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")
+    role: Role
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 

@@ -14,13 +14,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+import sqlalchemy.exc
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    Tracking,
+)
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
-from casetrail.kernel import EventMeta
+from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
 from casetrail.store import ServiceApplication
 from casetrail.worker import ApplicationThread
 from contracts.envelope import Envelope
@@ -111,6 +118,22 @@ def handle_once(app: ServiceApplication, handler: Handler, envelope: Envelope, d
     return True
 
 
+# Failures of the store itself (locked, unreachable, a concurrent write): they pass, so the
+# message waits and is tried again for as long as it takes, never dead-lettered.
+PASSING = (OperationalError, InterfaceError, InternalError, IntegrityError,
+           sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
+           sqlalchemy.exc.InternalError, sqlalchemy.exc.TimeoutError)
+LONGEST_WAIT_SECONDS = 60.0
+
+
+def _describe(error: Exception) -> str:
+    """The reason for the dead-letter queue: domain reasons in full, others by kind only,
+    since a database error's text can carry the row it failed on."""
+    if isinstance(error, CaseRuleViolated | CaseNotFound):
+        return f"{type(error).__name__}: {error}"
+    return type(error).__name__
+
+
 class Inbox:
     def __init__(self, *, subscription: Subscription, app: ServiceApplication,
                  thread: ApplicationThread, js: JetStreamContext, max_deliver: int,
@@ -121,11 +144,14 @@ class Inbox:
         self.js = js
         self.max_deliver = max_deliver
         self.redelivery_delay = redelivery_delay
+        # Deliveries this process put back because the store failed: not the message's fault.
+        self._waited: dict[int, int] = {}
 
     async def deliver(self, msg: Msg) -> None:
-        deliveries = msg.metadata.num_delivered
-        if deliveries > self.max_deliver:
-            # Also reached when the process died while handling it, every time.
+        sequence = msg.metadata.sequence.stream
+        attempts = msg.metadata.num_delivered - self._waited.get(sequence, 0)
+        if attempts > self.max_deliver:
+            # Reached when the process died while handling it, every time.
             await self._dead_letter(msg, f"not handled after {self.max_deliver} deliveries")
             return
         try:
@@ -140,14 +166,24 @@ class Inbox:
         tracking = Tracking(self.subscription.upstream, position)
         try:
             await self.thread.run(handle_once, self.app, handler, envelope, data, tracking)
-        except Exception as error:
-            log.warning("%s: %s %s failed (delivery %d): %r", self.subscription.durable,
-                        envelope.type, envelope.event_id, deliveries, error)
-            if deliveries >= self.max_deliver:
-                await self._dead_letter(msg, f"handler failed {deliveries} times: {error!r}")
-            else:
-                await msg.nak(delay=self.redelivery_delay * deliveries)
+        except PASSING as error:
+            waited = self._waited[sequence] = self._waited.get(sequence, 0) + 1
+            delay = min(LONGEST_WAIT_SECONDS, self.redelivery_delay * 2 ** min(waited, 10))
+            log.warning("%s: store failed on %s %s (%s); again in %.1fs",
+                        self.subscription.durable, envelope.type, envelope.event_id,
+                        type(error).__name__, delay)
+            await msg.nak(delay=delay)
             return
+        except Exception as error:
+            log.warning("%s: %s %s failed (attempt %d): %s", self.subscription.durable,
+                        envelope.type, envelope.event_id, attempts, _describe(error))
+            if attempts >= self.max_deliver:
+                await self._dead_letter(
+                    msg, f"handler failed {attempts} times: {_describe(error)}")
+            else:
+                await msg.nak(delay=self.redelivery_delay * attempts)
+            return
+        self._waited.pop(sequence, None)
         await msg.ack()
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
@@ -169,4 +205,5 @@ class Inbox:
         )
         log.error("%s: dead-lettered stream seq %s: %s", self.subscription.durable,
                   meta.sequence.stream, reason)
+        self._waited.pop(meta.sequence.stream, None)
         await msg.ack()

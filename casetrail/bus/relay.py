@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
 from nats.js import JetStreamContext
 
 from casetrail.bus.envelopes import PublishedEvents
@@ -21,12 +21,6 @@ from contracts.envelope import Envelope
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, case_subject
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    position: int
-    envelope: Envelope | None  # None: an internal event, skipped but passed over
 
 
 class OutboxRelay:
@@ -42,24 +36,29 @@ class OutboxRelay:
     def last_relayed(self) -> int:
         return self.positions.max_tracking_id(self.position_name) or 0
 
-    def _pending(self) -> list[Outgoing]:
-        notifications = self.app.recorder.select_notifications(
-            start=self.last_relayed() + 1, limit=self.batch)
-        return [
-            Outgoing(n.id, self.published.envelope(self.app.mapper.to_domain_event(n)))
-            for n in notifications
-        ]
+    def _pending(self) -> Sequence[Notification]:
+        return self.app.recorder.select_notifications(start=self.last_relayed() + 1,
+                                                      limit=self.batch)
 
     async def relay_once(self) -> int:
-        """Publish what is pending; return how many notifications were passed over."""
+        """Publish what is pending, in order; return how many notifications were passed over.
+
+        An event that cannot be published stops the relay there (nothing behind it may
+        overtake it), after the position of what did go out is saved.
+        """
         pending = await asyncio.to_thread(self._pending)
-        for item in pending:
-            if item.envelope is not None:
-                await self._publish(item.position, item.envelope)
-        if pending:
-            await asyncio.to_thread(
-                self.positions.insert_tracking, Tracking(self.position_name, pending[-1].position))
-        return len(pending)
+        done = 0
+        try:
+            for notification in pending:
+                envelope = self.published.envelope(self.app.mapper.to_domain_event(notification))
+                if envelope is not None:
+                    await self._publish(notification.id, envelope)
+                done += 1
+        finally:
+            if done:
+                await asyncio.to_thread(self.positions.insert_tracking,
+                                        Tracking(self.position_name, pending[done - 1].id))
+        return done
 
     async def _publish(self, position: int, envelope: Envelope) -> None:
         ack = await self.js.publish(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from uuid import UUID
 
@@ -57,7 +57,7 @@ class NotificationApplication(ServiceApplication):
         notification = self.find_case(envelope.case_id, GuardianNotification)
         if notification is None:
             notification = GuardianNotification.open(envelope.case_id, student_key, meta)
-        notification.tell_family(tier, self.policy, meta)
+        notification.tell_family(tier, self.policy, meta, now=datetime.now(UTC))
         self.record(notification, tracking=tracking)
 
     def acknowledge(self, case_id: UUID, guardian_rank: GuardianRank, channel: NoticeChannel,

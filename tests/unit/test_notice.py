@@ -33,7 +33,7 @@ def opened(case_id: UUID | None = None) -> GuardianNotification:
 def told(*tiers: Tier, at: datetime = T0) -> GuardianNotification:
     notification = opened()
     for tier in tiers:
-        notification.tell_family(tier, POLICY, meta(at))
+        notification.tell_family(tier, POLICY, meta(at), now=at)
     return notification
 
 
@@ -110,7 +110,7 @@ def test_notice_ids_are_the_same_when_the_case_is_replayed() -> None:
     case_id = uuid4()
     first, again = opened(case_id), opened(case_id)
     for notification in (first, again):
-        notification.tell_family(Tier.SERIOUS, POLICY, meta())
+        notification.tell_family(Tier.SERIOUS, POLICY, meta(), now=T0)
     assert first.notices[0].notice_id == again.notices[0].notice_id
 
 
@@ -167,7 +167,7 @@ def test_an_acknowledgement_of_the_latest_notice_settles_the_earlier_ones() -> N
 def test_a_higher_tier_after_an_acknowledgement_can_be_acknowledged_again() -> None:
     notification = told(Tier.GENERAL)
     acknowledge(notification)
-    notification.tell_family(Tier.SERIOUS, POLICY, meta())
+    notification.tell_family(Tier.SERIOUS, POLICY, meta(), now=T0)
     assert acknowledge(notification) == notification.notices[1].notice_id
 
 
@@ -225,7 +225,7 @@ def test_the_deadline_runs_from_when_the_family_was_told() -> None:
 def test_the_board_lists_issued_notices_as_undispatched_with_their_deadlines() -> None:
     case_id = uuid4()
     notification = opened(case_id)
-    notification.tell_family(Tier.SERIOUS, POLICY, meta())
+    notification.tell_family(Tier.SERIOUS, POLICY, meta(), now=T0)
     notice = notification.notices[0]
     board = NoticeBoard()
     board.apply(notification.collect_events())
@@ -236,7 +236,7 @@ def test_the_board_lists_issued_notices_as_undispatched_with_their_deadlines() -
 def test_a_dispatched_notice_leaves_the_undispatched_list_but_its_deadline_runs() -> None:
     case_id = uuid4()
     notification = opened(case_id)
-    notification.tell_family(Tier.CRISIS, POLICY, meta())
+    notification.tell_family(Tier.CRISIS, POLICY, meta(), now=T0)
     notice_id = notification.notices[0].notice_id
     notification.mark_dispatched(notice_id, meta())
     board = NoticeBoard()
@@ -248,7 +248,7 @@ def test_a_dispatched_notice_leaves_the_undispatched_list_but_its_deadline_runs(
 def test_the_board_names_overdue_notices_from_their_deadline_on() -> None:
     case_id = uuid4()
     notification = opened(case_id)
-    notification.tell_family(Tier.CRISIS, POLICY, meta())
+    notification.tell_family(Tier.CRISIS, POLICY, meta(), now=T0)
     notice_id = notification.notices[0].notice_id
     board = NoticeBoard()
     board.apply(notification.collect_events())
@@ -291,8 +291,8 @@ def test_an_escalated_notice_drops_off_the_board_deadlines() -> None:
 
 def test_the_board_tracks_notices_of_several_cases_apart() -> None:
     first, second = opened(), opened()
-    first.tell_family(Tier.CRISIS, POLICY, meta())
-    second.tell_family(Tier.GENERAL, POLICY, meta())
+    first.tell_family(Tier.CRISIS, POLICY, meta(), now=T0)
+    second.tell_family(Tier.GENERAL, POLICY, meta(), now=T0)
     first_notice, second_notice = first.notices[0].notice_id, second.notices[0].notice_id
     second.mark_dispatched(second_notice, meta())
     board = NoticeBoard()

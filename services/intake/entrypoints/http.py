@@ -6,9 +6,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from fastapi import FastAPI
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import Reader, service_api
+from casetrail.http import PastMoment, Reader, service_api
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import Channel, Sign
@@ -33,7 +33,7 @@ class ConcernIn(BaseModel):
     signs: list[Sign] = Field(default_factory=list, max_length=len(Sign))
     imminent: bool = False
     description: str = Field("", max_length=4000)
-    observed_at: AwareDatetime | None = None
+    observed_at: PastMoment | None = None
 
 
 class ReportReceivedOut(BaseModel):

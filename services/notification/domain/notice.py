@@ -72,13 +72,17 @@ class GuardianNotification(ReadLogged):
         return max((Tier(n.tier) for n in self.notices), key=lambda t: t.rank,
                    default=Tier.NONE)
 
-    def tell_family(self, tier: Tier, policy: AcknowledgementPolicy, meta: EventMeta) -> None:
-        """Notify the primary guardian, unless they were already told of this tier or higher."""
+    def tell_family(self, tier: Tier, policy: AcknowledgementPolicy, meta: EventMeta, *,
+                    now: datetime) -> None:
+        """Notify the primary guardian, unless they were already told of this tier or higher.
+
+        The guardian's time to acknowledge runs from now, when the notice goes out, not from
+        when the concern was observed."""
         if tier.rank <= self.highest_tier_told.rank:
             return
         notice_id = uuid5(self.id, f"notice/{len(self.notices) + 1}")
         self._issue(notice_id, tier.value, GuardianRank.PRIMARY.value, NoticeChannel.SMS.value,
-                    template_for(tier), meta.occurred_at + policy.wait_for(tier), meta)
+                    template_for(tier), now + policy.wait_for(tier), meta)
 
     class NoticeIssued(Aggregate.Event):
         notice_id: UUID
