@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
@@ -51,12 +51,20 @@ class CaseReader:
     purpose: str
 
 
+# Who may read a case record at all (DOMAIN.md: "readable only by those entitled to it").
+# The headers are trusted here: the APIs belong behind the school's authenticating gateway.
+CASE_READERS = frozenset({Role.CLASS_TEACHER, Role.GRADE_LEADER, Role.PSYCH_TEACHER,
+                          Role.CRISIS_TEAM, Role.PRINCIPAL, Role.AUDITOR})
+
+
 def _case_reader(
     x_actor_role: Annotated[Role, Header()],
     x_actor_id: Annotated[str, Header(min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_.:-]+$")],
     purpose: Annotated[str, Query(pattern=r"^[a-z_]+$", max_length=40)] = "case_work",
 ) -> CaseReader:
+    if x_actor_role not in CASE_READERS:
+        raise HTTPException(403, f"a {x_actor_role.value} may not read case records")
     return CaseReader(EventMeta.by(x_actor_role.value, x_actor_id), purpose)
 
 

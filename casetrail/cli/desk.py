@@ -115,7 +115,7 @@ class Desk:
             await self.answer(case_id, referral_id, "accepted")
             if tier == "crisis":
                 await self.answer(case_id, referral_id, "admitted")
-                await self.answer(case_id, referral_id, "discharged")
+            await self.answer(case_id, referral_id, "discharged")
         if tier != "none":
             await self.follow_up(case_id, "improving")
         await self.close(case_id, "resolved" if tier != "none" else "no_further_action")

@@ -36,6 +36,14 @@ class NoticeEscalated(EventData):
 
     notice_id: UUID
     escalated_to: str
+    escalation_id: UUID | None = None  # added after v1 first shipped: optional, same version
+
+
+class EscalationDispatched(EventData):
+    """The escalation message left for the crisis team."""
+
+    escalation_id: UUID
+    channel: NoticeChannel
 
 
 EVENTS: dict[str, type[EventData]] = {
@@ -44,4 +52,5 @@ EVENTS: dict[str, type[EventData]] = {
     "GuardianNoticeDispatched": GuardianNoticeDispatched,
     "GuardianAcknowledged": GuardianAcknowledged,
     "NoticeEscalated": NoticeEscalated,
+    "EscalationDispatched": EscalationDispatched,
 }

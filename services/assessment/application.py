@@ -32,6 +32,11 @@ class AssessmentApplication(ServiceApplication):
                             following(envelope, self.name))
         self.record(assessment, tracking=tracking)
 
+    def on_case_closed(self, envelope: Envelope, _: object, tracking: Tracking) -> None:
+        assessment = self.get_case(envelope.case_id, Assessment)
+        assessment.note_closed(following(envelope, self.name))
+        self.record(assessment, tracking=tracking)
+
     def decide(self, case_id: UUID, tier: Tier, *, rationale: str,
                participants: list[dict[str, str]], meta: EventMeta) -> Assessment:
         assessment = self.get_case(case_id, Assessment)

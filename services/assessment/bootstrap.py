@@ -17,7 +17,7 @@ def subscriptions(settings: AssessmentSettings,
     return [Subscription(settings.service, "intake", {
         "CaseDetected": app.on_case_detected,
         "ReportAttached": app.on_report_attached,
-    })]
+    }), Subscription(settings.service, "referral", {"CaseClosed": app.on_case_closed})]
 
 
 ENTRY = ServiceEntry(settings=AssessmentSettings, application=application, published=PUBLISHED,

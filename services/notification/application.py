@@ -16,9 +16,13 @@ from casetrail.store import ServiceApplication
 from contracts.codes import GuardianRank, NoticeChannel, Role, Tier
 from contracts.envelope import Envelope
 from contracts.events import assessment
-from services.notification.adapters.gateway import GuardianMessage
+from services.notification.adapters.gateway import OutgoingMessage
 from services.notification.domain.board import NoticeBoard
-from services.notification.domain.notice import AcknowledgementPolicy, GuardianNotification
+from services.notification.domain.notice import (
+    AcknowledgementPolicy,
+    GuardianNotification,
+    Notice,
+)
 
 PAGE = 1000
 
@@ -67,20 +71,22 @@ class NotificationApplication(ServiceApplication):
         self.record(notification)
         return notice_id
 
-    def messages_to_send(self) -> list[tuple[UUID, GuardianMessage]]:
+    def messages_to_send(self) -> list[tuple[UUID, OutgoingMessage]]:
         messages = []
-        for notice_id, case_id in list(self.board.undispatched.items()):
+        for message_id, case_id in list(self.board.undispatched.items()):
             notification = self.get_case(case_id, GuardianNotification)
-            notice = notification.notice(notice_id)
-            messages.append((case_id, GuardianMessage(
-                notice_id=notice_id, student_key=notification.student_key,
-                guardian_rank=notice.guardian_rank, channel=notice.channel,
-                template_id=notice.template_id)))
+            message = notification.message(message_id)
+            recipient = (f"guardian_{message.guardian_rank}" if isinstance(message, Notice)
+                         else message.escalated_to)
+            messages.append((case_id, OutgoingMessage(
+                message_id=message_id, student_key=notification.student_key,
+                recipient=recipient, channel=NoticeChannel.SMS.value,
+                template_id=message.template_id)))
         return messages
 
-    def mark_dispatched(self, case_id: UUID, notice_id: UUID) -> None:
+    def mark_dispatched(self, case_id: UUID, message_id: UUID) -> None:
         notification = self.get_case(case_id, GuardianNotification)
-        notification.mark_dispatched(notice_id, EventMeta.by(Role.SYSTEM, self.name))
+        notification.mark_dispatched(message_id, EventMeta.by(Role.SYSTEM, self.name))
         self.record(notification)
 
     def escalate_overdue(self, now: datetime) -> int:

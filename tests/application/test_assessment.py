@@ -4,9 +4,9 @@ from uuid import uuid4
 
 import pytest
 
-from casetrail.kernel import EventMeta
-from contracts.codes import Channel, Role, Sign, Tier
-from contracts.events import intake
+from casetrail.kernel import CaseRuleViolated, EventMeta
+from contracts.codes import Channel, ClosureReason, Role, Sign, Tier
+from contracts.events import intake, referral
 from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
 from tests.application.conftest import deliver, envelope
@@ -61,3 +61,15 @@ def test_a_further_report_raises_the_proposal_and_the_team_decides(
                                 meta=EventMeta.by("crisis_team", "lead"))
     assert decided.tier == Tier.CRISIS
     assert decided.decisions[-1]["proposed_tier"] == Tier.SERIOUS
+
+
+def test_a_closed_case_takes_no_further_decision(assessment: AssessmentApplication) -> None:
+    case_id = uuid4()
+    deliver(assessment, assessment.on_case_detected,
+            envelope("intake", case_id, detected(Sign.GRADE_SWING)), position=1)
+    closed = envelope("referral", case_id, referral.CaseClosed(reason=ClosureReason.RESOLVED))
+    deliver(assessment, assessment.on_case_closed, closed, position=1)
+    with pytest.raises(CaseRuleViolated, match="closed"):
+        assessment.decide(case_id, Tier.CRISIS, rationale="late",
+                          participants=[{"role": "crisis_team", "id": "lead"}],
+                          meta=EventMeta.by("crisis_team", "lead"))

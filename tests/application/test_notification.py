@@ -39,7 +39,7 @@ def test_a_crisis_tells_the_family_once_though_the_decision_follows(
             envelope("assessment", case_id, decided(Tier.CRISIS)), position=2)
     notices = notification.get_case(case_id, GuardianNotification).notices
     assert [n.tier for n in notices] == [Tier.CRISIS]
-    assert [m.notice_id for _, m in notification.messages_to_send()] == [notices[0].notice_id]
+    assert [m.message_id for _, m in notification.messages_to_send()] == [notices[0].notice_id]
 
 
 def test_a_dispatched_notice_is_not_sent_again(notification: NotificationApplication) -> None:
@@ -47,7 +47,7 @@ def test_a_dispatched_notice_is_not_sent_again(notification: NotificationApplica
     deliver(notification, notification.on_tier_decided,
             envelope("assessment", case_id, decided(Tier.SERIOUS)), position=1)
     [(_, message)] = notification.messages_to_send()
-    notification.mark_dispatched(case_id, message.notice_id)
+    notification.mark_dispatched(case_id, message.message_id)
     assert notification.messages_to_send() == []
 
 
@@ -62,6 +62,9 @@ def test_an_unacknowledged_crisis_notice_escalates_after_a_restart(
     assert restarted.escalate_overdue(now + timedelta(minutes=16)) == 1
     assert restarted.escalate_overdue(now + timedelta(minutes=17)) == 0
     assert restarted.get_case(case_id, GuardianNotification).notices[0].escalated
+    [(_, escalation)] = [(c, m) for c, m in restarted.messages_to_send()
+                         if m.recipient == "crisis_team_head"]
+    assert escalation.template_id == "escalation-unacknowledged-crisis-zh-v1"
 
 
 def test_an_acknowledged_notice_never_escalates(notification: NotificationApplication) -> None:

@@ -103,8 +103,8 @@ async def assert_every_effect_exactly_once(system: System, nc: Client,
         assert {kind: kinds[kind] for kind in ONCE_PER_CASE} == dict.fromkeys(ONCE_PER_CASE, 1)
     sent = [json.loads(line) for line in
             (system.data_dir / "guardian-messages.jsonl").read_text().splitlines()]
-    per_notice: Counter[Any] = Counter(message["notice_id"] for message in sent)
-    assert max(per_notice.values()) == 1, "a guardian got the same notice twice"
+    per_message: Counter[Any] = Counter(message["message_id"] for message in sent)
+    assert max(per_message.values()) == 1, "a guardian got the same notice twice"
     notified = {e.case_id for e in on_bus if e.type == "GuardianNoticeIssued"}
     assert set(case_ids) <= notified
 

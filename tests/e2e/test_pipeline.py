@@ -36,8 +36,10 @@ async def test_an_unacknowledged_crisis_notice_escalates(desk: Desk) -> None:
     issued = await desk.event(case_id, "notification", "GuardianNoticeIssued")
     escalated = await desk.event(case_id, "notification", "NoticeEscalated",
                                  timeout=ESCALATE_CRISIS_AFTER_SECONDS + 20)
-    assert escalated.data == {"notice_id": issued.data["notice_id"],
-                              "escalated_to": "crisis_team_head"}
+    assert escalated.data["notice_id"] == issued.data["notice_id"]
+    assert escalated.data["escalated_to"] == "crisis_team_head"
+    await desk.event(case_id, "notification", "EscalationDispatched",
+                     escalation_id=escalated.data["escalation_id"])
 
 
 async def test_no_name_school_id_or_free_text_reaches_the_bus(
@@ -127,6 +129,20 @@ async def test_actions_that_do_not_fit_the_case_are_refused_with_the_reason(
     with pytest.raises(RequestRefused) as refused:
         await desk.close(case_id, "resolved")
     assert refused.value.status_code == 409
+
+
+async def test_only_those_entitled_may_read_a_case_record(desk: Desk) -> None:
+    received = await desk.report(f"s-{secrets.token_hex(4)}", signs=[], name="欧阳小明")
+    case_id = UUID(received["case_id"])
+    with pytest.raises(RequestRefused) as refused:
+        await desk.read("intake", case_id, {"role": "peer", "id": "classmate-3"})
+    assert refused.value.status_code == 403
+    record = await desk.read("intake", case_id, {"role": "psych_teacher", "id": "p-1"},
+                             purpose="assessment")
+    assert record["student_name"] == "欧阳小明"
+    viewed = await desk.event(case_id, "intake", "CaseViewed")
+    assert viewed.actor.id == "p-1"
+    assert viewed.data == {"purpose": "assessment"}
 
 
 async def test_bad_input_is_refused_naming_the_field(desk: Desk, system: System) -> None:

@@ -265,6 +265,8 @@ def test_only_the_hospital_and_police_learn_who_the_student_is() -> None:
 @pytest.mark.parametrize("path", [
     [ACCEPTED, SCHEDULED, ADMITTED, DISCHARGED],
     [ACCEPTED, ADMITTED, DISCHARGED],
+    [ACCEPTED, DISCHARGED],
+    [ACCEPTED, SCHEDULED, DISCHARGED],
     [ACCEPTED],
     [DECLINED],
 ])
@@ -283,7 +285,6 @@ def test_a_referral_moves_along_its_allowed_path(path: list[ReferralResponse]) -
     pytest.param([], DISCHARGED, id="discharged before accepted"),
     pytest.param([ACCEPTED], ACCEPTED, id="accepted twice"),
     pytest.param([ACCEPTED], DECLINED, id="declined after accepted"),
-    pytest.param([ACCEPTED], DISCHARGED, id="discharged before admitted"),
     pytest.param([ACCEPTED, SCHEDULED], SCHEDULED, id="scheduled twice"),
     pytest.param([ACCEPTED, ADMITTED], SCHEDULED, id="scheduled after admitted"),
     pytest.param([ACCEPTED, ADMITTED, DISCHARGED], ADMITTED, id="admitted after discharge"),
@@ -368,6 +369,8 @@ def test_closing_before_any_follow_up_is_refused(tier: Tier) -> None:
 
 @pytest.mark.parametrize("answers", [
     pytest.param([], id="requested"),
+    pytest.param([ACCEPTED], id="accepted"),
+    pytest.param([ACCEPTED, SCHEDULED], id="scheduled"),
     pytest.param([ACCEPTED, ADMITTED], id="admitted"),
     pytest.param([ACCEPTED, SCHEDULED, ADMITTED], id="admitted after scheduling"),
 ])
@@ -383,15 +386,26 @@ def test_closing_while_a_referral_is_still_open_is_refused(
 
 
 @pytest.mark.parametrize("answers", [
-    pytest.param([DECLINED], id="declined"),
-    pytest.param([ACCEPTED, ADMITTED, DISCHARGED], id="discharged"),
+    pytest.param([ACCEPTED, ADMITTED, DISCHARGED], id="discharged after admission"),
+    pytest.param([ACCEPTED, DISCHARGED], id="discharged from outpatient care"),
 ])
-def test_closing_after_a_referral_is_settled_is_allowed(
+def test_closing_after_the_receivers_care_ended_is_allowed(
         answers: list[ReferralResponse]) -> None:
     aftercare = assessed(Tier.SERIOUS)
     follow_up(aftercare)
     referral_id = referred(aftercare)
     answer(aftercare, referral_id, *answers)
+    close(aftercare)
+    assert aftercare.closed is True
+
+
+def test_a_declined_referral_needs_another_receiver_before_closing() -> None:
+    aftercare = assessed(Tier.SERIOUS)
+    follow_up(aftercare)
+    answer(aftercare, referred(aftercare), DECLINED)
+    with pytest.raises(CaseRuleViolated, match="another receiver is needed"):
+        close(aftercare)
+    answer(aftercare, referred(aftercare), ACCEPTED, DISCHARGED)
     close(aftercare)
     assert aftercare.closed is True
 

@@ -26,5 +26,5 @@ PUBLISHED = PublishedEvents(
     contract.SERVICE,
     {Assessment.TierProposed: _proposed, Assessment.CrisisPathStarted: _crisis_path,
      Assessment.TierDecided: _decided},
-    internal=frozenset({Assessment.Opened}),
+    internal=frozenset({Assessment.Opened, Assessment.ClosureNoted}),
 )

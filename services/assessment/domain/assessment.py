@@ -24,6 +24,7 @@ class Assessment(ReadLogged):
         self.tier: str | None = None
         self.crisis_path_started = False
         self.decisions: list[dict[str, object]] = []
+        self.closed = False
 
     @classmethod
     def open(cls, case_id: UUID, student_key: str, meta: EventMeta) -> Assessment:
@@ -66,6 +67,8 @@ class Assessment(ReadLogged):
     def decide(self, tier: Tier, *, rationale: str, participants: list[dict[str, str]],
                meta: EventMeta) -> None:
         """The crisis team's decision; a later decision re-grades the case."""
+        if self.closed:
+            raise CaseRuleViolated("the case is closed; a new concern opens a new case")
         if not rationale.strip():
             raise CaseRuleViolated("a decision needs its rationale")
         if not participants:
@@ -89,3 +92,14 @@ class Assessment(ReadLogged):
                                "rationale": rationale, "participants": participants,
                                "decided_by": {"role": meta.actor_role, "id": meta.actor_id},
                                "decided_at": meta.occurred_at})
+
+    def note_closed(self, meta: EventMeta) -> None:
+        if not self.closed:
+            self._note_closed(meta)
+
+    class ClosureNoted(Aggregate.Event):
+        meta: EventMeta
+
+    @event(ClosureNoted)
+    def _note_closed(self, meta: EventMeta) -> None:
+        self.closed = True

@@ -3,6 +3,7 @@
 from casetrail.bus.envelopes import PublishedEvents
 from contracts.codes import GuardianRank, NoticeChannel, Tier
 from contracts.events import notification as contract
+from contracts.events.base import EventData
 from services.notification.domain.notice import GuardianNotification as Notification
 
 
@@ -13,8 +14,12 @@ def _issued(e: Notification.NoticeIssued) -> contract.GuardianNoticeIssued:
         acknowledge_by=e.acknowledge_by)
 
 
-def _dispatched(e: Notification.NoticeDispatched) -> contract.GuardianNoticeDispatched:
-    return contract.GuardianNoticeDispatched(notice_id=e.notice_id, channel=NoticeChannel.SMS)
+def _dispatched(e: Notification.NoticeDispatched) -> EventData:
+    if e.kind == "escalation":
+        return contract.EscalationDispatched(escalation_id=e.message_id,
+                                             channel=NoticeChannel(e.channel))
+    return contract.GuardianNoticeDispatched(notice_id=e.message_id,
+                                             channel=NoticeChannel(e.channel))
 
 
 def _acknowledged(e: Notification.Acknowledged) -> contract.GuardianAcknowledged:
@@ -24,7 +29,8 @@ def _acknowledged(e: Notification.Acknowledged) -> contract.GuardianAcknowledged
 
 
 def _escalated(e: Notification.Escalated) -> contract.NoticeEscalated:
-    return contract.NoticeEscalated(notice_id=e.notice_id, escalated_to=e.escalated_to)
+    return contract.NoticeEscalated(notice_id=e.notice_id, escalated_to=e.escalated_to,
+                                    escalation_id=e.escalation_id)
 
 
 PUBLISHED = PublishedEvents(

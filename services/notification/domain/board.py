@@ -16,7 +16,7 @@ from services.notification.domain.notice import GuardianNotification as Notifica
 
 class NoticeBoard:
     def __init__(self) -> None:
-        self.undispatched: dict[UUID, UUID] = {}  # notice id -> case id
+        self.undispatched: dict[UUID, UUID] = {}  # notice or escalation id -> case id
         self.deadlines: dict[UUID, tuple[UUID, datetime]] = {}  # notice id -> case, by when
 
     def apply(self, events: Iterable[Any]) -> None:
@@ -25,13 +25,14 @@ class NoticeBoard:
                 self.undispatched[event.notice_id] = event.originator_id
                 self.deadlines[event.notice_id] = (event.originator_id, event.acknowledge_by)
             elif isinstance(event, Notification.NoticeDispatched):
-                self.undispatched.pop(event.notice_id, None)
+                self.undispatched.pop(event.message_id, None)
             elif isinstance(event, Notification.Acknowledged):
                 # Reaching the guardian settles every notice of the case.
                 self.deadlines = {notice: (case, by) for notice, (case, by)
                                   in self.deadlines.items() if case != event.originator_id}
             elif isinstance(event, Notification.Escalated):
                 self.deadlines.pop(event.notice_id, None)
+                self.undispatched[event.escalation_id] = event.originator_id
 
     def overdue(self, now: datetime) -> list[tuple[UUID, UUID]]:
         """(case id, notice id) of every notice whose acknowledgement is late."""

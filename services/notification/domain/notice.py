@@ -53,6 +53,21 @@ class Notice:
         return not (self.acknowledged or self.escalated)
 
 
+@dataclass
+class Escalation:
+    """The crisis team told that a guardian did not acknowledge in time."""
+
+    escalation_id: UUID
+    notice_id: UUID
+    tier: str
+    escalated_to: str
+    dispatched: bool = False
+
+    @property
+    def template_id(self) -> str:
+        return f"escalation-unacknowledged-{self.tier}-zh-v1"
+
+
 class GuardianNotification(ReadLogged):
     class Opened(Aggregate.Created):
         student_key: str
@@ -62,6 +77,7 @@ class GuardianNotification(ReadLogged):
     def __init__(self, student_key: str, meta: EventMeta) -> None:
         self.student_key = student_key
         self.notices: list[Notice] = []
+        self.escalations: list[Escalation] = []
 
     @classmethod
     def open(cls, case_id: UUID, student_key: str, meta: EventMeta) -> GuardianNotification:
@@ -105,17 +121,28 @@ class GuardianNotification(ReadLogged):
                 return notice
         raise CaseRuleViolated(f"no notice {notice_id} in this case")
 
-    def mark_dispatched(self, notice_id: UUID, meta: EventMeta) -> None:
-        if not self.notice(notice_id).dispatched:
-            self._dispatched(notice_id, meta)
+    def message(self, message_id: UUID) -> Notice | Escalation:
+        """A notice to a guardian, or an escalation to the crisis team, by its id."""
+        for escalation in self.escalations:
+            if escalation.escalation_id == message_id:
+                return escalation
+        return self.notice(message_id)
+
+    def mark_dispatched(self, message_id: UUID, meta: EventMeta) -> None:
+        message = self.message(message_id)
+        if not message.dispatched:
+            kind = "notice" if isinstance(message, Notice) else "escalation"
+            self._dispatched(message_id, kind, NoticeChannel.SMS.value, meta)
 
     class NoticeDispatched(Aggregate.Event):
-        notice_id: UUID
+        message_id: UUID
+        kind: str
+        channel: str
         meta: EventMeta
 
     @event(NoticeDispatched)
-    def _dispatched(self, notice_id: UUID, meta: EventMeta) -> None:
-        self.notice(notice_id).dispatched = True
+    def _dispatched(self, message_id: UUID, kind: str, channel: str, meta: EventMeta) -> None:
+        self.message(message_id).dispatched = True
 
     def acknowledge(self, guardian_rank: GuardianRank, channel: NoticeChannel,
                     meta: EventMeta) -> UUID:
@@ -146,14 +173,18 @@ class GuardianNotification(ReadLogged):
         notice = self.notice(notice_id)
         if not notice.awaiting_acknowledgement or now < notice.acknowledge_by:
             return False
-        self._escalated(notice_id, ESCALATION_TARGET, meta)
+        self._escalated(notice_id, uuid5(notice_id, "escalation"), ESCALATION_TARGET, meta)
         return True
 
     class Escalated(Aggregate.Event):
         notice_id: UUID
+        escalation_id: UUID
         escalated_to: str
         meta: EventMeta
 
     @event(Escalated)
-    def _escalated(self, notice_id: UUID, escalated_to: str, meta: EventMeta) -> None:
-        self.notice(notice_id).escalated = True
+    def _escalated(self, notice_id: UUID, escalation_id: UUID, escalated_to: str,
+                   meta: EventMeta) -> None:
+        notice = self.notice(notice_id)
+        notice.escalated = True
+        self.escalations.append(Escalation(escalation_id, notice_id, notice.tier, escalated_to))

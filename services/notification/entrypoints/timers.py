@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from casetrail.service import BackgroundTask
 from casetrail.worker import ApplicationThread
-from services.notification.adapters.gateway import GuardianGateway
+from services.notification.adapters.gateway import MessageGateway
 from services.notification.application import NotificationApplication
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,16 @@ def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTa
 
 
 def dispatcher(app: NotificationApplication, thread: ApplicationThread,
-               gateway: GuardianGateway) -> Callable[[], Awaitable[None]]:
+               gateway: MessageGateway) -> Callable[[], Awaitable[None]]:
     async def dispatch() -> None:
         for case_id, message in await thread.run(app.messages_to_send):
-            await gateway.send(message)
-            await thread.run(app.mark_dispatched, case_id, message.notice_id)
+            try:
+                await gateway.send(message)
+            except Exception:
+                # One gateway refusal must not hold back the other families' notices.
+                log.exception("sending message %s failed; it stays pending", message.message_id)
+                continue
+            await thread.run(app.mark_dispatched, case_id, message.message_id)
 
     return dispatch
 

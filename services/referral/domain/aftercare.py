@@ -18,14 +18,17 @@ from services.referral.domain.receivers import DISCLOSURE
 from services.referral.domain.schedule import follow_up_dates
 
 REQUESTED = "requested"
+# Discharged: the receiver's care ended, after an admission or outpatient care.
 NEXT: dict[str, set[ReferralResponse]] = {
     REQUESTED: {ReferralResponse.ACCEPTED, ReferralResponse.DECLINED},
-    ReferralResponse.ACCEPTED: {ReferralResponse.SCHEDULED, ReferralResponse.ADMITTED},
-    ReferralResponse.SCHEDULED: {ReferralResponse.ADMITTED},
+    ReferralResponse.ACCEPTED: {ReferralResponse.SCHEDULED, ReferralResponse.ADMITTED,
+                                ReferralResponse.DISCHARGED},
+    ReferralResponse.SCHEDULED: {ReferralResponse.ADMITTED, ReferralResponse.DISCHARGED},
     ReferralResponse.ADMITTED: {ReferralResponse.DISCHARGED},
 }
-# A case cannot close while a receiver has not answered or the student is still admitted.
-OPEN_STATES = {REQUESTED, ReferralResponse.ADMITTED.value}
+# A case cannot close while a receiver has not answered or is still caring for the student.
+OPEN_STATES = {REQUESTED, ReferralResponse.ACCEPTED.value, ReferralResponse.SCHEDULED.value,
+               ReferralResponse.ADMITTED.value}
 
 
 @dataclass
@@ -171,6 +174,9 @@ class Aftercare(ReadLogged):
         if hanging:
             states = ", ".join(f"{r.receiver_id} is {r.status}" for r in hanging)
             raise CaseRuleViolated(f"a referral is still open: {states}")
+        if self.referrals and self.referrals[-1].status == ReferralResponse.DECLINED:
+            raise CaseRuleViolated(
+                f"{self.referrals[-1].receiver_id} declined: another receiver is needed")
         self._closed(reason.value, meta)
 
     class Closed(Aggregate.Event):
