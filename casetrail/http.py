@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
@@ -16,14 +14,22 @@ from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
 from contracts.codes import Role
 from contracts.envelope import Actor
 
-Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
+if TYPE_CHECKING:
+    from casetrail.service import ServiceRuntime
 
 
-def service_api(service: str, lifespan: Lifespan) -> FastAPI:
-    """A service's FastAPI app: OpenAPI at /docs, domain errors as 404/409, /health."""
-    api = FastAPI(title=f"casetrail {service}", version="1", lifespan=lifespan)
+def service_api(runtime: ServiceRuntime) -> FastAPI:
+    """A service's FastAPI app: OpenAPI at /docs, domain errors as 404/409, /health, and
+    /status with the outbox and inbox backlogs."""
+    api = FastAPI(title=f"casetrail {runtime.settings.service}", version="1",
+                  lifespan=runtime.lifespan())
     _install_error_handlers(api)
     _health_route(api)
+
+    @api.get("/status")
+    async def status() -> dict[str, Any]:
+        return await runtime.status()
+
     return api
 
 

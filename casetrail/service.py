@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import nats
 import uvicorn
+from eventsourcing.persistence import TrackingRecorder
 from fastapi import FastAPI
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.inbox import Inbox, Subscription, provision
-from casetrail.bus.relay import OutboxRelay
+from casetrail.bus.relay import OutboxRelay, relay_position_name
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, tracking_store
 from casetrail.worker import ApplicationThread
@@ -57,6 +60,28 @@ class ServiceRuntime:
     thread: ApplicationThread
     subscriptions: list[Subscription] = field(default_factory=list)
     background: list[BackgroundTask] = field(default_factory=list)
+    js: JetStreamContext | None = None
+
+    @functools.cached_property
+    def relay_positions(self) -> TrackingRecorder:
+        return tracking_store(f"{self.settings.service}_relay", self.settings.relay_store_env())
+
+    async def status(self) -> dict[str, Any]:
+        """How far behind the outbox and the inbox are: the numbers to alert on."""
+        position = relay_position_name(self.settings.service)
+        committed, sent = await self.thread.run(
+            lambda: (self.app.recorder.max_notification_id() or 0,
+                     self.relay_positions.max_tracking_id(position) or 0))
+        inbox = {}
+        assert self.js is not None, "status is served only while the runtime is running"
+        for subscription in self.subscriptions:
+            info = await self.js.consumer_info(CASES_STREAM, subscription.durable)
+            inbox[subscription.durable] = {"pending": info.num_pending,
+                                           "unacknowledged": info.num_ack_pending}
+        return {"service": self.settings.service,
+                "outbox": {"committed": committed, "relayed": sent,
+                           "backlog": committed - sent},
+                "inbox": inbox}
 
     def _attach(self, broker: NatsBroker, inbox: Inbox) -> None:
         subscription = inbox.subscription
@@ -76,7 +101,7 @@ class ServiceRuntime:
     async def running(self) -> AsyncIterator[None]:
         """Consumers and background tasks on, for as long as the context lasts."""
         nc = await connect(self.settings.nats_url, f"{self.settings.service}-inbox")
-        js = nc.jetstream()
+        js = self.js = nc.jetstream()
         await ensure_streams(js, self.settings.stream_replicas)
         await provision(js, self.subscriptions)
         stop = asyncio.Event()

@@ -58,6 +58,9 @@ async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
             await js.add_stream(config)
             log.info("created stream %s", config.name)
             continue
-        if info.config.subjects != config.subjects:
-            log.warning("stream %s has subjects %s, expected %s",
-                        config.name, info.config.subjects, config.subjects)
+        # Drift is reported, not "fixed": changing a live audit stream is an operator's call.
+        for setting in ("subjects", "duplicate_window", "deny_delete", "deny_purge", "storage"):
+            found, expected = getattr(info.config, setting), getattr(config, setting)
+            if found != expected:
+                log.warning("stream %s has %s=%s, expected %s",
+                            config.name, setting, found, expected)

@@ -23,6 +23,10 @@ from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, cas
 log = logging.getLogger(__name__)
 
 
+def relay_position_name(service: str) -> str:
+    return f"{service}-to-{CASES_STREAM}"
+
+
 class OutboxRelay:
     def __init__(self, *, app: ServiceApplication, published: PublishedEvents,
                  positions: TrackingRecorder, js: JetStreamContext, batch: int = 500) -> None:
@@ -31,7 +35,7 @@ class OutboxRelay:
         self.positions = positions
         self.js = js
         self.batch = batch
-        self.position_name = f"{published.service}-to-{CASES_STREAM}"
+        self.position_name = relay_position_name(published.service)
 
     def last_relayed(self) -> int:
         return self.positions.max_tracking_id(self.position_name) or 0

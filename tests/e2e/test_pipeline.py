@@ -145,6 +145,18 @@ async def test_only_those_entitled_may_read_a_case_record(desk: Desk) -> None:
     assert viewed.data == {"purpose": "assessment"}
 
 
+async def test_each_service_reports_its_outbox_and_inbox_backlog(
+        desk: Desk, system: System) -> None:
+    case_id = await desk.through_every_stage(f"s-{secrets.token_hex(4)}", "general",
+                                             signs=["grade_swing"])
+    await desk.event(case_id, "referral", "CaseClosed")
+    response = await desk.http.get(f"{system.cluster.url('assessment')}/status")
+    status = response.json()
+    assert status["outbox"]["committed"] >= status["outbox"]["relayed"] > 0
+    assert set(status["inbox"]) == {"assessment-from-intake", "assessment-from-referral"}
+    assert all(n["unacknowledged"] in (0, 1) for n in status["inbox"].values())
+
+
 async def test_bad_input_is_refused_naming_the_field(desk: Desk, system: System) -> None:
     response = await desk.http.post(f"{system.cluster.url('intake')}/reports", json={
         "student": {"school_student_id": "S-1"}, "reporter": {"role": "class_teacher",

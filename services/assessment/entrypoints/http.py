@@ -31,7 +31,7 @@ def _view(assessment: Assessment) -> dict[str, Any]:
 
 
 def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
-    api = service_api("assessment", runtime.lifespan())
+    api = service_api(runtime)
 
     @api.post("/cases/{case_id}/decision", status_code=201)
     async def decide(case_id: UUID, body: DecisionIn) -> dict[str, Any]:

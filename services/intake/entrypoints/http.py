@@ -43,7 +43,7 @@ class ReportReceivedOut(BaseModel):
 
 
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
-    api = service_api("intake", runtime.lifespan())
+    api = service_api(runtime)
 
     @api.post("/reports", status_code=201)
     async def report_concern(body: ConcernIn) -> ReportReceivedOut:

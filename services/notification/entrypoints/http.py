@@ -23,7 +23,7 @@ class AcknowledgementIn(Command):
 
 
 def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
-    api = service_api("notification", runtime.lifespan())
+    api = service_api(runtime)
 
     @api.post("/cases/{case_id}/acknowledgements", status_code=201)
     async def acknowledge(case_id: UUID, body: AcknowledgementIn) -> dict[str, Any]:

@@ -34,7 +34,7 @@ class ClosureIn(Command):
 
 
 def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
-    api = service_api("referral", runtime.lifespan())
+    api = service_api(runtime)
     run = runtime.thread.run
 
     @api.post("/cases/{case_id}/referrals", status_code=201)
