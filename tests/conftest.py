@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 
-from tests.infra import new_nats_server, postgres_url
+from tests.infra import fresh_schema, new_nats_server, postgres_url
 
 PSEUDONYM_KEY = "test-pseudonym-key"
 CIPHER_KEY = "dGVzdC1jaXBoZXIta2V5LW9mLTMyLWJ5dGVzLW9rISE="  # base64 of 32 test bytes
@@ -39,13 +37,5 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path,
         return
     if postgres is None:
         pytest.skip("postgres: set POSTGRES_URL (or run a Docker engine) to test on PostgreSQL")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(postgres)
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
-    try:
+    with fresh_schema(postgres) as schema:
         yield postgres, schema
-    finally:
-        with engine.begin() as connection:
-            connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+import sqlalchemy
 
 from casetrail.bus.embedded import EmbeddedNats
 
@@ -53,3 +56,18 @@ def postgres_url() -> Iterator[str | None]:
             yield container.get_connection_url()
         return
     yield None
+
+
+@contextlib.contextmanager
+def fresh_schema(url: str, prefix: str = "t") -> Iterator[str]:
+    """An empty PostgreSQL schema for one test (or module), dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield schema
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy
 from nats.aio.client import Client
 
 from casetrail.bus.replay import case_timeline
@@ -15,6 +13,7 @@ from casetrail.cli.desk import Desk
 from casetrail.cli.timeline import STAGE_ORDER, stages_reached
 from contracts.envelope import SERVICES
 from tests.e2e.conftest import System, running_system
+from tests.infra import fresh_schema
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -23,19 +22,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 def system(tmp_path_factory: pytest.TempPathFactory, postgres: str | None) -> Iterator[System]:
     if postgres is None:
         pytest.skip("postgres: set POSTGRES_URL (or run a Docker engine) to test on PostgreSQL")
-    schema = f"e2e_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(postgres)
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
-    stores = {f"{s.upper()}_{key}": value for s in SERVICES
-              for key, value in (("STORE_URL", postgres), ("STORE_SCHEMA", schema))}
-    try:
+    with fresh_schema(postgres, "e2e") as schema:
+        stores = {f"{s.upper()}_{key}": value for s in SERVICES
+                  for key, value in (("STORE_URL", postgres), ("STORE_SCHEMA", schema))}
         with running_system(tmp_path_factory.mktemp("pg-system"), stores) as system:
             yield system
-    finally:
-        with engine.begin() as connection:
-            connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
 
 
 async def test_cases_of_every_tier_pass_every_stage_on_postgresql(

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import pytest
 from eventsourcing.persistence import OperationalError, Tracking
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -16,22 +14,12 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from casetrail.bus.inbox import Handler, Inbox, Subscription
 from casetrail.bus.replay import dead_letters
 from casetrail.kernel import CaseNotFound
-from casetrail.service import connect
 from casetrail.store import ServiceApplication, store_env
 from casetrail.worker import ApplicationThread
 from contracts.codes import Channel, Role
 from contracts.events import intake
-from contracts.streams import ensure_streams
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, case_subject
 from tests.application.conftest import envelope
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[Client]:
-    client = await connect(nats_url, "test-inbox")
-    await ensure_streams(client.jetstream())
-    yield client
-    await client.close()
 
 
 class Upstream:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -13,10 +12,8 @@ from nats.aio.client import Client
 from casetrail.bus.relay import OutboxRelay
 from casetrail.bus.replay import case_timeline
 from casetrail.kernel import EventMeta
-from casetrail.service import connect
 from casetrail.store import store_env, tracking_store
 from contracts.codes import Channel, Sign
-from contracts.streams import ensure_streams
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
 from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication
@@ -42,14 +39,6 @@ class PositionsThatCrashOnce:
             self.crashed = True
             raise CrashBeforeSavingPosition
         self.real.insert_tracking(tracking)
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[Client]:
-    client = await connect(nats_url, "test-relay")
-    await ensure_streams(client.jetstream())
-    yield client
-    await client.close()
 
 
 
