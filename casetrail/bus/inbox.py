@@ -100,7 +100,12 @@ def read_message(msg: Msg) -> tuple[Envelope, Any, int]:
         envelope = Envelope.from_bytes(msg.data)
         data = read_data(envelope)
         position = int((msg.headers or {})[POSITION_HEADER])
-    except (ValidationError, UnknownEvent) as error:
+    except ValidationError as error:
+        # Where and what, on one line; not the offending values.
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+                             for e in error.errors())
+        raise Unreadable(f"{error.title}: {problems}") from error
+    except UnknownEvent as error:
         raise Unreadable(str(error)) from error
     except (KeyError, ValueError):
         raise Unreadable(f"missing or bad {POSITION_HEADER} header") from None

@@ -7,6 +7,7 @@ import sys
 from uuid import UUID
 
 from casetrail.cli.runtime import Runtime
+from contracts.envelope import SERVICES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     timeline = commands.add_parser("timeline", help="replay one case from the CASES stream")
     timeline.add_argument("case_id", type=UUID)
     timeline.add_argument("--json", action="store_true", help="the envelopes, as JSON")
+    letters = commands.add_parser("dead-letters",
+                                  help="what a service could not handle, and why")
+    letters.add_argument("service", choices=SERVICES)
     args = parser.parse_args(argv)
 
     if args.command == "up":
@@ -27,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         from casetrail.cli.demo import demo
 
         return demo(Runtime.load())
+    if args.command == "dead-letters":
+        from casetrail.cli.dead_letters import show_dead_letters
+
+        return show_dead_letters(Runtime.load().nats_url, args.service)
     from casetrail.cli.timeline import timeline as show
 
     return show(Runtime.load().nats_url, args.case_id, args.json)
