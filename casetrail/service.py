@@ -132,7 +132,7 @@ class ServiceRuntime:
             pokes.add(task)
             task.add_done_callback(pokes.discard)
 
-        def committed() -> None:  # on the application thread
+        def committed(_: object) -> None:  # on the application thread
             loop.call_soon_threadsafe(poke)
 
         self.app.on_commit.append(committed)

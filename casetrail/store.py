@@ -89,8 +89,8 @@ class ServiceApplication(Application[UUID]):
 
     def __init__(self, env: dict[str, str]) -> None:
         super().__init__(env)
-        # Called (on the application thread) after each commit that added events.
-        self.on_commit: list[Callable[[], None]] = []
+        # Called (on the application thread) with the events of each commit that added some.
+        self.on_commit: list[Callable[[Sequence[DomainEventProtocol[UUID]]], None]] = []
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -110,13 +110,9 @@ class ServiceApplication(Application[UUID]):
         processing = ProcessingEvent[UUID](tracking)
         processing.collect_events(*aggregates)
         self.events.put(processing.events, tracking=tracking)
-        self.recorded(processing.events)
         if processing.events:
             for listener in self.on_commit:
-                listener()
-
-    def recorded(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
-        """Called after events are committed; in-process read models override it."""
+                listener(processing.events)
 
     def has_processed(self, upstream: str, position: int) -> bool:
         return self.process_recorder.has_tracking_id(upstream, position)

@@ -36,12 +36,14 @@ class OutboxRelay:
         self.js = js
         self.batch = batch
         self.position_name = relay_position_name(published.service)
+        # Read once: this relay is the only writer of its position.
+        self._relayed = positions.max_tracking_id(self.position_name) or 0
 
     def last_relayed(self) -> int:
-        return self.positions.max_tracking_id(self.position_name) or 0
+        return self._relayed
 
     def _pending(self) -> Sequence[Notification]:
-        return self.app.recorder.select_notifications(start=self.last_relayed() + 1,
+        return self.app.recorder.select_notifications(start=self._relayed + 1,
                                                       limit=self.batch)
 
     async def relay_once(self) -> int:
@@ -60,8 +62,10 @@ class OutboxRelay:
                 done += 1
         finally:
             if done:
+                position = pending[done - 1].id
                 await asyncio.to_thread(self.positions.insert_tracking,
-                                        Tracking(self.position_name, pending[done - 1].id))
+                                        Tracking(self.position_name, position))
+                self._relayed = position
         return done
 
     async def _publish(self, position: int, envelope: Envelope) -> None:

@@ -33,6 +33,11 @@ class NotificationApplication(ServiceApplication):
     def __init__(self, env: dict[str, str], policy: AcknowledgementPolicy) -> None:
         super().__init__(env)
         self.policy = policy
+        self.on_commit.append(self._keep_board)
+
+    def _keep_board(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
+        if "board" in self.__dict__:  # not built yet: it will read these from the store
+            self.board.apply(events)
 
     @cached_property
     def board(self) -> NoticeBoard:
@@ -43,9 +48,6 @@ class NotificationApplication(ServiceApplication):
             board.apply(self.mapper.to_domain_event(n) for n in notifications)
             start = notifications[-1].id + 1
         return board
-
-    def recorded(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
-        self.board.apply(events)
 
     def on_crisis_path_started(self, envelope: Envelope, data: assessment.CrisisPathStarted,
                                tracking: Tracking) -> None:
