@@ -33,6 +33,7 @@ class Channel(StrEnum):
     SELF_REPORT = "self_report"
     HOME_VISIT = "home_visit"
     SCREENING = "screening"
+    INCIDENT = "incident"
 
 
 class Sign(StrEnum):
@@ -70,6 +71,9 @@ class Role(StrEnum):
     RECEIVER_LIAISON = "receiver_liaison"
     AUDITOR = "auditor"
     SYSTEM = "system"
+    FACULTY_LEADER = "faculty_leader"
+    EXTERNAL_PROFESSIONAL = "external_professional"
+    DISTRICT_OFFICER = "district_officer"
 
 
 class ReceiverType(StrEnum):
@@ -109,3 +113,108 @@ class ClosureReason(StrEnum):
     NO_FURTHER_ACTION = "no_further_action"
     TRANSFERRED = "transferred"
     LEFT_SCHOOL = "left_school"
+
+
+class ReportLevel(StrEnum):
+    """Where a staff report stands on its way up: class → grade → school (000 item 6;
+    002 二(二)1); universities dorm → class → faculty → school (003 item 8; 004 item 6)."""
+
+    DORM = "dorm"
+    CLASS = "class"
+    GRADE = "grade"
+    FACULTY = "faculty"
+    SCHOOL = "school"
+
+
+class KeyConcern(StrEnum):
+    """Groups to watch closely (重点关注; 000 item 3; 002 二(二)1; 003 item 8)."""
+
+    LEFT_BEHIND = "left_behind"
+    MIGRANT = "migrant"
+    SINGLE_PARENT = "single_parent"
+    DISABILITY_OR_ILLNESS = "disability_or_illness"
+    BULLYING_VICTIM = "bullying_victim"
+    BEREAVED = "bereaved"
+    GRADUATING_CLASS = "graduating_class"
+    POVERTY = "poverty"
+
+
+class Instrument(StrEnum):
+    """Screening and assessment instruments casetrail scores (as data, by their published rules)."""
+
+    ASQ = "asq"
+    CSSRS_SCREENER = "cssrs_screener"
+    PHQ_A = "phq_a"
+    PHQ_9 = "phq_9"
+
+
+class IncidentKind(StrEnum):
+    """Incidents on campus (突发事件, 000 item 10)."""
+
+    SUICIDE_ATTEMPT = "suicide_attempt"
+    SELF_HARM = "self_harm"
+    VIOLENCE = "violence"
+    MISSING = "missing"
+    DEATH = "death"
+    OTHER = "other"
+
+
+class CallOutcome(StrEnum):
+    """A phone call to a guardian, as the person who made it recorded it."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    DECLINED_TO_TALK = "declined_to_talk"
+
+
+class PlanMeasure(StrEnum):
+    """Measures of a targeted intervention plan agreed with the guardians (001 三(三)2)."""
+
+    COUNSELLING_SESSIONS = "counselling_sessions"
+    DISTRICT_CENTRE_SESSIONS = "district_centre_sessions"
+    GUARDIAN_SUPERVISION = "guardian_supervision"
+    SAFETY_PLAN = "safety_plan"
+    MEDICAL_ASSESSMENT = "medical_assessment"
+    REDUCED_LOAD = "reduced_load"
+    PEER_SUPPORT = "peer_support"
+
+
+class DisclosureBasis(StrEnum):
+    """Why information left the school: consent, or a serious safety risk (001 一(五)2)."""
+
+    CONSENT = "consent"
+    SAFETY_OVERRIDE = "safety_override"
+
+
+class DeclineReason(StrEnum):
+    NO_CAPACITY = "no_capacity"
+    OUT_OF_AREA = "out_of_area"
+    NOT_INDICATED = "not_indicated"
+    GUARDIAN_REFUSED = "guardian_refused"
+    OTHER = "other"
+
+
+class StudySupport(StrEnum):
+    """Study support in a return-to-school plan (复学; 003 item 14)."""
+
+    REDUCED_TIMETABLE = "reduced_timetable"
+    EXAM_DEFERRAL = "exam_deferral"
+    CATCH_UP_TUTORING = "catch_up_tutoring"
+    PEER_SUPPORT = "peer_support"
+    REGULAR_COUNSELLING = "regular_counselling"
+    MEDICATION_SUPERVISION = "medication_supervision"
+
+
+class ReopenReason(StrEnum):
+    RELAPSE = "relapse"
+    NEW_INFORMATION = "new_information"
+    CLOSED_IN_ERROR = "closed_in_error"
+
+
+class SchoolStage(StrEnum):
+    """Stages the record follows the student through (003 item 9)."""
+
+    PRIMARY = "primary"
+    MIDDLE = "middle"
+    HIGH = "high"

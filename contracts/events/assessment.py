@@ -1,7 +1,9 @@
 from uuid import UUID
 
-from contracts.codes import Role, Tier
-from contracts.events.base import CaseViewed, EventData, StudentKey
+from pydantic import Field
+
+from contracts.codes import KeyConcern, Role, Sign, Tier
+from contracts.events.base import CaseViewed, EventData, ScreenResult, StudentKey
 
 SERVICE = "assessment"
 
@@ -19,6 +21,18 @@ class CrisisPathStarted(EventData):
 
     student_key: StudentKey
     report_id: UUID
+    signs: list[Sign] = Field(default_factory=list)  # optional, added in issue 4
+    incident: bool = False
+
+
+class InstrumentScored(EventData):
+    """An instrument administered during the assessment, scored (result codes only)."""
+
+    result: ScreenResult
+
+
+class KeyConcernsConsidered(EventData):
+    key_concerns: list[KeyConcern]
 
 
 class TierDecided(EventData):
@@ -29,6 +43,10 @@ class TierDecided(EventData):
     proposed_tier: Tier | None
     overrides_proposal: bool
     participant_roles: list[Role]
+    # Optional, added in issue 4 (same version).
+    external_participants: int = 0
+    previous_tier: Tier | None = None
+    follows_crisis_path: bool = False  # the decision that follows an imminent-danger start
 
 
 EVENTS: dict[str, type[EventData]] = {
@@ -36,4 +54,6 @@ EVENTS: dict[str, type[EventData]] = {
     "TierProposed": TierProposed,
     "CrisisPathStarted": CrisisPathStarted,
     "TierDecided": TierDecided,
+    "InstrumentScored": InstrumentScored,
+    "KeyConcernsConsidered": KeyConcernsConsidered,
 }

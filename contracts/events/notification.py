@@ -1,7 +1,9 @@
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
-from contracts.codes import GuardianRank, NoticeChannel, Tier
+from pydantic import Field
+
+from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Tier
 from contracts.events.base import CaseViewed, EventData
 
 SERVICE = "notification"
@@ -16,6 +18,23 @@ class GuardianNoticeIssued(EventData):
     channel: NoticeChannel
     template_id: str
     acknowledge_by: datetime
+    language: str | None = None  # optional, added in issue 4
+
+
+class GuardianNoticeFailed(EventData):
+    """A delivery attempt failed (gateway refusal, or a call that reached no one)."""
+
+    notice_id: UUID
+    channel: NoticeChannel
+    reason: str = Field(pattern=r"^[a-z_]+$", max_length=40)
+
+
+class GuardianCalled(EventData):
+    """A person phoned a guardian and recorded the outcome."""
+
+    notice_id: UUID | None
+    guardian_rank: GuardianRank
+    outcome: CallOutcome
 
 
 class GuardianNoticeDispatched(EventData):
@@ -46,6 +65,30 @@ class EscalationDispatched(EventData):
     channel: NoticeChannel
 
 
+class InterventionPlanRecorded(EventData):
+    """The targeted plan put to the guardians (001 三(三)2), with their agreement or refusal."""
+
+    plan_id: UUID
+    measures: list[PlanMeasure]
+    agreed: bool
+    guardian_rank: GuardianRank
+    review_on: date | None = None
+
+
+class AuthorityReportIssued(EventData):
+    """An incident to be reported to the district education commission (000 item 10)."""
+
+    report_id: UUID
+    incident_id: UUID
+    authority: str = Field(pattern=r"^[a-z_]+$", max_length=40)
+    report_by: datetime
+
+
+class AuthorityReportDispatched(EventData):
+    report_id: UUID
+    on_time: bool
+
+
 EVENTS: dict[str, type[EventData]] = {
     "CaseViewed": CaseViewed,
     "GuardianNoticeIssued": GuardianNoticeIssued,
@@ -53,4 +96,9 @@ EVENTS: dict[str, type[EventData]] = {
     "GuardianAcknowledged": GuardianAcknowledged,
     "NoticeEscalated": NoticeEscalated,
     "EscalationDispatched": EscalationDispatched,
+    "GuardianNoticeFailed": GuardianNoticeFailed,
+    "GuardianCalled": GuardianCalled,
+    "InterventionPlanRecorded": InterventionPlanRecorded,
+    "AuthorityReportIssued": AuthorityReportIssued,
+    "AuthorityReportDispatched": AuthorityReportDispatched,
 }

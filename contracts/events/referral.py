@@ -1,7 +1,20 @@
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
-from contracts.codes import ClosureReason, FollowUpOutcome, ReceiverType, ReferralResponse, Tier
+from pydantic import Field
+
+from contracts.codes import (
+    ClosureReason,
+    DeclineReason,
+    DisclosureBasis,
+    FollowUpOutcome,
+    ReceiverType,
+    ReferralResponse,
+    ReopenReason,
+    Role,
+    StudySupport,
+    Tier,
+)
 from contracts.events.base import CaseViewed, EventData
 
 SERVICE = "referral"
@@ -26,11 +39,71 @@ class ReferralMade(EventData):
     receiver_type: ReceiverType
     receiver_id: str
     disclosed: list[str]
+    # Optional, added in issue 4 (same version).
+    basis: DisclosureBasis | None = None
+    consent_id: UUID | None = None
+    answer_by: datetime | None = None
+    rerouted_from: UUID | None = None  # the referral this one replaces (declined, unanswered)
+
+
+class ReferralDelivered(EventData):
+    """The packet reached the receiver's endpoint."""
+
+    referral_id: UUID
+    attempts: int
+
+
+class ReferralDeliveryFailed(EventData):
+    referral_id: UUID
+    attempt: int
+    reason: str = Field(pattern=r"^[a-z_0-9]+$", max_length=40)
 
 
 class ReferralAnswered(EventData):
     referral_id: UUID
     response: ReferralResponse
+    decline_reason: DeclineReason | None = None  # optional, added in issue 4
+
+
+class ReferralUnanswered(EventData):
+    """No answer within the policy time: flagged, and re-routed if another receiver exists."""
+
+    referral_id: UUID
+
+
+class ReturnToSchoolPlanned(EventData):
+    """After discharge (复学, 003 item 14): study support, a review date, who is responsible."""
+
+    plan_id: UUID
+    study_support: list[StudySupport]
+    review_on: date
+    responsible_roles: list[Role]
+
+
+class FollowUpOverdue(EventData):
+    number: int
+    due: date
+
+
+class HomeVisitRecorded(EventData):
+    """A home visit (家访, 000 item 6) made for the case."""
+
+    visit_id: UUID
+    semester: str = Field(pattern=r"^[0-9]{4}-[12]$")
+    made_on: date
+
+
+class HomeVisitDue(EventData):
+    """A key-concern student's case has no home visit yet this semester (000 item 6)."""
+
+    semester: str = Field(pattern=r"^[0-9]{4}-[12]$")
+
+
+class CaseReopened(EventData):
+    """The closed case opened again; its closed history stays linked in the same stream."""
+
+    reason: ReopenReason
+    closed_event_id: UUID
 
 
 class FollowUpRecorded(EventData):
@@ -51,4 +124,12 @@ EVENTS: dict[str, type[EventData]] = {
     "ReferralAnswered": ReferralAnswered,
     "FollowUpRecorded": FollowUpRecorded,
     "CaseClosed": CaseClosed,
+    "ReferralDelivered": ReferralDelivered,
+    "ReferralDeliveryFailed": ReferralDeliveryFailed,
+    "ReferralUnanswered": ReferralUnanswered,
+    "ReturnToSchoolPlanned": ReturnToSchoolPlanned,
+    "FollowUpOverdue": FollowUpOverdue,
+    "HomeVisitRecorded": HomeVisitRecorded,
+    "HomeVisitDue": HomeVisitDue,
+    "CaseReopened": CaseReopened,
 }
