@@ -68,6 +68,7 @@ class IncidentReported(EventData):
     """An incident on campus (000 item 10): the emergency plan starts with its checklist."""
 
     incident_id: UUID
+    student_key: StudentKey
     kind: IncidentKind
     checklist: list[str]
 

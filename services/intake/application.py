@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -11,6 +9,7 @@ from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
 from casetrail.kernel import EventMeta
+from casetrail.pseudonym import Pseudonyms
 from casetrail.store import ServiceApplication
 from contracts.envelope import Envelope
 from services.intake.domain.case import Case, Concern
@@ -29,12 +28,10 @@ class IntakeApplication(ServiceApplication):
 
     def __init__(self, env: dict[str, str], pseudonym_key: bytes) -> None:
         super().__init__(env)
-        self._pseudonym_key = pseudonym_key
+        self._pseudonyms = Pseudonyms(pseudonym_key)
 
     def student_key(self, student_ref: str) -> str:
-        """A keyed pseudonym of the school-issued id: stable, and useless without the key."""
-        digest = hmac.new(self._pseudonym_key, student_ref.encode(), hashlib.sha256)
-        return digest.hexdigest()[:32]
+        return self._pseudonyms.student_key(student_ref)
 
     def report_concern(self, *, student_ref: str, student_name: str | None,
                        concern: Concern, meta: EventMeta) -> ReportReceived:

@@ -9,5 +9,5 @@ class IntakeSettings(ServiceSettings):
 
     service: str = "intake"
     http_port: int = 8001
-    # Key of the student pseudonyms on the bus; shared by nothing else, rotated by re-keying.
+    # Key of the student pseudonyms on the bus; also held by notification (guardian directory).
     pseudonym_key: SecretStr = Field(validation_alias="CASETRAIL_PSEUDONYM_KEY")
