@@ -12,6 +12,10 @@ Raw = str | int | None
 class InvalidAnswers(ValueError):
     """The answers cannot be scored; the message names the item and why."""
 
+    def __init__(self, item: str, why: str) -> None:
+        super().__init__(f"{item}: {why}")
+        self.item = item
+
 
 # Accepted spellings per answer, including the Chinese a school's screening sheet uses.
 _SPELLINGS: dict[AnswerType, dict[str, tuple[str, ...]]] = {
@@ -41,7 +45,7 @@ def read(definition: InstrumentDefinition, raw: Mapping[str, Raw]) -> Answers:
     answers = {key.strip().lower(): value for key, value in raw.items()}
     unknown = sorted(set(answers) - {item.key for item in definition.items})
     if unknown:
-        raise InvalidAnswers(f"{unknown[0]}: not an item of {definition.instrument}")
+        raise InvalidAnswers(unknown[0], f"not an item of {definition.instrument}")
     read_answers: Answers = {
         item.key: _value(item, answers.get(item.key)) for item in definition.items
     }
@@ -51,11 +55,11 @@ def read(definition: InstrumentDefinition, raw: Mapping[str, Raw]) -> Answers:
         if item.required_when_yes is not None:
             if read_answers[item.required_when_yes] == "yes":
                 raise InvalidAnswers(
-                    f"{item.key}: not answered after a yes to {item.required_when_yes}"
+                    item.key, f"not answered after a yes to {item.required_when_yes}"
                 )
         elif item.required and item.answer is not AnswerType.YES_NO_REFUSED:
             # Blank yes/no/refused items are read as refusals by the rule, not refused here.
-            raise InvalidAnswers(f"{item.key}: not answered")
+            raise InvalidAnswers(item.key, "not answered")
     return read_answers
 
 
@@ -69,16 +73,16 @@ def _value(item: Item, raw: Raw) -> str | int | None:
         if text in spellings:
             return value
     expected = "/".join(_SPELLINGS[item.answer])
-    raise InvalidAnswers(f"{item.key}: {text!r} is not one of {expected}")
+    raise InvalidAnswers(item.key, f"{text!r} is not one of {expected}")
 
 
 def _score(item: Item, raw: str | int) -> int:
     if isinstance(raw, bool):
-        raise InvalidAnswers(f"{item.key}: {raw!r} is not a score from 0 to 3")
+        raise InvalidAnswers(item.key, f"{raw!r} is not a score from 0 to 3")
     try:
         value = int(raw.strip()) if isinstance(raw, str) else raw
     except ValueError:
-        raise InvalidAnswers(f"{item.key}: {raw!r} is not a score from 0 to 3") from None
+        raise InvalidAnswers(item.key, f"{raw!r} is not a score from 0 to 3") from None
     if not 0 <= value <= 3:
-        raise InvalidAnswers(f"{item.key}: {value} is not a score from 0 to 3")
+        raise InvalidAnswers(item.key, f"{value} is not a score from 0 to 3")
     return value

@@ -224,3 +224,9 @@ def test_a_rule_naming_an_item_the_instrument_lacks_is_refused() -> None:
     data["rule"]["flag_on_yes"] = ["sui_month"]  # type: ignore[index]
     with pytest.raises(ValidationError, match="unknown items"):
         InstrumentDefinition.model_validate(data)
+
+
+def test_a_refusal_carries_the_item_it_names() -> None:
+    with pytest.raises(InvalidAnswers) as refused:
+        score(Instrument.PHQ_9, phq(0, 0, 0, 0, 0, 0, 0, 0))
+    assert refused.value.item == "q9"
