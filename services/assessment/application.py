@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
+from casetrail.bus.envelopes import event_id_of
 from casetrail.bus.inbox import following
 from casetrail.kernel import EventMeta
 from casetrail.store import ServiceApplication
-from contracts.codes import Tier
+from contracts.codes import Channel, Instrument
 from contracts.envelope import Envelope
 from contracts.events import intake
+from contracts.events.base import ScreenResult
 from services.assessment.domain.assessment import Assessment
+from services.assessment.domain.decision import Decision
 
 
 class AssessmentApplication(ServiceApplication):
@@ -22,14 +27,26 @@ class AssessmentApplication(ServiceApplication):
                          tracking: Tracking) -> None:
         meta = following(envelope, self.name)
         assessment = Assessment.open(envelope.case_id, data.student_key, meta)
-        assessment.consider(data.report_id, data.signs, data.imminent, meta)
+        self._consider(assessment, data, meta)
         self.record(assessment, tracking=tracking)
 
     def on_report_attached(self, envelope: Envelope, data: intake.ReportAttached,
                            tracking: Tracking) -> None:
         assessment = self.get_case(envelope.case_id, Assessment)
-        assessment.consider(data.report_id, data.signs, data.imminent,
-                            following(envelope, self.name))
+        self._consider(assessment, data, following(envelope, self.name))
+        self.record(assessment, tracking=tracking)
+
+    @staticmethod
+    def _consider(assessment: Assessment, data: intake.CaseDetected | intake.ReportAttached,
+                  meta: EventMeta) -> None:
+        assessment.consider(data.report_id, data.signs, data.imminent, meta,
+                            key_concerns=data.key_concerns, screen=data.screen,
+                            incident=data.channel is Channel.INCIDENT)
+
+    def on_key_concerns_noted(self, envelope: Envelope, data: intake.KeyConcernsNoted,
+                              tracking: Tracking) -> None:
+        assessment = self.get_case(envelope.case_id, Assessment)
+        assessment.note_key_concerns(data.key_concerns, following(envelope, self.name))
         self.record(assessment, tracking=tracking)
 
     def on_case_closed(self, envelope: Envelope, _: object, tracking: Tracking) -> None:
@@ -37,9 +54,27 @@ class AssessmentApplication(ServiceApplication):
         assessment.note_closed(following(envelope, self.name))
         self.record(assessment, tracking=tracking)
 
-    def decide(self, case_id: UUID, tier: Tier, *, rationale: str,
-               participants: list[dict[str, str]], meta: EventMeta) -> Assessment:
+    def on_case_reopened(self, envelope: Envelope, _: object, tracking: Tracking) -> None:
+        assessment = self.get_case(envelope.case_id, Assessment)
+        assessment.note_reopened(following(envelope, self.name))
+        self.record(assessment, tracking=tracking)
+
+    def score_instrument(self, case_id: UUID, instrument: Instrument,
+                         answers: Mapping[str, str | int | None], *,
+                         language: str | None, meta: EventMeta) -> ScreenResult:
         assessment = self.get_case(case_id, Assessment)
-        assessment.decide(tier, rationale=rationale, participants=participants, meta=meta)
+        result = assessment.score_instrument(instrument, answers, language, meta)
+        self.record(assessment)
+        return result
+
+    def decide(self, case_id: UUID, decision: Decision, *, meta: EventMeta) -> Assessment:
+        assessment = self.get_case(case_id, Assessment)
+        if assessment.decision_follows_crisis_path and assessment.crisis_path_version:
+            # The formal decision follows the imminent-danger start: same chain, caused by it.
+            meta = replace(
+                meta,
+                causation_id=event_id_of(self.name, case_id, assessment.crisis_path_version),
+                correlation_id=assessment.crisis_path_correlation or meta.correlation_id)
+        assessment.decide(decision, meta)
         self.record(assessment)
         return assessment

@@ -17,7 +17,11 @@ def subscriptions(settings: AssessmentSettings,
     return [Subscription(settings.service, "intake", {
         "CaseDetected": app.on_case_detected,
         "ReportAttached": app.on_report_attached,
-    }), Subscription(settings.service, "referral", {"CaseClosed": app.on_case_closed})]
+        "KeyConcernsNoted": app.on_key_concerns_noted,
+    }), Subscription(settings.service, "referral", {
+        "CaseClosed": app.on_case_closed,
+        "CaseReopened": app.on_case_reopened,
+    })]
 
 
 ENTRY = ServiceEntry(settings=AssessmentSettings, application=application, published=PUBLISHED,

@@ -10,6 +10,7 @@ import pytest
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import Sign, Tier
 from services.assessment.domain.assessment import Assessment
+from services.assessment.domain.decision import Decision
 
 KEY = "student-key-1"
 TEAM = [{"role": "crisis_team", "id": "t1"}, {"role": "psych_teacher", "id": "p1"}]
@@ -21,6 +22,13 @@ def meta(actor_id: str = "t1", *, at: datetime | None = None) -> EventMeta:
 
 def opened(case_id: UUID | None = None) -> Assessment:
     return Assessment.open(case_id or uuid4(), KEY, meta())
+
+
+def decide(assessment: Assessment, tier: Tier, rationale: str = "agreed in the meeting", *,
+           participants: list[dict[str, str]] | None = None, overrides: bool = False,
+           by: EventMeta | None = None) -> None:
+    assessment.decide(Decision(tier, rationale, TEAM if participants is None else participants,
+                               overrides_proposal=overrides), by or meta())
 
 
 def test_an_opened_assessment_has_no_signs_no_proposal_and_no_tier() -> None:
@@ -123,12 +131,13 @@ def test_a_decision_records_the_tier_the_proposal_and_who_decided() -> None:
     assessment = opened()
     assessment.consider(uuid4(), [Sign.SELF_HARM], imminent=False, meta=meta())
     at = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
-    assessment.decide(Tier.CRISIS, rationale="plan found in diary", participants=TEAM,
-                      meta=meta("head", at=at))
+    decide(assessment, Tier.CRISIS, "plan found in diary", overrides=True,
+           by=meta("head", at=at))
 
     assert assessment.tier == Tier.CRISIS
     assert assessment.decisions == [{
-        "tier": "crisis", "proposed_tier": "serious", "rationale": "plan found in diary",
+        "tier": "crisis", "proposed_tier": "serious", "overrides_proposal": True,
+        "previous_tier": None, "follows_crisis_path": False, "rationale": "plan found in diary",
         "participants": TEAM, "decided_by": {"role": "crisis_team", "id": "head"},
         "decided_at": at,
     }]
@@ -136,14 +145,15 @@ def test_a_decision_records_the_tier_the_proposal_and_who_decided() -> None:
     assert isinstance(decided, Assessment.TierDecided)
     assert decided.tier == "crisis"
     assert decided.proposed_tier == "serious"
+    assert decided.overrides_proposal is True
     assert decided.student_key == KEY
 
 
 def test_a_decision_without_a_proposal_records_no_proposed_tier() -> None:
     assessment = opened()
-    assessment.decide(Tier.GENERAL, rationale="seen in counselling", participants=TEAM,
-                      meta=meta())
+    decide(assessment, Tier.GENERAL, "seen in counselling")
     assert assessment.decisions[0]["proposed_tier"] is None
+    assert assessment.decisions[0]["overrides_proposal"] is False
     assert assessment.tier == Tier.GENERAL
 
 
@@ -151,7 +161,7 @@ def test_a_decision_without_a_proposal_records_no_proposed_tier() -> None:
 def test_a_decision_needs_a_rationale(rationale: str) -> None:
     assessment = opened()
     with pytest.raises(CaseRuleViolated, match="rationale"):
-        assessment.decide(Tier.SERIOUS, rationale=rationale, participants=TEAM, meta=meta())
+        decide(assessment, Tier.SERIOUS, rationale)
     assert assessment.tier is None
     assert assessment.decisions == []
 
@@ -159,32 +169,32 @@ def test_a_decision_needs_a_rationale(rationale: str) -> None:
 def test_a_decision_needs_its_participants() -> None:
     assessment = opened()
     with pytest.raises(CaseRuleViolated, match="took part"):
-        assessment.decide(Tier.SERIOUS, rationale="agreed", participants=[], meta=meta())
+        decide(assessment, Tier.SERIOUS, participants=[])
     assert assessment.tier is None
     assert not any(isinstance(e, Assessment.TierDecided) for e in assessment.collect_events())
 
 
-def test_a_later_decision_regrades_the_case() -> None:
+def test_a_later_decision_regrades_the_case_and_records_the_tier_before() -> None:
     assessment = opened()
     assessment.consider(uuid4(), [Sign.SELF_HARM], imminent=False, meta=meta())
-    assessment.decide(Tier.SERIOUS, rationale="first meeting", participants=TEAM, meta=meta())
-    assessment.decide(Tier.GENERAL, rationale="improving after two weeks", participants=TEAM,
-                      meta=meta())
+    decide(assessment, Tier.SERIOUS, "first meeting")
+    decide(assessment, Tier.GENERAL, "improving after two weeks", overrides=True)
+    decide(assessment, Tier.SERIOUS, "worse again after the exams")
 
-    assert assessment.tier == Tier.GENERAL
-    assert [d["tier"] for d in assessment.decisions] == ["serious", "general"]
-    assert [d["rationale"] for d in assessment.decisions] == [
-        "first meeting", "improving after two weeks"]
+    assert assessment.tier == Tier.SERIOUS
+    assert [d["tier"] for d in assessment.decisions] == ["serious", "general", "serious"]
+    assert [d["previous_tier"] for d in assessment.decisions] == [None, "serious", "general"]
     decided = [e for e in assessment.collect_events() if isinstance(e, Assessment.TierDecided)]
-    assert [e.tier for e in decided] == ["serious", "general"]
+    assert [e.tier for e in decided] == ["serious", "general", "serious"]
+    assert [e.previous_tier for e in decided] == [None, "serious", "general"]
 
 
 def test_the_events_of_an_imminent_case_come_in_order() -> None:
     assessment = opened()
     assessment.consider(uuid4(), [Sign.WEAPON], imminent=True, meta=meta())
     assessment.consider(uuid4(), [Sign.SELF_HARM], imminent=True, meta=meta())
-    assessment.decide(Tier.CRISIS, rationale="weapon on campus", participants=TEAM, meta=meta())
-    assessment.decide(Tier.SERIOUS, rationale="safe at home", participants=TEAM, meta=meta())
+    decide(assessment, Tier.CRISIS, "weapon on campus")
+    decide(assessment, Tier.SERIOUS, "safe at home", overrides=True)
 
     events = assessment.collect_events()
     assert [type(e) for e in events] == [
@@ -197,6 +207,25 @@ def test_the_events_of_an_imminent_case_come_in_order() -> None:
     ]
     assert [e.originator_version for e in events] == [1, 2, 3, 4, 5, 6]
     assert assessment.collect_events() == []
+
+
+def test_only_the_first_decision_after_the_crisis_path_follows_it() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [Sign.WEAPON], imminent=True, meta=meta())
+    assert assessment.crisis_path_version == 3
+    assert assessment.decision_follows_crisis_path
+    decide(assessment, Tier.CRISIS, "weapon on campus")
+    decide(assessment, Tier.CRISIS, "still in hospital")
+    assert [d["follows_crisis_path"] for d in assessment.decisions] == [True, False]
+    assert not assessment.decision_follows_crisis_path
+
+
+def test_a_decision_without_a_crisis_path_does_not_follow_one() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [Sign.SUICIDE_ATTEMPT], imminent=False, meta=meta())
+    assert not assessment.decision_follows_crisis_path
+    decide(assessment, Tier.CRISIS)
+    assert assessment.decisions[0]["follows_crisis_path"] is False
 
 
 def test_events_carry_the_meta_of_the_command() -> None:

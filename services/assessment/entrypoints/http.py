@@ -1,44 +1,94 @@
-"""Assessment's HTTP API: the crisis team's decision, and the assessment as it stands."""
+"""Assessment's HTTP API: instruments given, the crisis team's decision, and the assessment
+as it stands."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import FastAPI
-from pydantic import Field
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from casetrail.http import Command, Reader, service_api
 from casetrail.service import ServiceRuntime
-from contracts.codes import Tier
-from contracts.envelope import Actor
+from contracts.codes import Instrument, Role, Tier
+from contracts.instruments import InvalidAnswers, Language
 from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
+from services.assessment.domain.decision import Decision
+
+
+class ParticipantIn(BaseModel):
+    """Who took part: the school's own staff, or a professional from outside (a hospital,
+    the district centre), named by role, opaque id and, if external, their organisation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Role
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    affiliation: Literal["internal", "external"] = "internal"
+    organisation: str | None = Field(default=None, min_length=1, max_length=120)
+
+    @model_validator(mode="after")
+    def _external_has_organisation(self) -> ParticipantIn:
+        if self.affiliation == "external" and self.organisation is None:
+            raise ValueError("an external participant needs their organisation")
+        return self
 
 
 class DecisionIn(Command):
-    """`actor` is who decided; `participants` who took part (within or beyond the school)."""
+    """`actor` is who decided; `participants` who took part (within or beyond the school).
+    Deciding another tier than the proposed one needs `overrides_proposal: true`."""
 
     tier: Tier
     rationale: str = Field(min_length=1, max_length=4000)
-    participants: list[Actor] = Field(min_length=1, max_length=20)
+    participants: list[ParticipantIn] = Field(min_length=1, max_length=20)
+    overrides_proposal: bool = False
+
+
+class InstrumentIn(Command):
+    """An instrument given during the assessment: the raw answers by item key."""
+
+    instrument: Instrument
+    answers: dict[str, str | int | None] = Field(max_length=40)
+    language: Language | None = None
 
 
 def _view(assessment: Assessment) -> dict[str, Any]:
-    return {"case_id": assessment.id, "proposed_tier": assessment.proposed_tier,
+    return {"case_id": assessment.id,
+            "proposal": {"tier": assessment.proposed_tier, "reasons": assessment.reasons},
+            "proposed_tier": assessment.proposed_tier,
             "tier": assessment.tier, "crisis_path_started": assessment.crisis_path_started,
-            "signs": sorted(assessment.signs), "decisions": assessment.decisions}
+            "signs": sorted(assessment.signs), "key_concerns": assessment.key_concerns,
+            "screens": sorted(assessment.screens.values(), key=lambda s: s["instrument"]),
+            "instruments": assessment.instruments, "decisions": assessment.decisions,
+            "closed": assessment.closed}
 
 
 def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
     api = service_api(runtime)
 
+    @api.post("/cases/{case_id}/instruments", status_code=201)
+    async def score_instrument(case_id: UUID, body: InstrumentIn) -> dict[str, Any]:
+        try:
+            result = await runtime.thread.run(
+                app.score_instrument, case_id, body.instrument, body.answers,
+                language=body.language.value if body.language else None, meta=body.meta())
+        except InvalidAnswers as refused:
+            raise HTTPException(422, [{"loc": ["body", "answers", refused.item],
+                                       "msg": str(refused), "type": "invalid_answer"}]) \
+                from None
+        return {"case_id": case_id, "result": result.model_dump(mode="json")}
+
     @api.post("/cases/{case_id}/decision", status_code=201)
     async def decide(case_id: UUID, body: DecisionIn) -> dict[str, Any]:
-        assessment = await runtime.thread.run(
-            app.decide, case_id, body.tier, rationale=body.rationale,
-            participants=[p.model_dump() for p in body.participants], meta=body.meta())
-        return {"case_id": assessment.id, "tier": assessment.tier}
+        decision = Decision(
+            tier=body.tier, rationale=body.rationale,
+            participants=[p.model_dump(mode="json", exclude_none=True) for p in body.participants],
+            overrides_proposal=body.overrides_proposal)
+        assessment = await runtime.thread.run(app.decide, case_id, decision, meta=body.meta())
+        return {"case_id": assessment.id, "tier": assessment.tier,
+                "decision": assessment.decisions[-1]}
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID, reader: Reader) -> dict[str, Any]:
