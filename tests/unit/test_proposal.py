@@ -1,10 +1,12 @@
-"""The proposed tier and its reason codes, rule by rule (services/assessment/domain/proposal.py)."""
+"""The proposed tier and its reason codes, rule by rule: signs, instrument results and
+key-concern flags (services/assessment/domain/proposal.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from contracts.codes import Sign, Tier
+from contracts.codes import Instrument, KeyConcern, Sign, Tier
+from contracts.events.base import ScreenResult
 from services.assessment.domain.proposal import propose
 
 GENERAL_SIGNS = [Sign.THOUGHT_CHANGE, Sign.GRADE_SWING, Sign.FAMILY_CHANGE,
@@ -80,3 +82,104 @@ def test_the_proposal_accepts_any_iterable_of_signs() -> None:
     proposal = propose(iter([Sign.SELF_HARM]), imminent=False)
     assert proposal.tier == Tier.SERIOUS
     assert proposal.reasons == ["sign:self_harm"]
+
+
+def screen(instrument: Instrument, band: str, *, positive: bool = False, acute: bool = False,
+           flagged: list[str] | None = None) -> ScreenResult:
+    return ScreenResult(instrument=instrument, band=band, positive=positive, acute=acute,
+                        flagged_items=flagged or [])
+
+
+ASQ, CSSRS, PHQ_9, PHQ_A = (Instrument.ASQ, Instrument.CSSRS_SCREENER, Instrument.PHQ_9,
+                            Instrument.PHQ_A)
+
+
+@pytest.mark.parametrize(
+    ("screens", "tier", "reasons"),
+    [
+        pytest.param([screen(ASQ, "acute_positive", positive=True, acute=True)], Tier.CRISIS,
+                     ["instrument:asq:acute_positive"], id="an acute ASQ is a crisis"),
+        pytest.param([screen(ASQ, "non_acute_positive", positive=True)], Tier.SERIOUS,
+                     ["instrument:asq:non_acute_positive"],
+                     id="a non-acute positive ASQ is serious"),
+        pytest.param([screen(ASQ, "negative")], Tier.NONE, ["instrument:asq:negative"],
+                     id="a negative ASQ explains tier none"),
+        pytest.param([screen(CSSRS, "high", positive=True, acute=True)], Tier.CRISIS,
+                     ["instrument:cssrs_screener:high"], id="a high C-SSRS risk is a crisis"),
+        pytest.param([screen(CSSRS, "moderate", positive=True)], Tier.SERIOUS,
+                     ["instrument:cssrs_screener:moderate"],
+                     id="a moderate C-SSRS risk is serious"),
+        pytest.param([screen(CSSRS, "low")], Tier.GENERAL, ["instrument:cssrs_screener:low"],
+                     id="a low C-SSRS risk is general"),
+        pytest.param([screen(PHQ_9, "severe", positive=True)], Tier.SERIOUS,
+                     ["instrument:phq_9:severe"], id="severe depression is serious"),
+        pytest.param([screen(PHQ_A, "moderately_severe", positive=True)], Tier.SERIOUS,
+                     ["instrument:phq_a:moderately_severe"],
+                     id="moderately severe depression is serious"),
+        pytest.param([screen(PHQ_A, "moderate", positive=True)], Tier.GENERAL,
+                     ["instrument:phq_a:moderate"], id="moderate depression is general"),
+        pytest.param([screen(PHQ_9, "mild")], Tier.NONE, ["instrument:phq_9:mild"],
+                     id="mild depression is tier none"),
+        pytest.param([screen(PHQ_9, "minimal", positive=True, flagged=["q9"])], Tier.SERIOUS,
+                     ["instrument:phq_9:item:q9"],
+                     id="thoughts of self-harm on PHQ item 9 are at least serious"),
+        pytest.param([screen(PHQ_A, "mild", positive=True, flagged=["sui_ever"])],
+                     Tier.SERIOUS, ["instrument:phq_a:item:sui_ever"],
+                     id="a past attempt on the PHQ-A is at least serious"),
+        pytest.param([screen(PHQ_9, "moderate", positive=True),
+                      screen(CSSRS, "moderate", positive=True)], Tier.SERIOUS,
+                     ["instrument:cssrs_screener:moderate"],
+                     id="only the results reaching the tier explain it"),
+        pytest.param([screen(PHQ_A, "severe", positive=True, flagged=["q9"]),
+                      screen(ASQ, "non_acute_positive", positive=True)], Tier.SERIOUS,
+                     ["instrument:phq_a:severe", "instrument:phq_a:item:q9",
+                      "instrument:asq:non_acute_positive"],
+                     id="every result reaching the tier is listed"),
+    ],
+)
+def test_instrument_results_are_proposed_by_their_band(
+        screens: list[ScreenResult], tier: Tier, reasons: list[str]) -> None:
+    proposal = propose([], imminent=False, screens=screens)
+    assert (proposal.tier, proposal.reasons) == (tier, reasons)
+
+
+def test_signs_and_results_at_the_same_tier_both_explain_it() -> None:
+    proposal = propose([Sign.SELF_HARM], imminent=False,
+                       screens=[screen(CSSRS, "moderate", positive=True)])
+    assert proposal.reasons == ["sign:self_harm", "instrument:cssrs_screener:moderate"]
+
+
+def test_an_acute_result_outranks_a_general_sign() -> None:
+    proposal = propose([Sign.GRADE_SWING], imminent=False,
+                       screens=[screen(ASQ, "acute_positive", positive=True, acute=True)])
+    assert (proposal.tier, proposal.reasons) == (Tier.CRISIS, ["instrument:asq:acute_positive"])
+
+
+@pytest.mark.parametrize(
+    ("signs", "screens", "concerns", "tier", "reasons"),
+    [
+        pytest.param([], [], [KeyConcern.LEFT_BEHIND], Tier.GENERAL,
+                     ["key_concern:left_behind"],
+                     id="a flagged student with no other sign is general for review"),
+        pytest.param([Sign.GRADE_SWING], [], [KeyConcern.BEREAVED], Tier.SERIOUS,
+                     ["sign:grade_swing", "key_concern:bereaved"],
+                     id="a general sign about a flagged student is serious"),
+        pytest.param([Sign.SELF_HARM], [], [KeyConcern.POVERTY, KeyConcern.MIGRANT],
+                     Tier.CRISIS, ["sign:self_harm", "key_concern:migrant",
+                                   "key_concern:poverty"],
+                     id="a serious sign about a flagged student is a crisis"),
+        pytest.param([], [screen(PHQ_A, "moderate", positive=True)],
+                     [KeyConcern.BULLYING_VICTIM], Tier.SERIOUS,
+                     ["instrument:phq_a:moderate", "key_concern:bullying_victim"],
+                     id="a result about a flagged student is raised too"),
+        pytest.param([Sign.WEAPON], [], [KeyConcern.SINGLE_PARENT], Tier.CRISIS,
+                     ["sign:weapon"], id="a crisis cannot be raised further"),
+        pytest.param([Sign.GRADE_SWING], [], [], Tier.GENERAL, ["sign:grade_swing"],
+                     id="no flags, no raise"),
+    ],
+)
+def test_a_report_about_a_flagged_student_is_proposed_one_tier_higher(
+        signs: list[Sign], screens: list[ScreenResult], concerns: list[KeyConcern], tier: Tier,
+        reasons: list[str]) -> None:
+    proposal = propose(signs, imminent=False, screens=screens, key_concerns=concerns)
+    assert (proposal.tier, proposal.reasons) == (tier, reasons)
