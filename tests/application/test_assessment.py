@@ -9,9 +9,11 @@ from contracts.codes import Channel, ClosureReason, Role, Sign, Tier
 from contracts.events import intake, referral
 from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
+from services.assessment.domain.decision import Decision
 from tests.application.conftest import deliver, envelope
 
 KEY = "0" * 32
+LEAD = [{"role": "crisis_team", "id": "lead"}]
 
 
 def detected(*signs: Sign, imminent: bool = False) -> intake.CaseDetected:
@@ -56,8 +58,8 @@ def test_a_further_report_raises_the_proposal_and_the_team_decides(
     deliver(assessment, assessment.on_report_attached, envelope("intake", case_id, attached),
             position=2)
     assert assessment.get_case(case_id, Assessment).proposed_tier == Tier.SERIOUS
-    decided = assessment.decide(case_id, Tier.CRISIS, rationale="plan found in diary",
-                                participants=[{"role": "crisis_team", "id": "lead"}],
+    decided = assessment.decide(case_id, Decision(Tier.CRISIS, "plan found in diary", LEAD,
+                                                  overrides_proposal=True),
                                 meta=EventMeta.by("crisis_team", "lead"))
     assert decided.tier == Tier.CRISIS
     assert decided.decisions[-1]["proposed_tier"] == Tier.SERIOUS
@@ -70,6 +72,5 @@ def test_a_closed_case_takes_no_further_decision(assessment: AssessmentApplicati
     closed = envelope("referral", case_id, referral.CaseClosed(reason=ClosureReason.RESOLVED))
     deliver(assessment, assessment.on_case_closed, closed, position=1)
     with pytest.raises(CaseRuleViolated, match="closed"):
-        assessment.decide(case_id, Tier.CRISIS, rationale="late",
-                          participants=[{"role": "crisis_team", "id": "lead"}],
+        assessment.decide(case_id, Decision(Tier.CRISIS, "late", LEAD, overrides_proposal=True),
                           meta=EventMeta.by("crisis_team", "lead"))
