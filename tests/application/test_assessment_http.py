@@ -1,0 +1,124 @@
+"""Assessment's HTTP API in process (no bus): bodies, 422 naming the field, 409 for rules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+
+from casetrail.service import ServiceRuntime
+from casetrail.worker import ApplicationThread
+from contracts.codes import Channel, KeyConcern, Role, Sign
+from contracts.events import intake
+from services.assessment.application import AssessmentApplication
+from services.assessment.config import AssessmentSettings
+from services.assessment.entrypoints.http import build_api
+from tests.application.conftest import deliver, envelope
+
+LEAD = {"role": "crisis_team", "id": "lead"}
+PSYCH = {"role": "psych_teacher", "id": "p1"}
+READER = {"x-actor-role": "psych_teacher", "x-actor-id": "p1"}
+
+
+@pytest.fixture
+def app(env: dict[str, str]) -> AssessmentApplication:
+    return AssessmentApplication(env)
+
+
+@pytest.fixture
+async def http(app: AssessmentApplication) -> AsyncIterator[httpx.AsyncClient]:
+    thread = ApplicationThread("assessment-test")
+    runtime = ServiceRuntime(settings=AssessmentSettings(), app=app, thread=thread)
+    transport = httpx.ASGITransport(app=build_api(runtime, app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as client:
+        yield client
+    thread.shutdown()
+
+
+def reported(app: AssessmentApplication, *signs: Sign,
+             key_concerns: list[KeyConcern] | None = None) -> UUID:
+    case_id = uuid4()
+    detected = intake.CaseDetected(student_key="0" * 32, report_id=uuid4(),
+                                   channel=Channel.STAFF_OBSERVATION,
+                                   reporter_role=Role.CLASS_TEACHER, signs=list(signs),
+                                   imminent=False, key_concerns=key_concerns or [])
+    deliver(app, app.on_case_detected, envelope("intake", case_id, detected), position=1)
+    return case_id
+
+
+async def post(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> httpx.Response:
+    return await http.post(path, json=body)
+
+
+async def test_an_instrument_is_scored_and_the_case_shows_it_with_the_new_proposal(
+        app: AssessmentApplication, http: httpx.AsyncClient) -> None:
+    case_id = reported(app, Sign.GRADE_SWING, key_concerns=[KeyConcern.LEFT_BEHIND])
+    answers = {"q1": "no", "q2": "yes", "q3": "no", "q4": "no", "q5": "no"}
+    response = await post(http, f"/cases/{case_id}/instruments", {
+        "instrument": "asq", "answers": answers, "language": "zh", "actor": PSYCH})
+    assert response.status_code == 201
+    assert response.json()["result"]["band"] == "non_acute_positive"
+
+    case = (await http.get(f"/cases/{case_id}", headers=READER)).json()
+    assert case["proposal"] == {"tier": "crisis", "reasons": [
+        "instrument:asq:non_acute_positive", "key_concern:left_behind"]}
+    assert case["key_concerns"] == ["left_behind"]
+    [given] = case["instruments"]
+    assert (given["instrument"], given["band"], given["language"]) == (
+        "asq", "non_acute_positive", "zh")
+    assert "answers" not in given  # the raw answers stay in the store, not in the view
+
+
+async def test_answers_that_cannot_be_scored_are_refused_naming_the_item(
+        app: AssessmentApplication, http: httpx.AsyncClient) -> None:
+    case_id = reported(app, Sign.GRADE_SWING)
+    response = await post(http, f"/cases/{case_id}/instruments", {
+        "instrument": "phq_a", "answers": {"q1": 2}, "actor": PSYCH})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "answers", "q2"]
+    response = await post(http, f"/cases/{case_id}/instruments", {
+        "instrument": "bdi", "answers": {}, "actor": PSYCH})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "instrument"]
+
+
+async def test_a_decision_in_the_old_body_counts_its_participants_as_internal(
+        app: AssessmentApplication, http: httpx.AsyncClient) -> None:
+    case_id = reported(app, Sign.SELF_HARM)
+    response = await post(http, f"/cases/{case_id}/decision", {
+        "tier": "serious", "rationale": "self-harm, guardians informed", "actor": LEAD,
+        "participants": [LEAD, PSYCH]})
+    assert response.status_code == 201
+    decision = response.json()["decision"]
+    assert [p["affiliation"] for p in decision["participants"]] == ["internal", "internal"]
+    assert decision["previous_tier"] is None
+
+
+async def test_overriding_the_proposal_is_refused_unless_explicit(
+        app: AssessmentApplication, http: httpx.AsyncClient) -> None:
+    case_id = reported(app, Sign.SELF_HARM)
+    body = {"tier": "general", "rationale": "a scratch, not self-harm", "actor": LEAD,
+            "participants": [LEAD, {"role": "external_professional", "id": "dr-1",
+                                    "affiliation": "external",
+                                    "organisation": "district-centre"}]}
+    refused = await post(http, f"/cases/{case_id}/decision", body)
+    assert refused.status_code == 409
+    assert "overrides_proposal" in refused.json()["detail"]
+    accepted = await post(http, f"/cases/{case_id}/decision",
+                          body | {"overrides_proposal": True})
+    assert accepted.status_code == 201
+    assert accepted.json()["decision"]["overrides_proposal"] is True
+
+
+async def test_an_external_participant_without_their_organisation_is_refused(
+        app: AssessmentApplication, http: httpx.AsyncClient) -> None:
+    case_id = reported(app, Sign.SELF_HARM)
+    response = await post(http, f"/cases/{case_id}/decision", {
+        "tier": "serious", "rationale": "agreed", "actor": LEAD,
+        "participants": [{"role": "external_professional", "id": "dr-1",
+                          "affiliation": "external"}]})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "participants", 0]
