@@ -122,3 +122,15 @@ async def test_an_external_participant_without_their_organisation_is_refused(
                           "affiliation": "external"}]})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "participants", 0]
+
+
+async def test_an_instruments_form_is_served_in_the_language_asked(
+        http: httpx.AsyncClient) -> None:
+    form = (await http.get("/instruments/cssrs_screener", params={"language": "en"})).json()
+    assert form["language"] == "en"
+    assert [item["key"] for item in form["items"]][-2:] == ["q6", "q6_recency"]
+    q3 = form["items"][2]
+    assert (q3["required"], q3["asked_after_yes_to"]) == (False, "q2")
+    zh = (await http.get("/instruments/asq")).json()
+    assert zh["language"] == "zh"
+    assert zh["items"][0]["text"].endswith("？")

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from casetrail.http import Command, Reader, service_api
 from casetrail.service import ServiceRuntime
 from contracts.codes import Instrument, Role, Tier
-from contracts.instruments import InvalidAnswers, Language
+from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language
 from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
@@ -53,6 +53,12 @@ class InstrumentIn(Command):
     answers: dict[str, str | int | None] = Field(max_length=40)
     language: Language | None = None
 
+    @model_validator(mode="after")
+    def _language_of_the_instrument(self) -> InstrumentIn:
+        if self.language and self.language not in INSTRUMENTS[self.instrument].languages:
+            raise ValueError(f"{self.instrument.value} has no {self.language.value} version")
+        return self
+
 
 def _view(assessment: Assessment) -> dict[str, Any]:
     return {"case_id": assessment.id,
@@ -65,8 +71,25 @@ def _view(assessment: Assessment) -> dict[str, Any]:
             "closed": assessment.closed}
 
 
+def _form(instrument: Instrument, language: Language) -> dict[str, Any]:
+    """An instrument's items in one language, for the form the assessor fills in."""
+    definition = INSTRUMENTS[instrument]
+    if language not in definition.languages:
+        raise HTTPException(422, f"{instrument.value} has no {language.value} version")
+    return {"instrument": instrument, "language": language, "name": definition.name[language],
+            "items": [{"key": item.key, "answer": item.answer, "text": item.text[language],
+                       "required": item.required and item.required_when_yes is None,
+                       "asked_after_yes_to": item.required_when_yes}
+                      for item in definition.items]}
+
+
 def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
     api = service_api(runtime)
+
+    @api.get("/instruments/{instrument}")
+    async def instrument_form(instrument: Instrument,
+                              language: Language = Language.ZH) -> dict[str, Any]:
+        return _form(instrument, language)
 
     @api.post("/cases/{case_id}/instruments", status_code=201)
     async def score_instrument(case_id: UUID, body: InstrumentIn) -> dict[str, Any]:
