@@ -60,12 +60,20 @@ class AsqRule(_Data):
     acute_item: ItemKey  # asked only after a positive; a yes is an acute positive
 
 
+class BehaviourRisk(_Data):
+    """The risk of reported suicidal behaviour, by when it happened."""
+
+    past_3_months: CssrsRisk
+    lifetime: CssrsRisk
+    unknown: CssrsRisk  # reported, but when was not recorded
+
+
 class CssrsRule(_Data):
     name: Literal["cssrs_screener"]
     risk_on_yes: dict[ItemKey, CssrsRisk]
     behaviour_item: ItemKey
     recency_item: ItemKey
-    behaviour_risk: dict[Literal["past_3_months", "lifetime", "unknown"], CssrsRisk]
+    behaviour_risk: BehaviourRisk
     positive_from: CssrsRisk
     acute_from: CssrsRisk
 

@@ -48,9 +48,12 @@ def _asq(definition: InstrumentDefinition, rule: AsqRule, answers: Answers) -> S
 def _cssrs(definition: InstrumentDefinition, rule: CssrsRule, answers: Answers) -> ScreenResult:
     risks = [(key, risk) for key, risk in rule.risk_on_yes.items() if answers[key] == "yes"]
     if answers[rule.behaviour_item] == "yes":
+        by_recency = rule.behaviour_risk
         recency = answers[rule.recency_item]
-        when = recency if recency in ("past_3_months", "lifetime") else "unknown"
-        risks.append((rule.behaviour_item, rule.behaviour_risk[when]))  # type: ignore[index]
+        risk_of_behaviour = (by_recency.past_3_months if recency == "past_3_months"
+                             else by_recency.lifetime if recency == "lifetime"
+                             else by_recency.unknown)
+        risks.append((rule.behaviour_item, risk_of_behaviour))
     risk = max((r for _, r in risks), key=lambda r: r.rank, default=CssrsRisk.NONE)
     return ScreenResult(
         instrument=definition.instrument,
