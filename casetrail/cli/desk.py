@@ -68,9 +68,11 @@ class Desk:
             "channel": channel, "signs": signs, "imminent": imminent,
             "description": description})
 
-    async def decide(self, case_id: UUID, tier: str, rationale: str) -> dict[str, Any]:
+    async def decide(self, case_id: UUID, tier: str, rationale: str, *,
+                     overrides_proposal: bool = False) -> dict[str, Any]:
         return await self._post("assessment", f"/cases/{case_id}/decision", {
             "tier": tier, "rationale": rationale, "actor": CRISIS_TEAM,
+            "overrides_proposal": overrides_proposal,
             "participants": [CRISIS_TEAM, PSYCH_TEACHER]})
 
     async def acknowledge(self, case_id: UUID, channel: str = "phone") -> dict[str, Any]:
@@ -102,8 +104,9 @@ class Desk:
                                      name=f"Student {student_id}",
                                      description="observed in class; details stay in intake")
         case_id = UUID(received["case_id"])
-        await self.event(case_id, "assessment", "TierProposed")
-        await self.decide(case_id, tier, rationale=f"team meeting graded it {tier}")
+        proposed = await self.event(case_id, "assessment", "TierProposed")
+        await self.decide(case_id, tier, rationale=f"team meeting graded it {tier}",
+                          overrides_proposal=proposed.data["tier"] != tier)
         await self.event(case_id, "referral", "TierNoted", tier=tier, decided=True)
         if tier != "none":
             await self.event(case_id, "notification", "GuardianNoticeIssued")
