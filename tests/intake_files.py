@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 
-Line = Sequence[str | int | None]
+Line = Sequence[str | int | float | None]
 
 
 def csv_file(*lines: Line, encoding: str = "utf-8") -> bytes:
