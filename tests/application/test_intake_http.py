@@ -165,3 +165,21 @@ def test_a_transfer_with_consent_is_received_once_and_its_packet_read(
     assert packet["received_record_id"] == received.json()["case_id"]
     new_record = client.get(f"/cases/{received.json()['case_id']}", headers=READ_AS).json()
     assert new_record["kind"] == "transferred_record"
+
+
+def test_screenings_and_transfers_are_the_psychology_staffs_to_run(client: TestClient) -> None:
+    screening = client.post("/screenings", json={"instrument": "asq", "held_on": "2026-03-01",
+                                                 "actor": TEACHER})
+    assert screening.status_code == 422
+    assert screening.json()["detail"][0]["loc"] == ["body", "actor", "role"]
+    screening_id = client.post("/screenings", json={
+        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
+    upload = client.post(f"/screenings/{screening_id}/imports",
+                         files={"file": ("a.csv", b"school_student_id,q1\n", CSV)},
+                         data={"actor_role": "class_teacher", "actor_id": "ct-1"})
+    assert upload.json()["detail"][0]["loc"] == ["body", "actor_role"]
+    case_id = report(client)["case_id"]
+    transfer = client.post(f"/cases/{case_id}/transfers", json={
+        "to_school": "middle-9", "to_stage": "middle", "actor": {"role": "guardian", "id": "g"},
+        "consent": {"guardian_rank": 1, "given_at": "2026-01-05T08:00:00Z"}})
+    assert transfer.json()["detail"][0]["loc"] == ["body", "actor", "role"]
