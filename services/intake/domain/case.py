@@ -3,30 +3,15 @@ way each staff report climbed the chain, the student's key-concern flags, incide
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
-from contracts.codes import Channel, IncidentKind, KeyConcern, ReportLevel, Sign
+from contracts.codes import IncidentKind, KeyConcern, ReportLevel
+from services.intake.domain.report import Concern, new_report, step
 from services.intake.domain.report_chain import ChainKind, next_level
-
-
-@dataclass(frozen=True)
-class Concern:
-    """One report about a student: who saw what, through which channel."""
-
-    report_id: UUID
-    channel: Channel
-    signs: list[Sign]
-    imminent: bool
-    description: str
-    level: ReportLevel = ReportLevel.SCHOOL
-    # A scored screen (ScreenResult as JSON) when the concern came from a screening.
-    screen: dict[str, Any] | None = None
-    key_concerns: list[KeyConcern] = field(default_factory=list)
 
 
 class Case(ReadLogged):
@@ -57,8 +42,8 @@ class Case(ReadLogged):
         self.student_name = student_name
         self.key_concerns = list(key_concerns)
         self.previous_case_id = previous_case_id
-        self.reports = [_report(report_id, channel, signs, imminent, description, meta, level,
-                                screen)]
+        self.reports = [new_report(report_id, channel, signs, imminent, description, meta,
+                                   level, screen)]
         self.closed = False
         self.reopenings: list[dict[str, Any]] = []
         self.incidents: dict[UUID, dict[str, Any]] = {}
@@ -101,7 +86,7 @@ class Case(ReadLogged):
     def _attach(self, report_id: UUID, channel: str, signs: list[str], imminent: bool,
                 description: str, meta: EventMeta, level: str, key_concerns: tuple[str, ...],
                 screen: dict[str, Any] | None) -> None:
-        self.reports.append(_report(report_id, channel, signs, imminent, description, meta,
+        self.reports.append(new_report(report_id, channel, signs, imminent, description, meta,
                                     level, screen))
 
     # The report chain.
@@ -137,7 +122,7 @@ class Case(ReadLogged):
                    meta: EventMeta) -> None:
         report = self.report(report_id)
         report["level"] = to_level
-        report["path"].append(_step("forwarded", to_level, meta))
+        report["path"].append(step("forwarded", to_level, meta))
 
     def acknowledge(self, report_id: UUID, level: ReportLevel, meta: EventMeta) -> None:
         """The level the report has reached took it in: once, and only there."""
@@ -158,7 +143,7 @@ class Case(ReadLogged):
 
     @event(ReportAcknowledged)
     def _acknowledged(self, report_id: UUID, level: str, meta: EventMeta) -> None:
-        self.report(report_id)["path"].append(_step("acknowledged", level, meta))
+        self.report(report_id)["path"].append(step("acknowledged", level, meta))
 
     # The student's key-concern flags (重点关注), shown with the case.
 
@@ -296,17 +281,4 @@ class Case(ReadLogged):
             raise CaseRuleViolated("the case is closed")
 
 
-def _step(step: str, level: str, meta: EventMeta) -> dict[str, Any]:
-    return {"step": step, "level": level, "by_role": meta.actor_role, "by_id": meta.actor_id,
-            "at": meta.occurred_at}
-
-
-def _report(report_id: UUID, channel: str, signs: list[str], imminent: bool,
-            description: str, meta: EventMeta, level: str,
-            screen: dict[str, Any] | None) -> dict[str, Any]:
-    return {
-        "report_id": report_id, "channel": channel, "signs": signs, "imminent": imminent,
-        "description": description, "reporter_role": meta.actor_role,
-        "reporter_id": meta.actor_id, "observed_at": meta.occurred_at, "level": level,
-        "screen": screen, "path": [_step("reported", level, meta)],
-    }
+__all__ = ["Case", "Concern"]
