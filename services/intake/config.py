@@ -1,7 +1,37 @@
-from pydantic import Field, SecretStr
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from casetrail.settings import ServiceSettings
+from services.intake.domain.report_chain import ChainKind
+
+DEFAULT_EMERGENCY_PLAN = Path(__file__).with_name("emergency_plan.toml")
+
+ChecklistItem = Annotated[str, Field(pattern=r"^[a-z_]+$", max_length=40)]
+
+
+class EmergencyPlan(BaseModel):
+    """The checklist an incident starts, from a file the school may replace with its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    checklist: list[ChecklistItem] = Field(min_length=1, max_length=40)
+
+    @field_validator("checklist")
+    @classmethod
+    def _each_item_once(cls, items: list[str]) -> list[str]:
+        if len(set(items)) != len(items):
+            raise ValueError("an item is listed twice")
+        return items
+
+    @classmethod
+    def load(cls, path: Path) -> EmergencyPlan:
+        return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
 class IntakeSettings(ServiceSettings):
@@ -11,3 +41,13 @@ class IntakeSettings(ServiceSettings):
     http_port: int = 8001
     # Key of the student pseudonyms on the bus; also held by notification (guardian directory).
     pseudonym_key: SecretStr = Field(validation_alias="CASETRAIL_PSEUDONYM_KEY")
+    # This deployment's school: the sending side of a transfer names it.
+    school_code: str = Field("school", pattern=r"^[A-Za-z0-9_.:-]+$", max_length=64)
+    # class → grade → school, or a university's dorm → class → faculty → school.
+    report_chain: ChainKind = ChainKind.SCHOOL
+    emergency_plan_file: Path = DEFAULT_EMERGENCY_PLAN
+    screening_max_bytes: int = Field(5_000_000, ge=1_000, le=100_000_000)
+
+    def emergency_plan(self) -> EmergencyPlan:
+        """Read and validated at start-up: a broken plan stops the service, not an incident."""
+        return EmergencyPlan.load(self.emergency_plan_file)

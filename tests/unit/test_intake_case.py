@@ -44,6 +44,9 @@ def test_a_detected_case_holds_its_first_report() -> None:
         "report_id": first.report_id, "channel": "hotline", "signs": ["self_harm"],
         "imminent": True, "description": "seen crying in class",
         "reporter_role": "class_teacher", "reporter_id": "ct1", "observed_at": SEEN_AT,
+        "level": "school", "screen": None,
+        "path": [{"step": "reported", "level": "school", "by_role": "class_teacher",
+                  "by_id": "ct1", "at": SEEN_AT}],
     }]
 
 

@@ -1,0 +1,17 @@
+"""Intake's commands and queries."""
+
+from services.intake.application.cases import (
+    IncidentReceived,
+    IntakePolicy,
+    ReportReceived,
+)
+from services.intake.application.screenings import Consent, ScreeningDesk
+from services.intake.application.transfers import TransferConsent, TransferDesk
+
+
+class IntakeApplication(ScreeningDesk, TransferDesk):
+    name = "intake"
+
+
+__all__ = ["Consent", "IncidentReceived", "IntakeApplication", "IntakePolicy",
+           "ReportReceived", "TransferConsent"]

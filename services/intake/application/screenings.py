@@ -1,0 +1,128 @@
+"""The yearly screening: consent first, then the answers, imported a file at a time."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from casetrail.kernel import EventMeta
+from contracts.codes import Channel, GuardianRank, Instrument, Role
+from contracts.instruments import InvalidAnswers, items_of, score
+from services.intake.adapters.sheets import Row, read_sheet
+from services.intake.application.cases import CaseDesk
+from services.intake.domain.case import Concern
+from services.intake.domain.screening import ConsentRecord, Screening
+
+NO_CONSENT = ("no recorded informed consent of both the student and the guardian "
+              "for this screening")
+
+
+@dataclass(frozen=True)
+class Consent:
+    school_student_id: str
+    student_consented: bool
+    guardian_consented: bool
+    guardian_rank: GuardianRank | None = None
+    recorded_at: datetime | None = None
+
+
+class ScreeningDesk(CaseDesk):
+    def schedule_screening(self, *, instrument: Instrument, held_on: date,
+                           grade_label: str | None, meta: EventMeta) -> UUID:
+        screening = Screening.schedule(uuid4(), instrument=instrument, held_on=held_on,
+                                       grade_label=grade_label, meta=meta)
+        self.record(screening)
+        return screening.id
+
+    def record_consents(self, screening_id: UUID, consents: list[Consent],
+                        meta: EventMeta) -> int:
+        """Informed consent per student; both must say yes, a later no withdraws it."""
+        screening = self.get_case(screening_id, Screening)
+        screening.record_consents([
+            ConsentRecord(student_key=self.student_key(c.school_student_id),
+                          student_consented=c.student_consented,
+                          guardian_consented=c.guardian_consented,
+                          guardian_rank=int(c.guardian_rank) if c.guardian_rank else None,
+                          recorded_at=c.recorded_at or datetime.now(UTC))
+            for c in consents], meta)
+        self.record(screening)
+        return sum(screening.consent_given(k) for k in screening.consents)
+
+    def import_screening(self, screening_id: UUID, *, filename: str, content: bytes,
+                         meta: EventMeta) -> dict[str, Any]:
+        """Score the consented rows, refuse the others by line; positive screens open or
+        join cases. The same file again (by its sha256) changes nothing and gets the same
+        report; a student scored once in this screening is not scored again."""
+        screening = self.get_case(screening_id, Screening)
+        sha256 = hashlib.sha256(content).hexdigest()
+        if sha256 in screening.batches:
+            return screening.batches[sha256]
+        rows = read_sheet(filename, content)  # UnreadableSheet: nothing is taken
+        items = items_of(screening.instrument)
+        accepted: list[dict[str, Any]] = []
+        refused: list[dict[str, Any]] = []
+        cases: list[dict[str, Any]] = []
+        changed: list[Aggregate] = []
+        lines: dict[str, int] = {}
+        for row in rows:
+            key = self.student_key(row.school_student_id)
+            reason = self._refusal(screening, row, key, lines)
+            if reason is None:
+                try:
+                    result = score(screening.instrument,
+                                   {item: row.values.get(item) for item in items})
+                except InvalidAnswers as invalid:
+                    reason = str(invalid)
+            if reason is not None:
+                refused.append({"line": row.line, "reason": reason})
+                continue
+            lines[key] = row.line
+            screen = result.model_dump(mode="json")
+            accepted.append({"line": row.line, "student_key": key, "screen": screen,
+                             "answers": {item: row.values.get(item) for item in items}})
+            if result.positive:
+                received, touched = self.take_concern(
+                    student_ref=row.school_student_id, student_name=None,
+                    concern=Concern(uuid4(), Channel.SCREENING, [], result.acute,
+                                    _description(screening, result.band), screen=screen),
+                    meta=_reporter(meta))
+                changed.extend(touched)
+                cases.append({"line": row.line, "case_id": received.case_id,
+                              "report_id": received.report_id, "opened": received.opened})
+        report = {"batch_id": screening.batch_id_for(sha256), "screening_id": screening.id,
+                  "accepted": len(accepted), "positive": len(cases), "refused": refused,
+                  "cases": cases}
+        screening.record_batch(sha256, filename=filename, accepted=accepted, refused=refused,
+                               report=report, meta=meta)
+        self.record(screening, *changed)
+        return report
+
+    def _refusal(self, screening: Screening, row: Row, key: str,
+                 lines: dict[str, int]) -> str | None:
+        if not row.school_student_id:
+            return "no school_student_id"
+        if key in lines:
+            return f"the same student as line {lines[key]}"
+        if key in screening.screened:
+            return "the student's answers for this screening were imported already"
+        if not screening.consent_given(key):
+            return NO_CONSENT
+        return None
+
+
+def _reporter(meta: EventMeta) -> EventMeta:
+    """A psychology teacher's import reports as them; anyone else's as the system."""
+    if meta.actor_role == Role.PSYCH_TEACHER.value:
+        return meta
+    return replace(meta, actor_role=Role.SYSTEM.value)
+
+
+def _description(screening: Screening, band: str) -> str:
+    label = f" ({screening.grade_label})" if screening.grade_label else ""
+    return (f"{screening.instrument.value} screening of {screening.held_on.isoformat()}"
+            f"{label}: {band}")

@@ -1,0 +1,66 @@
+"""A student moving school stage: the entitled history, sent with consent, received once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from casetrail.kernel import CaseRuleViolated, EventMeta
+from contracts.codes import GuardianRank, SchoolStage
+from services.intake.application.cases import CaseDesk
+from services.intake.domain.case import Case
+from services.intake.domain.transfer import ENTITLED, Transfer, TransferredRecord
+
+
+@dataclass(frozen=True)
+class TransferConsent:
+    guardian_rank: GuardianRank
+    given_at: datetime
+
+
+class TransferDesk(CaseDesk):
+    def disclose_transfer(self, case_id: UUID, *, to_school: str, to_stage: SchoolStage,
+                          consent: TransferConsent | None, meta: EventMeta) -> Transfer:
+        if consent is None:
+            raise CaseRuleViolated("the case history goes to another school only with the "
+                                   "guardian's consent")
+        if to_school == self.policy.school_code:
+            raise CaseRuleViolated("the receiving school is this school")
+        case = self.get_case(case_id, Case)
+        transfer = Transfer.disclose(
+            uuid4(), case=case, from_school=self.policy.school_code, to_school=to_school,
+            to_stage=to_stage.value, guardian_rank=int(consent.guardian_rank),
+            consent_given_at=consent.given_at, consent_id=uuid4(), meta=meta)
+        case.disclose_transfer(transfer.id, to_school=to_school, to_stage=to_stage.value,
+                               categories=list(ENTITLED),
+                               consent_id=transfer.consent_id, meta=meta)
+        self.record(case, transfer)
+        return transfer
+
+    def receive_transfer(self, transfer_id: UUID, *, student_ref: str,
+                         meta: EventMeta) -> TransferredRecord:
+        """The receiving school takes the history in under its own student id."""
+        transfer = self.get_case(transfer_id, Transfer)
+        key = self.student_key(student_ref)
+        record = TransferredRecord.open(uuid4(), transfer, student_key=key,
+                                        student_ref=student_ref, meta=meta)
+        transfer.receive(record.id, meta)
+        student = self._student(key, meta)
+        student.receive_record(record.id, meta)
+        self.record(transfer, record, student)
+        return record
+
+    def transfer_packet(self, transfer_id: UUID, *, purpose: str,
+                        reader: EventMeta) -> dict[str, Any]:
+        """What was sent; the read is logged on the case it came from."""
+        transfer = self.get_case(transfer_id, Transfer)
+        case = self.get_case(transfer.case_id, Case)
+        case.record_view(purpose, reader)
+        self.record(case)
+        return {"transfer_id": transfer.id, "from_school": transfer.from_school,
+                "from_case_id": transfer.case_id, "to_school": transfer.to_school,
+                "to_stage": transfer.to_stage, "consent": transfer.consent,
+                "disclosed_at": transfer.disclosed_at, "received_record_id": transfer.record_id,
+                "categories": list(ENTITLED), "history": transfer.packet}

@@ -1,0 +1,37 @@
+"""What intake's routers share: the student in a request, and 422s that name the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.codes import Role
+
+SchoolStudentId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class StudentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    school_student_id: str = SchoolStudentId
+    name: str | None = Field(None, max_length=64)
+
+
+def invalid(loc: tuple[str | int, ...], message: str, value: Any) -> RequestValidationError:
+    """A 422 like pydantic's own, for a rule between fields that names the one at fault."""
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message,
+                                    "input": value}])
+
+
+# Who runs a screening and hands a record to another school: the psychology staff and the
+# school's leadership (and, for a screening, an automated import), no one else.
+PSYCH_STAFF = frozenset({Role.PSYCH_TEACHER, Role.CRISIS_TEAM, Role.PRINCIPAL})
+SCREENING_STAFF = PSYCH_STAFF | {Role.SYSTEM}
+
+
+def require_role(loc: tuple[str | int, ...], role: Role, allowed: frozenset[Role]) -> None:
+    if role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise invalid(loc, f"a {role.value} may not do this (allowed: {names})", role.value)

@@ -1,0 +1,57 @@
+"""Incidents (突发事件, 000 item 10): the case at crisis, the emergency plan's checklist."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from casetrail.http import Command, PastMoment
+from casetrail.kernel import EventMeta
+from casetrail.service import ServiceRuntime
+from contracts.codes import IncidentKind
+from contracts.envelope import Actor
+from services.intake.application import IntakeApplication
+from services.intake.entrypoints.http.common import StudentIn
+
+
+class IncidentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    student: StudentIn
+    kind: IncidentKind
+    reporter: Actor
+    description: str = Field("", max_length=4000)
+    occurred_at: PastMoment | None = None
+
+
+class ChecklistItemIn(Command):
+    item: str = Field(pattern=r"^[a-z_]+$", max_length=40)
+
+
+def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
+    api = APIRouter()
+
+    @api.post("/incidents", status_code=201)
+    async def report_incident(body: IncidentIn) -> dict[str, Any]:
+        """Opens or joins the student's case as an imminent concern (the crisis path starts
+        at once); guardians and the education commission are notified from it."""
+        meta = EventMeta.by(body.reporter.role, body.reporter.id, occurred_at=body.occurred_at)
+        received = await runtime.thread.run(
+            app.report_incident, student_ref=body.student.school_student_id,
+            student_name=body.student.name, kind=body.kind, description=body.description,
+            meta=meta)
+        return {"case_id": received.case_id, "report_id": received.report_id,
+                "incident_id": received.incident_id, "opened": received.opened,
+                "checklist": received.checklist}
+
+    @api.post("/cases/{case_id}/incidents/{incident_id}/checklist", status_code=201)
+    async def checklist_item_done(case_id: UUID, incident_id: UUID,
+                                  body: ChecklistItemIn) -> dict[str, Any]:
+        case = await runtime.thread.run(app.complete_checklist_item, case_id, incident_id,
+                                        body.item, body.meta())
+        return {"case_id": case.id, "incident": case.incidents[incident_id]}
+
+    return api

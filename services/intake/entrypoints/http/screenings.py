@@ -1,0 +1,100 @@
+"""The yearly screening: schedule it, record consent, import the answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, File, Form, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from casetrail.http import Command, PastMoment
+from casetrail.kernel import EventMeta
+from casetrail.service import ServiceRuntime
+from contracts.codes import GuardianRank, Instrument, Role
+from services.intake.adapters.sheets import UnreadableSheet
+from services.intake.application import Consent, IntakeApplication
+from services.intake.entrypoints.http.common import (
+    SCREENING_STAFF,
+    SchoolStudentId,
+    invalid,
+    require_role,
+)
+
+SHEET_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+
+
+class ScreeningIn(Command):
+    instrument: Instrument
+    held_on: date
+    grade_label: str | None = Field(None, max_length=40)
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    school_student_id: str = SchoolStudentId
+    student_consented: bool
+    guardian_consented: bool
+    guardian_rank: GuardianRank | None = None
+    recorded_at: PastMoment | None = None
+
+
+class ConsentsIn(Command):
+    consents: list[ConsentIn] = Field(min_length=1, max_length=5000)
+
+
+ACTOR_ROLE = ("body", "actor", "role")
+ActorId = Annotated[str, Form(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+def _is_sheet(upload: UploadFile) -> bool:
+    name = (upload.filename or "").lower()
+    return name.endswith((".csv", ".xlsx")) or upload.content_type in SHEET_TYPES
+
+
+def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
+    api = APIRouter()
+
+    @api.post("/screenings", status_code=201)
+    async def schedule(body: ScreeningIn) -> dict[str, Any]:
+        require_role(ACTOR_ROLE, body.actor.role, SCREENING_STAFF)
+        screening_id = await runtime.thread.run(
+            app.schedule_screening, instrument=body.instrument, held_on=body.held_on,
+            grade_label=body.grade_label, meta=body.meta())
+        return {"screening_id": screening_id}
+
+    @api.post("/screenings/{screening_id}/consents", status_code=201)
+    async def record_consents(screening_id: UUID, body: ConsentsIn) -> dict[str, Any]:
+        """Both the student and the guardian must agree; a later refusal withdraws it."""
+        require_role(ACTOR_ROLE, body.actor.role, SCREENING_STAFF)
+        consents = [Consent(c.school_student_id, c.student_consented, c.guardian_consented,
+                            c.guardian_rank, c.recorded_at) for c in body.consents]
+        given = await runtime.thread.run(app.record_consents, screening_id, consents,
+                                         body.meta())
+        return {"screening_id": screening_id, "consented": given}
+
+    @api.post("/screenings/{screening_id}/imports", status_code=201)
+    async def import_answers(screening_id: UUID, file: Annotated[UploadFile, File()],
+                             actor_role: Annotated[Role, Form()],
+                             actor_id: ActorId) -> dict[str, Any]:
+        """A CSV or XLSX of answers, school_student_id and the instrument's item keys as
+        columns. Rows without consent or with unreadable answers are refused by line."""
+        require_role(("body", "actor_role"), actor_role, SCREENING_STAFF)
+        if not _is_sheet(file):
+            raise invalid(("body", "file"), "a CSV or XLSX file is expected", file.filename)
+        limit = app.policy.screening_max_bytes
+        content = await file.read(limit + 1)
+        if len(content) > limit:
+            raise invalid(("body", "file"), f"the file is larger than {limit} bytes",
+                          file.filename)
+        try:
+            return await runtime.thread.run(
+                app.import_screening, screening_id, filename=file.filename or "",
+                content=content, meta=EventMeta.by(actor_role.value, actor_id))
+        except UnreadableSheet as unreadable:
+            raise invalid(("body", "file"), str(unreadable), file.filename) from None
+
+    return api

@@ -1,0 +1,40 @@
+"""A student's key-concern flags (重点关注) and growth file (一生一策), by school id."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import Field
+
+from casetrail.http import Command, Reader
+from casetrail.service import ServiceRuntime
+from contracts.codes import KeyConcern
+from services.intake.application import IntakeApplication
+
+StudentPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class KeyConcernsIn(Command):
+    key_concerns: list[KeyConcern] = Field(max_length=len(KeyConcern))
+
+
+def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
+    api = APIRouter()
+
+    @api.put("/students/{school_student_id}/key-concerns")
+    async def record_key_concerns(school_student_id: StudentPath,
+                                  body: KeyConcernsIn) -> dict[str, Any]:
+        """Replaces the flags; the student's open case shows them (and assessment hears)."""
+        student = await runtime.thread.run(app.record_key_concerns, school_student_id,
+                                           body.key_concerns, body.meta())
+        return {"school_student_id": school_student_id, "key_concerns": student.key_concerns,
+                "open_case_id": student.open_case_id}
+
+    @api.get("/students/{school_student_id}")
+    async def growth_file(school_student_id: StudentPath, reader: Reader) -> dict[str, Any]:
+        """The flags and every case of the student; the read is logged on each case."""
+        return await runtime.thread.run(app.student_file, school_student_id,
+                                        purpose=reader.purpose, reader=reader.meta)
+
+    return api

@@ -1,0 +1,66 @@
+"""Transfers between school stages (003 item 9): sending with consent, receiving once."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from casetrail.http import Command, PastMoment, Reader
+from casetrail.service import ServiceRuntime
+from contracts.codes import GuardianRank, SchoolStage
+from services.intake.application import IntakeApplication, TransferConsent
+from services.intake.entrypoints.http.common import PSYCH_STAFF, SchoolStudentId, require_role
+
+ACTOR_ROLE = ("body", "actor", "role")
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    guardian_rank: GuardianRank
+    given_at: PastMoment
+
+
+class TransferIn(Command):
+    to_school: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    to_stage: SchoolStage
+    consent: ConsentIn | None = None
+
+
+class ReceiptIn(Command):
+    school_student_id: str = SchoolStudentId
+
+
+def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
+    api = APIRouter()
+
+    @api.post("/cases/{case_id}/transfers", status_code=201)
+    async def disclose(case_id: UUID, body: TransferIn) -> dict[str, Any]:
+        """The entitled history goes to the receiving school; 409 without consent."""
+        require_role(ACTOR_ROLE, body.actor.role, PSYCH_STAFF)
+        consent = (TransferConsent(body.consent.guardian_rank, body.consent.given_at)
+                   if body.consent else None)
+        transfer = await runtime.thread.run(app.disclose_transfer, case_id,
+                                            to_school=body.to_school, to_stage=body.to_stage,
+                                            consent=consent, meta=body.meta())
+        return {"transfer_id": transfer.id, "consent_id": transfer.consent_id,
+                "to_school": transfer.to_school, "to_stage": transfer.to_stage}
+
+    @api.post("/transfers/{transfer_id}/receipt", status_code=201)
+    async def receive(transfer_id: UUID, body: ReceiptIn) -> dict[str, Any]:
+        """The receiving school's staff take it in under the student's new school id."""
+        require_role(ACTOR_ROLE, body.actor.role, PSYCH_STAFF)
+        record = await runtime.thread.run(app.receive_transfer, transfer_id,
+                                          student_ref=body.school_student_id, meta=body.meta())
+        return {"case_id": record.id, "transfer_id": transfer_id,
+                "from_case_id": record.from_case_id, "from_school": record.from_school}
+
+    @api.get("/transfers/{transfer_id}")
+    async def packet(transfer_id: UUID, reader: Reader) -> dict[str, Any]:
+        return await runtime.thread.run(app.transfer_packet, transfer_id,
+                                        purpose=reader.purpose, reader=reader.meta)
+
+    return api

@@ -1,0 +1,185 @@
+"""Intake's HTTP API: bad input named by field (422), broken rules (409), files uploaded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from casetrail.service import ServiceRuntime
+from casetrail.worker import ApplicationThread
+from services.intake.application import IntakeApplication
+from services.intake.config import IntakeSettings
+from services.intake.entrypoints.http import build_api
+from tests.intake_files import csv_file, xlsx_file
+
+TEACHER = {"role": "class_teacher", "id": "ct-1"}
+PSYCH = {"role": "psych_teacher", "id": "p-1"}
+READ_AS = {"X-Actor-Role": "psych_teacher", "X-Actor-Id": "p-1"}
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def client(env: dict[str, str]) -> Iterator[TestClient]:
+    settings = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"})
+    app = IntakeApplication(env, b"k")
+    thread = ApplicationThread("intake-test")
+    # No lifespan: the API without its bus consumers, which these requests do not need.
+    yield TestClient(build_api(ServiceRuntime(settings=settings, app=app, thread=thread), app))
+    thread.shutdown()
+
+
+def report(client: TestClient, **changes: Any) -> dict[str, Any]:
+    body = {"student": {"school_student_id": "S-1", "name": "张三"}, "reporter": TEACHER,
+            "channel": "staff_observation", "signs": ["grade_swing"], **changes}
+    response = client.post("/reports", json=body)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@pytest.mark.parametrize(("channel", "role", "loc"), [
+    ("guardian", "class_teacher", ["body", "reporter", "role"]),
+    ("hotline", "guardian", ["body", "reporter", "role"]),
+    ("screening", "psych_teacher", ["body", "channel"]),
+])
+def test_a_report_from_the_wrong_role_for_its_channel_is_refused_naming_the_field(
+        client: TestClient, channel: str, role: str, loc: list[str]) -> None:
+    response = client.post("/reports", json={
+        "student": {"school_student_id": "S-1"}, "reporter": {"role": role, "id": "x-1"},
+        "channel": channel})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == loc
+
+
+def test_a_report_climbs_by_request_and_the_case_record_shows_its_path(
+        client: TestClient) -> None:
+    received = report(client)
+    path = f"/cases/{received['case_id']}/reports/{received['report_id']}"
+    skipping = client.post(f"{path}/forwards", json={"to_level": "school", "actor": TEACHER})
+    assert skipping.status_code == 409
+    assert client.post(f"{path}/forwards",
+                       json={"to_level": "grade", "actor": TEACHER}).status_code == 201
+    leader = {"role": "grade_leader", "id": "gl-1"}
+    acknowledged = client.post(f"{path}/acknowledgements", json={"level": "grade", "actor": leader})
+    assert acknowledged.status_code == 201
+    assert acknowledged.json()["level"] == "grade"
+    twice = client.post(f"{path}/acknowledgements", json={"level": "grade", "actor": leader})
+    assert twice.status_code == 409
+    record = client.get(f"/cases/{received['case_id']}", headers=READ_AS).json()
+    steps = [(s["step"], s["level"], s["by_id"]) for s in record["reports"][0]["path"]]
+    assert steps == [("reported", "class", "ct-1"), ("forwarded", "grade", "ct-1"),
+                     ("acknowledged", "grade", "gl-1")]
+
+
+def test_flags_and_the_growth_file_by_school_id(client: TestClient) -> None:
+    received = report(client)
+    flagged = client.put("/students/S-1/key-concerns",
+                         json={"key_concerns": ["bereaved"], "actor": PSYCH})
+    assert flagged.status_code == 200
+    assert flagged.json()["open_case_id"] == received["case_id"]
+    growth = client.get("/students/S-1", headers=READ_AS).json()
+    assert growth["key_concerns"] == ["bereaved"]
+    assert [c["case_id"] for c in growth["cases"]] == [received["case_id"]]
+    assert client.get("/students/S-404", headers=READ_AS).status_code == 404
+    assert client.get("/students/S-1", headers={"X-Actor-Role": "peer",
+                                                "X-Actor-Id": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "kind", "content"), [
+    ("answers.csv", CSV, csv_file(("school_student_id", "q1", "q2", "q3", "q4", "q5"),
+                                  ("S-1", "是", "否", "否", "否", "否"),
+                                  ("S-2", "yes", "no", "no", "no", "no"))),
+    ("answers.xlsx", XLSX, xlsx_file(("school_student_id", "q1", "q2", "q3", "q4", "q5"),
+                                     ("S-1", "是", "否", "否", "否", "否"),
+                                     ("S-2", "yes", "no", "no", "no", "no"))),
+])
+def test_a_screening_file_is_uploaded_consented_rows_scored_and_the_rest_refused_by_line(
+        client: TestClient, name: str, kind: str, content: bytes) -> None:
+    screening = client.post("/screenings", json={"instrument": "asq", "held_on": "2026-03-01",
+                                                 "grade_label": "初二", "actor": PSYCH})
+    assert screening.status_code == 201
+    screening_id = screening.json()["screening_id"]
+    consents = client.post(f"/screenings/{screening_id}/consents", json={
+        "consents": [{"school_student_id": "S-1", "student_consented": True,
+                      "guardian_consented": True, "guardian_rank": 1}], "actor": PSYCH})
+    assert consents.json()["consented"] == 1
+    form = {"actor_role": "psych_teacher", "actor_id": "p-1"}
+    uploaded = client.post(f"/screenings/{screening_id}/imports",
+                           files={"file": (name, content, kind)}, data=form)
+    assert uploaded.status_code == 201, uploaded.text
+    result = uploaded.json()
+    assert result["accepted"] == 1 and result["positive"] == 1
+    assert [r["line"] for r in result["refused"]] == [3]
+    again = client.post(f"/screenings/{screening_id}/imports",
+                        files={"file": (name, content, kind)}, data=form)
+    assert again.json() == result
+
+
+def test_a_file_that_is_no_spreadsheet_is_refused_naming_the_file(client: TestClient) -> None:
+    screening_id = client.post("/screenings", json={
+        "instrument": "phq_a", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
+    form = {"actor_role": "psych_teacher", "actor_id": "p-1"}
+    for upload in [("notes.txt", b"hello", "text/plain"),
+                   ("a.csv", b"name,q1\nS-1,1\n", CSV)]:
+        response = client.post(f"/screenings/{screening_id}/imports",
+                               files={"file": upload}, data=form)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "file"]
+
+
+def test_an_incident_starts_the_checklist_and_each_item_is_done_once(
+        client: TestClient) -> None:
+    response = client.post("/incidents", json={
+        "student": {"school_student_id": "S-1"}, "kind": "self_harm", "reporter": TEACHER,
+        "description": "在宿舍"})
+    assert response.status_code == 201
+    incident = response.json()
+    item = f"/cases/{incident['case_id']}/incidents/{incident['incident_id']}/checklist"
+    assert client.post(item, json={"item": "first_aid", "actor": TEACHER}).status_code == 201
+    assert client.post(item, json={"item": "first_aid", "actor": TEACHER}).status_code == 409
+    assert client.post(item, json={"item": "unknown", "actor": TEACHER}).status_code == 409
+    record = client.get(f"/cases/{incident['case_id']}", headers=READ_AS).json()
+    checklist = record["incidents"][0]["checklist"]
+    assert [c["item"] for c in checklist if c["done"]] == ["first_aid"]
+
+
+def test_a_transfer_with_consent_is_received_once_and_its_packet_read(
+        client: TestClient) -> None:
+    case_id = report(client)["case_id"]
+    body: dict[str, Any] = {"to_school": "middle-9", "to_stage": "middle", "actor": PSYCH}
+    assert client.post(f"/cases/{case_id}/transfers", json=body).status_code == 409
+    body["consent"] = {"guardian_rank": 1, "given_at": "2026-01-05T08:00:00Z"}
+    sent = client.post(f"/cases/{case_id}/transfers", json=body)
+    assert sent.status_code == 201
+    transfer_id = sent.json()["transfer_id"]
+    receipt = {"school_student_id": "M-1", "actor": {"role": "psych_teacher", "id": "m-1"}}
+    received = client.post(f"/transfers/{transfer_id}/receipt", json=receipt)
+    assert received.status_code == 201
+    assert client.post(f"/transfers/{transfer_id}/receipt", json=receipt).status_code == 409
+    packet = client.get(f"/transfers/{transfer_id}", headers=READ_AS).json()
+    assert packet["from_case_id"] == case_id
+    assert packet["received_record_id"] == received.json()["case_id"]
+    new_record = client.get(f"/cases/{received.json()['case_id']}", headers=READ_AS).json()
+    assert new_record["kind"] == "transferred_record"
+
+
+def test_screenings_and_transfers_are_the_psychology_staffs_to_run(client: TestClient) -> None:
+    screening = client.post("/screenings", json={"instrument": "asq", "held_on": "2026-03-01",
+                                                 "actor": TEACHER})
+    assert screening.status_code == 422
+    assert screening.json()["detail"][0]["loc"] == ["body", "actor", "role"]
+    screening_id = client.post("/screenings", json={
+        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
+    upload = client.post(f"/screenings/{screening_id}/imports",
+                         files={"file": ("a.csv", b"school_student_id,q1\n", CSV)},
+                         data={"actor_role": "class_teacher", "actor_id": "ct-1"})
+    assert upload.json()["detail"][0]["loc"] == ["body", "actor_role"]
+    case_id = report(client)["case_id"]
+    transfer = client.post(f"/cases/{case_id}/transfers", json={
+        "to_school": "middle-9", "to_stage": "middle", "actor": {"role": "guardian", "id": "g"},
+        "consent": {"guardian_rank": 1, "given_at": "2026-01-05T08:00:00Z"}})
+    assert transfer.json()["detail"][0]["loc"] == ["body", "actor", "role"]
