@@ -70,6 +70,7 @@ async def test_the_guardians_are_put_on_file_and_read_back_by_an_entitled_reader
     ([{**MOTHER, "phone": "call me"}], "phone"),
     ([MOTHER, {**FATHER, "rank": 1}], "one guardian per rank"),
     ([{**MOTHER, "language": "fr"}], "language"),
+    ([FATHER], "the primary guardian"),
 ])
 async def test_a_bad_guardian_entry_is_refused_naming_the_field(
         client: httpx.AsyncClient, guardians: list[dict[str, Any]], field: str) -> None:

@@ -8,8 +8,9 @@ from uuid import uuid4
 import pytest
 
 from casetrail.kernel import CaseRuleViolated, EventMeta
-from contracts.codes import GuardianRank, NoticeChannel, PlanMeasure, Tier
+from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Tier
 from services.notification.adapters.published import PUBLISHED
+from services.notification.domain.directory import Route
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.plan import PlanAndReports
 from services.notification.domain.policy import NotificationPolicy
@@ -102,3 +103,25 @@ def test_a_report_dispatched_says_whether_it_was_on_time(sent_after: timedelta,
     dispatched = [e for e in notification.collect_events()
                   if isinstance(e, PlanAndReports.ReportDispatched)]
     assert len(dispatched) == 1
+
+
+def test_every_event_of_a_whole_ladder_goes_on_the_bus_as_ids_and_codes() -> None:
+    routes = {1: Route(1, "phone", "zh"), 2: Route(2, "sms", "zh")}
+    notification = GuardianNotification.open(uuid4(), "k" * 32, meta())
+    notification.tell_family(Tier.CRISIS, POLICY, routes, meta(), now=T0)
+    notification.record_call(GuardianRank.PRIMARY, CallOutcome.WRONG_NUMBER, POLICY, routes,
+                             meta(), now=T0)
+    second = notification.notices[1].notice_id
+    notification.mark_dispatched(second, "sms", meta())
+    late = T0 + timedelta(hours=1)
+    notification.escalate_if_unacknowledged(second, late, POLICY, routes, meta(late))
+    notification.mark_dispatched(notification.escalations[0].escalation_id, "sms", meta(late))
+    notification.acknowledge(GuardianRank.SECONDARY, NoticeChannel.SMS, meta(late))
+    plan(notification)
+    notification.report_incident(uuid4(), POLICY, meta(), now=T0)
+    types = [envelope.type for envelope in map(PUBLISHED.envelope,
+                                               notification.collect_events()) if envelope]
+    assert types == ["GuardianNoticeIssued", "GuardianCalled", "GuardianNoticeFailed",
+                     "GuardianNoticeIssued", "GuardianNoticeDispatched", "NoticeEscalated",
+                     "EscalationDispatched", "GuardianAcknowledged",
+                     "InterventionPlanRecorded", "AuthorityReportIssued"]

@@ -52,8 +52,11 @@ class GuardiansIn(Command):
 
     @model_validator(mode="after")
     def _one_per_rank(self) -> GuardiansIn:
-        if len({g.rank for g in self.guardians}) != len(self.guardians):
+        ranks = [g.rank for g in self.guardians]
+        if len(set(ranks)) != len(ranks):
             raise ValueError("guardians: one guardian per rank")
+        if GuardianRank.PRIMARY not in ranks:
+            raise ValueError("guardians: the primary guardian (rank 1) is told first")
         return self
 
 
