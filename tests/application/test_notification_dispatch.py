@@ -75,10 +75,23 @@ async def test_a_gateway_that_stays_down_fails_the_notice_after_the_attempts(
     app = new_app(env)
     case_id = serious_case(app).id
     with WebhookServer(SECRET, status=503).running() as webhook:
-        dispatch = dispatcher(app, thread, router(tmp_path, webhook), attempts=2)
+        dispatch = dispatcher(app, thread, router(tmp_path, webhook), attempts=2,
+                              backoff_seconds=0)
         await dispatch()
         assert app.get_case(case_id, GuardianNotification).notices[0].failed is None
         await dispatch()
     first, second = app.get_case(case_id, GuardianNotification).notices
     assert first.failed == "gateway_unavailable"
     assert second.guardian_rank == 2
+
+
+async def test_a_failing_gateway_is_not_tried_again_before_its_back_off(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    serious_case(app)
+    with WebhookServer(SECRET, status=503).running() as webhook:
+        dispatch = dispatcher(app, thread, router(tmp_path, webhook), attempts=2,
+                              backoff_seconds=60)
+        await dispatch()
+        await dispatch()
+    assert len(webhook.received) == 1
