@@ -205,3 +205,13 @@ def test_a_guardian_who_declined_to_talk_stays_on_the_call_list() -> None:
     notification.record_call(GuardianRank.PRIMARY, CallOutcome.DECLINED_TO_TALK, POLICY,
                              PHONE_FIRST, meta(), now=T0)
     assert list(board_of(notification).calls) == [notification.notices[0].notice_id]
+
+
+def test_a_notice_that_failed_is_recorded_as_failed_not_as_escalated() -> None:
+    notification = told(Tier.CRISIS, PRIMARY_ONLY)
+    first = notification.notices[0]
+    notification.fail_delivery(first.notice_id, "no_contact", POLICY, PRIMARY_ONLY, meta(),
+                               now=T0)
+    assert (first.failed, first.escalated) == ("no_contact", False)
+    [head] = notification.escalations
+    assert (head.escalated_to, head.notice_id) == ("crisis_team_head", first.notice_id)

@@ -264,8 +264,6 @@ class GuardianNotification(PlanAndReports, ReadLogged):
     def _escalated(self, notice_id: UUID, escalation_id: UUID, escalated_to: str,
                    meta: EventMeta, step: int = 0, due_by: datetime | None = None) -> None:
         self._leave_current_step()
-        notice = self.notice(notice_id)
-        notice.escalated = True
-        self.escalations.append(Escalation(escalation_id, notice_id, notice.tier, escalated_to,
-                                           step, due_by))
+        self.escalations.append(Escalation(escalation_id, notice_id, self.notice(notice_id).tier,
+                                           escalated_to, step, due_by))
         self.current = escalation_id if due_by is not None else None
