@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from functools import cached_property
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
-from casetrail.kernel import EventMeta
+from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.pseudonym import Pseudonyms
 from casetrail.store import ServiceApplication
-from contracts.codes import GuardianRank, NoticeChannel, Role, Tier
+from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Role, Tier
 from contracts.envelope import Envelope
-from contracts.events import assessment
+from contracts.events import assessment, intake
 from services.notification.adapters.gateway import OutgoingMessage
+from services.notification.adapters.templates import Templates
 from services.notification.domain.board import NoticeBoard
-from services.notification.domain.notice import (
-    AcknowledgementPolicy,
-    GuardianNotification,
-    Notice,
+from services.notification.domain.directory import (
+    Guardian,
+    GuardianDirectory,
+    Route,
+    directory_id,
 )
+from services.notification.domain.messages import AuthorityReport, Notice
+from services.notification.domain.notice import GuardianNotification
+from services.notification.domain.policy import NotificationPolicy
 
 PAGE = 1000
 
@@ -30,9 +37,16 @@ PAGE = 1000
 class NotificationApplication(ServiceApplication):
     name = "notification"
 
-    def __init__(self, env: dict[str, str], policy: AcknowledgementPolicy) -> None:
+    def __init__(self, env: dict[str, str], policy: NotificationPolicy, *,
+                 pseudonym_key: bytes, contacts: Mapping[str, str] | None = None,
+                 templates: Templates | None = None) -> None:
+        """`contacts`: the address (phone number or e-mail) of each recipient beyond the
+        family: crisis_team_head, police, district_education_commission."""
         super().__init__(env)
         self.policy = policy
+        self.pseudonyms = Pseudonyms(pseudonym_key)
+        self.contacts = dict(contacts or {})
+        self.templates = templates or Templates.load()
         self.on_commit.append(self._keep_board)
 
     def _keep_board(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
@@ -49,22 +63,62 @@ class NotificationApplication(ServiceApplication):
             start = notifications[-1].id + 1
         return board
 
+    # The guardian directory.
+
+    def record_guardians(self, school_student_id: str, guardians: list[Guardian],
+                         meta: EventMeta) -> None:
+        student_key = self.pseudonyms.student_key(school_student_id)
+        directory = self._directory(student_key) or GuardianDirectory.open(student_key, meta)
+        directory.record(guardians, meta)
+        self.record(directory)
+
+    def read_guardians(self, school_student_id: str, *, purpose: str,
+                       reader: EventMeta) -> list[Guardian]:
+        """A person's read of a student's contacts: logged before it is answered."""
+        directory = self._directory(self.pseudonyms.student_key(school_student_id))
+        if directory is None:
+            raise CaseNotFound("no guardians on file for this student")
+        directory.record_read(purpose, reader)
+        self.record(directory)
+        return directory.guardians
+
+    def _directory(self, student_key: str) -> GuardianDirectory | None:
+        return self.find_case(directory_id(student_key), GuardianDirectory)
+
+    def _routes(self, student_key: str) -> dict[int, Route]:
+        directory = self._directory(student_key)
+        return directory.routes if directory else {}
+
+    # Telling the family.
+
     def on_crisis_path_started(self, envelope: Envelope, data: assessment.CrisisPathStarted,
                                tracking: Tracking) -> None:
-        self._tell_family(envelope, data.student_key, Tier.CRISIS, tracking)
+        self.record(self._tell_family(envelope, data.student_key, Tier.CRISIS),
+                    tracking=tracking)
 
     def on_tier_decided(self, envelope: Envelope, data: assessment.TierDecided,
                         tracking: Tracking) -> None:
-        self._tell_family(envelope, data.student_key, data.tier, tracking)
+        self.record(self._tell_family(envelope, data.student_key, data.tier), tracking=tracking)
 
-    def _tell_family(self, envelope: Envelope, student_key: str, tier: Tier,
-                     tracking: Tracking) -> None:
+    def on_incident_reported(self, envelope: Envelope, data: intake.IncidentReported,
+                             tracking: Tracking) -> None:
+        """Guardians first, at crisis tier (once, whoever asked first), then the commission."""
+        notification = self._tell_family(envelope, data.student_key, Tier.CRISIS)
+        notification.report_incident(data.incident_id, self.policy,
+                                     following(envelope, self.name), now=datetime.now(UTC))
+        self.record(notification, tracking=tracking)
+
+    def _tell_family(self, envelope: Envelope, student_key: str,
+                     tier: Tier) -> GuardianNotification:
         meta = following(envelope, self.name)
         notification = self.find_case(envelope.case_id, GuardianNotification)
         if notification is None:
             notification = GuardianNotification.open(envelope.case_id, student_key, meta)
-        notification.tell_family(tier, self.policy, meta, now=datetime.now(UTC))
-        self.record(notification, tracking=tracking)
+        notification.tell_family(tier, self.policy, self._routes(student_key), meta,
+                                 now=datetime.now(UTC))
+        return notification
+
+    # What people record.
 
     def acknowledge(self, case_id: UUID, guardian_rank: GuardianRank, channel: NoticeChannel,
                     meta: EventMeta) -> UUID:
@@ -73,30 +127,95 @@ class NotificationApplication(ServiceApplication):
         self.record(notification)
         return notice_id
 
+    def record_call(self, case_id: UUID, guardian_rank: GuardianRank, outcome: CallOutcome,
+                    meta: EventMeta) -> UUID | None:
+        notification = self.get_case(case_id, GuardianNotification)
+        notice_id = notification.record_call(
+            guardian_rank, outcome, self.policy, self._routes(notification.student_key), meta,
+            now=datetime.now(UTC))
+        self.record(notification)
+        return notice_id
+
+    def record_plan(self, case_id: UUID, measures: list[PlanMeasure], agreed: bool,
+                    guardian_rank: GuardianRank, review_on: date | None, notes: str | None,
+                    meta: EventMeta) -> UUID:
+        notification = self.get_case(case_id, GuardianNotification)
+        plan_id = notification.record_plan(measures, agreed, guardian_rank, review_on, notes,
+                                           meta)
+        self.record(notification)
+        return plan_id
+
+    def pending_calls(self, *, purpose: str, reader: EventMeta) -> list[dict[str, Any]]:
+        """The team's call list: phone notices whose guardian is not reached yet, with the
+        number to call. Each student's contacts shown is a logged read of the directory."""
+        calls = []
+        for notice_id, case_id in list(self.board.calls.items()):
+            notification = self.get_case(case_id, GuardianNotification)
+            notice = notification.notice(notice_id)
+            directory = self._directory(notification.student_key)
+            guardian = directory.guardian(notice.guardian_rank) if directory else None
+            if directory is not None and guardian is not None:
+                directory.record_read(purpose, reader)
+                self.record(directory)
+            calls.append({
+                "case_id": case_id, "notice_id": notice_id, "tier": notice.tier,
+                "guardian_rank": notice.guardian_rank, "acknowledge_by": notice.acknowledge_by,
+                "relation": guardian.relation if guardian else None,
+                "name": guardian.name if guardian else None,
+                "phone": guardian.phone if guardian else None})
+        return calls
+
+    # The dispatcher and the timers.
+
     def messages_to_send(self) -> list[tuple[UUID, OutgoingMessage]]:
         messages = []
         for message_id, case_id in list(self.board.undispatched.items()):
             notification = self.get_case(case_id, GuardianNotification)
             message = notification.message(message_id)
-            recipient = (f"guardian_{message.guardian_rank}" if isinstance(message, Notice)
-                         else message.escalated_to)
+            if isinstance(message, Notice):
+                recipient, channel = f"guardian_{message.guardian_rank}", message.channel
+                directory = self._directory(notification.student_key)
+                guardian = directory.guardian(message.guardian_rank) if directory else None
+                to = guardian.address(channel) if guardian else None
+            else:
+                recipient = (message.authority if isinstance(message, AuthorityReport)
+                             else message.escalated_to)
+                to = self.contacts.get(recipient)
+                channel = (NoticeChannel.EMAIL if to and "@" in to else NoticeChannel.SMS).value
             messages.append((case_id, OutgoingMessage(
-                message_id=message_id, student_key=notification.student_key,
-                recipient=recipient, channel=NoticeChannel.SMS.value,
-                template_id=message.template_id)))
+                message_id=message_id, recipient=recipient, channel=channel,
+                template_id=message.template_id,
+                text=self.templates.render(message.template_id), to=to)))
         return messages
 
-    def mark_dispatched(self, case_id: UUID, message_id: UUID) -> None:
+    def mark_dispatched(self, case_id: UUID, message_id: UUID,
+                        channel: str = NoticeChannel.SMS.value) -> None:
         notification = self.get_case(case_id, GuardianNotification)
-        notification.mark_dispatched(message_id, EventMeta.by(Role.SYSTEM, self.name))
+        notification.mark_dispatched(message_id, channel, self._system())
         self.record(notification)
+
+    def fail_delivery(self, case_id: UUID, message_id: UUID, reason: str) -> bool:
+        """A guardian's notice the gateways could not deliver: the ladder goes on. Messages
+        beyond the family have no one else to go to: they stay pending and are retried."""
+        notification = self.get_case(case_id, GuardianNotification)
+        if not isinstance(notification.message(message_id), Notice):
+            return False
+        failed = notification.fail_delivery(
+            message_id, reason, self.policy, self._routes(notification.student_key),
+            self._system(), now=datetime.now(UTC))
+        self.record(notification)
+        return failed
 
     def escalate_overdue(self, now: datetime) -> int:
         escalated = 0
-        for case_id, notice_id in self.board.overdue(now):
+        for case_id, step_id in self.board.overdue(now):
             notification = self.get_case(case_id, GuardianNotification)
-            meta = EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)
-            if notification.escalate_if_unacknowledged(notice_id, now, meta):
+            if notification.escalate_if_unacknowledged(
+                    step_id, now, self.policy, self._routes(notification.student_key),
+                    self._system(now)):
                 self.record(notification)
                 escalated += 1
         return escalated
+
+    def _system(self, now: datetime | None = None) -> EventMeta:
+        return EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)

@@ -1,10 +1,12 @@
-"""Wires notification's settings to its store, bus, gateway, timers and API."""
+"""Wires notification's settings to its store, bus, gateways, timers and API."""
 
 from casetrail.bus.inbox import Subscription
 from casetrail.service import BackgroundTask, ServiceEntry
 from casetrail.worker import ApplicationThread
-from services.notification.adapters.gateway import FileGateway
+from services.notification.adapters.gateway import ChannelRouter, FileGateway, MessageGateway
 from services.notification.adapters.published import PUBLISHED
+from services.notification.adapters.smtp import SmtpGateway
+from services.notification.adapters.webhook import WebhookSmsGateway
 from services.notification.application import NotificationApplication
 from services.notification.config import NotificationSettings
 from services.notification.entrypoints.http import build_api
@@ -12,21 +14,41 @@ from services.notification.entrypoints.timers import dispatcher, escalator, ever
 
 
 def application(settings: NotificationSettings) -> NotificationApplication:
-    return NotificationApplication(settings.event_store_env(), settings.policy())
+    return NotificationApplication(
+        settings.event_store_env(), settings.policy(),
+        pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
+        contacts=settings.contacts())
 
 
 def subscriptions(settings: NotificationSettings,
                   app: NotificationApplication) -> list[Subscription]:
-    return [Subscription(settings.service, "assessment", {
-        "CrisisPathStarted": app.on_crisis_path_started,
-        "TierDecided": app.on_tier_decided,
-    })]
+    return [
+        Subscription(settings.service, "assessment", {
+            "CrisisPathStarted": app.on_crisis_path_started,
+            "TierDecided": app.on_tier_decided,
+        }),
+        Subscription(settings.service, "intake", {
+            "IncidentReported": app.on_incident_reported,
+        }),
+    ]
+
+
+def gateway(settings: NotificationSettings) -> ChannelRouter:
+    sms: MessageGateway | None = None
+    if settings.sms_webhook_url:
+        secret = settings.sms_webhook_secret
+        if secret is None:
+            raise ValueError("NOTIFICATION_SMS_WEBHOOK_SECRET is needed with the webhook URL")
+        sms = WebhookSmsGateway(settings.sms_webhook_url, secret.get_secret_value().encode())
+    smtp = settings.smtp()
+    return ChannelRouter(FileGateway(settings.gateway_path()), sms=sms,
+                         email=SmtpGateway(smtp) if smtp else None)
 
 
 def background(settings: NotificationSettings, app: NotificationApplication,
                thread: ApplicationThread) -> list[BackgroundTask]:
-    gateway = FileGateway(settings.gateway_path())
-    return [every(settings.dispatch_poll_seconds, dispatcher(app, thread, gateway)),
+    return [every(settings.dispatch_poll_seconds,
+                  dispatcher(app, thread, gateway(settings), settings.dispatch_attempts)),
             every(settings.timer_tick_seconds, escalator(app, thread))]
 
 

@@ -30,7 +30,7 @@ from services.intake.adapters.published import PUBLISHED as INTAKE
 from services.intake.application import IntakeApplication
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
 from services.notification.application import NotificationApplication
-from services.notification.domain.notice import AcknowledgementPolicy
+from services.notification.domain.policy import NotificationPolicy
 from services.referral.adapters.published import PUBLISHED as REFERRAL
 from services.referral.application import ReferralApplication
 from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
@@ -72,7 +72,8 @@ def stored_event_ids(system: System) -> dict[str, set[UUID]]:
     stores: list[tuple[ServiceApplication, PublishedEvents]] = [
         (IntakeApplication(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
         (AssessmentApplication(env("assessment")), ASSESSMENT),
-        (NotificationApplication(env("notification"), AcknowledgementPolicy()), NOTIFICATION),
+        (NotificationApplication(env("notification"), NotificationPolicy(),
+                                 pseudonym_key=PSEUDONYM_KEY.encode()), NOTIFICATION),
         (ReferralApplication(env("referral"), ZoneInfo("Asia/Shanghai")), REFERRAL),
     ]
     ids: dict[str, set[UUID]] = {}

@@ -21,6 +21,7 @@ from services.intake.adapters.published import PUBLISHED as INTAKE
 from services.intake.domain.case import Case
 from services.intake.domain.student import Student
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
+from services.notification.domain.directory import GuardianDirectory
 from services.notification.domain.notice import GuardianNotification
 from services.referral.adapters.published import PUBLISHED as REFERRAL
 from services.referral.domain.aftercare import Aftercare
@@ -31,7 +32,7 @@ PERSONAL = {"name", "student_name", "student_ref", "school_student_id", "descrip
 
 AGGREGATES: list[tuple[PublishedEvents, list[type[Aggregate]]]] = [
     (INTAKE, [Case, Student]), (ASSESSMENT, [Assessment]),
-    (NOTIFICATION, [GuardianNotification]), (REFERRAL, [Aftercare]),
+    (NOTIFICATION, [GuardianNotification, GuardianDirectory]), (REFERRAL, [Aftercare]),
 ]
 
 

@@ -10,16 +10,15 @@ import pytest
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import GuardianRank, NoticeChannel, Tier
 from services.notification.domain.board import NoticeBoard
-from services.notification.domain.notice import (
-    ESCALATION_TARGET,
-    AcknowledgementPolicy,
-    GuardianNotification,
-    template_for,
-)
+from services.notification.domain.directory import Route
+from services.notification.domain.messages import template_for
+from services.notification.domain.notice import ESCALATION_TARGET, GuardianNotification
+from services.notification.domain.policy import NotificationPolicy
 
 KEY = "student-key-1"
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
-POLICY = AcknowledgementPolicy()
+POLICY = NotificationPolicy()
+NOBODY_ON_FILE: dict[int, Route] = {}
 
 
 def meta(at: datetime = T0) -> EventMeta:
@@ -33,7 +32,7 @@ def opened(case_id: UUID | None = None) -> GuardianNotification:
 def told(*tiers: Tier, at: datetime = T0) -> GuardianNotification:
     notification = opened()
     for tier in tiers:
-        notification.tell_family(tier, POLICY, meta(at), now=at)
+        notification.tell_family(tier, POLICY, NOBODY_ON_FILE, meta(at), now=at)
     return notification
 
 
@@ -41,28 +40,13 @@ def acknowledge(notification: GuardianNotification, at: datetime = T0) -> UUID:
     return notification.acknowledge(GuardianRank.PRIMARY, NoticeChannel.PHONE, meta(at))
 
 
+def escalate(notification: GuardianNotification, step_id: UUID, at: datetime) -> bool:
+    return notification.escalate_if_unacknowledged(step_id, at, POLICY, NOBODY_ON_FILE, meta(at))
+
+
 def escalated(notification: GuardianNotification) -> list[GuardianNotification.Escalated]:
     return [e for e in notification.collect_events()
             if isinstance(e, GuardianNotification.Escalated)]
-
-
-# The policy.
-
-@pytest.mark.parametrize(("tier", "wait"), [
-    (Tier.CRISIS, timedelta(minutes=15)),
-    (Tier.SERIOUS, timedelta(hours=24)),
-    (Tier.GENERAL, timedelta(days=3)),
-])
-def test_the_policy_waits_for_acknowledgement_by_tier(tier: Tier, wait: timedelta) -> None:
-    assert AcknowledgementPolicy().wait_for(tier) == wait
-
-
-def test_a_configured_policy_waits_as_configured() -> None:
-    policy = AcknowledgementPolicy(crisis=timedelta(minutes=5), serious=timedelta(hours=2),
-                                   general=timedelta(days=1))
-    assert policy.wait_for(Tier.CRISIS) == timedelta(minutes=5)
-    assert policy.wait_for(Tier.SERIOUS) == timedelta(hours=2)
-    assert policy.wait_for(Tier.GENERAL) == timedelta(days=1)
 
 
 # Telling the family.
@@ -110,15 +94,15 @@ def test_notice_ids_are_the_same_when_the_case_is_replayed() -> None:
     case_id = uuid4()
     first, again = opened(case_id), opened(case_id)
     for notification in (first, again):
-        notification.tell_family(Tier.SERIOUS, POLICY, meta(), now=T0)
+        notification.tell_family(Tier.SERIOUS, POLICY, NOBODY_ON_FILE, meta(), now=T0)
     assert first.notices[0].notice_id == again.notices[0].notice_id
 
 
 def test_a_dispatched_notice_is_marked_once() -> None:
     notification = told(Tier.SERIOUS)
     notice_id = notification.notices[0].notice_id
-    notification.mark_dispatched(notice_id, meta())
-    notification.mark_dispatched(notice_id, meta())
+    notification.mark_dispatched(notice_id, "sms", meta())
+    notification.mark_dispatched(notice_id, "sms", meta())
     assert notification.notices[0].dispatched is True
     dispatched = [e for e in notification.collect_events()
                   if isinstance(e, GuardianNotification.NoticeDispatched)]
@@ -128,7 +112,7 @@ def test_a_dispatched_notice_is_marked_once() -> None:
 def test_an_unknown_notice_is_refused() -> None:
     notification = told(Tier.SERIOUS)
     with pytest.raises(CaseRuleViolated, match="no notice"):
-        notification.mark_dispatched(uuid4(), meta())
+        notification.mark_dispatched(uuid4(), "sms", meta())
 
 
 # Acknowledgement.
@@ -157,7 +141,7 @@ def test_an_acknowledgement_of_the_latest_notice_settles_the_earlier_ones() -> N
     assert crisis.acknowledged is True
     assert general.acknowledged is True
     late = general.acknowledge_by + timedelta(days=1)
-    assert not notification.escalate_if_unacknowledged(general.notice_id, late, meta())
+    assert not escalate(notification, general.notice_id, late)
     event = notification.collect_events()[-1]
     assert isinstance(event, GuardianNotification.Acknowledged)
     assert (event.notice_id, event.guardian_rank, event.channel) == (
@@ -167,7 +151,7 @@ def test_an_acknowledgement_of_the_latest_notice_settles_the_earlier_ones() -> N
 def test_a_higher_tier_after_an_acknowledgement_can_be_acknowledged_again() -> None:
     notification = told(Tier.GENERAL)
     acknowledge(notification)
-    notification.tell_family(Tier.SERIOUS, POLICY, meta(), now=T0)
+    notification.tell_family(Tier.SERIOUS, POLICY, NOBODY_ON_FILE, meta(), now=T0)
     assert acknowledge(notification) == notification.notices[1].notice_id
 
 
@@ -177,7 +161,7 @@ def test_no_escalation_before_the_acknowledgement_deadline() -> None:
     notification = told(Tier.CRISIS)
     notice = notification.notices[0]
     now = notice.acknowledge_by - timedelta(seconds=1)
-    assert notification.escalate_if_unacknowledged(notice.notice_id, now, meta(now)) is False
+    assert escalate(notification, notice.notice_id, now) is False
     assert notice.escalated is False
     assert escalated(notification) == []
 
@@ -187,11 +171,9 @@ def test_an_unacknowledged_notice_escalates_once_at_its_deadline() -> None:
     notice = notification.notices[0]
     assert notice.acknowledge_by == T0 + timedelta(minutes=15)
     deadline = notice.acknowledge_by
-    assert notification.escalate_if_unacknowledged(notice.notice_id, deadline,
-                                                   meta(deadline)) is True
+    assert escalate(notification, notice.notice_id, deadline) is True
     later = deadline + timedelta(hours=1)
-    assert notification.escalate_if_unacknowledged(notice.notice_id, later,
-                                                   meta(later)) is False
+    assert escalate(notification, notice.notice_id, later) is False
     assert notice.escalated is True
     assert notice.awaiting_acknowledgement is False
     [event] = escalated(notification)
@@ -204,8 +186,7 @@ def test_an_acknowledged_notice_never_escalates() -> None:
     notice = notification.notices[0]
     acknowledge(notification, T0 + timedelta(hours=1))
     much_later = T0 + timedelta(days=30)
-    assert notification.escalate_if_unacknowledged(notice.notice_id, much_later,
-                                                   meta(much_later)) is False
+    assert escalate(notification, notice.notice_id, much_later) is False
     assert notice.escalated is False
     assert escalated(notification) == []
 
@@ -216,8 +197,7 @@ def test_the_deadline_runs_from_when_the_family_was_told() -> None:
     notice = notification.notices[0]
     assert notice.acknowledge_by == told_at + timedelta(days=3)
     almost = told_at + timedelta(days=3) - timedelta(minutes=1)
-    assert notification.escalate_if_unacknowledged(notice.notice_id, almost,
-                                                   meta(almost)) is False
+    assert escalate(notification, notice.notice_id, almost) is False
 
 
 # The board.
@@ -225,30 +205,30 @@ def test_the_deadline_runs_from_when_the_family_was_told() -> None:
 def test_the_board_lists_issued_notices_as_undispatched_with_their_deadlines() -> None:
     case_id = uuid4()
     notification = opened(case_id)
-    notification.tell_family(Tier.SERIOUS, POLICY, meta(), now=T0)
+    notification.tell_family(Tier.SERIOUS, POLICY, NOBODY_ON_FILE, meta(), now=T0)
     notice = notification.notices[0]
     board = NoticeBoard()
     board.apply(notification.collect_events())
     assert board.undispatched == {notice.notice_id: case_id}
-    assert board.deadlines == {notice.notice_id: (case_id, T0 + timedelta(hours=24))}
+    assert board.deadlines == {case_id: (notice.notice_id, T0 + timedelta(hours=24))}
 
 
 def test_a_dispatched_notice_leaves_the_undispatched_list_but_its_deadline_runs() -> None:
     case_id = uuid4()
     notification = opened(case_id)
-    notification.tell_family(Tier.CRISIS, POLICY, meta(), now=T0)
+    notification.tell_family(Tier.CRISIS, POLICY, NOBODY_ON_FILE, meta(), now=T0)
     notice_id = notification.notices[0].notice_id
-    notification.mark_dispatched(notice_id, meta())
+    notification.mark_dispatched(notice_id, "sms", meta())
     board = NoticeBoard()
     board.apply(notification.collect_events())
     assert board.undispatched == {}
-    assert list(board.deadlines) == [notice_id]
+    assert board.deadlines[case_id][0] == notice_id
 
 
 def test_the_board_names_overdue_notices_from_their_deadline_on() -> None:
     case_id = uuid4()
     notification = opened(case_id)
-    notification.tell_family(Tier.CRISIS, POLICY, meta(), now=T0)
+    notification.tell_family(Tier.CRISIS, POLICY, NOBODY_ON_FILE, meta(), now=T0)
     notice_id = notification.notices[0].notice_id
     board = NoticeBoard()
     board.apply(notification.collect_events())
@@ -267,8 +247,7 @@ def test_an_acknowledged_notice_drops_off_the_board_deadlines() -> None:
     assert board.overdue(T0 + timedelta(days=1)) == []
 
 
-def test_acknowledging_the_latest_notice_takes_every_notice_of_the_case_off_the_board(
-) -> None:
+def test_acknowledging_the_latest_notice_takes_the_case_off_the_board() -> None:
     notification = told(Tier.GENERAL, Tier.CRISIS)
     acknowledge(notification, T0 + timedelta(minutes=3))
     board = NoticeBoard()
@@ -276,25 +255,29 @@ def test_acknowledging_the_latest_notice_takes_every_notice_of_the_case_off_the_
     assert board.deadlines == {}
 
 
-def test_an_escalated_notice_drops_off_the_board_deadlines() -> None:
+def test_an_escalation_replaces_the_notice_on_the_board_with_its_own_deadline() -> None:
     notification = told(Tier.CRISIS)
     notice = notification.notices[0]
     board = NoticeBoard()
     board.apply(notification.collect_events())
     late = notice.acknowledge_by + timedelta(minutes=1)
-    assert board.overdue(late) != []
-    notification.escalate_if_unacknowledged(notice.notice_id, late, meta(late))
+    assert board.overdue(late) == [(notification.id, notice.notice_id)]
+    notification.escalate_if_unacknowledged(notice.notice_id, late, POLICY, NOBODY_ON_FILE,
+                                            meta(late))
     board.apply(notification.collect_events())
+    [escalation] = notification.escalations
     assert board.overdue(late) == []
-    assert board.deadlines == {}
+    assert board.deadlines == {notification.id: (escalation.escalation_id,
+                                                 late + timedelta(minutes=15))}
+    assert escalation.escalation_id in board.undispatched
 
 
 def test_the_board_tracks_notices_of_several_cases_apart() -> None:
     first, second = opened(), opened()
-    first.tell_family(Tier.CRISIS, POLICY, meta(), now=T0)
-    second.tell_family(Tier.GENERAL, POLICY, meta(), now=T0)
+    first.tell_family(Tier.CRISIS, POLICY, NOBODY_ON_FILE, meta(), now=T0)
+    second.tell_family(Tier.GENERAL, POLICY, NOBODY_ON_FILE, meta(), now=T0)
     first_notice, second_notice = first.notices[0].notice_id, second.notices[0].notice_id
-    second.mark_dispatched(second_notice, meta())
+    second.mark_dispatched(second_notice, "sms", meta())
     board = NoticeBoard()
     board.apply([*first.collect_events(), *second.collect_events()])
     assert board.undispatched == {first_notice: first.id}

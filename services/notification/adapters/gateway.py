@@ -1,4 +1,4 @@
-"""Gateways that carry a notice to a guardian.
+"""Gateways that carry a message to a guardian, the crisis team, the police or the commission.
 
 Every message carries its own id as the idempotency key: a dispatcher that crashed after
 sending and before recording it sends again, and the gateway drops the copy.
@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
@@ -20,15 +20,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """To a guardian (`guardian_1`, `guardian_2`) or to the crisis team
-    (`crisis_team_head`), about the student behind `student_key`; the gateway resolves the
-    contact and the template text."""
+    """To `recipient` (`guardian_1`, `guardian_2`, `crisis_team_head`, `police`,
+    `district_education_commission`) at `to`, the contact from this service's store (None when
+    nobody is on file), with the template's fixed text."""
 
     message_id: UUID
-    student_key: str
     recipient: str
     channel: str
     template_id: str
+    text: str
+    to: str | None = None
+
+
+class DeliveryRefused(Exception):
+    """The gateway refused the message for good (a bad address, a rejected request): trying
+    again will not help. `reason` is a code that may go on the bus."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
 
 
 class MessageGateway(Protocol):
@@ -38,8 +48,8 @@ class MessageGateway(Protocol):
 class FileGateway:
     """The embedded default: messages appended to a JSON-lines file, one per message id.
 
-    Stands where an SMS gateway or SMTP relay stands in a school's deployment; the contact
-    details and the template text are resolved there, from the key and template id.
+    Stands where an SMS gateway or SMTP relay stands when none is configured. The contact is
+    not written: the file is outside the encrypted store.
     """
 
     def __init__(self, path: Path) -> None:
@@ -58,7 +68,10 @@ class FileGateway:
         key = str(message.message_id)
         if key in self._sent:
             return
-        line = json.dumps({**asdict(message), "message_id": key}) + "\n"
+        line = json.dumps({"message_id": key, "recipient": message.recipient,
+                           "channel": message.channel, "template_id": message.template_id,
+                           "text": message.text, "contact_on_file": message.to is not None},
+                          ensure_ascii=False) + "\n"
         await asyncio.to_thread(self._append, line)
         self._sent.add(key)
 
@@ -67,3 +80,22 @@ class FileGateway:
             file.write(line)
             file.flush()
             os.fsync(file.fileno())
+
+
+class ChannelRouter:
+    """SMS through the SMS gateway, e-mail through SMTP, when configured and the contact is
+    known; everything else through the default (file) gateway."""
+
+    def __init__(self, default: MessageGateway, *, sms: MessageGateway | None = None,
+                 email: MessageGateway | None = None) -> None:
+        self.default = default
+        self.by_channel = {channel: gateway for channel, gateway
+                           in (("sms", sms), ("email", email)) if gateway is not None}
+
+    def gateway_for(self, message: OutgoingMessage) -> MessageGateway:
+        if message.to is None:
+            return self.default
+        return self.by_channel.get(message.channel, self.default)
+
+    async def send(self, message: OutgoingMessage) -> None:
+        await self.gateway_for(message).send(message)

@@ -1,17 +1,20 @@
-"""What notification puts on the bus: which guardian, which channel and template; no contact."""
+"""What notification puts on the bus: which guardian, which channel and template, outcomes and
+codes; never a contact, a name or the plan's notes. The guardian directory stays home."""
 
 from casetrail.bus.envelopes import PublishedEvents
-from contracts.codes import GuardianRank, NoticeChannel, Tier
+from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Tier
 from contracts.events import notification as contract
 from contracts.events.base import EventData
+from services.notification.domain.directory import GuardianDirectory as Directory
 from services.notification.domain.notice import GuardianNotification as Notification
+from services.notification.domain.plan import PlanAndReports as Record
 
 
 def _issued(e: Notification.NoticeIssued) -> contract.GuardianNoticeIssued:
     return contract.GuardianNoticeIssued(
         notice_id=e.notice_id, tier=Tier(e.tier), guardian_rank=GuardianRank(e.guardian_rank),
         channel=NoticeChannel(e.channel), template_id=e.template_id,
-        acknowledge_by=e.acknowledge_by)
+        acknowledge_by=e.acknowledge_by, language=e.language)
 
 
 def _dispatched(e: Notification.NoticeDispatched) -> EventData:
@@ -20,6 +23,17 @@ def _dispatched(e: Notification.NoticeDispatched) -> EventData:
                                              channel=NoticeChannel(e.channel))
     return contract.GuardianNoticeDispatched(notice_id=e.message_id,
                                              channel=NoticeChannel(e.channel))
+
+
+def _failed(e: Notification.NoticeFailed) -> contract.GuardianNoticeFailed:
+    return contract.GuardianNoticeFailed(notice_id=e.notice_id,
+                                         channel=NoticeChannel(e.channel), reason=e.reason)
+
+
+def _called(e: Notification.Called) -> contract.GuardianCalled:
+    return contract.GuardianCalled(notice_id=e.notice_id,
+                                   guardian_rank=GuardianRank(e.guardian_rank),
+                                   outcome=CallOutcome(e.outcome))
 
 
 def _acknowledged(e: Notification.Acknowledged) -> contract.GuardianAcknowledged:
@@ -33,9 +47,28 @@ def _escalated(e: Notification.Escalated) -> contract.NoticeEscalated:
                                     escalation_id=e.escalation_id)
 
 
+def _plan(e: Record.PlanRecorded) -> contract.InterventionPlanRecorded:
+    return contract.InterventionPlanRecorded(
+        plan_id=e.plan_id, measures=[PlanMeasure(m) for m in e.measures], agreed=e.agreed,
+        guardian_rank=GuardianRank(e.guardian_rank), review_on=e.review_on)
+
+
+def _report(e: Record.ReportIssued) -> contract.AuthorityReportIssued:
+    return contract.AuthorityReportIssued(report_id=e.report_id, incident_id=e.incident_id,
+                                          authority=e.authority, report_by=e.report_by)
+
+
+def _report_dispatched(e: Record.ReportDispatched) -> contract.AuthorityReportDispatched:
+    return contract.AuthorityReportDispatched(report_id=e.report_id, on_time=e.on_time)
+
+
 PUBLISHED = PublishedEvents(
     contract.SERVICE,
     {Notification.NoticeIssued: _issued, Notification.NoticeDispatched: _dispatched,
-     Notification.Acknowledged: _acknowledged, Notification.Escalated: _escalated},
-    internal=frozenset({Notification.Opened}),
+     Notification.NoticeFailed: _failed, Notification.Called: _called,
+     Notification.Acknowledged: _acknowledged, Notification.Escalated: _escalated,
+     Record.PlanRecorded: _plan, Record.ReportIssued: _report,
+     Record.ReportDispatched: _report_dispatched},
+    internal=frozenset({Notification.Opened, Directory.Opened, Directory.GuardiansRecorded,
+                        Directory.Read}),
 )

@@ -1,4 +1,4 @@
-"""Notices still to send, and acknowledgement deadlines still running.
+"""Messages still to send, calls still to make, and the ladder steps whose time is running.
 
 A projection of the service's own events, rebuilt from its store at start: timers are events
 and deadlines, not sleeping coroutines, so they survive a restart.
@@ -11,30 +11,54 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from contracts.codes import NoticeChannel
 from services.notification.domain.notice import GuardianNotification as Notification
+from services.notification.domain.plan import PlanAndReports as Record
 
 
 class NoticeBoard:
     def __init__(self) -> None:
-        self.undispatched: dict[UUID, UUID] = {}  # notice or escalation id -> case id
-        self.deadlines: dict[UUID, tuple[UUID, datetime]] = {}  # notice id -> case, by when
+        # notice, escalation or report id -> case id, in the order they were issued
+        self.undispatched: dict[UUID, UUID] = {}
+        # case id -> (the ladder step awaiting acknowledgement, until when)
+        self.deadlines: dict[UUID, tuple[UUID, datetime]] = {}
+        # phone notices whose guardian nobody has reached or given up on: notice id -> case id
+        self.calls: dict[UUID, UUID] = {}
 
     def apply(self, events: Iterable[Any]) -> None:
         for event in events:
+            case_id = event.originator_id
             if isinstance(event, Notification.NoticeIssued):
-                self.undispatched[event.notice_id] = event.originator_id
-                self.deadlines[event.notice_id] = (event.originator_id, event.acknowledge_by)
+                if event.channel == NoticeChannel.PHONE:
+                    self.calls[event.notice_id] = case_id
+                else:
+                    self.undispatched[event.notice_id] = case_id
+                self.deadlines[case_id] = (event.notice_id, event.acknowledge_by)
             elif isinstance(event, Notification.NoticeDispatched):
                 self.undispatched.pop(event.message_id, None)
+            elif isinstance(event, Record.ReportDispatched):
+                self.undispatched.pop(event.report_id, None)
+            elif isinstance(event, Notification.NoticeFailed):
+                self._step_over(case_id, event.notice_id)
             elif isinstance(event, Notification.Acknowledged):
-                # Reaching the guardian settles every notice of the case.
-                self.deadlines = {notice: (case, by) for notice, (case, by)
-                                  in self.deadlines.items() if case != event.originator_id}
+                # Reaching a guardian settles the whole ladder of the case.
+                self.deadlines.pop(case_id, None)
+                self.calls = {n: c for n, c in self.calls.items() if c != case_id}
             elif isinstance(event, Notification.Escalated):
-                self.deadlines.pop(event.notice_id, None)
-                self.undispatched[event.escalation_id] = event.originator_id
+                self.undispatched[event.escalation_id] = case_id
+                self.deadlines.pop(case_id, None)
+                if event.due_by is not None:
+                    self.deadlines[case_id] = (event.escalation_id, event.due_by)
+            elif isinstance(event, Record.ReportIssued):
+                self.undispatched[event.report_id] = case_id
+
+    def _step_over(self, case_id: UUID, notice_id: UUID) -> None:
+        self.undispatched.pop(notice_id, None)
+        self.calls.pop(notice_id, None)
+        if self.deadlines.get(case_id, (None,))[0] == notice_id:
+            del self.deadlines[case_id]
 
     def overdue(self, now: datetime) -> list[tuple[UUID, UUID]]:
-        """(case id, notice id) of every notice whose acknowledgement is late."""
-        return [(case_id, notice_id) for notice_id, (case_id, by) in self.deadlines.items()
+        """(case id, step id) of every ladder step whose time ran out."""
+        return [(case_id, step_id) for case_id, (step_id, by) in self.deadlines.items()
                 if by <= now]

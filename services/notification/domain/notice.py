@@ -1,74 +1,43 @@
 """Telling a student's guardians about a case (000 items 6, 8, 10; DOMAIN.md, Family-notified).
 
 What is said is a template id per tier and language, never the text of the case. A notice
-not acknowledged in time escalates: the school must not wait (DOMAIN.md).
+not acknowledged in time, or that could not be delivered, moves the case up the tier's ladder:
+the next guardian, then the head of the crisis team, then (crisis) the police. The school must
+not wait (DOMAIN.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
-from contracts.codes import GuardianRank, NoticeChannel, Tier
+from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, Tier
+from services.notification.domain.directory import Route
+from services.notification.domain.messages import (
+    DEFAULT_LANGUAGE,
+    AuthorityReport,
+    Call,
+    Escalation,
+    Message,
+    Notice,
+    Plan,
+    template_for,
+)
+from services.notification.domain.plan import PlanAndReports
+from services.notification.domain.policy import NotificationPolicy, guardian_rank_of
 
 ESCALATION_TARGET = "crisis_team_head"
+# The primary guardian is told even with no one on file: the default gateway, and the team
+# sees it on the board (no case waits for the directory to be filled in).
+UNKNOWN_PRIMARY = Route(GuardianRank.PRIMARY.value, NoticeChannel.SMS.value, DEFAULT_LANGUAGE)
+UNREACHED = {CallOutcome.NO_ANSWER, CallOutcome.WRONG_NUMBER}
 
 
-@dataclass(frozen=True)
-class AcknowledgementPolicy:
-    """How long to wait for a guardian's acknowledgement, per tier (DOMAIN.md defaults)."""
-
-    crisis: timedelta = timedelta(minutes=15)
-    serious: timedelta = timedelta(hours=24)
-    general: timedelta = timedelta(days=3)
-
-    def wait_for(self, tier: Tier) -> timedelta:
-        waits = {Tier.CRISIS: self.crisis, Tier.SERIOUS: self.serious,
-                 Tier.GENERAL: self.general}
-        return waits[tier]
-
-
-def template_for(tier: Tier, language: str = "zh") -> str:
-    return f"guardian-notice-{tier.value}-{language}-v1"
-
-
-@dataclass
-class Notice:
-    notice_id: UUID
-    tier: str
-    guardian_rank: int
-    channel: str
-    template_id: str
-    acknowledge_by: datetime
-    dispatched: bool = False
-    acknowledged: bool = False
-    escalated: bool = False
-
-    @property
-    def awaiting_acknowledgement(self) -> bool:
-        return not (self.acknowledged or self.escalated)
-
-
-@dataclass
-class Escalation:
-    """The crisis team told that a guardian did not acknowledge in time."""
-
-    escalation_id: UUID
-    notice_id: UUID
-    tier: str
-    escalated_to: str
-    dispatched: bool = False
-
-    @property
-    def template_id(self) -> str:
-        return f"escalation-unacknowledged-{self.tier}-zh-v1"
-
-
-class GuardianNotification(ReadLogged):
+class GuardianNotification(PlanAndReports, ReadLogged):
     class Opened(Aggregate.Created):
         student_key: str
         meta: EventMeta
@@ -78,27 +47,30 @@ class GuardianNotification(ReadLogged):
         self.student_key = student_key
         self.notices: list[Notice] = []
         self.escalations: list[Escalation] = []
+        self.calls: list[Call] = []
+        self.plans: list[Plan] = []
+        self.reports: list[AuthorityReport] = []
+        self.current: UUID | None = None  # the ladder step awaiting acknowledgement
 
     @classmethod
     def open(cls, case_id: UUID, student_key: str, meta: EventMeta) -> GuardianNotification:
         return cls._create(cls.Opened, id=case_id, student_key=student_key, meta=meta)
 
-    @property
-    def highest_tier_told(self) -> Tier:
-        return max((Tier(n.tier) for n in self.notices), key=lambda t: t.rank,
-                   default=Tier.NONE)
-
-    def tell_family(self, tier: Tier, policy: AcknowledgementPolicy, meta: EventMeta, *,
-                    now: datetime) -> None:
-        """Notify the primary guardian, unless they were already told of this tier or higher.
-
-        The guardian's time to acknowledge runs from now, when the notice goes out, not from
-        when the concern was observed."""
+    def tell_family(self, tier: Tier, policy: NotificationPolicy, routes: Mapping[int, Route],
+                    meta: EventMeta, *, now: datetime) -> None:
+        """Notify the primary guardian, unless the family was already told of this tier or
+        higher. The time to acknowledge runs from now, when the notice goes out."""
         if tier.rank <= self.highest_tier_told.rank:
             return
+        route = routes.get(GuardianRank.PRIMARY.value, UNKNOWN_PRIMARY)
+        self._notify(tier, 0, route, policy, meta, now)
+
+    def _notify(self, tier: Tier, step: int, route: Route, policy: NotificationPolicy,
+                meta: EventMeta, now: datetime) -> None:
         notice_id = uuid5(self.id, f"notice/{len(self.notices) + 1}")
-        self._issue(notice_id, tier.value, GuardianRank.PRIMARY.value, NoticeChannel.SMS.value,
-                    template_for(tier), now + policy.wait_for(tier), meta)
+        self._issue(notice_id, tier.value, route.rank, route.channel,
+                    template_for(tier.value, route.language), now + policy.wait_for(tier),
+                    meta, step=step, language=route.language)
 
     class NoticeIssued(Aggregate.Event):
         notice_id: UUID
@@ -108,12 +80,23 @@ class GuardianNotification(ReadLogged):
         template_id: str
         acknowledge_by: datetime
         meta: EventMeta
+        step: int = 0
+        language: str = DEFAULT_LANGUAGE
 
     @event(NoticeIssued)
     def _issue(self, notice_id: UUID, tier: str, guardian_rank: int, channel: str,
-               template_id: str, acknowledge_by: datetime, meta: EventMeta) -> None:
+               template_id: str, acknowledge_by: datetime, meta: EventMeta, step: int = 0,
+               language: str = DEFAULT_LANGUAGE) -> None:
+        self._leave_current_step()
         self.notices.append(Notice(notice_id, tier, guardian_rank, channel, template_id,
-                                   acknowledge_by))
+                                   acknowledge_by, step, language))
+        self.current = notice_id
+
+    def _leave_current_step(self) -> None:
+        for notice in self.notices:
+            if notice.notice_id == self.current and not notice.failed:
+                notice.escalated = True
+        self.current = None
 
     def notice(self, notice_id: UUID) -> Notice:
         for notice in self.notices:
@@ -121,18 +104,25 @@ class GuardianNotification(ReadLogged):
                 return notice
         raise CaseRuleViolated(f"no notice {notice_id} in this case")
 
-    def message(self, message_id: UUID) -> Notice | Escalation:
-        """A notice to a guardian, or an escalation to the crisis team, by its id."""
+    def message(self, message_id: UUID) -> Message:
+        """A notice, an escalation or an authority report, by its id."""
         for escalation in self.escalations:
             if escalation.escalation_id == message_id:
                 return escalation
+        for report in self.reports:
+            if report.report_id == message_id:
+                return report
         return self.notice(message_id)
 
-    def mark_dispatched(self, message_id: UUID, meta: EventMeta) -> None:
+    def mark_dispatched(self, message_id: UUID, channel: str, meta: EventMeta) -> None:
         message = self.message(message_id)
-        if not message.dispatched:
-            kind = "notice" if isinstance(message, Notice) else "escalation"
-            self._dispatched(message_id, kind, NoticeChannel.SMS.value, meta)
+        if message.dispatched:
+            return
+        if isinstance(message, AuthorityReport):
+            self._report_dispatched(message_id, meta.occurred_at <= message.report_by, meta)
+            return
+        kind = "notice" if isinstance(message, Notice) else "escalation"
+        self._dispatched(message_id, kind, channel, meta)
 
     class NoticeDispatched(Aggregate.Event):
         message_id: UUID
@@ -142,18 +132,77 @@ class GuardianNotification(ReadLogged):
 
     @event(NoticeDispatched)
     def _dispatched(self, message_id: UUID, kind: str, channel: str, meta: EventMeta) -> None:
-        self.message(message_id).dispatched = True
+        message = self.message(message_id)
+        message.dispatched = True
+        if isinstance(message, Escalation):
+            message.channel = channel
+
+    def fail_delivery(self, notice_id: UUID, reason: str, policy: NotificationPolicy,
+                      routes: Mapping[int, Route], meta: EventMeta, *, now: datetime) -> bool:
+        """The notice could not reach its guardian: recorded, and if the ladder was waiting on
+        it, the next step is taken at once rather than when its time runs out."""
+        notice = self.notice(notice_id)
+        if notice.acknowledged or notice.failed:
+            return False
+        was_current = self.current == notice_id
+        self._failed(notice_id, notice.channel, reason, meta)
+        if was_current and not self.reached:
+            self._next_step(notice, notice.step, policy, routes, meta, now)
+        return True
+
+    class NoticeFailed(Aggregate.Event):
+        notice_id: UUID
+        channel: str
+        reason: str
+        meta: EventMeta
+
+    @event(NoticeFailed)
+    def _failed(self, notice_id: UUID, channel: str, reason: str, meta: EventMeta) -> None:
+        self.notice(notice_id).failed = reason
+        if self.current == notice_id:
+            self.current = None
+
+    def record_call(self, guardian_rank: GuardianRank, outcome: CallOutcome,
+                    policy: NotificationPolicy, routes: Mapping[int, Route], meta: EventMeta, *,
+                    now: datetime) -> UUID | None:
+        """A person phoned a guardian. Reached is an acknowledgement; no answer or a wrong
+        number fails a phone notice to that guardian, and the ladder goes on at once."""
+        if not self.notices:
+            raise CaseRuleViolated("no guardian has been notified in this case yet")
+        notice = next((n for n in reversed(self.notices)
+                       if n.guardian_rank == guardian_rank.value), None)
+        notice_id = notice.notice_id if notice else None
+        self._called(notice_id, guardian_rank.value, outcome.value, meta)
+        if outcome == CallOutcome.REACHED and not self.notices[-1].acknowledged:
+            self._acknowledged(notice_id or self.notices[-1].notice_id, guardian_rank.value,
+                               NoticeChannel.PHONE.value, meta)
+        elif outcome in UNREACHED and notice and notice.channel == NoticeChannel.PHONE:
+            self.fail_delivery(notice.notice_id, outcome.value, policy, routes, meta, now=now)
+        return notice_id
+
+    class Called(Aggregate.Event):
+        notice_id: UUID | None
+        guardian_rank: int
+        outcome: str
+        meta: EventMeta
+
+    @event(Called)
+    def _called(self, notice_id: UUID | None, guardian_rank: int, outcome: str,
+                meta: EventMeta) -> None:
+        self.calls.append(Call(guardian_rank, outcome, notice_id, meta.occurred_at))
 
     def acknowledge(self, guardian_rank: GuardianRank, channel: NoticeChannel,
                     meta: EventMeta) -> UUID:
-        """A guardian confirmed they were told (a call answered, a reply to the SMS)."""
+        """A guardian, primary or secondary, confirmed they were told (a call answered, a
+        reply to the message): the ladder stops."""
         if not self.notices:
             raise CaseRuleViolated("no guardian has been notified in this case yet")
-        latest = self.notices[-1]
-        if latest.acknowledged:
+        if self.notices[-1].acknowledged:
             raise CaseRuleViolated("the latest notice is already acknowledged")
-        self._acknowledged(latest.notice_id, guardian_rank.value, channel.value, meta)
-        return latest.notice_id
+        notice = next((n for n in reversed(self.notices)
+                       if n.guardian_rank == guardian_rank.value), self.notices[-1])
+        self._acknowledged(notice.notice_id, guardian_rank.value, channel.value, meta)
+        return notice.notice_id
 
     class Acknowledged(Aggregate.Event):
         notice_id: UUID
@@ -164,27 +213,57 @@ class GuardianNotification(ReadLogged):
     @event(Acknowledged)
     def _acknowledged(self, notice_id: UUID, guardian_rank: int, channel: str,
                       meta: EventMeta) -> None:
-        # The guardian was reached: earlier notices of the case need no escalation either.
+        # The family was reached: no notice of the case needs to escalate any more.
         for notice in self.notices:
             notice.acknowledged = True
+        self.current = None
 
-    def escalate_if_unacknowledged(self, notice_id: UUID, now: datetime,
+    def escalate_if_unacknowledged(self, message_id: UUID, now: datetime,
+                                   policy: NotificationPolicy, routes: Mapping[int, Route],
                                    meta: EventMeta) -> bool:
-        notice = self.notice(notice_id)
-        if not notice.awaiting_acknowledgement or now < notice.acknowledge_by:
+        """Take the ladder's next step if the step waiting on `message_id` ran out of time."""
+        if self.current != message_id or self.reached:
             return False
-        self._escalated(notice_id, uuid5(notice_id, "escalation"), ESCALATION_TARGET, meta)
-        return True
+        step = self.message(message_id)
+        if isinstance(step, Notice):
+            if now < step.acknowledge_by:
+                return False
+            return self._next_step(step, step.step, policy, routes, meta, now)
+        if isinstance(step, Escalation) and step.due_by is not None and now >= step.due_by:
+            return self._next_step(self.notice(step.notice_id), step.step, policy, routes,
+                                   meta, now)
+        return False
+
+    def _next_step(self, notice: Notice, after: int, policy: NotificationPolicy,
+                   routes: Mapping[int, Route], meta: EventMeta, now: datetime) -> bool:
+        """The next guardian on file, else whoever the ladder names beyond the family."""
+        tier = Tier(notice.tier)
+        ladder = policy.for_tier(tier).ladder
+        for index in range(after + 1, len(ladder)):
+            rank = guardian_rank_of(ladder[index])
+            if rank is None:
+                last = index == len(ladder) - 1
+                self._escalated(notice.notice_id, uuid5(notice.notice_id, f"escalation/{index}"),
+                                ladder[index], meta, step=index,
+                                due_by=None if last else now + policy.wait_for(tier))
+                return True
+            if rank in routes:  # a guardian with nobody on file is skipped
+                self._notify(tier, index, routes[rank], policy, meta, now)
+                return True
+        return False
 
     class Escalated(Aggregate.Event):
         notice_id: UUID
         escalation_id: UUID
         escalated_to: str
         meta: EventMeta
+        step: int = 0
+        due_by: datetime | None = None
 
     @event(Escalated)
     def _escalated(self, notice_id: UUID, escalation_id: UUID, escalated_to: str,
-                   meta: EventMeta) -> None:
-        notice = self.notice(notice_id)
-        notice.escalated = True
-        self.escalations.append(Escalation(escalation_id, notice_id, notice.tier, escalated_to))
+                   meta: EventMeta, step: int = 0, due_by: datetime | None = None) -> None:
+        self._leave_current_step()
+        self.escalations.append(Escalation(escalation_id, notice_id, self.notice(notice_id).tier,
+                                           escalated_to, step, due_by))
+        self.current = escalation_id if due_by is not None else None

@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from uuid import UUID
 
 from casetrail.service import BackgroundTask
 from casetrail.worker import ApplicationThread
-from services.notification.adapters.gateway import MessageGateway
+from services.notification.adapters.gateway import DeliveryRefused, MessageGateway
 from services.notification.application import NotificationApplication
 
 log = logging.getLogger(__name__)
+
+GATEWAY_UNAVAILABLE = "gateway_unavailable"
+MAX_BACKOFF_SECONDS = 60.0
 
 
 def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTask:
@@ -30,16 +36,45 @@ def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTa
 
 
 def dispatcher(app: NotificationApplication, thread: ApplicationThread,
-               gateway: MessageGateway) -> Callable[[], Awaitable[None]]:
+               gateway: MessageGateway, attempts: int = 3,
+               backoff_seconds: float = 1.0) -> Callable[[], Awaitable[None]]:
+    """Sends each pending message. A guardian's notice refused by its gateway, or failing
+    `attempts` times, is recorded as failed and the ladder goes on; anything else that fails
+    is tried again later, waiting longer each time. Failures are counted in memory: after a
+    restart a message gets its tries again."""
+    failures: Counter[UUID] = Counter()
+    retry_at: dict[UUID, float] = {}
+
     async def dispatch() -> None:
         for case_id, message in await thread.run(app.messages_to_send):
+            key = message.message_id
+            if retry_at.get(key, 0.0) > time.monotonic():
+                continue
+            reason: str | None = None
             try:
                 await gateway.send(message)
+            except DeliveryRefused as refusal:
+                log.warning("message %s refused: %s", key, refusal)
+                reason = refusal.reason
             except Exception:
-                # One gateway refusal must not hold back the other families' notices.
-                log.exception("sending message %s failed; it stays pending", message.message_id)
+                # One gateway failure must not hold back the other families' notices.
+                log.exception("sending message %s failed", key)
+                failures[key] += 1
+                if failures[key] >= attempts:
+                    reason = GATEWAY_UNAVAILABLE
+            else:
+                failures.pop(key, None)
+                retry_at.pop(key, None)
+                await thread.run(app.mark_dispatched, case_id, key, message.channel)
                 continue
-            await thread.run(app.mark_dispatched, case_id, message.message_id)
+            failed = reason is not None and await thread.run(app.fail_delivery, case_id, key,
+                                                             reason)
+            if failed:
+                failures.pop(key, None)
+                retry_at.pop(key, None)
+            else:
+                wait = backoff_seconds * 2 ** min(failures[key], 6)
+                retry_at[key] = time.monotonic() + min(wait, MAX_BACKOFF_SECONDS)
 
     return dispatch
 

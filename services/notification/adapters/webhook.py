@@ -1,0 +1,45 @@
+"""SMS through a generic HTTP gateway: a signed JSON POST per message.
+
+The receiver checks `X-Casetrail-Signature`, the hex HMAC-SHA256 under the shared secret of
+`<X-Casetrail-Timestamp>.<body>`, and may drop a repeated `message_id`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import httpx
+
+from services.notification.adapters.gateway import DeliveryRefused, OutgoingMessage
+
+SIGNATURE_HEADER = "X-Casetrail-Signature"
+TIMESTAMP_HEADER = "X-Casetrail-Timestamp"
+RETRYABLE = frozenset({408, 425, 429})
+
+
+def signature(secret: bytes, timestamp: str, body: bytes) -> str:
+    return hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+class WebhookSmsGateway:
+    def __init__(self, url: str, secret: bytes, *, timeout_seconds: float = 10.0) -> None:
+        self.url = url
+        self.secret = secret
+        self.timeout_seconds = timeout_seconds
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if not message.to:
+            raise DeliveryRefused("no_contact", "no phone number on file")
+        body = json.dumps({"message_id": str(message.message_id), "to": message.to,
+                           "text": message.text}, ensure_ascii=False).encode()
+        timestamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
+                   SIGNATURE_HEADER: signature(self.secret, timestamp, body)}
+        async with httpx.AsyncClient(timeout=self.timeout_seconds) as client:
+            response = await client.post(self.url, content=body, headers=headers)
+        if 400 <= response.status_code < 500 and response.status_code not in RETRYABLE:
+            raise DeliveryRefused("gateway_refused", f"HTTP {response.status_code}")
+        response.raise_for_status()  # 5xx and the retryable 4xx: tried again

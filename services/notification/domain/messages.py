@@ -1,0 +1,105 @@
+"""What a case's notification record holds: notices, escalations, calls, failures, the
+intervention plan and authority reports. Template ids only, never text of the case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+DEFAULT_LANGUAGE = "zh"
+
+
+def template_for(tier: str, language: str = DEFAULT_LANGUAGE) -> str:
+    return f"guardian-notice-{tier}-{language}-v1"
+
+
+def escalation_template(escalated_to: str, tier: str) -> str:
+    if escalated_to == "crisis_team_head":
+        return f"escalation-unacknowledged-{tier}-{DEFAULT_LANGUAGE}-v1"
+    return f"escalation-{escalated_to}-{tier}-{DEFAULT_LANGUAGE}-v1"
+
+
+REPORT_TEMPLATE = f"authority-report-incident-{DEFAULT_LANGUAGE}-v1"
+
+
+@dataclass
+class Notice:
+    """To one guardian, at one step of the tier's ladder."""
+
+    notice_id: UUID
+    tier: str
+    guardian_rank: int
+    channel: str
+    template_id: str
+    acknowledge_by: datetime
+    step: int = 0
+    language: str = DEFAULT_LANGUAGE
+    dispatched: bool = False
+    acknowledged: bool = False
+    escalated: bool = False  # the ladder went on to its next step
+    failed: str | None = None  # why delivery failed, if it did
+
+    @property
+    def awaiting_acknowledgement(self) -> bool:
+        return not (self.acknowledged or self.escalated or self.failed)
+
+
+@dataclass
+class Escalation:
+    """Someone beyond the family told that no guardian acknowledged in time."""
+
+    escalation_id: UUID
+    notice_id: UUID
+    tier: str
+    escalated_to: str
+    step: int = 0
+    due_by: datetime | None = None  # when the ladder goes on, if it has a step left
+    dispatched: bool = False
+    channel: str | None = None
+
+    @property
+    def template_id(self) -> str:
+        return escalation_template(self.escalated_to, self.tier)
+
+
+@dataclass
+class Call:
+    """A person phoned a guardian and recorded the outcome."""
+
+    guardian_rank: int
+    outcome: str
+    notice_id: UUID | None
+    at: datetime
+
+
+@dataclass
+class Plan:
+    """The targeted intervention plan put to the guardians (001 三(三)2)."""
+
+    plan_id: UUID
+    measures: list[str]
+    agreed: bool
+    guardian_rank: int
+    review_on: date | None
+    notes: str | None
+    at: datetime
+
+
+@dataclass
+class AuthorityReport:
+    """An incident reported to the district education commission (000 item 10)."""
+
+    report_id: UUID
+    incident_id: UUID
+    authority: str
+    report_by: datetime
+    dispatched: bool = False
+    on_time: bool | None = None
+
+    @property
+    def template_id(self) -> str:
+        return REPORT_TEMPLATE
+
+
+Message = Notice | Escalation | AuthorityReport

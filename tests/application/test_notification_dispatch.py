@@ -1,0 +1,97 @@
+"""The dispatcher: sends what was issued through the gateways; a guardian's notice they cannot
+deliver fails and the ladder goes on to the next guardian."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from casetrail.worker import ApplicationThread
+from contracts.codes import Role, Tier
+from contracts.events import assessment
+from services.notification.adapters.gateway import ChannelRouter, FileGateway
+from services.notification.adapters.webhook import WebhookSmsGateway
+from services.notification.application import NotificationApplication
+from services.notification.domain.notice import GuardianNotification
+from services.notification.entrypoints.timers import dispatcher
+from tests.application.conftest import deliver, envelope
+from tests.application.test_notification import FATHER, KEY, MOTHER, SCHOOL_ID, TEACHER, new_app
+from tests.integration.gateway_servers import WebhookServer
+
+SECRET = b"webhook-secret"
+
+
+@pytest.fixture
+def thread() -> Iterator[ApplicationThread]:
+    thread = ApplicationThread("notification-test")
+    yield thread
+    thread.shutdown()
+
+
+def serious_case(app: NotificationApplication) -> GuardianNotification:
+    app.record_guardians(SCHOOL_ID, [MOTHER, FATHER], TEACHER)
+    case_id = uuid4()
+    decided = assessment.TierDecided(student_key=KEY, tier=Tier.SERIOUS,
+                                     proposed_tier=Tier.SERIOUS, overrides_proposal=False,
+                                     participant_roles=[Role.CRISIS_TEAM])
+    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided), position=1)
+    return app.get_case(case_id, GuardianNotification)
+
+
+def router(tmp_path: Path, webhook: WebhookServer, secret: bytes = SECRET) -> ChannelRouter:
+    return ChannelRouter(FileGateway(tmp_path / "messages.jsonl"),
+                         sms=WebhookSmsGateway(webhook.url, secret))
+
+
+async def test_a_notice_the_webhook_took_is_dispatched_on_its_channel(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    case_id = serious_case(app).id
+    with WebhookServer(SECRET).running() as webhook:
+        await dispatcher(app, thread, router(tmp_path, webhook))()
+    [received] = webhook.received
+    assert received["to"] == MOTHER.phone
+    [notice] = app.get_case(case_id, GuardianNotification).notices
+    assert notice.dispatched
+
+
+async def test_a_refused_notice_fails_at_once_and_the_secondary_guardian_is_told(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    case_id = serious_case(app).id
+    with WebhookServer(SECRET).running() as webhook:
+        dispatch = dispatcher(app, thread, router(tmp_path, webhook, b"wrong-secret"))
+        await dispatch()
+    first, second = app.get_case(case_id, GuardianNotification).notices
+    assert first.failed == "gateway_refused"
+    assert (second.guardian_rank, second.channel) == (2, "email")
+
+
+async def test_a_gateway_that_stays_down_fails_the_notice_after_the_attempts(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    case_id = serious_case(app).id
+    with WebhookServer(SECRET, status=503).running() as webhook:
+        dispatch = dispatcher(app, thread, router(tmp_path, webhook), attempts=2,
+                              backoff_seconds=0)
+        await dispatch()
+        assert app.get_case(case_id, GuardianNotification).notices[0].failed is None
+        await dispatch()
+    first, second = app.get_case(case_id, GuardianNotification).notices
+    assert first.failed == "gateway_unavailable"
+    assert second.guardian_rank == 2
+
+
+async def test_a_failing_gateway_is_not_tried_again_before_its_back_off(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    serious_case(app)
+    with WebhookServer(SECRET, status=503).running() as webhook:
+        dispatch = dispatcher(app, thread, router(tmp_path, webhook), attempts=2,
+                              backoff_seconds=60)
+        await dispatch()
+        await dispatch()
+    assert len(webhook.received) == 1

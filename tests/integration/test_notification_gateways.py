@@ -1,0 +1,109 @@
+"""The gateways against real local servers: SMTP, the signed SMS webhook, and the routing."""
+
+from __future__ import annotations
+
+import json
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from services.notification.adapters.gateway import (
+    ChannelRouter,
+    DeliveryRefused,
+    FileGateway,
+    OutgoingMessage,
+)
+from services.notification.adapters.smtp import SmtpGateway, SmtpSettings
+from services.notification.adapters.webhook import WebhookSmsGateway
+from tests.integration.gateway_servers import SmtpServer, WebhookServer
+
+SECRET = b"webhook-secret"
+TEXT = "【学校通知】请您立即与学校心理危机干预小组联系。"
+
+
+def message(channel: str = "sms", to: str | None = "+86 139 0000 0001") -> OutgoingMessage:
+    return OutgoingMessage(message_id=uuid4(), recipient="guardian_1", channel=channel,
+                           template_id="guardian-notice-crisis-zh-v1", text=TEXT, to=to)
+
+
+def smtp(port: int) -> SmtpGateway:
+    return SmtpGateway(SmtpSettings(host="127.0.0.1", port=port, sender="school@example.cn",
+                                    starttls=False))
+
+
+async def test_an_email_reaches_the_smtp_relay_once_with_its_id_as_message_id() -> None:
+    async with SmtpServer().running() as server:
+        gateway = smtp(server.port)
+        sent = message("email", "li@example.cn")
+        await gateway.send(sent)
+        await gateway.send(sent)
+    [(sender, recipients, body)] = server.messages
+    assert (sender, recipients) == ("<school@example.cn>", ["<li@example.cn>"])
+    email = message_from_bytes(body, policy=default)
+    assert email["Message-ID"] == f"<{sent.message_id}@casetrail>"
+    payload = email.get_payload(decode=True)
+    assert isinstance(payload, bytes) and payload.decode().strip() == TEXT
+
+
+async def test_an_address_the_relay_refuses_is_a_refusal_for_good() -> None:
+    async with SmtpServer(refuse_recipients=True).running() as server:
+        with pytest.raises(DeliveryRefused) as refused:
+            await smtp(server.port).send(message("email", "nobody@example.cn"))
+    assert refused.value.reason == "address_refused"
+
+
+async def test_an_unreachable_relay_is_worth_another_try() -> None:
+    async with SmtpServer().running() as server:
+        port = server.port
+    with pytest.raises(ConnectionRefusedError):
+        await smtp(port).send(message("email", "li@example.cn"))
+
+
+async def test_an_sms_goes_to_the_webhook_signed_with_the_shared_secret() -> None:
+    with WebhookServer(SECRET).running() as server:
+        sent = message()
+        await WebhookSmsGateway(server.url, SECRET).send(sent)
+    assert server.received == [{"message_id": str(sent.message_id),
+                                "to": "+86 139 0000 0001", "text": TEXT}]
+
+
+async def test_a_webhook_that_does_not_know_the_secret_refuses_the_message() -> None:
+    with WebhookServer(SECRET).running() as server, \
+            pytest.raises(DeliveryRefused) as refused:
+        await WebhookSmsGateway(server.url, b"another-secret").send(message())
+    assert refused.value.reason == "gateway_refused"
+    assert server.received == []
+
+
+async def test_a_webhook_that_is_down_for_now_is_worth_another_try() -> None:
+    with WebhookServer(SECRET, status=503).running() as server, \
+            pytest.raises(httpx.HTTPStatusError, match="503"):
+        await WebhookSmsGateway(server.url, SECRET).send(message())
+
+
+async def test_messages_go_through_their_channels_gateway_and_without_a_contact_to_the_file(
+        tmp_path: Path) -> None:
+    file = FileGateway(tmp_path / "messages.jsonl")
+    with WebhookServer(SECRET).running() as webhook:
+        async with SmtpServer().running() as relay:
+            router = ChannelRouter(file, sms=WebhookSmsGateway(webhook.url, SECRET),
+                                   email=smtp(relay.port))
+            for sent in (message("sms"), message("email", "li@example.cn"),
+                         message("sms", None), message("phone")):
+                await router.send(sent)
+    assert len(webhook.received) == 1
+    assert len(relay.messages) == 1
+    lines = [json.loads(line) for line in (tmp_path / "messages.jsonl").read_text().splitlines()]
+    assert [(line["channel"], line["contact_on_file"]) for line in lines] == [
+        ("sms", False), ("phone", True)]
+    assert all("+86" not in json.dumps(line) for line in lines)
+
+
+async def test_without_gateways_configured_everything_goes_to_the_file(tmp_path: Path) -> None:
+    router = ChannelRouter(FileGateway(tmp_path / "messages.jsonl"))
+    await router.send(message("email", "li@example.cn"))
+    assert len((tmp_path / "messages.jsonl").read_text().splitlines()) == 1
