@@ -19,7 +19,9 @@ from services.assessment.adapters.published import PUBLISHED as ASSESSMENT
 from services.assessment.domain.assessment import Assessment
 from services.intake.adapters.published import PUBLISHED as INTAKE
 from services.intake.domain.case import Case
+from services.intake.domain.screening import Screening
 from services.intake.domain.student import Student
+from services.intake.domain.transfer import Transfer, TransferredRecord
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
 from services.notification.domain.directory import GuardianDirectory
 from services.notification.domain.notice import GuardianNotification
@@ -31,7 +33,7 @@ PERSONAL = {"name", "student_name", "student_ref", "school_student_id", "descrip
             "text", "rationale", "phone", "email", "address", "notes"}
 
 AGGREGATES: list[tuple[PublishedEvents, list[type[Aggregate]]]] = [
-    (INTAKE, [Case, Student]), (ASSESSMENT, [Assessment]),
+    (INTAKE, [Case, Student, Screening, Transfer, TransferredRecord]), (ASSESSMENT, [Assessment]),
     (NOTIFICATION, [GuardianNotification, GuardianDirectory]), (REFERRAL, [Aftercare]),
 ]
 
