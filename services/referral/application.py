@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -28,8 +29,9 @@ from contracts.codes import (
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake
 from services.referral.adapters.directory import Directory
+from services.referral.adapters.fhir import CaseCodes, packet_bundle
 from services.referral.config import DEFAULT_RECEIVERS
-from services.referral.domain.aftercare import Aftercare, ReturnPlan
+from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
 from services.referral.domain.board import ReferralBoard
 from services.referral.domain.referrals import DEAD_ENDS, Referral
 from services.referral.domain.visits import semester
@@ -37,6 +39,15 @@ from services.referral.routing import ReferralRequest, Routing
 
 PAGE = 1000
 DEFAULT_POLICE_SIGNS = frozenset({Sign.WEAPON, Sign.HARM_TO_OTHERS, Sign.MISSING_AFTER_THREAT})
+
+
+@dataclass(frozen=True)
+class OutgoingPacket:
+    case_id: UUID
+    referral_id: UUID
+    receiver_id: str
+    endpoint: str
+    bundle: dict[str, Any]
 
 
 class NotYourReferral(PermissionError):
@@ -177,6 +188,40 @@ class ReferralApplication(ServiceApplication):
                                          actor_id=self.name))
         return handoff.referral_id
 
+    def packets_due(self, now: datetime,
+                    backoff: Callable[[int], timedelta]) -> list[OutgoingPacket]:
+        """Packets for receivers with a webhook, not yet taken, whose retry time has come."""
+        due = []
+        for referral_id, (case_id, receiver_id) in list(self.board.undelivered.items()):
+            entry = self.directory.find(receiver_id)
+            if entry is None or entry.endpoint is None:
+                continue  # a person carries it
+            attempt, last = self.board.last_failure.get(referral_id, (0, None))
+            if last is not None and last + backoff(attempt) > now:
+                continue
+            aftercare = self.get_case(case_id, Aftercare)
+            referral = aftercare.referral(referral_id)
+            codes = CaseCodes(case_id, aftercare.tier or Tier.NONE.value,
+                              list(aftercare.signs), aftercare.student_key)
+            due.append(OutgoingPacket(case_id, referral_id, receiver_id, str(entry.endpoint),
+                                      packet_bundle(referral, codes, entry.name)))
+        return due
+
+    def mark_delivered(self, case_id: UUID, referral_id: UUID, now: datetime) -> None:
+        aftercare = self.get_case(case_id, Aftercare)
+        if aftercare.mark_delivered(referral_id, EventMeta.by(Role.SYSTEM, self.name,
+                                                              occurred_at=now)):
+            self.record(aftercare)
+
+    def delivery_failed(self, case_id: UUID, referral_id: UUID, reason: str,
+                        now: datetime) -> int:
+        aftercare = self.get_case(case_id, Aftercare)
+        attempt = aftercare.delivery_failed(referral_id, reason,
+                                            EventMeta.by(Role.SYSTEM, self.name,
+                                                         occurred_at=now))
+        self.record(aftercare)
+        return attempt
+
     def pass_over_unanswered(self, now: datetime) -> int:
         passed = 0
         for case_id, referral_id in self.board.late_answers(now):
@@ -209,6 +254,10 @@ class ReferralApplication(ServiceApplication):
                 today, EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)))
             self.record(aftercare)
         return raised
+
+    def overdue_follow_ups(self) -> list[tuple[Aftercare, list[FollowUp]]]:
+        cases = (self.get_case(case_id, Aftercare) for case_id in sorted(self.board.overdue))
+        return [(case, late) for case in cases if (late := case.overdue_follow_ups())]
 
     def plan_return(self, case_id: UUID, study_support: list[str], review_on: date,
                     responsible: list[dict[str, str]], notes: str | None,

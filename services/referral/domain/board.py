@@ -19,7 +19,7 @@ from services.referral.domain.visits import CaseVisits
 class ReferralBoard:
     def __init__(self) -> None:
         self.cases_of: dict[UUID, UUID] = {}  # referral id -> case id
-        self.undelivered: dict[UUID, UUID] = {}  # referral id -> case id
+        self.undelivered: dict[UUID, tuple[UUID, str]] = {}  # referral -> case, receiver
         self.last_failure: dict[UUID, tuple[int, datetime]] = {}  # referral -> attempt, when
         self.answer_by: dict[UUID, tuple[UUID, datetime]] = {}  # referral -> case, by when
         self.pending: dict[UUID, dict[int, date]] = {}  # case -> follow-ups not done, not late
@@ -38,7 +38,7 @@ class ReferralBoard:
     def _apply(self, case_id: UUID, event: Any) -> None:
         if isinstance(event, CaseReferrals.Referred):
             self.cases_of[event.referral_id] = case_id
-            self.undelivered[event.referral_id] = case_id
+            self.undelivered[event.referral_id] = (case_id, event.receiver_id)
             if event.answer_by is not None:
                 self.answer_by[event.referral_id] = (case_id, event.answer_by)
         elif isinstance(event, CaseReferrals.Delivered):
