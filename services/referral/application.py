@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from functools import cached_property
-from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
-from casetrail.kernel import CaseRuleViolated, EventMeta
-from casetrail.store import ServiceApplication
+from casetrail.kernel import CaseNotFound, EventMeta
 from contracts.codes import (
     ClosureReason,
     FollowUpOutcome,
@@ -29,32 +24,21 @@ from contracts.codes import (
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake
 from services.referral.adapters.directory import Directory
-from services.referral.adapters.fhir import CaseCodes, packet_bundle
 from services.referral.config import DEFAULT_RECEIVERS
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
-from services.referral.domain.board import ReferralBoard
 from services.referral.domain.referrals import DEAD_ENDS, Referral
 from services.referral.domain.visits import semester
+from services.referral.packets import PacketsAndBoard
 from services.referral.routing import ReferralRequest, Routing
 
-PAGE = 1000
 DEFAULT_POLICE_SIGNS = frozenset({Sign.WEAPON, Sign.HARM_TO_OTHERS, Sign.MISSING_AFTER_THREAT})
-
-
-@dataclass(frozen=True)
-class OutgoingPacket:
-    case_id: UUID
-    referral_id: UUID
-    receiver_id: str
-    endpoint: str
-    bundle: dict[str, Any]
 
 
 class NotYourReferral(PermissionError):
     """A receiver answering for a referral made to another receiver (HTTP 403)."""
 
 
-class ReferralApplication(ServiceApplication):
+class ReferralApplication(PacketsAndBoard):
     name = "referral"
 
     def __init__(self, env: dict[str, str], school_timezone: ZoneInfo, *,
@@ -70,20 +54,6 @@ class ReferralApplication(ServiceApplication):
 
     def _school_day(self, moment: datetime) -> date:
         return moment.astimezone(self.school_timezone).date()
-
-    def _keep_board(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
-        if "board" in self.__dict__:  # not built yet: it will read these from the store
-            self.board.apply(events)
-
-    @cached_property
-    def board(self) -> ReferralBoard:
-        """Built from the whole store on first use (not in the relay, which never asks)."""
-        board = ReferralBoard()
-        start = 1
-        while notifications := self.recorder.select_notifications(start=start, limit=PAGE):
-            board.apply(self.mapper.to_domain_event(n) for n in notifications)
-            start = notifications[-1].id + 1
-        return board
 
     def _case(self, case_id: UUID, meta: EventMeta) -> Aftercare:
         return self.find_case(case_id, Aftercare) or Aftercare.open(case_id, meta)
@@ -166,7 +136,7 @@ class ReferralApplication(ServiceApplication):
         same status sent again changes nothing (a retried request)."""
         case_id = self.board.cases_of.get(referral_id)
         if case_id is None:
-            raise CaseRuleViolated(f"no referral {referral_id}")
+            raise CaseNotFound(f"no referral {referral_id}")
         aftercare = self.get_case(case_id, Aftercare)
         referral = aftercare.referral(referral_id)
         if referral.receiver_id != receiver_id:
@@ -187,40 +157,6 @@ class ReferralApplication(ServiceApplication):
         aftercare.refer(handoff, replace(meta, actor_role=Role.SYSTEM.value,
                                          actor_id=self.name))
         return handoff.referral_id
-
-    def packets_due(self, now: datetime,
-                    backoff: Callable[[int], timedelta]) -> list[OutgoingPacket]:
-        """Packets for receivers with a webhook, not yet taken, whose retry time has come."""
-        due = []
-        for referral_id, (case_id, receiver_id) in list(self.board.undelivered.items()):
-            entry = self.directory.find(receiver_id)
-            if entry is None or entry.endpoint is None:
-                continue  # a person carries it
-            attempt, last = self.board.last_failure.get(referral_id, (0, None))
-            if last is not None and last + backoff(attempt) > now:
-                continue
-            aftercare = self.get_case(case_id, Aftercare)
-            referral = aftercare.referral(referral_id)
-            codes = CaseCodes(case_id, aftercare.tier or Tier.NONE.value,
-                              list(aftercare.signs), aftercare.student_key)
-            due.append(OutgoingPacket(case_id, referral_id, receiver_id, str(entry.endpoint),
-                                      packet_bundle(referral, codes, entry.name)))
-        return due
-
-    def mark_delivered(self, case_id: UUID, referral_id: UUID, now: datetime) -> None:
-        aftercare = self.get_case(case_id, Aftercare)
-        if aftercare.mark_delivered(referral_id, EventMeta.by(Role.SYSTEM, self.name,
-                                                              occurred_at=now)):
-            self.record(aftercare)
-
-    def delivery_failed(self, case_id: UUID, referral_id: UUID, reason: str,
-                        now: datetime) -> int:
-        aftercare = self.get_case(case_id, Aftercare)
-        attempt = aftercare.delivery_failed(referral_id, reason,
-                                            EventMeta.by(Role.SYSTEM, self.name,
-                                                         occurred_at=now))
-        self.record(aftercare)
-        return attempt
 
     def pass_over_unanswered(self, now: datetime) -> int:
         passed = 0

@@ -206,3 +206,37 @@ async def test_a_decline_through_the_task_reroutes_to_the_next_hospital(
     assert entry["referrals"][0]["decline_reason"] == "no_capacity"
     assert entry["referrals"][0]["rerouted_to"] is not None
     assert bundle["entry"][-1]["resource"]["owner"]["identifier"]["value"] == "hospital-b"
+
+
+TEAM_HEADERS = {"x-actor-role": "crisis_team", "x-actor-id": "lead"}
+
+
+async def test_the_directory_is_listed_without_its_tokens(school: School) -> None:
+    listed = (await school.http.get("/receivers")).json()
+    assert [r["id"] for r in listed] == list(TOKENS)
+    assert listed[0]["may_receive"][0] == "student_identity"
+    assert not any(token in str(listed) for token in TOKENS.values())
+
+
+async def test_a_packet_part_without_consent_is_refused_naming_the_field(
+        school: School) -> None:
+    case_id = await school.thread.run(crisis_case, school.app)
+    refused = await school.http.post(f"/cases/{case_id}/referrals", json={
+        "receiver_id": "hospital-a", "packet": {"guardian": {"phone": "13800000000"}},
+        "actor": {"role": "crisis_team", "id": "lead"}})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "consent"]
+
+
+async def test_the_packet_can_be_read_for_carrying_by_hand_and_the_read_is_logged(
+        school: School) -> None:
+    case_id = await school.thread.run(crisis_case, school.app)
+    made = await school.http.post(f"/cases/{case_id}/referrals", json={
+        "receiver_id": "hospital-b", "actor": {"role": "crisis_team", "id": "lead"}})
+    referral_id = made.json()["referral_id"]
+    packet = await school.http.get(f"/cases/{case_id}/referrals/{referral_id}/packet",
+                                   headers=TEAM_HEADERS)
+    assert packet.headers["content-type"] == "application/fhir+json"
+    Bundle.model_validate(packet.json())
+    stored = await school.thread.run(school.app.events.get, case_id)
+    assert type(list(stored)[-1]).__name__ == "Viewed"

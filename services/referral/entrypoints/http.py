@@ -181,6 +181,12 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
         await run(app.reopen_case, case_id, body.reason, body.meta())
         return {"case_id": case_id, "closed": False}
 
+    @api.get("/cases/{case_id}/referrals/{referral_id}/packet")
+    async def packet(case_id: UUID, referral_id: UUID, reader: Reader) -> JSONResponse:
+        bundle = await run(app.read_packet, case_id, referral_id, purpose=reader.purpose,
+                           reader=reader.meta)
+        return JSONResponse(bundle, media_type="application/fhir+json")
+
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID, reader: Reader) -> dict[str, Any]:
         aftercare = await run(app.read_case, case_id, Aftercare, purpose=reader.purpose,
