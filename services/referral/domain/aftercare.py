@@ -16,7 +16,7 @@ from eventsourcing.utils import register_topic
 
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import ClosureReason, FollowUpOutcome, ReferralResponse, ReopenReason, Tier
-from services.referral.domain.referrals import DEAD_ENDS, OPEN_STATES, CaseReferrals
+from services.referral.domain.referrals import OPEN_STATES, CaseReferrals
 from services.referral.domain.schedule import follow_up_dates
 
 
@@ -185,8 +185,9 @@ class Aftercare(CaseReferrals):
         if hanging:
             states = ", ".join(f"{r.receiver_id} is {r.status}" for r in hanging)
             raise CaseRuleViolated(f"a referral is still open: {states}")
-        if self.referrals and self.referrals[-1].status in DEAD_ENDS:
-            last = self.referrals[-1]
+        if flagged := self.flags():
+            # Declined or unanswered, and no receiver has taken the student since.
+            last = flagged[-1]
             raise CaseRuleViolated(
                 f"{last.receiver_id} {last.status}: another receiver is needed")
         self._closed(reason.value, meta)
