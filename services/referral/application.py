@@ -26,12 +26,11 @@ from contracts.events import assessment, intake
 from services.referral.adapters.directory import Directory
 from services.referral.config import DEFAULT_RECEIVERS
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
+from services.referral.domain.receivers import POLICE_SIGNS
 from services.referral.domain.referrals import DEAD_ENDS, Referral
 from services.referral.domain.visits import semester
 from services.referral.packets import PacketsAndBoard
 from services.referral.routing import ReferralRequest, Routing
-
-DEFAULT_POLICE_SIGNS = frozenset({Sign.WEAPON, Sign.HARM_TO_OTHERS, Sign.MISSING_AFTER_THREAT})
 
 
 class NotYourReferral(PermissionError):
@@ -44,7 +43,7 @@ class ReferralApplication(PacketsAndBoard):
     def __init__(self, env: dict[str, str], school_timezone: ZoneInfo, *,
                  directory: Directory | None = None,
                  ad_hoc_answer_within: timedelta = timedelta(days=1),
-                 police_signs: frozenset[Sign] = DEFAULT_POLICE_SIGNS) -> None:
+                 police_signs: frozenset[Sign] = POLICE_SIGNS) -> None:
         super().__init__(env)
         self.school_timezone = school_timezone
         self.directory = directory or Directory.load(DEFAULT_RECEIVERS)

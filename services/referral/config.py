@@ -6,6 +6,7 @@ from pydantic_settings import SettingsConfigDict
 
 from casetrail.settings import ServiceSettings
 from contracts.codes import Sign
+from services.referral.domain.receivers import POLICE_SIGNS
 
 DEFAULT_RECEIVERS = Path(__file__).with_name("receivers.toml")
 
@@ -23,9 +24,8 @@ class ReferralSettings(ServiceSettings):
     receiver_tokens: dict[str, SecretStr] = Field(default_factory=dict)
     # How long a receiver named ad hoc (not in the directory) has to answer.
     ad_hoc_answer_within_minutes: float = Field(24 * 60, gt=0)
-    # Imminent-danger signs on which the crisis path also calls the police (001 三(三)2).
-    police_signs: frozenset[Sign] = frozenset(
-        {Sign.WEAPON, Sign.HARM_TO_OTHERS, Sign.MISSING_AFTER_THREAT})
+    # Imminent-danger signs on which the crisis path also calls the police (JSON list).
+    police_signs: frozenset[Sign] = POLICE_SIGNS
     # Delivery to receivers' webhooks: poll, per-attempt timeout, backoff doubling to a cap.
     delivery_poll_seconds: float = Field(0.5, gt=0)
     delivery_timeout_seconds: float = Field(10.0, gt=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.codes import ReceiverType
+from contracts.codes import ReceiverType, Sign
 
 STUDENT_IDENTITY = "student_identity"
 STUDENT_PSEUDONYM = "student_pseudonym"
@@ -24,6 +24,10 @@ DISCLOSURE: dict[ReceiverType, list[str]] = {
         STUDENT_PSEUDONYM, RISK_TIER, SIGNS_OBSERVED, ASSESSMENT_SUMMARY],
     ReceiverType.POLICE: [STUDENT_IDENTITY, GUARDIAN_CONTACT, RISK_TIER],
 }
+
+# Imminent-danger signs on which the crisis path also calls the police (001 三(三)2);
+# the default of the REFERRAL_POLICE_SIGNS policy.
+POLICE_SIGNS = frozenset({Sign.WEAPON, Sign.HARM_TO_OTHERS, Sign.MISSING_AFTER_THREAT})
 
 # The packet's parts a person fills in, and the category each one discloses.
 PACKET_PARTS: dict[str, str] = {
