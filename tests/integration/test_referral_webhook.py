@@ -240,3 +240,44 @@ async def test_the_packet_can_be_read_for_carrying_by_hand_and_the_read_is_logge
     Bundle.model_validate(packet.json())
     stored = await school.thread.run(school.app.events.get, case_id)
     assert type(list(stored)[-1]).__name__ == "Viewed"
+
+
+async def test_the_team_works_from_its_lists_through_return_and_reopening(
+        school: School) -> None:
+    case_id = await school.thread.run(crisis_case, school.app)
+    actor = {"role": "crisis_team", "id": "lead"}
+    made = await school.http.post(f"/cases/{case_id}/referrals", json={
+        "receiver_id": "hospital-a", "actor": actor})
+    referral_id = made.json()["referral_id"]
+    too_early = await school.http.post(f"/cases/{case_id}/return-plan", json={
+        "study_support": ["reduced_timetable"], "review_on": "2099-01-01",
+        "responsible": [{"role": "class_teacher", "id": "t-1"}], "actor": actor})
+    assert too_early.status_code == 409
+    for response in ("accepted", "discharged"):
+        await school.http.post(f"/cases/{case_id}/referrals/{referral_id}/answers",
+                               json={"response": response, "actor": actor})
+    planned = await school.http.post(f"/cases/{case_id}/return-plan", json={
+        "study_support": ["reduced_timetable", "catch_up_tutoring"],
+        "review_on": "2099-01-01", "responsible": [{"role": "class_teacher", "id": "t-1"}],
+        "notes": "mornings only for two weeks", "actor": actor})
+    assert planned.status_code == 201, planned.text
+    visit = await school.http.post(f"/cases/{case_id}/home-visits", json={
+        "made_on": "2026-11-20", "actor": actor})
+    assert visit.json()["semester"] == "2026-1"
+    await school.http.post(f"/cases/{case_id}/follow-ups",
+                           json={"outcome": "improving", "actor": actor})
+    await school.http.post(f"/cases/{case_id}/closure",
+                           json={"reason": "resolved", "actor": actor})
+    reopened = await school.http.post(f"/cases/{case_id}/reopen",
+                                      json={"reason": "relapse", "actor": actor})
+    assert reopened.status_code == 201
+    record = (await school.http.get(f"/cases/{case_id}", headers=TEAM_HEADERS)).json()
+    assert record["closed"] is False
+    assert record["closures"][0]["reopened_because"] == "relapse"
+    assert record["return_plans"][0]["study_support"] == ["reduced_timetable",
+                                                          "catch_up_tutoring"]
+    for path in ("/referrals/flagged", "/follow-ups/overdue", "/home-visits/due"):
+        listed = await school.http.get(path, headers=TEAM_HEADERS)
+        assert listed.status_code == 200 and listed.json() == []
+        assert (await school.http.get(path, headers={
+            "x-actor-role": "peer", "x-actor-id": "p"})).status_code == 403
