@@ -260,3 +260,18 @@ def test_packets_wait_for_their_retry_and_the_board_survives_a_restart(
     restarted.mark_delivered(case_id, referral_id, later)
     assert restarted.packets_due(later, lambda n: timedelta(0)) == []
     assert restarted.get_case(case_id, Aftercare).referral(referral_id).delivery_attempts == 2
+
+
+def test_key_concerns_grow_with_reports_and_are_replaced_when_intake_notes_them(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.GENERAL, position=1)
+    attached = intake.ReportAttached(report_id=uuid4(), channel=Channel.PEER,
+                                     reporter_role=Role.PEER, signs=[Sign.FAMILY_CHANGE],
+                                     imminent=False, key_concerns=[KeyConcern.BEREAVED])
+    deliver(referral, referral.on_report_attached, envelope("intake", case_id, attached), 2)
+    aftercare = referral.get_case(case_id, Aftercare)
+    assert (aftercare.key_concerns, aftercare.signs) == (["bereaved"], ["family_change"])
+    noted = intake.KeyConcernsNoted(key_concerns=[])
+    deliver(referral, referral.on_key_concerns_noted, envelope("intake", case_id, noted), 3)
+    assert referral.get_case(case_id, Aftercare).key_concerns == []
+    assert referral.raise_visits_due(datetime.now(UTC)) == 0
