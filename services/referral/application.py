@@ -2,61 +2,177 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
-from casetrail.kernel import EventMeta
-from casetrail.store import ServiceApplication
-from contracts.codes import ClosureReason, FollowUpOutcome, ReceiverType, ReferralResponse, Tier
+from casetrail.kernel import CaseNotFound, EventMeta
+from contracts.codes import (
+    ClosureReason,
+    FollowUpOutcome,
+    ReceiverType,
+    ReferralResponse,
+    ReopenReason,
+    Role,
+    Sign,
+    Tier,
+)
 from contracts.envelope import Envelope
-from contracts.events import assessment
-from services.referral.domain.aftercare import Aftercare
+from contracts.events import assessment, intake
+from services.referral.adapters.directory import Directory
+from services.referral.config import DEFAULT_RECEIVERS
+from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
+from services.referral.domain.receivers import POLICE_SIGNS
+from services.referral.domain.referrals import DEAD_ENDS, Referral
+from services.referral.domain.visits import semester
+from services.referral.packets import PacketsAndBoard
+from services.referral.routing import ReferralRequest, Routing
 
 
-class ReferralApplication(ServiceApplication):
+class NotYourReferral(PermissionError):
+    """A receiver answering for a referral made to another receiver (HTTP 403)."""
+
+
+class ReferralApplication(PacketsAndBoard):
     name = "referral"
 
-    def __init__(self, env: dict[str, str], school_timezone: ZoneInfo) -> None:
+    def __init__(self, env: dict[str, str], school_timezone: ZoneInfo, *,
+                 directory: Directory | None = None,
+                 ad_hoc_answer_within: timedelta = timedelta(days=1),
+                 police_signs: frozenset[Sign] = POLICE_SIGNS) -> None:
         super().__init__(env)
         self.school_timezone = school_timezone
+        self.directory = directory or Directory.load(DEFAULT_RECEIVERS)
+        self.routing = Routing(self.directory, ad_hoc_answer_within)
+        self.police_signs = police_signs
+        self.on_commit.append(self._keep_board)
 
     def _school_day(self, moment: datetime) -> date:
         return moment.astimezone(self.school_timezone).date()
 
-    def on_crisis_path_started(self, envelope: Envelope, _: assessment.CrisisPathStarted,
+    def _case(self, case_id: UUID, meta: EventMeta) -> Aftercare:
+        return self.find_case(case_id, Aftercare) or Aftercare.open(case_id, meta)
+
+    # What the other services tell us.
+
+    def on_case_detected(self, envelope: Envelope, data: intake.CaseDetected,
+                         tracking: Tracking) -> None:
+        meta = following(envelope, self.name)
+        aftercare = self._case(envelope.case_id, meta)
+        aftercare.note_student(student_key=data.student_key, signs=list(data.signs),
+                               key_concerns=list(data.key_concerns), meta=meta)
+        self.record(aftercare, tracking=tracking)
+
+    def on_report_attached(self, envelope: Envelope, data: intake.ReportAttached,
+                           tracking: Tracking) -> None:
+        meta = following(envelope, self.name)
+        aftercare = self._case(envelope.case_id, meta)
+        # A further report adds flags; it does not clear those already known.
+        concerns = sorted(set(aftercare.key_concerns) | set(data.key_concerns))
+        aftercare.note_student(student_key=None, signs=list(data.signs),
+                               key_concerns=concerns if data.key_concerns else None, meta=meta)
+        self.record(aftercare, tracking=tracking)
+
+    def on_key_concerns_noted(self, envelope: Envelope, data: intake.KeyConcernsNoted,
+                              tracking: Tracking) -> None:
+        meta = following(envelope, self.name)
+        aftercare = self._case(envelope.case_id, meta)
+        aftercare.note_student(student_key=None, signs=[],
+                               key_concerns=list(data.key_concerns), meta=meta)
+        self.record(aftercare, tracking=tracking)
+
+    def on_crisis_path_started(self, envelope: Envelope, data: assessment.CrisisPathStarted,
                                tracking: Tracking) -> None:
-        self._note_tier(envelope, Tier.CRISIS, decided=False, tracking=tracking)
+        """Imminent danger: the crisis path at once, and the police where policy says so."""
+        meta = following(envelope, self.name)
+        aftercare = self._case(envelope.case_id, meta)
+        aftercare.note_student(student_key=data.student_key, signs=list(data.signs),
+                               key_concerns=None, meta=meta)
+        aftercare.note_tier(Tier.CRISIS, decided=False,
+                            today=self._school_day(meta.occurred_at), meta=meta)
+        danger = sorted(set(data.signs) & self.police_signs)
+        if danger and not aftercare.tried(ReceiverType.POLICE.value) and not aftercare.closed:
+            handoff = self.routing.police(aftercare, danger, meta.occurred_at)
+            if handoff is not None:
+                aftercare.refer(handoff, meta)
+        self.record(aftercare, tracking=tracking)
 
     def on_tier_decided(self, envelope: Envelope, data: assessment.TierDecided,
                         tracking: Tracking) -> None:
-        self._note_tier(envelope, data.tier, decided=True, tracking=tracking)
-
-    def _note_tier(self, envelope: Envelope, tier: Tier, *, decided: bool,
-                   tracking: Tracking) -> None:
         meta = following(envelope, self.name)
-        aftercare = (self.find_case(envelope.case_id, Aftercare)
-                     or Aftercare.open(envelope.case_id, meta))
-        aftercare.note_tier(tier, decided=decided, today=self._school_day(meta.occurred_at),
+        aftercare = self._case(envelope.case_id, meta)
+        aftercare.note_student(student_key=data.student_key, signs=[], key_concerns=None,
+                               meta=meta)
+        aftercare.note_tier(data.tier, decided=True, today=self._school_day(meta.occurred_at),
                             meta=meta)
         self.record(aftercare, tracking=tracking)
 
-    def refer(self, case_id: UUID, receiver_type: ReceiverType, receiver_id: str,
-              meta: EventMeta) -> UUID:
+    # Referrals.
+
+    def refer(self, case_id: UUID, request: ReferralRequest, meta: EventMeta) -> UUID:
         aftercare = self.get_case(case_id, Aftercare)
-        referral_id = uuid4()
-        aftercare.refer(referral_id, receiver_type, receiver_id, meta)
+        handoff = self.routing.handoff(request, aftercare, meta.occurred_at)
+        aftercare.refer(handoff, meta)
         self.record(aftercare)
-        return referral_id
+        return handoff.referral_id
 
     def record_answer(self, case_id: UUID, referral_id: UUID, response: ReferralResponse,
-                      meta: EventMeta) -> None:
+                      meta: EventMeta, decline_reason: str | None = None) -> UUID | None:
+        """The receiver's answer; a decline re-routes. Returns the new referral's id, if any."""
         aftercare = self.get_case(case_id, Aftercare)
-        aftercare.record_answer(referral_id, response, meta)
+        aftercare.record_answer(referral_id, response, meta, decline_reason)
+        rerouted = self._reroute(aftercare, aftercare.referral(referral_id), meta)
         self.record(aftercare)
+        return rerouted
+
+    def answer_task(self, referral_id: UUID, receiver_id: str, response: ReferralResponse,
+                    decline_reason: str | None, meta: EventMeta) -> Referral:
+        """An answer through the receiver's own system: only for its own referrals, and the
+        same status sent again changes nothing (a retried request)."""
+        case_id = self.board.cases_of.get(referral_id)
+        if case_id is None:
+            raise CaseNotFound(f"no referral {referral_id}")
+        aftercare = self.get_case(case_id, Aftercare)
+        referral = aftercare.referral(referral_id)
+        if referral.receiver_id != receiver_id:
+            raise NotYourReferral(f"referral {referral_id} was not made to {receiver_id}")
+        if referral.status != response.value:
+            self.record_answer(case_id, referral_id, response, meta, decline_reason)
+        return self.get_case(case_id, Aftercare).referral(referral_id)
+
+    def _reroute(self, aftercare: Aftercare, referral: Referral,
+                 meta: EventMeta) -> UUID | None:
+        if referral.status not in DEAD_ENDS or aftercare.closed:
+            return None
+        handoff = self.routing.reroute(referral, aftercare,
+                                       aftercare.tried(referral.receiver_type),
+                                       meta.occurred_at)
+        if handoff is None:
+            return None  # flagged, and left to the team
+        aftercare.refer(handoff, replace(meta, actor_role=Role.SYSTEM.value,
+                                         actor_id=self.name))
+        return handoff.referral_id
+
+    def pass_over_unanswered(self, now: datetime) -> int:
+        passed = 0
+        for case_id, referral_id in self.board.late_answers(now):
+            aftercare = self.get_case(case_id, Aftercare)
+            meta = EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)
+            if aftercare.mark_unanswered(referral_id, now, meta):
+                self._reroute(aftercare, aftercare.referral(referral_id), meta)
+                self.record(aftercare)
+                passed += 1
+        return passed
+
+    def flagged(self) -> list[tuple[Aftercare, list[Referral]]]:
+        cases = (self.get_case(case_id, Aftercare) for case_id in sorted(self.board.flagged))
+        return [(case, flags) for case in cases if (flags := case.flags())]
+
+    # Follow-ups, return to school, home visits, closure.
 
     def record_follow_up(self, case_id: UUID, outcome: FollowUpOutcome,
                          meta: EventMeta) -> int:
@@ -65,7 +181,53 @@ class ReferralApplication(ServiceApplication):
         self.record(aftercare)
         return number
 
+    def raise_overdue(self, now: datetime) -> int:
+        today, raised = self._school_day(now), 0
+        for case_id in self.board.follow_ups_past(today):
+            aftercare = self.get_case(case_id, Aftercare)
+            raised += len(aftercare.raise_overdue(
+                today, EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)))
+            self.record(aftercare)
+        return raised
+
+    def overdue_follow_ups(self) -> list[tuple[Aftercare, list[FollowUp]]]:
+        cases = (self.get_case(case_id, Aftercare) for case_id in sorted(self.board.overdue))
+        return [(case, late) for case in cases if (late := case.overdue_follow_ups())]
+
+    def plan_return(self, case_id: UUID, study_support: list[str], review_on: date,
+                    responsible: list[dict[str, str]], notes: str | None,
+                    meta: EventMeta) -> UUID:
+        aftercare = self.get_case(case_id, Aftercare)
+        plan = ReturnPlan(uuid4(), self._school_day(meta.occurred_at), study_support,
+                          review_on, responsible, notes)
+        aftercare.plan_return(plan, meta)
+        self.record(aftercare)
+        return plan.plan_id
+
+    def record_home_visit(self, case_id: UUID, made_on: date, notes: str | None,
+                          meta: EventMeta) -> tuple[UUID, str]:
+        aftercare = self.get_case(case_id, Aftercare)
+        visit_id = uuid4()
+        semester = aftercare.record_home_visit(visit_id, made_on, notes, meta)
+        self.record(aftercare)
+        return visit_id, semester
+
+    def raise_visits_due(self, now: datetime) -> int:
+        today, raised = self._school_day(now), 0
+        for case_id in self.board.visit_candidates(semester(today)):
+            aftercare = self.get_case(case_id, Aftercare)
+            if aftercare.raise_visit_due(today, EventMeta.by(Role.SYSTEM, self.name,
+                                                             occurred_at=now)):
+                self.record(aftercare)
+                raised += 1
+        return raised
+
     def close_case(self, case_id: UUID, reason: ClosureReason, meta: EventMeta) -> None:
         aftercare = self.get_case(case_id, Aftercare)
         aftercare.close(reason, meta)
+        self.record(aftercare)
+
+    def reopen_case(self, case_id: UUID, reason: ReopenReason, meta: EventMeta) -> None:
+        aftercare = self.get_case(case_id, Aftercare)
+        aftercare.reopen(reason, self._school_day(meta.occurred_at), meta)
         self.record(aftercare)

@@ -1,47 +1,83 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from casetrail.bus.envelopes import event_id_of
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import (
+    Channel,
     ClosureReason,
+    DisclosureBasis,
     FollowUpOutcome,
+    KeyConcern,
     ReceiverType,
     ReferralResponse,
+    ReopenReason,
     Role,
+    Sign,
     Tier,
 )
-from contracts.events import assessment
-from services.referral.application import ReferralApplication
+from contracts.events import assessment, intake
+from services.referral.adapters.directory import Directory
+from services.referral.adapters.published import PUBLISHED
+from services.referral.application import NotYourReferral, ReferralApplication
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.referrals import CaseReferrals
+from services.referral.routing import InvalidReferral, ReferralRequest
 from tests.application.conftest import deliver, envelope
 
 TEAM = EventMeta.by("crisis_team", "lead")
 LIAISON = EventMeta.by("receiver_liaison", "hospital-7")
+HOSPITAL = ReceiverType.HOSPITAL_GREEN_CHANNEL
+KEY = "0" * 32
+CONSENT = {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
+           "scope": ["student_identity", "guardian_contact", "risk_tier", "signs_observed",
+                     "assessment_summary"]}
+PATIENT = {"name": "王小明", "birth_date": "2010-05-01", "school_student_id": "S-1"}
+
+
+def directory(minutes: float = 60, endpoint: str | None = None) -> Directory:
+    def entry(rid: str, kind: str, order: int) -> dict[str, Any]:
+        return {"id": rid, "type": kind, "name": rid, "order": order,
+                "answer_within_minutes": minutes,
+                **({"endpoint": endpoint} if endpoint else {})}
+    return Directory.model_validate({"receivers": [
+        entry("hospital-b", HOSPITAL, 2), entry("hospital-a", HOSPITAL, 1),
+        entry("district-centre", ReceiverType.DISTRICT_GUIDANCE_CENTRE, 1),
+        entry("district-police", ReceiverType.POLICE, 1)]})
 
 
 @pytest.fixture
 def referral(env: dict[str, str]) -> ReferralApplication:
-    return ReferralApplication(env, ZoneInfo("Asia/Shanghai"))
+    return ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory())
 
 
-def decide(app: ReferralApplication, tier: Tier, position: int) -> UUID:
-    case_id = uuid4()
-    decided = assessment.TierDecided(student_key="0" * 32, tier=tier, proposed_tier=tier,
+def decide(app: ReferralApplication, tier: Tier, position: int,
+           at: datetime | None = None, case_id: UUID | None = None) -> UUID:
+    case_id = case_id or uuid4()
+    decided = assessment.TierDecided(student_key=KEY, tier=tier, proposed_tier=tier,
                                      overrides_proposal=False,
                                      participant_roles=[Role.CRISIS_TEAM])
-    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided), position)
+    message = envelope("assessment", case_id, decided)
+    if at is not None:
+        message = message.model_copy(update={"occurred_at": at})
+    deliver(app, app.on_tier_decided, message, position)
     return case_id
+
+
+def request(receiver_id: str = "hospital-a", **more: Any) -> ReferralRequest:
+    return ReferralRequest(receiver_id, **more)
 
 
 def test_a_crisis_case_goes_from_hospital_to_closure(referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.CRISIS, position=1)
     assert len(referral.get_case(case_id, Aftercare).follow_ups) == 8
-    referral_id = referral.refer(case_id, ReceiverType.HOSPITAL_GREEN_CHANNEL,
-                                 "hospital-7", TEAM)
+    referral_id = referral.refer(case_id, request("hospital-7", receiver_type=HOSPITAL), TEAM)
     for answer in (ReferralResponse.ACCEPTED, ReferralResponse.ADMITTED):
         referral.record_answer(case_id, referral_id, answer, LIAISON)
     assert referral.record_follow_up(case_id, FollowUpOutcome.STABLE, TEAM) == 1
@@ -55,8 +91,187 @@ def test_a_crisis_case_goes_from_hospital_to_closure(referral: ReferralApplicati
 
 def test_admission_before_acceptance_is_refused(referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.SERIOUS, position=1)
-    referral_id = referral.refer(case_id, ReceiverType.DISTRICT_GUIDANCE_CENTRE,
-                                 "centre-1", TEAM)
+    referral_id = referral.refer(case_id, request("district-centre"), TEAM)
     with pytest.raises(CaseRuleViolated, match="cannot be admitted"):
         referral.record_answer(case_id, referral_id, ReferralResponse.ADMITTED,
                                LIAISON)
+
+
+def test_a_receiver_outside_the_directory_needs_its_type(referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.SERIOUS, position=1)
+    with pytest.raises(InvalidReferral) as refused:
+        referral.refer(case_id, request("somewhere-else"), TEAM)
+    assert refused.value.field == "receiver_id"
+    with pytest.raises(InvalidReferral) as refused:
+        referral.refer(case_id, request("hospital-a", receiver_type=ReceiverType.POLICE), TEAM)
+    assert refused.value.field == "receiver_type"
+
+
+@pytest.mark.parametrize(("ask", "field"), [
+    ({"receiver_id": "district-centre", "packet": {"patient": PATIENT}}, "packet.patient"),
+    ({"packet": {"patient": PATIENT}}, "consent"),
+    ({"packet": {"guardian": {"phone": "138"}},
+      "consent": {**CONSENT, "scope": ["risk_tier"]}}, "consent.scope"),
+    ({"basis": DisclosureBasis.SAFETY_OVERRIDE}, "rationale"),
+    ({"basis": DisclosureBasis.SAFETY_OVERRIDE, "rationale": "x", "consent": CONSENT},
+     "consent"),
+])
+def test_a_referral_that_would_disclose_too_much_is_refused_naming_the_field(
+        referral: ReferralApplication, ask: dict[str, Any], field: str) -> None:
+    case_id = decide(referral, Tier.CRISIS, position=1)
+    with pytest.raises(InvalidReferral) as refused:
+        referral.refer(case_id, request(**{"receiver_id": "hospital-a", **ask}), TEAM)
+    assert refused.value.field == field
+
+
+def test_a_decline_reroutes_to_the_next_hospital_then_leaves_the_case_flagged(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.CRISIS, position=1)
+    first = referral.refer(case_id, request(packet={"patient": PATIENT}, consent=CONSENT), TEAM)
+    second = referral.record_answer(case_id, first, ReferralResponse.DECLINED, LIAISON,
+                                    "no_capacity")
+    assert second is not None
+    aftercare = referral.get_case(case_id, Aftercare)
+    rerouted = aftercare.referral(second)
+    assert (rerouted.receiver_id, rerouted.rerouted_from) == ("hospital-b", first)
+    assert rerouted.packet == {"patient": PATIENT}
+    assert rerouted.consent_id == aftercare.referral(first).consent_id
+    [(flagged, flags)] = referral.flagged()
+    assert (flagged.id, [r.referral_id for r in flags]) == (case_id, [first])
+    assert referral.record_answer(case_id, second, ReferralResponse.DECLINED, LIAISON) is None
+    [(_, flags)] = referral.flagged()
+    assert [r.referral_id for r in flags] == [first, second]
+
+
+def test_a_referral_unanswered_in_time_is_passed_to_the_next_receiver(
+        env: dict[str, str]) -> None:
+    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory(0.01))
+    case_id = decide(app, Tier.SERIOUS, position=1)
+    first = app.refer(case_id, request(), EventMeta.by("crisis_team", "lead"))
+    assert app.pass_over_unanswered(datetime.now(UTC)) == 0
+    assert app.pass_over_unanswered(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    aftercare = app.get_case(case_id, Aftercare)
+    assert aftercare.referral(first).status == "unanswered"
+    assert aftercare.referrals[-1].receiver_id == "hospital-b"
+    assert aftercare.referrals[-1].rerouted_from == first
+
+
+def test_imminent_danger_with_a_weapon_calls_the_police_at_once(
+        referral: ReferralApplication) -> None:
+    case_id = uuid4()
+    started = assessment.CrisisPathStarted(student_key=KEY, report_id=uuid4(),
+                                           signs=[Sign.WEAPON, Sign.SELF_HARM])
+    deliver(referral, referral.on_crisis_path_started,
+            envelope("assessment", case_id, started), 1)
+    [police] = referral.get_case(case_id, Aftercare).referrals
+    assert (police.receiver_id, police.basis) == ("district-police", "safety_override")
+    assert police.disclosed == ["risk_tier"]
+    assert "weapon" in (police.rationale or "")
+
+
+def test_imminent_danger_without_a_police_sign_calls_no_police(
+        referral: ReferralApplication) -> None:
+    case_id = uuid4()
+    started = assessment.CrisisPathStarted(student_key=KEY, report_id=uuid4(),
+                                           signs=[Sign.SUICIDE_ATTEMPT])
+    deliver(referral, referral.on_crisis_path_started,
+            envelope("assessment", case_id, started), 1)
+    assert referral.get_case(case_id, Aftercare).referrals == []
+
+
+def test_only_the_receiver_referred_to_answers_its_task_and_a_repeat_changes_nothing(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.CRISIS, position=1)
+    referral_id = referral.refer(case_id, request(), TEAM)
+    with pytest.raises(NotYourReferral):
+        referral.answer_task(referral_id, "hospital-b", ReferralResponse.ACCEPTED, None,
+                             LIAISON)
+    for _ in range(2):
+        answered = referral.answer_task(referral_id, "hospital-a", ReferralResponse.ACCEPTED,
+                                        None, LIAISON)
+        assert answered.status == "accepted"
+    stored = referral.events.get(case_id)
+    assert len([e for e in stored if isinstance(e, CaseReferrals.Answered)]) == 1
+
+
+def test_follow_ups_past_their_day_are_overdue_once(referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.CRISIS, position=1,
+                     at=datetime.now(UTC) - timedelta(days=16))
+    assert referral.raise_overdue(datetime.now(UTC)) == 2
+    assert referral.raise_overdue(datetime.now(UTC)) == 0
+    [(case, late)] = referral.overdue_follow_ups()
+    assert (case.id, [f.number for f in late]) == (case_id, [1, 2])
+
+
+def test_a_key_concern_student_gets_a_home_visit_due_until_visited(
+        referral: ReferralApplication) -> None:
+    case_id = uuid4()
+    detected = intake.CaseDetected(student_key=KEY, report_id=uuid4(),
+                                   channel=Channel.STAFF_OBSERVATION,
+                                   reporter_role=Role.CLASS_TEACHER, signs=[Sign.GRADE_SWING],
+                                   imminent=False, key_concerns=[KeyConcern.LEFT_BEHIND])
+    deliver(referral, referral.on_case_detected, envelope("intake", case_id, detected), 1)
+    decide(referral, Tier.GENERAL, position=2, case_id=case_id)
+    now = datetime.now(UTC)
+    assert referral.raise_visits_due(now) == 1
+    assert referral.raise_visits_due(now) == 0
+    assert list(referral.board.visits_missing()) == [case_id]
+    referral.record_home_visit(case_id, now.date(), "met the grandparents", TEAM)
+    assert referral.board.visits_missing() == {}
+
+
+def test_a_return_plan_after_discharge_and_reopening_linked_to_the_closure(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.SERIOUS, position=1)
+    referral_id = referral.refer(case_id, request("district-centre"), TEAM)
+    for answer in (ReferralResponse.ACCEPTED, ReferralResponse.DISCHARGED):
+        referral.record_answer(case_id, referral_id, answer, LIAISON)
+    referral.plan_return(case_id, ["catch_up_tutoring"], datetime.now(UTC).date(),
+                         [{"role": "class_teacher", "id": "t-1"}], None, TEAM)
+    referral.record_follow_up(case_id, FollowUpOutcome.IMPROVING, TEAM)
+    referral.close_case(case_id, ClosureReason.RESOLVED, TEAM)
+    referral.reopen_case(case_id, ReopenReason.RELAPSE, TEAM)
+    stored = list(referral.events.get(case_id))
+    closed = next(e for e in stored if isinstance(e, Aftercare.Closed))
+    reopened = PUBLISHED.envelope(next(e for e in stored if isinstance(e, Aftercare.Reopened)))
+    assert reopened is not None
+    assert reopened.data["closed_event_id"] == str(
+        event_id_of("referral", case_id, closed.originator_version))
+    assert not referral.get_case(case_id, Aftercare).closed
+
+
+def test_packets_wait_for_their_retry_and_the_board_survives_a_restart(
+        env: dict[str, str]) -> None:
+    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"),
+                              directory=directory(endpoint="http://127.0.0.1:9/fhir"))
+    case_id = decide(app, Tier.CRISIS, position=1)
+    referral_id = app.refer(case_id, request(), TEAM)
+    now = datetime.now(UTC)
+    [packet] = app.packets_due(now, lambda n: timedelta(minutes=n))
+    assert packet.referral_id == referral_id
+    assert packet.bundle["resourceType"] == "Bundle"
+    app.delivery_failed(case_id, referral_id, "timeout", now)
+    restarted = ReferralApplication(env, ZoneInfo("Asia/Shanghai"),
+                                    directory=directory(endpoint="http://127.0.0.1:9/fhir"))
+    assert restarted.packets_due(now, lambda n: timedelta(minutes=n)) == []
+    later = now + timedelta(minutes=2)
+    assert [p.referral_id for p in restarted.packets_due(later, lambda n: timedelta(minutes=n))
+            ] == [referral_id]
+    restarted.mark_delivered(case_id, referral_id, later)
+    assert restarted.packets_due(later, lambda n: timedelta(0)) == []
+    assert restarted.get_case(case_id, Aftercare).referral(referral_id).delivery_attempts == 2
+
+
+def test_key_concerns_grow_with_reports_and_are_replaced_when_intake_notes_them(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.GENERAL, position=1)
+    attached = intake.ReportAttached(report_id=uuid4(), channel=Channel.PEER,
+                                     reporter_role=Role.PEER, signs=[Sign.FAMILY_CHANGE],
+                                     imminent=False, key_concerns=[KeyConcern.BEREAVED])
+    deliver(referral, referral.on_report_attached, envelope("intake", case_id, attached), 2)
+    aftercare = referral.get_case(case_id, Aftercare)
+    assert (aftercare.key_concerns, aftercare.signs) == (["bereaved"], ["family_change"])
+    noted = intake.KeyConcernsNoted(key_concerns=[])
+    deliver(referral, referral.on_key_concerns_noted, envelope("intake", case_id, noted), 3)
+    assert referral.get_case(case_id, Aftercare).key_concerns == []
+    assert referral.raise_visits_due(datetime.now(UTC)) == 0

@@ -8,9 +8,17 @@ from uuid import UUID, uuid4
 import pytest
 
 from casetrail.kernel import CaseRuleViolated, EventMeta
-from contracts.codes import ClosureReason, FollowUpOutcome, ReceiverType, ReferralResponse, Tier
+from contracts.codes import (
+    ClosureReason,
+    DisclosureBasis,
+    FollowUpOutcome,
+    ReceiverType,
+    ReferralResponse,
+    Tier,
+)
 from services.referral.domain.aftercare import Aftercare
-from services.referral.domain.receivers import DISCLOSURE
+from services.referral.domain.receivers import DISCLOSURE, RISK_TIER, Receiver
+from services.referral.domain.referrals import CaseReferrals, Handoff
 from services.referral.domain.schedule import follow_up_dates
 
 TODAY = date(2024, 3, 1)
@@ -36,11 +44,20 @@ def assessed(tier: Tier, *, decided: bool = True, today: date = TODAY) -> Afterc
     return aftercare
 
 
+def handoff(receiver: ReceiverType = ReceiverType.HOSPITAL_GREEN_CHANNEL, *,
+            disclosed: list[str] | None = None,
+            basis: DisclosureBasis = DisclosureBasis.CONSENT,
+            rationale: str | None = None, rerouted_from: UUID | None = None) -> Handoff:
+    return Handoff(uuid4(), Receiver("hospital-1", receiver, tuple(DISCLOSURE[receiver]), 60),
+                   basis, disclosed or [RISK_TIER], datetime(2024, 3, 1, 10, 0, tzinfo=UTC),
+                   rationale=rationale, rerouted_from=rerouted_from)
+
+
 def referred(aftercare: Aftercare,
              receiver: ReceiverType = ReceiverType.HOSPITAL_GREEN_CHANNEL) -> UUID:
-    referral_id = uuid4()
-    aftercare.refer(referral_id, receiver, "hospital-1", meta())
-    return referral_id
+    request = handoff(receiver)
+    aftercare.refer(request, meta())
+    return request.referral_id
 
 
 def answer(aftercare: Aftercare, referral_id: UUID, *responses: ReferralResponse) -> None:
@@ -239,17 +256,16 @@ def test_a_referral_on_a_provisional_tier_is_allowed() -> None:
 
 
 @pytest.mark.parametrize("receiver", list(ReceiverType))
-def test_a_referral_discloses_only_what_its_receiver_type_may_know(
-        receiver: ReceiverType) -> None:
+def test_a_referral_records_what_it_disclosed_to_whom(receiver: ReceiverType) -> None:
     aftercare = assessed(Tier.SERIOUS)
     referral_id = referred(aftercare, receiver)
     referral = aftercare.referral(referral_id)
     assert referral.receiver_type == receiver
     assert referral.receiver_id == "hospital-1"
-    assert referral.disclosed == DISCLOSURE[receiver]
+    assert referral.disclosed == [RISK_TIER]
     event = aftercare.collect_events()[-1]
-    assert isinstance(event, Aftercare.Referred)
-    assert event.disclosed == DISCLOSURE[receiver]
+    assert isinstance(event, CaseReferrals.Referred)
+    assert (event.disclosed, event.basis) == ([RISK_TIER], "consent")
 
 
 def test_only_the_hospital_and_police_learn_who_the_student_is() -> None:
@@ -275,7 +291,7 @@ def test_a_referral_moves_along_its_allowed_path(path: list[ReferralResponse]) -
     referral_id = referred(aftercare)
     answer(aftercare, referral_id, *path)
     assert aftercare.referral(referral_id).status == path[-1]
-    answered = [e for e in aftercare.collect_events() if isinstance(e, Aftercare.Answered)]
+    answered = [e for e in aftercare.collect_events() if isinstance(e, CaseReferrals.Answered)]
     assert [e.response for e in answered] == [r.value for r in path]
 
 
@@ -403,7 +419,7 @@ def test_a_declined_referral_needs_another_receiver_before_closing() -> None:
     aftercare = assessed(Tier.SERIOUS)
     follow_up(aftercare)
     answer(aftercare, referred(aftercare), DECLINED)
-    with pytest.raises(CaseRuleViolated, match="another receiver is needed"):
+    with pytest.raises(CaseRuleViolated, match="declined: another receiver is needed"):
         close(aftercare)
     answer(aftercare, referred(aftercare), ACCEPTED, DISCHARGED)
     close(aftercare)

@@ -1,7 +1,8 @@
-"""After the assessment: referrals to receivers, follow-ups by tier, and closure.
+"""After the assessment: follow-ups by tier, return to school, closure and reopening.
 
-A referral can be accepted or declined; an accepted one scheduled, then admitted, then
-discharged (DOMAIN.md, Referred). The case closes only when nothing is left hanging.
+Referrals are in referrals.py, what referral knows of the student and home visits in
+visits.py; Aftercare is the one aggregate of a case in this service, built from them.
+The case closes only when nothing is left hanging.
 """
 
 from __future__ import annotations
@@ -11,24 +12,12 @@ from datetime import date
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import register_topic
 
-from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
-from contracts.codes import ClosureReason, FollowUpOutcome, ReceiverType, ReferralResponse, Tier
-from services.referral.domain.receivers import DISCLOSURE
+from casetrail.kernel import CaseRuleViolated, EventMeta
+from contracts.codes import ClosureReason, FollowUpOutcome, ReferralResponse, ReopenReason, Tier
+from services.referral.domain.referrals import OPEN_STATES, CaseReferrals
 from services.referral.domain.schedule import follow_up_dates
-
-REQUESTED = "requested"
-# Discharged: the receiver's care ended, after an admission or outpatient care.
-NEXT: dict[str, set[ReferralResponse]] = {
-    REQUESTED: {ReferralResponse.ACCEPTED, ReferralResponse.DECLINED},
-    ReferralResponse.ACCEPTED: {ReferralResponse.SCHEDULED, ReferralResponse.ADMITTED,
-                                ReferralResponse.DISCHARGED},
-    ReferralResponse.SCHEDULED: {ReferralResponse.ADMITTED, ReferralResponse.DISCHARGED},
-    ReferralResponse.ADMITTED: {ReferralResponse.DISCHARGED},
-}
-# A case cannot close while a receiver has not answered or is still caring for the student.
-OPEN_STATES = {REQUESTED, ReferralResponse.ACCEPTED.value, ReferralResponse.SCHEDULED.value,
-               ReferralResponse.ADMITTED.value}
 
 
 @dataclass
@@ -37,18 +26,27 @@ class FollowUp:
     due: date
     outcome: str | None = None
     on_time: bool | None = None
+    overdue: bool = False
 
 
 @dataclass
-class Referral:
-    referral_id: UUID
-    receiver_type: str
-    receiver_id: str
-    disclosed: list[str]
-    status: str = REQUESTED
+class ReturnPlan:
+    plan_id: UUID
+    returned_on: date
+    study_support: list[str]
+    review_on: date
+    responsible: list[dict[str, str]]
+    notes: str | None
 
 
-class Aftercare(ReadLogged):
+@dataclass
+class Closure:
+    reason: str
+    version: int  # of the Closed event: what a reopening links to
+    reopened_because: str | None = None
+
+
+class Aftercare(CaseReferrals):
     class Opened(Aggregate.Created):
         meta: EventMeta
 
@@ -57,8 +55,15 @@ class Aftercare(ReadLogged):
         self.tier: str | None = None
         self.tier_decided = False
         self.follow_ups: list[FollowUp] = []
-        self.referrals: list[Referral] = []
-        self.closed_because: str | None = None
+        self.referrals = []
+        self.return_plans: list[ReturnPlan] = []
+        self.closures: list[Closure] = []
+        self.closed_because = None
+        self.student_key = None
+        self.signs = []
+        self.key_concerns = []
+        self.home_visits = []
+        self.visits_due = []
 
     @classmethod
     def open(cls, case_id: UUID, meta: EventMeta) -> Aftercare:
@@ -100,51 +105,6 @@ class Aftercare(ReadLogged):
         self.follow_ups = done + [FollowUp(len(done) + n, due)
                                   for n, due in enumerate(due_dates, start=1)]
 
-    def refer(self, referral_id: UUID, receiver_type: ReceiverType, receiver_id: str,
-              meta: EventMeta) -> None:
-        self._refuse_if_closed()
-        if self.tier is None:
-            raise CaseRuleViolated("the case has not been assessed yet")
-        if self.tier == Tier.NONE:
-            raise CaseRuleViolated("the case was assessed as tier none: no referral")
-        self._referred(referral_id, receiver_type.value, receiver_id,
-                       list(DISCLOSURE[receiver_type]), meta)
-
-    class Referred(Aggregate.Event):
-        referral_id: UUID
-        receiver_type: str
-        receiver_id: str
-        disclosed: list[str]
-        meta: EventMeta
-
-    @event(Referred)
-    def _referred(self, referral_id: UUID, receiver_type: str, receiver_id: str,
-                  disclosed: list[str], meta: EventMeta) -> None:
-        self.referrals.append(Referral(referral_id, receiver_type, receiver_id, disclosed))
-
-    def referral(self, referral_id: UUID) -> Referral:
-        for referral in self.referrals:
-            if referral.referral_id == referral_id:
-                return referral
-        raise CaseRuleViolated(f"no referral {referral_id} in this case")
-
-    def record_answer(self, referral_id: UUID, response: ReferralResponse,
-                      meta: EventMeta) -> None:
-        referral = self.referral(referral_id)
-        if response not in NEXT.get(referral.status, set()):
-            raise CaseRuleViolated(
-                f"a referral that is {referral.status} cannot be {response.value}")
-        self._answered(referral_id, response.value, meta)
-
-    class Answered(Aggregate.Event):
-        referral_id: UUID
-        response: str
-        meta: EventMeta
-
-    @event(Answered)
-    def _answered(self, referral_id: UUID, response: str, meta: EventMeta) -> None:
-        self.referral(referral_id).status = response
-
     def record_follow_up(self, outcome: FollowUpOutcome, today: date, meta: EventMeta) -> int:
         self._refuse_if_closed()
         due = next((f for f in self.follow_ups if f.outcome is None), None)
@@ -164,6 +124,57 @@ class Aftercare(ReadLogged):
         follow_up = self.follow_ups[number - 1]
         follow_up.outcome, follow_up.on_time = outcome, on_time
 
+    def raise_overdue(self, today: date, meta: EventMeta) -> list[int]:
+        """Each follow-up whose day passed without a record is overdue, once."""
+        if self.closed:
+            return []
+        late = [f for f in self.follow_ups if f.outcome is None and not f.overdue
+                and f.due < today]
+        for follow_up in late:
+            self._overdue(follow_up.number, follow_up.due, meta)
+        return [f.number for f in late]
+
+    class FollowUpOverdue(Aggregate.Event):
+        number: int
+        due: date
+        meta: EventMeta
+
+    @event(FollowUpOverdue)
+    def _overdue(self, number: int, due: date, meta: EventMeta) -> None:
+        self.follow_ups[number - 1].overdue = True
+
+    def overdue_follow_ups(self) -> list[FollowUp]:
+        return [f for f in self.follow_ups if f.overdue and f.outcome is None]
+
+    def plan_return(self, plan: ReturnPlan, meta: EventMeta) -> None:
+        """Back at school after discharge (复学, 003 item 14): the follow-ups start again
+        from the day of return, at the tier's pace."""
+        self._refuse_if_closed()
+        if not any(r.status == ReferralResponse.DISCHARGED for r in self.referrals):
+            raise CaseRuleViolated("no receiver has discharged the student yet")
+        if plan.review_on < plan.returned_on:
+            raise CaseRuleViolated("the review date is before the return to school")
+        self._return_planned(plan.plan_id, plan.returned_on, plan.study_support,
+                             plan.review_on, plan.responsible, plan.notes, meta)
+        if self.tier is not None:
+            self._schedule(self.tier, follow_up_dates(Tier(self.tier), plan.returned_on), meta)
+
+    class ReturnPlanned(Aggregate.Event):
+        plan_id: UUID
+        returned_on: date
+        study_support: list[str]
+        review_on: date
+        responsible: list[dict[str, str]]
+        notes: str | None
+        meta: EventMeta
+
+    @event(ReturnPlanned)
+    def _return_planned(self, plan_id: UUID, returned_on: date, study_support: list[str],
+                        review_on: date, responsible: list[dict[str, str]], notes: str | None,
+                        meta: EventMeta) -> None:
+        self.return_plans.append(ReturnPlan(plan_id, returned_on, list(study_support),
+                                            review_on, list(responsible), notes))
+
     def close(self, reason: ClosureReason, meta: EventMeta) -> None:
         self._refuse_if_closed()
         if not self.tier_decided:
@@ -174,9 +185,11 @@ class Aftercare(ReadLogged):
         if hanging:
             states = ", ".join(f"{r.receiver_id} is {r.status}" for r in hanging)
             raise CaseRuleViolated(f"a referral is still open: {states}")
-        if self.referrals and self.referrals[-1].status == ReferralResponse.DECLINED:
+        if flagged := self.flags():
+            # Declined or unanswered, and no receiver has taken the student since.
+            last = flagged[-1]
             raise CaseRuleViolated(
-                f"{self.referrals[-1].receiver_id} declined: another receiver is needed")
+                f"{last.receiver_id} {last.status}: another receiver is needed")
         self._closed(reason.value, meta)
 
     class Closed(Aggregate.Event):
@@ -186,7 +199,33 @@ class Aftercare(ReadLogged):
     @event(Closed)
     def _closed(self, reason: str, meta: EventMeta) -> None:
         self.closed_because = reason
+        # Applied before the version moves on: this event's version is the next one.
+        self.closures.append(Closure(reason, self.version + 1))
+
+    def reopen(self, reason: ReopenReason, today: date, meta: EventMeta) -> None:
+        """Open again, linked to the closure it undoes; follow-ups start again from today."""
+        if not self.closed:
+            raise CaseRuleViolated("the case is not closed")
+        self._reopened(reason.value, self.closures[-1].version, meta)
+        if self.tier is not None:
+            self._schedule(self.tier, follow_up_dates(Tier(self.tier), today), meta)
+
+    class Reopened(Aggregate.Event):
+        reason: str
+        closed_version: int
+        meta: EventMeta
+
+    @event(Reopened)
+    def _reopened(self, reason: str, closed_version: int, meta: EventMeta) -> None:
+        self.closed_because = None
+        self.closures[-1].reopened_because = reason
 
     def _refuse_if_closed(self) -> None:
         if self.closed:
             raise CaseRuleViolated(f"the case is closed ({self.closed_because})")
+
+
+# Events stored before referrals moved out of this module keep their old topics readable.
+for _old, _new in (("Referred", CaseReferrals.Referred), ("Answered", CaseReferrals.Answered)):
+    register_topic(f"{__name__}:Aftercare.{_old}", _new)
+

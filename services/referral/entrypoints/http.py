@@ -1,70 +1,217 @@
-"""Referral's HTTP API: refer, record the receiver's answer, follow up, close."""
+"""Referral's HTTP API: refer, answers, follow-ups, return to school, home visits, closure,
+reopening, the team's lists; the receivers' FHIR endpoint is in fhir.py."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import FastAPI
-from pydantic import Field
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, Reader, service_api
+from casetrail.http import Command, PastMoment, Reader, service_api
 from casetrail.service import ServiceRuntime
-from contracts.codes import ClosureReason, FollowUpOutcome, ReceiverType, ReferralResponse
+from contracts.codes import (
+    ClosureReason,
+    DeclineReason,
+    DisclosureBasis,
+    FollowUpOutcome,
+    GuardianRank,
+    ReceiverType,
+    ReferralResponse,
+    ReopenReason,
+    Role,
+    StudySupport,
+)
 from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.receivers import DISCLOSURE
+from services.referral.entrypoints import fhir, lists
+from services.referral.routing import InvalidReferral, ReferralRequest
+
+SAFE_ID = r"^[A-Za-z0-9_.:-]+$"
+CATEGORIES = {c for categories in DISCLOSURE.values() for c in categories}
+
+
+def _category(code: str) -> str:
+    if code not in CATEGORIES:
+        raise ValueError(f"unknown category; one of {sorted(CATEGORIES)}")
+    return code
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConsentIn(Strict):
+    given_by_guardian_rank: GuardianRank
+    given_at: PastMoment
+    scope: list[Annotated[str, AfterValidator(_category)]] = Field(min_length=1)
+
+
+class PatientIn(Strict):
+    name: str | None = Field(None, max_length=100)
+    birth_date: date | None = None
+    gender: Annotated[str, Field(pattern=r"^(male|female|other|unknown)$")] | None = None
+    school_student_id: str | None = Field(None, max_length=64)
+
+
+class GuardianIn(Strict):
+    name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, pattern=r"^\+?[0-9 -]{5,20}$")
+    relation: str | None = Field(None, max_length=40)
+
+
+class PacketIn(Strict):
+    """What the person making the referral fills in; each part is a category disclosed."""
+
+    patient: PatientIn | None = None
+    guardian: GuardianIn | None = None
+    summary: str | None = Field(None, max_length=4000)
 
 
 class ReferralIn(Command):
-    receiver_type: ReceiverType
-    receiver_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    """A receiver from the directory; or one outside it, named with its type (no webhook,
+    its type's disclosure and the ad hoc answer time). Without a consent on record only
+    codes go: the tier, the signs, the pseudonym where the receiver may have it."""
+
+    receiver_id: str = Field(min_length=1, max_length=64, pattern=SAFE_ID)
+    receiver_type: ReceiverType | None = None  # checked against the directory if given
+    basis: DisclosureBasis = DisclosureBasis.CONSENT
+    consent: ConsentIn | None = None
+    rationale: str | None = Field(None, max_length=2000)
+    packet: PacketIn = PacketIn()
+
+    def request(self) -> ReferralRequest:
+        packet = self.packet.model_dump(mode="json", exclude_none=True)
+        return ReferralRequest(
+            self.receiver_id, self.receiver_type, self.basis,
+            self.consent.model_dump(mode="json") if self.consent else None, self.rationale,
+            {part: value for part, value in packet.items() if value})
 
 
 class AnswerIn(Command):
     response: ReferralResponse
+    decline_reason: DeclineReason | None = None
 
 
 class FollowUpIn(Command):
     outcome: FollowUpOutcome
 
 
+class StaffIn(Strict):
+    role: Role
+    id: str = Field(min_length=1, max_length=64, pattern=SAFE_ID)
+
+
+class ReturnPlanIn(Command):
+    study_support: list[StudySupport] = Field(min_length=1)
+    review_on: date
+    responsible: list[StaffIn] = Field(min_length=1)
+    notes: str | None = Field(None, max_length=4000)
+
+
+class HomeVisitIn(Command):
+    made_on: date
+    notes: str | None = Field(None, max_length=4000)
+
+
 class ClosureIn(Command):
     reason: ClosureReason
+
+
+class ReopenIn(Command):
+    reason: ReopenReason
 
 
 def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
     api = service_api(runtime)
     run = runtime.thread.run
 
+    @api.exception_handler(InvalidReferral)
+    async def _invalid(_: Request, error: InvalidReferral) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": [{
+            "loc": ["body", *error.field.split(".")], "msg": error.message,
+            "type": "value_error"}]})
+
+    @api.get("/receivers")
+    async def receivers() -> list[dict[str, Any]]:
+        return [{"id": r.id, "type": r.type, "name": r.name,
+                 "endpoint": str(r.endpoint) if r.endpoint else None, "order": r.order,
+                 "answer_within_minutes": r.answer_within_minutes,
+                 "may_receive": list(r.receiver().may_receive)}
+                for r in app.directory.receivers]
+
     @api.post("/cases/{case_id}/referrals", status_code=201)
     async def refer(case_id: UUID, body: ReferralIn) -> dict[str, Any]:
-        referral_id = await run(app.refer, case_id, body.receiver_type, body.receiver_id,
-                                body.meta())
+        referral_id = await run(app.refer, case_id, body.request(), body.meta())
         return {"case_id": case_id, "referral_id": referral_id}
 
     @api.post("/cases/{case_id}/referrals/{referral_id}/answers", status_code=201)
     async def answer(case_id: UUID, referral_id: UUID, body: AnswerIn) -> dict[str, Any]:
-        await run(app.record_answer, case_id, referral_id, body.response, body.meta())
-        return {"case_id": case_id, "referral_id": referral_id, "status": body.response}
+        rerouted = await run(app.record_answer, case_id, referral_id, body.response,
+                             body.meta(), body.decline_reason)
+        return {"case_id": case_id, "referral_id": referral_id, "status": body.response,
+                "rerouted_to": rerouted}
 
     @api.post("/cases/{case_id}/follow-ups", status_code=201)
     async def follow_up(case_id: UUID, body: FollowUpIn) -> dict[str, Any]:
         number = await run(app.record_follow_up, case_id, body.outcome, body.meta())
         return {"case_id": case_id, "number": number}
 
+    @api.post("/cases/{case_id}/return-plan", status_code=201)
+    async def return_plan(case_id: UUID, body: ReturnPlanIn) -> dict[str, Any]:
+        plan_id = await run(app.plan_return, case_id, [s.value for s in body.study_support],
+                            body.review_on, [s.model_dump(mode="json") for s in body.responsible],
+                            body.notes, body.meta())
+        return {"case_id": case_id, "plan_id": plan_id}
+
+    @api.post("/cases/{case_id}/home-visits", status_code=201)
+    async def home_visit(case_id: UUID, body: HomeVisitIn) -> dict[str, Any]:
+        visit_id, semester = await run(app.record_home_visit, case_id, body.made_on,
+                                       body.notes, body.meta())
+        return {"case_id": case_id, "visit_id": visit_id, "semester": semester}
+
     @api.post("/cases/{case_id}/closure", status_code=201)
     async def close(case_id: UUID, body: ClosureIn) -> dict[str, Any]:
         await run(app.close_case, case_id, body.reason, body.meta())
         return {"case_id": case_id, "closed": True}
 
+    @api.post("/cases/{case_id}/reopen", status_code=201)
+    async def reopen(case_id: UUID, body: ReopenIn) -> dict[str, Any]:
+        await run(app.reopen_case, case_id, body.reason, body.meta())
+        return {"case_id": case_id, "closed": False}
+
+    @api.get("/cases/{case_id}/referrals/{referral_id}/packet")
+    async def packet(case_id: UUID, referral_id: UUID, reader: Reader) -> JSONResponse:
+        bundle = await run(app.read_packet, case_id, referral_id, purpose=reader.purpose,
+                           reader=reader.meta)
+        return JSONResponse(bundle, media_type="application/fhir+json")
+
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID, reader: Reader) -> dict[str, Any]:
         aftercare = await run(app.read_case, case_id, Aftercare, purpose=reader.purpose,
                               reader=reader.meta)
-        return {"case_id": aftercare.id, "tier": aftercare.tier,
-                "tier_decided": aftercare.tier_decided, "closed": aftercare.closed,
-                "referrals": [asdict(r) for r in aftercare.referrals],
-                "follow_ups": [asdict(f) for f in aftercare.follow_ups]}
+        return case_record(aftercare)
 
+    lists.routes(api, runtime, app)
+    fhir.routes(api, runtime, app)
     return api
+
+
+def case_record(aftercare: Aftercare) -> dict[str, Any]:
+    return {"case_id": aftercare.id, "tier": aftercare.tier,
+            "tier_decided": aftercare.tier_decided, "closed": aftercare.closed,
+            "closed_because": aftercare.closed_because,
+            "closures": [asdict(c) for c in aftercare.closures],
+            "key_concerns": aftercare.key_concerns, "signs": aftercare.signs,
+            "referrals": [asdict(r) for r in aftercare.referrals],
+            "flagged": [r.referral_id for r in aftercare.flags()],
+            "follow_ups": [asdict(f) for f in aftercare.follow_ups],
+            "return_plans": [asdict(p) for p in aftercare.return_plans],
+            "home_visits": [asdict(v) for v in aftercare.home_visits],
+            "home_visits_due": aftercare.visits_due}
+

@@ -1,0 +1,234 @@
+"""The hospital packet as FHIR R4 (validated with fhir.resources' R4B models), and the
+receiver's Task answer read back into referral's terms.
+
+The packet is a transaction Bundle: ServiceRequest (the referral), Task (status requested:
+what the receiver answers on), the Consent when the guardians' consent is the basis, and a
+Patient and RelatedPerson only when identity and guardian contact are disclosed. Under the
+safety override no Consent is claimed: the ServiceRequest and the Task say so in a note, as
+a hospital's liaison office would want it said (001 一(五)2).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid5
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.task import Task
+from pydantic import ValidationError
+
+from contracts.codes import DeclineReason, DisclosureBasis, ReferralResponse
+from services.referral.domain.receivers import (
+    ASSESSMENT_SUMMARY,
+    GUARDIAN_CONTACT,
+    SIGNS_OBSERVED,
+    STUDENT_IDENTITY,
+    STUDENT_PSEUDONYM,
+)
+from services.referral.domain.referrals import Referral
+
+REFERRAL_SYSTEM = "urn:casetrail:referral"
+CASE_SYSTEM = "urn:casetrail:case"
+STUDENT_KEY_SYSTEM = "urn:casetrail:student-key"
+SCHOOL_ID_SYSTEM = "urn:casetrail:school-student-id"
+RECEIVER_SYSTEM = "urn:casetrail:receiver"
+SIGN_SYSTEM = "urn:casetrail:sign"
+TIER_SYSTEM = "urn:casetrail:tier"
+CATEGORY_SYSTEM = "urn:casetrail:disclosure-category"
+DECLINE_SYSTEM = "urn:casetrail:decline-reason"
+BUSINESS_STATUS_SYSTEM = "urn:casetrail:referral-status"
+SNOMED = "http://snomed.info/sct"
+PRIORITY = {"crisis": "stat", "serious": "urgent", "general": "routine"}
+OVERRIDE_NOTE = ("Disclosed without consent under the safety override: the student or "
+                 "others face a serious safety risk. Rationale: {}")
+
+
+@dataclass(frozen=True)
+class CaseCodes:
+    """What the packet may say about the case besides the referral's own packet."""
+
+    case_id: UUID
+    tier: str
+    signs: list[str]
+    student_key: str | None
+
+
+def _urn(kind: str, referral_id: UUID) -> str:
+    """A transaction's local reference: stable per referral and resource, so a re-sent
+    packet names the same resources."""
+    return f"urn:uuid:{uuid5(referral_id, kind)}"
+
+
+def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> dict[str, Any]:
+    """The Bundle as FHIR JSON, validated."""
+    shown = set(referral.disclosed)
+    rid = referral.referral_id
+    owner = {"identifier": {"system": RECEIVER_SYSTEM, "value": referral.receiver_id},
+             "display": receiver_name}
+    subject = _subject(referral, case, shown)
+    entries: list[tuple[str, dict[str, Any], str]] = []
+    if STUDENT_IDENTITY in shown and referral.packet.get("patient"):
+        entries.append(("Patient", _patient(referral.packet["patient"]), ""))
+    if GUARDIAN_CONTACT in shown and referral.packet.get("guardian"):
+        entries.append(("RelatedPerson", _guardian(referral.packet["guardian"], subject), ""))
+    notes = _notes(referral, shown)
+    reasons = [{"coding": [{"system": TIER_SYSTEM, "code": case.tier}]}]
+    if SIGNS_OBSERVED in shown:
+        reasons += [{"coding": [{"system": SIGN_SYSTEM, "code": s}]} for s in case.signs]
+    entries.append(("ServiceRequest", {
+        "resourceType": "ServiceRequest",
+        "identifier": [{"system": REFERRAL_SYSTEM, "value": str(rid)}],
+        "status": "active", "intent": "order",
+        "category": [{"coding": [{"system": SNOMED, "code": "3457005",
+                                  "display": "Patient referral"}]}],
+        "code": {"coding": [{"system": SNOMED, "code": "183524004",
+                             "display": "Referral to psychiatric service"}],
+                 "text": "mental-health crisis referral"},
+        "priority": PRIORITY.get(case.tier, "routine"),
+        "subject": subject, "performer": [owner], "reasonCode": reasons,
+        **({"note": notes} if notes else {}),
+    }, f"identifier={REFERRAL_SYSTEM}|{rid}"))
+    entries.append(("Task", {
+        "resourceType": "Task", "id": str(rid),
+        "identifier": [{"system": REFERRAL_SYSTEM, "value": str(rid)}],
+        "status": "requested", "intent": "order",
+        "priority": PRIORITY.get(case.tier, "routine"),
+        "focus": {"reference": _urn("ServiceRequest", rid)},
+        "for": subject, "owner": owner,
+        **({"restriction": {"period": {"end": referral.answer_by.isoformat()}}}
+           if referral.answer_by else {}),
+        **({"note": notes} if notes and referral.basis != DisclosureBasis.CONSENT else {}),
+    }, f"identifier={REFERRAL_SYSTEM}|{rid}"))
+    if referral.basis == DisclosureBasis.CONSENT and referral.consent is not None:
+        entries.append(("Consent", _consent(referral, subject, owner), ""))
+    bundle = Bundle.model_validate({
+        "resourceType": "Bundle", "type": "transaction",
+        "identifier": {"system": REFERRAL_SYSTEM, "value": str(rid)},
+        "entry": [{"fullUrl": _urn(kind, rid), "resource": resource,
+                   "request": {"method": "POST", "url": kind,
+                               **({"ifNoneExist": if_none} if if_none else {})}}
+                  for kind, resource, if_none in entries],
+    })
+    result: dict[str, Any] = json.loads(bundle.model_dump_json())
+    return result
+
+
+def _subject(referral: Referral, case: CaseCodes, shown: set[str]) -> dict[str, Any]:
+    if STUDENT_IDENTITY in shown and referral.packet.get("patient"):
+        return {"reference": _urn("Patient", referral.referral_id)}
+    if STUDENT_PSEUDONYM in shown and case.student_key:
+        return {"identifier": {"system": STUDENT_KEY_SYSTEM, "value": case.student_key}}
+    # Identity not disclosed: the receiver knows the student only as the school's case.
+    return {"identifier": {"system": CASE_SYSTEM, "value": str(case.case_id)}}
+
+
+def _patient(patient: dict[str, Any]) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "Patient"}
+    if patient.get("school_student_id"):
+        resource["identifier"] = [{"system": SCHOOL_ID_SYSTEM,
+                                   "value": patient["school_student_id"]}]
+    if patient.get("name"):
+        resource["name"] = [{"text": patient["name"]}]
+    if patient.get("gender"):
+        resource["gender"] = patient["gender"]
+    if patient.get("birth_date"):
+        resource["birthDate"] = patient["birth_date"]
+    return resource
+
+
+def _guardian(guardian: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "RelatedPerson", "patient": subject}
+    if guardian.get("name"):
+        resource["name"] = [{"text": guardian["name"]}]
+    if guardian.get("phone"):
+        resource["telecom"] = [{"system": "phone", "value": guardian["phone"]}]
+    if guardian.get("relation"):
+        resource["relationship"] = [{"text": guardian["relation"]}]
+    return resource
+
+
+def _notes(referral: Referral, shown: set[str]) -> list[dict[str, str]]:
+    notes = []
+    if referral.basis == DisclosureBasis.SAFETY_OVERRIDE:
+        notes.append({"text": OVERRIDE_NOTE.format(referral.rationale or "")})
+    if ASSESSMENT_SUMMARY in shown and referral.packet.get("summary"):
+        notes.append({"text": str(referral.packet["summary"])})
+    return notes
+
+
+def _consent(referral: Referral, subject: dict[str, Any],
+             owner: dict[str, Any]) -> dict[str, Any]:
+    consent = referral.consent or {}
+    return {
+        "resourceType": "Consent",
+        "identifier": [{"system": "urn:casetrail:consent", "value": str(referral.consent_id)}],
+        "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                              "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0",
+                                  "display": "Patient Consent"}]}],
+        "patient": subject,
+        "dateTime": consent.get("given_at"),
+        "performer": [{"display": f"guardian rank {consent.get('given_by_guardian_rank')}"}],
+        "policyRule": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
+        "provision": {"type": "permit", "actor": [{
+            "role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                 "code": "IRCP"}]},
+            "reference": owner}],
+            "class": [{"system": CATEGORY_SYSTEM, "code": c}
+                      for c in consent.get("scope", [])]},
+    }
+
+
+class TaskRefused(ValueError):
+    """A Task body that is not valid FHIR, or says nothing referral understands."""
+
+
+def read_task(body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
+    """The receiver's Task as (response, decline reason): accepted; rejected with a reason;
+    in-progress with businessStatus scheduled or admitted; completed (discharged)."""
+    try:
+        task = Task.model_validate(body)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+                             for e in error.errors())
+        raise TaskRefused(f"not a FHIR R4 Task: {problems}") from None
+    if task.status == "accepted":
+        return ReferralResponse.ACCEPTED, None
+    if task.status == "rejected":
+        codes = [c.code for c in (task.statusReason.coding or [])] if task.statusReason else []
+        known = [c for c in codes if c in set(DeclineReason)]
+        return ReferralResponse.DECLINED, known[0] if known else DeclineReason.OTHER.value
+    if task.status == "in-progress":
+        codes = ([c.code for c in (task.businessStatus.coding or [])]
+                 if task.businessStatus else [])
+        for response in (ReferralResponse.SCHEDULED, ReferralResponse.ADMITTED):
+            if response.value in codes:
+                return response, None
+        raise TaskRefused("businessStatus: an in-progress Task says scheduled or admitted")
+    if task.status == "completed":
+        return ReferralResponse.DISCHARGED, None
+    raise TaskRefused(f"status: {task.status} is not an answer "
+                      "(accepted, rejected, in-progress, completed)")
+
+
+def answered_task(referral: Referral) -> dict[str, Any]:
+    """The Task as it stands after the answer, for the receiver's response."""
+    status = {"requested": "requested", "unanswered": "cancelled", "accepted": "accepted",
+              "declined": "rejected", "scheduled": "in-progress", "admitted": "in-progress",
+              "discharged": "completed"}[referral.status]
+    task: dict[str, Any] = {
+        "resourceType": "Task", "id": str(referral.referral_id),
+        "identifier": [{"system": REFERRAL_SYSTEM, "value": str(referral.referral_id)}],
+        "status": status, "intent": "order"}
+    if referral.status in ("scheduled", "admitted"):
+        task["businessStatus"] = {"coding": [{"system": BUSINESS_STATUS_SYSTEM,
+                                              "code": referral.status}]}
+    if referral.decline_reason:
+        task["statusReason"] = {"coding": [{"system": DECLINE_SYSTEM,
+                                            "code": referral.decline_reason}]}
+    result: dict[str, Any] = json.loads(Task.model_validate(task).model_dump_json())
+    return result

@@ -1,0 +1,44 @@
+"""The crisis team's work lists: cases that need someone, as ids, codes and dates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from casetrail.http import Reader
+from casetrail.service import ServiceRuntime
+from services.referral.application import ReferralApplication
+from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.referrals import Referral
+
+
+def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> None:
+    run = runtime.thread.run
+
+    @api.get("/referrals/flagged")
+    async def flagged(_: Reader) -> list[dict[str, Any]]:
+        """Declined or unanswered referrals no later referral has made good."""
+        return [{"case_id": case.id, "tier": case.tier,
+                 "referrals": [_flag(case, r) for r in flags]}
+                for case, flags in await run(app.flagged)]
+
+    @api.get("/follow-ups/overdue")
+    async def overdue(_: Reader) -> list[dict[str, Any]]:
+        return [{"case_id": case.id, "tier": case.tier,
+                 "overdue": [{"number": f.number, "due": f.due} for f in follow_ups]}
+                for case, follow_ups in await run(app.overdue_follow_ups)]
+
+    @api.get("/home-visits/due")
+    async def visits_due(_: Reader) -> list[dict[str, Any]]:
+        missing = await run(lambda: app.board.visits_missing())
+        return [{"case_id": case_id, "semesters": semesters}
+                for case_id, semesters in sorted(missing.items())]
+
+
+def _flag(case: Aftercare, referral: Referral) -> dict[str, Any]:
+    rerouted_to = next((later.referral_id for later in case.referrals
+                        if later.rerouted_from == referral.referral_id), None)
+    return {"referral_id": referral.referral_id, "receiver_id": referral.receiver_id,
+            "receiver_type": referral.receiver_type, "status": referral.status,
+            "decline_reason": referral.decline_reason, "rerouted_to": rerouted_to}

@@ -1,0 +1,68 @@
+"""Background work of the referral service: deliver packets to webhooks with retries, pass
+over receivers that did not answer in time, raise overdue follow-ups and home visits due."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from casetrail.service import BackgroundTask
+from casetrail.worker import ApplicationThread
+from services.referral.adapters.delivery import WebhookPoster
+from services.referral.application import ReferralApplication
+
+log = logging.getLogger(__name__)
+
+
+def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTask:
+    async def loop(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await work()
+            except Exception:
+                log.exception("background work failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), seconds)
+
+    return loop
+
+
+def backoff(first: timedelta, cap: timedelta) -> Callable[[int], timedelta]:
+    """Wait after the n-th failed attempt: doubling from `first`, at most `cap`."""
+
+    def wait(attempt: int) -> timedelta:
+        return min(first * (1 << min(max(attempt - 1, 0), 20)), cap)
+
+    return wait
+
+
+def deliverer(app: ReferralApplication, thread: ApplicationThread, poster: WebhookPoster,
+              wait: Callable[[int], timedelta]) -> Callable[[], Awaitable[None]]:
+    async def deliver() -> None:
+        for packet in await thread.run(app.packets_due, datetime.now(UTC), wait):
+            failure = await poster.post(packet.endpoint, packet.receiver_id,
+                                        packet.referral_id, packet.bundle)
+            now = datetime.now(UTC)
+            if failure is None:
+                await thread.run(app.mark_delivered, packet.case_id, packet.referral_id, now)
+            else:
+                attempt = await thread.run(app.delivery_failed, packet.case_id,
+                                           packet.referral_id, failure, now)
+                log.warning("packet %s to %s: attempt %d failed (%s)", packet.referral_id,
+                            packet.receiver_id, attempt, failure)
+
+    return deliver
+
+
+def watcher(app: ReferralApplication,
+            thread: ApplicationThread) -> Callable[[], Awaitable[None]]:
+    async def watch() -> None:
+        now = datetime.now(UTC)
+        await thread.run(app.pass_over_unanswered, now)
+        await thread.run(app.raise_overdue, now)
+        await thread.run(app.raise_visits_due, now)
+
+    return watch

@@ -1,0 +1,98 @@
+"""The board of deadlines and the packets: what the timers, the webhooks and the person
+carrying a packet by hand read from referral's store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+from casetrail.kernel import EventMeta
+from casetrail.store import ServiceApplication
+from contracts.codes import Role, Tier
+from services.referral.adapters.directory import Directory
+from services.referral.adapters.fhir import CaseCodes, packet_bundle
+from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.board import ReferralBoard
+
+PAGE = 1000
+
+
+@dataclass(frozen=True)
+class OutgoingPacket:
+    case_id: UUID
+    referral_id: UUID
+    receiver_id: str
+    endpoint: str
+    bundle: dict[str, Any]
+
+
+class PacketsAndBoard(ServiceApplication):
+    name = "referral"
+    directory: Directory
+
+    def _keep_board(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
+        if "board" in self.__dict__:  # not built yet: it will read these from the store
+            self.board.apply(events)
+
+    @cached_property
+    def board(self) -> ReferralBoard:
+        """Built from the whole store on first use (not in the relay, which never asks)."""
+        board = ReferralBoard()
+        start = 1
+        while notifications := self.recorder.select_notifications(start=start, limit=PAGE):
+            board.apply(self.mapper.to_domain_event(n) for n in notifications)
+            start = notifications[-1].id + 1
+        return board
+
+    def packets_due(self, now: datetime,
+                    backoff: Callable[[int], timedelta]) -> list[OutgoingPacket]:
+        """Packets for receivers with a webhook, not yet taken, whose retry time has come."""
+        due = []
+        for referral_id, (case_id, receiver_id) in list(self.board.undelivered.items()):
+            entry = self.directory.find(receiver_id)
+            if entry is None or entry.endpoint is None:
+                continue  # a person carries it
+            attempt, last = self.board.last_failure.get(referral_id, (0, None))
+            if last is not None and last + backoff(attempt) > now:
+                continue
+            aftercare = self.get_case(case_id, Aftercare)
+            referral = aftercare.referral(referral_id)
+            due.append(OutgoingPacket(case_id, referral_id, receiver_id, str(entry.endpoint),
+                                      packet_bundle(referral, self._codes(aftercare),
+                                                    entry.name)))
+        return due
+
+    def read_packet(self, case_id: UUID, referral_id: UUID, *, purpose: str,
+                    reader: EventMeta) -> dict[str, Any]:
+        """The packet as FHIR, for the person who carries it to a receiver without a
+        webhook: a read of the case, logged as such."""
+        aftercare = self.read_case(case_id, Aftercare, purpose=purpose, reader=reader)
+        referral = aftercare.referral(referral_id)
+        entry = self.directory.find(referral.receiver_id)
+        return packet_bundle(referral, self._codes(aftercare),
+                             entry.name if entry else referral.receiver_id)
+
+    def _codes(self, aftercare: Aftercare) -> CaseCodes:
+        return CaseCodes(aftercare.id, aftercare.tier or Tier.NONE.value,
+                         list(aftercare.signs), aftercare.student_key)
+
+    def mark_delivered(self, case_id: UUID, referral_id: UUID, now: datetime) -> None:
+        aftercare = self.get_case(case_id, Aftercare)
+        if aftercare.mark_delivered(referral_id, EventMeta.by(Role.SYSTEM, self.name,
+                                                              occurred_at=now)):
+            self.record(aftercare)
+
+    def delivery_failed(self, case_id: UUID, referral_id: UUID, reason: str,
+                        now: datetime) -> int:
+        aftercare = self.get_case(case_id, Aftercare)
+        attempt = aftercare.delivery_failed(referral_id, reason,
+                                            EventMeta.by(Role.SYSTEM, self.name,
+                                                         occurred_at=now))
+        self.record(aftercare)
+        return attempt

@@ -1,0 +1,124 @@
+"""From a request (or a decline) to a handoff: which receiver, what it may be told, by when.
+
+Bad requests are refused here with the field at fault (HTTP 422); rules of the case are the
+aggregate's (HTTP 409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from contracts.codes import DisclosureBasis, ReceiverType
+from services.referral.adapters.directory import Directory
+from services.referral.domain.receivers import (
+    DISCLOSURE,
+    PACKET_PARTS,
+    PERSONAL,
+    Receiver,
+    disclosure,
+    refused_parts,
+)
+from services.referral.domain.referrals import Handoff, Referral
+from services.referral.domain.visits import CaseVisits
+
+
+class InvalidReferral(ValueError):
+    """A referral request that cannot be made as asked: the field, and why."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ReferralRequest:
+    receiver_id: str
+    receiver_type: ReceiverType | None = None
+    basis: DisclosureBasis = DisclosureBasis.CONSENT
+    consent: dict[str, Any] | None = None  # given_by_guardian_rank, given_at, scope
+    rationale: str | None = None
+    packet: dict[str, Any] = field(default_factory=dict)  # patient, guardian, summary
+
+
+@dataclass(frozen=True)
+class Routing:
+    directory: Directory
+    ad_hoc_answer_within: timedelta
+
+    def receiver(self, receiver_id: str, receiver_type: ReceiverType | None) -> Receiver:
+        entry = self.directory.find(receiver_id)
+        if entry is None:
+            if receiver_type is None:
+                raise InvalidReferral("receiver_id", "is not in the directory of receivers")
+            # Named by the team, outside the directory: no webhook, its type's defaults.
+            return Receiver(receiver_id, receiver_type, tuple(DISCLOSURE[receiver_type]),
+                            self.ad_hoc_answer_within.total_seconds() / 60)
+        if receiver_type is not None and receiver_type != entry.type:
+            raise InvalidReferral("receiver_type", f"{receiver_id} is a {entry.type.value}")
+        return entry.receiver()
+
+    def handoff(self, request: ReferralRequest, case: CaseVisits, now: datetime) -> Handoff:
+        receiver = self.receiver(request.receiver_id, request.receiver_type)
+        parts = {part for part, value in request.packet.items() if value}
+        for part in refused_parts(receiver, parts):
+            raise InvalidReferral(f"packet.{part}", f"a {receiver.receiver_type.value} may "
+                                  f"not receive {PACKET_PARTS[part]}")
+        disclosed = disclosure(receiver, parts, signs_known=bool(case.signs),
+                               pseudonym_known=case.student_key is not None)
+        consent_id = self._check_basis(request, disclosed)
+        return Handoff(uuid4(), receiver, request.basis, disclosed,
+                       now + timedelta(minutes=receiver.answer_within_minutes),
+                       {part: request.packet[part] for part in sorted(parts)}, consent_id,
+                       request.consent, request.rationale)
+
+    @staticmethod
+    def _check_basis(request: ReferralRequest, disclosed: list[str]) -> UUID | None:
+        if request.basis == DisclosureBasis.SAFETY_OVERRIDE:
+            if request.consent is not None:
+                raise InvalidReferral("consent", "a safety override claims no consent")
+            if not (request.rationale or "").strip():
+                raise InvalidReferral("rationale", "a safety override needs its rationale")
+            return None
+        if request.consent is None:
+            personal = sorted(PERSONAL & set(disclosed))
+            if personal:
+                raise InvalidReferral("consent", f"disclosing {personal} needs the "
+                                      "guardians' consent on record, or the safety override")
+            return None
+        uncovered = sorted(set(disclosed) - set(request.consent["scope"]))
+        if uncovered:
+            raise InvalidReferral("consent.scope", f"does not cover {uncovered}")
+        return uuid4()
+
+    def reroute(self, declined: Referral, case: CaseVisits, tried: set[str],
+                now: datetime) -> Handoff | None:
+        """The same request to the next receiver of the type not yet tried, if any; the
+        packet keeps only what that receiver may receive."""
+        entry = self.directory.next_after(ReceiverType(declined.receiver_type), tried)
+        if entry is None:
+            return None
+        receiver = entry.receiver()
+        parts = set(declined.packet) - set(refused_parts(receiver, set(declined.packet)))
+        disclosed = disclosure(receiver, parts, signs_known=bool(case.signs),
+                               pseudonym_known=case.student_key is not None)
+        return Handoff(uuid4(), receiver, DisclosureBasis(declined.basis), disclosed,
+                       now + timedelta(minutes=receiver.answer_within_minutes),
+                       {p: declined.packet[p] for p in sorted(parts)}, declined.consent_id,
+                       declined.consent, declined.rationale, declined.referral_id)
+
+    def police(self, case: CaseVisits, signs: Sequence[str], now: datetime) -> Handoff | None:
+        """The first police receiver, under the safety override, told only the codes."""
+        entry = next(iter(self.directory.of_type(ReceiverType.POLICE)), None)
+        if entry is None:
+            return None
+        receiver = entry.receiver()
+        disclosed = disclosure(receiver, set(), signs_known=bool(case.signs),
+                               pseudonym_known=case.student_key is not None)
+        handoff = Handoff(uuid4(), receiver, DisclosureBasis.SAFETY_OVERRIDE, disclosed,
+                          now + timedelta(minutes=receiver.answer_within_minutes))
+        return replace(handoff, rationale="imminent danger: " + ", ".join(sorted(signs)))

@@ -1,0 +1,144 @@
+"""The hospital packet as FHIR R4, read back with fhir.resources; the receiver's Task answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.consent import Consent
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.servicerequest import ServiceRequest
+from fhir.resources.R4B.task import Task
+
+from contracts.codes import DisclosureBasis, ReferralResponse
+from services.referral.adapters.fhir import (
+    CaseCodes,
+    TaskRefused,
+    answered_task,
+    packet_bundle,
+    read_task,
+)
+from services.referral.domain.receivers import DISCLOSURE, RISK_TIER, SIGNS_OBSERVED
+from services.referral.domain.referrals import Referral
+
+HOSPITAL_ALL = DISCLOSURE[next(iter(DISCLOSURE))]
+PACKET = {"patient": {"name": "王小明", "birth_date": "2010-05-01", "gender": "male",
+                      "school_student_id": "S-1"},
+          "guardian": {"name": "王芳", "phone": "13800000000", "relation": "mother"},
+          "summary": "repeated self-harm disclosed to the class teacher"}
+CODES = CaseCodes(uuid4(), "crisis", ["self_harm", "suicidal_ideation"], "a" * 32)
+
+
+def referral(**changes: Any) -> Referral:
+    fields: dict[str, Any] = {
+        "referral_id": uuid4(), "receiver_type": "hospital_green_channel",
+        "receiver_id": "anding-hospital", "disclosed": list(HOSPITAL_ALL),
+        "basis": "consent", "consent_id": uuid4(),
+        "consent": {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
+                    "scope": list(HOSPITAL_ALL)},
+        "packet": PACKET, "answer_by": datetime(2026, 11, 24, 12, 0, tzinfo=UTC), **changes}
+    return Referral(**fields)
+
+
+def resources(bundle: dict[str, Any]) -> dict[str, Any]:
+    """Each resource of the Bundle, parsed back by fhir.resources, then as its JSON."""
+    parsed = Bundle.model_validate(bundle)
+    kinds = {"Patient": Patient, "ServiceRequest": ServiceRequest, "Task": Task,
+             "Consent": Consent}
+    found: dict[str, Any] = {}
+    for entry in parsed.entry or []:
+        assert entry.resource is not None
+        kind = entry.resource.get_resource_type()
+        if kind in kinds:
+            assert isinstance(entry.resource, kinds[kind])
+        found[kind] = json.loads(entry.resource.model_dump_json())
+    return found
+
+
+def test_the_hospital_packet_is_a_valid_transaction_of_request_task_and_consent() -> None:
+    made = referral()
+    parsed = resources(packet_bundle(made, CODES, "安定医院"))
+    assert set(parsed) == {"Patient", "RelatedPerson", "ServiceRequest", "Task", "Consent"}
+    request, task = parsed["ServiceRequest"], parsed["Task"]
+    assert (request["status"], request["intent"], request["priority"]) == (
+        "active", "order", "stat")
+    assert (task["status"], task["intent"], task["id"]) == (
+        "requested", "order", str(made.referral_id))
+    assert task["owner"]["identifier"]["value"] == "anding-hospital"
+    assert task["identifier"][0]["value"] == str(made.referral_id)
+    assert [c["coding"][0]["code"] for c in request["reasonCode"]] == [
+        "crisis", "self_harm", "suicidal_ideation"]
+    consent = parsed["Consent"]
+    assert consent["status"] == "active"
+    assert consent["scope"]["coding"][0]["code"] == "patient-privacy"
+    assert parsed["Patient"]["name"][0]["text"] == "王小明"
+
+
+def test_the_task_and_request_are_created_once_however_often_the_packet_is_sent() -> None:
+    made = referral()
+    bundle = json.loads(Bundle.model_validate(
+        packet_bundle(made, CODES, "安定医院")).model_dump_json())
+    conditional = [e["request"]["ifNoneExist"] for e in bundle["entry"]
+                   if e["request"]["url"] in ("ServiceRequest", "Task")]
+    assert conditional == [f"identifier=urn:casetrail:referral|{made.referral_id}"] * 2
+    assert packet_bundle(made, CODES, "x")["entry"][0]["fullUrl"] == \
+        packet_bundle(made, CODES, "x")["entry"][0]["fullUrl"]
+
+
+def test_without_identity_disclosed_there_is_no_patient_and_no_name() -> None:
+    made = referral(disclosed=[RISK_TIER, SIGNS_OBSERVED], packet={}, consent=None,
+                    consent_id=None)
+    bundle = packet_bundle(made, CODES, "安定医院")
+    parsed = resources(bundle)
+    assert set(parsed) == {"ServiceRequest", "Task"}
+    assert parsed["ServiceRequest"]["subject"]["identifier"]["value"] == str(CODES.case_id)
+    assert "王" not in str(bundle)
+
+
+def test_a_safety_override_claims_no_consent_and_says_why_in_a_note() -> None:
+    made = referral(basis=DisclosureBasis.SAFETY_OVERRIDE.value, consent=None,
+                    consent_id=None, rationale="knife in the dormitory")
+    parsed = resources(packet_bundle(made, CODES, "安定医院"))
+    assert "Consent" not in parsed
+    assert "safety override" in parsed["Task"]["note"][0]["text"]
+    assert "knife in the dormitory" in parsed["ServiceRequest"]["note"][0]["text"]
+
+
+@pytest.mark.parametrize(("task", "answer"), [
+    ({"status": "accepted"}, (ReferralResponse.ACCEPTED, None)),
+    ({"status": "rejected", "statusReason": {"coding": [{"code": "no_capacity"}]}},
+     (ReferralResponse.DECLINED, "no_capacity")),
+    ({"status": "rejected"}, (ReferralResponse.DECLINED, "other")),
+    ({"status": "in-progress", "businessStatus": {"coding": [{"code": "scheduled"}]}},
+     (ReferralResponse.SCHEDULED, None)),
+    ({"status": "in-progress", "businessStatus": {"coding": [{"code": "admitted"}]}},
+     (ReferralResponse.ADMITTED, None)),
+    ({"status": "completed"}, (ReferralResponse.DISCHARGED, None)),
+])
+def test_the_receivers_task_status_is_read_as_its_answer(
+        task: dict[str, Any], answer: tuple[ReferralResponse, str | None]) -> None:
+    assert read_task({"resourceType": "Task", "intent": "order", **task}) == answer
+
+
+@pytest.mark.parametrize(("task", "message"), [
+    ({"resourceType": "Task", "intent": "order", "status": "accepted", "focus": "SR/1"},
+     "not a FHIR R4 Task"),
+    ({"resourceType": "Task", "intent": "order", "status": "sleeping"}, "not an answer"),
+    ({"resourceType": "Task", "intent": "order", "status": "in-progress"}, "businessStatus"),
+    ({"resourceType": "Task", "intent": "order", "status": "on-hold"}, "not an answer"),
+    ({"resourceType": "Patient"}, "not a FHIR R4 Task"),
+])
+def test_a_task_that_is_not_an_answer_is_refused(task: dict[str, Any], message: str) -> None:
+    with pytest.raises(TaskRefused, match=message):
+        read_task(task)
+
+
+def test_the_task_after_an_answer_is_valid_fhir() -> None:
+    made = referral(status="declined", decline_reason="out_of_area")
+    task = json.loads(Task.model_validate(answered_task(made)).model_dump_json())
+    assert task["status"] == "rejected"
+    assert task["statusReason"]["coding"][0]["code"] == "out_of_area"
