@@ -17,6 +17,9 @@ from contracts.envelope import Envelope
 
 CRISIS_TEAM = {"role": "crisis_team", "id": "team-lead-1"}
 PSYCH_TEACHER = {"role": "psych_teacher", "id": "psy-1"}
+CLASS_TEACHER = {"role": "class_teacher", "id": "teacher-1"}
+GRADE_LEADER = {"role": "grade_leader", "id": "grade-8-lead"}
+PRINCIPAL = {"role": "principal", "id": "principal-1"}
 
 
 class RequestRefused(RuntimeError):
@@ -27,27 +30,47 @@ class RequestRefused(RuntimeError):
         self.detail = response.json().get("detail") if response.content else None
 
 
+def _answer(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise RequestRefused(response)
+    return response.json()
+
+
+def _record(response: httpx.Response) -> dict[str, Any]:
+    answer: dict[str, Any] = _answer(response)
+    return answer
+
+
 class Desk:
     def __init__(self, runtime: Runtime, nc: Client, http: httpx.AsyncClient) -> None:
         self.runtime = runtime
         self.nc = nc
         self.http = http
 
-    async def _post(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self.http.post(f"{self.runtime.services[service]}{path}", json=body)
-        if response.status_code >= 400:
-            raise RequestRefused(response)
-        result: dict[str, Any] = response.json()
-        return result
+    async def post(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return _record(await self.http.post(f"{self.runtime.services[service]}{path}",
+                                            json=body))
+
+    async def put(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return _record(await self.http.put(f"{self.runtime.services[service]}{path}",
+                                           json=body))
+
+    async def upload(self, service: str, path: str, filename: str, content: bytes,
+                     actor: dict[str, str]) -> dict[str, Any]:
+        return _record(await self.http.post(
+            f"{self.runtime.services[service]}{path}", files={"file": (filename, content)},
+            data={"actor_role": actor["role"], "actor_id": actor["id"]}))
+
+    async def get(self, service: str, path: str, actor: dict[str, str],
+                  purpose: str = "case_work") -> Any:
+        """A person's read: who and why go with it, and the service logs it."""
+        return _answer(await self.http.get(
+            f"{self.runtime.services[service]}{path}", params={"purpose": purpose},
+            headers={"X-Actor-Role": actor["role"], "X-Actor-Id": actor["id"]}))
 
     async def read(self, service: str, case_id: UUID, actor: dict[str, str],
                    purpose: str = "case_work") -> dict[str, Any]:
-        response = await self.http.get(
-            f"{self.runtime.services[service]}/cases/{case_id}", params={"purpose": purpose},
-            headers={"X-Actor-Role": actor["role"], "X-Actor-Id": actor["id"]})
-        if response.status_code >= 400:
-            raise RequestRefused(response)
-        result: dict[str, Any] = response.json()
+        result: dict[str, Any] = await self.get(service, f"/cases/{case_id}", actor, purpose)
         return result
 
     async def event(self, case_id: UUID, service: str, event_type: str,
@@ -62,39 +85,40 @@ class Desk:
                      channel: str = "staff_observation", name: str | None = None,
                      description: str = "",
                      reporter: dict[str, str] | None = None) -> dict[str, Any]:
-        return await self._post("intake", "/reports", {
+        return await self.post("intake", "/reports", {
             "student": {"school_student_id": student_id, "name": name},
-            "reporter": reporter or {"role": "class_teacher", "id": "teacher-1"},
+            "reporter": reporter or CLASS_TEACHER,
             "channel": channel, "signs": signs, "imminent": imminent,
             "description": description})
 
     async def decide(self, case_id: UUID, tier: str, rationale: str, *,
                      overrides_proposal: bool = False) -> dict[str, Any]:
-        return await self._post("assessment", f"/cases/{case_id}/decision", {
+        return await self.post("assessment", f"/cases/{case_id}/decision", {
             "tier": tier, "rationale": rationale, "actor": CRISIS_TEAM,
             "overrides_proposal": overrides_proposal,
             "participants": [CRISIS_TEAM, PSYCH_TEACHER]})
 
-    async def acknowledge(self, case_id: UUID, channel: str = "phone") -> dict[str, Any]:
-        return await self._post("notification", f"/cases/{case_id}/acknowledgements", {
-            "guardian_rank": 1, "channel": channel, "actor": PSYCH_TEACHER})
+    async def acknowledge(self, case_id: UUID, channel: str = "phone",
+                          guardian_rank: int = 1) -> dict[str, Any]:
+        return await self.post("notification", f"/cases/{case_id}/acknowledgements", {
+            "guardian_rank": guardian_rank, "channel": channel, "actor": PSYCH_TEACHER})
 
     async def refer(self, case_id: UUID, receiver_type: str, receiver_id: str) -> UUID:
-        result = await self._post("referral", f"/cases/{case_id}/referrals", {
+        result = await self.post("referral", f"/cases/{case_id}/referrals", {
             "receiver_type": receiver_type, "receiver_id": receiver_id, "actor": CRISIS_TEAM})
         return UUID(result["referral_id"])
 
     async def answer(self, case_id: UUID, referral_id: UUID, response: str) -> dict[str, Any]:
-        return await self._post("referral", f"/cases/{case_id}/referrals/{referral_id}/answers",
+        return await self.post("referral", f"/cases/{case_id}/referrals/{referral_id}/answers",
                                 {"response": response,
                                  "actor": {"role": "receiver_liaison", "id": "liaison-1"}})
 
     async def follow_up(self, case_id: UUID, outcome: str) -> dict[str, Any]:
-        return await self._post("referral", f"/cases/{case_id}/follow-ups",
+        return await self.post("referral", f"/cases/{case_id}/follow-ups",
                                 {"outcome": outcome, "actor": PSYCH_TEACHER})
 
     async def close(self, case_id: UUID, reason: str) -> dict[str, Any]:
-        return await self._post("referral", f"/cases/{case_id}/closure",
+        return await self.post("referral", f"/cases/{case_id}/closure",
                                 {"reason": reason, "actor": CRISIS_TEAM})
 
     async def through_every_stage(self, student_id: str, tier: str, *,

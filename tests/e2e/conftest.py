@@ -37,15 +37,15 @@ class System:
 
 @contextlib.contextmanager
 def running_services(data: Path, nats_url: str,
-                     stores: dict[str, str] | None = None) -> Iterator[System]:
-    """The eight processes on the given NATS; SQLite stores unless `stores` says otherwise."""
+                     settings: dict[str, str] | None = None) -> Iterator[System]:
+    """The eight processes on the given NATS; SQLite stores unless `settings` say otherwise."""
     cluster = Cluster(
         env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(data),
              "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_CIPHER_KEY": CIPHER_KEY,
              "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": str(ESCALATE_CRISIS_AFTER_SECONDS),
              "NOTIFICATION_TIMER_TICK_SECONDS": "0.2",
              "ASSESSMENT_REDELIVERY_DELAY_SECONDS": "0.1",
-             "ASSESSMENT_MAX_DELIVER": "3", **(stores or {})},
+             "ASSESSMENT_MAX_DELIVER": "3", **(settings or {})},
         log_dir=data / "logs",
         ports={service: free_port() for service in SERVICES})
     try:
@@ -56,10 +56,10 @@ def running_services(data: Path, nats_url: str,
 
 
 @contextlib.contextmanager
-def running_system(data: Path, stores: dict[str, str] | None = None) -> Iterator[System]:
+def running_system(data: Path, settings: dict[str, str] | None = None) -> Iterator[System]:
     """A NATS server of its own, and the eight processes on it."""
     with new_nats_server(data / "nats") as nats_url, \
-            running_services(data, nats_url, stores) as system:
+            running_services(data, nats_url, settings) as system:
         yield system
 
 

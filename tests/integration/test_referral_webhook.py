@@ -3,11 +3,8 @@ at its webhook, and answers by updating the Task with its token."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,12 +12,9 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI, Request, Response
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import SecretStr
 
-from casetrail.bus.embedded import free_port
 from casetrail.service import ServiceRuntime
 from casetrail.worker import ApplicationThread
 from contracts.codes import Role, Tier
@@ -33,50 +27,11 @@ from services.referral.domain.aftercare import Aftercare
 from services.referral.entrypoints.http import build_api
 from services.referral.entrypoints.timers import deliverer
 from tests.application.conftest import deliver, envelope
+from tests.receivers import Hospital, serving
 
 TOKENS = {"hospital-a": "a-secret-of-hospital-a", "hospital-b": "b-secret"}
 CONSENT = {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
            "scope": ["student_identity", "risk_tier", "signs_observed"]}
-
-
-@dataclass
-class Hospital:
-    """The hospital's webhook: refuses the first `refuse` packets with 503, keeps the rest."""
-
-    refuse: int = 0
-    received: list[tuple[dict[str, Any], dict[str, str]]] = field(default_factory=list)
-    refused: int = 0
-
-    def app(self) -> FastAPI:
-        api = FastAPI()
-
-        @api.post("/fhir")
-        async def receive(request: Request) -> Response:
-            if self.refused < self.refuse:
-                self.refused += 1
-                return Response(status_code=503)
-            self.received.append((await request.json(), dict(request.headers)))
-            return Response(status_code=200)
-
-        return api
-
-
-@contextlib.contextmanager
-def serving(hospital: Hospital) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(hospital.app(), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the hospital's server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/fhir"
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from uuid import UUID
 import httpx
 from pydantic import SecretStr
 
-from services.referral.adapters.fhir import REFERRAL_SYSTEM
+from contracts.fhir import REFERRAL_SYSTEM
 
 
 class WebhookPoster:

@@ -20,6 +20,18 @@ from fhir.resources.R4B.task import Task
 from pydantic import ValidationError
 
 from contracts.codes import DeclineReason, DisclosureBasis, ReferralResponse
+from contracts.fhir import (
+    BUSINESS_STATUS_SYSTEM,
+    CASE_SYSTEM,
+    CATEGORY_SYSTEM,
+    DECLINE_SYSTEM,
+    RECEIVER_SYSTEM,
+    REFERRAL_SYSTEM,
+    SCHOOL_ID_SYSTEM,
+    SIGN_SYSTEM,
+    STUDENT_KEY_SYSTEM,
+    TIER_SYSTEM,
+)
 from services.referral.domain.receivers import (
     ASSESSMENT_SUMMARY,
     GUARDIAN_CONTACT,
@@ -29,16 +41,6 @@ from services.referral.domain.receivers import (
 )
 from services.referral.domain.referrals import Referral
 
-REFERRAL_SYSTEM = "urn:casetrail:referral"
-CASE_SYSTEM = "urn:casetrail:case"
-STUDENT_KEY_SYSTEM = "urn:casetrail:student-key"
-SCHOOL_ID_SYSTEM = "urn:casetrail:school-student-id"
-RECEIVER_SYSTEM = "urn:casetrail:receiver"
-SIGN_SYSTEM = "urn:casetrail:sign"
-TIER_SYSTEM = "urn:casetrail:tier"
-CATEGORY_SYSTEM = "urn:casetrail:disclosure-category"
-DECLINE_SYSTEM = "urn:casetrail:decline-reason"
-BUSINESS_STATUS_SYSTEM = "urn:casetrail:referral-status"
 SNOMED = "http://snomed.info/sct"
 PRIORITY = {"crisis": "stat", "serious": "urgent", "general": "routine"}
 OVERRIDE_NOTE = ("Disclosed without consent under the safety override: the student or "

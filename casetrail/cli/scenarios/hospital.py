@@ -1,0 +1,87 @@
+"""A crisis referred to the hospital green channel: the first hospital declines, the
+referral re-routes to the next, which accepts, admits and discharges; the student returns
+to school with a plan; follow-ups run, one of them late; the team closes the case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from casetrail.cli.desk import CRISIS_TEAM, PSYCH_TEACHER, Desk
+from casetrail.cli.liaison import Liaison
+from casetrail.cli.scenarios.common import Say, now, register_guardians
+
+FIRST, SECOND = "anding-hospital", "huilongguan-hospital"
+# The student came back from hospital this long ago (entered late, as happens), so the
+# first weekly follow-up is already overdue when the plan is recorded.
+BACK_SINCE = timedelta(days=10)
+
+
+@dataclass(frozen=True)
+class HospitalPath:
+    case_id: UUID
+    declined: UUID
+    accepted: UUID
+
+
+async def hospital_path(desk: Desk, liaisons: dict[str, Liaison], student_id: str,
+                        say: Say, *, webhooks: bool) -> HospitalPath:
+    """`webhooks`: the hospitals have endpoints, so each answers once its packet arrived;
+    without, a person carries the packet and the hospital answers all the same."""
+    await register_guardians(desk, student_id, primary="sms", secondary="sms")
+    received = await desk.report(student_id, signs=["suicide_attempt"], imminent=True,
+                                 name="学生戊", description="overdose at home, told a friend")
+    case_id = UUID(received["case_id"])
+    await desk.event(case_id, "notification", "GuardianNoticeIssued")
+    await desk.acknowledge(case_id, channel="sms")
+    await desk.decide(case_id, "crisis", rationale="attempt within the last 24 hours")
+    await desk.event(case_id, "referral", "TierNoted", tier="crisis", decided=True)
+    declined = UUID((await desk.post("referral", f"/cases/{case_id}/referrals", {
+        "receiver_id": FIRST, "basis": "consent",
+        "consent": {"given_by_guardian_rank": 1, "given_at": now().isoformat(),
+                    "scope": ["student_identity", "guardian_contact", "risk_tier",
+                              "signs_observed", "assessment_summary"]},
+        "packet": {"patient": {"name": "学生戊", "birth_date": "2011-05-02",
+                               "gender": "female", "school_student_id": student_id},
+                   "guardian": {"name": "母亲", "phone": "+86 138 0000 0001",
+                                "relation": "mother"},
+                   "summary": "overdose yesterday; ASQ acute positive"},
+        "actor": CRISIS_TEAM}))["referral_id"])
+    made = await desk.event(case_id, "referral", "ReferralMade", referral_id=str(declined))
+    say(f"hospital: referred to {FIRST}, disclosed {made.data['disclosed']} "
+        f"under {made.data['basis']}")
+    if webhooks:
+        await desk.event(case_id, "referral", "ReferralDelivered", referral_id=str(declined))
+        say(f"hospital: the FHIR packet reached {FIRST}'s webhook")
+    await liaisons[FIRST].update_task(declined, "rejected", decline_reason="no_capacity")
+    rerouted = await desk.event(case_id, "referral", "ReferralMade",
+                                rerouted_from=str(declined))
+    accepted = UUID(rerouted.data["referral_id"])
+    say(f"hospital: {FIRST} declined (no capacity); re-routed to "
+        f"{rerouted.data['receiver_id']}")
+    second = liaisons[SECOND]
+    if webhooks:
+        await desk.event(case_id, "referral", "ReferralDelivered", referral_id=str(accepted))
+    await second.update_task(accepted, "accepted")
+    await second.update_task(accepted, "in-progress", business_status="admitted")
+    await second.update_task(accepted, "completed")
+    await desk.event(case_id, "referral", "ReferralAnswered", referral_id=str(accepted),
+                     response="discharged")
+    say(f"hospital: {SECOND} accepted, admitted and discharged the student")
+    back = now() - BACK_SINCE
+    await desk.post("referral", f"/cases/{case_id}/return-plan", {
+        "study_support": ["reduced_timetable", "regular_counselling", "exam_deferral"],
+        "review_on": (back + timedelta(days=28)).date().isoformat(),
+        "responsible": [PSYCH_TEACHER, {"role": "class_teacher", "id": "teacher-1"}],
+        "actor": CRISIS_TEAM, "at": back.isoformat()})
+    await desk.event(case_id, "referral", "ReturnToSchoolPlanned")
+    overdue = await desk.event(case_id, "referral", "FollowUpOverdue", number=1)
+    say(f"hospital: back at school with a plan; follow-up 1 (due {overdue.data['due']}) "
+        "is overdue and on the team's list")
+    await desk.follow_up(case_id, "stable")
+    await desk.follow_up(case_id, "improving")
+    await desk.close(case_id, "resolved")
+    await desk.event(case_id, "referral", "CaseClosed")
+    say("hospital: two follow-ups recorded (the first late), case closed")
+    return HospitalPath(case_id, declined, accepted)
