@@ -1,4 +1,6 @@
-"""`casetrail demo`: cases of every tier driven through every stage of a running system."""
+"""`casetrail demo`: cases of every tier through every stage, then the school's paths
+(screening, a serious case's plan, an unreachable guardian, a hospital that declines, an
+incident, a stage transfer) against a running system."""
 
 from __future__ import annotations
 
@@ -10,7 +12,17 @@ import httpx
 
 from casetrail.bus.replay import case_timeline
 from casetrail.cli.desk import Desk, RequestRefused
-from casetrail.cli.runtime import Runtime
+from casetrail.cli.keys import receiver_tokens
+from casetrail.cli.liaison import Liaison
+from casetrail.cli.runtime import Runtime, data_dir
+from casetrail.cli.scenarios import (
+    crisis_with_primary_unreachable,
+    hospital_path,
+    incident,
+    screening_batch,
+    serious_with_plan,
+    stage_transfer,
+)
 from casetrail.cli.timeline import render
 from casetrail.service import connect
 
@@ -37,7 +49,24 @@ async def _demo(runtime: Runtime) -> None:
         for case_id in done:
             print()
             print(render(case_id, await case_timeline(nc, case_id)))
+        print()
+        hospital_case = await _school_paths(desk, run)
+        print()
+        print(render(hospital_case, await case_timeline(nc, hospital_case)))
     await nc.close()
+
+
+async def _school_paths(desk: Desk, run: str) -> UUID:
+    """Each path of the school's workflow, narrated; returns the hospital path's case."""
+    await screening_batch(desk, f"demo-{run}-screen", print)
+    await serious_with_plan(desk, f"demo-{run}-serious", print)
+    await crisis_with_primary_unreachable(desk, f"demo-{run}-crisis", print)
+    liaisons = {receiver: Liaison(desk.http, desk.runtime.services["referral"], receiver, token)
+                for receiver, token in receiver_tokens(data_dir()).items()}
+    path = await hospital_path(desk, liaisons, f"demo-{run}-hospital", print, webhooks=False)
+    await incident(desk, f"demo-{run}-incident", print)
+    await stage_transfer(desk, f"demo-{run}-transfer", print)
+    return path.case_id
 
 
 async def _show_refusals(desk: Desk) -> None:

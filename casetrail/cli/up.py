@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
-import secrets
 import signal
 import time
-from collections.abc import Callable
-from pathlib import Path
 
 from casetrail.bus.embedded import EmbeddedNats, free_port, port_open
+from casetrail.cli.keys import machine_secrets
 from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import Runtime, data_dir
 from casetrail.service import connect
@@ -19,19 +16,6 @@ from contracts.envelope import SERVICES
 from contracts.streams import ensure_streams
 
 NATS_PORT = 4222
-
-
-def kept_secret(directory: Path, variable: str, make: Callable[[], str]) -> str:
-    """From the environment, else a key made once for this data directory and kept there
-    (readable by this user only), so a restart reads what it wrote before."""
-    if key := os.environ.get(variable):
-        return key
-    path = directory / "secrets" / variable.lower()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(make())
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 async def _provision(nats_url: str) -> None:
@@ -54,13 +38,7 @@ def up() -> int:
         nats_url = nats.url
     asyncio.run(_provision(nats_url))
     cluster = Cluster(env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(directory),
-                           # Student pseudonyms on the bus, and events encrypted at rest.
-                           "CASETRAIL_PSEUDONYM_KEY": kept_secret(
-                               directory, "CASETRAIL_PSEUDONYM_KEY",
-                               lambda: secrets.token_urlsafe(32)),
-                           "CASETRAIL_CIPHER_KEY": kept_secret(
-                               directory, "CASETRAIL_CIPHER_KEY",
-                               lambda: base64.b64encode(secrets.token_bytes(32)).decode())},
+                           **machine_secrets(directory)},
                       log_dir=directory / "logs")
     for service in SERVICES:
         if port_text := os.environ.get(f"{service.upper()}_HTTP_PORT"):

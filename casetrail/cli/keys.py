@@ -1,0 +1,60 @@
+"""The secrets `casetrail up` makes for one machine, kept in the data directory.
+
+From the environment when set there; otherwise made once and kept in `data/secrets`
+(readable by this user only), so a restart reads what it wrote before.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import tomllib
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+RECEIVER_TOKENS = "REFERRAL_RECEIVER_TOKENS"
+
+
+def kept_secret(directory: Path, variable: str, make: Callable[[], str]) -> str:
+    if key := os.environ.get(variable):
+        return key
+    path = directory / "secrets" / variable.lower()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _receiver_ids() -> list[str]:
+    """The receivers of referral's directory file (the one the service will read)."""
+    configured = os.environ.get("REFERRAL_RECEIVERS_FILE")
+    text = (Path(configured).read_text() if configured else
+            resources.files("services.referral").joinpath("receivers.toml").read_text())
+    return [str(receiver["id"]) for receiver in tomllib.loads(text)["receivers"]]
+
+
+def machine_secrets(directory: Path) -> dict[str, str]:
+    """Student pseudonyms on the bus, events encrypted at rest, and one bearer token per
+    receiver for its answers (handed to each receiver out of band)."""
+    return {
+        "CASETRAIL_PSEUDONYM_KEY": kept_secret(
+            directory, "CASETRAIL_PSEUDONYM_KEY", lambda: secrets.token_urlsafe(32)),
+        "CASETRAIL_CIPHER_KEY": kept_secret(
+            directory, "CASETRAIL_CIPHER_KEY",
+            lambda: base64.b64encode(secrets.token_bytes(32)).decode()),
+        RECEIVER_TOKENS: kept_secret(directory, RECEIVER_TOKENS, lambda: json.dumps(
+            {receiver: secrets.token_urlsafe(24) for receiver in _receiver_ids()})),
+    }
+
+
+def receiver_tokens(directory: Path) -> dict[str, str]:
+    """The tokens `up` made or was given, for the demo to play the receivers."""
+    if not (text := os.environ.get(RECEIVER_TOKENS)):
+        path = directory / "secrets" / RECEIVER_TOKENS.lower()
+        text = path.read_text() if path.exists() else "{}"
+    tokens: dict[str, str] = json.loads(text)
+    return tokens
