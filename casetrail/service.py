@@ -8,7 +8,7 @@ import functools
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -36,6 +36,22 @@ log = logging.getLogger(__name__)
 
 # A task that runs beside the API until the event is set (timers, dispatchers).
 BackgroundTask = Callable[[asyncio.Event], Coroutine[None, None, None]]
+
+
+def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTask:
+    """A background task that does `work` every `seconds` until stopped; a failure is logged
+    and the work is tried again on the next round."""
+
+    async def loop(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await work()
+            except Exception:
+                log.exception("background work failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), seconds)
+
+    return loop
 
 
 def servers(url: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Wires notification's settings to its store, bus, gateways, timers and API."""
 
 from casetrail.bus.inbox import Subscription
-from casetrail.service import BackgroundTask, ServiceEntry
+from casetrail.service import BackgroundTask, ServiceEntry, every
 from casetrail.worker import ApplicationThread
 from services.notification.adapters.gateway import ChannelRouter, FileGateway, MessageGateway
 from services.notification.adapters.published import PUBLISHED
@@ -10,7 +10,7 @@ from services.notification.adapters.webhook import WebhookSmsGateway
 from services.notification.application import NotificationApplication
 from services.notification.config import NotificationSettings
 from services.notification.entrypoints.http import build_api
-from services.notification.entrypoints.timers import dispatcher, escalator, every
+from services.notification.entrypoints.timers import dispatcher, escalator
 
 
 def application(settings: NotificationSettings) -> NotificationApplication:

@@ -5,7 +5,7 @@ from datetime import timedelta
 import httpx
 
 from casetrail.bus.inbox import Subscription
-from casetrail.service import BackgroundTask, ServiceEntry
+from casetrail.service import BackgroundTask, ServiceEntry, every
 from casetrail.worker import ApplicationThread
 from services.referral.adapters.delivery import WebhookPoster
 from services.referral.adapters.directory import Directory
@@ -13,7 +13,7 @@ from services.referral.adapters.published import PUBLISHED
 from services.referral.application import ReferralApplication
 from services.referral.config import ReferralSettings
 from services.referral.entrypoints.http import build_api
-from services.referral.entrypoints.timers import backoff, deliverer, every, watcher
+from services.referral.entrypoints.timers import backoff, deliverer, watcher
 
 
 def application(settings: ReferralSettings) -> ReferralApplication:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter
@@ -11,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
-from casetrail.service import BackgroundTask
 from casetrail.worker import ApplicationThread
 from services.notification.adapters.gateway import DeliveryRefused, MessageGateway
 from services.notification.application import NotificationApplication
@@ -20,19 +17,6 @@ log = logging.getLogger(__name__)
 
 GATEWAY_UNAVAILABLE = "gateway_unavailable"
 MAX_BACKOFF_SECONDS = 60.0
-
-
-def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTask:
-    async def loop(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await work()
-            except Exception:
-                log.exception("background work failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), seconds)
-
-    return loop
 
 
 def dispatcher(app: NotificationApplication, thread: ApplicationThread,

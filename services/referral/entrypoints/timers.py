@@ -3,31 +3,15 @@ over receivers that did not answer in time, raise overdue follow-ups and home vi
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from casetrail.service import BackgroundTask
 from casetrail.worker import ApplicationThread
 from services.referral.adapters.delivery import WebhookPoster
 from services.referral.application import ReferralApplication
 
 log = logging.getLogger(__name__)
-
-
-def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTask:
-    async def loop(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await work()
-            except Exception:
-                log.exception("background work failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), seconds)
-
-    return loop
 
 
 def backoff(first: timedelta, cap: timedelta) -> Callable[[int], timedelta]:
