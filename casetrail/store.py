@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -25,6 +25,18 @@ from casetrail.kernel import CaseNotFound, EventMeta, ReadLogged
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R", bound=ReadLogged)
+
+# Notifications read at a time while a read model catches up with the store.
+READ_MODEL_PAGE = 1000
+
+
+class ReadModel(Protocol):
+    """A view kept from the events (a service's board): it takes them in order, once each."""
+
+    def apply(self, events: Iterable[Any]) -> None: ...
+
+
+M = TypeVar("M", bound=ReadModel)
 
 
 def store_env(*, url: str, schema: str | None = None,
@@ -113,6 +125,19 @@ class ServiceApplication(Application[UUID]):
         if processing.events:
             for listener in self.on_commit:
                 listener(processing.events)
+
+    def keep_read_model(self, model: M) -> M:
+        """The model, given every event in the store so far, and then each commit's events.
+
+        Call it once per model, on first use (a cached property), so that a process that
+        never asks for the model (the relay) never reads the whole store for it."""
+        start = 1
+        while notifications := self.recorder.select_notifications(start=start,
+                                                                  limit=READ_MODEL_PAGE):
+            model.apply(self.mapper.to_domain_event(n) for n in notifications)
+            start = notifications[-1].id + 1
+        self.on_commit.append(model.apply)
+        return model
 
     def has_processed(self, upstream: str, position: int) -> bool:
         return self.process_recorder.has_tracking_id(upstream, position)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
@@ -31,8 +30,6 @@ from services.notification.domain.messages import AuthorityReport, Notice
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
 
-PAGE = 1000
-
 
 class NotificationApplication(ServiceApplication):
     name = "notification"
@@ -47,21 +44,11 @@ class NotificationApplication(ServiceApplication):
         self.pseudonyms = Pseudonyms(pseudonym_key)
         self.contacts = dict(contacts or {})
         self.templates = templates or Templates.load()
-        self.on_commit.append(self._keep_board)
-
-    def _keep_board(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
-        if "board" in self.__dict__:  # not built yet: it will read these from the store
-            self.board.apply(events)
 
     @cached_property
     def board(self) -> NoticeBoard:
         """Built from the whole store on first use (not in the relay, which never asks)."""
-        board = NoticeBoard()
-        start = 1
-        while notifications := self.recorder.select_notifications(start=start, limit=PAGE):
-            board.apply(self.mapper.to_domain_event(n) for n in notifications)
-            start = notifications[-1].id + 1
-        return board
+        return self.keep_read_model(NoticeBoard())
 
     # The guardian directory.
 

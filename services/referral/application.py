@@ -49,7 +49,6 @@ class ReferralApplication(PacketsAndBoard):
         self.directory = directory or Directory.load(DEFAULT_RECEIVERS)
         self.routing = Routing(self.directory, ad_hoc_answer_within)
         self.police_signs = police_signs
-        self.on_commit.append(self._keep_board)
 
     def _school_day(self, moment: datetime) -> date:
         return moment.astimezone(self.school_timezone).date()

@@ -3,14 +3,12 @@ carrying a packet by hand read from referral's store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 from uuid import UUID
-
-from eventsourcing.domain import DomainEventProtocol
 
 from casetrail.kernel import EventMeta
 from casetrail.store import ServiceApplication
@@ -19,8 +17,6 @@ from services.referral.adapters.directory import Directory
 from services.referral.adapters.fhir import CaseCodes, packet_bundle
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.board import ReferralBoard
-
-PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -36,19 +32,10 @@ class PacketsAndBoard(ServiceApplication):
     name = "referral"
     directory: Directory
 
-    def _keep_board(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
-        if "board" in self.__dict__:  # not built yet: it will read these from the store
-            self.board.apply(events)
-
     @cached_property
     def board(self) -> ReferralBoard:
         """Built from the whole store on first use (not in the relay, which never asks)."""
-        board = ReferralBoard()
-        start = 1
-        while notifications := self.recorder.select_notifications(start=start, limit=PAGE):
-            board.apply(self.mapper.to_domain_event(n) for n in notifications)
-            start = notifications[-1].id + 1
-        return board
+        return self.keep_read_model(ReferralBoard())
 
     def packets_due(self, now: datetime,
                     backoff: Callable[[int], timedelta]) -> list[OutgoingPacket]:
