@@ -9,9 +9,10 @@ from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import Handler, handle_once
 from casetrail.store import ServiceApplication, store_env
+from contracts.codes import Channel, KeyConcern, Role, Sign
 from contracts.envelope import Actor, Envelope
-from contracts.events import read_data
-from contracts.events.base import EventData
+from contracts.events import intake, read_data
+from contracts.events.base import EventData, ScreenResult
 
 
 @pytest.fixture
@@ -21,6 +22,17 @@ def env(store_url: tuple[str, str | None]) -> dict[str, str]:
 
 
 UPSTREAM = Actor(role="system", id="upstream")
+STUDENT_KEY = "0" * 32
+
+
+def detected(*signs: Sign, imminent: bool = False, channel: Channel = Channel.STAFF_OBSERVATION,
+             key_concerns: list[KeyConcern] | None = None,
+             screen: ScreenResult | None = None) -> intake.CaseDetected:
+    """Intake's CaseDetected for a class teacher's report (by default) on one student."""
+    return intake.CaseDetected(student_key=STUDENT_KEY, report_id=uuid4(), channel=channel,
+                               reporter_role=Role.CLASS_TEACHER, signs=list(signs),
+                               imminent=imminent, key_concerns=key_concerns or [],
+                               screen=screen)
 
 
 def envelope(service: str, case_id: UUID, data: EventData, actor: Actor = UPSTREAM) -> Envelope:

@@ -10,17 +10,9 @@ from contracts.events import intake, referral
 from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
-from tests.application.conftest import deliver, envelope
+from tests.application.conftest import deliver, detected, envelope
 
-KEY = "0" * 32
 LEAD = [{"role": "crisis_team", "id": "lead"}]
-
-
-def detected(*signs: Sign, imminent: bool = False) -> intake.CaseDetected:
-    return intake.CaseDetected(student_key=KEY, report_id=uuid4(),
-                               channel=Channel.STAFF_OBSERVATION,
-                               reporter_role=Role.CLASS_TEACHER, signs=list(signs),
-                               imminent=imminent)
 
 
 @pytest.fixture

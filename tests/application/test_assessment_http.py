@@ -11,12 +11,11 @@ import pytest
 
 from casetrail.service import ServiceRuntime
 from casetrail.worker import ApplicationThread
-from contracts.codes import Channel, KeyConcern, Role, Sign
-from contracts.events import intake
+from contracts.codes import KeyConcern, Sign
 from services.assessment.application import AssessmentApplication
 from services.assessment.config import AssessmentSettings
 from services.assessment.entrypoints.http import build_api
-from tests.application.conftest import deliver, envelope
+from tests.application.conftest import deliver, detected, envelope
 
 LEAD = {"role": "crisis_team", "id": "lead"}
 PSYCH = {"role": "psych_teacher", "id": "p1"}
@@ -41,11 +40,8 @@ async def http(app: AssessmentApplication) -> AsyncIterator[httpx.AsyncClient]:
 def reported(app: AssessmentApplication, *signs: Sign,
              key_concerns: list[KeyConcern] | None = None) -> UUID:
     case_id = uuid4()
-    detected = intake.CaseDetected(student_key="0" * 32, report_id=uuid4(),
-                                   channel=Channel.STAFF_OBSERVATION,
-                                   reporter_role=Role.CLASS_TEACHER, signs=list(signs),
-                                   imminent=False, key_concerns=key_concerns or [])
-    deliver(app, app.on_case_detected, envelope("intake", case_id, detected), position=1)
+    deliver(app, app.on_case_detected,
+            envelope("intake", case_id, detected(*signs, key_concerns=key_concerns)), position=1)
     return case_id
 
 

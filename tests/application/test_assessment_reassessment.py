@@ -15,7 +15,6 @@ from contracts.codes import (
     Instrument,
     KeyConcern,
     ReopenReason,
-    Role,
     Sign,
     Tier,
 )
@@ -25,9 +24,8 @@ from services.assessment.adapters.published import PUBLISHED
 from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
-from tests.application.conftest import deliver, envelope
+from tests.application.conftest import STUDENT_KEY, deliver, detected, envelope
 
-KEY = "0" * 32
 TEAM = [{"role": "crisis_team", "id": "lead"},
         {"role": "external_professional", "id": "dr-1", "affiliation": "external",
          "organisation": "anding-hospital"}]
@@ -37,15 +35,6 @@ PHQ_SEVERE = {f"q{n}": 3 for n in range(1, 10)} | {"q9": 0}
 @pytest.fixture
 def assessment(env: dict[str, str]) -> AssessmentApplication:
     return AssessmentApplication(env)
-
-
-def detected(*signs: Sign, imminent: bool = False, channel: Channel = Channel.STAFF_OBSERVATION,
-             key_concerns: list[KeyConcern] | None = None,
-             screen: ScreenResult | None = None) -> intake.CaseDetected:
-    return intake.CaseDetected(student_key=KEY, report_id=uuid4(), channel=channel,
-                               reporter_role=Role.CLASS_TEACHER, signs=list(signs),
-                               imminent=imminent, key_concerns=key_concerns or [],
-                               screen=screen)
 
 
 def published(app: AssessmentApplication, case_id: UUID) -> list[tuple[str, dict[str, object]]]:
@@ -79,8 +68,9 @@ def test_an_incident_starts_the_crisis_path_and_the_decision_that_follows_links_
     assert first.meta.correlation_id == started.meta.correlation_id
     assert second.meta.causation_id is None
     bus = dict(published(assessment, case_id)[:3])
-    assert bus["CrisisPathStarted"] == {"student_key": KEY, "report_id": bus["TierProposed"][
-        "report_id"], "signs": ["weapon"], "incident": True}
+    assert bus["CrisisPathStarted"] == {"student_key": STUDENT_KEY,
+                                        "report_id": bus["TierProposed"]["report_id"],
+                                        "signs": ["weapon"], "incident": True}
     decided = [data for kind, data in published(assessment, case_id) if kind == "TierDecided"]
     assert [(d["tier"], d["previous_tier"], d["follows_crisis_path"], d["overrides_proposal"],
              d["external_participants"]) for d in decided] == [

@@ -29,7 +29,7 @@ from services.referral.application import NotYourReferral, ReferralApplication
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.referrals import CaseReferrals
 from services.referral.routing import InvalidReferral, ReferralRequest
-from tests.application.conftest import deliver, envelope
+from tests.application.conftest import deliver, detected, envelope
 
 TEAM = EventMeta.by("crisis_team", "lead")
 LIAISON = EventMeta.by("receiver_liaison", "hospital-7")
@@ -206,11 +206,8 @@ def test_follow_ups_past_their_day_are_overdue_once(referral: ReferralApplicatio
 def test_a_key_concern_student_gets_a_home_visit_due_until_visited(
         referral: ReferralApplication) -> None:
     case_id = uuid4()
-    detected = intake.CaseDetected(student_key=KEY, report_id=uuid4(),
-                                   channel=Channel.STAFF_OBSERVATION,
-                                   reporter_role=Role.CLASS_TEACHER, signs=[Sign.GRADE_SWING],
-                                   imminent=False, key_concerns=[KeyConcern.LEFT_BEHIND])
-    deliver(referral, referral.on_case_detected, envelope("intake", case_id, detected), 1)
+    noticed = detected(Sign.GRADE_SWING, key_concerns=[KeyConcern.LEFT_BEHIND])
+    deliver(referral, referral.on_case_detected, envelope("intake", case_id, noticed), 1)
     decide(referral, Tier.GENERAL, position=2, case_id=case_id)
     now = datetime.now(UTC)
     assert referral.raise_visits_due(now) == 1
