@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
+from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.inbox import Handler, handle_once
 from casetrail.store import ServiceApplication, store_env
 from contracts.codes import Channel, KeyConcern, Role, Sign
@@ -48,3 +49,15 @@ def deliver(app: ServiceApplication, handler: Handler, message: Envelope,
     """What the inbox does with a message from the bus, without the bus."""
     data: Any = read_data(message)
     return handle_once(app, handler, message, data, Tracking(message.service, position))
+
+
+def published(app: ServiceApplication, events: PublishedEvents,
+              event_type: str | None = None) -> list[Envelope]:
+    """What the app's store puts on the bus, in order (internal events left out); only those
+    of `event_type` if given."""
+    found = []
+    for n in app.recorder.select_notifications(start=1, limit=10_000):
+        e = events.envelope(app.mapper.to_domain_event(n))
+        if e is not None and event_type in (None, e.type):
+            found.append(e)
+    return found

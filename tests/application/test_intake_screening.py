@@ -10,13 +10,13 @@ import pytest
 
 from casetrail.kernel import CaseNotFound, EventMeta
 from contracts.codes import Channel, Instrument
-from contracts.envelope import Envelope
 from services.intake.adapters.published import PUBLISHED
 from services.intake.adapters.sheets import UnreadableSheet
 from services.intake.application import Consent, IntakeApplication
 from services.intake.application.screenings import NO_CONSENT
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.screening import Screening
+from tests.application.conftest import published
 from tests.intake_files import csv_file, xlsx_file
 
 PSYCH = EventMeta.by("psych_teacher", "p-1")
@@ -39,12 +39,6 @@ def asq(intake: IntakeApplication, *consented: str) -> UUID:
     return screening_id
 
 
-def published(intake: IntakeApplication) -> list[Envelope]:
-    notifications = intake.recorder.select_notifications(start=1, limit=10_000)
-    envelopes = [PUBLISHED.envelope(intake.mapper.to_domain_event(n)) for n in notifications]
-    return [e for e in envelopes if e is not None]
-
-
 def file_of(kind: str, *rows: tuple[Any, ...]) -> tuple[str, bytes]:
     if kind == "csv":
         return "answers.csv", csv_file(HEADER, *rows)
@@ -63,7 +57,7 @@ def test_consented_rows_are_scored_and_positive_screens_open_cases(
         {"line": 5, "reason": NO_CONSENT},
         {"line": 6, "reason": "q1: 'perhaps' is not one of yes/no/refused"}]
     assert [c["line"] for c in report["cases"]] == [3, 4]
-    detected = {e.case_id: e for e in published(intake) if e.type == "CaseDetected"}
+    detected = {e.case_id: e for e in published(intake, PUBLISHED, "CaseDetected")}
     assert set(detected) == {c["case_id"] for c in report["cases"]}
     acute = detected[report["cases"][1]["case_id"]]
     assert acute.data["channel"] == "screening" and acute.data["imminent"] is True
@@ -116,7 +110,7 @@ def test_a_positive_screen_joins_the_students_open_case(intake: IntakeApplicatio
                                      content=file_of("csv", ("S-1", *POSITIVE))[1], meta=PSYCH)
     assert report["cases"] == [{"line": 2, "case_id": open_case.case_id,
                                 "report_id": report["cases"][0]["report_id"], "opened": False}]
-    attached = [e for e in published(intake) if e.type == "ReportAttached"]
+    attached = published(intake, PUBLISHED, "ReportAttached")
     assert attached[0].data["screen"]["positive"] is True
 
 
@@ -126,7 +120,7 @@ def test_the_answers_stay_in_intake_and_the_refusals_are_on_record(
     intake.import_screening(screening_id, filename="a.csv",
                             content=file_of("csv", ("S-1", *POSITIVE), ("S-2", *NEGATIVE))[1],
                             meta=PSYCH)
-    for envelope in published(intake):
+    for envelope in published(intake, PUBLISHED):
         assert "answers" not in envelope.data and "yes" not in str(envelope.data)
     screening = intake.get_case(screening_id, Screening)
     [batch] = screening.batches.values()

@@ -25,7 +25,7 @@ from services.intake.application import IntakeApplication, IntakePolicy, Transfe
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.report_chain import ChainKind
 from services.intake.domain.transfer import TransferredRecord
-from tests.application.conftest import deliver, envelope
+from tests.application.conftest import deliver, envelope, published
 
 TEACHER = EventMeta.by("class_teacher", "ct-1")
 DORM = EventMeta.by("dorm_staff", "d-1")
@@ -40,15 +40,6 @@ def intake(env: dict[str, str]) -> IntakeApplication:
 
 def staff(channel: Channel = Channel.STAFF_OBSERVATION) -> Concern:
     return Concern(uuid4(), channel, [], False, "平时很安静，最近常哭")
-
-
-def published(intake: IntakeApplication, event_type: str) -> list[Envelope]:
-    found = []
-    for n in intake.recorder.select_notifications(start=1, limit=10_000):
-        e = PUBLISHED.envelope(intake.mapper.to_domain_event(n))
-        if e is not None and e.type == event_type:
-            found.append(e)
-    return found
 
 
 def close(intake: IntakeApplication, case_id: UUID, position: int) -> Envelope:
@@ -73,10 +64,10 @@ def test_a_staff_report_climbs_the_chain_and_the_record_shows_who_and_when(
         ("reported", "class", "ct-1"), ("acknowledged", "class", "ct-1"),
         ("forwarded", "grade", "ct-1"), ("acknowledged", "grade", "gl-1"),
         ("forwarded", "school", "gl-1")]
-    forwards = published(intake, "ReportForwarded")
+    forwards = published(intake, PUBLISHED, "ReportForwarded")
     assert [(f.data["from_level"], f.data["to_level"], f.actor.id) for f in forwards] == [
         ("class", "grade", "ct-1"), ("grade", "school", "gl-1")]
-    assert [a.data["level"] for a in published(intake, "ReportAcknowledged")] == [
+    assert [a.data["level"] for a in published(intake, PUBLISHED, "ReportAcknowledged")] == [
         "class", "grade"]
 
 
@@ -105,18 +96,18 @@ def test_flags_show_on_the_open_case_and_travel_with_later_reports(
     intake.record_key_concerns("S-1", [KeyConcern.LEFT_BEHIND], TEAM)
     intake.report_concern(student_ref="S-1", student_name=None, concern=staff(), meta=TEACHER)
     assert intake.get_case(first.case_id, Case).key_concerns == ["left_behind"]
-    [noted] = published(intake, "KeyConcernsNoted")
+    [noted] = published(intake, PUBLISHED, "KeyConcernsNoted")
     assert noted.case_id == first.case_id and noted.data["key_concerns"] == ["left_behind"]
-    [attached] = published(intake, "ReportAttached")
+    [attached] = published(intake, PUBLISHED, "ReportAttached")
     assert attached.data["key_concerns"] == ["left_behind"]
 
 
 def test_a_flagged_student_without_a_case_has_the_flags_on_the_first_report(
         intake: IntakeApplication) -> None:
     intake.record_key_concerns("S-1", [KeyConcern.BULLYING_VICTIM, KeyConcern.POVERTY], TEAM)
-    assert published(intake, "KeyConcernsNoted") == []
+    assert published(intake, PUBLISHED, "KeyConcernsNoted") == []
     intake.report_concern(student_ref="S-1", student_name=None, concern=staff(), meta=TEACHER)
-    [detected] = published(intake, "CaseDetected")
+    [detected] = published(intake, PUBLISHED, "CaseDetected")
     assert detected.data["key_concerns"] == ["bullying_victim", "poverty"]
 
 
@@ -128,12 +119,12 @@ def test_a_concern_after_closure_opens_a_case_linked_to_the_last_one(
     second = intake.report_concern(student_ref="S-1", student_name=None, concern=staff(),
                                    meta=TEACHER)
     assert second.opened and second.previous_case_id == first.case_id
-    detected = published(intake, "CaseDetected")
+    detected = published(intake, PUBLISHED, "CaseDetected")
     assert detected[-1].data["previous_case_id"] == str(first.case_id)
     growth = intake.student_file("S-1", purpose="growth_file", reader=READER)
     assert [c["case_id"] for c in growth["cases"]] == [first.case_id, second.case_id]
     assert growth["open_case_id"] == second.case_id
-    viewed = published(intake, "CaseViewed")
+    viewed = published(intake, PUBLISHED, "CaseViewed")
     assert {v.case_id for v in viewed} == {first.case_id, second.case_id}
     assert all(v.data == {"purpose": "growth_file"} for v in viewed)
 
@@ -173,10 +164,10 @@ def test_an_incident_opens_the_case_as_imminent_and_starts_the_emergency_plan(
     received = intake.report_incident(student_ref="S-1", student_name=None,
                                       kind=IncidentKind.SUICIDE_ATTEMPT,
                                       description="天台", meta=TEACHER)
-    [detected] = published(intake, "CaseDetected")
+    [detected] = published(intake, PUBLISHED, "CaseDetected")
     assert detected.data["channel"] == "incident" and detected.data["imminent"] is True
     assert detected.data["signs"] == ["suicide_attempt"]
-    [reported] = published(intake, "IncidentReported")
+    [reported] = published(intake, PUBLISHED, "IncidentReported")
     assert reported.case_id == received.case_id
     assert reported.data["checklist"][:3] == ["secure_scene", "first_aid", "contact_guardians"]
     assert reported.data["student_key"] == detected.data["student_key"]
@@ -185,7 +176,7 @@ def test_an_incident_opens_the_case_as_imminent_and_starts_the_emergency_plan(
     with pytest.raises(CaseRuleViolated):
         intake.complete_checklist_item(received.case_id, received.incident_id,
                                        "secure_scene", TEACHER)
-    [done] = published(intake, "ChecklistItemDone")
+    [done] = published(intake, PUBLISHED, "ChecklistItemDone")
     assert done.data == {"incident_id": str(received.incident_id), "item": "secure_scene"}
 
 
@@ -195,7 +186,7 @@ def test_an_incident_joins_the_open_case(intake: IntakeApplication) -> None:
     received = intake.report_incident(student_ref="S-1", student_name=None,
                                       kind=IncidentKind.VIOLENCE, description="", meta=TEACHER)
     assert not received.opened and received.case_id == first.case_id
-    [attached] = published(intake, "ReportAttached")
+    [attached] = published(intake, PUBLISHED, "ReportAttached")
     assert attached.data["imminent"] is True and attached.data["channel"] == "incident"
 
 
@@ -220,11 +211,11 @@ def test_a_transfer_sends_the_entitled_history_and_opens_a_record_at_the_new_sch
                                      meta=EventMeta.by("psych_teacher", "m-p1"))
     with pytest.raises(CaseRuleViolated, match="received already"):
         intake.receive_transfer(transfer.id, student_ref="M-2026-1", meta=TEAM)
-    [disclosed] = published(intake, "TransferDisclosed")
+    [disclosed] = published(intake, PUBLISHED, "TransferDisclosed")
     assert disclosed.case_id == first.case_id and disclosed.data["to_school"] == "middle-9"
     assert disclosed.data["categories"] == ["case_summary", "key_concerns", "report_history",
                                             "incidents"]
-    [received] = published(intake, "TransferReceived")
+    [received] = published(intake, PUBLISHED, "TransferReceived")
     assert received.case_id == record.id != first.case_id
     assert received.data["from_case_id"] == str(first.case_id)
     assert received.data["from_school"] == "primary-3"
