@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from nats.aio.client import Client
@@ -29,7 +28,6 @@ from casetrail.cli.scenarios import (
 )
 from casetrail.cli.scenarios.common import quiet
 from casetrail.cli.timeline import STAGE_ORDER, stages_reached
-from casetrail.service import connect
 from contracts.envelope import Envelope
 from contracts.subjects import CASE_SUBJECTS, CASES_STREAM
 from tests.e2e.conftest import System, running_system
@@ -74,19 +72,6 @@ def system(tmp_path_factory: pytest.TempPathFactory,
     }
     with running_system(data, settings) as system:
         yield system
-
-
-@pytest.fixture
-async def nc(system: System) -> AsyncIterator[Client]:
-    client = await connect(system.nats_url, "e2e-scenarios")
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def desk(system: System, nc: Client) -> AsyncIterator[Desk]:
-    async with httpx.AsyncClient(timeout=30.0) as http:
-        yield Desk(system.runtime, nc, http)
 
 
 SCHOOL_IDS: list[str] = []  # every school-issued id these paths used
