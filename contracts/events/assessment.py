@@ -3,7 +3,13 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.codes import KeyConcern, Role, Sign, Tier
-from contracts.events.base import CaseViewed, EventData, ScreenResult, StudentKey
+from contracts.events.base import (
+    CaseViewed,
+    EventData,
+    ReasonCode,
+    ScreenResult,
+    StudentKey,
+)
 
 SERVICE = "assessment"
 
@@ -12,7 +18,7 @@ class TierProposed(EventData):
     """Software's proposal, with the reason codes, for the crisis team to decide on."""
 
     tier: Tier
-    reasons: list[str]
+    reasons: list[ReasonCode]
     report_id: UUID
 
 

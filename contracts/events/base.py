@@ -4,6 +4,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.codes import Instrument
 
+# Codes, not words: what a str on the bus may hold, so free text cannot slip through.
+Code = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=64)]
+ReasonCode = Annotated[str, Field(pattern=r"^[a-z0-9_:]+$", max_length=80)]  # sign:self_harm
+TemplateId = Annotated[str, Field(pattern=r"^[a-z0-9-]+$", max_length=80)]
+# An identifier from a directory or another school (receiver, school code), never a person.
+DirectoryId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=64)]
+
 # A keyed pseudonym of the school-issued student id (HMAC held by intake), never the id itself.
 StudentKey = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
@@ -29,4 +36,4 @@ class ScreenResult(EventData):
     total: int | None = None
     positive: bool
     acute: bool = False
-    flagged_items: list[str] = Field(default_factory=list)
+    flagged_items: list[Code] = Field(default_factory=list)

@@ -11,7 +11,7 @@ from contracts.codes import (
     SchoolStage,
     Sign,
 )
-from contracts.events.base import CaseViewed, EventData, ScreenResult, StudentKey
+from contracts.events.base import CaseViewed, Code, EventData, ScreenResult, StudentKey
 
 SERVICE = "intake"
 
@@ -70,12 +70,12 @@ class IncidentReported(EventData):
     incident_id: UUID
     student_key: StudentKey
     kind: IncidentKind
-    checklist: list[str]
+    checklist: list[Code]
 
 
 class ChecklistItemDone(EventData):
     incident_id: UUID
-    item: str
+    item: Code
 
 
 class TransferDisclosed(EventData):
@@ -84,7 +84,7 @@ class TransferDisclosed(EventData):
     transfer_id: UUID
     to_school: str = Field(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=64)
     to_stage: SchoolStage
-    categories: list[str]
+    categories: list[Code]
     consent_id: UUID
 
 

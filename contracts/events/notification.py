@@ -4,7 +4,7 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Tier
-from contracts.events.base import CaseViewed, EventData
+from contracts.events.base import CaseViewed, Code, EventData, TemplateId
 
 SERVICE = "notification"
 
@@ -16,7 +16,7 @@ class GuardianNoticeIssued(EventData):
     tier: Tier
     guardian_rank: GuardianRank
     channel: NoticeChannel
-    template_id: str
+    template_id: TemplateId
     acknowledge_by: datetime
     language: str | None = None  # optional, added in issue 4
 
@@ -54,7 +54,7 @@ class NoticeEscalated(EventData):
     """No acknowledgement in time: the notice went up the escalation ladder."""
 
     notice_id: UUID
-    escalated_to: str
+    escalated_to: Code
     escalation_id: UUID | None = None  # added after v1 first shipped: optional, same version
 
 

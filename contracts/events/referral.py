@@ -15,7 +15,7 @@ from contracts.codes import (
     StudySupport,
     Tier,
 )
-from contracts.events.base import CaseViewed, EventData
+from contracts.events.base import CaseViewed, Code, DirectoryId, EventData
 
 SERVICE = "referral"
 
@@ -37,8 +37,8 @@ class ReferralMade(EventData):
 
     referral_id: UUID
     receiver_type: ReceiverType
-    receiver_id: str
-    disclosed: list[str]
+    receiver_id: DirectoryId
+    disclosed: list[Code]
     # Optional, added in issue 4 (same version).
     basis: DisclosureBasis | None = None
     consent_id: UUID | None = None

@@ -102,3 +102,16 @@ def test_the_envelope_refuses_what_the_contract_does_not_allow(change: dict[str,
 def test_event_data_refuses_fields_it_does_not_know() -> None:
     with pytest.raises(ValidationError):
         events.read_data(envelope({"reason": "resolved", "note": "free text"}))
+
+
+@pytest.mark.parametrize(("model", "field", "value"), [
+    (events.assessment.TierProposed, "reasons", ["王小明 told her teacher"]),
+    (events.intake.ChecklistItemDone, "item", "called Mrs Wang on 138 0000 0001"),
+    (events.notification.NoticeEscalated, "escalated_to", "Zhang Wei"),
+    (events.referral.ReferralMade, "receiver_id", "Dr Li at Anding"),
+], ids=["reason", "checklist item", "escalation target", "receiver id"])
+def test_a_code_field_refuses_words(model: type[EventData], field: str, value: object) -> None:
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate({field: value})
+    assert any(error["loc"][0] == field and error["type"] == "string_pattern_mismatch"
+               for error in refused.value.errors())
