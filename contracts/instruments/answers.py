@@ -49,6 +49,11 @@ def read(definition: InstrumentDefinition, raw: Mapping[str, Raw]) -> Answers:
     read_answers: Answers = {
         item.key: _value(item, answers.get(item.key)) for item in definition.items
     }
+    asked = [item.key for item in definition.items
+             if item.required and item.required_when_yes is None]
+    if all(read_answers[key] is None for key in asked):
+        # Nothing was answered: the instrument was not given, which is not a refusal to answer.
+        raise InvalidAnswers(asked[0], "not answered (every item is blank)")
     for item in definition.items:
         if read_answers[item.key] is not None:
             continue
@@ -58,7 +63,7 @@ def read(definition: InstrumentDefinition, raw: Mapping[str, Raw]) -> Answers:
                     item.key, f"not answered after a yes to {item.required_when_yes}"
                 )
         elif item.required and item.answer is not AnswerType.YES_NO_REFUSED:
-            # Blank yes/no/refused items are read as refusals by the rule, not refused here.
+            # A blank yes/no/refused item beside answered ones is read as a refusal by the rule.
             raise InvalidAnswers(item.key, "not answered")
     return read_answers
 

@@ -25,7 +25,8 @@ def apply(definition: InstrumentDefinition, answers: Answers) -> ScreenResult:
 
 
 def _asq(definition: InstrumentDefinition, rule: AsqRule, answers: Answers) -> ScreenResult:
-    # A blank screening item counts as a refusal: the student did not say no.
+    # A blank screening item beside answered ones counts as a refusal: the student did not
+    # say no. (A row with every screening item blank is refused as not answered on reading.)
     positive = any(answers[key] != "no" for key in rule.screen_items)
     # Item 5 is asked only after a positive; a yes to it is acute whatever came before,
     # since a student thinking of suicide right now is screened in regardless.

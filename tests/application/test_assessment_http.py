@@ -130,3 +130,48 @@ async def test_an_instruments_form_is_served_in_the_language_asked(
     zh = (await http.get("/instruments/asq")).json()
     assert zh["language"] == "zh"
     assert zh["items"][0]["text"].endswith("？")
+
+
+async def test_a_rationale_of_only_blanks_is_refused_naming_the_rationale(
+        app: AssessmentApplication, http: httpx.AsyncClient) -> None:
+    case_id = reported(app, Sign.SELF_HARM)
+    response = await post(http, f"/cases/{case_id}/decision", {
+        "tier": "serious", "rationale": " \n\t ", "actor": LEAD, "participants": [LEAD]})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "rationale"]
+
+
+@pytest.mark.parametrize("role", ["crisis_team", "principal", "psych_teacher"])
+async def test_the_crisis_team_the_principal_and_the_psychology_teacher_may_decide(
+        app: AssessmentApplication, http: httpx.AsyncClient, role: str) -> None:
+    case_id = reported(app, Sign.SELF_HARM)
+    response = await post(http, f"/cases/{case_id}/decision", {
+        "tier": "serious", "rationale": "agreed", "actor": {"role": role, "id": "d1"},
+        "participants": [LEAD]})
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("role", ["class_teacher", "guardian", "external_professional",
+                                  "auditor"])
+async def test_no_one_else_may_decide_a_cases_tier(
+        app: AssessmentApplication, http: httpx.AsyncClient, role: str) -> None:
+    case_id = reported(app, Sign.SELF_HARM)
+    response = await post(http, f"/cases/{case_id}/decision", {
+        "tier": "serious", "rationale": "agreed", "actor": {"role": role, "id": "x1"},
+        "participants": [LEAD]})
+    assert response.status_code == 403
+    assert response.json()["detail"] == f"a {role} may not decide a case's tier"
+
+
+ASQ_NO = {"q1": "no", "q2": "no", "q3": "no", "q4": "no"}
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("psych_teacher", 201), ("crisis_team", 201), ("external_professional", 201),
+    ("class_teacher", 403), ("principal", 403), ("guardian", 403)])
+async def test_only_psychology_teachers_the_crisis_team_and_outside_clinicians_give_instruments(
+        app: AssessmentApplication, http: httpx.AsyncClient, role: str, status: int) -> None:
+    case_id = reported(app, Sign.GRADE_SWING)
+    response = await post(http, f"/cases/{case_id}/instruments", {
+        "instrument": "asq", "answers": ASQ_NO, "actor": {"role": role, "id": "a1"}})
+    assert response.status_code == status

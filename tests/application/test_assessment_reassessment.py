@@ -15,6 +15,7 @@ from contracts.codes import (
     Instrument,
     KeyConcern,
     ReopenReason,
+    Role,
     Sign,
     Tier,
 )
@@ -75,6 +76,36 @@ def test_an_incident_starts_the_crisis_path_and_the_decision_that_follows_links_
     assert [(d["tier"], d["previous_tier"], d["follows_crisis_path"], d["overrides_proposal"],
              d["external_participants"]) for d in decided] == [
         ("crisis", None, True, False, 1), ("serious", "crisis", False, True, 1)]
+
+
+def test_an_incident_after_a_lower_decision_starts_a_new_crisis_path_the_next_decision_follows(
+        assessment: AssessmentApplication) -> None:
+    case_id = uuid4()
+    deliver(assessment, assessment.on_case_detected, envelope("intake", case_id, detected(
+        Sign.SELF_HARM, imminent=True)), position=1)
+    assessment.decide(case_id, Decision(Tier.SERIOUS, "safe at home", TEAM,
+                                        overrides_proposal=True),
+                      meta=EventMeta.by("crisis_team", "lead"))
+    incident = intake.ReportAttached(report_id=uuid4(), channel=Channel.INCIDENT,
+                                     reporter_role=Role.CLASS_TEACHER, signs=[Sign.WEAPON],
+                                     imminent=True)
+    second = envelope("intake", case_id, incident)
+    deliver(assessment, assessment.on_report_attached, second, position=2)
+    assessment.decide(case_id, Decision(Tier.CRISIS, "knife in the dormitory", TEAM),
+                      meta=EventMeta.by("crisis_team", "lead"))
+
+    events = list(assessment.repository.event_store.get(case_id))
+    started = [e for e in events if isinstance(e, Assessment.CrisisPathStarted)]
+    assert [e.report_id for e in started] == [
+        events[1].report_id, incident.report_id]  # type: ignore[attr-defined]
+    assert started[1].incident is True
+    last = events[-1]
+    assert isinstance(last, Assessment.TierDecided) and last.follows_crisis_path
+    assert last.meta.causation_id == event_id_of("assessment", case_id,
+                                                 started[1].originator_version)
+    assert last.meta.correlation_id == second.correlation_id
+    crisis_paths = [d for kind, d in published(assessment, case_id) if kind == "CrisisPathStarted"]
+    assert len(crisis_paths) == 2
 
 
 def test_a_screening_result_and_flags_from_intake_are_considered_and_published(

@@ -66,6 +66,17 @@ def test_consented_rows_are_scored_and_positive_screens_open_cases(
     assert detected[report["cases"][0]["case_id"]].data["imminent"] is False
 
 
+def test_a_row_with_every_answer_blank_is_refused_as_not_answered_and_opens_no_case(
+        intake: IntakeApplication) -> None:
+    screening_id = asq(intake, "S-1", "S-2")
+    name, content = file_of("csv", ("S-1", None, None, None, None, None),
+                            ("S-2", "refused", None, None, None, None))
+    report = intake.import_screening(screening_id, filename=name, content=content, meta=PSYCH)
+    assert report["refused"] == [{"line": 2, "reason": "q1: not answered (every item is blank)"}]
+    assert report["accepted"] == 1 and report["positive"] == 1
+    assert [c["line"] for c in report["cases"]] == [3]
+
+
 def test_importing_the_same_file_twice_changes_nothing(intake: IntakeApplication) -> None:
     screening_id = asq(intake, "S-1", "S-2")
     name, content = file_of("csv", ("S-1", *POSITIVE), ("S-2", *NEGATIVE), ("S-9", *POSITIVE))

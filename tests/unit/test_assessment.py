@@ -220,6 +220,53 @@ def test_only_the_first_decision_after_the_crisis_path_follows_it() -> None:
     assert not assessment.decision_follows_crisis_path
 
 
+def started_reports(assessment: Assessment) -> list[UUID]:
+    return [e.report_id for e in assessment.collect_events()
+            if isinstance(e, Assessment.CrisisPathStarted)]
+
+
+def test_imminent_danger_after_the_case_was_decided_lower_starts_a_new_crisis_path() -> None:
+    assessment = opened()
+    first, second = uuid4(), uuid4()
+    assessment.consider(first, [Sign.SELF_HARM], imminent=True, meta=meta())
+    decide(assessment, Tier.SERIOUS, "safe at home with a plan", overrides=True)
+    assessment.consider(second, [], imminent=True, meta=meta())
+    assert started_reports(assessment) == [first, second]
+    assert assessment.crisis_path_version == 6
+    assert assessment.decision_follows_crisis_path
+
+
+def test_an_incident_after_a_crisis_path_was_settled_at_crisis_starts_a_new_one() -> None:
+    assessment = opened()
+    first, incident = uuid4(), uuid4()
+    assessment.consider(first, [Sign.WEAPON], imminent=True, meta=meta())
+    decide(assessment, Tier.CRISIS, "weapon seized")
+    assessment.consider(incident, [Sign.SUICIDE_ATTEMPT], imminent=True, meta=meta(),
+                        incident=True)
+    assert started_reports(assessment) == [first, incident]
+
+
+def test_further_imminent_reports_join_a_crisis_path_that_awaits_its_decision() -> None:
+    assessment = opened()
+    first = uuid4()
+    assessment.consider(first, [], imminent=True, meta=meta())
+    decide(assessment, Tier.SERIOUS, "calmer", overrides=True)
+    second = uuid4()
+    assessment.consider(second, [], imminent=True, meta=meta())
+    assessment.consider(uuid4(), [Sign.WEAPON], imminent=True, meta=meta(), incident=True)
+    assert started_reports(assessment) == [first, second]
+
+
+def test_the_decision_after_a_new_crisis_path_follows_it() -> None:
+    assessment = opened()
+    assessment.consider(uuid4(), [], imminent=True, meta=meta())
+    decide(assessment, Tier.SERIOUS, "calmer", overrides=True)
+    decide(assessment, Tier.SERIOUS, "still calm", overrides=True)
+    assessment.consider(uuid4(), [], imminent=True, meta=meta())
+    decide(assessment, Tier.CRISIS, "second attempt")
+    assert [d["follows_crisis_path"] for d in assessment.decisions] == [True, False, True]
+
+
 def test_a_decision_without_a_crisis_path_does_not_follow_one() -> None:
     assessment = opened()
     assessment.consider(uuid4(), [Sign.SUICIDE_ATTEMPT], imminent=False, meta=meta())

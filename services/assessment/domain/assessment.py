@@ -37,6 +37,9 @@ class Assessment(ReadLogged):
         self.reasons: list[str] = []
         self.tier: str | None = None
         self.crisis_path_started = False
+        # A crisis path started and not yet settled by a decision: a further imminent report
+        # joins it; once decided, the next imminent report starts a new one.
+        self.crisis_path_open = False
         # The crisis-path event's version and chain, so the decision following it links to it.
         self.crisis_path_version: int | None = None
         self.crisis_path_correlation: UUID | None = None
@@ -53,7 +56,9 @@ class Assessment(ReadLogged):
                  key_concerns: list[KeyConcern] | None = None,
                  screen: ScreenResult | None = None, incident: bool = False) -> None:
         """A report came in: propose a tier from everything so far; imminent danger starts
-        the crisis path at once, before anyone meets.
+        the crisis path at once, before anyone meets, unless a crisis path already awaits the
+        team's decision. A case decided since (lower, or at crisis) starts a new one, so the
+        guardians are told again and the referral notes a provisional crisis again.
 
         `key_concerns` is the student's flags as intake sent them with the report; None (or
         none sent) leaves the flags as they are: flags are lifted by KeyConcernsNoted only."""
@@ -67,7 +72,7 @@ class Assessment(ReadLogged):
         self._propose(report_id, [s.value for s in signs], proposal.tier.value,
                       proposal.reasons, meta,
                       screen=screen.model_dump(mode="json") if screen else None)
-        if imminent and not self.crisis_path_started:
+        if imminent and not self.crisis_path_open:
             self._start_crisis_path(report_id, self.student_key, meta,
                                     signs=sorted(self.signs), incident=incident)
 
@@ -154,6 +159,7 @@ class Assessment(ReadLogged):
     def _start_crisis_path(self, report_id: UUID, student_key: str, meta: EventMeta,
                            signs: list[str] | None = None, incident: bool = False) -> None:
         self.crisis_path_started = True
+        self.crisis_path_open = True
         self.crisis_path_version = self.version + 1  # this event's own version
         self.crisis_path_correlation = meta.correlation_id
 
@@ -168,9 +174,8 @@ class Assessment(ReadLogged):
 
     @property
     def decision_follows_crisis_path(self) -> bool:
-        """The next decision is the formal one after an imminent-danger start."""
-        return self.crisis_path_started and not any(
-            d["follows_crisis_path"] for d in self.decisions)
+        """The next decision is the formal one after the latest imminent-danger start."""
+        return self.crisis_path_open
 
     def decide(self, decision: Decision, meta: EventMeta) -> None:
         """The crisis team's decision; a later decision re-grades the case (re-assessment)."""
@@ -198,6 +203,7 @@ class Assessment(ReadLogged):
                 overrides_proposal: bool = False, previous_tier: str | None = None,
                 follows_crisis_path: bool = False) -> None:
         self.tier = tier
+        self.crisis_path_open = False
         self.decisions.append({"tier": tier, "proposed_tier": proposed_tier,
                                "overrides_proposal": overrides_proposal,
                                "previous_tier": previous_tier,

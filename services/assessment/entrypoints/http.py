@@ -7,7 +7,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from casetrail.http import Command, Reader, service_api
 from casetrail.service import ServiceRuntime
@@ -16,6 +16,16 @@ from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language
 from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
+
+# Who may act here (001 三(三)2): the crisis team decides the tier, with the principal and the
+# psychology teacher; instruments are given by those trained to, inside or outside the school.
+DECIDERS = frozenset({Role.CRISIS_TEAM, Role.PRINCIPAL, Role.PSYCH_TEACHER})
+ASSESSORS = frozenset({Role.PSYCH_TEACHER, Role.CRISIS_TEAM, Role.EXTERNAL_PROFESSIONAL})
+
+
+def _may(roles: frozenset[Role], command: Command, what: str) -> None:
+    if command.actor.role not in roles:
+        raise HTTPException(403, f"a {command.actor.role.value} may not {what}")
 
 
 class ParticipantIn(BaseModel):
@@ -44,6 +54,13 @@ class DecisionIn(Command):
     rationale: str = Field(min_length=1, max_length=4000)
     participants: list[ParticipantIn] = Field(min_length=1, max_length=20)
     overrides_proposal: bool = False
+
+    @field_validator("rationale")
+    @classmethod
+    def _rationale_says_something(cls, rationale: str) -> str:
+        if not rationale.strip():
+            raise ValueError("a decision needs its rationale, not blanks")
+        return rationale
 
 
 class InstrumentIn(Command):
@@ -93,6 +110,7 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/instruments", status_code=201)
     async def score_instrument(case_id: UUID, body: InstrumentIn) -> dict[str, Any]:
+        _may(ASSESSORS, body, "give an instrument")
         try:
             result = await runtime.thread.run(
                 app.score_instrument, case_id, body.instrument, body.answers,
@@ -105,6 +123,7 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/decision", status_code=201)
     async def decide(case_id: UUID, body: DecisionIn) -> dict[str, Any]:
+        _may(DECIDERS, body, "decide a case's tier")
         decision = Decision(
             tier=body.tier, rationale=body.rationale,
             participants=[p.model_dump(mode="json", exclude_none=True) for p in body.participants],
