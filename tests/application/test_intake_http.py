@@ -119,12 +119,15 @@ def test_a_screening_file_is_uploaded_consented_rows_scored_and_the_rest_refused
     assert again.json() == result
 
 
-def test_a_file_that_is_no_spreadsheet_is_refused_naming_the_file(client: TestClient) -> None:
+def test_a_file_that_is_no_spreadsheet_or_a_cut_off_workbook_is_refused_naming_the_file(
+        client: TestClient) -> None:
     screening_id = client.post("/screenings", json={
         "instrument": "phq_a", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
     form = {"actor_role": "psych_teacher", "actor_id": "p-1"}
+    workbook = xlsx_file(("school_student_id", "q1"), ("S-1", 1))
     for upload in [("notes.txt", b"hello", "text/plain"),
-                   ("a.csv", b"name,q1\nS-1,1\n", CSV)]:
+                   ("a.csv", b"name,q1\nS-1,1\n", CSV),
+                   ("a.xlsx", workbook[:-10], XLSX)]:
         response = client.post(f"/screenings/{screening_id}/imports",
                                files={"file": upload}, data=form)
         assert response.status_code == 422
