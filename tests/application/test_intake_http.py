@@ -8,37 +8,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.service import ServiceRuntime
-from casetrail.worker import ApplicationThread
-from services.intake.application import IntakeApplication
-from services.intake.config import IntakeSettings
-from services.intake.entrypoints.http import build_api
+from tests.application.intake_api import PSYCH, READ_AS, TEACHER, report, served
 from tests.intake_files import csv_file, xlsx_file
 
-TEACHER = {"role": "class_teacher", "id": "ct-1"}
-PSYCH = {"role": "psych_teacher", "id": "p-1"}
-READ_AS = {"X-Actor-Role": "psych_teacher", "X-Actor-Id": "p-1"}
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
 def client(env: dict[str, str]) -> Iterator[TestClient]:
-    settings = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"})
-    app = IntakeApplication(env, b"k")
-    thread = ApplicationThread("intake-test")
-    # No lifespan: the API without its bus consumers, which these requests do not need.
-    yield TestClient(build_api(ServiceRuntime(settings=settings, app=app, thread=thread), app))
-    thread.shutdown()
-
-
-def report(client: TestClient, **changes: Any) -> dict[str, Any]:
-    body = {"student": {"school_student_id": "S-1", "name": "张三"}, "reporter": TEACHER,
-            "channel": "staff_observation", "signs": ["grade_swing"], **changes}
-    response = client.post("/reports", json=body)
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
+    with served(env) as client:
+        yield client
 
 
 @pytest.mark.parametrize(("channel", "role", "loc"), [

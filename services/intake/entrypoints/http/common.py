@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
+from casetrail.http import CASE_READERS
 from contracts.codes import Role
 
 SchoolStudentId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -35,3 +36,12 @@ def require_role(loc: tuple[str | int, ...], role: Role, allowed: frozenset[Role
     if role not in allowed:
         names = ", ".join(sorted(r.value for r in allowed))
         raise invalid(loc, f"a {role.value} may not do this (allowed: {names})", role.value)
+
+
+def receipt_for(reporter: Role, answer: dict[str, Any]) -> dict[str, Any]:
+    """What a reporter learns of what their report did: those who may read case records get
+    the case; anyone else only that the report was taken, since whether it opened a case or
+    joined one (and which case came before) is the student's history."""
+    if reporter in CASE_READERS:
+        return answer
+    return {"report_id": answer["report_id"], "received": True}
