@@ -14,8 +14,6 @@ from contracts.codes import GuardianRank, SchoolStage
 from services.intake.application import IntakeApplication, TransferConsent
 from services.intake.entrypoints.http.common import PSYCH_STAFF, SchoolStudentId, require_role
 
-ACTOR_ROLE = ("body", "actor", "role")
-
 
 class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -40,7 +38,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     @api.post("/cases/{case_id}/transfers", status_code=201)
     async def disclose(case_id: UUID, body: TransferIn) -> dict[str, Any]:
         """The entitled history goes to the receiving school; 409 without consent."""
-        require_role(ACTOR_ROLE, body.actor.role, PSYCH_STAFF)
+        require_role(body.actor.role, PSYCH_STAFF)
         consent = (TransferConsent(body.consent.guardian_rank, body.consent.given_at)
                    if body.consent else None)
         transfer = await runtime.thread.run(app.disclose_transfer, case_id,
@@ -52,7 +50,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     @api.post("/transfers/{transfer_id}/receipt", status_code=201)
     async def receive(transfer_id: UUID, body: ReceiptIn) -> dict[str, Any]:
         """The receiving school's staff take it in under the student's new school id."""
-        require_role(ACTOR_ROLE, body.actor.role, PSYCH_STAFF)
+        require_role(body.actor.role, PSYCH_STAFF)
         record = await runtime.thread.run(app.receive_transfer, transfer_id,
                                           student_ref=body.school_student_id, meta=body.meta())
         return {"case_id": record.id, "transfer_id": transfer_id,
