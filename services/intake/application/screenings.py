@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,6 +19,10 @@ from services.intake.application.cases import CaseDesk
 from services.intake.domain.case import Concern
 from services.intake.domain.screening import ConsentRecord, Screening
 
+# The school id as every other door of intake takes it (reports, consents, transfers).
+SCHOOL_STUDENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+BAD_STUDENT_ID = ("the school_student_id is not a school id (at most 64 letters, digits "
+                  "or _ . : -)")
 NO_CONSENT = ("no recorded informed consent of both the student and the guardian "
               "for this screening")
 
@@ -106,6 +111,8 @@ class ScreeningDesk(CaseDesk):
                  lines: dict[str, int]) -> str | None:
         if not row.school_student_id:
             return "no school_student_id"
+        if not SCHOOL_STUDENT_ID.fullmatch(row.school_student_id):
+            return BAD_STUDENT_ID
         if key in lines:
             return f"the same student as line {lines[key]}"
         if key in screening.screened:
