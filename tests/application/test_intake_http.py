@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from services.intake.adapters.sheets import Row, read_sheet
+from services.intake.application import screenings as application_screenings
+from services.intake.entrypoints.http import screenings as http_screenings
 from tests.application.intake_api import PSYCH, READ_AS, TEACHER, report, served
 from tests.intake_files import csv_file, xlsx_file
 
@@ -166,3 +170,24 @@ def test_screenings_and_transfers_are_forbidden_to_anyone_but_the_psychology_sta
         "to_school": "middle-9", "to_stage": "middle", "actor": {"role": "guardian", "id": "g"},
         "consent": {"guardian_rank": 1, "given_at": "2026-01-05T08:00:00Z"}})
     assert transfer.status_code == 403
+
+
+def test_an_uploaded_file_is_parsed_once_off_the_application_thread(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed_on: list[str] = []
+
+    def reading(filename: str, content: bytes) -> list[Row]:
+        parsed_on.append(threading.current_thread().name)
+        return read_sheet(filename, content)
+
+    monkeypatch.setattr(http_screenings, "read_sheet", reading)
+    monkeypatch.setattr(application_screenings, "read_sheet", reading)
+    screening_id = client.post("/screenings", json={
+        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
+    content = xlsx_file(("school_student_id", "q1", "q2", "q3", "q4"), ("S-1", "no", "no",
+                                                                       "no", "no"))
+    uploaded = client.post(f"/screenings/{screening_id}/imports",
+                           files={"file": ("a.xlsx", content, XLSX)},
+                           data={"actor_role": "psych_teacher", "actor_id": "p-1"})
+    assert uploaded.status_code == 201
+    assert len(parsed_on) == 1 and not parsed_on[0].startswith("intake-test")

@@ -59,15 +59,19 @@ class ScreeningDesk(CaseDesk):
         return sum(screening.consent_given(k) for k in screening.consents)
 
     def import_screening(self, screening_id: UUID, *, filename: str, content: bytes,
-                         meta: EventMeta) -> dict[str, Any]:
+                         meta: EventMeta, rows: list[Row] | None = None) -> dict[str, Any]:
         """Score the consented rows, refuse the others by line; positive screens open or
         join cases. The same file again (by its sha256) changes nothing and gets the same
-        report; a student scored once in this screening is not scored again."""
+        report; a student scored once in this screening is not scored again.
+
+        `rows` are the file's rows when read already: the HTTP API reads them off this
+        (single) application thread, so parsing a large workbook stalls no other command."""
         screening = self.get_case(screening_id, Screening)
         sha256 = hashlib.sha256(content).hexdigest()
         if sha256 in screening.batches:
             return screening.batches[sha256]
-        rows = read_sheet(filename, content)  # UnreadableSheet: nothing is taken
+        if rows is None:
+            rows = read_sheet(filename, content)  # UnreadableSheet: nothing is taken
         items = items_of(screening.instrument)
         accepted: list[dict[str, Any]] = []
         refused: list[dict[str, Any]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -13,7 +14,7 @@ from casetrail.http import Command, PastMoment
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, Instrument, Role
-from services.intake.adapters.sheets import UnreadableSheet
+from services.intake.adapters.sheets import UnreadableSheet, read_sheet
 from services.intake.application import Consent, IntakeApplication
 from services.intake.entrypoints.http.common import (
     SCREENING_STAFF,
@@ -89,11 +90,14 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         if len(content) > limit:
             raise invalid(("body", "file"), f"the file is larger than {limit} bytes",
                           file.filename)
+        filename = file.filename or ""
         try:
-            return await runtime.thread.run(
-                app.import_screening, screening_id, filename=file.filename or "",
-                content=content, meta=EventMeta.by(actor_role.value, actor_id))
+            # Parsed in a worker thread: the application thread is intake's only writer.
+            rows = await asyncio.to_thread(read_sheet, filename, content)
         except UnreadableSheet as unreadable:
             raise invalid(("body", "file"), str(unreadable), file.filename) from None
+        return await runtime.thread.run(
+            app.import_screening, screening_id, filename=filename, content=content,
+            meta=EventMeta.by(actor_role.value, actor_id), rows=rows)
 
     return api
