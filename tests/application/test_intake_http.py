@@ -139,11 +139,13 @@ def test_a_transfer_with_consent_is_received_once_and_its_packet_read(
     case_id = report(client)["case_id"]
     body: dict[str, Any] = {"to_school": "middle-9", "to_stage": "middle", "actor": PSYCH}
     assert client.post(f"/cases/{case_id}/transfers", json=body).status_code == 409
-    body["consent"] = {"guardian_rank": 1, "given_at": "2026-01-05T08:00:00Z"}
+    body["consent"] = {"guardian_rank": 1, "guardian_given_at": "2026-01-05T08:00:00Z",
+                       "student_consented": True}
     sent = client.post(f"/cases/{case_id}/transfers", json=body)
     assert sent.status_code == 201
     transfer_id = sent.json()["transfer_id"]
-    receipt = {"school_student_id": "M-1", "actor": {"role": "psych_teacher", "id": "m-1"}}
+    receipt = {"school_student_id": "M-1", "school_code": "middle-9",
+               "actor": {"role": "psych_teacher", "id": "m-1"}}
     received = client.post(f"/transfers/{transfer_id}/receipt", json=receipt)
     assert received.status_code == 201
     assert client.post(f"/transfers/{transfer_id}/receipt", json=receipt).status_code == 409
@@ -168,7 +170,8 @@ def test_screenings_and_transfers_are_forbidden_to_anyone_but_the_psychology_sta
     case_id = report(client)["case_id"]
     transfer = client.post(f"/cases/{case_id}/transfers", json={
         "to_school": "middle-9", "to_stage": "middle", "actor": {"role": "guardian", "id": "g"},
-        "consent": {"guardian_rank": 1, "given_at": "2026-01-05T08:00:00Z"}})
+        "consent": {"guardian_rank": 1, "guardian_given_at": "2026-01-05T08:00:00Z",
+                    "student_consented": True}})
     assert transfer.status_code == 403
 
 

@@ -214,14 +214,17 @@ def test_a_transfer_sends_the_entitled_history_and_opens_a_record_at_the_new_sch
     first = intake.report_concern(student_ref="S-1", student_name="王五", concern=staff(),
                                   meta=TEACHER)
     intake.record_key_concerns("S-1", [KeyConcern.GRADUATING_CLASS], TEAM)
-    consent = TransferConsent(GuardianRank.PRIMARY, datetime(2026, 6, 30, tzinfo=UTC))
+    consent = TransferConsent(GuardianRank.PRIMARY, datetime(2026, 6, 30, tzinfo=UTC),
+                              student_consented=True)
     transfer = intake.disclose_transfer(first.case_id, to_school="middle-9",
                                         to_stage=SchoolStage.MIDDLE, consent=consent,
                                         meta=TEAM)
     record = intake.receive_transfer(transfer.id, student_ref="M-2026-1",
+                                     school_code="middle-9",
                                      meta=EventMeta.by("psych_teacher", "m-p1"))
     with pytest.raises(CaseRuleViolated, match="received already"):
-        intake.receive_transfer(transfer.id, student_ref="M-2026-1", meta=TEAM)
+        intake.receive_transfer(transfer.id, student_ref="M-2026-1", school_code="middle-9",
+                                meta=TEAM)
     [disclosed] = published(intake, PUBLISHED, "TransferDisclosed")
     assert disclosed.case_id == first.case_id and disclosed.data["to_school"] == "middle-9"
     assert disclosed.data["categories"] == ["case_summary", "key_concerns", "report_history",

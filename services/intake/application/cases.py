@@ -13,7 +13,7 @@ from casetrail.bus.inbox import following
 from casetrail.kernel import CaseNotFound, EventMeta
 from casetrail.pseudonym import Pseudonyms
 from casetrail.store import ServiceApplication
-from contracts.codes import Channel, IncidentKind, KeyConcern, ReportLevel, Sign
+from contracts.codes import Channel, IncidentKind, KeyConcern, ReportLevel, SchoolStage, Sign
 from contracts.envelope import Envelope
 from contracts.events.referral import CaseReopened
 from services.intake.domain.case import Case, Concern
@@ -38,6 +38,7 @@ class IntakePolicy:
     """The school's own settings: its code, its report chain, its emergency plan."""
 
     school_code: str = "school"
+    school_stage: SchoolStage = SchoolStage.PRIMARY
     chain: ChainKind = ChainKind.SCHOOL
     checklist: tuple[str, ...] = DEFAULT_CHECKLIST
     screening_max_bytes: int = 5_000_000
