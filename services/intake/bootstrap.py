@@ -9,7 +9,8 @@ from services.intake.entrypoints.http import build_api
 
 
 def application(settings: IntakeSettings) -> IntakeApplication:
-    policy = IntakePolicy(school_code=settings.school_code, chain=settings.report_chain,
+    policy = IntakePolicy(school_code=settings.school_code, school_stage=settings.school_stage,
+                          chain=settings.report_chain,
                           checklist=tuple(settings.emergency_plan().checklist),
                           screening_max_bytes=settings.screening_max_bytes)
     return IntakeApplication(settings.event_store_env(),

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from casetrail.settings import ServiceSettings
+from contracts.codes import SchoolStage
 from services.intake.domain.report_chain import ChainKind
 
 DEFAULT_EMERGENCY_PLAN = Path(__file__).with_name("emergency_plan.toml")
@@ -43,6 +44,8 @@ class IntakeSettings(ServiceSettings):
     pseudonym_key: SecretStr = Field(validation_alias="CASETRAIL_PSEUDONYM_KEY")
     # This deployment's school: the sending side of a transfer names it.
     school_code: str = Field("school", pattern=r"^[A-Za-z0-9_.:-]+$", max_length=64)
+    # Its stage: a transfer sends the record on to a later one only.
+    school_stage: SchoolStage = SchoolStage.PRIMARY
     # class → grade → school, or a university's dorm → class → faculty → school.
     report_chain: ChainKind = ChainKind.SCHOOL
     emergency_plan_file: Path = DEFAULT_EMERGENCY_PLAN

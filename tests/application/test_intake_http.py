@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.service import ServiceRuntime
-from casetrail.worker import ApplicationThread
-from services.intake.application import IntakeApplication
-from services.intake.config import IntakeSettings
-from services.intake.entrypoints.http import build_api
+from services.intake.adapters.sheets import Row, read_sheet
+from services.intake.application import screenings as application_screenings
+from services.intake.entrypoints.http import screenings as http_screenings
+from tests.application.intake_api import PSYCH, READ_AS, TEACHER, report, served
 from tests.intake_files import csv_file, xlsx_file
 
-TEACHER = {"role": "class_teacher", "id": "ct-1"}
-PSYCH = {"role": "psych_teacher", "id": "p-1"}
-READ_AS = {"X-Actor-Role": "psych_teacher", "X-Actor-Id": "p-1"}
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
 def client(env: dict[str, str]) -> Iterator[TestClient]:
-    settings = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"})
-    app = IntakeApplication(env, b"k")
-    thread = ApplicationThread("intake-test")
-    # No lifespan: the API without its bus consumers, which these requests do not need.
-    yield TestClient(build_api(ServiceRuntime(settings=settings, app=app, thread=thread), app))
-    thread.shutdown()
-
-
-def report(client: TestClient, **changes: Any) -> dict[str, Any]:
-    body = {"student": {"school_student_id": "S-1", "name": "张三"}, "reporter": TEACHER,
-            "channel": "staff_observation", "signs": ["grade_swing"], **changes}
-    response = client.post("/reports", json=body)
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
+    with served(env) as client:
+        yield client
 
 
 @pytest.mark.parametrize(("channel", "role", "loc"), [
@@ -80,7 +64,7 @@ def test_flags_and_the_growth_file_by_school_id(client: TestClient) -> None:
     flagged = client.put("/students/S-1/key-concerns",
                          json={"key_concerns": ["bereaved"], "actor": PSYCH})
     assert flagged.status_code == 200
-    assert flagged.json()["open_case_id"] == received["case_id"]
+    assert flagged.json() == {"school_student_id": "S-1", "key_concerns": ["bereaved"]}
     growth = client.get("/students/S-1", headers=READ_AS).json()
     assert growth["key_concerns"] == ["bereaved"]
     assert [c["case_id"] for c in growth["cases"]] == [received["case_id"]]
@@ -119,12 +103,15 @@ def test_a_screening_file_is_uploaded_consented_rows_scored_and_the_rest_refused
     assert again.json() == result
 
 
-def test_a_file_that_is_no_spreadsheet_is_refused_naming_the_file(client: TestClient) -> None:
+def test_a_file_that_is_no_spreadsheet_or_a_cut_off_workbook_is_refused_naming_the_file(
+        client: TestClient) -> None:
     screening_id = client.post("/screenings", json={
         "instrument": "phq_a", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
     form = {"actor_role": "psych_teacher", "actor_id": "p-1"}
+    workbook = xlsx_file(("school_student_id", "q1"), ("S-1", 1))
     for upload in [("notes.txt", b"hello", "text/plain"),
-                   ("a.csv", b"name,q1\nS-1,1\n", CSV)]:
+                   ("a.csv", b"name,q1\nS-1,1\n", CSV),
+                   ("a.xlsx", workbook[:-10], XLSX)]:
         response = client.post(f"/screenings/{screening_id}/imports",
                                files={"file": upload}, data=form)
         assert response.status_code == 422
@@ -152,11 +139,13 @@ def test_a_transfer_with_consent_is_received_once_and_its_packet_read(
     case_id = report(client)["case_id"]
     body: dict[str, Any] = {"to_school": "middle-9", "to_stage": "middle", "actor": PSYCH}
     assert client.post(f"/cases/{case_id}/transfers", json=body).status_code == 409
-    body["consent"] = {"guardian_rank": 1, "given_at": "2026-01-05T08:00:00Z"}
+    body["consent"] = {"guardian_rank": 1, "guardian_given_at": "2026-01-05T08:00:00Z",
+                       "student_consented": True}
     sent = client.post(f"/cases/{case_id}/transfers", json=body)
     assert sent.status_code == 201
     transfer_id = sent.json()["transfer_id"]
-    receipt = {"school_student_id": "M-1", "actor": {"role": "psych_teacher", "id": "m-1"}}
+    receipt = {"school_student_id": "M-1", "school_code": "middle-9",
+               "actor": {"role": "psych_teacher", "id": "m-1"}}
     received = client.post(f"/transfers/{transfer_id}/receipt", json=receipt)
     assert received.status_code == 201
     assert client.post(f"/transfers/{transfer_id}/receipt", json=receipt).status_code == 409
@@ -167,19 +156,41 @@ def test_a_transfer_with_consent_is_received_once_and_its_packet_read(
     assert new_record["kind"] == "transferred_record"
 
 
-def test_screenings_and_transfers_are_the_psychology_staffs_to_run(client: TestClient) -> None:
+def test_screenings_and_transfers_are_forbidden_to_anyone_but_the_psychology_staff(
+        client: TestClient) -> None:
     screening = client.post("/screenings", json={"instrument": "asq", "held_on": "2026-03-01",
                                                  "actor": TEACHER})
-    assert screening.status_code == 422
-    assert screening.json()["detail"][0]["loc"] == ["body", "actor", "role"]
+    assert screening.status_code == 403
     screening_id = client.post("/screenings", json={
         "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
     upload = client.post(f"/screenings/{screening_id}/imports",
                          files={"file": ("a.csv", b"school_student_id,q1\n", CSV)},
                          data={"actor_role": "class_teacher", "actor_id": "ct-1"})
-    assert upload.json()["detail"][0]["loc"] == ["body", "actor_role"]
+    assert upload.status_code == 403
     case_id = report(client)["case_id"]
     transfer = client.post(f"/cases/{case_id}/transfers", json={
         "to_school": "middle-9", "to_stage": "middle", "actor": {"role": "guardian", "id": "g"},
-        "consent": {"guardian_rank": 1, "given_at": "2026-01-05T08:00:00Z"}})
-    assert transfer.json()["detail"][0]["loc"] == ["body", "actor", "role"]
+        "consent": {"guardian_rank": 1, "guardian_given_at": "2026-01-05T08:00:00Z",
+                    "student_consented": True}})
+    assert transfer.status_code == 403
+
+
+def test_an_uploaded_file_is_parsed_once_off_the_application_thread(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed_on: list[str] = []
+
+    def reading(filename: str, content: bytes) -> list[Row]:
+        parsed_on.append(threading.current_thread().name)
+        return read_sheet(filename, content)
+
+    monkeypatch.setattr(http_screenings, "read_sheet", reading)
+    monkeypatch.setattr(application_screenings, "read_sheet", reading)
+    screening_id = client.post("/screenings", json={
+        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
+    content = xlsx_file(("school_student_id", "q1", "q2", "q3", "q4"), ("S-1", "no", "no",
+                                                                       "no", "no"))
+    uploaded = client.post(f"/screenings/{screening_id}/imports",
+                           files={"file": ("a.xlsx", content, XLSX)},
+                           data={"actor_role": "psych_teacher", "actor_id": "p-1"})
+    assert uploaded.status_code == 201
+    assert len(parsed_on) == 1 and not parsed_on[0].startswith("intake-test")

@@ -13,7 +13,7 @@ from contracts.codes import Channel, Instrument
 from services.intake.adapters.published import PUBLISHED
 from services.intake.adapters.sheets import UnreadableSheet
 from services.intake.application import Consent, IntakeApplication
-from services.intake.application.screenings import NO_CONSENT
+from services.intake.application.screenings import BAD_STUDENT_ID, NO_CONSENT
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.screening import Screening
 from tests.application.conftest import published
@@ -152,3 +152,13 @@ def test_an_unreadable_file_takes_nothing(intake: IntakeApplication) -> None:
 def test_an_unknown_screening_is_not_found(intake: IntakeApplication) -> None:
     with pytest.raises(CaseNotFound):
         intake.import_screening(UUID(int=7), filename="a.csv", content=b"x", meta=PSYCH)
+
+
+def test_a_row_whose_school_id_is_not_a_school_id_is_refused_by_line(
+        intake: IntakeApplication) -> None:
+    screening_id = asq(intake, "S-1")
+    name, content = file_of("csv", ("S 1; drop", *POSITIVE), ("x" * 65, *POSITIVE),
+                            ("张三", *POSITIVE), ("S-1", *NEGATIVE))
+    report = intake.import_screening(screening_id, filename=name, content=content, meta=PSYCH)
+    assert report["refused"] == [{"line": line, "reason": BAD_STUDENT_ID} for line in (2, 3, 4)]
+    assert report["accepted"] == 1 and report["cases"] == []

@@ -24,6 +24,7 @@ from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication, IntakePolicy, TransferConsent
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.report_chain import ChainKind
+from services.intake.domain.student import Student
 from services.intake.domain.transfer import TransferredRecord
 from tests.application.conftest import deliver, envelope, published
 
@@ -57,8 +58,9 @@ def test_a_staff_report_climbs_the_chain_and_the_record_shows_who_and_when(
     leader = EventMeta.by("grade_leader", "gl-1")
     intake.acknowledge_report(received.case_id, received.report_id, ReportLevel.GRADE, leader)
     intake.forward_report(received.case_id, received.report_id, ReportLevel.SCHOOL, leader)
-    with pytest.raises(CaseRuleViolated):
-        intake.forward_report(received.case_id, received.report_id, ReportLevel.SCHOOL, leader)
+    with pytest.raises(CaseRuleViolated, match="no level above"):
+        intake.forward_report(received.case_id, received.report_id, ReportLevel.SCHOOL,
+                              EventMeta.by("principal", "pr-1"))
     report = intake.get_case(received.case_id, Case).report(received.report_id)
     assert [(s["step"], s["level"], s["by_id"]) for s in report["path"]] == [
         ("reported", "class", "ct-1"), ("acknowledged", "class", "ct-1"),
@@ -77,7 +79,8 @@ def test_a_university_report_starts_in_the_dorm(env: dict[str, str]) -> None:
                                      meta=DORM)
     intake.forward_report(received.case_id, received.report_id, ReportLevel.CLASS, DORM)
     with pytest.raises(CaseRuleViolated, match="faculty"):
-        intake.forward_report(received.case_id, received.report_id, ReportLevel.GRADE, DORM)
+        intake.forward_report(received.case_id, received.report_id, ReportLevel.GRADE,
+                              EventMeta.by("class_teacher", "ct-1"))
 
 
 def test_a_guardians_report_goes_straight_to_the_school(intake: IntakeApplication) -> None:
@@ -109,6 +112,14 @@ def test_a_flagged_student_without_a_case_has_the_flags_on_the_first_report(
     intake.report_concern(student_ref="S-1", student_name=None, concern=staff(), meta=TEACHER)
     [detected] = published(intake, PUBLISHED, "CaseDetected")
     assert detected.data["key_concerns"] == ["bullying_victim", "poverty"]
+
+
+def test_no_flags_for_a_student_intake_does_not_know_leave_no_trace_of_the_student(
+        intake: IntakeApplication) -> None:
+    before = intake.recorder.max_notification_id()
+    assert intake.record_key_concerns("S-9", [], TEAM) == []
+    assert intake.recorder.max_notification_id() == before
+    assert intake.find_case(Student.id_for(intake.student_key("S-9")), Student) is None
 
 
 def test_a_concern_after_closure_opens_a_case_linked_to_the_last_one(
@@ -203,14 +214,17 @@ def test_a_transfer_sends_the_entitled_history_and_opens_a_record_at_the_new_sch
     first = intake.report_concern(student_ref="S-1", student_name="王五", concern=staff(),
                                   meta=TEACHER)
     intake.record_key_concerns("S-1", [KeyConcern.GRADUATING_CLASS], TEAM)
-    consent = TransferConsent(GuardianRank.PRIMARY, datetime(2026, 6, 30, tzinfo=UTC))
+    consent = TransferConsent(GuardianRank.PRIMARY, datetime(2026, 6, 30, tzinfo=UTC),
+                              student_consented=True)
     transfer = intake.disclose_transfer(first.case_id, to_school="middle-9",
                                         to_stage=SchoolStage.MIDDLE, consent=consent,
                                         meta=TEAM)
     record = intake.receive_transfer(transfer.id, student_ref="M-2026-1",
+                                     school_code="middle-9",
                                      meta=EventMeta.by("psych_teacher", "m-p1"))
     with pytest.raises(CaseRuleViolated, match="received already"):
-        intake.receive_transfer(transfer.id, student_ref="M-2026-1", meta=TEAM)
+        intake.receive_transfer(transfer.id, student_ref="M-2026-1", school_code="middle-9",
+                                meta=TEAM)
     [disclosed] = published(intake, PUBLISHED, "TransferDisclosed")
     assert disclosed.case_id == first.case_id and disclosed.data["to_school"] == "middle-9"
     assert disclosed.data["categories"] == ["case_summary", "key_concerns", "report_history",

@@ -12,6 +12,9 @@ from contracts.codes import Channel, ReportLevel, Role
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.report_chain import (
     ChainKind,
+    RoleNotPermitted,
+    check_acknowledger,
+    check_forwarder,
     next_level,
     reporter_problem,
     starting_level,
@@ -129,3 +132,37 @@ def test_an_unknown_report_or_a_closed_case_refuses_the_chain() -> None:
     case.note_closed(by("system"))
     with pytest.raises(CaseRuleViolated, match="closed"):
         case.forward(concern.report_id, ReportLevel.GRADE, ChainKind.SCHOOL, by("class_teacher"))
+
+
+@pytest.mark.parametrize(("role", "level"), [
+    (Role.CLASS_TEACHER, ReportLevel.CLASS), (Role.DORM_STAFF, ReportLevel.DORM),
+    (Role.GRADE_LEADER, ReportLevel.CLASS), (Role.GRADE_LEADER, ReportLevel.GRADE),
+    (Role.FACULTY_LEADER, ReportLevel.FACULTY), (Role.PSYCH_TEACHER, ReportLevel.GRADE),
+    (Role.PRINCIPAL, ReportLevel.CLASS)])
+def test_staff_forward_a_report_from_their_own_level_or_below(
+        role: Role, level: ReportLevel) -> None:
+    check_forwarder(role, level)
+
+
+@pytest.mark.parametrize(("role", "level"), [
+    (Role.CLASS_TEACHER, ReportLevel.GRADE), (Role.DORM_STAFF, ReportLevel.CLASS),
+    (Role.GUARDIAN, ReportLevel.CLASS), (Role.AUDITOR, ReportLevel.CLASS)])
+def test_no_one_forwards_a_report_from_a_level_above_their_own(
+        role: Role, level: ReportLevel) -> None:
+    with pytest.raises(RoleNotPermitted, match=f"may not forward a report from the {level}"):
+        check_forwarder(role, level)
+
+
+@pytest.mark.parametrize(("role", "level", "allowed"), [
+    (Role.GRADE_LEADER, ReportLevel.GRADE, True), (Role.CLASS_TEACHER, ReportLevel.GRADE, False),
+    (Role.FACULTY_LEADER, ReportLevel.FACULTY, True), (Role.PRINCIPAL, ReportLevel.SCHOOL, True),
+    (Role.CRISIS_TEAM, ReportLevel.SCHOOL, True), (Role.GRADE_LEADER, ReportLevel.SCHOOL, False),
+    (Role.CLASS_TEACHER, ReportLevel.DORM, True), (Role.PSYCH_TEACHER, ReportLevel.CLASS, True),
+    (Role.DORM_STAFF, ReportLevel.DORM, False)])
+def test_each_level_is_acknowledged_by_its_own_people(
+        role: Role, level: ReportLevel, allowed: bool) -> None:
+    if allowed:
+        check_acknowledger(role, level)
+    else:
+        with pytest.raises(RoleNotPermitted):
+            check_acknowledger(role, level)

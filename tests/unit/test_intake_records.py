@@ -9,12 +9,17 @@ from uuid import uuid4
 import pytest
 
 from casetrail.kernel import CaseRuleViolated, EventMeta
-from contracts.codes import Channel, IncidentKind, Instrument, KeyConcern, Sign
+from contracts.codes import Channel, IncidentKind, Instrument, KeyConcern, SchoolStage, Sign
 from services.intake.adapters.published import PUBLISHED
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.screening import ConsentRecord, Screening
 from services.intake.domain.student import Student
-from services.intake.domain.transfer import Transfer, TransferredRecord, entitled_packet
+from services.intake.domain.transfer import (
+    Transfer,
+    TransferredRecord,
+    entitled_packet,
+    is_later_stage,
+)
 from tests.unit.test_contracts import event_classes
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -150,14 +155,32 @@ def test_a_transfer_is_received_once() -> None:
                                  consent_given_at=AT, consent_id=uuid4(), meta=by())
     record = TransferredRecord.open(uuid4(), transfer, student_key=KEY, student_ref="M-9",
                                     meta=by("psych_teacher", "p9"))
-    transfer.receive(record.id, by("psych_teacher", "p9"))
+    transfer.receive(record.id, "middle-7", by("psych_teacher", "p9"))
     with pytest.raises(CaseRuleViolated, match="received already"):
-        transfer.receive(uuid4(), by())
+        transfer.receive(uuid4(), "middle-7", by())
     [received] = record.collect_events()
     envelope = PUBLISHED.envelope(received)
     assert envelope is not None and envelope.type == "TransferReceived"
     assert envelope.data["from_case_id"] == str(case.id)
     assert envelope.data["from_school"] == "primary-1"
+
+
+def test_a_transfer_is_received_only_by_the_school_it_was_sent_to() -> None:
+    transfer = Transfer.disclose(uuid4(), case=case_of(), from_school="primary-1",
+                                 to_school="middle-7", to_stage="middle", guardian_rank=1,
+                                 consent_given_at=AT, consent_id=uuid4(), meta=by())
+    with pytest.raises(CaseRuleViolated, match="another school, not to middle-8"):
+        transfer.receive(uuid4(), "middle-8", by())
+    assert transfer.record_id is None
+
+
+@pytest.mark.parametrize(("to_stage", "than", "later"), [
+    (SchoolStage.MIDDLE, SchoolStage.PRIMARY, True), (SchoolStage.HIGH, SchoolStage.MIDDLE, True),
+    (SchoolStage.PRIMARY, SchoolStage.PRIMARY, False),
+    (SchoolStage.PRIMARY, SchoolStage.HIGH, False)])
+def test_a_record_goes_up_the_stages_only(to_stage: SchoolStage, than: SchoolStage,
+                                          later: bool) -> None:
+    assert is_later_stage(to_stage, than) is later
 
 
 def screening() -> Screening:

@@ -38,3 +38,11 @@ def test_a_broken_emergency_plan_stops_the_service(tmp_path: Path, text: str) ->
     plan.write_text(text, encoding="utf-8")
     with pytest.raises(ValidationError):
         EmergencyPlan.load(plan)
+
+
+def test_a_school_is_primary_unless_its_stage_is_set(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settings().school_stage == "primary"
+    monkeypatch.setenv("INTAKE_SCHOOL_STAGE", "middle")
+    app = application(settings(store_url=f"sqlite:///{tmp_path}/i.db"))
+    assert app.policy.school_stage == "middle"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+from collections.abc import Callable
+
 import pytest
 
 from services.intake.adapters.sheets import UnreadableSheet, read_sheet
@@ -38,3 +42,27 @@ def test_a_file_that_cannot_be_read_is_refused_whole(name: str, content: bytes,
                                                     reason: str) -> None:
     with pytest.raises(UnreadableSheet, match=reason):
         read_sheet(name, content)
+
+
+def rezipped(workbook: bytes, change: Callable[[str, bytes], bytes]) -> bytes:
+    """The workbook with each part passed through `change`, as a broken exporter writes it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as parts, zipfile.ZipFile(out, "w") as copy:
+        for part in parts.infolist():
+            copy.writestr(part, change(part.filename, parts.read(part.filename)))
+    return out.getvalue()
+
+
+WORKBOOK = xlsx_file(HEADER, ("S-1", "yes", "no"))
+
+
+@pytest.mark.parametrize("content", [
+    WORKBOOK[: len(WORKBOOK) // 2],
+    WORKBOOK[:-10],
+    rezipped(WORKBOOK, lambda name, part: b"<worksheet><sheetData><row>"
+             if name.endswith("sheet1.xml") else part),
+    rezipped(WORKBOOK, lambda name, part: b"<<<" if name.endswith("styles.xml") else part),
+], ids=["cut in half", "end cut off", "sheet xml cut off", "styles not xml"])
+def test_a_truncated_or_corrupt_workbook_is_refused_whole_as_unreadable(content: bytes) -> None:
+    with pytest.raises(UnreadableSheet, match="not an XLSX workbook"):
+        read_sheet("answers.xlsx", content)

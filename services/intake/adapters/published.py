@@ -20,7 +20,7 @@ from contracts.events.base import ScreenResult
 from services.intake.domain.case import Case
 from services.intake.domain.screening import Screening
 from services.intake.domain.student import Student
-from services.intake.domain.transfer import Transfer, TransferredRecord
+from services.intake.domain.transfer import ConsentToTransfer, Transfer, TransferredRecord
 
 
 def _screen(screen: dict[str, Any] | None) -> ScreenResult | None:
@@ -88,5 +88,5 @@ PUBLISHED = PublishedEvents(
         Student.Registered, Student.CaseOpened, Student.CaseReleased, Student.CaseResumed,
         Student.RecordReceived, Student.KeyConcernsRecorded,
         Screening.Scheduled, Screening.ConsentsRecorded, Screening.BatchImported,
-        Transfer.Disclosed, Transfer.Received}),
+        ConsentToTransfer.Given, Transfer.Disclosed, Transfer.Received}),
 )

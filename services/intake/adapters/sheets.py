@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -53,15 +52,19 @@ def _csv_lines(content: bytes) -> list[list[Cell]]:
 
 
 def _xlsx_lines(content: bytes) -> list[list[Cell]]:
+    # A truncated or corrupt workbook fails anywhere in openpyxl, zipfile, zlib or the XML
+    # parser, with errors of many kinds (BadZipFile, ParseError, KeyError...): all of them
+    # mean the file cannot be read, which is the sender's to fix, not a server fault.
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        try:
+            sheet = workbook.worksheets[0]
+            return [[_cell(value) for value in line]
+                    for line in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception as error:
         raise UnreadableSheet(f"not an XLSX workbook: {type(error).__name__}") from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell(value) for value in line] for line in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 def _cell(value: object) -> Cell:

@@ -13,7 +13,7 @@ from casetrail.bus.inbox import following
 from casetrail.kernel import CaseNotFound, EventMeta
 from casetrail.pseudonym import Pseudonyms
 from casetrail.store import ServiceApplication
-from contracts.codes import Channel, IncidentKind, KeyConcern, ReportLevel, Sign
+from contracts.codes import Channel, IncidentKind, KeyConcern, ReportLevel, SchoolStage, Sign
 from contracts.envelope import Envelope
 from contracts.events.referral import CaseReopened
 from services.intake.domain.case import Case, Concern
@@ -38,6 +38,7 @@ class IntakePolicy:
     """The school's own settings: its code, its report chain, its emergency plan."""
 
     school_code: str = "school"
+    school_stage: SchoolStage = SchoolStage.PRIMARY
     chain: ChainKind = ChainKind.SCHOOL
     checklist: tuple[str, ...] = DEFAULT_CHECKLIST
     screening_max_bytes: int = 5_000_000
@@ -121,18 +122,24 @@ class CaseDesk(ServiceApplication):
     # Key concerns (重点关注) and the growth file.
 
     def record_key_concerns(self, student_ref: str, key_concerns: list[KeyConcern],
-                            meta: EventMeta) -> Student:
-        """The student's flags; an open case shows the change (published for assessment)."""
-        student = self._student(self.student_key(student_ref), meta)
+                            meta: EventMeta) -> list[str]:
+        """The student's flags as they now are; an open case shows the change (published for
+        assessment). Nothing is recorded when nothing changes: no flags for a student intake
+        does not know leaves no trace of that student."""
+        key = self.student_key(student_ref)
+        student = self.find_case(Student.id_for(key), Student)
+        if student is None:
+            if not key_concerns:
+                return []
+            student = Student.register(key, meta)
         if not student.record_key_concerns(key_concerns, meta):
-            self.record(student)
-            return student
+            return list(student.key_concerns)
         case = None
         if student.open_case_id is not None:
             case = self.get_case(student.open_case_id, Case)
             case.note_key_concerns(student.key_concerns, meta)
         self.record(student, case)
-        return student
+        return list(student.key_concerns)
 
     def student_file(self, student_ref: str, *, purpose: str,
                      reader: EventMeta) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,6 +19,10 @@ from services.intake.application.cases import CaseDesk
 from services.intake.domain.case import Concern
 from services.intake.domain.screening import ConsentRecord, Screening
 
+# The school id as every other door of intake takes it (reports, consents, transfers).
+SCHOOL_STUDENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+BAD_STUDENT_ID = ("the school_student_id is not a school id (at most 64 letters, digits "
+                  "or _ . : -)")
 NO_CONSENT = ("no recorded informed consent of both the student and the guardian "
               "for this screening")
 
@@ -54,15 +59,19 @@ class ScreeningDesk(CaseDesk):
         return sum(screening.consent_given(k) for k in screening.consents)
 
     def import_screening(self, screening_id: UUID, *, filename: str, content: bytes,
-                         meta: EventMeta) -> dict[str, Any]:
+                         meta: EventMeta, rows: list[Row] | None = None) -> dict[str, Any]:
         """Score the consented rows, refuse the others by line; positive screens open or
         join cases. The same file again (by its sha256) changes nothing and gets the same
-        report; a student scored once in this screening is not scored again."""
+        report; a student scored once in this screening is not scored again.
+
+        `rows` are the file's rows when read already: the HTTP API reads them off this
+        (single) application thread, so parsing a large workbook stalls no other command."""
         screening = self.get_case(screening_id, Screening)
         sha256 = hashlib.sha256(content).hexdigest()
         if sha256 in screening.batches:
             return screening.batches[sha256]
-        rows = read_sheet(filename, content)  # UnreadableSheet: nothing is taken
+        if rows is None:
+            rows = read_sheet(filename, content)  # UnreadableSheet: nothing is taken
         items = items_of(screening.instrument)
         accepted: list[dict[str, Any]] = []
         refused: list[dict[str, Any]] = []
@@ -106,6 +115,8 @@ class ScreeningDesk(CaseDesk):
                  lines: dict[str, int]) -> str | None:
         if not row.school_student_id:
             return "no school_student_id"
+        if not SCHOOL_STUDENT_ID.fullmatch(row.school_student_id):
+            return BAD_STUDENT_ID
         if key in lines:
             return f"the same student as line {lines[key]}"
         if key in screening.screened:

@@ -11,42 +11,58 @@ from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import GuardianRank, SchoolStage
 from services.intake.application.cases import CaseDesk
 from services.intake.domain.case import Case
-from services.intake.domain.transfer import ENTITLED, Transfer, TransferredRecord
+from services.intake.domain.transfer import (
+    ENTITLED,
+    ConsentToTransfer,
+    Transfer,
+    TransferredRecord,
+)
 
 
 @dataclass(frozen=True)
 class TransferConsent:
     guardian_rank: GuardianRank
-    given_at: datetime
+    guardian_given_at: datetime
+    student_consented: bool
 
 
 class TransferDesk(CaseDesk):
     def disclose_transfer(self, case_id: UUID, *, to_school: str, to_stage: SchoolStage,
                           consent: TransferConsent | None, meta: EventMeta) -> Transfer:
+        """The entitled history goes to another school (of a later stage: the API checks
+        `to_stage` against this school's), with the guardian's and the student's consent,
+        recorded first on its own."""
         if consent is None:
             raise CaseRuleViolated("the case history goes to another school only with the "
-                                   "guardian's consent")
+                                   "guardian's and the student's consent")
         if to_school == self.policy.school_code:
             raise CaseRuleViolated("the receiving school is this school")
         case = self.get_case(case_id, Case)
+        given = ConsentToTransfer.give(
+            uuid4(), case_id=case.id, to_school=to_school,
+            guardian_rank=int(consent.guardian_rank),
+            guardian_given_at=consent.guardian_given_at,
+            student_consented=consent.student_consented, meta=meta)
         transfer = Transfer.disclose(
             uuid4(), case=case, from_school=self.policy.school_code, to_school=to_school,
-            to_stage=to_stage.value, guardian_rank=int(consent.guardian_rank),
-            consent_given_at=consent.given_at, consent_id=uuid4(), meta=meta)
+            to_stage=to_stage.value, guardian_rank=given.guardian_rank,
+            consent_given_at=given.guardian_given_at, consent_id=given.id, meta=meta)
         case.disclose_transfer(transfer.id, to_school=to_school, to_stage=to_stage.value,
                                categories=list(ENTITLED),
                                consent_id=transfer.consent_id, meta=meta)
-        self.record(case, transfer)
+        self.record(given, case, transfer)
         return transfer
 
-    def receive_transfer(self, transfer_id: UUID, *, student_ref: str,
+    def receive_transfer(self, transfer_id: UUID, *, student_ref: str, school_code: str,
                          meta: EventMeta) -> TransferredRecord:
-        """The receiving school takes the history in under its own student id."""
+        """The receiving school, naming itself, takes the history in under its own student
+        id."""
         transfer = self.get_case(transfer_id, Transfer)
+        record_id = uuid4()
+        transfer.receive(record_id, school_code, meta)
         key = self.student_key(student_ref)
-        record = TransferredRecord.open(uuid4(), transfer, student_key=key,
+        record = TransferredRecord.open(record_id, transfer, student_key=key,
                                         student_ref=student_ref, meta=meta)
-        transfer.receive(record.id, meta)
         student = self._student(key, meta)
         student.receive_record(record.id, meta)
         self.record(transfer, record, student)

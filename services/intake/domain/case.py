@@ -9,9 +9,14 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
-from contracts.codes import IncidentKind, KeyConcern, ReportLevel
+from contracts.codes import IncidentKind, KeyConcern, ReportLevel, Role
 from services.intake.domain.report import Concern, new_report, step
-from services.intake.domain.report_chain import ChainKind, next_level
+from services.intake.domain.report_chain import (
+    ChainKind,
+    check_acknowledger,
+    check_forwarder,
+    next_level,
+)
 
 
 class Case(ReadLogged):
@@ -102,6 +107,7 @@ class Case(ReadLogged):
         """One level up the chain, never skipping one; the top level forwards no further."""
         self._refuse_if_closed()
         level = ReportLevel(self.report(report_id)["level"])
+        check_forwarder(Role(meta.actor_role), level)
         above = next_level(chain, level)
         if above is None:
             raise CaseRuleViolated(f"the report is at the {level.value} level; "
@@ -127,6 +133,7 @@ class Case(ReadLogged):
     def acknowledge(self, report_id: UUID, level: ReportLevel, meta: EventMeta) -> None:
         """The level the report has reached took it in: once, and only there."""
         self._refuse_if_closed()
+        check_acknowledger(Role(meta.actor_role), level)
         report = self.report(report_id)
         if level.value != report["level"]:
             raise CaseRuleViolated(f"the report is at the {report['level']} level, "

@@ -52,6 +52,38 @@ _ROLE_LEVEL: dict[Role, ReportLevel] = {
 }
 _RANK = {ReportLevel.DORM: 0, ReportLevel.CLASS: 1, ReportLevel.GRADE: 2,
          ReportLevel.FACULTY: 2, ReportLevel.SCHOOL: 3}
+# The school's psychology staff and leadership stand above every level of the chain.
+_SCHOOL_STAFF = frozenset({Role.PSYCH_TEACHER, Role.CRISIS_TEAM, Role.PRINCIPAL})
+
+# Who takes a report in at each level (000 item 6; 003 item 8): the class teacher (or the
+# psychology teacher) below the grade, the grade or faculty leader, the school's leadership.
+ACKNOWLEDGERS: dict[ReportLevel, frozenset[Role]] = {
+    ReportLevel.DORM: frozenset({Role.CLASS_TEACHER, Role.PSYCH_TEACHER}),
+    ReportLevel.CLASS: frozenset({Role.CLASS_TEACHER, Role.PSYCH_TEACHER}),
+    ReportLevel.GRADE: frozenset({Role.GRADE_LEADER}),
+    ReportLevel.FACULTY: frozenset({Role.FACULTY_LEADER}),
+    ReportLevel.SCHOOL: frozenset({Role.PRINCIPAL, Role.CRISIS_TEAM, Role.PSYCH_TEACHER}),
+}
+
+
+class RoleNotPermitted(Exception):
+    """The actor's role may not take this step (HTTP 403), whatever the case's state."""
+
+
+def check_forwarder(role: Role, level: ReportLevel) -> None:
+    """Staff forward a report from their own level or one below it, never from above."""
+    own = ReportLevel.SCHOOL if role in _SCHOOL_STAFF else _ROLE_LEVEL.get(role)
+    if own is None or _RANK[own] < _RANK[level]:
+        raise RoleNotPermitted(f"a {role.value} may not forward a report from the "
+                               f"{level.value} level")
+
+
+def check_acknowledger(role: Role, level: ReportLevel) -> None:
+    allowed = ACKNOWLEDGERS[level]
+    if role not in allowed:
+        raise RoleNotPermitted(
+            f"a {role.value} may not acknowledge a report at the {level.value} level "
+            f"(allowed: {', '.join(sorted(r.value for r in allowed))})")
 
 
 def reporter_problem(channel: Channel, role: Role) -> tuple[str, str] | None:

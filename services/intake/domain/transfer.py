@@ -1,5 +1,6 @@
 """A student moving school stage (003 item 9): the history the receiving school is entitled
-to, sent with the guardian's consent, and the record it opens at the receiving school."""
+to, sent with the guardian's and the student's consent, and the record it opens at the
+receiving school."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
+from contracts.codes import SchoolStage
 from services.intake.domain.case import Case
 
 # What a receiving school is entitled to: enough to carry on the care, nothing more. Never
@@ -34,6 +36,48 @@ def entitled_packet(case: Case) -> dict[str, Any]:
         "incidents": [{"kind": i["kind"], "occurred_at": i["occurred_at"]}
                       for i in case.incidents.values()],
     }
+
+
+# A record follows the student up the stages, never back down nor sideways (003 item 9).
+STAGES = tuple(SchoolStage)
+
+
+def is_later_stage(to_stage: SchoolStage, than: SchoolStage) -> bool:
+    return STAGES.index(to_stage) > STAGES.index(than)
+
+
+class ConsentToTransfer(Aggregate):
+    """The consent to send the history on, recorded on its own before the disclosure: both
+    the guardian and the student agreed (a student old enough to move stage has a say)."""
+
+    class Given(Aggregate.Created):
+        case_id: UUID
+        to_school: str
+        guardian_rank: int
+        guardian_given_at: datetime
+        student_consented: bool
+        meta: EventMeta
+
+    @event(Given)
+    def __init__(self, case_id: UUID, to_school: str, guardian_rank: int,
+                 guardian_given_at: datetime, student_consented: bool,
+                 meta: EventMeta) -> None:
+        self.case_id = case_id
+        self.to_school = to_school
+        self.guardian_rank = guardian_rank
+        self.guardian_given_at = guardian_given_at
+        self.student_consented = student_consented
+
+    @classmethod
+    def give(cls, consent_id: UUID, *, case_id: UUID, to_school: str, guardian_rank: int,
+             guardian_given_at: datetime, student_consented: bool,
+             meta: EventMeta) -> ConsentToTransfer:
+        if not student_consented:
+            raise CaseRuleViolated("the case history goes to another school only with the "
+                                   "student's consent as well as the guardian's")
+        return cls._create(cls.Given, id=consent_id, case_id=case_id, to_school=to_school,
+                           guardian_rank=guardian_rank, guardian_given_at=guardian_given_at,
+                           student_consented=student_consented, meta=meta)
 
 
 class Transfer(Aggregate):
@@ -82,7 +126,11 @@ class Transfer(Aggregate):
     def _received(self, record_id: UUID, meta: EventMeta) -> None:
         self.record_id = record_id
 
-    def receive(self, record_id: UUID, meta: EventMeta) -> None:
+    def receive(self, record_id: UUID, school_code: str, meta: EventMeta) -> None:
+        """Taken in by the school it was sent to, which names itself, and only once."""
+        if school_code != self.to_school:
+            raise CaseRuleViolated(f"the transfer was sent to another school, not to "
+                                   f"{school_code}")
         if self.record_id is not None:
             raise CaseRuleViolated(f"the transfer was received already (record {self.record_id})")
         self._received(record_id, meta)

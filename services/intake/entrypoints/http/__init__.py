@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from casetrail.http import service_api
 from casetrail.service import ServiceRuntime
 from services.intake.application import IntakeApplication
+from services.intake.domain.report_chain import RoleNotPermitted
 from services.intake.entrypoints.http import (
     incidents,
     reports,
@@ -20,6 +22,11 @@ def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = service_api(runtime)
     for module in (reports, students, incidents, screenings, transfers):
         api.include_router(module.router(runtime, app))
+
+    @api.exception_handler(RoleNotPermitted)
+    async def _forbidden(_: Request, error: RoleNotPermitted) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": str(error)})
+
     return api
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
+from casetrail.http import CASE_READERS
 from contracts.codes import Role
 
 SchoolStudentId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -29,9 +31,23 @@ def invalid(loc: tuple[str | int, ...], message: str, value: Any) -> RequestVali
 # school's leadership (and, for a screening, an automated import), no one else.
 PSYCH_STAFF = frozenset({Role.PSYCH_TEACHER, Role.CRISIS_TEAM, Role.PRINCIPAL})
 SCREENING_STAFF = PSYCH_STAFF | {Role.SYSTEM}
+# Who flags a student for key concern (重点关注): the staff who know the student and the
+# psychology staff, not anyone who may merely report.
+FLAGGERS = frozenset({Role.PSYCH_TEACHER, Role.CLASS_TEACHER, Role.CRISIS_TEAM,
+                      Role.PRINCIPAL, Role.GRADE_LEADER})
 
 
-def require_role(loc: tuple[str | int, ...], role: Role, allowed: frozenset[Role]) -> None:
+def require_role(role: Role, allowed: frozenset[Role]) -> None:
+    """A role that may not act here is forbidden (403), not bad input."""
     if role not in allowed:
         names = ", ".join(sorted(r.value for r in allowed))
-        raise invalid(loc, f"a {role.value} may not do this (allowed: {names})", role.value)
+        raise HTTPException(403, f"a {role.value} may not do this (allowed: {names})")
+
+
+def receipt_for(reporter: Role, answer: dict[str, Any]) -> dict[str, Any]:
+    """What a reporter learns of what their report did: those who may read case records get
+    the case; anyone else only that the report was taken, since whether it opened a case or
+    joined one (and which case came before) is the student's history."""
+    if reporter in CASE_READERS:
+        return answer
+    return {"report_id": answer["report_id"], "received": True}

@@ -14,7 +14,7 @@ from casetrail.service import ServiceRuntime
 from contracts.codes import IncidentKind
 from contracts.envelope import Actor
 from services.intake.application import IntakeApplication
-from services.intake.entrypoints.http.common import StudentIn
+from services.intake.entrypoints.http.common import StudentIn, receipt_for
 
 
 class IncidentIn(BaseModel):
@@ -37,15 +37,17 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     @api.post("/incidents", status_code=201)
     async def report_incident(body: IncidentIn) -> dict[str, Any]:
         """Opens or joins the student's case as an imminent concern (the crisis path starts
-        at once); guardians and the education commission are notified from it."""
+        at once); guardians and the education commission are notified from it. A case reader
+        gets the case and the checklist; anyone else {report_id, received: true}."""
         meta = EventMeta.by(body.reporter.role, body.reporter.id, occurred_at=body.occurred_at)
         received = await runtime.thread.run(
             app.report_incident, student_ref=body.student.school_student_id,
             student_name=body.student.name, kind=body.kind, description=body.description,
             meta=meta)
-        return {"case_id": received.case_id, "report_id": received.report_id,
-                "incident_id": received.incident_id, "opened": received.opened,
-                "checklist": received.checklist}
+        return receipt_for(body.reporter.role, {
+            "case_id": received.case_id, "report_id": received.report_id,
+            "incident_id": received.incident_id, "opened": received.opened,
+            "checklist": received.checklist})
 
     @api.post("/cases/{case_id}/incidents/{incident_id}/checklist", status_code=201)
     async def checklist_item_done(case_id: UUID, incident_id: UUID,

@@ -17,7 +17,7 @@ from services.intake.application import IntakeApplication
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.report_chain import reporter_problem
 from services.intake.domain.transfer import TransferredRecord
-from services.intake.entrypoints.http.common import StudentIn, invalid
+from services.intake.entrypoints.http.common import StudentIn, invalid, receipt_for
 
 
 class ConcernIn(BaseModel):
@@ -32,13 +32,6 @@ class ConcernIn(BaseModel):
     observed_at: PastMoment | None = None
 
 
-class ReportReceivedOut(BaseModel):
-    case_id: UUID
-    report_id: UUID
-    opened: bool
-    previous_case_id: UUID | None = None
-
-
 class ForwardIn(Command):
     to_level: ReportLevel
 
@@ -51,7 +44,9 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     api = APIRouter()
 
     @api.post("/reports", status_code=201)
-    async def report_concern(body: ConcernIn) -> ReportReceivedOut:
+    async def report_concern(body: ConcernIn) -> dict[str, Any]:
+        """A case reader gets the case it opened or joined; anyone else {report_id,
+        received: true}."""
         problem = reporter_problem(body.channel, body.reporter.role)
         if problem is not None:
             fault, reason = problem
@@ -64,9 +59,9 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         received = await runtime.thread.run(
             app.report_concern, student_ref=body.student.school_student_id,
             student_name=body.student.name, concern=concern, meta=meta)
-        return ReportReceivedOut(case_id=received.case_id, report_id=received.report_id,
-                                 opened=received.opened,
-                                 previous_case_id=received.previous_case_id)
+        return receipt_for(body.reporter.role, {
+            "case_id": received.case_id, "report_id": received.report_id,
+            "opened": received.opened, "previous_case_id": received.previous_case_id})
 
     @api.post("/cases/{case_id}/reports/{report_id}/forwards", status_code=201)
     async def forward(case_id: UUID, report_id: UUID, body: ForwardIn) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -13,7 +14,7 @@ from casetrail.http import Command, PastMoment
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, Instrument, Role
-from services.intake.adapters.sheets import UnreadableSheet
+from services.intake.adapters.sheets import UnreadableSheet, read_sheet
 from services.intake.application import Consent, IntakeApplication
 from services.intake.entrypoints.http.common import (
     SCREENING_STAFF,
@@ -46,7 +47,6 @@ class ConsentsIn(Command):
     consents: list[ConsentIn] = Field(min_length=1, max_length=5000)
 
 
-ACTOR_ROLE = ("body", "actor", "role")
 ActorId = Annotated[str, Form(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
@@ -60,7 +60,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
 
     @api.post("/screenings", status_code=201)
     async def schedule(body: ScreeningIn) -> dict[str, Any]:
-        require_role(ACTOR_ROLE, body.actor.role, SCREENING_STAFF)
+        require_role(body.actor.role, SCREENING_STAFF)
         screening_id = await runtime.thread.run(
             app.schedule_screening, instrument=body.instrument, held_on=body.held_on,
             grade_label=body.grade_label, meta=body.meta())
@@ -69,7 +69,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     @api.post("/screenings/{screening_id}/consents", status_code=201)
     async def record_consents(screening_id: UUID, body: ConsentsIn) -> dict[str, Any]:
         """Both the student and the guardian must agree; a later refusal withdraws it."""
-        require_role(ACTOR_ROLE, body.actor.role, SCREENING_STAFF)
+        require_role(body.actor.role, SCREENING_STAFF)
         consents = [Consent(c.school_student_id, c.student_consented, c.guardian_consented,
                             c.guardian_rank, c.recorded_at) for c in body.consents]
         given = await runtime.thread.run(app.record_consents, screening_id, consents,
@@ -82,7 +82,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
                              actor_id: ActorId) -> dict[str, Any]:
         """A CSV or XLSX of answers, school_student_id and the instrument's item keys as
         columns. Rows without consent or with unreadable answers are refused by line."""
-        require_role(("body", "actor_role"), actor_role, SCREENING_STAFF)
+        require_role(actor_role, SCREENING_STAFF)
         if not _is_sheet(file):
             raise invalid(("body", "file"), "a CSV or XLSX file is expected", file.filename)
         limit = app.policy.screening_max_bytes
@@ -90,11 +90,14 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         if len(content) > limit:
             raise invalid(("body", "file"), f"the file is larger than {limit} bytes",
                           file.filename)
+        filename = file.filename or ""
         try:
-            return await runtime.thread.run(
-                app.import_screening, screening_id, filename=file.filename or "",
-                content=content, meta=EventMeta.by(actor_role.value, actor_id))
+            # Parsed in a worker thread: the application thread is intake's only writer.
+            rows = await asyncio.to_thread(read_sheet, filename, content)
         except UnreadableSheet as unreadable:
             raise invalid(("body", "file"), str(unreadable), file.filename) from None
+        return await runtime.thread.run(
+            app.import_screening, screening_id, filename=filename, content=content,
+            meta=EventMeta.by(actor_role.value, actor_id), rows=rows)
 
     return api

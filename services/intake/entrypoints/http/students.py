@@ -11,6 +11,7 @@ from casetrail.http import Command, Reader
 from casetrail.service import ServiceRuntime
 from contracts.codes import KeyConcern
 from services.intake.application import IntakeApplication
+from services.intake.entrypoints.http.common import FLAGGERS, require_role
 
 StudentPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
@@ -25,11 +26,12 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     @api.put("/students/{school_student_id}/key-concerns")
     async def record_key_concerns(school_student_id: StudentPath,
                                   body: KeyConcernsIn) -> dict[str, Any]:
-        """Replaces the flags; the student's open case shows them (and assessment hears)."""
-        student = await runtime.thread.run(app.record_key_concerns, school_student_id,
-                                           body.key_concerns, body.meta())
-        return {"school_student_id": school_student_id, "key_concerns": student.key_concerns,
-                "open_case_id": student.open_case_id}
+        """Replaces the flags; the student's open case shows them (and assessment hears).
+        The answer names no case: whether the student has one is for case readers to see."""
+        require_role(body.actor.role, FLAGGERS)
+        key_concerns = await runtime.thread.run(app.record_key_concerns, school_student_id,
+                                                body.key_concerns, body.meta())
+        return {"school_student_id": school_student_id, "key_concerns": key_concerns}
 
     @api.get("/students/{school_student_id}")
     async def growth_file(school_student_id: StudentPath, reader: Reader) -> dict[str, Any]:

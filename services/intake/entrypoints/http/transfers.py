@@ -6,22 +6,31 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from casetrail.http import Command, PastMoment, Reader
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, SchoolStage
 from services.intake.application import IntakeApplication, TransferConsent
-from services.intake.entrypoints.http.common import PSYCH_STAFF, SchoolStudentId, require_role
-
-ACTOR_ROLE = ("body", "actor", "role")
+from services.intake.domain.transfer import is_later_stage
+from services.intake.entrypoints.http.common import (
+    PSYCH_STAFF,
+    SchoolStudentId,
+    invalid,
+    require_role,
+)
 
 
 class ConsentIn(BaseModel):
+    """Both must agree: the guardian (when) and the student. `given_at` is the guardian's
+    time under its earlier name."""
+
     model_config = ConfigDict(extra="forbid")
 
     guardian_rank: GuardianRank
-    given_at: PastMoment
+    guardian_given_at: PastMoment = Field(
+        validation_alias=AliasChoices("guardian_given_at", "given_at"))
+    student_consented: bool
 
 
 class TransferIn(Command):
@@ -31,7 +40,11 @@ class TransferIn(Command):
 
 
 class ReceiptIn(Command):
+    """The receiving school names itself (the `to_school` it was sent to) and the student's
+    id there; the transfer is named by its id in the path."""
+
     school_student_id: str = SchoolStudentId
+    school_code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
@@ -39,9 +52,15 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
 
     @api.post("/cases/{case_id}/transfers", status_code=201)
     async def disclose(case_id: UUID, body: TransferIn) -> dict[str, Any]:
-        """The entitled history goes to the receiving school; 409 without consent."""
-        require_role(ACTOR_ROLE, body.actor.role, PSYCH_STAFF)
-        consent = (TransferConsent(body.consent.guardian_rank, body.consent.given_at)
+        """The entitled history goes to the receiving school of a later stage (422 on
+        `to_stage` otherwise); 409 without the guardian's and the student's consent."""
+        require_role(body.actor.role, PSYCH_STAFF)
+        if not is_later_stage(body.to_stage, app.policy.school_stage):
+            raise invalid(("body", "to_stage"),
+                          f"this is a {app.policy.school_stage.value} school: the record goes "
+                          "to a later stage only", body.to_stage.value)
+        consent = (TransferConsent(body.consent.guardian_rank, body.consent.guardian_given_at,
+                                   body.consent.student_consented)
                    if body.consent else None)
         transfer = await runtime.thread.run(app.disclose_transfer, case_id,
                                             to_school=body.to_school, to_stage=body.to_stage,
@@ -51,10 +70,12 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
 
     @api.post("/transfers/{transfer_id}/receipt", status_code=201)
     async def receive(transfer_id: UUID, body: ReceiptIn) -> dict[str, Any]:
-        """The receiving school's staff take it in under the student's new school id."""
-        require_role(ACTOR_ROLE, body.actor.role, PSYCH_STAFF)
+        """The receiving school's staff take it in under the student's new school id; 409 if
+        `school_code` is not the school it was sent to."""
+        require_role(body.actor.role, PSYCH_STAFF)
         record = await runtime.thread.run(app.receive_transfer, transfer_id,
-                                          student_ref=body.school_student_id, meta=body.meta())
+                                          student_ref=body.school_student_id,
+                                          school_code=body.school_code, meta=body.meta())
         return {"case_id": record.id, "transfer_id": transfer_id,
                 "from_case_id": record.from_case_id, "from_school": record.from_school}
 

@@ -1,0 +1,38 @@
+"""Intake's HTTP API served in process (no bus consumers), for the HTTP test modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from casetrail.service import ServiceRuntime
+from casetrail.worker import ApplicationThread
+from services.intake.application import IntakeApplication, IntakePolicy
+from services.intake.config import IntakeSettings
+from services.intake.entrypoints.http import build_api
+
+TEACHER = {"role": "class_teacher", "id": "ct-1"}
+PSYCH = {"role": "psych_teacher", "id": "p-1"}
+READ_AS = {"X-Actor-Role": "psych_teacher", "X-Actor-Id": "p-1"}
+
+
+@contextmanager
+def served(env: dict[str, str], policy: IntakePolicy | None = None) -> Iterator[TestClient]:
+    config = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"})
+    app = IntakeApplication(env, b"k", policy)
+    thread = ApplicationThread("intake-test")
+    # No lifespan: the API without its bus consumers, which these requests do not need.
+    yield TestClient(build_api(ServiceRuntime(settings=config, app=app, thread=thread), app))
+    thread.shutdown()
+
+
+def report(client: TestClient, **changes: Any) -> dict[str, Any]:
+    body = {"student": {"school_student_id": "S-1", "name": "张三"}, "reporter": TEACHER,
+            "channel": "staff_observation", "signs": ["grade_swing"], **changes}
+    response = client.post("/reports", json=body)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
