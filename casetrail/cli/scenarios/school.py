@@ -95,22 +95,24 @@ class TransferRun:
 
 
 async def stage_transfer(desk: Desk, student_id: str, say: Say) -> TransferRun:
-    """A primary pupil with a general case moves to middle school: with the guardian's
-    consent the entitled history goes along, an event on both sides (003 item 9)."""
+    """A primary pupil with a general case moves to middle school: with the consent of the
+    student and the guardian the entitled history goes along, an event on both sides
+    (003 item 9)."""
     received = await desk.report(student_id, signs=["emotional_abnormality"], name="学生丁")
     case_id = UUID(received["case_id"])
     await desk.event(case_id, "assessment", "TierProposed")
     await desk.decide(case_id, "general", rationale="low mood after moving house")
     sent = await desk.post("intake", f"/cases/{case_id}/transfers", {
         "to_school": "middle-school-12", "to_stage": "middle",
-        "consent": {"guardian_rank": 1, "given_at": now().isoformat()},
+        "consent": {"guardian_rank": 1, "guardian_given_at": now().isoformat(),
+                    "student_consented": True},
         "actor": PSYCH_TEACHER})
     transfer_id = UUID(sent["transfer_id"])
     disclosed = await desk.event(case_id, "intake", "TransferDisclosed")
     say(f"transfer: sent to middle-school-12 with consent: {disclosed.data['categories']}")
     receipt = await desk.post("intake", f"/transfers/{transfer_id}/receipt", {
-        "school_student_id": f"{student_id}-m", "actor": {"role": "psych_teacher",
-                                                          "id": "ms12-psy"}})
+        "school_student_id": f"{student_id}-m", "school_code": "middle-school-12",
+        "actor": {"role": "psych_teacher", "id": "ms12-psy"}})
     new_case = UUID(receipt["case_id"])
     await desk.event(new_case, "intake", "TransferReceived", transfer_id=str(transfer_id))
     say(f"transfer: received by the middle school as case {new_case}, linked to {case_id}")
