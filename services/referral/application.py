@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -95,7 +95,8 @@ class ReferralApplication(PacketsAndBoard):
                             today=self._school_day(meta.occurred_at), meta=meta)
         danger = sorted(set(data.signs) & self.police_signs)
         if danger and not aftercare.tried(ReceiverType.POLICE.value) and not aftercare.closed:
-            handoff = self.routing.police(aftercare, danger, meta.occurred_at)
+            # The police have their answer time from now, not from when the sign was seen.
+            handoff = self.routing.police(aftercare, danger, datetime.now(UTC))
             if handoff is not None:
                 aftercare.refer(handoff, meta)
         self.record(aftercare, tracking=tracking)
@@ -114,7 +115,9 @@ class ReferralApplication(PacketsAndBoard):
 
     def refer(self, case_id: UUID, request: ReferralRequest, meta: EventMeta) -> UUID:
         aftercare = self.get_case(case_id, Aftercare)
-        handoff = self.routing.handoff(request, aftercare, meta.occurred_at)
+        # A receiver's answer time runs from the referral being made, even when the team
+        # enters a referral it made earlier (`at`).
+        handoff = self.routing.handoff(request, aftercare, datetime.now(UTC))
         aftercare.refer(handoff, meta)
         self.record(aftercare)
         return handoff.referral_id
@@ -124,7 +127,8 @@ class ReferralApplication(PacketsAndBoard):
         """The receiver's answer; a decline re-routes. Returns the new referral's id, if any."""
         aftercare = self.get_case(case_id, Aftercare)
         aftercare.record_answer(referral_id, response, meta, decline_reason)
-        rerouted = self._reroute(aftercare, aftercare.referral(referral_id), meta)
+        rerouted = self._reroute(aftercare, aftercare.referral(referral_id), meta,
+                                 datetime.now(UTC))
         self.record(aftercare)
         return rerouted
 
@@ -143,13 +147,12 @@ class ReferralApplication(PacketsAndBoard):
             self.record_answer(case_id, referral_id, response, meta, decline_reason)
         return self.get_case(case_id, Aftercare).referral(referral_id)
 
-    def _reroute(self, aftercare: Aftercare, referral: Referral,
-                 meta: EventMeta) -> UUID | None:
+    def _reroute(self, aftercare: Aftercare, referral: Referral, meta: EventMeta,
+                 now: datetime) -> UUID | None:
         if referral.status not in DEAD_ENDS or aftercare.closed:
             return None
         handoff = self.routing.reroute(referral, aftercare,
-                                       aftercare.tried(referral.receiver_type),
-                                       meta.occurred_at)
+                                       aftercare.tried(referral.receiver_type), now)
         if handoff is None:
             return None  # flagged, and left to the team
         aftercare.refer(handoff, replace(meta, actor_role=Role.SYSTEM.value,
@@ -162,7 +165,7 @@ class ReferralApplication(PacketsAndBoard):
             aftercare = self.get_case(case_id, Aftercare)
             meta = EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)
             if aftercare.mark_unanswered(referral_id, now, meta):
-                self._reroute(aftercare, aftercare.referral(referral_id), meta)
+                self._reroute(aftercare, aftercare.referral(referral_id), meta, now)
                 self.record(aftercare)
                 passed += 1
         return passed
