@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
-from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
 from contracts.codes import (
     ClosureReason,
     FollowUpOutcome,
@@ -31,6 +34,21 @@ from services.referral.domain.referrals import DEAD_ENDS, Referral
 from services.referral.domain.visits import semester
 from services.referral.packets import PacketsAndBoard
 from services.referral.routing import ReferralRequest, Routing
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def each_case(job: str, items: Iterable[T], work: Callable[[T], int]) -> int:
+    """A timer's work case by case: a case that fails is logged and tried again on the
+    next tick, and holds up no other case."""
+    done = 0
+    for item in items:
+        try:
+            done += work(item)
+        except Exception:
+            log.exception("%s: %s failed; the other cases go on", job, item)
+    return done
 
 
 class NotYourReferral(PermissionError):
@@ -153,22 +171,34 @@ class ReferralApplication(PacketsAndBoard):
             return None
         handoff = self.routing.reroute(referral, aftercare,
                                        aftercare.tried(referral.receiver_type), now)
+        system = replace(meta, actor_role=Role.SYSTEM.value, actor_id=self.name)
         if handoff is None:
-            return None  # flagged, and left to the team
-        aftercare.refer(handoff, replace(meta, actor_role=Role.SYSTEM.value,
-                                         actor_id=self.name))
+            aftercare.hold_reroute(referral.referral_id,
+                                   f"no other {referral.receiver_type} left to try", system)
+            return None
+        try:
+            aftercare.refer(handoff, system)
+        except CaseRuleViolated as refused:
+            # The answer stands and the case is flagged: a re-route the case no longer
+            # allows (a tier lowered, a consent that does not reach that receiver) is the
+            # team's decision, not a reason to refuse the receiver's answer.
+            aftercare.hold_reroute(referral.referral_id, str(refused), system)
+            return None
         return handoff.referral_id
 
     def pass_over_unanswered(self, now: datetime) -> int:
-        passed = 0
-        for case_id, referral_id in self.board.late_answers(now):
+        def pass_over(late: tuple[UUID, UUID]) -> int:
+            case_id, referral_id = late
             aftercare = self.get_case(case_id, Aftercare)
             meta = EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)
-            if aftercare.mark_unanswered(referral_id, now, meta):
-                self._reroute(aftercare, aftercare.referral(referral_id), meta, now)
-                self.record(aftercare)
-                passed += 1
-        return passed
+            if not aftercare.mark_unanswered(referral_id, now, meta):
+                return 0
+            self._reroute(aftercare, aftercare.referral(referral_id), meta, now)
+            self.record(aftercare)
+            return 1
+
+        return each_case("passing over unanswered referrals", self.board.late_answers(now),
+                         pass_over)
 
     def flagged(self) -> list[tuple[Aftercare, list[Referral]]]:
         cases = (self.get_case(case_id, Aftercare) for case_id in sorted(self.board.flagged))
@@ -184,13 +214,17 @@ class ReferralApplication(PacketsAndBoard):
         return number
 
     def raise_overdue(self, now: datetime) -> int:
-        today, raised = self._school_day(now), 0
-        for case_id in self.board.follow_ups_past(today):
+        today = self._school_day(now)
+
+        def raise_for(case_id: UUID) -> int:
             aftercare = self.get_case(case_id, Aftercare)
-            raised += len(aftercare.raise_overdue(
-                today, EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)))
+            raised = aftercare.raise_overdue(
+                today, EventMeta.by(Role.SYSTEM, self.name, occurred_at=now))
             self.record(aftercare)
-        return raised
+            return len(raised)
+
+        return each_case("raising overdue follow-ups", self.board.follow_ups_past(today),
+                         raise_for)
 
     def overdue_follow_ups(self) -> list[tuple[Aftercare, list[FollowUp]]]:
         cases = (self.get_case(case_id, Aftercare) for case_id in sorted(self.board.overdue))
@@ -215,14 +249,18 @@ class ReferralApplication(PacketsAndBoard):
         return visit_id, semester
 
     def raise_visits_due(self, now: datetime) -> int:
-        today, raised = self._school_day(now), 0
-        for case_id in self.board.visit_candidates(semester(today)):
+        today = self._school_day(now)
+
+        def raise_for(case_id: UUID) -> int:
             aftercare = self.get_case(case_id, Aftercare)
-            if aftercare.raise_visit_due(today, EventMeta.by(Role.SYSTEM, self.name,
-                                                             occurred_at=now)):
-                self.record(aftercare)
-                raised += 1
-        return raised
+            if not aftercare.raise_visit_due(today, EventMeta.by(Role.SYSTEM, self.name,
+                                                                 occurred_at=now)):
+                return 0
+            self.record(aftercare)
+            return 1
+
+        return each_case("raising home visits due",
+                         self.board.visit_candidates(semester(today)), raise_for)
 
     def close_case(self, case_id: UUID, reason: ClosureReason, meta: EventMeta) -> None:
         aftercare = self.get_case(case_id, Aftercare)

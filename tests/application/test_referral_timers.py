@@ -4,17 +4,26 @@ trouble holds up no other case."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from contracts.codes import Sign, Tier
+from contracts.codes import ReceiverType, ReferralResponse, Sign, Tier
 from contracts.events import assessment
+from services.referral.adapters.directory import Directory
 from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
 from tests.application.conftest import deliver, envelope
-from tests.application.test_referral import KEY, TEAM, decide, directory, request
+from tests.application.test_referral import (
+    HOSPITAL,
+    KEY,
+    LIAISON,
+    TEAM,
+    decide,
+    directory,
+    request,
+)
 
 
 @pytest.fixture
@@ -42,3 +51,72 @@ def test_a_referral_entered_late_still_gives_the_receiver_its_full_answer_time(
     referral_id = referral.refer(case_id, request("district-centre"), made_earlier)
     answer_by = referral.get_case(case_id, Aftercare).referral(referral_id).answer_by
     assert answer_by is not None and answer_by > datetime.now(UTC) + timedelta(minutes=59)
+
+
+def two_police(minutes: float = 60) -> Directory:
+    return Directory.model_validate({"receivers": [
+        {"id": rid, "type": kind, "name": rid, "order": order, "answer_within_minutes": minutes}
+        for rid, kind, order in [("hospital-a", HOSPITAL, 1), ("hospital-b", HOSPITAL, 2),
+                                 ("police-1", ReceiverType.POLICE, 1),
+                                 ("police-2", ReceiverType.POLICE, 2)]]})
+
+
+def crisis_path_with_a_weapon(app: ReferralApplication, position: int) -> UUID:
+    case_id = uuid4()
+    started = assessment.CrisisPathStarted(student_key=KEY, report_id=uuid4(),
+                                           signs=[Sign.WEAPON])
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, started),
+            position)
+    return case_id
+
+
+def test_a_police_call_the_team_downgraded_is_flagged_not_rerouted_and_other_timers_run(
+        env: dict[str, str]) -> None:
+    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
+    downgraded = crisis_path_with_a_weapon(app, position=1)
+    decide(app, Tier.SERIOUS, position=2, case_id=downgraded)
+    late = decide(app, Tier.CRISIS, position=3, at=datetime.now(UTC) - timedelta(days=8))
+    tick = datetime.now(UTC) + timedelta(hours=2)
+    assert app.pass_over_unanswered(tick) == 1
+    [police] = app.get_case(downgraded, Aftercare).referrals
+    assert police.status == "unanswered"
+    assert police.held == "only a crisis may override consent for safety"
+    [(flagged, [flag])] = app.flagged()
+    assert (flagged.id, flag.referral_id) == (downgraded, police.referral_id)
+    assert app.pass_over_unanswered(tick) == 0  # nothing left to repeat on the next tick
+    assert app.raise_overdue(tick) >= 1
+    assert [case.id for case, _ in app.overdue_follow_ups()] == [late]
+
+
+def test_a_hospital_declining_after_the_tier_fell_to_none_is_recorded_and_flagged(
+        env: dict[str, str]) -> None:
+    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
+    case_id = decide(app, Tier.CRISIS, position=1)
+    referral_id = app.refer(case_id, request("hospital-a"), TEAM)
+    decide(app, Tier.NONE, position=2, case_id=case_id)
+    answered = app.answer_task(referral_id, "hospital-a", ReferralResponse.DECLINED,
+                               "no_capacity", LIAISON)
+    assert answered.status == "declined"
+    [declined] = app.get_case(case_id, Aftercare).referrals
+    assert declined.held == "the case was assessed as tier none: no referral"
+
+
+def test_a_declined_referral_with_no_receiver_left_says_so_on_the_teams_list(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.SERIOUS, position=1)
+    referral_id = referral.refer(case_id, request("district-centre"), TEAM)
+    assert referral.record_answer(case_id, referral_id, ReferralResponse.DECLINED,
+                                  LIAISON) is None
+    [(_, [flag])] = referral.flagged()
+    assert flag.held == "no other district_guidance_centre left to try"
+
+
+def test_a_case_that_cannot_be_read_holds_up_no_other_case(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.SERIOUS, position=1)
+    referral_id = referral.refer(case_id, request("district-centre"), TEAM)
+    broken = uuid4()  # a deadline whose case is missing from the store: that case fails
+    referral.board.answer_by[uuid4()] = (broken, datetime.now(UTC) - timedelta(days=1))
+    tick = datetime.now(UTC) + timedelta(hours=2)
+    assert referral.pass_over_unanswered(tick) == 1
+    assert referral.get_case(case_id, Aftercare).referral(referral_id).status == "unanswered"

@@ -71,6 +71,7 @@ class Referral:
     decline_reason: str | None = None
     delivered: bool = False
     delivery_attempts: int = 0
+    held: str | None = None  # why it was not re-routed: the team's to take up
 
 
 class CaseReferrals(CaseVisits):
@@ -217,6 +218,21 @@ class CaseReferrals(CaseVisits):
     @event(Unanswered)
     def _unanswered(self, referral_id: UUID, meta: EventMeta) -> None:
         self.referral(referral_id).status = UNANSWERED
+
+    def hold_reroute(self, referral_id: UUID, reason: str, meta: EventMeta) -> None:
+        """A declined or unanswered referral that cannot go on to another receiver: the
+        answer stands, and the team is told why it was not re-routed."""
+        if self.referral(referral_id).held != reason:
+            self._reroute_held(referral_id, reason, meta)
+
+    class RerouteHeld(Aggregate.Event):
+        referral_id: UUID
+        reason: str
+        meta: EventMeta
+
+    @event(RerouteHeld)
+    def _reroute_held(self, referral_id: UUID, reason: str, meta: EventMeta) -> None:
+        self.referral(referral_id).held = reason
 
     def flags(self) -> list[Referral]:
         """Declined or unanswered referrals no later referral has made good: the team's."""

@@ -41,4 +41,5 @@ def _flag(case: Aftercare, referral: Referral) -> dict[str, Any]:
                         if later.rerouted_from == referral.referral_id), None)
     return {"referral_id": referral.referral_id, "receiver_id": referral.receiver_id,
             "receiver_type": referral.receiver_type, "status": referral.status,
-            "decline_reason": referral.decline_reason, "rerouted_to": rerouted_to}
+            "decline_reason": referral.decline_reason, "rerouted_to": rerouted_to,
+            "held": referral.held}
