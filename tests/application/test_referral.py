@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -68,6 +68,11 @@ def decide(app: ReferralApplication, tier: Tier, position: int,
         message = message.model_copy(update={"occurred_at": at})
     deliver(app, app.on_tier_decided, message, position)
     return case_id
+
+
+def school_today() -> date:
+    """Today at the school, which may already be tomorrow in UTC."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def request(receiver_id: str = "hospital-a", **more: Any) -> ReferralRequest:
@@ -223,7 +228,7 @@ def test_a_return_plan_after_discharge_and_reopening_linked_to_the_closure(
     referral_id = referral.refer(case_id, request("district-centre"), TEAM)
     for answer in (ReferralResponse.ACCEPTED, ReferralResponse.DISCHARGED):
         referral.record_answer(case_id, referral_id, answer, LIAISON)
-    referral.plan_return(case_id, ["catch_up_tutoring"], datetime.now(UTC).date(),
+    referral.plan_return(case_id, ["catch_up_tutoring"], school_today(),
                          [{"role": "class_teacher", "id": "t-1"}], None, TEAM)
     referral.record_follow_up(case_id, FollowUpOutcome.IMPROVING, TEAM)
     referral.close_case(case_id, ClosureReason.RESOLVED, TEAM)
