@@ -33,6 +33,7 @@ from services.referral.entrypoints import fhir, lists
 from services.referral.routing import InvalidReferral, ReferralRequest
 
 SAFE_ID = r"^[A-Za-z0-9_.:-]+$"
+ReceiverId = Annotated[str, Field(min_length=1, max_length=64, pattern=SAFE_ID)]
 CATEGORIES = {c for categories in DISCLOSURE.values() for c in categories}
 
 
@@ -50,6 +51,9 @@ class ConsentIn(Strict):
     given_by_guardian_rank: GuardianRank
     given_at: PastMoment
     scope: list[Annotated[str, AfterValidator(_category)]] = Field(min_length=1)
+    # The receivers the guardians agreed to, by id; without, any receiver of the type of
+    # the one referred to (a re-route goes on under it only to a receiver it reaches).
+    receivers: list[ReceiverId] | None = Field(None, min_length=1)
 
 
 class PatientIn(Strict):
@@ -89,7 +93,8 @@ class ReferralIn(Command):
         packet = self.packet.model_dump(mode="json", exclude_none=True)
         return ReferralRequest(
             self.receiver_id, self.receiver_type, self.basis,
-            self.consent.model_dump(mode="json") if self.consent else None, self.rationale,
+            self.consent.model_dump(mode="json", exclude_none=True) if self.consent else None,
+            self.rationale,
             {part: value for part, value in packet.items() if value})
 
 
