@@ -32,6 +32,7 @@ from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
 from services.referral.domain.receivers import POLICE_SIGNS
 from services.referral.domain.referrals import DEAD_ENDS, Referral
 from services.referral.domain.visits import semester
+from services.referral.inputs import InvalidInput
 from services.referral.packets import PacketsAndBoard
 from services.referral.routing import ReferralRequest, Routing
 
@@ -233,15 +234,19 @@ class ReferralApplication(PacketsAndBoard):
     def plan_return(self, case_id: UUID, study_support: list[str], review_on: date,
                     responsible: list[dict[str, str]], notes: str | None,
                     meta: EventMeta) -> UUID:
+        returned_on = self._school_day(meta.occurred_at)
+        if review_on < returned_on:
+            raise InvalidInput("review_on", f"is before the return to school ({returned_on})")
         aftercare = self.get_case(case_id, Aftercare)
-        plan = ReturnPlan(uuid4(), self._school_day(meta.occurred_at), study_support,
-                          review_on, responsible, notes)
+        plan = ReturnPlan(uuid4(), returned_on, study_support, review_on, responsible, notes)
         aftercare.plan_return(plan, meta)
         self.record(aftercare)
         return plan.plan_id
 
     def record_home_visit(self, case_id: UUID, made_on: date, notes: str | None,
                           meta: EventMeta) -> tuple[UUID, str]:
+        if made_on > self._school_day(datetime.now(UTC)):
+            raise InvalidInput("made_on", "is in the future: record a visit once it is made")
         aftercare = self.get_case(case_id, Aftercare)
         visit_id = uuid4()
         semester = aftercare.record_home_visit(visit_id, made_on, notes, meta)

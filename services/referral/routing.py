@@ -24,15 +24,11 @@ from services.referral.domain.receivers import (
 )
 from services.referral.domain.referrals import Handoff, Referral
 from services.referral.domain.visits import CaseVisits
+from services.referral.inputs import InvalidInput
 
 
-class InvalidReferral(ValueError):
+class InvalidReferral(InvalidInput):
     """A referral request that cannot be made as asked: the field, and why."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
-        self.message = message
 
 
 @dataclass(frozen=True)
