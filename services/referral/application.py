@@ -228,7 +228,8 @@ class ReferralApplication(PacketsAndBoard):
                          raise_for)
 
     def overdue_follow_ups(self) -> list[tuple[Aftercare, list[FollowUp]]]:
-        cases = (self.get_case(case_id, Aftercare) for case_id in sorted(self.board.overdue))
+        open_cases = set(self.board.overdue) - self.board.closed
+        cases = (self.get_case(case_id, Aftercare) for case_id in sorted(open_cases))
         return [(case, late) for case in cases if (late := case.overdue_follow_ups())]
 
     def plan_return(self, case_id: UUID, study_support: list[str], review_on: date,

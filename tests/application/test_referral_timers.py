@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from contracts.codes import ReceiverType, ReferralResponse, Sign, Tier
+from contracts.codes import (
+    ClosureReason,
+    FollowUpOutcome,
+    ReceiverType,
+    ReferralResponse,
+    ReopenReason,
+    Sign,
+    Tier,
+)
 from contracts.events import assessment
 from services.referral.adapters.directory import Directory
 from services.referral.application import ReferralApplication
@@ -120,3 +128,28 @@ def test_a_case_that_cannot_be_read_holds_up_no_other_case(
     tick = datetime.now(UTC) + timedelta(hours=2)
     assert referral.pass_over_unanswered(tick) == 1
     assert referral.get_case(case_id, Aftercare).referral(referral_id).status == "unanswered"
+
+
+def test_overdue_follow_ups_stay_on_the_teams_list_through_a_regrade_and_a_reopening(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.CRISIS, position=1,
+                     at=datetime.now(UTC) - timedelta(days=16))
+    assert referral.raise_overdue(datetime.now(UTC)) == 2
+    decide(referral, Tier.GENERAL, position=2, case_id=case_id)
+    [(_, late)] = referral.overdue_follow_ups()
+    assert [f.number for f in late] == [1, 2]
+    assert referral.record_follow_up(case_id, FollowUpOutcome.STABLE, TEAM) == 1
+    assert referral.raise_overdue(datetime.now(UTC)) == 0
+    [(_, late)] = referral.overdue_follow_ups()
+    assert [f.number for f in late] == [2]
+    referral.close_case(case_id, ClosureReason.RESOLVED, TEAM)
+    assert referral.overdue_follow_ups() == []
+    referral.reopen_case(case_id, ReopenReason.RELAPSE, TEAM)
+    [(_, late)] = referral.overdue_follow_ups()
+    assert [f.number for f in late] == [2]
+    follow_ups = referral.get_case(case_id, Aftercare).follow_ups
+    assert [f.number for f in follow_ups] == [1, 2, 3, 4, 5]
+    restarted = ReferralApplication(referral.env, ZoneInfo("Asia/Shanghai"),
+                                    directory=directory(60))
+    assert restarted.board.overdue == {case_id: {2}}
+    assert sorted(restarted.board.pending[case_id]) == [3, 4, 5]

@@ -75,7 +75,7 @@ class Aftercare(CaseReferrals):
 
     def note_tier(self, tier: Tier, *, decided: bool, today: date, meta: EventMeta) -> None:
         """The tier from assessment (provisional on the crisis path, then decided); a new
-        tier replaces the follow-ups still to come."""
+        tier replaces the follow-ups still to come (not those overdue)."""
         if self.closed or (self.tier_decided and not decided):
             return
         changed = tier.value != self.tier
@@ -101,8 +101,11 @@ class Aftercare(CaseReferrals):
 
     @event(FollowUpsScheduled)
     def _schedule(self, tier: str, due_dates: list[date], meta: EventMeta) -> None:
-        done = [f for f in self.follow_ups if f.outcome is not None]
-        self.follow_ups = done + [FollowUp(len(done) + n, due)
+        # Follow-ups done, and those overdue and still owed: a new schedule replaces only
+        # what is still to come (follow-ups are done in order and fall overdue in order, so
+        # the kept ones are the first, and keep their numbers).
+        kept = [f for f in self.follow_ups if f.outcome is not None or f.overdue]
+        self.follow_ups = kept + [FollowUp(len(kept) + n, due)
                                   for n, due in enumerate(due_dates, start=1)]
 
     def record_follow_up(self, outcome: FollowUpOutcome, today: date, meta: EventMeta) -> int:

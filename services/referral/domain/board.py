@@ -51,10 +51,10 @@ class ReferralBoard:
             if isinstance(event, CaseReferrals.Unanswered) or event.response == "declined":
                 self.flagged.add(case_id)
         elif isinstance(event, Aftercare.FollowUpsScheduled):
-            done = self.done.get(case_id, 0)
-            self.pending[case_id] = {done + n: due
+            # After those done and those overdue, which the new schedule leaves in place.
+            kept = max([self.done.get(case_id, 0), *self.overdue.get(case_id, set())])
+            self.pending[case_id] = {kept + n: due
                                      for n, due in enumerate(event.due_dates, start=1)}
-            self.overdue.pop(case_id, None)
         elif isinstance(event, Aftercare.FollowedUp):
             self.done[case_id] = event.number
             self.pending.get(case_id, {}).pop(event.number, None)
@@ -85,7 +85,7 @@ class ReferralBoard:
                 self._settled(referral_id)
         self.flagged.discard(case_id)
         self.pending.pop(case_id, None)
-        self.overdue.pop(case_id, None)
+        # Overdue follow-ups stay owed: off the list while closed, back on it if reopened.
 
     def late_answers(self, now: datetime) -> list[tuple[UUID, UUID]]:
         """(case id, referral id) of every referral unanswered by its time."""
