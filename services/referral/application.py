@@ -93,6 +93,7 @@ class ReferralApplication(PacketsAndBoard):
         concerns = sorted(set(aftercare.key_concerns) | set(data.key_concerns))
         aftercare.note_student(student_key=None, signs=list(data.signs),
                                key_concerns=concerns if data.key_concerns else None, meta=meta)
+        aftercare.note_report_after_closure(data.report_id, meta)
         self.record(aftercare, tracking=tracking)
 
     def on_key_concerns_noted(self, envelope: Envelope, data: intake.KeyConcernsNoted,
@@ -201,9 +202,11 @@ class ReferralApplication(PacketsAndBoard):
         return each_case("passing over unanswered referrals", self.board.late_answers(now),
                          pass_over)
 
-    def flagged(self) -> list[tuple[Aftercare, list[Referral]]]:
+    def flagged(self) -> list[Aftercare]:
+        """Cases the team must take up: a referral no receiver made good, or a report
+        after the case closed."""
         cases = (self.get_case(case_id, Aftercare) for case_id in sorted(self.board.flagged))
-        return [(case, flags) for case in cases if (flags := case.flags())]
+        return [case for case in cases if case.flags() or case.reports_after_closure]
 
     # Follow-ups, return to school, home visits, closure.
 

@@ -141,11 +141,11 @@ def test_a_decline_reroutes_to_the_next_hospital_then_leaves_the_case_flagged(
     assert (rerouted.receiver_id, rerouted.rerouted_from) == ("hospital-b", first)
     assert rerouted.packet == {"patient": PATIENT}
     assert rerouted.consent_id == aftercare.referral(first).consent_id
-    [(flagged, flags)] = referral.flagged()
-    assert (flagged.id, [r.referral_id for r in flags]) == (case_id, [first])
+    [flagged] = referral.flagged()
+    assert (flagged.id, [r.referral_id for r in flagged.flags()]) == (case_id, [first])
     assert referral.record_answer(case_id, second, ReferralResponse.DECLINED, LIAISON) is None
-    [(_, flags)] = referral.flagged()
-    assert [r.referral_id for r in flags] == [first, second]
+    [flagged] = referral.flagged()
+    assert [r.referral_id for r in flagged.flags()] == [first, second]
 
 
 def test_a_referral_unanswered_in_time_is_passed_to_the_next_receiver(

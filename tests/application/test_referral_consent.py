@@ -49,7 +49,7 @@ def test_a_consent_naming_one_hospital_is_not_passed_on_to_another(
     [declined] = aftercare.referrals
     assert declined.held == ("the guardians' consent does not reach hospital-b "
                              "(given for hospital-a)")
-    [(flagged, _)] = referral.flagged()
+    [flagged] = referral.flagged()
     assert flagged.id == case_id
 
 

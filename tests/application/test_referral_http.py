@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -14,10 +14,20 @@ import pytest
 
 from casetrail.service import ServiceRuntime
 from casetrail.worker import ApplicationThread
-from contracts.codes import FollowUpOutcome, ReferralResponse, Tier
+from contracts.codes import (
+    Channel,
+    ClosureReason,
+    FollowUpOutcome,
+    ReferralResponse,
+    Role,
+    Sign,
+    Tier,
+)
+from contracts.events import intake
 from services.referral.application import ReferralApplication
 from services.referral.config import ReferralSettings
 from services.referral.entrypoints.http import build_api
+from tests.application.conftest import deliver, envelope
 from tests.application.test_referral import (
     CONSENT,
     LIAISON,
@@ -177,3 +187,17 @@ async def test_a_home_visit_not_yet_made_is_refused_naming_made_on(
         "actor": actor("class_teacher")})
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["body", "made_on"]
+
+
+async def test_the_teams_flagged_list_shows_a_report_after_closure_with_its_reason(
+        app: ReferralApplication, http: httpx.AsyncClient) -> None:
+    case_id = decide(app, Tier.NONE, position=1)
+    app.close_case(case_id, ClosureReason.NO_FURTHER_ACTION, TEAM)
+    attached = intake.ReportAttached(report_id=uuid4(), channel=Channel.STAFF_OBSERVATION,
+                                     reporter_role=Role.CLASS_TEACHER, signs=[Sign.SELF_HARM],
+                                     imminent=False, key_concerns=[])
+    deliver(app, app.on_report_attached, envelope("intake", case_id, attached), 2)
+    [entry] = (await http.get("/referrals/flagged", headers=reader("crisis_team"))).json()
+    assert (entry["case_id"], entry["closed"], entry["reasons"]) == (
+        str(case_id), True, ["concern_after_closure"])
+    assert entry["reports_after_closure"] == [str(attached.report_id)]

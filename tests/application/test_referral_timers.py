@@ -1,5 +1,5 @@
-"""Referral's deadlines and timers: answer times run from the referral, and one case's
-trouble holds up no other case."""
+"""Referral's deadlines, timers and the team's lists: answer times run from the referral,
+one case's trouble holds up no other case, and what the team owes stays on its lists."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contracts.codes import (
+    Channel,
     ClosureReason,
     FollowUpOutcome,
     ReceiverType,
     ReferralResponse,
     ReopenReason,
+    Role,
     Sign,
     Tier,
 )
-from contracts.events import assessment
+from contracts.events import assessment, intake
 from services.referral.adapters.directory import Directory
 from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
@@ -89,7 +91,8 @@ def test_a_police_call_the_team_downgraded_is_flagged_not_rerouted_and_other_tim
     [police] = app.get_case(downgraded, Aftercare).referrals
     assert police.status == "unanswered"
     assert police.held == "only a crisis may override consent for safety"
-    [(flagged, [flag])] = app.flagged()
+    [flagged] = app.flagged()
+    [flag] = flagged.flags()
     assert (flagged.id, flag.referral_id) == (downgraded, police.referral_id)
     assert app.pass_over_unanswered(tick) == 0  # nothing left to repeat on the next tick
     assert app.raise_overdue(tick) >= 1
@@ -115,7 +118,8 @@ def test_a_declined_referral_with_no_receiver_left_says_so_on_the_teams_list(
     referral_id = referral.refer(case_id, request("district-centre"), TEAM)
     assert referral.record_answer(case_id, referral_id, ReferralResponse.DECLINED,
                                   LIAISON) is None
-    [(_, [flag])] = referral.flagged()
+    [flagged] = referral.flagged()
+    [flag] = flagged.flags()
     assert flag.held == "no other district_guidance_centre left to try"
 
 
@@ -153,3 +157,20 @@ def test_overdue_follow_ups_stay_on_the_teams_list_through_a_regrade_and_a_reope
                                     directory=directory(60))
     assert restarted.board.overdue == {case_id: {2}}
     assert sorted(restarted.board.pending[case_id]) == [3, 4, 5]
+
+
+def test_a_report_on_a_closed_case_is_flagged_for_the_team_and_does_not_reopen_it(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.NONE, position=1)
+    referral.close_case(case_id, ClosureReason.NO_FURTHER_ACTION, TEAM)
+    attached = intake.ReportAttached(report_id=uuid4(), channel=Channel.PEER,
+                                     reporter_role=Role.PEER, signs=[Sign.SELF_HARM],
+                                     imminent=False, key_concerns=[])
+    for position in (2, 3):  # the same report redelivered flags it once
+        deliver(referral, referral.on_report_attached,
+                envelope("intake", case_id, attached), position)
+    [flagged] = referral.flagged()
+    assert (flagged.id, flagged.closed) == (case_id, True)
+    assert flagged.reports_after_closure == [attached.report_id]
+    referral.reopen_case(case_id, ReopenReason.NEW_INFORMATION, TEAM)
+    assert referral.flagged() == []

@@ -58,6 +58,7 @@ class Aftercare(CaseReferrals):
         self.referrals = []
         self.return_plans: list[ReturnPlan] = []
         self.closures: list[Closure] = []
+        self.reports_after_closure: list[UUID] = []
         self.closed_because = None
         self.student_key = None
         self.signs = []
@@ -222,6 +223,21 @@ class Aftercare(CaseReferrals):
     def _reopened(self, reason: str, closed_version: int, meta: EventMeta) -> None:
         self.closed_because = None
         self.closures[-1].reopened_because = reason
+        self.reports_after_closure = []  # the team took them up
+
+    def note_report_after_closure(self, report_id: UUID, meta: EventMeta) -> None:
+        """A new report on a closed case: flagged for the team, who decide whether to
+        reopen (a report alone does not reopen a case)."""
+        if self.closed and report_id not in self.reports_after_closure:
+            self._concern_after_closure(report_id, meta)
+
+    class ConcernAfterClosure(Aggregate.Event):
+        report_id: UUID
+        meta: EventMeta
+
+    @event(ConcernAfterClosure)
+    def _concern_after_closure(self, report_id: UUID, meta: EventMeta) -> None:
+        self.reports_after_closure.append(report_id)
 
     def _refuse_if_closed(self) -> None:
         if self.closed:

@@ -25,7 +25,8 @@ class ReferralBoard:
         self.pending: dict[UUID, dict[int, date]] = {}  # case -> follow-ups not done, not late
         self.done: dict[UUID, int] = {}  # case -> follow-ups recorded
         self.overdue: dict[UUID, set[int]] = {}  # case -> overdue follow-ups not yet done
-        self.flagged: set[UUID] = set()  # cases with a declined or unanswered referral
+        # Cases with a declined or unanswered referral, or a report after their closure.
+        self.flagged: set[UUID] = set()
         self.key_concern: set[UUID] = set()  # cases of key-concern students
         self.visited: dict[UUID, set[str]] = {}  # case -> semesters with a home visit
         self.visit_due: dict[UUID, set[str]] = {}  # case -> semesters found without one
@@ -72,6 +73,8 @@ class ReferralBoard:
             self._closed(case_id)
         elif isinstance(event, Aftercare.Reopened):
             self.closed.discard(case_id)
+        elif isinstance(event, Aftercare.ConcernAfterClosure):
+            self.flagged.add(case_id)
 
     def _settled(self, referral_id: UUID) -> None:
         self.answer_by.pop(referral_id, None)
