@@ -99,7 +99,7 @@ def test_a_police_call_the_team_downgraded_is_flagged_not_rerouted_and_other_tim
     assert [case.id for case, _ in app.overdue_follow_ups()] == [late]
 
 
-def test_a_hospital_declining_after_the_tier_fell_to_none_is_recorded_and_flagged(
+def test_a_hospital_declining_after_the_tier_fell_to_none_is_recorded_and_the_case_may_close(
         env: dict[str, str]) -> None:
     app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
     case_id = decide(app, Tier.CRISIS, position=1)
@@ -110,6 +110,7 @@ def test_a_hospital_declining_after_the_tier_fell_to_none_is_recorded_and_flagge
     assert answered.status == "declined"
     [declined] = app.get_case(case_id, Aftercare).referrals
     assert declined.held == "the case was assessed as tier none: no referral"
+    app.close_case(case_id, ClosureReason.NO_FURTHER_ACTION, TEAM)  # no receiver needed now
 
 
 def test_a_declined_referral_with_no_receiver_left_says_so_on_the_teams_list(

@@ -189,8 +189,9 @@ class Aftercare(CaseReferrals):
         if hanging:
             states = ", ".join(f"{r.receiver_id} is {r.status}" for r in hanging)
             raise CaseRuleViolated(f"a referral is still open: {states}")
-        if flagged := self.flags():
-            # Declined or unanswered, and no receiver has taken the student since.
+        if (flagged := self.flags()) and self.tier != Tier.NONE:
+            # Declined or unanswered, and no receiver has taken the student since; unless
+            # the team has since found no referral is needed (tier none allows none).
             last = flagged[-1]
             raise CaseRuleViolated(
                 f"{last.receiver_id} {last.status}: another receiver is needed")
