@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from casetrail.worker import ApplicationThread
 from contracts.codes import (
     Channel,
     ClosureReason,
@@ -24,6 +25,7 @@ from contracts.events import assessment, intake
 from services.referral.adapters.directory import Directory
 from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
+from services.referral.entrypoints.timers import watcher
 from tests.application.conftest import deliver, envelope
 from tests.application.test_referral import (
     HOSPITAL,
@@ -175,3 +177,23 @@ def test_a_report_on_a_closed_case_is_flagged_for_the_team_and_does_not_reopen_i
     assert flagged.reports_after_closure == [attached.report_id]
     referral.reopen_case(case_id, ReopenReason.NEW_INFORMATION, TEAM)
     assert referral.flagged() == []
+
+
+class BrokenPassOver(ReferralApplication):
+    """A referral service whose passing over of unanswered referrals fails outright."""
+
+    def pass_over_unanswered(self, now: datetime) -> int:
+        raise RuntimeError("the store went away for this job")
+
+
+async def test_a_failing_timer_job_leaves_the_other_jobs_to_run_on_the_same_tick(
+        env: dict[str, str]) -> None:
+    app = BrokenPassOver(env, ZoneInfo("Asia/Shanghai"), directory=directory(60))
+    case_id = decide(app, Tier.CRISIS, position=1, at=datetime.now(UTC) - timedelta(days=8))
+    thread = ApplicationThread("referral-timers-test")
+    try:
+        await watcher(app, thread)()
+    finally:
+        thread.shutdown()
+    [(case, [late])] = app.overdue_follow_ups()
+    assert (case.id, late.number) == (case_id, 1)
