@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
-from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
 from contracts.codes import (
     ClosureReason,
     FollowUpOutcome,
@@ -29,8 +32,24 @@ from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
 from services.referral.domain.receivers import POLICE_SIGNS
 from services.referral.domain.referrals import DEAD_ENDS, Referral
 from services.referral.domain.visits import semester
+from services.referral.inputs import InvalidInput
 from services.referral.packets import PacketsAndBoard
 from services.referral.routing import ReferralRequest, Routing
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def each_case(job: str, items: Iterable[T], work: Callable[[T], int]) -> int:
+    """A timer's work case by case: a case that fails is logged and tried again on the
+    next tick, and holds up no other case."""
+    done = 0
+    for item in items:
+        try:
+            done += work(item)
+        except Exception:
+            log.exception("%s: %s failed; the other cases go on", job, item)
+    return done
 
 
 class NotYourReferral(PermissionError):
@@ -74,6 +93,7 @@ class ReferralApplication(PacketsAndBoard):
         concerns = sorted(set(aftercare.key_concerns) | set(data.key_concerns))
         aftercare.note_student(student_key=None, signs=list(data.signs),
                                key_concerns=concerns if data.key_concerns else None, meta=meta)
+        aftercare.note_report_after_closure(data.report_id, meta)
         self.record(aftercare, tracking=tracking)
 
     def on_key_concerns_noted(self, envelope: Envelope, data: intake.KeyConcernsNoted,
@@ -95,7 +115,8 @@ class ReferralApplication(PacketsAndBoard):
                             today=self._school_day(meta.occurred_at), meta=meta)
         danger = sorted(set(data.signs) & self.police_signs)
         if danger and not aftercare.tried(ReceiverType.POLICE.value) and not aftercare.closed:
-            handoff = self.routing.police(aftercare, danger, meta.occurred_at)
+            # The police have their answer time from now, not from when the sign was seen.
+            handoff = self.routing.police(aftercare, danger, datetime.now(UTC))
             if handoff is not None:
                 aftercare.refer(handoff, meta)
         self.record(aftercare, tracking=tracking)
@@ -114,7 +135,9 @@ class ReferralApplication(PacketsAndBoard):
 
     def refer(self, case_id: UUID, request: ReferralRequest, meta: EventMeta) -> UUID:
         aftercare = self.get_case(case_id, Aftercare)
-        handoff = self.routing.handoff(request, aftercare, meta.occurred_at)
+        # A receiver's answer time runs from the referral being made, even when the team
+        # enters a referral it made earlier (`at`).
+        handoff = self.routing.handoff(request, aftercare, datetime.now(UTC))
         aftercare.refer(handoff, meta)
         self.record(aftercare)
         return handoff.referral_id
@@ -124,7 +147,8 @@ class ReferralApplication(PacketsAndBoard):
         """The receiver's answer; a decline re-routes. Returns the new referral's id, if any."""
         aftercare = self.get_case(case_id, Aftercare)
         aftercare.record_answer(referral_id, response, meta, decline_reason)
-        rerouted = self._reroute(aftercare, aftercare.referral(referral_id), meta)
+        rerouted = self._reroute(aftercare, aftercare.referral(referral_id), meta,
+                                 datetime.now(UTC))
         self.record(aftercare)
         return rerouted
 
@@ -143,33 +167,46 @@ class ReferralApplication(PacketsAndBoard):
             self.record_answer(case_id, referral_id, response, meta, decline_reason)
         return self.get_case(case_id, Aftercare).referral(referral_id)
 
-    def _reroute(self, aftercare: Aftercare, referral: Referral,
-                 meta: EventMeta) -> UUID | None:
+    def _reroute(self, aftercare: Aftercare, referral: Referral, meta: EventMeta,
+                 now: datetime) -> UUID | None:
         if referral.status not in DEAD_ENDS or aftercare.closed:
             return None
         handoff = self.routing.reroute(referral, aftercare,
-                                       aftercare.tried(referral.receiver_type),
-                                       meta.occurred_at)
+                                       aftercare.tried(referral.receiver_type), now)
+        system = replace(meta, actor_role=Role.SYSTEM.value, actor_id=self.name)
         if handoff is None:
-            return None  # flagged, and left to the team
-        aftercare.refer(handoff, replace(meta, actor_role=Role.SYSTEM.value,
-                                         actor_id=self.name))
+            aftercare.hold_reroute(referral.referral_id,
+                                   f"no other {referral.receiver_type} left to try", system)
+            return None
+        try:
+            aftercare.refer(handoff, system)
+        except CaseRuleViolated as refused:
+            # The answer stands and the case is flagged: a re-route the case no longer
+            # allows (a tier lowered, a consent that does not reach that receiver) is the
+            # team's decision, not a reason to refuse the receiver's answer.
+            aftercare.hold_reroute(referral.referral_id, str(refused), system)
+            return None
         return handoff.referral_id
 
     def pass_over_unanswered(self, now: datetime) -> int:
-        passed = 0
-        for case_id, referral_id in self.board.late_answers(now):
+        def pass_over(late: tuple[UUID, UUID]) -> int:
+            case_id, referral_id = late
             aftercare = self.get_case(case_id, Aftercare)
             meta = EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)
-            if aftercare.mark_unanswered(referral_id, now, meta):
-                self._reroute(aftercare, aftercare.referral(referral_id), meta)
-                self.record(aftercare)
-                passed += 1
-        return passed
+            if not aftercare.mark_unanswered(referral_id, now, meta):
+                return 0
+            self._reroute(aftercare, aftercare.referral(referral_id), meta, now)
+            self.record(aftercare)
+            return 1
 
-    def flagged(self) -> list[tuple[Aftercare, list[Referral]]]:
+        return each_case("passing over unanswered referrals", self.board.late_answers(now),
+                         pass_over)
+
+    def flagged(self) -> list[Aftercare]:
+        """Cases the team must take up: a referral no receiver made good, or a report
+        after the case closed."""
         cases = (self.get_case(case_id, Aftercare) for case_id in sorted(self.board.flagged))
-        return [(case, flags) for case in cases if (flags := case.flags())]
+        return [case for case in cases if case.flags() or case.reports_after_closure]
 
     # Follow-ups, return to school, home visits, closure.
 
@@ -181,30 +218,39 @@ class ReferralApplication(PacketsAndBoard):
         return number
 
     def raise_overdue(self, now: datetime) -> int:
-        today, raised = self._school_day(now), 0
-        for case_id in self.board.follow_ups_past(today):
+        today = self._school_day(now)
+
+        def raise_for(case_id: UUID) -> int:
             aftercare = self.get_case(case_id, Aftercare)
-            raised += len(aftercare.raise_overdue(
-                today, EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)))
+            raised = aftercare.raise_overdue(
+                today, EventMeta.by(Role.SYSTEM, self.name, occurred_at=now))
             self.record(aftercare)
-        return raised
+            return len(raised)
+
+        return each_case("raising overdue follow-ups", self.board.follow_ups_past(today),
+                         raise_for)
 
     def overdue_follow_ups(self) -> list[tuple[Aftercare, list[FollowUp]]]:
-        cases = (self.get_case(case_id, Aftercare) for case_id in sorted(self.board.overdue))
+        open_cases = set(self.board.overdue) - self.board.closed
+        cases = (self.get_case(case_id, Aftercare) for case_id in sorted(open_cases))
         return [(case, late) for case in cases if (late := case.overdue_follow_ups())]
 
     def plan_return(self, case_id: UUID, study_support: list[str], review_on: date,
                     responsible: list[dict[str, str]], notes: str | None,
                     meta: EventMeta) -> UUID:
+        returned_on = self._school_day(meta.occurred_at)
+        if review_on < returned_on:
+            raise InvalidInput("review_on", f"is before the return to school ({returned_on})")
         aftercare = self.get_case(case_id, Aftercare)
-        plan = ReturnPlan(uuid4(), self._school_day(meta.occurred_at), study_support,
-                          review_on, responsible, notes)
+        plan = ReturnPlan(uuid4(), returned_on, study_support, review_on, responsible, notes)
         aftercare.plan_return(plan, meta)
         self.record(aftercare)
         return plan.plan_id
 
     def record_home_visit(self, case_id: UUID, made_on: date, notes: str | None,
                           meta: EventMeta) -> tuple[UUID, str]:
+        if made_on > self._school_day(datetime.now(UTC)):
+            raise InvalidInput("made_on", "is in the future: record a visit once it is made")
         aftercare = self.get_case(case_id, Aftercare)
         visit_id = uuid4()
         semester = aftercare.record_home_visit(visit_id, made_on, notes, meta)
@@ -212,14 +258,18 @@ class ReferralApplication(PacketsAndBoard):
         return visit_id, semester
 
     def raise_visits_due(self, now: datetime) -> int:
-        today, raised = self._school_day(now), 0
-        for case_id in self.board.visit_candidates(semester(today)):
+        today = self._school_day(now)
+
+        def raise_for(case_id: UUID) -> int:
             aftercare = self.get_case(case_id, Aftercare)
-            if aftercare.raise_visit_due(today, EventMeta.by(Role.SYSTEM, self.name,
-                                                             occurred_at=now)):
-                self.record(aftercare)
-                raised += 1
-        return raised
+            if not aftercare.raise_visit_due(today, EventMeta.by(Role.SYSTEM, self.name,
+                                                                 occurred_at=now)):
+                return 0
+            self.record(aftercare)
+            return 1
+
+        return each_case("raising home visits due",
+                         self.board.visit_candidates(semester(today)), raise_for)
 
     def close_case(self, case_id: UUID, reason: ClosureReason, meta: EventMeta) -> None:
         aftercare = self.get_case(case_id, Aftercare)

@@ -24,15 +24,11 @@ from services.referral.domain.receivers import (
 )
 from services.referral.domain.referrals import Handoff, Referral
 from services.referral.domain.visits import CaseVisits
+from services.referral.inputs import InvalidInput
 
 
-class InvalidReferral(ValueError):
+class InvalidReferral(InvalidInput):
     """A referral request that cannot be made as asked: the field, and why."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,8 @@ class ReferralRequest:
     receiver_id: str
     receiver_type: ReceiverType | None = None
     basis: DisclosureBasis = DisclosureBasis.CONSENT
-    consent: dict[str, Any] | None = None  # given_by_guardian_rank, given_at, scope
+    # given_by_guardian_rank, given_at, scope (categories), receivers (ids, optional)
+    consent: dict[str, Any] | None = None
     rationale: str | None = None
     packet: dict[str, Any] = field(default_factory=dict)  # patient, guardian, summary
 
@@ -74,7 +71,21 @@ class Routing:
         return Handoff(uuid4(), receiver, request.basis, disclosed,
                        now + timedelta(minutes=receiver.answer_within_minutes),
                        {part: request.packet[part] for part in sorted(parts)}, consent_id,
-                       request.consent, request.rationale)
+                       self._consent_for(request, receiver), request.rationale)
+
+    @staticmethod
+    def _consent_for(request: ReferralRequest, receiver: Receiver) -> dict[str, Any] | None:
+        """The consent as it will be held: to the receivers it names, or else to any
+        receiver of this one's type; never silently to whoever comes next."""
+        if request.consent is None:
+            return None
+        named = request.consent.get("receivers")
+        if named:
+            if receiver.receiver_id not in named:
+                raise InvalidReferral("consent.receivers",
+                                      f"does not name {receiver.receiver_id}")
+            return dict(request.consent)
+        return {**request.consent, "receiver_type": receiver.receiver_type.value}
 
     @staticmethod
     def _check_basis(request: ReferralRequest, disclosed: list[str]) -> UUID | None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -70,6 +70,11 @@ def decide(app: ReferralApplication, tier: Tier, position: int,
     return case_id
 
 
+def school_today() -> date:
+    """Today at the school, which may already be tomorrow in UTC."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
 def request(receiver_id: str = "hospital-a", **more: Any) -> ReferralRequest:
     return ReferralRequest(receiver_id, **more)
 
@@ -136,11 +141,11 @@ def test_a_decline_reroutes_to_the_next_hospital_then_leaves_the_case_flagged(
     assert (rerouted.receiver_id, rerouted.rerouted_from) == ("hospital-b", first)
     assert rerouted.packet == {"patient": PATIENT}
     assert rerouted.consent_id == aftercare.referral(first).consent_id
-    [(flagged, flags)] = referral.flagged()
-    assert (flagged.id, [r.referral_id for r in flags]) == (case_id, [first])
+    [flagged] = referral.flagged()
+    assert (flagged.id, [r.referral_id for r in flagged.flags()]) == (case_id, [first])
     assert referral.record_answer(case_id, second, ReferralResponse.DECLINED, LIAISON) is None
-    [(_, flags)] = referral.flagged()
-    assert [r.referral_id for r in flags] == [first, second]
+    [flagged] = referral.flagged()
+    assert [r.referral_id for r in flagged.flags()] == [first, second]
 
 
 def test_a_referral_unanswered_in_time_is_passed_to_the_next_receiver(
@@ -223,7 +228,7 @@ def test_a_return_plan_after_discharge_and_reopening_linked_to_the_closure(
     referral_id = referral.refer(case_id, request("district-centre"), TEAM)
     for answer in (ReferralResponse.ACCEPTED, ReferralResponse.DISCHARGED):
         referral.record_answer(case_id, referral_id, answer, LIAISON)
-    referral.plan_return(case_id, ["catch_up_tutoring"], datetime.now(UTC).date(),
+    referral.plan_return(case_id, ["catch_up_tutoring"], school_today(),
                          [{"role": "class_teacher", "id": "t-1"}], None, TEAM)
     referral.record_follow_up(case_id, FollowUpOutcome.IMPROVING, TEAM)
     referral.close_case(case_id, ClosureReason.RESOLVED, TEAM)

@@ -30,6 +30,8 @@ PACKET = {"patient": {"name": "王小明", "birth_date": "2010-05-01", "gender":
                       "school_student_id": "S-1"},
           "guardian": {"name": "王芳", "phone": "13800000000", "relation": "mother"},
           "summary": "repeated self-harm disclosed to the class teacher"}
+GIVEN = {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
+         "scope": list(HOSPITAL_ALL)}
 CODES = CaseCodes(uuid4(), "crisis", ["self_harm", "suicidal_ideation"], "a" * 32)
 
 
@@ -38,8 +40,7 @@ def referral(**changes: Any) -> Referral:
         "referral_id": uuid4(), "receiver_type": "hospital_green_channel",
         "receiver_id": "anding-hospital", "disclosed": list(HOSPITAL_ALL),
         "basis": "consent", "consent_id": uuid4(),
-        "consent": {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
-                    "scope": list(HOSPITAL_ALL)},
+        "consent": GIVEN,
         "packet": PACKET, "answer_by": datetime(2026, 11, 24, 12, 0, tzinfo=UTC), **changes}
     return Referral(**fields)
 
@@ -142,3 +143,23 @@ def test_the_task_after_an_answer_is_valid_fhir() -> None:
     task = json.loads(Task.model_validate(answered_task(made)).model_dump_json())
     assert task["status"] == "rejected"
     assert task["statusReason"]["coding"][0]["code"] == "out_of_area"
+
+
+def consented_to(made: Referral) -> list[dict[str, Any]]:
+    actors: list[dict[str, Any]] = resources(packet_bundle(made, CODES, "安定医院"))[
+        "Consent"]["provision"]["actor"]
+    return [actor["reference"] for actor in actors]
+
+
+def test_the_consent_says_it_was_given_for_any_hospital_not_for_this_one() -> None:
+    made = referral(consent={**GIVEN, "receiver_type": "hospital_green_channel"})
+    [reference] = consented_to(made)
+    assert reference["display"] == "any hospital green channel"
+    assert reference["identifier"] == {"system": "urn:casetrail:receiver-type",
+                                       "value": "hospital_green_channel"}
+
+
+def test_the_consent_names_the_receivers_the_guardians_named() -> None:
+    named = ["anding-hospital", "huilongguan-hospital"]
+    made = referral(consent={**GIVEN, "receivers": named})
+    assert [r["identifier"]["value"] for r in consented_to(made)] == named

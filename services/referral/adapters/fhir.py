@@ -42,6 +42,9 @@ from services.referral.domain.receivers import (
 from services.referral.domain.referrals import Referral
 
 SNOMED = "http://snomed.info/sct"
+PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+# A consent given for any receiver of a type names the type in this system.
+RECEIVER_TYPE_SYSTEM = "urn:casetrail:receiver-type"
 PRIORITY = {"crisis": "stat", "serious": "urgent", "general": "routine"}
 OVERRIDE_NOTE = ("Disclosed without consent under the safety override: the student or "
                  "others face a serious safety risk. Rationale: {}")
@@ -176,13 +179,25 @@ def _consent(referral: Referral, subject: dict[str, Any],
         "performer": [{"display": f"guardian rank {consent.get('given_by_guardian_rank')}"}],
         "policyRule": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
-        "provision": {"type": "permit", "actor": [{
-            "role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                                 "code": "IRCP"}]},
-            "reference": owner}],
+        "provision": {"type": "permit", "actor": [
+            {"role": {"coding": [{"system": PARTICIPATION, "code": "IRCP"}]},
+             "reference": reference} for reference in _consented(consent, owner)],
             "class": [{"system": CATEGORY_SYSTEM, "code": c}
                       for c in consent.get("scope", [])]},
     }
+
+
+def _consented(consent: dict[str, Any], owner: dict[str, Any]) -> list[dict[str, Any]]:
+    """The recipients the guardians agreed to, as they agreed: the receivers they named,
+    or any receiver of a type (not the one receiver this packet happens to go to)."""
+    if consent.get("receivers"):
+        return [{"identifier": {"system": RECEIVER_SYSTEM, "value": receiver_id}}
+                for receiver_id in consent["receivers"]]
+    kind = consent.get("receiver_type")
+    if kind is None:  # a consent recorded before it said whom it reaches
+        return [owner]
+    return [{"type": "Organization", "display": f"any {kind.replace('_', ' ')}",
+             "identifier": {"system": RECEIVER_TYPE_SYSTEM, "value": kind}}]
 
 
 class TaskRefused(ValueError):

@@ -99,6 +99,8 @@ PUBLISHED = PublishedEvents(
      Aftercare.FollowUpOverdue: _overdue, Aftercare.ReturnPlanned: _return_planned,
      CaseVisits.HomeVisitRecorded: _visited, CaseVisits.HomeVisitDue: _visit_due,
      Aftercare.Closed: _closed, Aftercare.Reopened: _reopened},
-    # What intake and assessment told us, kept as the context of referrals.
-    internal=frozenset({Aftercare.Opened, CaseVisits.StudentNoted}),
+    # What intake and assessment told us, kept as the context of referrals; and what is
+    # flagged for the team's list (why a referral was not re-routed, a report after closure).
+    internal=frozenset({Aftercare.Opened, CaseVisits.StudentNoted, CaseReferrals.RerouteHeld,
+                        Aftercare.ConcernAfterClosure}),
 )

@@ -58,6 +58,7 @@ class Aftercare(CaseReferrals):
         self.referrals = []
         self.return_plans: list[ReturnPlan] = []
         self.closures: list[Closure] = []
+        self.reports_after_closure: list[UUID] = []
         self.closed_because = None
         self.student_key = None
         self.signs = []
@@ -75,7 +76,7 @@ class Aftercare(CaseReferrals):
 
     def note_tier(self, tier: Tier, *, decided: bool, today: date, meta: EventMeta) -> None:
         """The tier from assessment (provisional on the crisis path, then decided); a new
-        tier replaces the follow-ups still to come."""
+        tier replaces the follow-ups still to come (not those overdue)."""
         if self.closed or (self.tier_decided and not decided):
             return
         changed = tier.value != self.tier
@@ -101,8 +102,11 @@ class Aftercare(CaseReferrals):
 
     @event(FollowUpsScheduled)
     def _schedule(self, tier: str, due_dates: list[date], meta: EventMeta) -> None:
-        done = [f for f in self.follow_ups if f.outcome is not None]
-        self.follow_ups = done + [FollowUp(len(done) + n, due)
+        # Follow-ups done, and those overdue and still owed: a new schedule replaces only
+        # what is still to come (follow-ups are done in order and fall overdue in order, so
+        # the kept ones are the first, and keep their numbers).
+        kept = [f for f in self.follow_ups if f.outcome is not None or f.overdue]
+        self.follow_ups = kept + [FollowUp(len(kept) + n, due)
                                   for n, due in enumerate(due_dates, start=1)]
 
     def record_follow_up(self, outcome: FollowUpOutcome, today: date, meta: EventMeta) -> int:
@@ -185,8 +189,9 @@ class Aftercare(CaseReferrals):
         if hanging:
             states = ", ".join(f"{r.receiver_id} is {r.status}" for r in hanging)
             raise CaseRuleViolated(f"a referral is still open: {states}")
-        if flagged := self.flags():
-            # Declined or unanswered, and no receiver has taken the student since.
+        if (flagged := self.flags()) and self.tier != Tier.NONE:
+            # Declined or unanswered, and no receiver has taken the student since; unless
+            # the team has since found no referral is needed (tier none allows none).
             last = flagged[-1]
             raise CaseRuleViolated(
                 f"{last.receiver_id} {last.status}: another receiver is needed")
@@ -219,6 +224,21 @@ class Aftercare(CaseReferrals):
     def _reopened(self, reason: str, closed_version: int, meta: EventMeta) -> None:
         self.closed_because = None
         self.closures[-1].reopened_because = reason
+        self.reports_after_closure = []  # the team took them up
+
+    def note_report_after_closure(self, report_id: UUID, meta: EventMeta) -> None:
+        """A new report on a closed case: flagged for the team, who decide whether to
+        reopen (a report alone does not reopen a case)."""
+        if self.closed and report_id not in self.reports_after_closure:
+            self._concern_after_closure(report_id, meta)
+
+    class ConcernAfterClosure(Aggregate.Event):
+        report_id: UUID
+        meta: EventMeta
+
+    @event(ConcernAfterClosure)
+    def _concern_after_closure(self, report_id: UUID, meta: EventMeta) -> None:
+        self.reports_after_closure.append(report_id)
 
     def _refuse_if_closed(self) -> None:
         if self.closed:

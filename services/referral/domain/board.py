@@ -25,7 +25,8 @@ class ReferralBoard:
         self.pending: dict[UUID, dict[int, date]] = {}  # case -> follow-ups not done, not late
         self.done: dict[UUID, int] = {}  # case -> follow-ups recorded
         self.overdue: dict[UUID, set[int]] = {}  # case -> overdue follow-ups not yet done
-        self.flagged: set[UUID] = set()  # cases with a declined or unanswered referral
+        # Cases with a declined or unanswered referral, or a report after their closure.
+        self.flagged: set[UUID] = set()
         self.key_concern: set[UUID] = set()  # cases of key-concern students
         self.visited: dict[UUID, set[str]] = {}  # case -> semesters with a home visit
         self.visit_due: dict[UUID, set[str]] = {}  # case -> semesters found without one
@@ -51,10 +52,10 @@ class ReferralBoard:
             if isinstance(event, CaseReferrals.Unanswered) or event.response == "declined":
                 self.flagged.add(case_id)
         elif isinstance(event, Aftercare.FollowUpsScheduled):
-            done = self.done.get(case_id, 0)
-            self.pending[case_id] = {done + n: due
+            # After those done and those overdue, which the new schedule leaves in place.
+            kept = max([self.done.get(case_id, 0), *self.overdue.get(case_id, set())])
+            self.pending[case_id] = {kept + n: due
                                      for n, due in enumerate(event.due_dates, start=1)}
-            self.overdue.pop(case_id, None)
         elif isinstance(event, Aftercare.FollowedUp):
             self.done[case_id] = event.number
             self.pending.get(case_id, {}).pop(event.number, None)
@@ -72,6 +73,8 @@ class ReferralBoard:
             self._closed(case_id)
         elif isinstance(event, Aftercare.Reopened):
             self.closed.discard(case_id)
+        elif isinstance(event, Aftercare.ConcernAfterClosure):
+            self.flagged.add(case_id)
 
     def _settled(self, referral_id: UUID) -> None:
         self.answer_by.pop(referral_id, None)
@@ -85,7 +88,7 @@ class ReferralBoard:
                 self._settled(referral_id)
         self.flagged.discard(case_id)
         self.pending.pop(case_id, None)
-        self.overdue.pop(case_id, None)
+        # Overdue follow-ups stay owed: off the list while closed, back on it if reopened.
 
     def late_answers(self, now: datetime) -> list[tuple[UUID, UUID]]:
         """(case id, referral id) of every referral unanswered by its time."""

@@ -38,6 +38,23 @@ TAKEN = {ReferralResponse.ACCEPTED.value, ReferralResponse.SCHEDULED.value,
          ReferralResponse.ADMITTED.value, ReferralResponse.DISCHARGED.value}
 
 
+def consent_reaches(consent: dict[str, Any], receiver: Receiver) -> bool:
+    """Whom the guardians agreed to: the receivers named, or else any receiver of one type
+    (what they usually agree to: "a hospital green channel"). A consent recorded before
+    it said so is read as the type of the receivers it was used for."""
+    named: list[str] | None = consent.get("receivers")
+    if named:
+        return receiver.receiver_id in named
+    kind: str = consent.get("receiver_type", receiver.receiver_type.value)
+    return kind == receiver.receiver_type
+
+
+def consent_to(consent: dict[str, Any]) -> str:
+    if consent.get("receivers"):
+        return "given for " + ", ".join(consent["receivers"])
+    return f"given for any {consent.get('receiver_type')}"
+
+
 @dataclass(frozen=True)
 class Handoff:
     """A referral as the team (or the re-routing) asks for it, disclosure worked out."""
@@ -49,7 +66,8 @@ class Handoff:
     answer_by: datetime
     packet: dict[str, Any] = field(default_factory=dict)
     consent_id: UUID | None = None
-    consent: dict[str, Any] | None = None  # given_by_guardian_rank, given_at, scope
+    # given_by_guardian_rank, given_at, scope (categories); receiver_type or receivers (ids)
+    consent: dict[str, Any] | None = None
     rationale: str | None = None
     rerouted_from: UUID | None = None
 
@@ -71,6 +89,7 @@ class Referral:
     decline_reason: str | None = None
     delivered: bool = False
     delivery_attempts: int = 0
+    held: str | None = None  # why it was not re-routed: the team's to take up
 
 
 class CaseReferrals(CaseVisits):
@@ -112,6 +131,10 @@ class CaseReferrals(CaseVisits):
             "scope", handoff.disclosed)))
         if uncovered:
             raise CaseRuleViolated(f"the consent does not cover {uncovered}")
+        consent = handoff.consent
+        if consent is not None and not consent_reaches(consent, handoff.receiver):
+            raise CaseRuleViolated(f"the guardians' consent does not reach "
+                                   f"{handoff.receiver.receiver_id} ({consent_to(consent)})")
 
     class Referred(Aggregate.Event):
         referral_id: UUID
@@ -217,6 +240,21 @@ class CaseReferrals(CaseVisits):
     @event(Unanswered)
     def _unanswered(self, referral_id: UUID, meta: EventMeta) -> None:
         self.referral(referral_id).status = UNANSWERED
+
+    def hold_reroute(self, referral_id: UUID, reason: str, meta: EventMeta) -> None:
+        """A declined or unanswered referral that cannot go on to another receiver: the
+        answer stands, and the team is told why it was not re-routed."""
+        if self.referral(referral_id).held != reason:
+            self._reroute_held(referral_id, reason, meta)
+
+    class RerouteHeld(Aggregate.Event):
+        referral_id: UUID
+        reason: str
+        meta: EventMeta
+
+    @event(RerouteHeld)
+    def _reroute_held(self, referral_id: UUID, reason: str, meta: EventMeta) -> None:
+        self.referral(referral_id).held = reason
 
     def flags(self) -> list[Referral]:
         """Declined or unanswered referrals no later referral has made good: the team's."""

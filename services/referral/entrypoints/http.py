@@ -29,10 +29,12 @@ from contracts.codes import (
 from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.receivers import DISCLOSURE
-from services.referral.entrypoints import fhir, lists
-from services.referral.routing import InvalidReferral, ReferralRequest
+from services.referral.entrypoints import fhir, lists, roles
+from services.referral.inputs import InvalidInput
+from services.referral.routing import ReferralRequest
 
 SAFE_ID = r"^[A-Za-z0-9_.:-]+$"
+ReceiverId = Annotated[str, Field(min_length=1, max_length=64, pattern=SAFE_ID)]
 CATEGORIES = {c for categories in DISCLOSURE.values() for c in categories}
 
 
@@ -50,6 +52,9 @@ class ConsentIn(Strict):
     given_by_guardian_rank: GuardianRank
     given_at: PastMoment
     scope: list[Annotated[str, AfterValidator(_category)]] = Field(min_length=1)
+    # The receivers the guardians agreed to, by id; without, any receiver of the type of
+    # the one referred to (a re-route goes on under it only to a receiver it reaches).
+    receivers: list[ReceiverId] | None = Field(None, min_length=1)
 
 
 class PatientIn(Strict):
@@ -89,7 +94,8 @@ class ReferralIn(Command):
         packet = self.packet.model_dump(mode="json", exclude_none=True)
         return ReferralRequest(
             self.receiver_id, self.receiver_type, self.basis,
-            self.consent.model_dump(mode="json") if self.consent else None, self.rationale,
+            self.consent.model_dump(mode="json", exclude_none=True) if self.consent else None,
+            self.rationale,
             {part: value for part, value in packet.items() if value})
 
 
@@ -131,8 +137,8 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
     api = service_api(runtime)
     run = runtime.thread.run
 
-    @api.exception_handler(InvalidReferral)
-    async def _invalid(_: Request, error: InvalidReferral) -> JSONResponse:
+    @api.exception_handler(InvalidInput)
+    async def _invalid(_: Request, error: InvalidInput) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": [{
             "loc": ["body", *error.field.split(".")], "msg": error.message,
             "type": "value_error"}]})
@@ -147,11 +153,15 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/referrals", status_code=201)
     async def refer(case_id: UUID, body: ReferralIn) -> dict[str, Any]:
+        roles.REFER.check(body.actor.role)
+        if body.basis == DisclosureBasis.SAFETY_OVERRIDE:
+            roles.OVERRIDE.check(body.actor.role)
         referral_id = await run(app.refer, case_id, body.request(), body.meta())
         return {"case_id": case_id, "referral_id": referral_id}
 
     @api.post("/cases/{case_id}/referrals/{referral_id}/answers", status_code=201)
     async def answer(case_id: UUID, referral_id: UUID, body: AnswerIn) -> dict[str, Any]:
+        roles.ANSWER.check(body.actor.role)
         rerouted = await run(app.record_answer, case_id, referral_id, body.response,
                              body.meta(), body.decline_reason)
         return {"case_id": case_id, "referral_id": referral_id, "status": body.response,
@@ -159,11 +169,13 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/follow-ups", status_code=201)
     async def follow_up(case_id: UUID, body: FollowUpIn) -> dict[str, Any]:
+        roles.FOLLOW_UP.check(body.actor.role)
         number = await run(app.record_follow_up, case_id, body.outcome, body.meta())
         return {"case_id": case_id, "number": number}
 
     @api.post("/cases/{case_id}/return-plan", status_code=201)
     async def return_plan(case_id: UUID, body: ReturnPlanIn) -> dict[str, Any]:
+        roles.RETURN_PLAN.check(body.actor.role)
         plan_id = await run(app.plan_return, case_id, [s.value for s in body.study_support],
                             body.review_on, [s.model_dump(mode="json") for s in body.responsible],
                             body.notes, body.meta())
@@ -171,22 +183,26 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/home-visits", status_code=201)
     async def home_visit(case_id: UUID, body: HomeVisitIn) -> dict[str, Any]:
+        roles.HOME_VISIT.check(body.actor.role)
         visit_id, semester = await run(app.record_home_visit, case_id, body.made_on,
                                        body.notes, body.meta())
         return {"case_id": case_id, "visit_id": visit_id, "semester": semester}
 
     @api.post("/cases/{case_id}/closure", status_code=201)
     async def close(case_id: UUID, body: ClosureIn) -> dict[str, Any]:
+        roles.CLOSE.check(body.actor.role)
         await run(app.close_case, case_id, body.reason, body.meta())
         return {"case_id": case_id, "closed": True}
 
     @api.post("/cases/{case_id}/reopen", status_code=201)
     async def reopen(case_id: UUID, body: ReopenIn) -> dict[str, Any]:
+        roles.REOPEN.check(body.actor.role)
         await run(app.reopen_case, case_id, body.reason, body.meta())
         return {"case_id": case_id, "closed": False}
 
     @api.get("/cases/{case_id}/referrals/{referral_id}/packet")
     async def packet(case_id: UUID, referral_id: UUID, reader: Reader) -> JSONResponse:
+        roles.READ_PACKET.check(Role(reader.meta.actor_role))
         bundle = await run(app.read_packet, case_id, referral_id, purpose=reader.purpose,
                            reader=reader.meta)
         return JSONResponse(bundle, media_type="application/fhir+json")
@@ -195,20 +211,25 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
     async def read_case(case_id: UUID, reader: Reader) -> dict[str, Any]:
         aftercare = await run(app.read_case, case_id, Aftercare, purpose=reader.purpose,
                               reader=reader.meta)
-        return case_record(aftercare)
+        return case_record(aftercare,
+                           with_packets=roles.READ_PACKET.allows(Role(reader.meta.actor_role)))
 
     lists.routes(api, runtime, app)
     fhir.routes(api, runtime, app)
     return api
 
 
-def case_record(aftercare: Aftercare) -> dict[str, Any]:
+def case_record(aftercare: Aftercare, *, with_packets: bool) -> dict[str, Any]:
+    """The case as referral holds it; the packets' contents (the student's and family's
+    details, the team's summary) only for those who may read packets."""
+    referrals = [asdict(r) | ({} if with_packets else {"packet": None})
+                 for r in aftercare.referrals]
     return {"case_id": aftercare.id, "tier": aftercare.tier,
             "tier_decided": aftercare.tier_decided, "closed": aftercare.closed,
             "closed_because": aftercare.closed_because,
             "closures": [asdict(c) for c in aftercare.closures],
             "key_concerns": aftercare.key_concerns, "signs": aftercare.signs,
-            "referrals": [asdict(r) for r in aftercare.referrals],
+            "referrals": referrals,
             "flagged": [r.referral_id for r in aftercare.flags()],
             "follow_ups": [asdict(f) for f in aftercare.follow_ups],
             "return_plans": [asdict(p) for p in aftercare.return_plans],

@@ -12,16 +12,17 @@ from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.referrals import Referral
 
+CONCERN_AFTER_CLOSURE = "concern_after_closure"
+
 
 def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> None:
     run = runtime.thread.run
 
     @api.get("/referrals/flagged")
     async def flagged(_: Reader) -> list[dict[str, Any]]:
-        """Declined or unanswered referrals no later referral has made good."""
-        return [{"case_id": case.id, "tier": case.tier,
-                 "referrals": [_flag(case, r) for r in flags]}
-                for case, flags in await run(app.flagged)]
+        """Declined or unanswered referrals no later referral has made good, and reports
+        on cases already closed."""
+        return [_flagged(case) for case in await run(app.flagged)]
 
     @api.get("/follow-ups/overdue")
     async def overdue(_: Reader) -> list[dict[str, Any]]:
@@ -36,9 +37,19 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
                 for case_id, semesters in sorted(missing.items())]
 
 
+def _flagged(case: Aftercare) -> dict[str, Any]:
+    flags = case.flags()
+    reasons = sorted({f"referral_{r.status}" for r in flags}
+                     | ({CONCERN_AFTER_CLOSURE} if case.reports_after_closure else set()))
+    return {"case_id": case.id, "tier": case.tier, "closed": case.closed, "reasons": reasons,
+            "referrals": [_flag(case, r) for r in flags],
+            "reports_after_closure": case.reports_after_closure}
+
+
 def _flag(case: Aftercare, referral: Referral) -> dict[str, Any]:
     rerouted_to = next((later.referral_id for later in case.referrals
                         if later.rerouted_from == referral.referral_id), None)
     return {"referral_id": referral.referral_id, "receiver_id": referral.receiver_id,
             "receiver_type": referral.receiver_type, "status": referral.status,
-            "decline_reason": referral.decline_reason, "rerouted_to": rerouted_to}
+            "decline_reason": referral.decline_reason, "rerouted_to": rerouted_to,
+            "held": referral.held}

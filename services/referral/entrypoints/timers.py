@@ -45,8 +45,11 @@ def watcher(app: ReferralApplication,
             thread: ApplicationThread) -> Callable[[], Awaitable[None]]:
     async def watch() -> None:
         now = datetime.now(UTC)
-        await thread.run(app.pass_over_unanswered, now)
-        await thread.run(app.raise_overdue, now)
-        await thread.run(app.raise_visits_due, now)
+        # Each job on its own: one that fails leaves the others to run on this tick.
+        for job in (app.pass_over_unanswered, app.raise_overdue, app.raise_visits_due):
+            try:
+                await thread.run(job, now)
+            except Exception:
+                log.exception("%s failed; tried again on the next tick", job.__name__)
 
     return watch
