@@ -20,6 +20,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 from sqlalchemy import make_url
+from sqlalchemy.engine import Engine
 
 from casetrail.kernel import CaseNotFound, EventMeta, ReadLogged
 
@@ -106,6 +107,14 @@ class ServiceApplication(Application[UUID]):
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
+
+    def close(self) -> None:
+        """Release the store's database connections: eventsourcing-sqlalchemy leaves its
+        engine's pool open until the application is garbage-collected."""
+        super().close()
+        engine = getattr(getattr(self.factory, "datastore", None), "engine", None)
+        if isinstance(engine, Engine):
+            engine.dispose()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

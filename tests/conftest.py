@@ -6,10 +6,28 @@ from pathlib import Path
 
 import pytest
 
+from casetrail.store import ServiceApplication
 from tests.infra import fresh_schema, new_nats_server, postgres_url
 
 PSEUDONYM_KEY = "test-pseudonym-key"
 CIPHER_KEY = "dGVzdC1jaXBoZXIta2V5LW9mLTMyLWJ5dGVzLW9rISE="  # base64 of 32 test bytes
+
+
+@pytest.fixture(autouse=True)
+def _applications_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every application a test makes is closed after it, so its database connections go
+    back at once: hundreds of tests stay under PostgreSQL's connection limit."""
+    made: list[ServiceApplication] = []
+    construct = ServiceApplication.__init__
+
+    def constructing(app: ServiceApplication, env: dict[str, str]) -> None:
+        construct(app, env)
+        made.append(app)
+
+    monkeypatch.setattr(ServiceApplication, "__init__", constructing)
+    yield
+    for app in made:
+        app.close()
 
 
 @pytest.fixture(scope="session")
