@@ -18,7 +18,15 @@ from services.notification.application import NotificationApplication
 from services.notification.domain.notice import GuardianNotification
 from services.notification.entrypoints.timers import dispatcher
 from tests.application.conftest import deliver, envelope
-from tests.application.test_notification import FATHER, KEY, MOTHER, SCHOOL_ID, TEACHER, new_app
+from tests.application.test_notification import (
+    FATHER,
+    KEY,
+    MOTHER,
+    SCHOOL_ID,
+    TEACHER,
+    crisis_path,
+    new_app,
+)
 from tests.integration.gateway_servers import WebhookServer
 
 SECRET = b"webhook-secret"
@@ -95,3 +103,17 @@ async def test_a_failing_gateway_is_not_tried_again_before_its_back_off(
         await dispatch()
         await dispatch()
     assert len(webhook.received) == 1
+
+
+async def test_with_no_guardian_on_file_a_crisis_notice_fails_at_once_and_the_team_head_is_told(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    case_id = uuid4()
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
+            position=1)
+    await dispatcher(app, thread, ChannelRouter(FileGateway(tmp_path / "messages.jsonl")))()
+    notification = app.get_case(case_id, GuardianNotification)
+    [notice] = notification.notices
+    assert (notice.failed, notice.dispatched) == ("no_contact", False)
+    [head] = notification.escalations
+    assert head.escalated_to == "crisis_team_head"

@@ -85,7 +85,7 @@ async def test_a_webhook_that_is_down_for_now_is_worth_another_try() -> None:
         await WebhookSmsGateway(server.url, SECRET).send(message())
 
 
-async def test_messages_go_through_their_channels_gateway_and_without_a_contact_to_the_file(
+async def test_messages_go_through_their_channels_gateway_and_the_rest_to_the_file(
         tmp_path: Path) -> None:
     file = FileGateway(tmp_path / "messages.jsonl")
     with WebhookServer(SECRET).running() as webhook:
@@ -93,13 +93,13 @@ async def test_messages_go_through_their_channels_gateway_and_without_a_contact_
             router = ChannelRouter(file, sms=WebhookSmsGateway(webhook.url, SECRET),
                                    email=smtp(relay.port))
             for sent in (message("sms"), message("email", "li@example.cn"),
-                         message("sms", None), message("phone")):
+                         message("phone")):
                 await router.send(sent)
     assert len(webhook.received) == 1
     assert len(relay.messages) == 1
     lines = [json.loads(line) for line in (tmp_path / "messages.jsonl").read_text().splitlines()]
     assert [(line["channel"], line["contact_on_file"]) for line in lines] == [
-        ("sms", False), ("phone", True)]
+        ("phone", True)]
     assert all("+86" not in json.dumps(line) for line in lines)
 
 
@@ -107,3 +107,12 @@ async def test_without_gateways_configured_everything_goes_to_the_file(tmp_path:
     router = ChannelRouter(FileGateway(tmp_path / "messages.jsonl"))
     await router.send(message("email", "li@example.cn"))
     assert len((tmp_path / "messages.jsonl").read_text().splitlines()) == 1
+
+
+async def test_a_guardians_message_without_a_contact_is_refused_not_written_to_the_file(
+        tmp_path: Path) -> None:
+    router = ChannelRouter(FileGateway(tmp_path / "messages.jsonl"))
+    with pytest.raises(DeliveryRefused) as refusal:
+        await router.send(message("sms", None))
+    assert refusal.value.reason == "no_contact"
+    assert not (tmp_path / "messages.jsonl").exists()

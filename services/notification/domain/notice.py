@@ -31,8 +31,8 @@ from services.notification.domain.plan import PlanAndReports
 from services.notification.domain.policy import NotificationPolicy, guardian_rank_of
 
 ESCALATION_TARGET = "crisis_team_head"
-# The primary guardian is told even with no one on file: the default gateway, and the team
-# sees it on the board (no case waits for the directory to be filled in).
+# The primary guardian is told even with no one on file: the notice is recorded, fails at once
+# for want of a contact (no_contact), and the ladder goes straight on to the team.
 UNKNOWN_PRIMARY = Route(GuardianRank.PRIMARY.value, NoticeChannel.SMS.value, DEFAULT_LANGUAGE)
 UNREACHED = {CallOutcome.NO_ANSWER, CallOutcome.WRONG_NUMBER}
 
