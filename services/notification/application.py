@@ -16,7 +16,7 @@ from casetrail.pseudonym import Pseudonyms
 from casetrail.store import ServiceApplication
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Role, Tier
 from contracts.envelope import Envelope
-from contracts.events import assessment, intake
+from contracts.events import assessment, intake, referral
 from services.notification.adapters.gateway import OutgoingMessage
 from services.notification.adapters.templates import Templates
 from services.notification.domain.board import NoticeBoard
@@ -80,7 +80,8 @@ class NotificationApplication(ServiceApplication):
 
     def on_crisis_path_started(self, envelope: Envelope, data: assessment.CrisisPathStarted,
                                tracking: Tracking) -> None:
-        self.record(self._tell_family(envelope, data.student_key, Tier.CRISIS),
+        self.record(self._tell_family(envelope, data.student_key, Tier.CRISIS,
+                                      cause=f"crisis_path/{data.report_id}"),
                     tracking=tracking)
 
     def on_tier_decided(self, envelope: Envelope, data: assessment.TierDecided,
@@ -89,21 +90,37 @@ class NotificationApplication(ServiceApplication):
 
     def on_incident_reported(self, envelope: Envelope, data: intake.IncidentReported,
                              tracking: Tracking) -> None:
-        """Guardians first, at crisis tier (once, whoever asked first), then the commission."""
-        notification = self._tell_family(envelope, data.student_key, Tier.CRISIS)
+        """Guardians first, at crisis tier, for every incident; then the commission."""
+        notification = self._tell_family(envelope, data.student_key, Tier.CRISIS,
+                                         cause=f"incident/{data.incident_id}")
         notification.report_incident(data.incident_id, self.policy,
                                      following(envelope, self.name), now=datetime.now(UTC))
         self.record(notification, tracking=tracking)
 
-    def _tell_family(self, envelope: Envelope, student_key: str,
-                     tier: Tier) -> GuardianNotification:
+    def _tell_family(self, envelope: Envelope, student_key: str, tier: Tier,
+                     cause: str | None = None) -> GuardianNotification:
         meta = following(envelope, self.name)
         notification = self.find_case(envelope.case_id, GuardianNotification)
         if notification is None:
             notification = GuardianNotification.open(envelope.case_id, student_key, meta)
         notification.tell_family(tier, self.policy, self._routes(student_key), meta,
-                                 now=datetime.now(UTC))
+                                 now=datetime.now(UTC), cause=cause)
         return notification
+
+    def on_case_closed(self, envelope: Envelope, data: referral.CaseClosed,
+                       tracking: Tracking) -> None:
+        """A closed case stops its ladder and leaves the call list."""
+        notification = self.find_case(envelope.case_id, GuardianNotification)
+        if notification is not None:
+            notification.close(following(envelope, self.name))
+        self.record(notification, tracking=tracking)
+
+    def on_case_reopened(self, envelope: Envelope, data: referral.CaseReopened,
+                         tracking: Tracking) -> None:
+        notification = self.find_case(envelope.case_id, GuardianNotification)
+        if notification is not None:
+            notification.reopen(following(envelope, self.name))
+        self.record(notification, tracking=tracking)
 
     # What people record.
 
@@ -174,6 +191,10 @@ class NotificationApplication(ServiceApplication):
                 template_id=message.template_id,
                 text=self.templates.render(message.template_id), to=to)))
         return messages
+
+    def still_queued(self, message_id: UUID) -> bool:
+        """Not sent, withdrawn or failed since the dispatcher listed it."""
+        return message_id in self.board.undispatched
 
     def mark_dispatched(self, case_id: UUID, message_id: UUID,
                         channel: str = NoticeChannel.SMS.value) -> None:

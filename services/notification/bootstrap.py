@@ -30,6 +30,10 @@ def subscriptions(settings: NotificationSettings,
         Subscription(settings.service, "intake", {
             "IncidentReported": app.on_incident_reported,
         }),
+        Subscription(settings.service, "referral", {
+            "CaseClosed": app.on_case_closed,
+            "CaseReopened": app.on_case_reopened,
+        }),
     ]
 
 

@@ -14,6 +14,7 @@ from uuid import UUID
 from contracts.codes import NoticeChannel
 from services.notification.domain.notice import GuardianNotification as Notification
 from services.notification.domain.plan import PlanAndReports as Record
+from services.notification.domain.settling import Settling
 
 
 class NoticeBoard:
@@ -42,6 +43,12 @@ class NoticeBoard:
                 self._step_over(case_id, event.notice_id)
             elif isinstance(event, Notification.Acknowledged):
                 # Reaching a guardian settles the whole ladder of the case.
+                self.deadlines.pop(case_id, None)
+                self.calls = {n: c for n, c in self.calls.items() if c != case_id}
+            elif isinstance(event, Settling.MessagesWithdrawn):
+                for message_id in event.message_ids:
+                    self.undispatched.pop(message_id, None)
+            elif isinstance(event, Settling.Closed):
                 self.deadlines.pop(case_id, None)
                 self.calls = {n: c for n, c in self.calls.items() if c != case_id}
             elif isinstance(event, Notification.Escalated):

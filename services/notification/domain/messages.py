@@ -39,6 +39,8 @@ class Notice:
     acknowledged: bool = False
     escalated: bool = False  # the ladder went on to its next step
     failed: str | None = None  # why delivery failed, if it did
+    withdrawn: bool = False  # still queued when the family answered or the case closed
+    cause: str | None = None  # the upstream crisis path, incident or decision that asked
 
     @property
     def awaiting_acknowledgement(self) -> bool:
@@ -57,6 +59,7 @@ class Escalation:
     due_by: datetime | None = None  # when the ladder goes on, if it has a step left
     dispatched: bool = False
     channel: str | None = None
+    withdrawn: bool = False
 
     @property
     def template_id(self) -> str:

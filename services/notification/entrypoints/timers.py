@@ -34,6 +34,8 @@ def dispatcher(app: NotificationApplication, thread: ApplicationThread,
             key = message.message_id
             if retry_at.get(key, 0.0) > time.monotonic():
                 continue
+            if not await thread.run(app.still_queued, key):
+                continue  # the family answered or the case closed while others were sent
             reason: str | None = None
             try:
                 await gateway.send(message)
