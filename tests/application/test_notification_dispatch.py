@@ -3,6 +3,7 @@ deliver fails and the ladder goes on to the next guardian."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -13,8 +14,10 @@ from casetrail.worker import ApplicationThread
 from contracts.codes import Role, Tier
 from contracts.events import assessment
 from services.notification.adapters.gateway import ChannelRouter, FileGateway
+from services.notification.adapters.smtp import SmtpGateway, SmtpSettings
 from services.notification.adapters.webhook import WebhookSmsGateway
 from services.notification.application import NotificationApplication
+from services.notification.domain.directory import Guardian
 from services.notification.domain.notice import GuardianNotification
 from services.notification.entrypoints.timers import dispatcher
 from tests.application.conftest import deliver, envelope
@@ -27,7 +30,7 @@ from tests.application.test_notification import (
     crisis_path,
     new_app,
 )
-from tests.integration.gateway_servers import WebhookServer
+from tests.integration.gateway_servers import SmtpServer, WebhookServer
 
 SECRET = b"webhook-secret"
 
@@ -117,3 +120,21 @@ async def test_with_no_guardian_on_file_a_crisis_notice_fails_at_once_and_the_te
     assert (notice.failed, notice.dispatched) == ("no_contact", False)
     [head] = notification.escalations
     assert head.escalated_to == "crisis_team_head"
+
+
+async def test_a_refused_guardian_address_is_logged_as_a_reason_code_never_the_address(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread,
+        caplog: pytest.LogCaptureFixture) -> None:
+    app = new_app(env)
+    by_email = Guardian(**{**MOTHER.__dict__, "preferred_channel": "email",
+                           "email": "wang@example.cn"})
+    app.record_guardians(SCHOOL_ID, [by_email], TEACHER)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", uuid4(), crisis_path()),
+            position=1)
+    async with SmtpServer(refuse_recipients=True).running() as relay:
+        email = SmtpGateway(SmtpSettings(host="127.0.0.1", port=relay.port, starttls=False))
+        router = ChannelRouter(FileGateway(tmp_path / "messages.jsonl"), email=email)
+        with caplog.at_level(logging.DEBUG):
+            await dispatcher(app, thread, router)()
+    assert "address_refused" in caplog.text
+    assert "wang@example.cn" not in caplog.text and MOTHER.phone not in caplog.text

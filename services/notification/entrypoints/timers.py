@@ -40,11 +40,13 @@ def dispatcher(app: NotificationApplication, thread: ApplicationThread,
             try:
                 await gateway.send(message)
             except DeliveryRefused as refusal:
-                log.warning("message %s refused: %s", key, refusal)
+                # The reason code only: a gateway's own text may carry a contact.
+                log.warning("message %s refused: %s", key, refusal.reason)
                 reason = refusal.reason
-            except Exception:
-                # One gateway failure must not hold back the other families' notices.
-                log.exception("sending message %s failed", key)
+            except Exception as error:
+                # One gateway failure must not hold back the other families' notices. The
+                # error's type only, never its text: a transport error may name a contact.
+                log.warning("sending message %s failed: %s", key, type(error).__name__)
                 failures[key] += 1
                 if failures[key] >= attempts:
                     reason = GATEWAY_UNAVAILABLE
