@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -30,6 +31,8 @@ from services.notification.domain.messages import AuthorityReport, Notice
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
 
+log = logging.getLogger(__name__)
+
 
 class NotificationApplication(ServiceApplication):
     name = "notification"
@@ -44,6 +47,7 @@ class NotificationApplication(ServiceApplication):
         self.pseudonyms = Pseudonyms(pseudonym_key)
         self.contacts = dict(contacts or {})
         self.templates = templates or Templates.load()
+        self.templates.cover(policy)
 
     @cached_property
     def board(self) -> NoticeBoard:
@@ -172,25 +176,33 @@ class NotificationApplication(ServiceApplication):
     # The dispatcher and the timers.
 
     def messages_to_send(self) -> list[tuple[UUID, OutgoingMessage]]:
+        """Each message built on its own: one that cannot be built (a case that cannot be
+        read, a text gone missing) is logged and left queued, and holds back no other."""
         messages = []
         for message_id, case_id in list(self.board.undispatched.items()):
-            notification = self.get_case(case_id, GuardianNotification)
-            message = notification.message(message_id)
-            if isinstance(message, Notice):
-                recipient, channel = f"guardian_{message.guardian_rank}", message.channel
-                directory = self._directory(notification.student_key)
-                guardian = directory.guardian(message.guardian_rank) if directory else None
-                to = guardian.address(channel) if guardian else None
-            else:
-                recipient = (message.authority if isinstance(message, AuthorityReport)
-                             else message.escalated_to)
-                to = self.contacts.get(recipient)
-                channel = (NoticeChannel.EMAIL if to and "@" in to else NoticeChannel.SMS).value
-            messages.append((case_id, OutgoingMessage(
-                message_id=message_id, recipient=recipient, channel=channel,
-                template_id=message.template_id,
-                text=self.templates.render(message.template_id), to=to)))
+            try:
+                messages.append((case_id, self._outgoing(case_id, message_id)))
+            except Exception as error:
+                log.error("message %s of case %s cannot be built: %s", message_id, case_id,
+                          type(error).__name__)
         return messages
+
+    def _outgoing(self, case_id: UUID, message_id: UUID) -> OutgoingMessage:
+        notification = self.get_case(case_id, GuardianNotification)
+        message = notification.message(message_id)
+        if isinstance(message, Notice):
+            recipient, channel = f"guardian_{message.guardian_rank}", message.channel
+            directory = self._directory(notification.student_key)
+            guardian = directory.guardian(message.guardian_rank) if directory else None
+            to = guardian.address(channel) if guardian else None
+        else:
+            recipient = (message.authority if isinstance(message, AuthorityReport)
+                         else message.escalated_to)
+            to = self.contacts.get(recipient)
+            channel = (NoticeChannel.EMAIL if to and "@" in to else NoticeChannel.SMS).value
+        return OutgoingMessage(message_id=message_id, recipient=recipient, channel=channel,
+                               template_id=message.template_id,
+                               text=self.templates.render(message.template_id), to=to)
 
     def still_queued(self, message_id: UUID) -> bool:
         """Not sent, withdrawn or failed since the dispatcher listed it."""

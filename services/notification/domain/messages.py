@@ -8,6 +8,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 DEFAULT_LANGUAGE = "zh"
+LANGUAGES = ("zh", "en")  # a guardian's language; messages beyond the family are in zh
 
 
 def template_for(tier: str, language: str = DEFAULT_LANGUAGE) -> str:
