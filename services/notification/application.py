@@ -226,6 +226,25 @@ class NotificationApplication(ServiceApplication):
         self.record(notification)
         return failed
 
+    def attempt_failed(self, case_id: UUID, message_id: UUID, reason: str) -> int:
+        """A try to send the message failed: recorded; how many tries it has had."""
+        notification = self.get_case(case_id, GuardianNotification)
+        message = notification.message(message_id)
+        kind = ("notice" if isinstance(message, Notice) else
+                "report" if isinstance(message, AuthorityReport) else "escalation")
+        attempt = notification.attempt_failed(message_id, kind, reason, self._system())
+        self.record(notification)
+        return attempt
+
+    def flag_overdue_reports(self, now: datetime) -> int:
+        flagged = 0
+        for case_id, report_id in self.board.reports_overdue(now):
+            notification = self.get_case(case_id, GuardianNotification)
+            if notification.flag_overdue_report(report_id, self._system(now)):
+                self.record(notification)
+                flagged += 1
+        return flagged
+
     def escalate_overdue(self, now: datetime) -> int:
         escalated = 0
         for case_id, step_id in self.board.overdue(now):

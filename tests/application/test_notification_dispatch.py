@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -17,6 +18,7 @@ from services.notification.adapters.gateway import ChannelRouter, FileGateway
 from services.notification.adapters.smtp import SmtpGateway, SmtpSettings
 from services.notification.adapters.webhook import WebhookSmsGateway
 from services.notification.application import NotificationApplication
+from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import Guardian
 from services.notification.domain.notice import GuardianNotification
 from services.notification.entrypoints.timers import dispatcher
@@ -28,6 +30,7 @@ from tests.application.test_notification import (
     SCHOOL_ID,
     TEACHER,
     crisis_path,
+    incident,
     new_app,
 )
 from tests.integration.gateway_servers import SmtpServer, WebhookServer
@@ -138,3 +141,62 @@ async def test_a_refused_guardian_address_is_logged_as_a_reason_code_never_the_a
             await dispatcher(app, thread, router)()
     assert "address_refused" in caplog.text
     assert "wang@example.cn" not in caplog.text and MOTHER.phone not in caplog.text
+
+
+async def test_every_failed_attempt_is_recorded_and_the_count_survives_a_restart(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    case_id = serious_case(app).id
+    with WebhookServer(SECRET, status=503).running() as webhook:
+        await dispatcher(app, thread, router(tmp_path, webhook), attempts=2,
+                         backoff_seconds=0)()
+        restarted = new_app(env)
+        await dispatcher(restarted, thread, router(tmp_path, webhook), attempts=2,
+                         backoff_seconds=0)()
+    attempts = [e for e in restarted.events.get(case_id)
+                if isinstance(e, Delivery.DeliveryAttemptFailed)]
+    assert [(a.attempt, a.reason, a.kind) for a in attempts] == [
+        (1, "gateway_unavailable", "notice"), (2, "gateway_unavailable", "notice")]
+    assert restarted.get_case(case_id, GuardianNotification).notices[0].failed
+
+
+async def test_an_escalation_the_gateway_cannot_deliver_is_recorded_and_stays_queued(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    case_id = uuid4()
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
+            position=1)
+    app.mark_dispatched(case_id, app.messages_to_send()[0][1].message_id)
+    app.escalate_overdue(datetime.now(UTC) + timedelta(minutes=16))
+    with WebhookServer(SECRET, status=503).running() as webhook:
+        await dispatcher(app, thread, router(tmp_path, webhook), attempts=1,
+                         backoff_seconds=0)()
+    [attempt] = [e for e in app.events.get(case_id)
+                 if isinstance(e, Delivery.DeliveryAttemptFailed)]
+    assert (attempt.kind, attempt.reason) == ("escalation", "gateway_unavailable")
+    assert [m.recipient for _, m in app.messages_to_send()] == ["crisis_team_head"]
+
+
+def test_an_authority_report_not_sent_in_its_time_is_flagged_once(env: dict[str, str]) -> None:
+    app = new_app(env)
+    case_id = uuid4()
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()),
+            position=1)
+    now = datetime.now(UTC)
+    assert app.flag_overdue_reports(now + timedelta(minutes=59)) == 0
+    assert app.flag_overdue_reports(now + timedelta(minutes=61)) == 1
+    assert new_app(env).flag_overdue_reports(now + timedelta(minutes=62)) == 0
+    [report] = app.get_case(case_id, GuardianNotification).reports
+    assert report.overdue and not report.dispatched
+    assert type(list(app.events.get(case_id))[-1]).__name__ == "ReportOverdue"
+
+
+def test_an_authority_report_sent_in_time_is_never_flagged(env: dict[str, str]) -> None:
+    app = new_app(env)
+    case_id = uuid4()
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()),
+            position=1)
+    report = next(m for _, m in app.messages_to_send()
+                  if m.recipient == "district_education_commission")
+    app.mark_dispatched(case_id, report.message_id, report.channel)
+    assert app.flag_overdue_reports(datetime.now(UTC) + timedelta(hours=2)) == 0

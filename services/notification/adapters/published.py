@@ -5,6 +5,7 @@ from casetrail.bus.envelopes import PublishedEvents
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Tier
 from contracts.events import notification as contract
 from contracts.events.base import EventData
+from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import GuardianDirectory as Directory
 from services.notification.domain.notice import GuardianNotification as Notification
 from services.notification.domain.plan import PlanAndReports as Record
@@ -72,5 +73,6 @@ PUBLISHED = PublishedEvents(
      Record.ReportDispatched: _report_dispatched},
     internal=frozenset({Notification.Opened, Directory.Opened, Directory.GuardiansRecorded,
                         Directory.Read, Settling.MessagesWithdrawn, Settling.Closed,
-                        Settling.Reopened}),
+                        Settling.Reopened, Delivery.DeliveryAttemptFailed,
+                        Record.ReportOverdue}),
 )

@@ -100,6 +100,7 @@ class AuthorityReport:
     report_by: datetime
     dispatched: bool = False
     on_time: bool | None = None
+    overdue: bool = False  # flagged when its time ran out unsent
 
     @property
     def template_id(self) -> str:

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, Tier
+from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import Route
 from services.notification.domain.messages import (
     DEFAULT_LANGUAGE,
@@ -38,7 +39,7 @@ UNKNOWN_PRIMARY = Route(GuardianRank.PRIMARY.value, NoticeChannel.SMS.value, DEF
 UNREACHED = {CallOutcome.NO_ANSWER, CallOutcome.WRONG_NUMBER}
 
 
-class GuardianNotification(PlanAndReports, Settling, ReadLogged):
+class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
     class Opened(Aggregate.Created):
         student_key: str
         meta: EventMeta
@@ -53,6 +54,7 @@ class GuardianNotification(PlanAndReports, Settling, ReadLogged):
         self.reports: list[AuthorityReport] = []
         self.current: UUID | None = None  # the ladder step awaiting acknowledgement
         self.closed = False
+        self.failed_attempts: dict[UUID, int] = {}
 
     @classmethod
     def open(cls, case_id: UUID, student_key: str, meta: EventMeta) -> GuardianNotification:
