@@ -1,7 +1,8 @@
 """Gateways that carry a message to a guardian, the crisis team, the police or the commission.
 
-Every message carries its own id as the idempotency key: a dispatcher that crashed after
-sending and before recording it sends again, and the gateway drops the copy.
+Every message carries its own id as the idempotency key. The sent ledger in front of them
+(adapters/ledger.py) keeps any gateway from being handed a message twice; the id also lets a
+provider drop the copy sent in the ledger's one remaining window.
 """
 
 from __future__ import annotations
