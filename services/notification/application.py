@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -16,7 +17,7 @@ from casetrail.pseudonym import Pseudonyms
 from casetrail.store import ServiceApplication
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Role, Tier
 from contracts.envelope import Envelope
-from contracts.events import assessment, intake
+from contracts.events import assessment, intake, referral
 from services.notification.adapters.gateway import OutgoingMessage
 from services.notification.adapters.templates import Templates
 from services.notification.domain.board import NoticeBoard
@@ -29,6 +30,8 @@ from services.notification.domain.directory import (
 from services.notification.domain.messages import AuthorityReport, Notice
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
+
+log = logging.getLogger(__name__)
 
 
 class NotificationApplication(ServiceApplication):
@@ -44,6 +47,7 @@ class NotificationApplication(ServiceApplication):
         self.pseudonyms = Pseudonyms(pseudonym_key)
         self.contacts = dict(contacts or {})
         self.templates = templates or Templates.load()
+        self.templates.cover(policy)
 
     @cached_property
     def board(self) -> NoticeBoard:
@@ -80,7 +84,8 @@ class NotificationApplication(ServiceApplication):
 
     def on_crisis_path_started(self, envelope: Envelope, data: assessment.CrisisPathStarted,
                                tracking: Tracking) -> None:
-        self.record(self._tell_family(envelope, data.student_key, Tier.CRISIS),
+        self.record(self._tell_family(envelope, data.student_key, Tier.CRISIS,
+                                      cause=f"crisis_path/{data.report_id}"),
                     tracking=tracking)
 
     def on_tier_decided(self, envelope: Envelope, data: assessment.TierDecided,
@@ -89,21 +94,37 @@ class NotificationApplication(ServiceApplication):
 
     def on_incident_reported(self, envelope: Envelope, data: intake.IncidentReported,
                              tracking: Tracking) -> None:
-        """Guardians first, at crisis tier (once, whoever asked first), then the commission."""
-        notification = self._tell_family(envelope, data.student_key, Tier.CRISIS)
+        """Guardians first, at crisis tier, for every incident; then the commission."""
+        notification = self._tell_family(envelope, data.student_key, Tier.CRISIS,
+                                         cause=f"incident/{data.incident_id}")
         notification.report_incident(data.incident_id, self.policy,
                                      following(envelope, self.name), now=datetime.now(UTC))
         self.record(notification, tracking=tracking)
 
-    def _tell_family(self, envelope: Envelope, student_key: str,
-                     tier: Tier) -> GuardianNotification:
+    def _tell_family(self, envelope: Envelope, student_key: str, tier: Tier,
+                     cause: str | None = None) -> GuardianNotification:
         meta = following(envelope, self.name)
         notification = self.find_case(envelope.case_id, GuardianNotification)
         if notification is None:
             notification = GuardianNotification.open(envelope.case_id, student_key, meta)
         notification.tell_family(tier, self.policy, self._routes(student_key), meta,
-                                 now=datetime.now(UTC))
+                                 now=datetime.now(UTC), cause=cause)
         return notification
+
+    def on_case_closed(self, envelope: Envelope, data: referral.CaseClosed,
+                       tracking: Tracking) -> None:
+        """A closed case stops its ladder and leaves the call list."""
+        notification = self.find_case(envelope.case_id, GuardianNotification)
+        if notification is not None:
+            notification.close(following(envelope, self.name))
+        self.record(notification, tracking=tracking)
+
+    def on_case_reopened(self, envelope: Envelope, data: referral.CaseReopened,
+                         tracking: Tracking) -> None:
+        notification = self.find_case(envelope.case_id, GuardianNotification)
+        if notification is not None:
+            notification.reopen(following(envelope, self.name))
+        self.record(notification, tracking=tracking)
 
     # What people record.
 
@@ -155,25 +176,37 @@ class NotificationApplication(ServiceApplication):
     # The dispatcher and the timers.
 
     def messages_to_send(self) -> list[tuple[UUID, OutgoingMessage]]:
+        """Each message built on its own: one that cannot be built (a case that cannot be
+        read, a text gone missing) is logged and left queued, and holds back no other."""
         messages = []
         for message_id, case_id in list(self.board.undispatched.items()):
-            notification = self.get_case(case_id, GuardianNotification)
-            message = notification.message(message_id)
-            if isinstance(message, Notice):
-                recipient, channel = f"guardian_{message.guardian_rank}", message.channel
-                directory = self._directory(notification.student_key)
-                guardian = directory.guardian(message.guardian_rank) if directory else None
-                to = guardian.address(channel) if guardian else None
-            else:
-                recipient = (message.authority if isinstance(message, AuthorityReport)
-                             else message.escalated_to)
-                to = self.contacts.get(recipient)
-                channel = (NoticeChannel.EMAIL if to and "@" in to else NoticeChannel.SMS).value
-            messages.append((case_id, OutgoingMessage(
-                message_id=message_id, recipient=recipient, channel=channel,
-                template_id=message.template_id,
-                text=self.templates.render(message.template_id), to=to)))
+            try:
+                messages.append((case_id, self._outgoing(case_id, message_id)))
+            except Exception as error:
+                log.error("message %s of case %s cannot be built: %s", message_id, case_id,
+                          type(error).__name__)
         return messages
+
+    def _outgoing(self, case_id: UUID, message_id: UUID) -> OutgoingMessage:
+        notification = self.get_case(case_id, GuardianNotification)
+        message = notification.message(message_id)
+        if isinstance(message, Notice):
+            recipient, channel = f"guardian_{message.guardian_rank}", message.channel
+            directory = self._directory(notification.student_key)
+            guardian = directory.guardian(message.guardian_rank) if directory else None
+            to = guardian.address(channel) if guardian else None
+        else:
+            recipient = (message.authority if isinstance(message, AuthorityReport)
+                         else message.escalated_to)
+            to = self.contacts.get(recipient)
+            channel = (NoticeChannel.EMAIL if to and "@" in to else NoticeChannel.SMS).value
+        return OutgoingMessage(message_id=message_id, recipient=recipient, channel=channel,
+                               template_id=message.template_id,
+                               text=self.templates.render(message.template_id), to=to)
+
+    def still_queued(self, message_id: UUID) -> bool:
+        """Not sent, withdrawn or failed since the dispatcher listed it."""
+        return message_id in self.board.undispatched
 
     def mark_dispatched(self, case_id: UUID, message_id: UUID,
                         channel: str = NoticeChannel.SMS.value) -> None:
@@ -192,6 +225,25 @@ class NotificationApplication(ServiceApplication):
             self._system(), now=datetime.now(UTC))
         self.record(notification)
         return failed
+
+    def attempt_failed(self, case_id: UUID, message_id: UUID, reason: str) -> int:
+        """A try to send the message failed: recorded; how many tries it has had."""
+        notification = self.get_case(case_id, GuardianNotification)
+        message = notification.message(message_id)
+        kind = ("notice" if isinstance(message, Notice) else
+                "report" if isinstance(message, AuthorityReport) else "escalation")
+        attempt = notification.attempt_failed(message_id, kind, reason, self._system())
+        self.record(notification)
+        return attempt
+
+    def flag_overdue_reports(self, now: datetime) -> int:
+        flagged = 0
+        for case_id, report_id in self.board.reports_overdue(now):
+            notification = self.get_case(case_id, GuardianNotification)
+            if notification.flag_overdue_report(report_id, self._system(now)):
+                self.record(notification)
+                flagged += 1
+        return flagged
 
     def escalate_overdue(self, now: datetime) -> int:
         escalated = 0

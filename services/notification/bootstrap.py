@@ -4,6 +4,7 @@ from casetrail.bus.inbox import Subscription
 from casetrail.service import BackgroundTask, ServiceEntry, every
 from casetrail.worker import ApplicationThread
 from services.notification.adapters.gateway import ChannelRouter, FileGateway, MessageGateway
+from services.notification.adapters.ledger import LedgeredGateway, SentLedger
 from services.notification.adapters.published import PUBLISHED
 from services.notification.adapters.smtp import SmtpGateway
 from services.notification.adapters.webhook import WebhookSmsGateway
@@ -30,10 +31,14 @@ def subscriptions(settings: NotificationSettings,
         Subscription(settings.service, "intake", {
             "IncidentReported": app.on_incident_reported,
         }),
+        Subscription(settings.service, "referral", {
+            "CaseClosed": app.on_case_closed,
+            "CaseReopened": app.on_case_reopened,
+        }),
     ]
 
 
-def gateway(settings: NotificationSettings) -> ChannelRouter:
+def gateway(settings: NotificationSettings) -> LedgeredGateway:
     sms: MessageGateway | None = None
     if settings.sms_webhook_url:
         secret = settings.sms_webhook_secret
@@ -41,8 +46,9 @@ def gateway(settings: NotificationSettings) -> ChannelRouter:
             raise ValueError("NOTIFICATION_SMS_WEBHOOK_SECRET is needed with the webhook URL")
         sms = WebhookSmsGateway(settings.sms_webhook_url, secret.get_secret_value().encode())
     smtp = settings.smtp()
-    return ChannelRouter(FileGateway(settings.gateway_path()), sms=sms,
-                         email=SmtpGateway(smtp) if smtp else None)
+    router = ChannelRouter(FileGateway(settings.gateway_path()), sms=sms,
+                           email=SmtpGateway(smtp) if smtp else None)
+    return LedgeredGateway(router, SentLedger(settings.sent_ledger_path()))
 
 
 def background(settings: NotificationSettings, app: NotificationApplication,

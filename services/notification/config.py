@@ -68,5 +68,8 @@ class NotificationSettings(ServiceSettings):
                             username=self.smtp_username, password=password,
                             starttls=self.smtp_starttls)
 
+    def sent_ledger_path(self) -> Path:
+        return self.data_dir / "sent-messages.sqlite"
+
     def gateway_path(self) -> Path:
         return self.gateway_file or self.data_dir / "guardian-messages.jsonl"

@@ -76,7 +76,7 @@ def test_a_crisis_tells_the_family_once_though_the_decision_follows(
     assert [m.message_id for _, m in notification.messages_to_send()] == [notices[0].notice_id]
 
 
-def test_with_nobody_on_file_the_primary_guardian_is_told_through_the_default_gateway(
+def test_with_nobody_on_file_the_primary_guardians_notice_still_goes_out_without_a_contact(
         notification: NotificationApplication) -> None:
     start_crisis(notification)
     [(_, message)] = notification.messages_to_send()

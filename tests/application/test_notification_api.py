@@ -120,3 +120,44 @@ async def test_a_plan_without_measures_is_refused(client: httpx.AsyncClient,
         "measures": [], "agreed": True, "guardian_rank": 1, "actor": TEAM})
     assert response.status_code == 422
     assert "measures" in response.text
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("acknowledgements", {"guardian_rank": 1, "channel": "phone"}),
+    ("calls", {"guardian_rank": 1, "outcome": "reached"}),
+    ("intervention-plan", {"measures": ["safety_plan"], "agreed": True, "guardian_rank": 1}),
+])
+async def test_a_student_may_not_record_an_acknowledgement_a_call_or_a_plan(
+        client: httpx.AsyncClient, app: NotificationApplication, path: str,
+        body: dict[str, Any]) -> None:
+    response = await client.post(f"/cases/{crisis(app)}/{path}", json={
+        **body, "actor": {"role": "student", "id": "s-1"}})
+    assert response.status_code == 403
+
+
+async def test_a_guardian_may_confirm_they_were_told_but_not_record_the_plan(
+        client: httpx.AsyncClient, app: NotificationApplication) -> None:
+    case_id = crisis(app)
+    guardian = {"role": "guardian", "id": "g-1"}
+    confirmed = await client.post(f"/cases/{case_id}/acknowledgements", json={
+        "guardian_rank": 1, "channel": "sms", "actor": guardian})
+    assert confirmed.status_code == 201
+    plan = await client.post(f"/cases/{case_id}/intervention-plan", json={
+        "measures": ["safety_plan"], "agreed": True, "guardian_rank": 1, "actor": guardian})
+    assert plan.status_code == 403
+
+
+async def test_a_class_teacher_records_a_call_but_the_plan_is_the_psych_teachers(
+        client: httpx.AsyncClient, app: NotificationApplication) -> None:
+    case_id = crisis(app)
+    teacher = {"role": "class_teacher", "id": "c-1"}
+    called = await client.post(f"/cases/{case_id}/calls", json={
+        "guardian_rank": 1, "outcome": "reached", "actor": teacher})
+    assert called.status_code == 201
+    body = {"measures": ["safety_plan"], "agreed": True, "guardian_rank": 1}
+    refused = await client.post(f"/cases/{case_id}/intervention-plan",
+                                json={**body, "actor": teacher})
+    assert refused.status_code == 403
+    planned = await client.post(f"/cases/{case_id}/intervention-plan", json={
+        **body, "actor": {"role": "psych_teacher", "id": "p-1"}})
+    assert planned.status_code == 201

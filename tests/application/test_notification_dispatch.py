@@ -3,7 +3,9 @@ deliver fails and the ladder goes on to the next guardian."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -13,13 +15,25 @@ from casetrail.worker import ApplicationThread
 from contracts.codes import Role, Tier
 from contracts.events import assessment
 from services.notification.adapters.gateway import ChannelRouter, FileGateway
+from services.notification.adapters.smtp import SmtpGateway, SmtpSettings
 from services.notification.adapters.webhook import WebhookSmsGateway
 from services.notification.application import NotificationApplication
+from services.notification.domain.delivery import Delivery
+from services.notification.domain.directory import Guardian
 from services.notification.domain.notice import GuardianNotification
 from services.notification.entrypoints.timers import dispatcher
 from tests.application.conftest import deliver, envelope
-from tests.application.test_notification import FATHER, KEY, MOTHER, SCHOOL_ID, TEACHER, new_app
-from tests.integration.gateway_servers import WebhookServer
+from tests.application.test_notification import (
+    FATHER,
+    KEY,
+    MOTHER,
+    SCHOOL_ID,
+    TEACHER,
+    crisis_path,
+    incident,
+    new_app,
+)
+from tests.integration.gateway_servers import SmtpServer, WebhookServer
 
 SECRET = b"webhook-secret"
 
@@ -95,3 +109,94 @@ async def test_a_failing_gateway_is_not_tried_again_before_its_back_off(
         await dispatch()
         await dispatch()
     assert len(webhook.received) == 1
+
+
+async def test_with_no_guardian_on_file_a_crisis_notice_fails_at_once_and_the_team_head_is_told(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    case_id = uuid4()
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
+            position=1)
+    await dispatcher(app, thread, ChannelRouter(FileGateway(tmp_path / "messages.jsonl")))()
+    notification = app.get_case(case_id, GuardianNotification)
+    [notice] = notification.notices
+    assert (notice.failed, notice.dispatched) == ("no_contact", False)
+    [head] = notification.escalations
+    assert head.escalated_to == "crisis_team_head"
+
+
+async def test_a_refused_guardian_address_is_logged_as_a_reason_code_never_the_address(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread,
+        caplog: pytest.LogCaptureFixture) -> None:
+    app = new_app(env)
+    by_email = Guardian(**{**MOTHER.__dict__, "preferred_channel": "email",
+                           "email": "wang@example.cn"})
+    app.record_guardians(SCHOOL_ID, [by_email], TEACHER)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", uuid4(), crisis_path()),
+            position=1)
+    async with SmtpServer(refuse_recipients=True).running() as relay:
+        email = SmtpGateway(SmtpSettings(host="127.0.0.1", port=relay.port, starttls=False))
+        router = ChannelRouter(FileGateway(tmp_path / "messages.jsonl"), email=email)
+        with caplog.at_level(logging.DEBUG):
+            await dispatcher(app, thread, router)()
+    assert "address_refused" in caplog.text
+    assert "wang@example.cn" not in caplog.text and MOTHER.phone not in caplog.text
+
+
+async def test_every_failed_attempt_is_recorded_and_the_count_survives_a_restart(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    case_id = serious_case(app).id
+    with WebhookServer(SECRET, status=503).running() as webhook:
+        await dispatcher(app, thread, router(tmp_path, webhook), attempts=2,
+                         backoff_seconds=0)()
+        restarted = new_app(env)
+        await dispatcher(restarted, thread, router(tmp_path, webhook), attempts=2,
+                         backoff_seconds=0)()
+    attempts = [e for e in restarted.events.get(case_id)
+                if isinstance(e, Delivery.DeliveryAttemptFailed)]
+    assert [(a.attempt, a.reason, a.kind) for a in attempts] == [
+        (1, "gateway_unavailable", "notice"), (2, "gateway_unavailable", "notice")]
+    assert restarted.get_case(case_id, GuardianNotification).notices[0].failed
+
+
+async def test_an_escalation_the_gateway_cannot_deliver_is_recorded_and_stays_queued(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    case_id = uuid4()
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
+            position=1)
+    app.mark_dispatched(case_id, app.messages_to_send()[0][1].message_id)
+    app.escalate_overdue(datetime.now(UTC) + timedelta(minutes=16))
+    with WebhookServer(SECRET, status=503).running() as webhook:
+        await dispatcher(app, thread, router(tmp_path, webhook), attempts=1,
+                         backoff_seconds=0)()
+    [attempt] = [e for e in app.events.get(case_id)
+                 if isinstance(e, Delivery.DeliveryAttemptFailed)]
+    assert (attempt.kind, attempt.reason) == ("escalation", "gateway_unavailable")
+    assert [m.recipient for _, m in app.messages_to_send()] == ["crisis_team_head"]
+
+
+def test_an_authority_report_not_sent_in_its_time_is_flagged_once(env: dict[str, str]) -> None:
+    app = new_app(env)
+    case_id = uuid4()
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()),
+            position=1)
+    now = datetime.now(UTC)
+    assert app.flag_overdue_reports(now + timedelta(minutes=59)) == 0
+    assert app.flag_overdue_reports(now + timedelta(minutes=61)) == 1
+    assert new_app(env).flag_overdue_reports(now + timedelta(minutes=62)) == 0
+    [report] = app.get_case(case_id, GuardianNotification).reports
+    assert report.overdue and not report.dispatched
+    assert type(list(app.events.get(case_id))[-1]).__name__ == "ReportOverdue"
+
+
+def test_an_authority_report_sent_in_time_is_never_flagged(env: dict[str, str]) -> None:
+    app = new_app(env)
+    case_id = uuid4()
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()),
+            position=1)
+    report = next(m for _, m in app.messages_to_send()
+                  if m.recipient == "district_education_commission")
+    app.mark_dispatched(case_id, report.message_id, report.channel)
+    assert app.flag_overdue_reports(datetime.now(UTC) + timedelta(hours=2)) == 0

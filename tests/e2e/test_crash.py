@@ -20,6 +20,7 @@ from casetrail.bus.embedded import EmbeddedNats
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.replay import read_all
 from casetrail.cli.desk import Desk
+from casetrail.cli.scenarios.common import register_guardians
 from casetrail.service import connect
 from casetrail.store import ServiceApplication, store_env
 from contracts.envelope import Envelope
@@ -46,12 +47,21 @@ ONCE_PER_CASE = ["intake.CaseDetected", "assessment.TierProposed",
                  "referral.FollowUpsScheduled"]
 
 
-async def report_crisis_cases(desk: Desk, count: int) -> list[UUID]:
+async def families_on_file(desk: Desk, count: int) -> list[str]:
+    """Students whose primary guardian is on file with an SMS number: a notice with nobody to
+    reach fails at once (no_contact) instead of being dispatched."""
     run = secrets.token_hex(3)
+    students = [f"crash-{run}-{n}" for n in range(count)]
+    await asyncio.gather(*(register_guardians(desk, student, primary="sms")
+                           for student in students))
+    return students
+
+
+async def report_crisis_cases(desk: Desk, students: list[str]) -> list[UUID]:
     received = await asyncio.gather(*(
-        desk.report(f"crash-{run}-{n}", signs=["suicide_attempt"], imminent=True,
+        desk.report(student, signs=["suicide_attempt"], imminent=True,
                     name="王小明", description="free text")
-        for n in range(count)))
+        for student in students))
     return [UUID(r["case_id"]) for r in received]
 
 
@@ -114,12 +124,13 @@ async def assert_every_effect_exactly_once(system: System, nc: Client,
                                     "assessment-relay"])
 async def test_a_process_killed_mid_flow_loses_nothing_and_repeats_nothing(
         victim: str, system: System, desk: Desk, nc: Client) -> None:
-    first = asyncio.create_task(report_crisis_cases(desk, CASES_PER_RUN))
+    students = await families_on_file(desk, CASES_PER_RUN + 5)
+    first = asyncio.create_task(report_crisis_cases(desk, students[:CASES_PER_RUN]))
     await asyncio.sleep(0.3)
     process = system.cluster.processes[victim]
     process.kill()
     case_ids = await first
-    case_ids += await report_crisis_cases(desk, 5)  # while it is down
+    case_ids += await report_crisis_cases(desk, students[CASES_PER_RUN:])  # while it is down
     system.cluster.start(process.service, process.role)
     await wait_until_complete(desk, case_ids)
     await assert_every_effect_exactly_once(system, nc, case_ids)
@@ -133,12 +144,13 @@ async def test_reports_taken_while_nats_is_down_flow_once_it_is_back(tmp_path: P
             nc = await connect(nats.url, "e2e-restart")
             async with httpx.AsyncClient(timeout=30.0) as http:
                 desk = Desk(system.runtime, nc, http)
-                before = await report_crisis_cases(desk, 2)
+                students = await families_on_file(desk, 7)
+                before = await report_crisis_cases(desk, students[:2])
                 await wait_until_complete(desk, before)
                 nats.stop()
-                during = await report_crisis_cases(desk, 3)
+                during = await report_crisis_cases(desk, students[2:5])
                 nats = EmbeddedNats(tmp_path / "nats", nats.port).start()
-                after = await report_crisis_cases(desk, 2)
+                after = await report_crisis_cases(desk, students[5:])
                 await wait_until_complete(desk, during + after)
                 await assert_every_effect_exactly_once(system, nc, before + during + after)
             await nc.close()

@@ -17,6 +17,7 @@ from services.notification.adapters.gateway import (
     FileGateway,
     OutgoingMessage,
 )
+from services.notification.adapters.ledger import LedgeredGateway, SentLedger
 from services.notification.adapters.smtp import SmtpGateway, SmtpSettings
 from services.notification.adapters.webhook import WebhookSmsGateway
 from tests.integration.gateway_servers import SmtpServer, WebhookServer
@@ -35,12 +36,14 @@ def smtp(port: int) -> SmtpGateway:
                                     starttls=False))
 
 
-async def test_an_email_reaches_the_smtp_relay_once_with_its_id_as_message_id() -> None:
+async def test_an_email_reaches_the_smtp_relay_once_with_its_id_as_message_id(
+        tmp_path: Path) -> None:
     async with SmtpServer().running() as server:
-        gateway = smtp(server.port)
         sent = message("email", "li@example.cn")
-        await gateway.send(sent)
-        await gateway.send(sent)
+        for _ in range(2):
+            ledger = SentLedger(tmp_path / "sent.sqlite")  # as after a restart
+            await LedgeredGateway(smtp(server.port), ledger).send(sent)
+            ledger.close()
     [(sender, recipients, body)] = server.messages
     assert (sender, recipients) == ("<school@example.cn>", ["<li@example.cn>"])
     email = message_from_bytes(body, policy=default)
@@ -54,6 +57,8 @@ async def test_an_address_the_relay_refuses_is_a_refusal_for_good() -> None:
         with pytest.raises(DeliveryRefused) as refused:
             await smtp(server.port).send(message("email", "nobody@example.cn"))
     assert refused.value.reason == "address_refused"
+    assert "nobody@example.cn" not in str(refused.value)
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
 
 
 async def test_an_unreachable_relay_is_worth_another_try() -> None:
@@ -85,7 +90,7 @@ async def test_a_webhook_that_is_down_for_now_is_worth_another_try() -> None:
         await WebhookSmsGateway(server.url, SECRET).send(message())
 
 
-async def test_messages_go_through_their_channels_gateway_and_without_a_contact_to_the_file(
+async def test_messages_go_through_their_channels_gateway_and_the_rest_to_the_file(
         tmp_path: Path) -> None:
     file = FileGateway(tmp_path / "messages.jsonl")
     with WebhookServer(SECRET).running() as webhook:
@@ -93,13 +98,13 @@ async def test_messages_go_through_their_channels_gateway_and_without_a_contact_
             router = ChannelRouter(file, sms=WebhookSmsGateway(webhook.url, SECRET),
                                    email=smtp(relay.port))
             for sent in (message("sms"), message("email", "li@example.cn"),
-                         message("sms", None), message("phone")):
+                         message("phone")):
                 await router.send(sent)
     assert len(webhook.received) == 1
     assert len(relay.messages) == 1
     lines = [json.loads(line) for line in (tmp_path / "messages.jsonl").read_text().splitlines()]
     assert [(line["channel"], line["contact_on_file"]) for line in lines] == [
-        ("sms", False), ("phone", True)]
+        ("phone", True)]
     assert all("+86" not in json.dumps(line) for line in lines)
 
 
@@ -107,3 +112,32 @@ async def test_without_gateways_configured_everything_goes_to_the_file(tmp_path:
     router = ChannelRouter(FileGateway(tmp_path / "messages.jsonl"))
     await router.send(message("email", "li@example.cn"))
     assert len((tmp_path / "messages.jsonl").read_text().splitlines()) == 1
+
+
+async def test_a_guardians_message_without_a_contact_is_refused_not_written_to_the_file(
+        tmp_path: Path) -> None:
+    router = ChannelRouter(FileGateway(tmp_path / "messages.jsonl"))
+    with pytest.raises(DeliveryRefused) as refusal:
+        await router.send(message("sms", None))
+    assert refusal.value.reason == "no_contact"
+    assert not (tmp_path / "messages.jsonl").exists()
+
+
+async def test_a_message_the_ledger_has_is_not_handed_to_any_gateway_again(
+        tmp_path: Path) -> None:
+    sent = message("phone")
+    first = SentLedger(tmp_path / "sent.sqlite")
+    await LedgeredGateway(ChannelRouter(FileGateway(tmp_path / "a.jsonl")), first).send(sent)
+    first.close()
+    other_file = ChannelRouter(FileGateway(tmp_path / "b.jsonl"))
+    await LedgeredGateway(other_file, SentLedger(tmp_path / "sent.sqlite")).send(sent)
+    assert not (tmp_path / "b.jsonl").exists()
+
+
+async def test_a_message_the_gateway_failed_to_send_is_not_in_the_ledger(
+        tmp_path: Path) -> None:
+    ledger, unsent = SentLedger(tmp_path / "sent.sqlite"), message()
+    with WebhookServer(SECRET, status=503).running() as server, \
+            pytest.raises(httpx.HTTPStatusError):
+        await LedgeredGateway(WebhookSmsGateway(server.url, SECRET), ledger).send(unsent)
+    assert not ledger.has(str(unsent.message_id))

@@ -14,6 +14,7 @@ from services.notification.domain.directory import Route
 from services.notification.domain.messages import template_for
 from services.notification.domain.notice import ESCALATION_TARGET, GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
+from services.notification.domain.settling import Settling
 
 KEY = "student-key-1"
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
@@ -142,10 +143,11 @@ def test_an_acknowledgement_of_the_latest_notice_settles_the_earlier_ones() -> N
     assert general.acknowledged is True
     late = general.acknowledge_by + timedelta(days=1)
     assert not escalate(notification, general.notice_id, late)
-    event = notification.collect_events()[-1]
+    *_, event, withdrawn = notification.collect_events()
     assert isinstance(event, GuardianNotification.Acknowledged)
     assert (event.notice_id, event.guardian_rank, event.channel) == (
         crisis.notice_id, 2, "email")
+    assert isinstance(withdrawn, Settling.MessagesWithdrawn)
 
 
 def test_a_higher_tier_after_an_acknowledgement_can_be_acknowledged_again() -> None:

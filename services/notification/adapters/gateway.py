@@ -1,7 +1,8 @@
 """Gateways that carry a message to a guardian, the crisis team, the police or the commission.
 
-Every message carries its own id as the idempotency key: a dispatcher that crashed after
-sending and before recording it sends again, and the gateway drops the copy.
+Every message carries its own id as the idempotency key. The sent ledger in front of them
+(adapters/ledger.py) keeps any gateway from being handed a message twice; the id also lets a
+provider drop the copy sent in the ledger's one remaining window.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Protocol
 from uuid import UUID
 
 log = logging.getLogger(__name__)
+
+GUARDIAN_RECIPIENT = "guardian_"
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,18 @@ class FileGateway:
             os.fsync(file.fileno())
 
 
+NO_CONTACT = "no_contact"
+
+
 class ChannelRouter:
-    """SMS through the SMS gateway, e-mail through SMTP, when configured and the contact is
-    known; everything else through the default (file) gateway."""
+    """SMS through the SMS gateway, e-mail through SMTP, when configured; else through the
+    default (file) gateway, the embedded stand-in for a provider.
+
+    A guardian's message without a contact for its channel is refused at once: "if no guardian
+    can be reached the school must escalate, not wait", so the ladder moves on rather than
+    waiting out a message nobody will receive. A message beyond the family without a
+    configured contact still goes to the default gateway: it is the team's board, and there
+    is no one further up to hand it to."""
 
     def __init__(self, default: MessageGateway, *, sms: MessageGateway | None = None,
                  email: MessageGateway | None = None) -> None:
@@ -94,6 +106,8 @@ class ChannelRouter:
 
     def gateway_for(self, message: OutgoingMessage) -> MessageGateway:
         if message.to is None:
+            if message.recipient.startswith(GUARDIAN_RECIPIENT):
+                raise DeliveryRefused(NO_CONTACT)
             return self.default
         return self.by_channel.get(message.channel, self.default)
 

@@ -5,9 +5,11 @@ from casetrail.bus.envelopes import PublishedEvents
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Tier
 from contracts.events import notification as contract
 from contracts.events.base import EventData
+from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import GuardianDirectory as Directory
 from services.notification.domain.notice import GuardianNotification as Notification
 from services.notification.domain.plan import PlanAndReports as Record
+from services.notification.domain.settling import Settling
 
 
 def _issued(e: Notification.NoticeIssued) -> contract.GuardianNoticeIssued:
@@ -70,5 +72,7 @@ PUBLISHED = PublishedEvents(
      Record.PlanRecorded: _plan, Record.ReportIssued: _report,
      Record.ReportDispatched: _report_dispatched},
     internal=frozenset({Notification.Opened, Directory.Opened, Directory.GuardiansRecorded,
-                        Directory.Read}),
+                        Directory.Read, Settling.MessagesWithdrawn, Settling.Closed,
+                        Settling.Reopened, Delivery.DeliveryAttemptFailed,
+                        Record.ReportOverdue}),
 )

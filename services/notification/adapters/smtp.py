@@ -23,19 +23,20 @@ class SmtpSettings:
     timeout_seconds: float = 10.0
 
 
+class SmtpUnavailable(Exception):
+    """A temporary refusal (4xx): worth another try. Carries the code, not the server text."""
+
+
 class SmtpGateway:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
-        self._sent: set[str] = set()
 
     async def send(self, message: OutgoingMessage) -> None:
-        key = str(message.message_id)
-        if key in self._sent:
-            return
+        """Sends every time asked: the sent ledger in front of the gateways keeps a message
+        from being sent twice, across restarts."""
         if not message.to:
-            raise DeliveryRefused("no_contact", "no e-mail address on file")
+            raise DeliveryRefused("no_contact")
         await asyncio.to_thread(self._send, self._email(message))
-        self._sent.add(key)
 
     def _email(self, message: OutgoingMessage) -> EmailMessage:
         email = EmailMessage()
@@ -56,9 +57,11 @@ class SmtpGateway:
                 if s.username and s.password:
                     client.login(s.username, s.password)
                 client.send_message(email)
-        except smtplib.SMTPRecipientsRefused as error:
-            raise DeliveryRefused("address_refused", str(error)) from error
+        # Only codes leave here: the server's text names the refused addresses, and the
+        # refusal is logged.
+        except smtplib.SMTPRecipientsRefused:
+            raise DeliveryRefused("address_refused") from None
         except smtplib.SMTPResponseException as error:
             if 500 <= error.smtp_code < 600:  # a permanent refusal; 4xx is worth a retry
-                raise DeliveryRefused("gateway_refused", str(error)) from error
-            raise
+                raise DeliveryRefused("gateway_refused", f"SMTP {error.smtp_code}") from None
+            raise SmtpUnavailable(f"SMTP {error.smtp_code}") from None

@@ -32,7 +32,7 @@ class WebhookSmsGateway:
 
     async def send(self, message: OutgoingMessage) -> None:
         if not message.to:
-            raise DeliveryRefused("no_contact", "no phone number on file")
+            raise DeliveryRefused("no_contact")
         body = json.dumps({"message_id": str(message.message_id), "to": message.to,
                            "text": message.text}, ensure_ascii=False).encode()
         timestamp = str(int(time.time()))

@@ -14,6 +14,7 @@ from uuid import UUID
 from contracts.codes import NoticeChannel
 from services.notification.domain.notice import GuardianNotification as Notification
 from services.notification.domain.plan import PlanAndReports as Record
+from services.notification.domain.settling import Settling
 
 
 class NoticeBoard:
@@ -24,6 +25,8 @@ class NoticeBoard:
         self.deadlines: dict[UUID, tuple[UUID, datetime]] = {}
         # phone notices whose guardian nobody has reached or given up on: notice id -> case id
         self.calls: dict[UUID, UUID] = {}
+        # authority reports not sent nor flagged late: report id -> (case id, report by)
+        self.reports_due: dict[UUID, tuple[UUID, datetime]] = {}
 
     def apply(self, events: Iterable[Any]) -> None:
         for event in events:
@@ -38,10 +41,19 @@ class NoticeBoard:
                 self.undispatched.pop(event.message_id, None)
             elif isinstance(event, Record.ReportDispatched):
                 self.undispatched.pop(event.report_id, None)
+                self.reports_due.pop(event.report_id, None)
+            elif isinstance(event, Record.ReportOverdue):
+                self.reports_due.pop(event.report_id, None)
             elif isinstance(event, Notification.NoticeFailed):
                 self._step_over(case_id, event.notice_id)
             elif isinstance(event, Notification.Acknowledged):
                 # Reaching a guardian settles the whole ladder of the case.
+                self.deadlines.pop(case_id, None)
+                self.calls = {n: c for n, c in self.calls.items() if c != case_id}
+            elif isinstance(event, Settling.MessagesWithdrawn):
+                for message_id in event.message_ids:
+                    self.undispatched.pop(message_id, None)
+            elif isinstance(event, Settling.Closed):
                 self.deadlines.pop(case_id, None)
                 self.calls = {n: c for n, c in self.calls.items() if c != case_id}
             elif isinstance(event, Notification.Escalated):
@@ -51,6 +63,7 @@ class NoticeBoard:
                     self.deadlines[case_id] = (event.escalation_id, event.due_by)
             elif isinstance(event, Record.ReportIssued):
                 self.undispatched[event.report_id] = case_id
+                self.reports_due[event.report_id] = (case_id, event.report_by)
 
     def _step_over(self, case_id: UUID, notice_id: UUID) -> None:
         self.undispatched.pop(notice_id, None)
@@ -61,4 +74,9 @@ class NoticeBoard:
     def overdue(self, now: datetime) -> list[tuple[UUID, UUID]]:
         """(case id, step id) of every ladder step whose time ran out."""
         return [(case_id, step_id) for case_id, (step_id, by) in self.deadlines.items()
+                if by <= now]
+
+    def reports_overdue(self, now: datetime) -> list[tuple[UUID, UUID]]:
+        """(case id, report id) of every authority report not sent in its time."""
+        return [(case_id, report_id) for report_id, (case_id, by) in self.reports_due.items()
                 if by <= now]

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 DEFAULT_LANGUAGE = "zh"
+LANGUAGES = ("zh", "en")  # a guardian's language; messages beyond the family are in zh
 
 
 def template_for(tier: str, language: str = DEFAULT_LANGUAGE) -> str:
@@ -39,6 +40,8 @@ class Notice:
     acknowledged: bool = False
     escalated: bool = False  # the ladder went on to its next step
     failed: str | None = None  # why delivery failed, if it did
+    withdrawn: bool = False  # still queued when the family answered or the case closed
+    cause: str | None = None  # the upstream crisis path, incident or decision that asked
 
     @property
     def awaiting_acknowledgement(self) -> bool:
@@ -57,6 +60,7 @@ class Escalation:
     due_by: datetime | None = None  # when the ladder goes on, if it has a step left
     dispatched: bool = False
     channel: str | None = None
+    withdrawn: bool = False
 
     @property
     def template_id(self) -> str:
@@ -96,6 +100,7 @@ class AuthorityReport:
     report_by: datetime
     dispatched: bool = False
     on_time: bool | None = None
+    overdue: bool = False  # flagged when its time ran out unsent
 
     @property
     def template_id(self) -> str:

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, Tier
+from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import Route
 from services.notification.domain.messages import (
     DEFAULT_LANGUAGE,
@@ -29,15 +30,16 @@ from services.notification.domain.messages import (
 )
 from services.notification.domain.plan import PlanAndReports
 from services.notification.domain.policy import NotificationPolicy, guardian_rank_of
+from services.notification.domain.settling import ACKNOWLEDGED, Settling
 
 ESCALATION_TARGET = "crisis_team_head"
-# The primary guardian is told even with no one on file: the default gateway, and the team
-# sees it on the board (no case waits for the directory to be filled in).
+# The primary guardian is told even with no one on file: the notice is recorded, fails at once
+# for want of a contact (no_contact), and the ladder goes straight on to the team.
 UNKNOWN_PRIMARY = Route(GuardianRank.PRIMARY.value, NoticeChannel.SMS.value, DEFAULT_LANGUAGE)
 UNREACHED = {CallOutcome.NO_ANSWER, CallOutcome.WRONG_NUMBER}
 
 
-class GuardianNotification(PlanAndReports, ReadLogged):
+class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
     class Opened(Aggregate.Created):
         student_key: str
         meta: EventMeta
@@ -51,26 +53,46 @@ class GuardianNotification(PlanAndReports, ReadLogged):
         self.plans: list[Plan] = []
         self.reports: list[AuthorityReport] = []
         self.current: UUID | None = None  # the ladder step awaiting acknowledgement
+        self.closed = False
+        self.failed_attempts: dict[UUID, int] = {}
 
     @classmethod
     def open(cls, case_id: UUID, student_key: str, meta: EventMeta) -> GuardianNotification:
         return cls._create(cls.Opened, id=case_id, student_key=student_key, meta=meta)
 
     def tell_family(self, tier: Tier, policy: NotificationPolicy, routes: Mapping[int, Route],
-                    meta: EventMeta, *, now: datetime) -> None:
-        """Notify the primary guardian, unless the family was already told of this tier or
-        higher. The time to acknowledge runs from now, when the notice goes out."""
-        if tier.rank <= self.highest_tier_told.rank:
+                    meta: EventMeta, *, now: datetime, cause: str | None = None) -> None:
+        """Notify the primary guardian; the time to acknowledge runs from now.
+
+        A tier decision tells the family only of a tier higher than any they were told. A
+        crisis path or an incident (`cause`, its upstream id) tells them of each one, even
+        after an earlier crisis was settled or lowered: unless this very one was told, or a
+        ladder at that tier is still running and already trying to reach them."""
+        if cause is None:
+            if tier.rank <= self.highest_tier_told.rank:
+                return
+        elif cause in {n.cause for n in self.notices} or self._ladder_running(tier):
             return
         route = routes.get(GuardianRank.PRIMARY.value, UNKNOWN_PRIMARY)
-        self._notify(tier, 0, route, policy, meta, now)
+        self._notify(tier, 0, route, policy, meta, now, cause)
+
+    def _ladder_running(self, tier: Tier) -> bool:
+        if self.current is None or self.settled:
+            return False
+        step = self.message(self.current)
+        return isinstance(step, Notice | Escalation) and Tier(step.tier).rank >= tier.rank
+
+    @property
+    def settled(self) -> bool:
+        """The latest round was acknowledged (an acknowledgement settles every notice)."""
+        return bool(self.notices) and self.notices[-1].acknowledged
 
     def _notify(self, tier: Tier, step: int, route: Route, policy: NotificationPolicy,
-                meta: EventMeta, now: datetime) -> None:
+                meta: EventMeta, now: datetime, cause: str | None = None) -> None:
         notice_id = uuid5(self.id, f"notice/{len(self.notices) + 1}")
         self._issue(notice_id, tier.value, route.rank, route.channel,
                     template_for(tier.value, route.language), now + policy.wait_for(tier),
-                    meta, step=step, language=route.language)
+                    meta, step=step, language=route.language, cause=cause)
 
     class NoticeIssued(Aggregate.Event):
         notice_id: UUID
@@ -82,14 +104,15 @@ class GuardianNotification(PlanAndReports, ReadLogged):
         meta: EventMeta
         step: int = 0
         language: str = DEFAULT_LANGUAGE
+        cause: str | None = None  # the crisis path or incident that asked, if one did
 
     @event(NoticeIssued)
     def _issue(self, notice_id: UUID, tier: str, guardian_rank: int, channel: str,
                template_id: str, acknowledge_by: datetime, meta: EventMeta, step: int = 0,
-               language: str = DEFAULT_LANGUAGE) -> None:
+               language: str = DEFAULT_LANGUAGE, cause: str | None = None) -> None:
         self._leave_current_step()
         self.notices.append(Notice(notice_id, tier, guardian_rank, channel, template_id,
-                                   acknowledge_by, step, language))
+                                   acknowledge_by, step, language, cause=cause))
         self.current = notice_id
 
     def _leave_current_step(self) -> None:
@@ -146,7 +169,7 @@ class GuardianNotification(PlanAndReports, ReadLogged):
             return False
         was_current = self.current == notice_id
         self._failed(notice_id, notice.channel, reason, meta)
-        if was_current and not self.reached:
+        if was_current and not self.settled:
             self._next_step(notice, notice.step, policy, routes, meta, now)
         return True
 
@@ -176,6 +199,7 @@ class GuardianNotification(PlanAndReports, ReadLogged):
         if outcome == CallOutcome.REACHED and not self.notices[-1].acknowledged:
             self._acknowledged(notice_id or self.notices[-1].notice_id, guardian_rank.value,
                                NoticeChannel.PHONE.value, meta)
+            self.withdraw_queued(ACKNOWLEDGED, meta)
         elif outcome in UNREACHED and notice and notice.channel == NoticeChannel.PHONE:
             self.fail_delivery(notice.notice_id, outcome.value, policy, routes, meta, now=now)
         return notice_id
@@ -202,6 +226,7 @@ class GuardianNotification(PlanAndReports, ReadLogged):
         notice = next((n for n in reversed(self.notices)
                        if n.guardian_rank == guardian_rank.value), self.notices[-1])
         self._acknowledged(notice.notice_id, guardian_rank.value, channel.value, meta)
+        self.withdraw_queued(ACKNOWLEDGED, meta)
         return notice.notice_id
 
     class Acknowledged(Aggregate.Event):
@@ -222,7 +247,7 @@ class GuardianNotification(PlanAndReports, ReadLogged):
                                    policy: NotificationPolicy, routes: Mapping[int, Route],
                                    meta: EventMeta) -> bool:
         """Take the ladder's next step if the step waiting on `message_id` ran out of time."""
-        if self.current != message_id or self.reached:
+        if self.current != message_id or self.settled:
             return False
         step = self.message(message_id)
         if isinstance(step, Notice):

@@ -95,6 +95,25 @@ class PlanAndReports(ReadLogged):
         on_time: bool
         meta: EventMeta
 
+    def flag_overdue_report(self, report_id: UUID, meta: EventMeta) -> bool:
+        """The report was not sent within the policy's time: the team is to know (once)."""
+        report = next((r for r in self.reports if r.report_id == report_id), None)
+        if report is None or report.dispatched or report.overdue:
+            return False
+        self._report_overdue(report_id, report.report_by, meta)
+        return True
+
+    class ReportOverdue(Aggregate.Event):
+        report_id: UUID
+        report_by: datetime
+        meta: EventMeta
+
+    @event(ReportOverdue)
+    def _report_overdue(self, report_id: UUID, report_by: datetime, meta: EventMeta) -> None:
+        for report in self.reports:
+            if report.report_id == report_id:
+                report.overdue = True
+
     @event(ReportDispatched)
     def _report_dispatched(self, report_id: UUID, on_time: bool, meta: EventMeta) -> None:
         for report in self.reports:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from uuid import UUID
@@ -22,11 +21,10 @@ MAX_BACKOFF_SECONDS = 60.0
 def dispatcher(app: NotificationApplication, thread: ApplicationThread,
                gateway: MessageGateway, attempts: int = 3,
                backoff_seconds: float = 1.0) -> Callable[[], Awaitable[None]]:
-    """Sends each pending message. A guardian's notice refused by its gateway, or failing
-    `attempts` times, is recorded as failed and the ladder goes on; anything else that fails
-    is tried again later, waiting longer each time. Failures are counted in memory: after a
-    restart a message gets its tries again."""
-    failures: Counter[UUID] = Counter()
+    """Sends each pending message. Every failed try is recorded. A guardian's notice refused
+    by its gateway, or failing `attempts` times, is recorded as failed and the ladder goes on;
+    anything else that fails is tried again later, waiting longer each time. The tries are
+    counted in the store, so a restart does not start them over."""
     retry_at: dict[UUID, float] = {}
 
     async def dispatch() -> None:
@@ -34,30 +32,29 @@ def dispatcher(app: NotificationApplication, thread: ApplicationThread,
             key = message.message_id
             if retry_at.get(key, 0.0) > time.monotonic():
                 continue
-            reason: str | None = None
+            if not await thread.run(app.still_queued, key):
+                continue  # the family answered or the case closed while others were sent
             try:
                 await gateway.send(message)
             except DeliveryRefused as refusal:
-                log.warning("message %s refused: %s", key, refusal)
-                reason = refusal.reason
-            except Exception:
-                # One gateway failure must not hold back the other families' notices.
-                log.exception("sending message %s failed", key)
-                failures[key] += 1
-                if failures[key] >= attempts:
-                    reason = GATEWAY_UNAVAILABLE
+                # The reason code only: a gateway's own text may carry a contact.
+                log.warning("message %s refused: %s", key, refusal.reason)
+                reason, for_good = refusal.reason, True
+            except Exception as error:
+                # One gateway failure must not hold back the other families' notices. The
+                # error's type only, never its text: a transport error may name a contact.
+                log.warning("sending message %s failed: %s", key, type(error).__name__)
+                reason, for_good = GATEWAY_UNAVAILABLE, False
             else:
-                failures.pop(key, None)
                 retry_at.pop(key, None)
                 await thread.run(app.mark_dispatched, case_id, key, message.channel)
                 continue
-            failed = reason is not None and await thread.run(app.fail_delivery, case_id, key,
-                                                             reason)
-            if failed:
-                failures.pop(key, None)
+            attempt = await thread.run(app.attempt_failed, case_id, key, reason)
+            if (for_good or attempt >= attempts) and await thread.run(
+                    app.fail_delivery, case_id, key, reason):
                 retry_at.pop(key, None)
             else:
-                wait = backoff_seconds * 2 ** min(failures[key], 6)
+                wait = backoff_seconds * 2 ** min(attempt, 6)
                 retry_at[key] = time.monotonic() + min(wait, MAX_BACKOFF_SECONDS)
 
     return dispatch
@@ -65,7 +62,11 @@ def dispatcher(app: NotificationApplication, thread: ApplicationThread,
 
 def escalator(app: NotificationApplication,
               thread: ApplicationThread) -> Callable[[], Awaitable[int]]:
+    """Takes the next ladder step of what ran out of time, and flags the authority reports
+    not sent within the policy's time."""
     async def escalate() -> int:
-        return await thread.run(app.escalate_overdue, datetime.now(UTC))
+        now = datetime.now(UTC)
+        flagged = await thread.run(app.flag_overdue_reports, now)
+        return flagged + await thread.run(app.escalate_overdue, now)
 
     return escalate

@@ -1,0 +1,63 @@
+"""The durable ledger of messages sent, in front of every gateway: a message the ledger has is
+never handed to a gateway again, after a restart or a crash, whichever gateway took it.
+
+The remaining window, honestly: a crash after the provider accepted a message and before the
+ledger's write is on disk (a few milliseconds) sends that message once more when the service
+comes back. Recording before sending would close it, but would turn the crash into a message
+never sent, which for a guardian in a crisis is worse than a duplicate. The message id travels
+with every message (webhook body, e-mail Message-ID) so a provider can drop that copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from services.notification.adapters.gateway import MessageGateway, OutgoingMessage
+
+
+class SentLedger:
+    """Message ids sent, in a small SQLite file of the data dir, written with synchronous=FULL
+    so a recorded send survives a power cut. Contacts are not written: ids and channels only."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS sent (message_id TEXT PRIMARY KEY, "
+                         "channel TEXT NOT NULL, sent_at TEXT NOT NULL)")
+
+    def has(self, message_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM sent WHERE message_id = ?",
+                                   (message_id,)).fetchone()
+        return row is not None
+
+    def record(self, message_id: str, channel: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO sent VALUES (?, ?, ?)",
+                             (message_id, channel, datetime.now(UTC).isoformat()))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class LedgeredGateway:
+    """Sends through `gateway` only what the ledger has not recorded, then records it."""
+
+    def __init__(self, gateway: MessageGateway, ledger: SentLedger) -> None:
+        self.gateway = gateway
+        self.ledger = ledger
+
+    async def send(self, message: OutgoingMessage) -> None:
+        key = str(message.message_id)
+        if await asyncio.to_thread(self.ledger.has, key):
+            return
+        await self.gateway.send(message)
+        await asyncio.to_thread(self.ledger.record, key, message.channel)
