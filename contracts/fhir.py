@@ -8,6 +8,7 @@ CASE_SYSTEM = "urn:casetrail:case"
 STUDENT_KEY_SYSTEM = "urn:casetrail:student-key"
 SCHOOL_ID_SYSTEM = "urn:casetrail:school-student-id"
 RECEIVER_SYSTEM = "urn:casetrail:receiver"
+RECEIVER_TYPE_SYSTEM = "urn:casetrail:receiver-type"  # a consent that reaches a whole type
 SIGN_SYSTEM = "urn:casetrail:sign"
 TIER_SYSTEM = "urn:casetrail:tier"
 CATEGORY_SYSTEM = "urn:casetrail:disclosure-category"

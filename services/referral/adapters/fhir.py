@@ -26,6 +26,7 @@ from contracts.fhir import (
     CATEGORY_SYSTEM,
     DECLINE_SYSTEM,
     RECEIVER_SYSTEM,
+    RECEIVER_TYPE_SYSTEM,
     REFERRAL_SYSTEM,
     SCHOOL_ID_SYSTEM,
     SIGN_SYSTEM,
@@ -43,8 +44,6 @@ from services.referral.domain.referrals import Referral
 
 SNOMED = "http://snomed.info/sct"
 PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-# A consent given for any receiver of a type names the type in this system.
-RECEIVER_TYPE_SYSTEM = "urn:casetrail:receiver-type"
 PRIORITY = {"crisis": "stat", "serious": "urgent", "general": "routine"}
 OVERRIDE_NOTE = ("Disclosed without consent under the safety override: the student or "
                  "others face a serious safety risk. Rationale: {}")
