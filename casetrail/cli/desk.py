@@ -143,8 +143,19 @@ class Desk:
             if tier == "crisis":
                 await self.answer(case_id, referral_id, "admitted")
             await self.answer(case_id, referral_id, "discharged")
+        await self._close_police_alerts(case_id)
         if tier != "none":
             await self.follow_up(case_id, "improving")
         await self.close(case_id, "resolved" if tier != "none" else "no_further_action")
         await self.event(case_id, "referral", "CaseClosed")
         return case_id
+
+    async def _close_police_alerts(self, case_id: UUID) -> None:
+        """Imminent danger with a weapon (or harm to others, a missing student) alerted the
+        police; the team enters their answer: they came, and their part is done."""
+        record = await self.read("referral", case_id, CRISIS_TEAM)
+        for referral in record["referrals"]:
+            if referral["receiver_type"] == "police" and referral["status"] == "requested":
+                referral_id = UUID(referral["referral_id"])
+                await self.answer(case_id, referral_id, "accepted")
+                await self.answer(case_id, referral_id, "discharged")
