@@ -1,19 +1,42 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from eventsourcing.persistence import Tracking
+from fastapi import FastAPI
 
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.inbox import Handler, handle_once
+from casetrail.service import ServiceRuntime
+from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, store_env
+from casetrail.worker import ApplicationThread
 from contracts.codes import Channel, KeyConcern, Role, Sign
 from contracts.envelope import Actor, Envelope
 from contracts.events import intake, read_data
 from contracts.events.base import EventData, ScreenResult
+
+A = TypeVar("A", bound=ServiceApplication)
+
+
+@asynccontextmanager
+async def served(settings: ServiceSettings, app: A,
+                 build_api: Callable[[ServiceRuntime, A], FastAPI]
+                 ) -> AsyncIterator[httpx.AsyncClient]:
+    """A service's HTTP API in process, without its bus consumers (no lifespan)."""
+    thread = ApplicationThread(f"{settings.service}-test")
+    runtime = ServiceRuntime(settings=settings, app=app, thread=thread)
+    transport = httpx.ASGITransport(app=build_api(runtime, app))
+    async with httpx.AsyncClient(transport=transport,
+                                 base_url=f"http://{settings.service}") as client:
+        yield client
+    thread.shutdown()
 
 
 @pytest.fixture

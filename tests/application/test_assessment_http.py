@@ -9,13 +9,11 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from casetrail.service import ServiceRuntime
-from casetrail.worker import ApplicationThread
 from contracts.codes import KeyConcern, Sign
 from services.assessment.application import AssessmentApplication
 from services.assessment.config import AssessmentSettings
 from services.assessment.entrypoints.http import build_api
-from tests.application.conftest import deliver, detected, envelope
+from tests.application.conftest import deliver, detected, envelope, served
 
 LEAD = {"role": "crisis_team", "id": "lead"}
 PSYCH = {"role": "psych_teacher", "id": "p1"}
@@ -29,12 +27,8 @@ def app(env: dict[str, str]) -> AssessmentApplication:
 
 @pytest.fixture
 async def http(app: AssessmentApplication) -> AsyncIterator[httpx.AsyncClient]:
-    thread = ApplicationThread("assessment-test")
-    runtime = ServiceRuntime(settings=AssessmentSettings(), app=app, thread=thread)
-    transport = httpx.ASGITransport(app=build_api(runtime, app))
-    async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as client:
+    async with served(AssessmentSettings(), app, build_api) as client:
         yield client
-    thread.shutdown()
 
 
 def reported(app: AssessmentApplication, *signs: Sign,

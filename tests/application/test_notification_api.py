@@ -9,12 +9,10 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from casetrail.service import ServiceRuntime
-from casetrail.worker import ApplicationThread
 from services.notification.application import NotificationApplication
 from services.notification.config import NotificationSettings
 from services.notification.entrypoints.http import build_api
-from tests.application.conftest import deliver, envelope
+from tests.application.conftest import deliver, envelope, served
 from tests.application.test_notification import SCHOOL_ID, crisis_path, new_app
 
 TEAM = {"role": "crisis_team", "id": "t-1"}
@@ -34,12 +32,8 @@ def app(env: dict[str, str]) -> NotificationApplication:
 async def client(app: NotificationApplication,
                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
     monkeypatch.setenv("CASETRAIL_PSEUDONYM_KEY", "test-pseudonym-key")
-    thread = ApplicationThread("notification-api-test")
-    runtime = ServiceRuntime(NotificationSettings(), app, thread)
-    transport = httpx.ASGITransport(app=build_api(runtime, app))
-    async with httpx.AsyncClient(transport=transport, base_url="http://notification") as c:
+    async with served(NotificationSettings(), app, build_api) as c:
         yield c
-    thread.shutdown()
 
 
 def crisis(app: NotificationApplication) -> UUID:

@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from casetrail.service import ServiceRuntime
-from casetrail.worker import ApplicationThread
 from contracts.codes import (
     Channel,
     ClosureReason,
@@ -27,7 +25,7 @@ from contracts.events import intake
 from services.referral.application import ReferralApplication
 from services.referral.config import ReferralSettings
 from services.referral.entrypoints.http import build_api
-from tests.application.conftest import deliver, envelope
+from tests.application.conftest import deliver, envelope, served
 from tests.application.test_referral import (
     CONSENT,
     LIAISON,
@@ -55,12 +53,8 @@ def app(env: dict[str, str]) -> ReferralApplication:
 
 @pytest.fixture
 async def http(app: ReferralApplication) -> AsyncIterator[httpx.AsyncClient]:
-    thread = ApplicationThread("referral-test")
-    runtime = ServiceRuntime(settings=ReferralSettings(), app=app, thread=thread)
-    transport = httpx.ASGITransport(app=build_api(runtime, app))
-    async with httpx.AsyncClient(transport=transport, base_url="http://referral") as client:
+    async with served(ReferralSettings(), app, build_api) as client:
         yield client
-    thread.shutdown()
 
 
 def discharged(app: ReferralApplication) -> UUID:
