@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime
 from uuid import UUID, uuid4
 
 import pytest
@@ -11,6 +12,7 @@ from nats.aio.client import Client
 
 from casetrail.bus.replay import case_timeline, dead_letters
 from casetrail.cli.desk import Desk, RequestRefused
+from casetrail.cli.scenarios.common import register_guardians
 from casetrail.cli.timeline import STAGE_ORDER, stages_reached
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
 from tests.e2e.conftest import ESCALATE_CRISIS_AFTER_SECONDS, System
@@ -30,14 +32,21 @@ async def test_a_crisis_case_passes_every_stage_and_replays_from_the_stream(
     assert notice.causation_id == crisis_path.event_id  # told before the team had met
 
 
-async def test_an_unacknowledged_crisis_notice_escalates(desk: Desk) -> None:
-    received = await desk.report(f"s-{secrets.token_hex(4)}", signs=["weapon"], imminent=True)
+async def test_an_unacknowledged_crisis_notice_escalates_after_the_wait(desk: Desk) -> None:
+    student = f"s-{secrets.token_hex(4)}"
+    await register_guardians(desk, student, primary="sms")
+    received = await desk.report(student, signs=["weapon"], imminent=True)
     case_id = UUID(received["case_id"])
     issued = await desk.event(case_id, "notification", "GuardianNoticeIssued")
+    await desk.event(case_id, "notification", "GuardianNoticeDispatched",
+                     notice_id=issued.data["notice_id"])
     escalated = await desk.event(case_id, "notification", "NoticeEscalated",
                                  timeout=ESCALATE_CRISIS_AFTER_SECONDS + 20)
+    # No secondary guardian on file: the ladder's next step is the crisis team's head.
     assert escalated.data["notice_id"] == issued.data["notice_id"]
     assert escalated.data["escalated_to"] == "crisis_team_head"
+    assert escalated.recorded_at >= datetime.fromisoformat(
+        issued.data["acknowledge_by"].replace("Z", "+00:00"))
     await desk.event(case_id, "notification", "EscalationDispatched",
                      escalation_id=escalated.data["escalation_id"])
 
