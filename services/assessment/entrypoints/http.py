@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from casetrail.http import Command, Reader, service_api
+from casetrail.http import Command, Reader, require_role, service_api
 from casetrail.service import ServiceRuntime
 from contracts.codes import Instrument, Role, Tier
 from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language
@@ -21,11 +21,6 @@ from services.assessment.domain.decision import Decision
 # psychology teacher; instruments are given by those trained to, inside or outside the school.
 DECIDERS = frozenset({Role.CRISIS_TEAM, Role.PRINCIPAL, Role.PSYCH_TEACHER})
 ASSESSORS = frozenset({Role.PSYCH_TEACHER, Role.CRISIS_TEAM, Role.EXTERNAL_PROFESSIONAL})
-
-
-def _may(roles: frozenset[Role], command: Command, what: str) -> None:
-    if command.actor.role not in roles:
-        raise HTTPException(403, f"a {command.actor.role.value} may not {what}")
 
 
 class ParticipantIn(BaseModel):
@@ -110,7 +105,7 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/instruments", status_code=201)
     async def score_instrument(case_id: UUID, body: InstrumentIn) -> dict[str, Any]:
-        _may(ASSESSORS, body, "give an instrument")
+        require_role(body.actor.role, ASSESSORS, "give an instrument")
         try:
             result = await runtime.thread.run(
                 app.score_instrument, case_id, body.instrument, body.answers,
@@ -123,7 +118,7 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/decision", status_code=201)
     async def decide(case_id: UUID, body: DecisionIn) -> dict[str, Any]:
-        _may(DECIDERS, body, "decide a case's tier")
+        require_role(body.actor.role, DECIDERS, "decide a case's tier")
         decision = Decision(
             tier=body.tier, rationale=body.rationale,
             participants=[p.model_dump(mode="json", exclude_none=True) for p in body.participants],

@@ -8,10 +8,10 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Path
+from fastapi import FastAPI, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from casetrail.http import CASE_READERS, Command, Reader, service_api
+from casetrail.http import CASE_READERS, Command, Reader, require_role, service_api
 from casetrail.service import ServiceRuntime
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Role
 from services.notification.application import NotificationApplication
@@ -28,11 +28,6 @@ FAMILY_CONTACTS = frozenset({Role.PSYCH_TEACHER, Role.CLASS_TEACHER, Role.CRISIS
                              Role.GRADE_LEADER, Role.PRINCIPAL, Role.GUARDIAN, Role.SYSTEM})
 # Who puts the intervention plan to the guardians (001 三(三)2).
 PLANNERS = frozenset({Role.PSYCH_TEACHER, Role.CRISIS_TEAM, Role.PRINCIPAL})
-
-
-def may(command: Command, roles: frozenset[Role], what: str) -> None:
-    if command.actor.role not in roles:
-        raise HTTPException(403, f"a {command.actor.role.value} may not {what}")
 
 
 class GuardianIn(BaseModel):
@@ -97,7 +92,7 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
     @api.put("/students/{school_student_id}/guardians")
     async def record_guardians(school_student_id: SchoolStudentId,
                                body: GuardiansIn) -> dict[str, Any]:
-        may(body, DIRECTORY_KEEPERS, "keep guardian contacts")
+        require_role(body.actor.role, DIRECTORY_KEEPERS, "keep guardian contacts")
         await runtime.thread.run(app.record_guardians, school_student_id,
                                  [g.guardian() for g in body.guardians], body.meta())
         return {"guardian_ranks": sorted(g.rank for g in body.guardians)}
@@ -111,14 +106,14 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/acknowledgements", status_code=201)
     async def acknowledge(case_id: UUID, body: AcknowledgementIn) -> dict[str, Any]:
-        may(body, FAMILY_CONTACTS, "record a guardian's acknowledgement")
+        require_role(body.actor.role, FAMILY_CONTACTS, "record a guardian's acknowledgement")
         notice_id = await runtime.thread.run(app.acknowledge, case_id, body.guardian_rank,
                                              body.channel, body.meta())
         return {"case_id": case_id, "notice_id": notice_id}
 
     @api.post("/cases/{case_id}/calls", status_code=201)
     async def record_call(case_id: UUID, body: CallIn) -> dict[str, Any]:
-        may(body, FAMILY_CONTACTS, "record a call to a guardian")
+        require_role(body.actor.role, FAMILY_CONTACTS, "record a call to a guardian")
         notice_id = await runtime.thread.run(app.record_call, case_id, body.guardian_rank,
                                              body.outcome, body.meta())
         return {"case_id": case_id, "notice_id": notice_id}
@@ -131,7 +126,7 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
 
     @api.post("/cases/{case_id}/intervention-plan", status_code=201)
     async def record_plan(case_id: UUID, body: PlanIn) -> dict[str, Any]:
-        may(body, PLANNERS, "record the intervention plan")
+        require_role(body.actor.role, PLANNERS, "record the intervention plan")
         plan_id = await runtime.thread.run(app.record_plan, case_id, body.measures,
                                            body.agreed, body.guardian_rank, body.review_on,
                                            body.notes, body.meta())

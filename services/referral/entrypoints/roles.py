@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import HTTPException
-
+from casetrail.http import require_role
 from contracts.codes import Role
 
 
@@ -23,9 +22,7 @@ class Permission:
         return role in self.roles
 
     def check(self, role: Role) -> None:
-        if role not in self.roles:
-            names = ", ".join(sorted(r.value for r in self.roles))
-            raise HTTPException(403, f"a {role.value} may not {self.what} (allowed: {names})")
+        require_role(role, self.roles, self.what)
 
 
 def _may(what: str, *roles: Role) -> Permission:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,13 +34,6 @@ SCREENING_STAFF = PSYCH_STAFF | {Role.SYSTEM}
 # psychology staff, not anyone who may merely report.
 FLAGGERS = frozenset({Role.PSYCH_TEACHER, Role.CLASS_TEACHER, Role.CRISIS_TEAM,
                       Role.PRINCIPAL, Role.GRADE_LEADER})
-
-
-def require_role(role: Role, allowed: frozenset[Role]) -> None:
-    """A role that may not act here is forbidden (403), not bad input."""
-    if role not in allowed:
-        names = ", ".join(sorted(r.value for r in allowed))
-        raise HTTPException(403, f"a {role.value} may not do this (allowed: {names})")
 
 
 def receipt_for(reporter: Role, answer: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, PastMoment
+from casetrail.http import Command, PastMoment, require_role
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, Instrument, Role
@@ -20,7 +20,6 @@ from services.intake.entrypoints.http.common import (
     SCREENING_STAFF,
     SchoolStudentId,
     invalid,
-    require_role,
 )
 
 SHEET_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel",

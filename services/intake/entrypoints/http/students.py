@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from casetrail.http import Command, Reader
+from casetrail.http import Command, Reader, require_role
 from casetrail.service import ServiceRuntime
 from contracts.codes import KeyConcern
 from services.intake.application import IntakeApplication
-from services.intake.entrypoints.http.common import FLAGGERS, require_role
+from services.intake.entrypoints.http.common import FLAGGERS
 
 StudentPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, PastMoment, Reader
+from casetrail.http import Command, PastMoment, Reader, require_role
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, SchoolStage
 from services.intake.application import IntakeApplication, TransferConsent
@@ -17,7 +17,6 @@ from services.intake.entrypoints.http.common import (
     PSYCH_STAFF,
     SchoolStudentId,
     invalid,
-    require_role,
 )
 
 
