@@ -208,8 +208,7 @@ class NotificationApplication(ServiceApplication):
         """Not sent, withdrawn or failed since the dispatcher listed it."""
         return message_id in self.board.undispatched
 
-    def mark_dispatched(self, case_id: UUID, message_id: UUID,
-                        channel: str = NoticeChannel.SMS.value) -> None:
+    def mark_dispatched(self, case_id: UUID, message_id: UUID, channel: str) -> None:
         notification = self.get_case(case_id, GuardianNotification)
         notification.mark_dispatched(message_id, channel, self._system())
         self.record(notification)

@@ -166,7 +166,8 @@ async def test_an_escalation_the_gateway_cannot_deliver_is_recorded_and_stays_qu
     case_id = uuid4()
     deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
             position=1)
-    app.mark_dispatched(case_id, app.messages_to_send()[0][1].message_id)
+    sent = app.messages_to_send()[0][1]
+    app.mark_dispatched(case_id, sent.message_id, sent.channel)
     app.escalate_overdue(datetime.now(UTC) + timedelta(minutes=16))
     with WebhookServer(SECRET, status=503).running() as webhook:
         await dispatcher(app, thread, router(tmp_path, webhook), attempts=1,

@@ -132,3 +132,19 @@ def test_the_same_crisis_path_delivered_with_a_new_event_id_tells_the_family_onc
     deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, path),
             position=3)
     assert len(app.get_case(case_id, GuardianNotification).notices) == 1
+
+
+def test_a_reopened_case_tells_the_family_of_its_tier_afresh(env: dict[str, str]) -> None:
+    """Told of 'serious' before closure; reopened and decided 'serious' again: the family
+    hears of it again, the earlier chapter does not count."""
+    app = new_app(env)
+    case_id = uuid4()
+    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided(Tier.SERIOUS)),
+            position=1)
+    close(app, case_id, position=2)
+    reopened = referral.CaseReopened(reason=ReopenReason.RELAPSE, closed_event_id=uuid4())
+    deliver(app, app.on_case_reopened, envelope("referral", case_id, reopened), position=3)
+    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided(Tier.SERIOUS)),
+            position=4)
+    notices = app.get_case(case_id, GuardianNotification).notices
+    assert [n.tier for n in notices] == ["serious", "serious"]

@@ -54,6 +54,7 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
         self.reports: list[AuthorityReport] = []
         self.current: UUID | None = None  # the ladder step awaiting acknowledgement
         self.closed = False
+        self.told_since = 0  # notices before this index belong to a closed chapter
         self.failed_attempts: dict[UUID, int] = {}
 
     @classmethod

@@ -22,11 +22,13 @@ class PlanAndReports(ReadLogged):
     notices: list[Notice]
     plans: list[Plan]
     reports: list[AuthorityReport]
+    told_since: int
 
     @property
     def highest_tier_told(self) -> Tier:
-        return max((Tier(n.tier) for n in self.notices), key=lambda t: t.rank,
-                   default=Tier.NONE)
+        """Since the case was last (re)opened: a reopened case tells the family afresh."""
+        return max((Tier(n.tier) for n in self.notices[self.told_since:]),
+                   key=lambda t: t.rank, default=Tier.NONE)
 
     @property
     def reached(self) -> bool:

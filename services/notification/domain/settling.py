@@ -23,6 +23,7 @@ class Settling(ReadLogged):
     escalations: list[Escalation]
     current: UUID | None
     closed: bool
+    told_since: int
 
     def queued(self) -> list[UUID]:
         """Notices and escalations issued but not sent (phone notices are calls, not sent)."""
@@ -79,3 +80,4 @@ class Settling(ReadLogged):
     @event(Reopened)
     def _reopened(self, meta: EventMeta) -> None:
         self.closed = False
+        self.told_since = len(self.notices)
