@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -30,8 +29,6 @@ from services.notification.domain.directory import (
 from services.notification.domain.messages import AuthorityReport, Notice
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
-
-log = logging.getLogger(__name__)
 
 
 class NotificationApplication(ServiceApplication):
@@ -175,19 +172,13 @@ class NotificationApplication(ServiceApplication):
 
     # The dispatcher and the timers.
 
-    def messages_to_send(self) -> list[tuple[UUID, OutgoingMessage]]:
-        """Each message built on its own: one that cannot be built (a case that cannot be
-        read, a text gone missing) is logged and left queued, and holds back no other."""
-        messages = []
-        for message_id, case_id in list(self.board.undispatched.items()):
-            try:
-                messages.append((case_id, self._outgoing(case_id, message_id)))
-            except Exception as error:
-                log.error("message %s of case %s cannot be built: %s", message_id, case_id,
-                          type(error).__name__)
-        return messages
+    def queued(self) -> list[tuple[UUID, UUID]]:
+        """(case, message) of every message issued and not yet sent, from the board."""
+        return [(case_id, message_id)
+                for message_id, case_id in list(self.board.undispatched.items())]
 
-    def _outgoing(self, case_id: UUID, message_id: UUID) -> OutgoingMessage:
+    def outgoing(self, case_id: UUID, message_id: UUID) -> OutgoingMessage:
+        """The message as its gateway takes it: contact resolved, template rendered."""
         notification = self.get_case(case_id, GuardianNotification)
         message = notification.message(message_id)
         if isinstance(message, Notice):

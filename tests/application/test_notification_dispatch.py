@@ -31,6 +31,7 @@ from tests.application.test_notification import (
     TEACHER,
     crisis_path,
     incident,
+    messages_to_send,
     new_app,
 )
 from tests.integration.gateway_servers import SmtpServer, WebhookServer
@@ -166,7 +167,7 @@ async def test_an_escalation_the_gateway_cannot_deliver_is_recorded_and_stays_qu
     case_id = uuid4()
     deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
             position=1)
-    sent = app.messages_to_send()[0][1]
+    sent = messages_to_send(app)[0][1]
     app.mark_dispatched(case_id, sent.message_id, sent.channel)
     app.escalate_overdue(datetime.now(UTC) + timedelta(minutes=16))
     with WebhookServer(SECRET, status=503).running() as webhook:
@@ -175,7 +176,7 @@ async def test_an_escalation_the_gateway_cannot_deliver_is_recorded_and_stays_qu
     [attempt] = [e for e in app.events.get(case_id)
                  if isinstance(e, Delivery.DeliveryAttemptFailed)]
     assert (attempt.kind, attempt.reason) == ("escalation", "gateway_unavailable")
-    assert [m.recipient for _, m in app.messages_to_send()] == ["crisis_team_head"]
+    assert [m.recipient for _, m in messages_to_send(app)] == ["crisis_team_head"]
 
 
 def test_an_authority_report_not_sent_in_its_time_is_flagged_once(env: dict[str, str]) -> None:
@@ -197,7 +198,7 @@ def test_an_authority_report_sent_in_time_is_never_flagged(env: dict[str, str]) 
     case_id = uuid4()
     deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()),
             position=1)
-    report = next(m for _, m in app.messages_to_send()
+    report = next(m for _, m in messages_to_send(app)
                   if m.recipient == "district_education_commission")
     app.mark_dispatched(case_id, report.message_id, report.channel)
     assert app.flag_overdue_reports(datetime.now(UTC) + timedelta(hours=2)) == 0

@@ -19,6 +19,7 @@ from tests.application.test_notification import (
     crisis_path,
     decided,
     incident,
+    messages_to_send,
     new_app,
     start_crisis,
 )
@@ -39,14 +40,14 @@ def test_a_queued_escalation_is_withdrawn_when_the_family_answers_and_never_sent
     app = new_app(env)
     case_id = start_crisis(app)
     app.escalate_overdue(datetime.now(UTC) + timedelta(minutes=16))
-    assert [m.recipient for _, m in app.messages_to_send()] == ["guardian_1",
+    assert [m.recipient for _, m in messages_to_send(app)] == ["guardian_1",
                                                                 "crisis_team_head"]
     app.acknowledge(case_id, GuardianRank.PRIMARY, NoticeChannel.PHONE, TEACHER)
-    assert app.messages_to_send() == []
+    assert messages_to_send(app) == []
     record = app.get_case(case_id, GuardianNotification)
     assert record.escalations[0].withdrawn and record.notices[0].withdrawn
     assert "MessagesWithdrawn" in stored_kinds(app, case_id)
-    assert new_app(env).messages_to_send() == []
+    assert messages_to_send(new_app(env)) == []
 
 
 def test_the_commission_is_still_told_of_an_incident_after_the_family_answered(
@@ -55,7 +56,7 @@ def test_the_commission_is_still_told_of_an_incident_after_the_family_answered(
     case_id = uuid4()
     deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()), position=1)
     app.acknowledge(case_id, GuardianRank.PRIMARY, NoticeChannel.PHONE, TEACHER)
-    assert [m.recipient for _, m in app.messages_to_send()] == [
+    assert [m.recipient for _, m in messages_to_send(app)] == [
         "district_education_commission"]
 
 
@@ -89,7 +90,7 @@ def test_closing_a_case_notification_never_heard_of_is_recorded_as_handled(
         env: dict[str, str]) -> None:
     app = new_app(env)
     close(app, uuid4(), position=1)
-    assert app.messages_to_send() == []
+    assert messages_to_send(app) == []
 
 
 def test_a_new_crisis_path_after_the_family_acknowledged_the_first_tells_them_again(

@@ -15,6 +15,7 @@ from tests.application.test_notification import (
     POLICY,
     PSEUDONYM_KEY,
     incident,
+    messages_to_send,
     new_app,
     start_crisis,
 )
@@ -41,5 +42,5 @@ def test_a_message_that_cannot_be_built_does_not_hold_back_the_others(
     deliver(app, app.on_incident_reported, envelope("intake", uuid4(), incident()),
             position=2)
     del app.templates.texts["guardian-notice-crisis-zh-v1"]  # a file edited under it
-    assert [m.recipient for _, m in app.messages_to_send()] == [
+    assert [m.recipient for _, m in messages_to_send(app)] == [
         "district_education_commission"]

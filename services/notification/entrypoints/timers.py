@@ -28,12 +28,17 @@ def dispatcher(app: NotificationApplication, thread: ApplicationThread,
     retry_at: dict[UUID, float] = {}
 
     async def dispatch() -> None:
-        for case_id, message in await thread.run(app.messages_to_send):
-            key = message.message_id
+        for case_id, key in await thread.run(app.queued):
             if retry_at.get(key, 0.0) > time.monotonic():
-                continue
+                continue  # built only when its turn comes, not on every tick
             if not await thread.run(app.still_queued, key):
                 continue  # the family answered or the case closed while others were sent
+            try:
+                message = await thread.run(app.outgoing, case_id, key)
+            except Exception as error:
+                log.error("message %s of case %s cannot be built: %s", key, case_id,
+                          type(error).__name__)
+                continue
             try:
                 await gateway.send(message)
             except DeliveryRefused as refusal:
