@@ -204,27 +204,22 @@ class NotificationApplication(ServiceApplication):
         notification.mark_dispatched(message_id, channel, self._system())
         self.record(notification)
 
-    def fail_delivery(self, case_id: UUID, message_id: UUID, reason: str) -> bool:
-        """A guardian's notice the gateways could not deliver: the ladder goes on. Messages
-        beyond the family have no one else to go to: they stay pending and are retried."""
-        notification = self.get_case(case_id, GuardianNotification)
-        if not isinstance(notification.message(message_id), Notice):
-            return False
-        failed = notification.fail_delivery(
-            message_id, reason, self.policy, self._routes(notification.student_key),
-            self._system(), now=datetime.now(UTC))
-        self.record(notification)
-        return failed
-
-    def attempt_failed(self, case_id: UUID, message_id: UUID, reason: str) -> int:
-        """A try to send the message failed: recorded; how many tries it has had."""
+    def delivery_failed(self, case_id: UUID, message_id: UUID, reason: str, *,
+                        give_up_after: int) -> tuple[int, bool]:
+        """A try to send the message failed: recorded, in one save with what follows. A
+        guardian's notice that has had `give_up_after` tries fails and the ladder goes on;
+        messages beyond the family have no one else to go to, so they stay pending and are
+        retried. Returns (tries so far, whether the message failed)."""
         notification = self.get_case(case_id, GuardianNotification)
         message = notification.message(message_id)
-        kind = ("notice" if isinstance(message, Notice) else
-                "report" if isinstance(message, AuthorityReport) else "escalation")
-        attempt = notification.attempt_failed(message_id, kind, reason, self._system())
+        attempt = notification.attempt_failed(message_id, message.KIND, reason,
+                                              self._system())
+        failed = (isinstance(message, Notice) and attempt >= give_up_after
+                  and notification.fail_delivery(
+                      message_id, reason, self.policy, self._routes(notification.student_key),
+                      self._system(), now=datetime.now(UTC)))
         self.record(notification)
-        return attempt
+        return attempt, failed
 
     def flag_overdue_reports(self, now: datetime) -> int:
         flagged = 0

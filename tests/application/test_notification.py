@@ -167,7 +167,8 @@ def test_a_notice_the_gateway_could_not_deliver_goes_to_the_next_guardian_at_onc
     notification.record_guardians(SCHOOL_ID, [MOTHER, FATHER], TEACHER)
     case_id = start_crisis(notification)
     [(_, first)] = messages_to_send(notification)
-    assert notification.fail_delivery(case_id, first.message_id, "gateway_refused")
+    assert notification.delivery_failed(case_id, first.message_id, "gateway_refused",
+                                        give_up_after=1) == (1, True)
     [(_, second)] = messages_to_send(notification)
     assert second.recipient == "guardian_2"
     record = notification.get_case(case_id, GuardianNotification)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import ClassVar
 from uuid import UUID
 
 DEFAULT_LANGUAGE = "zh"
@@ -28,6 +29,7 @@ REPORT_TEMPLATE = f"authority-report-incident-{DEFAULT_LANGUAGE}-v1"
 class Notice:
     """To one guardian, at one step of the tier's ladder."""
 
+    KIND: ClassVar[str] = "notice"
     notice_id: UUID
     tier: str
     guardian_rank: int
@@ -52,6 +54,7 @@ class Notice:
 class Escalation:
     """Someone beyond the family told that no guardian acknowledged in time."""
 
+    KIND: ClassVar[str] = "escalation"
     escalation_id: UUID
     notice_id: UUID
     tier: str
@@ -94,6 +97,7 @@ class Plan:
 class AuthorityReport:
     """An incident reported to the district education commission (000 item 10)."""
 
+    KIND: ClassVar[str] = "report"
     report_id: UUID
     incident_id: UUID
     authority: str

@@ -145,8 +145,7 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
         if isinstance(message, AuthorityReport):
             self._report_dispatched(message_id, meta.occurred_at <= message.report_by, meta)
             return
-        kind = "notice" if isinstance(message, Notice) else "escalation"
-        self._dispatched(message_id, kind, channel, meta)
+        self._dispatched(message_id, message.KIND, channel, meta)
 
     class NoticeDispatched(Aggregate.Event):
         message_id: UUID

@@ -54,9 +54,9 @@ def dispatcher(app: NotificationApplication, thread: ApplicationThread,
                 retry_at.pop(key, None)
                 await thread.run(app.mark_dispatched, case_id, key, message.channel)
                 continue
-            attempt = await thread.run(app.attempt_failed, case_id, key, reason)
-            if (for_good or attempt >= attempts) and await thread.run(
-                    app.fail_delivery, case_id, key, reason):
+            attempt, failed = await thread.run(app.delivery_failed, case_id, key, reason,
+                                               give_up_after=1 if for_good else attempts)
+            if failed:
                 retry_at.pop(key, None)
             else:
                 wait = backoff_seconds * 2 ** min(attempt, 6)
