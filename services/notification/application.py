@@ -154,20 +154,28 @@ class NotificationApplication(ServiceApplication):
         """The team's call list: phone notices whose guardian is not reached yet, with the
         number to call. Each student's contacts shown is a logged read of the directory."""
         calls = []
+        directories: dict[str, GuardianDirectory | None] = {}
+        shown: dict[str, GuardianDirectory] = {}
         for notice_id, case_id in list(self.board.calls.items()):
             notification = self.get_case(case_id, GuardianNotification)
             notice = notification.notice(notice_id)
-            directory = self._directory(notification.student_key)
+            key = notification.student_key
+            if key not in directories:
+                directories[key] = self._directory(key)
+            directory = directories[key]
             guardian = directory.guardian(notice.guardian_rank) if directory else None
             if directory is not None and guardian is not None:
-                directory.record_read(purpose, reader)
-                self.record(directory)
+                shown[key] = directory
             calls.append({
                 "case_id": case_id, "notice_id": notice_id, "tier": notice.tier,
                 "guardian_rank": notice.guardian_rank, "acknowledge_by": notice.acknowledge_by,
                 "relation": guardian.relation if guardian else None,
                 "name": guardian.name if guardian else None,
                 "phone": guardian.phone if guardian else None})
+        for directory in shown.values():  # one logged read per student whose contacts show
+            directory.record_read(purpose, reader)
+        if shown:
+            self.record(*shown.values())
         return calls
 
     # The dispatcher and the timers.
