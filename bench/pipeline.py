@@ -29,6 +29,7 @@ from nats.aio.msg import Msg
 from nats.js.api import StorageType, StreamConfig
 
 from casetrail.bus.embedded import EmbeddedNats, free_port, server_binary
+from casetrail.bus.identities import BusLogin
 from casetrail.cli.desk import Desk
 from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import Runtime
@@ -191,7 +192,7 @@ def throughput_lines(cases: int, concurrency: int, wall: float) -> list[str]:
 async def measure(nats_url: str, cluster: Cluster, args: argparse.Namespace) -> list[str]:
     run = f"b{time.time_ns() % 10**9}"
     runtime = Runtime(nats_url, {s: cluster.url(s) for s in SERVICES})
-    nc = await connect(nats_url, "bench")
+    nc = await connect(nats_url, "bench", BusLogin("bench"))  # the bench's server is open
     try:
         async with httpx.AsyncClient(timeout=30.0) as http:
             desk = Desk(runtime, nc, http)

@@ -24,6 +24,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from casetrail.bus.envelopes import PublishedEvents
+from casetrail.bus.identities import BusLogin
 from casetrail.bus.inbox import Inbox, Subscription, provision
 from casetrail.bus.relay import OutboxRelay, relay_position_name
 from casetrail.settings import ServiceSettings
@@ -59,14 +60,18 @@ def servers(url: str) -> list[str]:
     return [part.strip() for part in url.split(",") if part.strip()]
 
 
-async def connect(url: str, name: str) -> Client:
+def service_login(settings: ServiceSettings) -> BusLogin:
+    return BusLogin(settings.service, settings.nats_seed_file, settings.nats_tls_ca_file)
+
+
+async def connect(url: str, name: str, login: BusLogin) -> Client:
     """A client that reconnects for ever, logging one line per failed attempt."""
 
     async def error(exception: Exception) -> None:
         log.warning("%s: NATS: %r", name, exception)
 
     return await nats.connect(servers=servers(url), name=name, max_reconnect_attempts=-1,
-                              reconnect_time_wait=0.5, error_cb=error)
+                              reconnect_time_wait=0.5, error_cb=error, **login.options())
 
 
 @dataclass
@@ -116,7 +121,8 @@ class ServiceRuntime:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Consumers and background tasks on, for as long as the context lasts."""
-        nc = await connect(self.settings.nats_url, f"{self.settings.service}-inbox")
+        login = service_login(self.settings)
+        nc = await connect(self.settings.nats_url, f"{self.settings.service}-inbox", login)
         js = self.js = nc.jetstream()
         await ensure_streams(js, self.settings.stream_replicas)
         await provision(js, self.subscriptions)
@@ -132,7 +138,7 @@ class ServiceRuntime:
         # Per-message "Received"/"Processed" lines at DEBUG: INFO would log every event.
         broker = NatsBroker(servers(self.settings.nats_url), logger=log, log_level=logging.DEBUG,
                             max_reconnect_attempts=-1, reconnect_time_wait=1,
-                            closed_cb=connection_closed)
+                            closed_cb=connection_closed, **login.options())
         for subscription in self.subscriptions:
             self._attach(broker, Inbox(
                 subscription=subscription, app=self.app, thread=self.thread, js=js,
@@ -180,7 +186,7 @@ def serve(http: FastAPI, settings: ServiceSettings) -> None:
 
 async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplication,
                                  published: PublishedEvents) -> None:
-    nc = await connect(settings.nats_url, f"{settings.service}-relay")
+    nc = await connect(settings.nats_url, f"{settings.service}-relay", service_login(settings))
     js = nc.jetstream()
     await ensure_streams(js, settings.stream_replicas)
     relay = OutboxRelay(app=app, published=published, js=js, batch=settings.relay_batch,

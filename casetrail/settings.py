@@ -18,6 +18,11 @@ class ServiceSettings(BaseSettings):
     service: str = "service"
     data_dir: Path = Field(Path("data"), validation_alias="CASETRAIL_DATA_DIR")
     nats_url: str = Field("nats://127.0.0.1:4222", validation_alias="NATS_URL")
+    # This service's NATS identity (an nkey seed, casetrail.bus.identities); unset, it
+    # connects anonymously, which a secured server refuses.
+    nats_seed_file: Path | None = None
+    # A private CA for a NATS server with TLS (the grown-up deployment).
+    nats_tls_ca_file: Path | None = Field(None, validation_alias="NATS_TLS_CA_FILE")
     # Replicas of CASES and DLQ when this service creates them: 3 on a NATS cluster.
     stream_replicas: int = Field(1, ge=1, le=5, validation_alias="CASETRAIL_STREAM_REPLICAS")
     store_url: str | None = None

@@ -148,8 +148,10 @@ class ServiceApplication(Application[UUID]):
         self.on_commit.append(model.apply)
         return model
 
-    def has_processed(self, upstream: str, position: int) -> bool:
-        return self.process_recorder.has_tracking_id(upstream, position)
+    def has_processed(self, mark: Tracking) -> bool:
+        """Whether the message this tracking mark stands for was handled (its effects saved)."""
+        return self.process_recorder.has_tracking_id(mark.application_name,
+                                                     mark.notification_id)
 
     def get_case(self, case_id: UUID, kind: type[A]) -> A:
         try:

@@ -32,3 +32,17 @@ def outbox_subject(service: str) -> str:
 
 def dlq_subject(service: str) -> str:
     return f"dlq.{service}"
+
+
+# Whose events each service consumes: its durable consumers, and what the bus lets it read.
+CONSUMES: dict[str, tuple[str, ...]] = {
+    "intake": ("referral",),
+    "assessment": ("intake", "referral"),
+    "notification": ("assessment", "intake", "referral"),
+    "referral": ("assessment", "intake"),
+}
+
+
+def durable_name(service: str, upstream: str) -> str:
+    """The durable consumer through which `service` reads `upstream`'s events."""
+    return f"{service}-from-{upstream}"

@@ -44,9 +44,12 @@ class EmbeddedNats:
     power cut, which the default two-minute flush does not promise.
     """
 
-    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+    def __init__(self, store_dir: Path, port: int | None = None,
+                 authorization: str | None = None) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
+        # With an `authorization` block (casetrail.bus.identities) only known users get in.
+        self.authorization = authorization
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -59,7 +62,7 @@ class EmbeddedNats:
         config.write_text(
             f'listen: "127.0.0.1:{self.port}"\n'
             f'jetstream {{\n  store_dir: "{self.store_dir.resolve()}"\n'
-            f'  sync_interval: always\n}}\n')
+            f'  sync_interval: always\n}}\n' + (self.authorization or ""))
         log = (self.store_dir / "nats.log").open("ab")
         self.process = subprocess.Popen([server_binary(), "-c", str(config)],
                                         stdout=log, stderr=subprocess.STDOUT,

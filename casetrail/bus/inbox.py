@@ -1,13 +1,16 @@
 """The inbox: a service's durable consumer of another service's events.
 
-Each message is handled on the application thread, and the upstream position is saved in
-the same transaction as the events it causes, so a redelivery or a replay is recognised
-and causes nothing twice. A message that cannot be handled goes to `dlq.<service>` with the
-reason once it is invalid, or after `max_deliver` attempts, and the consumer moves on.
+Each message is handled on the application thread, and a mark of that message (a digest of
+it, see `handled_mark`) is saved in the same transaction as the events it causes, so a
+redelivery or a replay is recognised and causes nothing twice. Nothing a message says
+decides what else counts as handled: a forged or replayed message is at worst itself.
+A message that cannot be handled goes to `dlq.<service>` with the reason once it is
+invalid, or after `max_deliver` attempts, and the consumer moves on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -36,8 +39,9 @@ from contracts.subjects import (
     CASES_STREAM,
     DLQ_STREAM,
     MSG_ID_HEADER,
-    POSITION_HEADER,
+    case_subject,
     dlq_subject,
+    durable_name,
     from_service,
 )
 
@@ -68,15 +72,15 @@ class Subscription:
 
     @property
     def durable(self) -> str:
-        return f"{self.service}-from-{self.upstream}"
+        return durable_name(self.service, self.upstream)
 
     @property
     def subject(self) -> str:
         return from_service(self.upstream)
 
     def consumer_config(self, ack_wait_seconds: float = 30.0) -> ConsumerConfig:
-        # One message in flight: positions are tracked as a high-water mark per upstream,
-        # so messages must be taken in stream order.
+        # One message in flight: a case's events are handled in the order they were
+        # published (a decision after the detection it answers).
         return ConsumerConfig(
             name=self.durable,
             durable_name=self.durable,
@@ -95,11 +99,16 @@ async def provision(js: JetStreamContext, subscriptions: list[Subscription]) -> 
         await js.add_consumer(CASES_STREAM, subscription.consumer_config())
 
 
-def read_message(msg: Msg) -> tuple[Envelope, Any, int]:
+def read_message(msg: Msg, upstream: str) -> tuple[Envelope, Any]:
+    """The envelope and its data, if the message is what its subject says it is: an event of
+    `upstream` (the only service the bus lets publish there) about the subject's case."""
     try:
         envelope = Envelope.from_bytes(msg.data)
-        data = read_data(envelope)
-        position = int((msg.headers or {})[POSITION_HEADER])
+        expected = case_subject(envelope.case_id, upstream, envelope.type)
+        if envelope.service != upstream or msg.subject != expected:
+            raise Unreadable(f"subject {msg.subject} does not match the envelope's service "
+                             f"{envelope.service}, case and type (expected {expected})")
+        return envelope, read_data(envelope)
     except ValidationError as error:
         # Where and what, on one line; not the offending values.
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
@@ -107,19 +116,26 @@ def read_message(msg: Msg) -> tuple[Envelope, Any, int]:
         raise Unreadable(f"{error.title}: {problems}") from error
     except UnknownEvent as error:
         raise Unreadable(str(error)) from error
-    except (KeyError, ValueError):
-        raise Unreadable(f"missing or bad {POSITION_HEADER} header") from None
-    if not msg.subject.endswith(f".{envelope.service}.{envelope.type}"):
-        raise Unreadable(f"subject {msg.subject} does not match {envelope.service}.{envelope.type}")
-    return envelope, data, position
+
+
+def handled_mark(upstream: str, body: bytes) -> Tracking:
+    """The mark saved with a message's effects: its own identity, never a value it claims.
+
+    A digest of the whole message (event id included), so a re-publish of the same event,
+    also beyond JetStream's duplicate window, is recognised, while a forged message that
+    borrows a genuine event id cannot mark the genuine one as handled. It fits the 32
+    characters eventsourcing-sqlalchemy gives a tracking name.
+    """
+    digest = hashlib.blake2b(upstream.encode() + b"\0" + body, digest_size=15).hexdigest()
+    return Tracking(f"m{digest}", 1)
 
 
 def handle_once(app: ServiceApplication, handler: Handler, envelope: Envelope, data: Any,
-                tracking: Tracking) -> bool:
-    """Run the handler unless this upstream position was processed already; say which."""
-    if app.has_processed(tracking.application_name, tracking.notification_id):
+                mark: Tracking) -> bool:
+    """Run the handler unless this very message was handled already; say which."""
+    if app.has_processed(mark):
         return False
-    handler(envelope, data, tracking)
+    handler(envelope, data, mark)
     return True
 
 
@@ -160,7 +176,7 @@ class Inbox:
             await self._dead_letter(msg, f"not handled after {self.max_deliver} deliveries")
             return
         try:
-            envelope, data, position = read_message(msg)
+            envelope, data = read_message(msg, self.subscription.upstream)
         except Unreadable as error:
             await self._dead_letter(msg, f"unreadable: {error}")
             return
@@ -168,9 +184,9 @@ class Inbox:
         if handler is None:
             await msg.ack()
             return
-        tracking = Tracking(self.subscription.upstream, position)
+        mark = handled_mark(self.subscription.upstream, msg.data)
         try:
-            await self.thread.run(handle_once, self.app, handler, envelope, data, tracking)
+            await self.thread.run(handle_once, self.app, handler, envelope, data, mark)
         except PASSING as error:
             waited = self._waited[sequence] = self._waited.get(sequence, 0) + 1
             delay = min(LONGEST_WAIT_SECONDS, self.redelivery_delay * 2 ** min(waited, 10))

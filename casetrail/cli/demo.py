@@ -35,7 +35,7 @@ CASES = [
 
 
 async def _demo(runtime: Runtime) -> None:
-    nc = await connect(runtime.nats_url, "casetrail-demo")
+    nc = await connect(runtime.nats_url, "casetrail-demo", runtime.login())
     run = secrets.token_hex(3)
     async with httpx.AsyncClient(timeout=30.0) as http:
         desk = Desk(runtime, nc, http)

@@ -34,10 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dead-letters":
         from casetrail.cli.dead_letters import show_dead_letters
 
-        return show_dead_letters(Runtime.load().nats_url, args.service)
+        return show_dead_letters(Runtime.load(), args.service)
     from casetrail.cli.timeline import timeline as show
 
-    return show(Runtime.load().nats_url, args.case_id, args.json)
+    return show(Runtime.load(), args.case_id, args.json)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from casetrail.bus.identities import OPERATOR, BusLogin
 from casetrail.cli.processes import DEFAULT_PORTS
 
 
@@ -18,6 +19,11 @@ def data_dir() -> Path:
 class Runtime:
     nats_url: str
     services: dict[str, str]  # service -> base URL
+    # The operator's NATS identity, for the tools (read-only on the bus).
+    nats_seed_file: str | None = None
+
+    def login(self) -> BusLogin:
+        return BusLogin(OPERATOR, Path(self.nats_seed_file) if self.nats_seed_file else None)
 
     def save(self, directory: Path) -> None:
         (directory / "runtime.json").write_text(json.dumps(asdict(self), indent=2))
@@ -31,4 +37,5 @@ class Runtime:
                      {s: f"http://127.0.0.1:{p}" for s, p in DEFAULT_PORTS.items()}))
         services = {name: os.environ.get(f"{name.upper()}_URL", url)
                     for name, url in saved.services.items()}
-        return cls(os.environ.get("NATS_URL", saved.nats_url), services)
+        return cls(os.environ.get("NATS_URL", saved.nats_url), services,
+                   os.environ.get("CASETRAIL_NATS_SEED_FILE", saved.nats_seed_file))

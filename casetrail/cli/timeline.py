@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from casetrail.bus.replay import case_timeline
+from casetrail.cli.runtime import Runtime
 from casetrail.service import connect
 from contracts.envelope import Envelope
 
@@ -23,8 +24,8 @@ STAGES = {
 STAGE_ORDER = list(dict.fromkeys(STAGES.values()))
 
 
-async def fetch(nats_url: str, case_id: UUID) -> list[Envelope]:
-    nc = await connect(nats_url, "casetrail-timeline")
+async def fetch(runtime: Runtime, case_id: UUID) -> list[Envelope]:
+    nc = await connect(runtime.nats_url, "casetrail-timeline", runtime.login())
     try:
         return await case_timeline(nc, case_id)
     finally:
@@ -57,8 +58,8 @@ def render(case_id: UUID, trail: list[Envelope]) -> str:
     return "\n".join(lines)
 
 
-def timeline(nats_url: str, case_id: UUID, as_json: bool) -> int:
-    trail = asyncio.run(fetch(nats_url, case_id))
+def timeline(runtime: Runtime, case_id: UUID, as_json: bool) -> int:
+    trail = asyncio.run(fetch(runtime, case_id))
     if as_json:
         print(json.dumps([e.model_dump(mode="json") for e in trail], indent=2,
                          ensure_ascii=False))

@@ -8,11 +8,10 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from eventsourcing.persistence import Tracking
 from fastapi import FastAPI
 
 from casetrail.bus.envelopes import PublishedEvents
-from casetrail.bus.inbox import Handler, handle_once
+from casetrail.bus.inbox import Handler, handle_once, handled_mark
 from casetrail.service import ServiceRuntime
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, store_env
@@ -67,11 +66,11 @@ def envelope(service: str, case_id: UUID, data: EventData, actor: Actor = UPSTRE
                     data=data.model_dump(mode="json"))
 
 
-def deliver(app: ServiceApplication, handler: Handler, message: Envelope,
-            position: int) -> bool:
+def deliver(app: ServiceApplication, handler: Handler, message: Envelope) -> bool:
     """What the inbox does with a message from the bus, without the bus."""
     data: Any = read_data(message)
-    return handle_once(app, handler, message, data, Tracking(message.service, position))
+    return handle_once(app, handler, message, data,
+                       handled_mark(message.service, message.to_bytes()))
 
 
 def published(app: ServiceApplication, events: PublishedEvents,

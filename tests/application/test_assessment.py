@@ -24,7 +24,7 @@ def test_an_imminent_report_is_proposed_crisis_and_starts_the_crisis_path(
         assessment: AssessmentApplication) -> None:
     case_id = uuid4()
     deliver(assessment, assessment.on_case_detected,
-            envelope("intake", case_id, detected(Sign.SELF_HARM, imminent=True)), position=1)
+            envelope("intake", case_id, detected(Sign.SELF_HARM, imminent=True)))
     state = assessment.get_case(case_id, Assessment)
     assert state.proposed_tier == Tier.CRISIS
     assert state.crisis_path_started
@@ -34,8 +34,8 @@ def test_an_imminent_report_is_proposed_crisis_and_starts_the_crisis_path(
 def test_a_redelivered_report_is_considered_once(assessment: AssessmentApplication) -> None:
     case_id = uuid4()
     message = envelope("intake", case_id, detected(Sign.GRADE_SWING))
-    assert deliver(assessment, assessment.on_case_detected, message, position=4)
-    assert not deliver(assessment, assessment.on_case_detected, message, position=4)
+    assert deliver(assessment, assessment.on_case_detected, message)
+    assert not deliver(assessment, assessment.on_case_detected, message)
     assert assessment.get_case(case_id, Assessment).version == 2  # opened, proposed
 
 
@@ -43,12 +43,11 @@ def test_a_further_report_raises_the_proposal_and_the_team_decides(
         assessment: AssessmentApplication) -> None:
     case_id = uuid4()
     deliver(assessment, assessment.on_case_detected,
-            envelope("intake", case_id, detected(Sign.GRADE_SWING)), position=1)
+            envelope("intake", case_id, detected(Sign.GRADE_SWING)))
     attached = intake.ReportAttached(report_id=uuid4(), channel=Channel.PEER,
                                      reporter_role=Role.PEER, signs=[Sign.SUICIDAL_IDEATION],
                                      imminent=False)
-    deliver(assessment, assessment.on_report_attached, envelope("intake", case_id, attached),
-            position=2)
+    deliver(assessment, assessment.on_report_attached, envelope("intake", case_id, attached))
     assert assessment.get_case(case_id, Assessment).proposed_tier == Tier.SERIOUS
     decided = assessment.decide(case_id, Decision(Tier.CRISIS, "plan found in diary", LEAD,
                                                   overrides_proposal=True),
@@ -60,9 +59,9 @@ def test_a_further_report_raises_the_proposal_and_the_team_decides(
 def test_a_closed_case_takes_no_further_decision(assessment: AssessmentApplication) -> None:
     case_id = uuid4()
     deliver(assessment, assessment.on_case_detected,
-            envelope("intake", case_id, detected(Sign.GRADE_SWING)), position=1)
+            envelope("intake", case_id, detected(Sign.GRADE_SWING)))
     closed = envelope("referral", case_id, referral.CaseClosed(reason=ClosureReason.RESOLVED))
-    deliver(assessment, assessment.on_case_closed, closed, position=1)
+    deliver(assessment, assessment.on_case_closed, closed)
     with pytest.raises(CaseRuleViolated, match="closed"):
         assessment.decide(case_id, Decision(Tier.CRISIS, "late", LEAD, overrides_proposal=True),
                           meta=EventMeta.by("crisis_team", "lead"))

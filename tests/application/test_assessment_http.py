@@ -35,7 +35,7 @@ def reported(app: AssessmentApplication, *signs: Sign,
              key_concerns: list[KeyConcern] | None = None) -> UUID:
     case_id = uuid4()
     deliver(app, app.on_case_detected,
-            envelope("intake", case_id, detected(*signs, key_concerns=key_concerns)), position=1)
+            envelope("intake", case_id, detected(*signs, key_concerns=key_concerns)))
     return case_id
 
 

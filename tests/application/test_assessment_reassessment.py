@@ -52,7 +52,7 @@ def test_an_incident_starts_the_crisis_path_and_the_decision_that_follows_links_
         assessment: AssessmentApplication) -> None:
     case_id = uuid4()
     deliver(assessment, assessment.on_case_detected, envelope("intake", case_id, detected(
-        Sign.WEAPON, imminent=True, channel=Channel.INCIDENT)), position=1)
+        Sign.WEAPON, imminent=True, channel=Channel.INCIDENT)))
     assessment.decide(case_id, Decision(Tier.CRISIS, "weapon seized, police called", TEAM),
                       meta=EventMeta.by("crisis_team", "lead"))
     assessment.decide(case_id, Decision(Tier.SERIOUS, "safe at home", TEAM,
@@ -82,7 +82,7 @@ def test_an_incident_after_a_lower_decision_starts_a_new_crisis_path_the_next_de
         assessment: AssessmentApplication) -> None:
     case_id = uuid4()
     deliver(assessment, assessment.on_case_detected, envelope("intake", case_id, detected(
-        Sign.SELF_HARM, imminent=True)), position=1)
+        Sign.SELF_HARM, imminent=True)))
     assessment.decide(case_id, Decision(Tier.SERIOUS, "safe at home", TEAM,
                                         overrides_proposal=True),
                       meta=EventMeta.by("crisis_team", "lead"))
@@ -90,7 +90,7 @@ def test_an_incident_after_a_lower_decision_starts_a_new_crisis_path_the_next_de
                                      reporter_role=Role.CLASS_TEACHER, signs=[Sign.WEAPON],
                                      imminent=True)
     second = envelope("intake", case_id, incident)
-    deliver(assessment, assessment.on_report_attached, second, position=2)
+    deliver(assessment, assessment.on_report_attached, second)
     assessment.decide(case_id, Decision(Tier.CRISIS, "knife in the dormitory", TEAM),
                       meta=EventMeta.by("crisis_team", "lead"))
 
@@ -114,8 +114,7 @@ def test_a_screening_result_and_flags_from_intake_are_considered_and_published(
     screen = ScreenResult(instrument=Instrument.ASQ, band="non_acute_positive", positive=True,
                           flagged_items=["q2"])
     deliver(assessment, assessment.on_case_detected, envelope("intake", case_id, detected(
-        channel=Channel.SCREENING, key_concerns=[KeyConcern.LEFT_BEHIND], screen=screen)),
-        position=1)
+        channel=Channel.SCREENING, key_concerns=[KeyConcern.LEFT_BEHIND], screen=screen)))
     state = assessment.get_case(case_id, Assessment)
     assert state.proposed_tier == Tier.CRISIS
     assert state.reasons == ["instrument:asq:non_acute_positive", "key_concern:left_behind"]
@@ -127,12 +126,11 @@ def test_changed_flags_are_recorded_and_the_tier_proposed_again(
         assessment: AssessmentApplication) -> None:
     case_id = uuid4()
     deliver(assessment, assessment.on_case_detected,
-            envelope("intake", case_id, detected(Sign.GRADE_SWING)), position=1)
-    noted = intake.KeyConcernsNoted(key_concerns=[KeyConcern.BEREAVED])
-    assert deliver(assessment, assessment.on_key_concerns_noted,
-                   envelope("intake", case_id, noted), position=2)
-    assert not deliver(assessment, assessment.on_key_concerns_noted,
-                       envelope("intake", case_id, noted), position=2)
+            envelope("intake", case_id, detected(Sign.GRADE_SWING)))
+    noted = envelope("intake", case_id,
+                     intake.KeyConcernsNoted(key_concerns=[KeyConcern.BEREAVED]))
+    assert deliver(assessment, assessment.on_key_concerns_noted, noted)
+    assert not deliver(assessment, assessment.on_key_concerns_noted, noted)
     state = assessment.get_case(case_id, Assessment)
     assert state.key_concerns == ["bereaved"]
     assert state.proposed_tier == Tier.SERIOUS
@@ -147,7 +145,7 @@ def test_an_instrument_is_scored_its_answers_kept_here_and_its_result_published(
         assessment: AssessmentApplication) -> None:
     case_id = uuid4()
     deliver(assessment, assessment.on_case_detected,
-            envelope("intake", case_id, detected(Sign.EMOTIONAL_ABNORMALITY)), position=1)
+            envelope("intake", case_id, detected(Sign.EMOTIONAL_ABNORMALITY)))
     result = assessment.score_instrument(case_id, Instrument.PHQ_9, PHQ_SEVERE, language="zh",
                                          meta=EventMeta.by("psych_teacher", "p1"))
     assert (result.band, result.total) == ("severe", 24)
@@ -164,15 +162,13 @@ def test_an_instrument_is_scored_its_answers_kept_here_and_its_result_published(
 def test_a_reopened_case_is_assessed_again(assessment: AssessmentApplication) -> None:
     case_id = uuid4()
     deliver(assessment, assessment.on_case_detected,
-            envelope("intake", case_id, detected(Sign.SELF_HARM)), position=1)
+            envelope("intake", case_id, detected(Sign.SELF_HARM)))
     assessment.decide(case_id, Decision(Tier.SERIOUS, "self-harm", TEAM),
                       meta=EventMeta.by("crisis_team", "lead"))
     closed = referral.CaseClosed(reason=ClosureReason.RESOLVED)
-    deliver(assessment, assessment.on_case_closed, envelope("referral", case_id, closed),
-            position=1)
+    deliver(assessment, assessment.on_case_closed, envelope("referral", case_id, closed))
     reopened = referral.CaseReopened(reason=ReopenReason.RELAPSE, closed_event_id=uuid4())
-    deliver(assessment, assessment.on_case_reopened, envelope("referral", case_id, reopened),
-            position=2)
+    deliver(assessment, assessment.on_case_reopened, envelope("referral", case_id, reopened))
     decided = assessment.decide(case_id, Decision(Tier.CRISIS, "relapse, attempt planned",
                                                   TEAM, overrides_proposal=True),
                                 meta=EventMeta.by("crisis_team", "lead"))

@@ -46,7 +46,7 @@ def test_after_closure_a_new_concern_opens_a_new_case(intake: IntakeApplication)
                                   meta=TEACHER)
     closed = envelope("referral", first.case_id,
                       referral.CaseClosed(reason=ClosureReason.RESOLVED))
-    assert deliver(intake, intake.on_case_closed, closed, position=7)
+    assert deliver(intake, intake.on_case_closed, closed)
     with pytest.raises(CaseRuleViolated):
         intake.get_case(first.case_id, Case).attach(concern(), TEACHER)
     again = intake.report_concern(student_ref="S-1", student_name=None, concern=concern(),
@@ -59,9 +59,9 @@ def test_the_same_closure_delivered_twice_is_processed_once(intake: IntakeApplic
                                   meta=TEACHER)
     closed = envelope("referral", first.case_id,
                       referral.CaseClosed(reason=ClosureReason.RESOLVED))
-    assert deliver(intake, intake.on_case_closed, closed, position=3)
+    assert deliver(intake, intake.on_case_closed, closed)
     before = intake.recorder.max_notification_id()
-    assert not deliver(intake, intake.on_case_closed, closed, position=3)
+    assert not deliver(intake, intake.on_case_closed, closed)
     assert intake.recorder.max_notification_id() == before
 
 

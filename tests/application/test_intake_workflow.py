@@ -43,9 +43,9 @@ def staff(channel: Channel = Channel.STAFF_OBSERVATION) -> Concern:
     return Concern(uuid4(), channel, [], False, "平时很安静，最近常哭")
 
 
-def close(intake: IntakeApplication, case_id: UUID, position: int) -> Envelope:
+def close(intake: IntakeApplication, case_id: UUID) -> Envelope:
     closed = envelope("referral", case_id, referral.CaseClosed(reason=ClosureReason.RESOLVED))
-    assert deliver(intake, intake.on_case_closed, closed, position=position)
+    assert deliver(intake, intake.on_case_closed, closed)
     return closed
 
 
@@ -126,7 +126,7 @@ def test_a_concern_after_closure_opens_a_case_linked_to_the_last_one(
         intake: IntakeApplication) -> None:
     first = intake.report_concern(student_ref="S-1", student_name="李四", concern=staff(),
                                   meta=TEACHER)
-    close(intake, first.case_id, position=1)
+    close(intake, first.case_id)
     second = intake.report_concern(student_ref="S-1", student_name=None, concern=staff(),
                                    meta=TEACHER)
     assert second.opened and second.previous_case_id == first.case_id
@@ -143,10 +143,10 @@ def test_a_concern_after_closure_opens_a_case_linked_to_the_last_one(
 def test_a_reopened_case_takes_the_students_concerns_again(intake: IntakeApplication) -> None:
     first = intake.report_concern(student_ref="S-1", student_name=None, concern=staff(),
                                   meta=TEACHER)
-    closed = close(intake, first.case_id, position=1)
+    closed = close(intake, first.case_id)
     reopened = envelope("referral", first.case_id, referral.CaseReopened(
         reason=ReopenReason.RELAPSE, closed_event_id=closed.event_id))
-    assert deliver(intake, intake.on_case_reopened, reopened, position=2)
+    assert deliver(intake, intake.on_case_reopened, reopened)
     again = intake.report_concern(student_ref="S-1", student_name=None, concern=staff(),
                                   meta=TEACHER)
     assert not again.opened and again.case_id == first.case_id
@@ -157,12 +157,12 @@ def test_a_reopening_stays_closed_when_the_student_has_a_newer_open_case(
         intake: IntakeApplication) -> None:
     first = intake.report_concern(student_ref="S-1", student_name=None, concern=staff(),
                                   meta=TEACHER)
-    closed = close(intake, first.case_id, position=1)
+    closed = close(intake, first.case_id)
     newer = intake.report_concern(student_ref="S-1", student_name=None, concern=staff(),
                                   meta=TEACHER)
     reopened = envelope("referral", first.case_id, referral.CaseReopened(
         reason=ReopenReason.NEW_INFORMATION, closed_event_id=closed.event_id))
-    assert deliver(intake, intake.on_case_reopened, reopened, position=2)
+    assert deliver(intake, intake.on_case_reopened, reopened)
     case = intake.get_case(first.case_id, Case)
     assert case.closed and case.reopenings[0]["kept_closed_for"] == newer.case_id
     later = intake.report_concern(student_ref="S-1", student_name=None, concern=staff(),

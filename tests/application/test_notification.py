@@ -71,10 +71,9 @@ def notification(env: dict[str, str]) -> NotificationApplication:
     return new_app(env)
 
 
-def start_crisis(app: NotificationApplication, position: int = 1) -> UUID:
+def start_crisis(app: NotificationApplication) -> UUID:
     case_id = uuid4()
-    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
-            position=position)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()))
     return case_id
 
 
@@ -82,7 +81,7 @@ def test_a_crisis_tells_the_family_once_though_the_decision_follows(
         notification: NotificationApplication) -> None:
     case_id = start_crisis(notification)
     deliver(notification, notification.on_tier_decided,
-            envelope("assessment", case_id, decided(Tier.CRISIS)), position=2)
+            envelope("assessment", case_id, decided(Tier.CRISIS)))
     notices = notification.get_case(case_id, GuardianNotification).notices
     assert [n.tier for n in notices] == [Tier.CRISIS]
     assert [m.message_id for _, m in messages_to_send(notification)] == [notices[0].notice_id]
@@ -126,7 +125,7 @@ def test_reading_the_guardians_of_a_student_with_none_on_file_is_not_found(
 def test_a_dispatched_notice_is_not_sent_again(notification: NotificationApplication) -> None:
     case_id = uuid4()
     deliver(notification, notification.on_tier_decided,
-            envelope("assessment", case_id, decided(Tier.SERIOUS)), position=1)
+            envelope("assessment", case_id, decided(Tier.SERIOUS)))
     [(_, message)] = messages_to_send(notification)
     notification.mark_dispatched(case_id, message.message_id, message.channel)
     assert messages_to_send(notification) == []
@@ -234,7 +233,7 @@ def test_an_incident_tells_the_guardians_first_then_the_commission(
         notification: NotificationApplication) -> None:
     case_id = uuid4()
     deliver(notification, notification.on_incident_reported,
-            envelope("intake", case_id, incident()), position=1)
+            envelope("intake", case_id, incident()))
     events = list(notification.events.get(case_id))
     kinds = [type(e).__name__ for e in events]
     assert kinds.index("NoticeIssued") < kinds.index("ReportIssued")
@@ -252,9 +251,9 @@ def test_an_incident_in_a_case_already_on_the_crisis_path_does_not_tell_the_fami
     case_id = start_crisis(notification)
     incident_id = uuid4()
     deliver(notification, notification.on_incident_reported,
-            envelope("intake", case_id, incident(incident_id)), position=1)
+            envelope("intake", case_id, incident(incident_id)))
     deliver(notification, notification.on_incident_reported,
-            envelope("intake", case_id, incident(incident_id)), position=2)
+            envelope("intake", case_id, incident(incident_id)))
     record = notification.get_case(case_id, GuardianNotification)
     assert len(record.notices) == 1
     assert len(record.reports) == 1
@@ -263,5 +262,5 @@ def test_an_incident_in_a_case_already_on_the_crisis_path_does_not_tell_the_fami
 def test_tier_none_tells_nobody(notification: NotificationApplication) -> None:
     case_id = uuid4()
     deliver(notification, notification.on_tier_decided,
-            envelope("assessment", case_id, decided(Tier.NONE)), position=1)
+            envelope("assessment", case_id, decided(Tier.NONE)))
     assert messages_to_send(notification) == []

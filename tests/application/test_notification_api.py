@@ -38,8 +38,7 @@ async def client(app: NotificationApplication,
 
 def crisis(app: NotificationApplication) -> UUID:
     case_id = uuid4()
-    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
-            position=1)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()))
     return case_id
 
 

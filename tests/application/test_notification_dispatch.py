@@ -52,7 +52,7 @@ def serious_case(app: NotificationApplication) -> GuardianNotification:
     decided = assessment.TierDecided(student_key=KEY, tier=Tier.SERIOUS,
                                      proposed_tier=Tier.SERIOUS, overrides_proposal=False,
                                      participant_roles=[Role.CRISIS_TEAM])
-    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided), position=1)
+    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided))
     return app.get_case(case_id, GuardianNotification)
 
 
@@ -116,8 +116,7 @@ async def test_with_no_guardian_on_file_a_crisis_notice_fails_at_once_and_the_te
         env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
     app = new_app(env)
     case_id = uuid4()
-    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
-            position=1)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()))
     await dispatcher(app, thread, ChannelRouter(FileGateway(tmp_path / "messages.jsonl")))()
     notification = app.get_case(case_id, GuardianNotification)
     [notice] = notification.notices
@@ -133,8 +132,7 @@ async def test_a_refused_guardian_address_is_logged_as_a_reason_code_never_the_a
     by_email = Guardian(**{**MOTHER.__dict__, "preferred_channel": "email",
                            "email": "wang@example.cn"})
     app.record_guardians(SCHOOL_ID, [by_email], TEACHER)
-    deliver(app, app.on_crisis_path_started, envelope("assessment", uuid4(), crisis_path()),
-            position=1)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", uuid4(), crisis_path()))
     async with SmtpServer(refuse_recipients=True).running() as relay:
         email = SmtpGateway(SmtpSettings(host="127.0.0.1", port=relay.port, starttls=False))
         router = ChannelRouter(FileGateway(tmp_path / "messages.jsonl"), email=email)
@@ -165,8 +163,7 @@ async def test_an_escalation_the_gateway_cannot_deliver_is_recorded_and_stays_qu
         env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
     app = new_app(env)
     case_id = uuid4()
-    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
-            position=1)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()))
     sent = messages_to_send(app)[0][1]
     app.mark_dispatched(case_id, sent.message_id, sent.channel)
     app.escalate_overdue(datetime.now(UTC) + timedelta(minutes=16))
@@ -182,8 +179,7 @@ async def test_an_escalation_the_gateway_cannot_deliver_is_recorded_and_stays_qu
 def test_an_authority_report_not_sent_in_its_time_is_flagged_once(env: dict[str, str]) -> None:
     app = new_app(env)
     case_id = uuid4()
-    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()),
-            position=1)
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()))
     now = datetime.now(UTC)
     assert app.flag_overdue_reports(now + timedelta(minutes=59)) == 0
     assert app.flag_overdue_reports(now + timedelta(minutes=61)) == 1
@@ -196,8 +192,7 @@ def test_an_authority_report_not_sent_in_its_time_is_flagged_once(env: dict[str,
 def test_an_authority_report_sent_in_time_is_never_flagged(env: dict[str, str]) -> None:
     app = new_app(env)
     case_id = uuid4()
-    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()),
-            position=1)
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()))
     report = next(m for _, m in messages_to_send(app)
                   if m.recipient == "district_education_commission")
     app.mark_dispatched(case_id, report.message_id, report.channel)

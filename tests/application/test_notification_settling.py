@@ -29,10 +29,9 @@ def stored_kinds(app: NotificationApplication, case_id: UUID) -> list[str]:
     return [type(e).__name__ for e in app.events.get(case_id)]
 
 
-def close(app: NotificationApplication, case_id: UUID, position: int) -> None:
+def close(app: NotificationApplication, case_id: UUID) -> None:
     deliver(app, app.on_case_closed,
-            envelope("referral", case_id, referral.CaseClosed(reason=ClosureReason.RESOLVED)),
-            position=position)
+            envelope("referral", case_id, referral.CaseClosed(reason=ClosureReason.RESOLVED)))
 
 
 def test_a_queued_escalation_is_withdrawn_when_the_family_answers_and_never_sent(
@@ -54,7 +53,7 @@ def test_the_commission_is_still_told_of_an_incident_after_the_family_answered(
         env: dict[str, str]) -> None:
     app = new_app(env)
     case_id = uuid4()
-    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()), position=1)
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()))
     app.acknowledge(case_id, GuardianRank.PRIMARY, NoticeChannel.PHONE, TEACHER)
     assert [m.recipient for _, m in messages_to_send(app)] == [
         "district_education_commission"]
@@ -66,7 +65,7 @@ def test_a_closed_case_stops_its_ladder_and_leaves_the_call_list(env: dict[str, 
     app.record_guardians(SCHOOL_ID, [by_phone, FATHER], TEACHER)
     case_id = start_crisis(app)
     assert len(app.pending_calls(purpose="guardian_call", reader=TEACHER)) == 1
-    close(app, case_id, position=2)
+    close(app, case_id)
     assert app.pending_calls(purpose="guardian_call", reader=TEACHER) == []
     assert app.escalate_overdue(datetime.now(UTC) + timedelta(hours=2)) == 0
     assert new_app(env).escalate_overdue(datetime.now(UTC) + timedelta(hours=2)) == 0
@@ -77,11 +76,10 @@ def test_a_reopened_case_is_recorded_and_its_next_crisis_tells_the_family(
         env: dict[str, str]) -> None:
     app = new_app(env)
     case_id = start_crisis(app)
-    close(app, case_id, position=2)
+    close(app, case_id)
     reopened = referral.CaseReopened(reason=ReopenReason.RELAPSE, closed_event_id=uuid4())
-    deliver(app, app.on_case_reopened, envelope("referral", case_id, reopened), position=3)
-    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
-            position=4)
+    deliver(app, app.on_case_reopened, envelope("referral", case_id, reopened))
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()))
     assert stored_kinds(app, case_id)[-2:] == ["Reopened", "NoticeIssued"]
     assert not app.get_case(case_id, GuardianNotification).closed
 
@@ -89,7 +87,7 @@ def test_a_reopened_case_is_recorded_and_its_next_crisis_tells_the_family(
 def test_closing_a_case_notification_never_heard_of_is_recorded_as_handled(
         env: dict[str, str]) -> None:
     app = new_app(env)
-    close(app, uuid4(), position=1)
+    close(app, uuid4())
     assert messages_to_send(app) == []
 
 
@@ -98,8 +96,7 @@ def test_a_new_crisis_path_after_the_family_acknowledged_the_first_tells_them_ag
     app = new_app(env)
     case_id = start_crisis(app)
     app.acknowledge(case_id, GuardianRank.PRIMARY, NoticeChannel.PHONE, TEACHER)
-    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()),
-            position=2)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()))
     record = app.get_case(case_id, GuardianNotification)
     assert [n.tier for n in record.notices] == [Tier.CRISIS, Tier.CRISIS]
     assert not record.notices[1].acknowledged
@@ -111,10 +108,8 @@ def test_an_incident_after_the_tier_was_lowered_tells_the_guardians_first_again(
     app = new_app(env)
     case_id = start_crisis(app)
     app.acknowledge(case_id, GuardianRank.PRIMARY, NoticeChannel.PHONE, TEACHER)
-    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided(Tier.SERIOUS)),
-            position=2)
-    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()),
-            position=3)
+    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided(Tier.SERIOUS)))
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()))
     record = app.get_case(case_id, GuardianNotification)
     assert [n.cause is not None for n in record.notices] == [True, True]
     kinds = stored_kinds(app, case_id)
@@ -126,12 +121,10 @@ def test_the_same_crisis_path_delivered_with_a_new_event_id_tells_the_family_onc
     app = new_app(env)
     case_id = uuid4()
     path = crisis_path()
-    for position in (1, 2):
-        deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, path),
-                position=position)
+    for _ in range(2):
+        deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, path))
     app.acknowledge(case_id, GuardianRank.PRIMARY, NoticeChannel.PHONE, TEACHER)
-    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, path),
-            position=3)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, path))
     assert len(app.get_case(case_id, GuardianNotification).notices) == 1
 
 
@@ -140,12 +133,10 @@ def test_a_reopened_case_tells_the_family_of_its_tier_afresh(env: dict[str, str]
     hears of it again, the earlier chapter does not count."""
     app = new_app(env)
     case_id = uuid4()
-    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided(Tier.SERIOUS)),
-            position=1)
-    close(app, case_id, position=2)
+    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided(Tier.SERIOUS)))
+    close(app, case_id)
     reopened = referral.CaseReopened(reason=ReopenReason.RELAPSE, closed_event_id=uuid4())
-    deliver(app, app.on_case_reopened, envelope("referral", case_id, reopened), position=3)
-    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided(Tier.SERIOUS)),
-            position=4)
+    deliver(app, app.on_case_reopened, envelope("referral", case_id, reopened))
+    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided(Tier.SERIOUS)))
     notices = app.get_case(case_id, GuardianNotification).notices
     assert [n.tier for n in notices] == ["serious", "serious"]

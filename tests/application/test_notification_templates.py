@@ -39,8 +39,7 @@ def test_a_message_that_cannot_be_built_does_not_hold_back_the_others(
         env: dict[str, str]) -> None:
     app = new_app(env)
     start_crisis(app)
-    deliver(app, app.on_incident_reported, envelope("intake", uuid4(), incident()),
-            position=2)
+    deliver(app, app.on_incident_reported, envelope("intake", uuid4(), incident()))
     del app.templates.texts["guardian-notice-crisis-zh-v1"]  # a file edited under it
     assert [m.recipient for _, m in messages_to_send(app)] == [
         "district_education_commission"]

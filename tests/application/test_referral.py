@@ -57,7 +57,7 @@ def referral(env: dict[str, str]) -> ReferralApplication:
     return ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory())
 
 
-def decide(app: ReferralApplication, tier: Tier, position: int,
+def decide(app: ReferralApplication, tier: Tier,
            at: datetime | None = None, case_id: UUID | None = None) -> UUID:
     case_id = case_id or uuid4()
     decided = assessment.TierDecided(student_key=KEY, tier=tier, proposed_tier=tier,
@@ -66,7 +66,7 @@ def decide(app: ReferralApplication, tier: Tier, position: int,
     message = envelope("assessment", case_id, decided)
     if at is not None:
         message = message.model_copy(update={"occurred_at": at})
-    deliver(app, app.on_tier_decided, message, position)
+    deliver(app, app.on_tier_decided, message)
     return case_id
 
 
@@ -80,7 +80,7 @@ def request(receiver_id: str = "hospital-a", **more: Any) -> ReferralRequest:
 
 
 def test_a_crisis_case_goes_from_hospital_to_closure(referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.CRISIS, position=1)
+    case_id = decide(referral, Tier.CRISIS)
     assert len(referral.get_case(case_id, Aftercare).follow_ups) == 8
     referral_id = referral.refer(case_id, request("hospital-7", receiver_type=HOSPITAL), TEAM)
     for answer in (ReferralResponse.ACCEPTED, ReferralResponse.ADMITTED):
@@ -95,7 +95,7 @@ def test_a_crisis_case_goes_from_hospital_to_closure(referral: ReferralApplicati
 
 
 def test_admission_before_acceptance_is_refused(referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.SERIOUS, position=1)
+    case_id = decide(referral, Tier.SERIOUS)
     referral_id = referral.refer(case_id, request("district-centre"), TEAM)
     with pytest.raises(CaseRuleViolated, match="cannot be admitted"):
         referral.record_answer(case_id, referral_id, ReferralResponse.ADMITTED,
@@ -103,7 +103,7 @@ def test_admission_before_acceptance_is_refused(referral: ReferralApplication) -
 
 
 def test_a_receiver_outside_the_directory_needs_its_type(referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.SERIOUS, position=1)
+    case_id = decide(referral, Tier.SERIOUS)
     with pytest.raises(InvalidReferral) as refused:
         referral.refer(case_id, request("somewhere-else"), TEAM)
     assert refused.value.field == "receiver_id"
@@ -123,7 +123,7 @@ def test_a_receiver_outside_the_directory_needs_its_type(referral: ReferralAppli
 ])
 def test_a_referral_that_would_disclose_too_much_is_refused_naming_the_field(
         referral: ReferralApplication, ask: dict[str, Any], field: str) -> None:
-    case_id = decide(referral, Tier.CRISIS, position=1)
+    case_id = decide(referral, Tier.CRISIS)
     with pytest.raises(InvalidReferral) as refused:
         referral.refer(case_id, request(**{"receiver_id": "hospital-a", **ask}), TEAM)
     assert refused.value.field == field
@@ -131,7 +131,7 @@ def test_a_referral_that_would_disclose_too_much_is_refused_naming_the_field(
 
 def test_a_decline_reroutes_to_the_next_hospital_then_leaves_the_case_flagged(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.CRISIS, position=1)
+    case_id = decide(referral, Tier.CRISIS)
     first = referral.refer(case_id, request(packet={"patient": PATIENT}, consent=CONSENT), TEAM)
     second = referral.record_answer(case_id, first, ReferralResponse.DECLINED, LIAISON,
                                     "no_capacity")
@@ -151,7 +151,7 @@ def test_a_decline_reroutes_to_the_next_hospital_then_leaves_the_case_flagged(
 def test_a_referral_unanswered_in_time_is_passed_to_the_next_receiver(
         env: dict[str, str]) -> None:
     app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory(0.01))
-    case_id = decide(app, Tier.SERIOUS, position=1)
+    case_id = decide(app, Tier.SERIOUS)
     first = app.refer(case_id, request(), EventMeta.by("crisis_team", "lead"))
     assert app.pass_over_unanswered(datetime.now(UTC)) == 0
     assert app.pass_over_unanswered(datetime.now(UTC) + timedelta(seconds=1)) == 1
@@ -167,7 +167,7 @@ def test_imminent_danger_with_a_weapon_calls_the_police_at_once(
     started = assessment.CrisisPathStarted(student_key=KEY, report_id=uuid4(),
                                            signs=[Sign.WEAPON, Sign.SELF_HARM])
     deliver(referral, referral.on_crisis_path_started,
-            envelope("assessment", case_id, started), 1)
+            envelope("assessment", case_id, started))
     [police] = referral.get_case(case_id, Aftercare).referrals
     assert (police.receiver_id, police.basis) == ("district-police", "safety_override")
     assert police.disclosed == ["risk_tier"]
@@ -180,13 +180,13 @@ def test_imminent_danger_without_a_police_sign_calls_no_police(
     started = assessment.CrisisPathStarted(student_key=KEY, report_id=uuid4(),
                                            signs=[Sign.SUICIDE_ATTEMPT])
     deliver(referral, referral.on_crisis_path_started,
-            envelope("assessment", case_id, started), 1)
+            envelope("assessment", case_id, started))
     assert referral.get_case(case_id, Aftercare).referrals == []
 
 
 def test_only_the_receiver_referred_to_answers_its_task_and_a_repeat_changes_nothing(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.CRISIS, position=1)
+    case_id = decide(referral, Tier.CRISIS)
     referral_id = referral.refer(case_id, request(), TEAM)
     with pytest.raises(NotYourReferral):
         referral.answer_task(referral_id, "hospital-b", ReferralResponse.ACCEPTED, None,
@@ -200,7 +200,7 @@ def test_only_the_receiver_referred_to_answers_its_task_and_a_repeat_changes_not
 
 
 def test_follow_ups_past_their_day_are_overdue_once(referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.CRISIS, position=1,
+    case_id = decide(referral, Tier.CRISIS,
                      at=datetime.now(UTC) - timedelta(days=16))
     assert referral.raise_overdue(datetime.now(UTC)) == 2
     assert referral.raise_overdue(datetime.now(UTC)) == 0
@@ -212,8 +212,8 @@ def test_a_key_concern_student_gets_a_home_visit_due_until_visited(
         referral: ReferralApplication) -> None:
     case_id = uuid4()
     noticed = detected(Sign.GRADE_SWING, key_concerns=[KeyConcern.LEFT_BEHIND])
-    deliver(referral, referral.on_case_detected, envelope("intake", case_id, noticed), 1)
-    decide(referral, Tier.GENERAL, position=2, case_id=case_id)
+    deliver(referral, referral.on_case_detected, envelope("intake", case_id, noticed))
+    decide(referral, Tier.GENERAL, case_id=case_id)
     now = datetime.now(UTC)
     assert referral.raise_visits_due(now) == 1
     assert referral.raise_visits_due(now) == 0
@@ -224,7 +224,7 @@ def test_a_key_concern_student_gets_a_home_visit_due_until_visited(
 
 def test_a_return_plan_after_discharge_and_reopening_linked_to_the_closure(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.SERIOUS, position=1)
+    case_id = decide(referral, Tier.SERIOUS)
     referral_id = referral.refer(case_id, request("district-centre"), TEAM)
     for answer in (ReferralResponse.ACCEPTED, ReferralResponse.DISCHARGED):
         referral.record_answer(case_id, referral_id, answer, LIAISON)
@@ -246,7 +246,7 @@ def test_packets_wait_for_their_retry_and_the_board_survives_a_restart(
         env: dict[str, str]) -> None:
     app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"),
                               directory=directory(endpoint="http://127.0.0.1:9/fhir"))
-    case_id = decide(app, Tier.CRISIS, position=1)
+    case_id = decide(app, Tier.CRISIS)
     referral_id = app.refer(case_id, request(), TEAM)
     now = datetime.now(UTC)
     [packet] = app.packets_due(now, lambda n: timedelta(minutes=n))
@@ -266,14 +266,14 @@ def test_packets_wait_for_their_retry_and_the_board_survives_a_restart(
 
 def test_key_concerns_grow_with_reports_and_are_replaced_when_intake_notes_them(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.GENERAL, position=1)
+    case_id = decide(referral, Tier.GENERAL)
     attached = intake.ReportAttached(report_id=uuid4(), channel=Channel.PEER,
                                      reporter_role=Role.PEER, signs=[Sign.FAMILY_CHANGE],
                                      imminent=False, key_concerns=[KeyConcern.BEREAVED])
-    deliver(referral, referral.on_report_attached, envelope("intake", case_id, attached), 2)
+    deliver(referral, referral.on_report_attached, envelope("intake", case_id, attached))
     aftercare = referral.get_case(case_id, Aftercare)
     assert (aftercare.key_concerns, aftercare.signs) == (["bereaved"], ["family_change"])
     noted = intake.KeyConcernsNoted(key_concerns=[])
-    deliver(referral, referral.on_key_concerns_noted, envelope("intake", case_id, noted), 3)
+    deliver(referral, referral.on_key_concerns_noted, envelope("intake", case_id, noted))
     assert referral.get_case(case_id, Aftercare).key_concerns == []
     assert referral.raise_visits_due(datetime.now(UTC)) == 0

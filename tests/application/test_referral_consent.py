@@ -29,7 +29,7 @@ def referral(env: dict[str, str]) -> ReferralApplication:
 
 def test_a_consent_for_a_hospital_green_channel_follows_the_reroute_to_the_next_hospital(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.CRISIS, position=1)
+    case_id = decide(referral, Tier.CRISIS)
     first = referral.refer(case_id, request(packet={"patient": PATIENT}, consent=CONSENT), TEAM)
     second = referral.record_answer(case_id, first, ReferralResponse.DECLINED, LIAISON)
     assert second is not None
@@ -41,7 +41,7 @@ def test_a_consent_for_a_hospital_green_channel_follows_the_reroute_to_the_next_
 
 def test_a_consent_naming_one_hospital_is_not_passed_on_to_another(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.CRISIS, position=1)
+    case_id = decide(referral, Tier.CRISIS)
     named = {**CONSENT, "receivers": ["hospital-a"]}
     first = referral.refer(case_id, request(packet={"patient": PATIENT}, consent=named), TEAM)
     assert referral.record_answer(case_id, first, ReferralResponse.DECLINED, LIAISON) is None
@@ -55,7 +55,7 @@ def test_a_consent_naming_one_hospital_is_not_passed_on_to_another(
 
 def test_a_referral_to_a_receiver_the_consent_does_not_name_is_refused_naming_the_field(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.CRISIS, position=1)
+    case_id = decide(referral, Tier.CRISIS)
     with pytest.raises(InvalidReferral) as refused:
         referral.refer(case_id, request(packet={"patient": PATIENT},
                                         consent={**CONSENT, "receivers": ["hospital-b"]}),

@@ -58,7 +58,7 @@ async def http(app: ReferralApplication) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def discharged(app: ReferralApplication) -> UUID:
-    case_id = decide(app, Tier.SERIOUS, position=1)
+    case_id = decide(app, Tier.SERIOUS)
     referral_id = app.refer(case_id, request("district-centre"), TEAM)
     for answer in (ReferralResponse.ACCEPTED, ReferralResponse.DISCHARGED):
         app.record_answer(case_id, referral_id, answer, LIAISON)
@@ -76,7 +76,7 @@ def discharged(app: ReferralApplication) -> UUID:
 async def test_referrals_are_made_by_the_psychology_staff_and_leaders_the_override_by_the_team(
         app: ReferralApplication, http: httpx.AsyncClient, role: str, body: dict[str, Any],
         allowed: bool) -> None:
-    case_id = decide(app, Tier.CRISIS, position=1)
+    case_id = decide(app, Tier.CRISIS)
     made = await http.post(f"/cases/{case_id}/referrals", json={
         "receiver_id": "hospital-a", "actor": actor(role), **body})
     assert made.status_code == (201 if allowed else 403), made.text
@@ -90,7 +90,7 @@ async def test_referrals_are_made_by_the_psychology_staff_and_leaders_the_overri
     ("class_teacher", False), ("principal", False)])
 async def test_a_receivers_answer_is_recorded_by_its_liaison_the_team_or_the_psych_teacher(
         app: ReferralApplication, http: httpx.AsyncClient, role: str, allowed: bool) -> None:
-    case_id = decide(app, Tier.SERIOUS, position=1)
+    case_id = decide(app, Tier.SERIOUS)
     referral_id = app.refer(case_id, request("district-centre"), TEAM)
     answered = await http.post(f"/cases/{case_id}/referrals/{referral_id}/answers",
                                json={"response": "accepted", "actor": actor(role)})
@@ -140,7 +140,7 @@ async def test_follow_ups_returns_and_home_visits_are_recorded_by_those_who_foll
     ("class_teacher", False), ("grade_leader", False)])
 async def test_the_packet_is_read_only_by_psychology_staff_leaders_and_auditors(
         app: ReferralApplication, http: httpx.AsyncClient, role: str, allowed: bool) -> None:
-    case_id = decide(app, Tier.CRISIS, position=1)
+    case_id = decide(app, Tier.CRISIS)
     referral_id = app.refer(case_id, request(packet={"patient": PATIENT}, consent=CONSENT),
                             TEAM)
     packet = await http.get(f"/cases/{case_id}/referrals/{referral_id}/packet",
@@ -175,7 +175,7 @@ async def test_a_review_before_the_return_to_school_is_refused_naming_review_on(
 
 async def test_a_home_visit_not_yet_made_is_refused_naming_made_on(
         app: ReferralApplication, http: httpx.AsyncClient) -> None:
-    case_id = decide(app, Tier.GENERAL, position=1)
+    case_id = decide(app, Tier.GENERAL)
     refused = await http.post(f"/cases/{case_id}/home-visits", json={
         "made_on": (school_today() + timedelta(days=1)).isoformat(),
         "actor": actor("class_teacher")})
@@ -185,12 +185,12 @@ async def test_a_home_visit_not_yet_made_is_refused_naming_made_on(
 
 async def test_the_teams_flagged_list_shows_a_report_after_closure_with_its_reason(
         app: ReferralApplication, http: httpx.AsyncClient) -> None:
-    case_id = decide(app, Tier.NONE, position=1)
+    case_id = decide(app, Tier.NONE)
     app.close_case(case_id, ClosureReason.NO_FURTHER_ACTION, TEAM)
     attached = intake.ReportAttached(report_id=uuid4(), channel=Channel.STAFF_OBSERVATION,
                                      reporter_role=Role.CLASS_TEACHER, signs=[Sign.SELF_HARM],
                                      imminent=False, key_concerns=[])
-    deliver(app, app.on_report_attached, envelope("intake", case_id, attached), 2)
+    deliver(app, app.on_report_attached, envelope("intake", case_id, attached))
     [entry] = (await http.get("/referrals/flagged", headers=reader("crisis_team"))).json()
     assert (entry["case_id"], entry["closed"], entry["reasons"]) == (
         str(case_id), True, ["concern_after_closure"])

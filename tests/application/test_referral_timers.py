@@ -49,7 +49,7 @@ def test_the_police_answer_time_runs_from_the_referral_not_from_when_the_weapon_
     started = assessment.CrisisPathStarted(student_key=KEY, report_id=uuid4(),
                                            signs=[Sign.WEAPON])
     message = envelope("assessment", case_id, started).model_copy(update={"occurred_at": seen})
-    deliver(referral, referral.on_crisis_path_started, message, 1)
+    deliver(referral, referral.on_crisis_path_started, message)
     [police] = referral.get_case(case_id, Aftercare).referrals
     assert police.answer_by is not None
     assert police.answer_by > datetime.now(UTC) + timedelta(minutes=59)
@@ -58,7 +58,7 @@ def test_the_police_answer_time_runs_from_the_referral_not_from_when_the_weapon_
 
 def test_a_referral_entered_late_still_gives_the_receiver_its_full_answer_time(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.SERIOUS, position=1)
+    case_id = decide(referral, Tier.SERIOUS)
     made_earlier = TEAM.caused(uuid4(), occurred_at=datetime.now(UTC) - timedelta(hours=3))
     referral_id = referral.refer(case_id, request("district-centre"), made_earlier)
     answer_by = referral.get_case(case_id, Aftercare).referral(referral_id).answer_by
@@ -73,21 +73,20 @@ def two_police(minutes: float = 60) -> Directory:
                                  ("police-2", ReceiverType.POLICE, 2)]]})
 
 
-def crisis_path_with_a_weapon(app: ReferralApplication, position: int) -> UUID:
+def crisis_path_with_a_weapon(app: ReferralApplication) -> UUID:
     case_id = uuid4()
     started = assessment.CrisisPathStarted(student_key=KEY, report_id=uuid4(),
                                            signs=[Sign.WEAPON])
-    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, started),
-            position)
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, started))
     return case_id
 
 
 def test_a_police_call_the_team_downgraded_is_flagged_not_rerouted_and_other_timers_run(
         env: dict[str, str]) -> None:
     app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
-    downgraded = crisis_path_with_a_weapon(app, position=1)
-    decide(app, Tier.SERIOUS, position=2, case_id=downgraded)
-    late = decide(app, Tier.CRISIS, position=3, at=datetime.now(UTC) - timedelta(days=8))
+    downgraded = crisis_path_with_a_weapon(app)
+    decide(app, Tier.SERIOUS, case_id=downgraded)
+    late = decide(app, Tier.CRISIS, at=datetime.now(UTC) - timedelta(days=8))
     tick = datetime.now(UTC) + timedelta(hours=2)
     assert app.pass_over_unanswered(tick) == 1
     [police] = app.get_case(downgraded, Aftercare).referrals
@@ -104,9 +103,9 @@ def test_a_police_call_the_team_downgraded_is_flagged_not_rerouted_and_other_tim
 def test_a_hospital_declining_after_the_tier_fell_to_none_is_recorded_and_the_case_may_close(
         env: dict[str, str]) -> None:
     app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
-    case_id = decide(app, Tier.CRISIS, position=1)
+    case_id = decide(app, Tier.CRISIS)
     referral_id = app.refer(case_id, request("hospital-a"), TEAM)
-    decide(app, Tier.NONE, position=2, case_id=case_id)
+    decide(app, Tier.NONE, case_id=case_id)
     answered = app.answer_task(referral_id, "hospital-a", ReferralResponse.DECLINED,
                                "no_capacity", LIAISON)
     assert answered.status == "declined"
@@ -117,7 +116,7 @@ def test_a_hospital_declining_after_the_tier_fell_to_none_is_recorded_and_the_ca
 
 def test_a_declined_referral_with_no_receiver_left_says_so_on_the_teams_list(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.SERIOUS, position=1)
+    case_id = decide(referral, Tier.SERIOUS)
     referral_id = referral.refer(case_id, request("district-centre"), TEAM)
     assert referral.record_answer(case_id, referral_id, ReferralResponse.DECLINED,
                                   LIAISON) is None
@@ -128,7 +127,7 @@ def test_a_declined_referral_with_no_receiver_left_says_so_on_the_teams_list(
 
 def test_a_case_that_cannot_be_read_holds_up_no_other_case(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.SERIOUS, position=1)
+    case_id = decide(referral, Tier.SERIOUS)
     referral_id = referral.refer(case_id, request("district-centre"), TEAM)
     broken = uuid4()  # a deadline whose case is missing from the store: that case fails
     referral.board.answer_by[uuid4()] = (broken, datetime.now(UTC) - timedelta(days=1))
@@ -139,10 +138,10 @@ def test_a_case_that_cannot_be_read_holds_up_no_other_case(
 
 def test_overdue_follow_ups_stay_on_the_teams_list_through_a_regrade_and_a_reopening(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.CRISIS, position=1,
+    case_id = decide(referral, Tier.CRISIS,
                      at=datetime.now(UTC) - timedelta(days=16))
     assert referral.raise_overdue(datetime.now(UTC)) == 2
-    decide(referral, Tier.GENERAL, position=2, case_id=case_id)
+    decide(referral, Tier.GENERAL, case_id=case_id)
     [(_, late)] = referral.overdue_follow_ups()
     assert [f.number for f in late] == [1, 2]
     assert referral.record_follow_up(case_id, FollowUpOutcome.STABLE, TEAM) == 1
@@ -164,14 +163,14 @@ def test_overdue_follow_ups_stay_on_the_teams_list_through_a_regrade_and_a_reope
 
 def test_a_report_on_a_closed_case_is_flagged_for_the_team_and_does_not_reopen_it(
         referral: ReferralApplication) -> None:
-    case_id = decide(referral, Tier.NONE, position=1)
+    case_id = decide(referral, Tier.NONE)
     referral.close_case(case_id, ClosureReason.NO_FURTHER_ACTION, TEAM)
     attached = intake.ReportAttached(report_id=uuid4(), channel=Channel.PEER,
                                      reporter_role=Role.PEER, signs=[Sign.SELF_HARM],
                                      imminent=False, key_concerns=[])
-    for position in (2, 3):  # the same report redelivered flags it once
+    for _ in range(2):  # the same report redelivered flags it once
         deliver(referral, referral.on_report_attached,
-                envelope("intake", case_id, attached), position)
+                envelope("intake", case_id, attached))
     [flagged] = referral.flagged()
     assert (flagged.id, flagged.closed) == (case_id, True)
     assert flagged.reports_after_closure == [attached.report_id]
@@ -189,7 +188,7 @@ class BrokenPassOver(ReferralApplication):
 async def test_a_failing_timer_job_leaves_the_other_jobs_to_run_on_the_same_tick(
         env: dict[str, str]) -> None:
     app = BrokenPassOver(env, ZoneInfo("Asia/Shanghai"), directory=directory(60))
-    case_id = decide(app, Tier.CRISIS, position=1, at=datetime.now(UTC) - timedelta(days=8))
+    case_id = decide(app, Tier.CRISIS, at=datetime.now(UTC) - timedelta(days=8))
     thread = ApplicationThread("referral-timers-test")
     try:
         await watcher(app, thread)()

@@ -11,14 +11,14 @@ import httpx
 import pytest
 from nats.aio.client import Client
 
-from casetrail.bus.embedded import free_port
+from casetrail.bus.embedded import EmbeddedNats, free_port
+from casetrail.bus.identities import OPERATOR, BusIdentities, BusLogin
 from casetrail.cli.desk import Desk
 from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import Runtime
 from casetrail.service import connect
 from contracts.envelope import SERVICES
 from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
-from tests.infra import new_nats_server
 
 # Short enough to watch an escalation happen, long enough for the happy path to acknowledge.
 ESCALATE_CRISIS_AFTER_SECONDS = 4
@@ -29,18 +29,33 @@ class System:
     cluster: Cluster
     nats_url: str
     data_dir: Path
+    identities: BusIdentities
 
     @property
     def runtime(self) -> Runtime:
-        return Runtime(self.nats_url, {s: self.cluster.url(s) for s in SERVICES})
+        return Runtime(self.nats_url, {s: self.cluster.url(s) for s in SERVICES},
+                       str(self.identities.seed_file(OPERATOR)))
+
+    def login(self, principal: str) -> BusLogin:
+        """A client on this system's bus as one of its principals (a service, the operator)."""
+        return BusLogin(principal, self.identities.seed_file(principal))
+
+
+def secured_nats(data: Path, port: int | None = None) -> EmbeddedNats:
+    """A nats-server that admits only the identities kept in `data/secrets`, as `up` runs."""
+    identities = BusIdentities.kept_in(data / "secrets")
+    return EmbeddedNats(data / "nats", port, identities.authorization())
 
 
 @contextlib.contextmanager
 def running_services(data: Path, nats_url: str,
                      settings: dict[str, str] | None = None) -> Iterator[System]:
-    """The eight processes on the given NATS; SQLite stores unless `settings` say otherwise."""
+    """The eight processes on the given NATS (secured by `secured_nats(data)`); SQLite stores
+    unless `settings` say otherwise."""
+    identities = BusIdentities.kept_in(data / "secrets")
     cluster = Cluster(
         env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(data),
+             **identities.service_env(),
              "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_CIPHER_KEY": CIPHER_KEY,
              "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": str(ESCALATE_CRISIS_AFTER_SECONDS),
              "NOTIFICATION_TIMER_TICK_SECONDS": "0.2",
@@ -50,17 +65,20 @@ def running_services(data: Path, nats_url: str,
         ports={service: free_port() for service in SERVICES})
     try:
         cluster.start_all()
-        yield System(cluster, nats_url, data)
+        yield System(cluster, nats_url, data, identities)
     finally:
         cluster.stop_all()
 
 
 @contextlib.contextmanager
 def running_system(data: Path, settings: dict[str, str] | None = None) -> Iterator[System]:
-    """A NATS server of its own, and the eight processes on it."""
-    with new_nats_server(data / "nats") as nats_url, \
-            running_services(data, nats_url, settings) as system:
-        yield system
+    """A secured NATS server of its own, and the eight processes on it."""
+    nats = secured_nats(data).start()
+    try:
+        with running_services(data, nats.url, settings) as system:
+            yield system
+    finally:
+        nats.stop()
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +90,16 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 @pytest.fixture
 async def nc(system: System) -> AsyncIterator[Client]:
-    client = await connect(system.nats_url, "e2e-test")
+    """The tests read the bus as the operators' tools do."""
+    client = await connect(system.nats_url, "e2e-test", system.login(OPERATOR))
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def as_intake(system: System) -> AsyncIterator[Client]:
+    """A client holding intake's credentials: an insider who can publish intake's subjects."""
+    client = await connect(system.nats_url, "e2e-insider", system.login("intake"))
     yield client
     await client.close()
 

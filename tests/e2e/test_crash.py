@@ -16,8 +16,8 @@ import httpx
 import pytest
 from nats.aio.client import Client
 
-from casetrail.bus.embedded import EmbeddedNats
 from casetrail.bus.envelopes import PublishedEvents
+from casetrail.bus.identities import OPERATOR
 from casetrail.bus.replay import read_all
 from casetrail.cli.desk import Desk
 from casetrail.cli.scenarios.common import register_guardians
@@ -35,7 +35,7 @@ from services.notification.domain.policy import NotificationPolicy
 from services.referral.adapters.published import PUBLISHED as REFERRAL
 from services.referral.application import ReferralApplication
 from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
-from tests.e2e.conftest import System, running_services
+from tests.e2e.conftest import System, running_services, secured_nats
 
 pytestmark = pytest.mark.e2e
 
@@ -138,10 +138,10 @@ async def test_a_process_killed_mid_flow_loses_nothing_and_repeats_nothing(
 
 async def test_reports_taken_while_nats_is_down_flow_once_it_is_back(tmp_path: Path) -> None:
     """The outbox at work: intake commits without the bus, its relay catches up later."""
-    nats = EmbeddedNats(tmp_path / "nats").start()
+    nats = secured_nats(tmp_path).start()
     try:
         with running_services(tmp_path, nats.url) as system:
-            nc = await connect(nats.url, "e2e-restart")
+            nc = await connect(nats.url, "e2e-restart", system.login(OPERATOR))
             async with httpx.AsyncClient(timeout=30.0) as http:
                 desk = Desk(system.runtime, nc, http)
                 students = await families_on_file(desk, 7)
@@ -149,7 +149,7 @@ async def test_reports_taken_while_nats_is_down_flow_once_it_is_back(tmp_path: P
                 await wait_until_complete(desk, before)
                 nats.stop()
                 during = await report_crisis_cases(desk, students[2:5])
-                nats = EmbeddedNats(tmp_path / "nats", nats.port).start()
+                nats = secured_nats(tmp_path, nats.port).start()
                 after = await report_crisis_cases(desk, students[5:])
                 await wait_until_complete(desk, during + after)
                 await assert_every_effect_exactly_once(system, nc, before + during + after)

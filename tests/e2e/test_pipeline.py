@@ -77,8 +77,8 @@ async def test_no_name_school_id_or_free_text_reaches_the_bus(
 
 
 async def test_a_poison_message_goes_to_the_dead_letters_and_later_cases_flow(
-        desk: Desk, nc: Client) -> None:
-    js = nc.jetstream()
+        desk: Desk, nc: Client, as_intake: Client) -> None:
+    js = as_intake.jetstream()
     poison = uuid4()
     await js.publish(f"case.{poison}.intake.CaseDetected", b"{not json",
                      headers={MSG_ID_HEADER: str(uuid4()), POSITION_HEADER: "1"})
@@ -100,7 +100,7 @@ async def test_a_poison_message_goes_to_the_dead_letters_and_later_cases_flow(
 
 
 async def test_a_message_whose_handler_keeps_failing_is_dead_lettered_after_its_deliveries(
-        desk: Desk, nc: Client) -> None:
+        desk: Desk, nc: Client, as_intake: Client) -> None:
     orphan = uuid4()  # a report for a case assessment never heard of: it cannot be handled
     attached = {"event_id": str(uuid4()), "case_id": str(orphan), "service": "intake",
                 "type": "ReportAttached", "version": 1, "occurred_at": "2026-11-24T00:00:00Z",
@@ -109,7 +109,7 @@ async def test_a_message_whose_handler_keeps_failing_is_dead_lettered_after_its_
                 "correlation_id": str(uuid4()),
                 "data": {"report_id": str(uuid4()), "channel": "peer", "reporter_role": "peer",
                          "signs": [], "imminent": False}}
-    await nc.jetstream().publish(
+    await as_intake.jetstream().publish(
         f"case.{orphan}.intake.ReportAttached", json.dumps(attached).encode(),
         headers={MSG_ID_HEADER: attached["event_id"], POSITION_HEADER: "900000000"})
     received = await desk.report(f"s-{secrets.token_hex(4)}", signs=["family_change"])

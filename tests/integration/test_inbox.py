@@ -1,63 +1,81 @@
-"""The inbox against a real JetStream server: waiting out the store, dead-lettering the rest."""
+"""The inbox against a real JetStream server: waiting out the store, dead-lettering the rest,
+and never letting one message decide what else counts as handled."""
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import OperationalError, Tracking
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from casetrail.bus.inbox import Handler, Inbox, Subscription
+from casetrail.bus.inbox import Handler, Inbox, Subscription, handled_mark
 from casetrail.bus.replay import dead_letters
 from casetrail.kernel import CaseNotFound
 from casetrail.store import ServiceApplication, store_env
 from casetrail.worker import ApplicationThread
 from contracts.codes import Channel, Role
+from contracts.envelope import Envelope
 from contracts.events import intake
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, case_subject
 from tests.application.conftest import envelope
+
+
+def report() -> Envelope:
+    data = intake.ReportAttached(report_id=uuid4(), channel=Channel.PEER,
+                                 reporter_role=Role.PEER, signs=[], imminent=False)
+    return envelope("intake", uuid4(), data)
 
 
 class Upstream:
     """Publishes intake reports for one test, and hands them to an inbox as JetStream
     delivers them (new messages only, so other tests' messages stay out)."""
 
-    def __init__(self, nc: Client, service: str) -> None:
+    def __init__(self, nc: Client, inbox: Inbox) -> None:
         self.nc = nc
-        self.service = service
-        self.position = 0
+        self.inbox = inbox
 
-    async def publish_report(self) -> None:
-        self.position += 1
-        case_id = uuid4()
-        data = intake.ReportAttached(report_id=uuid4(), channel=Channel.PEER,
-                                     reporter_role=Role.PEER, signs=[], imminent=False)
-        message = envelope("intake", case_id, data)
+    async def publish(self, message: Envelope, *, position: str = "1",
+                      msg_id: str | None = None, subject_case: UUID | None = None) -> None:
+        """As intake's relay would, with whatever headers and subject the test chooses."""
         await self.nc.jetstream().publish(
-            case_subject(case_id, "intake", "ReportAttached"), message.to_bytes(),
-            headers={MSG_ID_HEADER: str(message.event_id),
-                     POSITION_HEADER: str(self.position)})
+            case_subject(subject_case or message.case_id, "intake", message.type),
+            message.to_bytes(),
+            headers={MSG_ID_HEADER: msg_id or str(message.event_id), POSITION_HEADER: position})
 
-    async def run(self, inbox: Inbox, deliveries: int) -> None:
-        sub = await self.nc.jetstream().pull_subscribe(
-            inbox.subscription.subject, durable=inbox.subscription.durable, stream=CASES_STREAM,
+    async def subscribe(self) -> Any:
+        return await self.nc.jetstream().pull_subscribe(
+            self.inbox.subscription.subject, durable=self.inbox.subscription.durable,
+            stream=CASES_STREAM,
             config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW,
                                   ack_policy=AckPolicy.EXPLICIT, max_ack_pending=1))
-        await self.publish_report()
+
+    async def deliver(self, sub: Any, deliveries: int) -> None:
         for _ in range(deliveries):
             for msg in await sub.fetch(1, timeout=10):
-                await inbox.deliver(msg)
+                await self.inbox.deliver(msg)
 
 
-def inbox_for(nc: Client, app: ServiceApplication, handler: Handler,
-              service: str) -> Inbox:
+def inbox_for(nc: Client, app: ServiceApplication, handler: Handler) -> Inbox:
+    service = f"t{secrets.token_hex(4)}"
     return Inbox(subscription=Subscription(service, "intake", {"ReportAttached": handler}),
                  app=app, thread=ApplicationThread(service), js=nc.jetstream(),
                  max_deliver=2, redelivery_delay=0.01)
+
+
+def mark_of(message: Envelope) -> Tracking:
+    return handled_mark("intake", message.to_bytes())
+
+
+def recording(app: ServiceApplication, handled: list[Envelope]) -> Handler:
+    def handler(message: Envelope, _: Any, mark: Tracking) -> None:
+        handled.append(message)
+        app.record(tracking=mark)
+
+    return handler
 
 
 async def test_a_store_that_fails_for_a_while_delays_the_message_but_never_loses_it(
@@ -71,11 +89,14 @@ async def test_a_store_that_fails_for_a_while_delays_the_message_but_never_loses
             raise OperationalError("database is locked")
         app.record(tracking=tracking)
 
-    service = f"t{secrets.token_hex(4)}"
-    await Upstream(nc, service).run(inbox_for(nc, app, flaky, service), deliveries=4)
+    inbox = inbox_for(nc, app, flaky)
+    upstream, message = Upstream(nc, inbox), report()
+    sub = await upstream.subscribe()
+    await upstream.publish(message)
+    await upstream.deliver(sub, 4)
     assert len(calls) == 4
-    assert app.has_processed("intake", 1)
-    assert await dead_letters(nc, service) == []
+    assert app.has_processed(mark_of(message))
+    assert await dead_letters(nc, inbox.subscription.service) == []
 
 
 async def test_a_handler_that_keeps_failing_is_dead_lettered_with_its_reason(
@@ -85,20 +106,96 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_with_its_reason(
     def unknown_case(*_: Any) -> None:
         raise CaseNotFound("no such case")
 
-    service = f"t{secrets.token_hex(4)}"
-    await Upstream(nc, service).run(inbox_for(nc, app, unknown_case, service), deliveries=2)
-    [letter] = await dead_letters(nc, service)
+    inbox = inbox_for(nc, app, unknown_case)
+    upstream, message = Upstream(nc, inbox), report()
+    sub = await upstream.subscribe()
+    await upstream.publish(message)
+    await upstream.deliver(sub, 2)
+    [letter] = await dead_letters(nc, inbox.subscription.service)
     assert letter["reason"] == "handler failed 2 times: CaseNotFound: no such case"
-    assert not app.has_processed("intake", 1)
+    assert not app.has_processed(mark_of(message))
 
 
-async def test_a_redelivered_position_is_not_handled_again(
+async def test_a_message_handled_before_a_crash_is_not_handled_again(
         nc: Client, tmp_path: Path) -> None:
     app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
-    app.record(tracking=Tracking("intake", 1))  # as if handled before a crash, unacked
-    handled: list[Tracking] = []
-    service = f"t{secrets.token_hex(4)}"
-    await Upstream(nc, service).run(
-        inbox_for(nc, app, lambda _, __, tracking: handled.append(tracking), service),
-        deliveries=1)
+    handled: list[Envelope] = []
+    inbox = inbox_for(nc, app, recording(app, handled))
+    upstream, message = Upstream(nc, inbox), report()
+    app.record(tracking=mark_of(message))  # as if handled before a crash, unacked
+    sub = await upstream.subscribe()
+    await upstream.publish(message)
+    await upstream.deliver(sub, 1)
     assert handled == []
+
+
+async def test_an_event_republished_beyond_the_duplicate_window_is_handled_once(
+        nc: Client, tmp_path: Path) -> None:
+    """A new Msg-Id stands in for the window having passed: JetStream stores it again."""
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+    handled: list[Envelope] = []
+    inbox = inbox_for(nc, app, recording(app, handled))
+    upstream, message = Upstream(nc, inbox), report()
+    sub = await upstream.subscribe()
+    await upstream.publish(message)
+    await upstream.publish(message, msg_id=f"{message.event_id}-again")
+    await upstream.deliver(sub, 2)
+    assert handled == [message]
+
+
+async def test_a_forged_position_header_marks_no_other_message_as_handled(
+        nc: Client, tmp_path: Path) -> None:
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+    handled: list[Envelope] = []
+    inbox = inbox_for(nc, app, recording(app, handled))
+    upstream = Upstream(nc, inbox)
+    forged, genuine, later = report(), report(), report()
+    sub = await upstream.subscribe()
+    await upstream.publish(forged, position="1000000000")
+    await upstream.publish(genuine, position="1")
+    await upstream.publish(later, position="2")
+    await upstream.deliver(sub, 3)
+    assert handled == [forged, genuine, later]
+
+
+async def test_a_forged_copy_of_a_genuine_event_id_does_not_mark_the_genuine_one_handled(
+        nc: Client, tmp_path: Path) -> None:
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+    handled: list[Envelope] = []
+    inbox = inbox_for(nc, app, recording(app, handled))
+    upstream, genuine = Upstream(nc, inbox), report()
+    forged = genuine.model_copy(update={"data": {**genuine.data, "signs": ["weapon"]}})
+    sub = await upstream.subscribe()
+    await upstream.publish(forged, msg_id="forged")
+    await upstream.publish(genuine)
+    await upstream.deliver(sub, 2)
+    assert handled == [forged, genuine]
+
+
+async def test_a_message_whose_subject_names_another_case_is_dead_lettered(
+        nc: Client, tmp_path: Path) -> None:
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+    handled: list[Envelope] = []
+    inbox = inbox_for(nc, app, recording(app, handled))
+    upstream, message = Upstream(nc, inbox), report()
+    sub = await upstream.subscribe()
+    await upstream.publish(message, subject_case=uuid4())
+    await upstream.deliver(sub, 1)
+    assert handled == []
+    [letter] = await dead_letters(nc, inbox.subscription.service)
+    assert "does not match the envelope" in str(letter["reason"])
+
+
+async def test_a_message_claiming_another_service_in_its_envelope_is_dead_lettered(
+        nc: Client, tmp_path: Path) -> None:
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+    handled: list[Envelope] = []
+    inbox = inbox_for(nc, app, recording(app, handled))
+    upstream = Upstream(nc, inbox)
+    claimed = report().model_copy(update={"service": "referral"})
+    sub = await upstream.subscribe()
+    await upstream.publish(claimed)  # on intake's subject, saying it is referral's
+    await upstream.deliver(sub, 1)
+    assert handled == []
+    [letter] = await dead_letters(nc, inbox.subscription.service)
+    assert "does not match the envelope's service referral" in str(letter["reason"])

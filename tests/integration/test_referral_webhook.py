@@ -80,7 +80,7 @@ def crisis_case(app: ReferralApplication) -> UUID:
     decided = assessment.TierDecided(student_key="0" * 32, tier=Tier.CRISIS,
                                      proposed_tier=Tier.CRISIS, overrides_proposal=False,
                                      participant_roles=[Role.CRISIS_TEAM])
-    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided), 1)
+    deliver(app, app.on_tier_decided, envelope("assessment", case_id, decided))
     return case_id
 
 
