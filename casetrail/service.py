@@ -24,7 +24,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from casetrail.bus.envelopes import PublishedEvents
-from casetrail.bus.identities import BusLogin
+from casetrail.bus.identities import BusLogin, inbox_prefix
 from casetrail.bus.inbox import Inbox, Subscription, provision
 from casetrail.bus.relay import OutboxRelay, relay_position_name
 from casetrail.settings import ServiceSettings
@@ -114,6 +114,8 @@ class ServiceRuntime:
             config=subscription.consumer_config(),
             pull_sub=PullSub(batch_size=1, timeout=1.0),
             ack_policy=AckPolicy.MANUAL,
+            # FastStream's default ignores the connection's prefix, which the bus refuses.
+            inbox_prefix=f"{inbox_prefix(self.settings.service)}.".encode(),
         )
         async def on_message(msg: NatsMessage) -> None:
             await inbox.deliver(msg.raw_message)
