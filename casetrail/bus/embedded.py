@@ -45,11 +45,11 @@ class EmbeddedNats:
     """
 
     def __init__(self, store_dir: Path, port: int | None = None,
-                 authorization: str | None = None) -> None:
+                 more_config: str | None = None) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
-        # With an `authorization` block (casetrail.bus.identities) only known users get in.
-        self.authorization = authorization
+        # E.g. an `authorization` block (casetrail.bus.identities): only known users get in.
+        self.more_config = more_config
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -62,7 +62,7 @@ class EmbeddedNats:
         config.write_text(
             f'listen: "127.0.0.1:{self.port}"\n'
             f'jetstream {{\n  store_dir: "{self.store_dir.resolve()}"\n'
-            f'  sync_interval: always\n}}\n' + (self.authorization or ""))
+            f'  sync_interval: always\n}}\n' + (self.more_config or ""))
         log = (self.store_dir / "nats.log").open("ab")
         self.process = subprocess.Popen([server_binary(), "-c", str(config)],
                                         stdout=log, stderr=subprocess.STDOUT,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from uuid import UUID
 
 from casetrail.cli.runtime import Runtime
@@ -21,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     letters = commands.add_parser("dead-letters",
                                   help="what a service could not handle, and why")
     letters.add_argument("service", choices=SERVICES)
+    credentials = commands.add_parser(
+        "bus-credentials", help="NATS identities and TLS files for a deployment (compose)")
+    credentials.add_argument("directory", type=Path)
+    credentials.add_argument("--host", action="append", dest="hosts",
+                             help="a name the NATS server is reached by (repeatable; default: "
+                                  "nats, nats-1, nats-2, nats-3, localhost, 127.0.0.1)")
     args = parser.parse_args(argv)
 
     if args.command == "up":
@@ -31,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         from casetrail.cli.demo import demo
 
         return demo(Runtime.load())
+    if args.command == "bus-credentials":
+        from casetrail.cli.bus_credentials import bus_credentials
+
+        return bus_credentials(args.directory, args.hosts or [
+            "nats", "nats-1", "nats-2", "nats-3", "localhost", "127.0.0.1"])
     if args.command == "dead-letters":
         from casetrail.cli.dead_letters import show_dead_letters
 

@@ -23,7 +23,9 @@ class Runtime:
     nats_seed_file: str | None = None
 
     def login(self) -> BusLogin:
-        return BusLogin(OPERATOR, Path(self.nats_seed_file) if self.nats_seed_file else None)
+        ca = os.environ.get("NATS_TLS_CA_FILE")
+        return BusLogin(OPERATOR, Path(self.nats_seed_file) if self.nats_seed_file else None,
+                        Path(ca) if ca else None)
 
     def save(self, directory: Path) -> None:
         (directory / "runtime.json").write_text(json.dumps(asdict(self), indent=2))
