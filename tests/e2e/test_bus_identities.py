@@ -13,7 +13,7 @@ from nats.aio.client import Client
 from nats.errors import Error as NatsError
 
 from casetrail.bus.identities import OPERATOR
-from casetrail.bus.replay import case_timeline
+from casetrail.bus.replay import case_timeline, read_all
 from casetrail.cli.desk import Desk, RequestRefused
 from casetrail.service import connect
 from contracts.codes import Channel, Role, Sign
@@ -112,3 +112,23 @@ async def test_the_tools_read_the_bus_with_the_operators_identity(system: System
         assert await case_timeline(client, uuid4()) == []
     finally:
         await client.close()
+
+
+async def test_a_genuine_event_replayed_beyond_the_duplicate_window_causes_nothing_twice(
+        system: System, desk: Desk, nc: Client, as_intake: Client) -> None:
+    """The same bytes under a new Msg-Id are stored again, as after the window has passed."""
+    received = await desk.report(f"s-{secrets.token_hex(4)}", signs=["self_harm"])
+    case_id = UUID(received["case_id"])
+    await desk.event(case_id, "assessment", "TierProposed")
+    subject = case_subject(case_id, "intake", "CaseDetected")
+    [published] = await read_all(nc, CASES_STREAM, subject, timeout=2)
+    ack = await as_intake.jetstream().publish(subject, published, stream=CASES_STREAM,
+                                              headers={MSG_ID_HEADER: f"{uuid4()}"})
+    assert not ack.duplicate
+    # Consumers take intake's events in stream order: once this later case is proposed,
+    # the replay before it has been through assessment.
+    later = await desk.report(f"s-{secrets.token_hex(4)}", signs=["self_harm"])
+    await desk.event(UUID(later["case_id"]), "assessment", "TierProposed")
+    trail = await case_timeline(nc, case_id)
+    assert [e.type for e in trail].count("CaseDetected") == 1  # the timeline dedupes by id
+    assert [e.type for e in trail if e.service == "assessment"].count("TierProposed") == 1
