@@ -83,18 +83,17 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         columns. Rows without consent or with unreadable answers are refused by line."""
         require_role(actor_role, SCREENING_STAFF)
         if not _is_sheet(file):
-            raise invalid(("body", "file"), "a CSV or XLSX file is expected", file.filename)
+            raise invalid(("body", "file"), "a CSV or XLSX file is expected")
         limit = app.policy.screening_max_bytes
         content = await file.read(limit + 1)
         if len(content) > limit:
-            raise invalid(("body", "file"), f"the file is larger than {limit} bytes",
-                          file.filename)
+            raise invalid(("body", "file"), f"the file is larger than {limit} bytes")
         filename = file.filename or ""
         try:
             # Parsed in a worker thread: the application thread is intake's only writer.
             rows = await asyncio.to_thread(read_sheet, filename, content)
         except UnreadableSheet as unreadable:
-            raise invalid(("body", "file"), str(unreadable), file.filename) from None
+            raise invalid(("body", "file"), str(unreadable)) from None
         return await runtime.thread.run(
             app.import_screening, screening_id, filename=filename, content=content,
             meta=EventMeta.by(actor_role.value, actor_id), rows=rows)
