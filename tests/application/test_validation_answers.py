@@ -40,7 +40,7 @@ Build = Callable[[ServiceRuntime, Any], FastAPI]
 # one invalid field, that field's location)
 REQUESTS: dict[str, tuple[Callable[[], ServiceSettings],
                           Callable[[dict[str, str]], ServiceApplication], Build,
-                          str, str, dict[str, Any], list[str]]] = {
+                          str, str, dict[str, Any], list[str | int]]] = {
     "intake": (
         lambda: IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"}),
         lambda env: IntakeApplication(env, b"k"), intake_api, "POST", "/reports",
