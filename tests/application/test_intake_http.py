@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.intake.adapters.sheets import Row, read_sheet
+from services.intake.adapters.sheets import Sheet, read_sheet
 from services.intake.application import screenings as application_screenings
 from services.intake.entrypoints.http import screenings as http_screenings
 from tests.application.intake_api import PSYCH, READ_AS, TEACHER, report, served
@@ -179,7 +180,7 @@ def test_an_uploaded_file_is_parsed_once_off_the_application_thread(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     parsed_on: list[str] = []
 
-    def reading(filename: str, content: bytes) -> list[Row]:
+    def reading(filename: str, content: bytes) -> Sheet:
         parsed_on.append(threading.current_thread().name)
         return read_sheet(filename, content)
 
@@ -187,10 +188,48 @@ def test_an_uploaded_file_is_parsed_once_off_the_application_thread(
     monkeypatch.setattr(application_screenings, "read_sheet", reading)
     screening_id = client.post("/screenings", json={
         "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
-    content = xlsx_file(("school_student_id", "q1", "q2", "q3", "q4"), ("S-1", "no", "no",
-                                                                       "no", "no"))
+    content = xlsx_file(("school_student_id", "q1", "q2", "q3", "q4", "q5"),
+                        ("S-1", "no", "no", "no", "no"))
     uploaded = client.post(f"/screenings/{screening_id}/imports",
                            files={"file": ("a.xlsx", content, XLSX)},
                            data={"actor_role": "psych_teacher", "actor_id": "p-1"})
     assert uploaded.status_code == 201
     assert len(parsed_on) == 1 and not parsed_on[0].startswith("intake-test")
+
+
+@pytest.mark.parametrize(("lang", "student"), [("zh", "学号"), ("en", "school_student_id")])
+def test_the_screenings_template_downloads_in_either_language_and_imports_as_filled_in(
+        client: TestClient, lang: str, student: str) -> None:
+    screening_id = client.post("/screenings", json={
+        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
+    client.post(f"/screenings/{screening_id}/consents", json={"consents": [
+        {"school_student_id": "S-1", "student_consented": True, "guardian_consented": True}],
+        "actor": PSYCH})
+    as_csv = client.get(f"/screenings/{screening_id}/template.csv", params={"lang": lang})
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.content.startswith("\ufeff".encode())  # Excel then reads it as UTF-8
+    [header] = csv.reader(as_csv.content.decode("utf-8-sig").splitlines())
+    assert header[0] == student and len(header) == 6
+    as_xlsx = client.get(f"/screenings/{screening_id}/template.xlsx", params={"lang": lang})
+    assert read_sheet("t.xlsx", as_xlsx.content).header == header
+    filled = as_csv.content + "S-1,是,否,否,否,否\r\n".encode()
+    uploaded = client.post(f"/screenings/{screening_id}/imports",
+                           files={"file": ("filled.csv", filled, CSV)},
+                           data={"actor_role": "psych_teacher", "actor_id": "p-1"})
+    assert uploaded.json()["positive"] == 1
+
+
+def test_a_file_lacking_columns_is_a_422_naming_them_and_an_unknown_template_a_404(
+        client: TestClient) -> None:
+    screening_id = client.post("/screenings", json={
+        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
+    refused = client.post(f"/screenings/{screening_id}/imports",
+                          files={"file": ("a.csv", b"school_student_id,q1,q2\nS-1,no,no\n", CSV)},
+                          data={"actor_role": "psych_teacher", "actor_id": "p-1"})
+    assert refused.status_code == 422
+    [error] = refused.json()["detail"]
+    assert error["loc"] == ["body", "file"] and "columns q3, q4, q5" in error["msg"]
+    unknown = "00000000-0000-0000-0000-000000000007"
+    assert client.get(f"/screenings/{unknown}/template.csv").status_code == 404
+    assert client.get(f"/screenings/{screening_id}/template.csv",
+                      params={"lang": "fr"}).status_code == 422
