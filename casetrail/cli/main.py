@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from uuid import UUID
 
+import httpx
+import nats.errors
+
 from casetrail.cli.runtime import NotRunning, Runtime, data_dir
 from contracts.envelope import SERVICES
 
@@ -31,6 +34,14 @@ def _parser() -> argparse.ArgumentParser:
     letters = commands.add_parser("dead-letters", parents=[where],
                                   help="what a service could not handle, and why")
     letters.add_argument("service", choices=SERVICES)
+    sheet = commands.add_parser("screening-template", parents=[where],
+                                help="the file to fill in with a screening's answers")
+    sheet.add_argument("screening_id", type=UUID)
+    sheet.add_argument("--lang", choices=["zh", "en"], default="zh",
+                       help="the headers' language (default zh)")
+    sheet.add_argument("--xlsx", action="store_true", help="an XLSX workbook, not CSV")
+    sheet.add_argument("--output", type=Path, default=None,
+                       help="where to write it (default screening-<id>-<lang>.csv|xlsx)")
     return parser
 
 
@@ -42,9 +53,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return up(directory)
     try:
-        return _tool(args, Runtime.load(directory), directory)
+        runtime = Runtime.load(directory)
     except NotRunning as not_running:
         print(f"casetrail {args.command}: {not_running}", file=sys.stderr)
+        return 2
+    try:
+        return _tool(args, runtime, directory)
+    except (httpx.TransportError, nats.errors.Error, OSError) as lost:
+        print(f"casetrail {args.command}: lost the system recorded in "
+              f"{directory.absolute()}: {type(lost).__name__}: {lost}", file=sys.stderr)
         return 2
 
 
@@ -57,6 +74,11 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
         from casetrail.cli.dead_letters import show_dead_letters
 
         return show_dead_letters(runtime.nats_url, args.service)
+    if args.command == "screening-template":
+        from casetrail.cli.template import download_template
+
+        return download_template(runtime, args.screening_id, args.lang,
+                                 "xlsx" if args.xlsx else "csv", args.output)
     from casetrail.cli.timeline import timeline as show
 
     return show(runtime.nats_url, args.case_id, args.json)

@@ -181,7 +181,8 @@ def test_a_file_headed_in_chinese_is_read_like_one_headed_by_item_keys(
         intake: IntakeApplication) -> None:
     screening_id = asq(intake, "S-1", "S-2")
     header = intake.screening_template(screening_id, Language.ZH)
-    assert header[0] == "学号" and header[1] == INSTRUMENTS[Instrument.ASQ].items[0].text[Language.ZH]
+    first = INSTRUMENTS[Instrument.ASQ].items[0]
+    assert header[0] == "学号" and header[1] == first.text[Language.ZH]
     content = csv_file(("姓名", *header), ("张三", "S-1", *ACUTE), ("李四", "S-2", *NEGATIVE))
     report = intake.import_screening(screening_id, filename="筛查.csv", content=content,
                                      meta=PSYCH)

@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
+import httpx
 import pytest
 
 from casetrail.bus.embedded import free_port, port_open
 from casetrail.cli.runtime import NotRunning, Runtime
+from contracts.codes import Instrument
 from contracts.envelope import SERVICES
+from contracts.instruments import items_of
+from services.intake.adapters.sheets import read_sheet
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="reads /proc for the children of `up`")
@@ -112,7 +116,20 @@ def test_killing_up_takes_nats_and_every_service_with_it(up: Up) -> None:
     assert "is gone" in refused.stderr
 
 
-def test_up_stopped_by_sigterm_stops_its_children_and_forgets_the_system(up: Up) -> None:
+def test_a_screenings_template_comes_from_the_system_up_runs_then_sigterm_stops_it_all(
+        up: Up, tmp_path: Path) -> None:
+    intake = Runtime.load(up.data_dir).services["intake"]
+    screening_id = httpx.post(f"{intake}/screenings", json={
+        "instrument": "phq_a", "held_on": "2026-03-01",
+        "actor": {"role": "psych_teacher", "id": "p-1"}}).json()["screening_id"]
+    written = subprocess.run(
+        [sys.executable, "-m", "casetrail.cli.main", "screening-template", screening_id,
+         "--xlsx", "--output", str(tmp_path / "phq-a.xlsx"), "--data-dir", str(up.data_dir)],
+        capture_output=True, text=True, timeout=60)
+    assert written.returncode == 0, written.stderr
+    header = read_sheet("phq-a.xlsx", (tmp_path / "phq-a.xlsx").read_bytes()).header
+    assert header[0] == "学号" and len(header) == 1 + len(items_of(Instrument.PHQ_A))
+
     children = up.children()
     up.process.terminate()
     assert up.process.wait(timeout=15) == 0
