@@ -98,3 +98,11 @@ def dead_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
     return port
+
+
+def test_up_refuses_to_start_a_second_system_on_the_data_dir_of_a_running_one(
+        tmp_path: Path, listening: list[int], capsys: pytest.CaptureFixture[str]) -> None:
+    recorded(tmp_path, listening, os.getpid())
+    assert main(["up", "--data-dir", str(tmp_path)]) == 2
+    assert f"process {os.getpid()}" in capsys.readouterr().err
+    assert (tmp_path / "runtime.json").exists()
