@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,7 +33,9 @@ def data_dir(given: Path | None = None) -> Path:
 class Runtime:
     nats_url: str
     services: dict[str, str]  # service -> base URL
-    pid: int | None = None  # the `casetrail up` running them; None when a test started them
+    # The `casetrail up` running them (None when a test started them); by keyword, so that
+    # what else a record holds can be added beside it.
+    pid: int | None = field(default=None, kw_only=True)
 
     def save(self, directory: Path) -> None:
         path = directory / RECORD

@@ -81,7 +81,8 @@ def up(directory: Path) -> int:
             if port_text := os.environ.get(f"{service.upper()}_HTTP_PORT"):
                 cluster.ports[service] = int(port_text)
         cluster.start_all()
-        Runtime(nats_url, {s: cluster.url(s) for s in SERVICES}, os.getpid()).save(directory)
+        Runtime(nats_url, {s: cluster.url(s) for s in SERVICES},
+                pid=os.getpid()).save(directory)
         print(f"NATS        {nats_url}" + (" (embedded)" if nats else ""))
         for service in SERVICES:
             print(f"{service:<12}{cluster.url(service)}  (API docs: {cluster.url(service)}/docs)")

@@ -35,7 +35,7 @@ def listening() -> Iterator[list[int]]:
 def recorded(directory: Path, ports: list[int], pid: int | None) -> Runtime:
     runtime = Runtime(f"nats://127.0.0.1:{ports[0]}",
                       {s: f"http://127.0.0.1:{p}" for s, p in zip(SERVICES, ports[1:],
-                                                                  strict=True)}, pid)
+                                                                  strict=True)}, pid=pid)
     runtime.save(directory)
     return runtime
 
