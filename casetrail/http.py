@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
@@ -34,6 +35,14 @@ def service_api(runtime: ServiceRuntime) -> FastAPI:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        # Field, rule and message only: FastAPI's default answer echoes what was sent
+        # (`input`, `ctx`), a minor's name and free text included.
+        return JSONResponse(status_code=422, content={"detail": [
+            {"loc": list(e["loc"]), "type": e["type"], "msg": e["msg"]}
+            for e in error.errors()]})
+
     @app.exception_handler(CaseRuleViolated)
     async def _conflict(_: Request, error: CaseRuleViolated) -> JSONResponse:
         return JSONResponse(status_code=409, content={"detail": str(error)})

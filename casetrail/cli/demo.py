@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from pathlib import Path
 from uuid import UUID
 
 import httpx
@@ -14,7 +15,7 @@ from casetrail.bus.replay import case_timeline
 from casetrail.cli.desk import Desk, RequestRefused
 from casetrail.cli.keys import receiver_tokens
 from casetrail.cli.liaison import Liaison
-from casetrail.cli.runtime import Runtime, data_dir
+from casetrail.cli.runtime import Runtime
 from casetrail.cli.scenarios import (
     crisis_with_primary_unreachable,
     hospital_path,
@@ -34,7 +35,7 @@ CASES = [
 ]
 
 
-async def _demo(runtime: Runtime) -> None:
+async def _demo(runtime: Runtime, directory: Path) -> None:
     nc = await connect(runtime.nats_url, "casetrail-demo", runtime.login())
     run = secrets.token_hex(3)
     async with httpx.AsyncClient(timeout=30.0) as http:
@@ -50,19 +51,19 @@ async def _demo(runtime: Runtime) -> None:
             print()
             print(render(case_id, await case_timeline(nc, case_id)))
         print()
-        hospital_case = await _school_paths(desk, run)
+        hospital_case = await _school_paths(desk, run, directory)
         print()
         print(render(hospital_case, await case_timeline(nc, hospital_case)))
     await nc.close()
 
 
-async def _school_paths(desk: Desk, run: str) -> UUID:
+async def _school_paths(desk: Desk, run: str, directory: Path) -> UUID:
     """Each path of the school's workflow, narrated; returns the hospital path's case."""
     await screening_batch(desk, f"demo-{run}-screen", print)
     await serious_with_plan(desk, f"demo-{run}-serious", print)
     await crisis_with_primary_unreachable(desk, f"demo-{run}-crisis", print)
     liaisons = {receiver: Liaison(desk.http, desk.runtime.services["referral"], receiver, token)
-                for receiver, token in receiver_tokens(data_dir()).items()}
+                for receiver, token in receiver_tokens(directory).items()}
     path = await hospital_path(desk, liaisons, f"demo-{run}-hospital", print, webhooks=False)
     await incident(desk, f"demo-{run}-incident", print)
     await stage_transfer(desk, f"demo-{run}-transfer", print)
@@ -87,6 +88,7 @@ async def _show_refusals(desk: Desk) -> None:
             print(f"{attempt}: HTTP {refused.status_code} {refused.detail}")
 
 
-def demo(runtime: Runtime) -> int:
-    asyncio.run(_demo(runtime))
+def demo(runtime: Runtime, directory: Path) -> int:
+    """Against the system recorded in `directory`, playing its receivers with their tokens."""
+    asyncio.run(_demo(runtime, directory))
     return 0

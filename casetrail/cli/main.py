@@ -7,19 +7,31 @@ import sys
 from pathlib import Path
 from uuid import UUID
 
-from casetrail.cli.runtime import Runtime
+import httpx
+import nats.errors
+
+from casetrail.cli.runtime import NotRunning, Runtime, data_dir
 from contracts.envelope import SERVICES
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casetrail", description=__doc__)
+    # Every command takes it, before or after its own arguments.
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                       help="the data directory of the system (default: $CASETRAIL_DATA_DIR, "
+                            "else ./data)")
+    parser.add_argument("--data-dir", type=Path, default=None, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start NATS (unless NATS_URL is set) and the four services")
-    commands.add_parser("demo", help="drive cases of every tier through a running system")
-    timeline = commands.add_parser("timeline", help="replay one case from the CASES stream")
+    commands.add_parser("up", parents=[where],
+                        help="start NATS (unless NATS_URL is set) and the four services")
+    commands.add_parser("demo", parents=[where],
+                        help="drive cases of every tier through a running system")
+    timeline = commands.add_parser("timeline", parents=[where],
+                                   help="replay one case from the CASES stream")
     timeline.add_argument("case_id", type=UUID)
     timeline.add_argument("--json", action="store_true", help="the envelopes, as JSON")
-    letters = commands.add_parser("dead-letters",
+    letters = commands.add_parser("dead-letters", parents=[where],
                                   help="what a service could not handle, and why")
     letters.add_argument("service", choices=SERVICES)
     credentials = commands.add_parser(
@@ -28,28 +40,59 @@ def main(argv: list[str] | None = None) -> int:
     credentials.add_argument("--host", action="append", dest="hosts",
                              help="a name the NATS server is reached by (repeatable; default: "
                                   "nats, nats-1, nats-2, nats-3, localhost, 127.0.0.1)")
-    args = parser.parse_args(argv)
+    sheet = commands.add_parser("screening-template", parents=[where],
+                                help="the file to fill in with a screening's answers")
+    sheet.add_argument("screening_id", type=UUID)
+    sheet.add_argument("--lang", choices=["zh", "en"], default="zh",
+                       help="the headers' language (default zh)")
+    sheet.add_argument("--xlsx", action="store_true", help="an XLSX workbook, not CSV")
+    sheet.add_argument("--output", type=Path, default=None,
+                       help="where to write it (default screening-<id>-<lang>.csv|xlsx)")
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    directory = data_dir(args.data_dir)
     if args.command == "up":
         from casetrail.cli.up import up
 
-        return up()
-    if args.command == "demo":
-        from casetrail.cli.demo import demo
-
-        return demo(Runtime.load())
-    if args.command == "bus-credentials":
+        return up(directory)
+    if args.command == "bus-credentials":  # for a deployment: no running system needed
         from casetrail.cli.bus_credentials import bus_credentials
 
         return bus_credentials(args.directory, args.hosts or [
             "nats", "nats-1", "nats-2", "nats-3", "localhost", "127.0.0.1"])
+    try:
+        runtime = Runtime.load(directory)
+    except NotRunning as not_running:
+        print(f"casetrail {args.command}: {not_running}", file=sys.stderr)
+        return 2
+    try:
+        return _tool(args, runtime, directory)
+    except (httpx.TransportError, nats.errors.Error, OSError) as lost:
+        print(f"casetrail {args.command}: lost the system recorded in "
+              f"{directory.absolute()}: {type(lost).__name__}: {lost}", file=sys.stderr)
+        return 2
+
+
+def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
+    if args.command == "demo":
+        from casetrail.cli.demo import demo
+
+        return demo(runtime, directory)
     if args.command == "dead-letters":
         from casetrail.cli.dead_letters import show_dead_letters
 
-        return show_dead_letters(Runtime.load(), args.service)
+        return show_dead_letters(runtime, args.service)
+    if args.command == "screening-template":
+        from casetrail.cli.template import download_template
+
+        return download_template(runtime, args.screening_id, args.lang,
+                                 "xlsx" if args.xlsx else "csv", args.output)
     from casetrail.cli.timeline import timeline as show
 
-    return show(Runtime.load(), args.case_id, args.json)
+    return show(runtime, args.case_id, args.json)
 
 
 if __name__ == "__main__":

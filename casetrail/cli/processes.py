@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from casetrail.children import dying_with_parent
 from contracts.envelope import SERVICES
 
 DEFAULT_PORTS = {"intake": 8001, "assessment": 8002, "notification": 8003, "referral": 8004}
@@ -25,6 +26,7 @@ class ServiceProcess:
     role: str  # "serve" or "relay"
     env: dict[str, str]
     log_dir: Path
+    bound_to_parent: bool = False  # killed by the kernel when the starting process dies
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -36,7 +38,8 @@ class ServiceProcess:
         log = (self.log_dir / f"{self.name}.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", f"services.{self.service}", self.role],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=dying_with_parent() if self.bound_to_parent else None)
         return self
 
     @property
@@ -49,12 +52,17 @@ class ServiceProcess:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.process is None or not self.running:
+    def terminate(self) -> None:
+        """SIGTERM: the process finishes what it is doing and exits."""
+        if self.process is not None and self.running:
+            self.process.terminate()
+
+    def stopped_by(self, deadline: float) -> None:
+        """Waits for a terminated process until the deadline (monotonic), then kills it."""
+        if self.process is None:
             return
-        self.process.terminate()
         try:
-            self.process.wait(timeout)
+            self.process.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             self.kill()
 
@@ -66,6 +74,9 @@ class Cluster:
     env: dict[str, str]
     log_dir: Path
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    # `casetrail up` binds its children to its life; tests start processes from threads
+    # that may end first, so they stop theirs themselves.
+    bound_to_parent: bool = False
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
@@ -76,7 +87,8 @@ class Cluster:
                 f"{service.upper()}_HTTP_PORT": str(self.ports[service])}
 
     def start(self, service: str, role: str, timeout: float = 30.0) -> ServiceProcess:
-        process = ServiceProcess(service, role, self._env(service), self.log_dir).start()
+        process = ServiceProcess(service, role, self._env(service), self.log_dir,
+                                 self.bound_to_parent).start()
         self.processes[process.name] = process
         if role == "serve":
             self.wait_healthy(service, timeout)
@@ -103,7 +115,14 @@ class Cluster:
             time.sleep(0.1)
         raise TimeoutError(f"{service} not healthy within {timeout}s")
 
-    def stop_all(self) -> None:
-        # Relays first, so nothing is left half-published by an API going away under it.
-        for process in sorted(self.processes.values(), key=lambda p: p.role != "relay"):
-            process.stop()
+    def stop_all(self, timeout: float = 5.0) -> None:
+        """All relays at once, then all APIs at once, each group killed after `timeout`.
+
+        Relays first, so nothing is left half-published by an API going away under it."""
+        for role in ("relay", "serve"):
+            group = [p for p in self.processes.values() if p.role == role]
+            for process in group:
+                process.terminate()
+            deadline = time.monotonic() + timeout
+            for process in group:
+                process.stopped_by(deadline)

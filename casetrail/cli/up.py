@@ -1,71 +1,112 @@
-"""`casetrail up`: the whole system on this machine, until Ctrl-C."""
+"""`casetrail up`: the whole system on this machine, until Ctrl-C or SIGTERM.
+
+Its children die with it: stopped in order when it is asked to stop, killed by the kernel
+when it is killed (casetrail.children). What runs is recorded in `<data dir>/runtime.json`
+for the other commands, and the record goes when the system does.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
+from pathlib import Path
 
 from casetrail.bus.embedded import EmbeddedNats, free_port, port_open
 from casetrail.bus.identities import OPERATOR, BusIdentities
 from casetrail.cli.keys import machine_secrets
 from casetrail.cli.processes import Cluster
-from casetrail.cli.runtime import Runtime, data_dir
+from casetrail.cli.runtime import NotRunning, Runtime
 from contracts.envelope import SERVICES
 
 NATS_PORT = 4222
 
 
-def up() -> int:
-    directory = data_dir().resolve()
-    directory.mkdir(parents=True, exist_ok=True)
-    nats: EmbeddedNats | None = None
-    nats_url = os.environ.get("NATS_URL")
-    # Given a server, the identities are given too (<SERVICE>_NATS_SEED_FILE and the
-    # operator's CASETRAIL_NATS_SEED_FILE); the embedded server admits only those made here.
-    operator_seed = os.environ.get("CASETRAIL_NATS_SEED_FILE")
-    bus_env: dict[str, str] = {}
-    if not nats_url:
-        identities = BusIdentities.kept_in(directory / "secrets")
-        bus_env = identities.service_env()
-        operator_seed = str(identities.seed_file(OPERATOR))
-        port = int(os.environ.get("CASETRAIL_NATS_PORT", NATS_PORT))
-        if port_open(port):
-            print(f"port {port} is taken; the embedded NATS server takes another one")
-            port = free_port()
-        nats = EmbeddedNats(directory / "nats", port, identities.authorization()).start()
-        nats_url = nats.url
-    cluster = Cluster(env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(directory),
-                           **bus_env, **machine_secrets(directory)},
-                      log_dir=directory / "logs")
-    for service in SERVICES:
-        if port_text := os.environ.get(f"{service.upper()}_HTTP_PORT"):
-            cluster.ports[service] = int(port_text)
-    stopping = False
+class _Stopping(Exception):
+    """SIGTERM or SIGINT: whatever `up` is doing, starting included, it stops now."""
 
+
+def _stop_on_signals() -> None:
     def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
+        # Once: a second Ctrl-C must not interrupt the stopping itself.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise _Stopping
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+
+
+def _already_running(directory: Path) -> Runtime | None:
     try:
+        return Runtime.load(directory)
+    except NotRunning:
+        return None
+
+
+def up(directory: Path) -> int:
+    directory = directory.resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    if (running := _already_running(directory)) is not None:
+        print(f"casetrail up: a system already runs from {directory} (casetrail up, process "
+              f"{running.pid}); stop it first, or give this one another --data-dir.",
+              file=sys.stderr)
+        return 2
+    _stop_on_signals()
+    nats: EmbeddedNats | None = None
+    cluster: Cluster | None = None
+    try:
+        nats_url = os.environ.get("NATS_URL")
+        # Given a server, its identities are given too (<SERVICE>_NATS_SEED_FILE, the tools'
+        # CASETRAIL_NATS_SEED_FILE); the embedded server admits only those made here.
+        operator_seed = os.environ.get("CASETRAIL_NATS_SEED_FILE")
+        bus_env: dict[str, str] = {}
+        if not nats_url:
+            identities = BusIdentities.kept_in(directory / "secrets")
+            bus_env = identities.service_env()
+            operator_seed = str(identities.seed_file(OPERATOR))
+            port = int(os.environ.get("CASETRAIL_NATS_PORT", NATS_PORT))
+            if port_open(port):
+                print(f"port {port} is taken; the embedded NATS server takes another one")
+                port = free_port()
+            nats = EmbeddedNats(directory / "nats", port, identities.authorization(),
+                                bound_to_parent=True).start()
+            nats_url = nats.url
+        # The services create the streams they need when they start.
+        cluster = Cluster(env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(directory),
+                               **bus_env, **machine_secrets(directory)},
+                          log_dir=directory / "logs", bound_to_parent=True)
+        for service in SERVICES:
+            if port_text := os.environ.get(f"{service.upper()}_HTTP_PORT"):
+                cluster.ports[service] = int(port_text)
         cluster.start_all()
-        Runtime(nats_url, {s: cluster.url(s) for s in SERVICES}, operator_seed).save(directory)
+        Runtime(nats_url, {s: cluster.url(s) for s in SERVICES},
+                pid=os.getpid(), nats_seed_file=operator_seed,
+                nats_tls_ca_file=os.environ.get("NATS_TLS_CA_FILE")).save(directory)
         print(f"NATS        {nats_url}" + (" (embedded)" if nats else ""))
         for service in SERVICES:
             print(f"{service:<12}{cluster.url(service)}  (API docs: {cluster.url(service)}/docs)")
-        print(f"data and logs in {directory}; Ctrl-C stops everything")
-        while not stopping:
-            for process in list(cluster.processes.values()):
-                if not process.running and not stopping:
-                    print(f"{process.name} stopped unexpectedly; restarting "
-                          f"(log: {directory / 'logs' / process.name}.log)")
-                    cluster.start(process.service, process.role)
-            time.sleep(0.5)
+        print(f"data and logs in {directory}; Ctrl-C stops everything", flush=True)
+        _supervise(cluster, directory)
+    except _Stopping:
+        pass
     finally:
-        print("stopping…")
-        cluster.stop_all()
-        if nats:
+        print("stopping…", flush=True)
+        Runtime.forget(directory)
+        if cluster is not None:
+            cluster.stop_all()
+        if nats is not None:
             nats.stop()
     return 0
+
+
+def _supervise(cluster: Cluster, directory: Path) -> None:
+    """Restarts a process that stopped; returns only by a signal (_Stopping)."""
+    while True:
+        for process in list(cluster.processes.values()):
+            if not process.running:
+                print(f"{process.name} stopped unexpectedly; restarting "
+                      f"(log: {directory / 'logs' / process.name}.log)", flush=True)
+                cluster.start(process.service, process.role)
+        time.sleep(0.5)

@@ -38,6 +38,7 @@ _SPELLINGS: dict[AnswerType, dict[str, tuple[str, ...]]] = {
 }
 
 Answers = dict[str, str | int | None]
+NOT_A_SCORE = "is not a score from 0 to 3"
 
 
 def read(definition: InstrumentDefinition, raw: Mapping[str, Raw]) -> Answers:
@@ -77,17 +78,17 @@ def _value(item: Item, raw: Raw) -> str | int | None:
     for value, spellings in _SPELLINGS[item.answer].items():
         if text in spellings:
             return value
-    expected = "/".join(_SPELLINGS[item.answer])
-    raise InvalidAnswers(item.key, f"{text!r} is not one of {expected}")
+    # The answer itself is not repeated: it is a minor's health record.
+    raise InvalidAnswers(item.key, f"is not one of {'/'.join(_SPELLINGS[item.answer])}")
 
 
 def _score(item: Item, raw: str | int) -> int:
     if isinstance(raw, bool):
-        raise InvalidAnswers(item.key, f"{raw!r} is not a score from 0 to 3")
+        raise InvalidAnswers(item.key, NOT_A_SCORE)
     try:
         value = int(raw.strip()) if isinstance(raw, str) else raw
     except ValueError:
-        raise InvalidAnswers(item.key, f"{raw!r} is not a score from 0 to 3") from None
+        raise InvalidAnswers(item.key, NOT_A_SCORE) from None
     if not 0 <= value <= 3:
-        raise InvalidAnswers(item.key, f"{value} is not a score from 0 to 3")
+        raise InvalidAnswers(item.key, NOT_A_SCORE)
     return value

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.intake.adapters.sheets import Row, read_sheet
+from services.intake.adapters.sheets import Sheet, read_sheet
 from services.intake.application import screenings as application_screenings
 from services.intake.entrypoints.http import screenings as http_screenings
 from tests.application.intake_api import PSYCH, READ_AS, TEACHER, report, served
@@ -17,6 +19,20 @@ from tests.intake_files import csv_file, xlsx_file
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def asq_screening(client: TestClient) -> str:
+    screening_id: str = client.post("/screenings", json={
+        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
+    return screening_id
+
+
+def upload(client: TestClient, screening_id: str, name: str, content: bytes,
+           kind: str = CSV, role: str = "psych_teacher") -> httpx.Response:
+    response: httpx.Response = client.post(f"/screenings/{screening_id}/imports",
+                                           files={"file": (name, content, kind)},
+                                           data={"actor_role": role, "actor_id": f"{role}-1"})
+    return response
 
 
 @pytest.fixture
@@ -161,12 +177,9 @@ def test_screenings_and_transfers_are_forbidden_to_anyone_but_the_psychology_sta
     screening = client.post("/screenings", json={"instrument": "asq", "held_on": "2026-03-01",
                                                  "actor": TEACHER})
     assert screening.status_code == 403
-    screening_id = client.post("/screenings", json={
-        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
-    upload = client.post(f"/screenings/{screening_id}/imports",
-                         files={"file": ("a.csv", b"school_student_id,q1\n", CSV)},
-                         data={"actor_role": "class_teacher", "actor_id": "ct-1"})
-    assert upload.status_code == 403
+    refused = upload(client, asq_screening(client), "a.csv", b"school_student_id,q1\n",
+                     role="class_teacher")
+    assert refused.status_code == 403
     case_id = report(client)["case_id"]
     transfer = client.post(f"/cases/{case_id}/transfers", json={
         "to_school": "middle-9", "to_stage": "middle", "actor": {"role": "guardian", "id": "g"},
@@ -179,18 +192,45 @@ def test_an_uploaded_file_is_parsed_once_off_the_application_thread(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     parsed_on: list[str] = []
 
-    def reading(filename: str, content: bytes) -> list[Row]:
+    def reading(filename: str, content: bytes) -> Sheet:
         parsed_on.append(threading.current_thread().name)
         return read_sheet(filename, content)
 
     monkeypatch.setattr(http_screenings, "read_sheet", reading)
     monkeypatch.setattr(application_screenings, "read_sheet", reading)
-    screening_id = client.post("/screenings", json={
-        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
-    content = xlsx_file(("school_student_id", "q1", "q2", "q3", "q4"), ("S-1", "no", "no",
-                                                                       "no", "no"))
-    uploaded = client.post(f"/screenings/{screening_id}/imports",
-                           files={"file": ("a.xlsx", content, XLSX)},
-                           data={"actor_role": "psych_teacher", "actor_id": "p-1"})
+    content = xlsx_file(("school_student_id", "q1", "q2", "q3", "q4", "q5"),
+                        ("S-1", "no", "no", "no", "no"))
+    uploaded = upload(client, asq_screening(client), "a.xlsx", content, XLSX)
     assert uploaded.status_code == 201
     assert len(parsed_on) == 1 and not parsed_on[0].startswith("intake-test")
+
+
+@pytest.mark.parametrize(("lang", "student"), [("zh", "学号"), ("en", "school_student_id")])
+def test_the_screenings_template_downloads_in_either_language_and_imports_as_filled_in(
+        client: TestClient, lang: str, student: str) -> None:
+    screening_id = asq_screening(client)
+    client.post(f"/screenings/{screening_id}/consents", json={"consents": [
+        {"school_student_id": "S-1", "student_consented": True, "guardian_consented": True}],
+        "actor": PSYCH})
+    as_csv = client.get(f"/screenings/{screening_id}/template.csv", params={"lang": lang})
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.content.startswith("\ufeff".encode())  # Excel then reads it as UTF-8
+    [header] = csv.reader(as_csv.content.decode("utf-8-sig").splitlines())
+    assert header[0] == student and len(header) == 6
+    as_xlsx = client.get(f"/screenings/{screening_id}/template.xlsx", params={"lang": lang})
+    assert read_sheet("t.xlsx", as_xlsx.content).header == header
+    filled = as_csv.content + "S-1,是,否,否,否,否\r\n".encode()
+    assert upload(client, screening_id, "filled.csv", filled).json()["positive"] == 1
+
+
+def test_a_file_lacking_columns_is_a_422_naming_them_and_an_unknown_template_a_404(
+        client: TestClient) -> None:
+    screening_id = asq_screening(client)
+    refused = upload(client, screening_id, "a.csv", b"school_student_id,q1,q2\nS-1,no,no\n")
+    assert refused.status_code == 422
+    [error] = refused.json()["detail"]
+    assert error["loc"] == ["body", "file"] and "columns q3, q4, q5" in error["msg"]
+    unknown = "00000000-0000-0000-0000-000000000007"
+    assert client.get(f"/screenings/{unknown}/template.csv").status_code == 404
+    assert client.get(f"/screenings/{screening_id}/template.csv",
+                      params={"lang": "fr"}).status_code == 422

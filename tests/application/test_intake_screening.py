@@ -10,12 +10,14 @@ import pytest
 
 from casetrail.kernel import CaseNotFound, EventMeta
 from contracts.codes import Channel, Instrument
+from contracts.instruments import INSTRUMENTS, Language
 from services.intake.adapters.published import PUBLISHED
 from services.intake.adapters.sheets import UnreadableSheet
 from services.intake.application import Consent, IntakeApplication
 from services.intake.application.screenings import BAD_STUDENT_ID, NO_CONSENT
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.screening import Screening
+from services.intake.domain.screening_sheet import SheetRefused
 from tests.application.conftest import published
 from tests.intake_files import csv_file, xlsx_file
 
@@ -55,7 +57,7 @@ def test_consented_rows_are_scored_and_positive_screens_open_cases(
     assert report["accepted"] == 3 and report["positive"] == 2
     assert report["refused"] == [
         {"line": 5, "reason": NO_CONSENT},
-        {"line": 6, "reason": "q1: 'perhaps' is not one of yes/no/refused"}]
+        {"line": 6, "reason": "q1: is not one of yes/no/refused"}]
     assert [c["line"] for c in report["cases"]] == [3, 4]
     detected = {e.case_id: e for e in published(intake, PUBLISHED, "CaseDetected")}
     assert set(detected) == {c["case_id"] for c in report["cases"]}
@@ -144,8 +146,7 @@ def test_an_unreadable_file_takes_nothing(intake: IntakeApplication) -> None:
     screening_id = asq(intake, "S-1")
     before = intake.recorder.max_notification_id()
     with pytest.raises(UnreadableSheet):
-        intake.import_screening(screening_id, filename="a.csv",
-                                content=csv_file(("student", "q1"), ("S-1", "yes")), meta=PSYCH)
+        intake.import_screening(screening_id, filename="a.csv", content=b"", meta=PSYCH)
     assert intake.recorder.max_notification_id() == before
 
 
@@ -162,3 +163,36 @@ def test_a_row_whose_school_id_is_not_a_school_id_is_refused_by_line(
     report = intake.import_screening(screening_id, filename=name, content=content, meta=PSYCH)
     assert report["refused"] == [{"line": line, "reason": BAD_STUDENT_ID} for line in (2, 3, 4)]
     assert report["accepted"] == 1 and report["cases"] == []
+
+
+def test_a_file_lacking_item_columns_is_refused_whole_naming_them(
+        intake: IntakeApplication) -> None:
+    # Read row by row, the missing q3 and q4 would be refusals to answer: a positive screen.
+    screening_id = asq(intake, "S-1")
+    before = intake.recorder.max_notification_id()
+    with pytest.raises(SheetRefused, match="lacks the asq columns q3, q4, q5"):
+        intake.import_screening(screening_id, filename="a.csv", meta=PSYCH,
+                                content=csv_file(("school_student_id", "q1", "q2"),
+                                                 ("S-1", "no", "no")))
+    assert intake.recorder.max_notification_id() == before
+
+
+def test_a_file_headed_in_chinese_is_read_like_one_headed_by_item_keys(
+        intake: IntakeApplication) -> None:
+    screening_id = asq(intake, "S-1", "S-2")
+    header = intake.screening_template(screening_id, Language.ZH)
+    first = INSTRUMENTS[Instrument.ASQ].items[0]
+    assert header[0] == "学号" and header[1] == first.text[Language.ZH]
+    content = csv_file(("姓名", *header), ("张三", "S-1", *ACUTE), ("李四", "S-2", *NEGATIVE))
+    report = intake.import_screening(screening_id, filename="筛查.csv", content=content,
+                                     meta=PSYCH)
+    assert report["accepted"] == 2 and report["refused"] == []
+    assert [c["line"] for c in report["cases"]] == [2]
+
+
+def test_the_english_template_heads_the_student_and_each_item_in_english(
+        intake: IntakeApplication) -> None:
+    screening_id = asq(intake)
+    definition = INSTRUMENTS[Instrument.ASQ]
+    assert intake.screening_template(screening_id, Language.EN) == [
+        "school_student_id", *(item.text[Language.EN] for item in definition.items)]

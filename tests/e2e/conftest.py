@@ -34,7 +34,7 @@ class System:
     @property
     def runtime(self) -> Runtime:
         return Runtime(self.nats_url, {s: self.cluster.url(s) for s in SERVICES},
-                       str(self.identities.seed_file(OPERATOR)))
+                       nats_seed_file=str(self.identities.seed_file(OPERATOR)))
 
     def login(self, principal: str) -> BusLogin:
         """A client on this system's bus as one of its principals (a service, the operator)."""

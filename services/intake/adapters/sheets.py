@@ -1,41 +1,69 @@
-"""Screening files as rows: CSV (UTF-8, or GB18030 as Chinese Excel saves it) or XLSX."""
+"""Screening files as rows: CSV (UTF-8, or GB18030 as Chinese Excel saves it) or XLSX;
+and the template a school fills in, in both."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+
+from services.intake.domain.screening_sheet import STUDENT, SheetRefused
 
 Cell = str | int | None
 
-STUDENT_COLUMN = "school_student_id"
 
-
-class UnreadableSheet(ValueError):
-    """The file as a whole cannot be read: no rows are taken from it."""
+class UnreadableSheet(SheetRefused):
+    """The file cannot be read as a sheet at all."""
 
 
 @dataclass(frozen=True)
 class Row:
     line: int  # as the spreadsheet numbers it: the header is line 1
-    values: dict[str, Cell]
+    values: dict[str, Cell]  # by what the column holds (screening_sheet.columns)
 
     @property
     def school_student_id(self) -> str:
-        value = self.values.get(STUDENT_COLUMN)
+        value = self.values.get(STUDENT)
         return "" if value is None else str(value).strip()
 
 
-def read_sheet(filename: str, content: bytes) -> list[Row]:
-    """The data rows, keyed by the header's lower-cased names; blank rows left out."""
+@dataclass(frozen=True)
+class Sheet:
+    header: list[str]
+    lines: list[tuple[int, list[Cell]]]  # the data lines by number, blank ones left out
+
+    def rows(self, columns: Mapping[int, str]) -> list[Row]:
+        """Each line's cells of the given columns (index → name), blank cells as None."""
+        return [Row(number, {name: _blank_as_none(cells[i] if i < len(cells) else None)
+                             for i, name in columns.items()})
+                for number, cells in self.lines]
+
+
+def read_sheet(filename: str, content: bytes) -> Sheet:
+    """The header and the data lines, numbered as the spreadsheet numbers them."""
     if content.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
         lines = _xlsx_lines(content)
     else:
         lines = _csv_lines(content)
-    return _rows(lines)
+    return _sheet(lines)
+
+
+def csv_template(header: Sequence[str]) -> bytes:
+    """With a byte-order mark, so that Excel opens the Chinese headers as Chinese."""
+    out = io.StringIO(newline="")
+    csv.writer(out).writerow(header)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def xlsx_template(header: Sequence[str]) -> bytes:
+    workbook = Workbook()
+    workbook.active.append(list(header))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 def _csv_lines(content: bytes) -> list[list[Cell]]:
@@ -79,16 +107,13 @@ def _cell(value: object) -> Cell:
     return str(value)
 
 
-def _rows(lines: Sequence[Sequence[Cell]]) -> list[Row]:
+def _sheet(lines: Sequence[Sequence[Cell]]) -> Sheet:
     if not lines:
         raise UnreadableSheet("the file is empty")
-    header = [str(name).strip().lower() if name is not None else "" for name in lines[0]]
-    if STUDENT_COLUMN not in header:
-        raise UnreadableSheet(f"the header has no {STUDENT_COLUMN} column")
-    named = [(i, name) for i, name in enumerate(header) if name]
-    return [Row(number, {name: _blank_as_none(line[i] if i < len(line) else None)
-                         for i, name in named})
-            for number, line in enumerate(lines[1:], start=2) if not _blank(line)]
+    header = ["" if name is None else str(name).strip() for name in lines[0]]
+    return Sheet(header, [(number, list(line))
+                          for number, line in enumerate(lines[1:], start=2)
+                          if not _blank(line)])
 
 
 def _blank_as_none(value: Cell) -> Cell:

@@ -13,11 +13,12 @@ from eventsourcing.domain import Aggregate
 
 from casetrail.kernel import EventMeta
 from contracts.codes import Channel, GuardianRank, Instrument, Role
-from contracts.instruments import InvalidAnswers, items_of, score
-from services.intake.adapters.sheets import Row, read_sheet
+from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language, items_of, score
+from services.intake.adapters.sheets import Row, Sheet, read_sheet
 from services.intake.application.cases import CaseDesk
 from services.intake.domain.case import Concern
 from services.intake.domain.screening import ConsentRecord, Screening
+from services.intake.domain.screening_sheet import columns, template
 
 # The school id as every other door of intake takes it (reports, consents, transfers).
 SCHOOL_STUDENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -58,20 +59,28 @@ class ScreeningDesk(CaseDesk):
         self.record(screening)
         return sum(screening.consent_given(k) for k in screening.consents)
 
+    def screening_template(self, screening_id: UUID, language: Language) -> list[str]:
+        """The header of the file the screening's answers are imported from."""
+        screening = self.get_case(screening_id, Screening)
+        return template(INSTRUMENTS[screening.instrument], language)
+
     def import_screening(self, screening_id: UUID, *, filename: str, content: bytes,
-                         meta: EventMeta, rows: list[Row] | None = None) -> dict[str, Any]:
+                         meta: EventMeta, sheet: Sheet | None = None) -> dict[str, Any]:
         """Score the consented rows, refuse the others by line; positive screens open or
         join cases. The same file again (by its sha256) changes nothing and gets the same
-        report; a student scored once in this screening is not scored again.
+        report; a student scored once in this screening is not scored again. A file that
+        cannot be read, or lacks a column of the instrument, is refused whole
+        (SheetRefused): nothing is taken from it.
 
-        `rows` are the file's rows when read already: the HTTP API reads them off this
-        (single) application thread, so parsing a large workbook stalls no other command."""
+        `sheet` is the file when read already: the HTTP API reads it off this (single)
+        application thread, so parsing a large workbook stalls no other command."""
         screening = self.get_case(screening_id, Screening)
         sha256 = hashlib.sha256(content).hexdigest()
         if sha256 in screening.batches:
             return screening.batches[sha256]
-        if rows is None:
-            rows = read_sheet(filename, content)  # UnreadableSheet: nothing is taken
+        if sheet is None:
+            sheet = read_sheet(filename, content)
+        rows = sheet.rows(columns(INSTRUMENTS[screening.instrument], sheet.header))
         items = items_of(screening.instrument)
         accepted: list[dict[str, Any]] = []
         refused: list[dict[str, Any]] = []

@@ -51,8 +51,8 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         if problem is not None:
             fault, reason = problem
             if fault == "channel":
-                raise invalid(("body", "channel"), reason, body.channel.value)
-            raise invalid(("body", "reporter", "role"), reason, body.reporter.role.value)
+                raise invalid(("body", "channel"), reason)
+            raise invalid(("body", "reporter", "role"), reason)
         concern = Concern(report_id=uuid4(), channel=body.channel, signs=body.signs,
                           imminent=body.imminent, description=body.description)
         meta = EventMeta.by(body.reporter.role, body.reporter.id, occurred_at=body.observed_at)

@@ -7,23 +7,26 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from casetrail.http import Command, PastMoment, require_role
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, Instrument, Role
-from services.intake.adapters.sheets import UnreadableSheet, read_sheet
+from contracts.instruments import Language
+from services.intake.adapters.sheets import csv_template, read_sheet, xlsx_template
 from services.intake.application import Consent, IntakeApplication
+from services.intake.domain.screening_sheet import SheetRefused
 from services.intake.entrypoints.http.common import (
     SCREENING_STAFF,
     SchoolStudentId,
     invalid,
 )
 
-SHEET_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHEET_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel", XLSX_TYPE})
 
 
 class ScreeningIn(Command):
@@ -54,6 +57,11 @@ def _is_sheet(upload: UploadFile) -> bool:
     return name.endswith((".csv", ".xlsx")) or upload.content_type in SHEET_TYPES
 
 
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     api = APIRouter()
 
@@ -79,24 +87,45 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     async def import_answers(screening_id: UUID, file: Annotated[UploadFile, File()],
                              actor_role: Annotated[Role, Form()],
                              actor_id: ActorId) -> dict[str, Any]:
-        """A CSV or XLSX of answers, school_student_id and the instrument's item keys as
-        columns. Rows without consent or with unreadable answers are refused by line."""
+        """A CSV or XLSX of answers: a column for the student (school_student_id or 学号)
+        and one for every item of the instrument (its key, or its wording as in
+        template.csv), else the file is refused whole. Rows without consent or with
+        unreadable answers are refused by line."""
         require_role(actor_role, SCREENING_STAFF)
         if not _is_sheet(file):
-            raise invalid(("body", "file"), "a CSV or XLSX file is expected", file.filename)
+            raise invalid(("body", "file"), "a CSV or XLSX file is expected")
         limit = app.policy.screening_max_bytes
         content = await file.read(limit + 1)
         if len(content) > limit:
-            raise invalid(("body", "file"), f"the file is larger than {limit} bytes",
-                          file.filename)
+            raise invalid(("body", "file"), f"the file is larger than {limit} bytes")
         filename = file.filename or ""
         try:
             # Parsed in a worker thread: the application thread is intake's only writer.
-            rows = await asyncio.to_thread(read_sheet, filename, content)
-        except UnreadableSheet as unreadable:
-            raise invalid(("body", "file"), str(unreadable), file.filename) from None
-        return await runtime.thread.run(
-            app.import_screening, screening_id, filename=filename, content=content,
-            meta=EventMeta.by(actor_role.value, actor_id), rows=rows)
+            sheet = await asyncio.to_thread(read_sheet, filename, content)
+            return await runtime.thread.run(
+                app.import_screening, screening_id, filename=filename, content=content,
+                meta=EventMeta.by(actor_role.value, actor_id), sheet=sheet)
+        except SheetRefused as refused:
+            raise invalid(("body", "file"), str(refused)) from None
+
+    async def header_of(screening_id: UUID, lang: Language) -> list[str]:
+        try:
+            header: list[str] = await runtime.thread.run(app.screening_template,
+                                                         screening_id, lang)
+        except SheetRefused as refused:
+            raise invalid(("query", "lang"), str(refused)) from None
+        return header
+
+    @api.get("/screenings/{screening_id}/template.csv")
+    async def csv_of(screening_id: UUID, lang: Language = Language.ZH) -> Response:
+        """The header to fill in, one row per student: UTF-8 with a byte-order mark."""
+        header = await header_of(screening_id, lang)
+        return _download(csv_template(header), CSV_TYPE, f"screening-{lang.value}.csv")
+
+    @api.get("/screenings/{screening_id}/template.xlsx")
+    async def xlsx_of(screening_id: UUID, lang: Language = Language.ZH) -> Response:
+        header = await header_of(screening_id, lang)
+        return _download(await asyncio.to_thread(xlsx_template, header), XLSX_TYPE,
+                         f"screening-{lang.value}.xlsx")
 
     return api

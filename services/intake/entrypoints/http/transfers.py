@@ -57,7 +57,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         if not is_later_stage(body.to_stage, app.policy.school_stage):
             raise invalid(("body", "to_stage"),
                           f"this is a {app.policy.school_stage.value} school: the record goes "
-                          "to a later stage only", body.to_stage.value)
+                          "to a later stage only")
         consent = (TransferConsent(body.consent.guardian_rank, body.consent.guardian_given_at,
                                    body.consent.student_consented)
                    if body.consent else None)
