@@ -13,7 +13,13 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from casetrail.bus.inbox import Handler, Inbox, Subscription
 from casetrail.bus.replay import dead_letters
-from casetrail.kernel import CaseNotFound
+from casetrail.kernel import (
+    CaseNotFound,
+    ContractProblem,
+    EventMeta,
+    EventNotPublishable,
+    ReadLogged,
+)
 from casetrail.store import ServiceApplication, store_env
 from casetrail.worker import ApplicationThread
 from contracts.codes import Channel, Role
@@ -102,3 +108,31 @@ async def test_a_redelivered_position_is_not_handled_again(
         inbox_for(nc, app, lambda _, __, tracking: handled.append(tracking), service),
         deliveries=1)
     assert handled == []
+
+
+class Noted(ReadLogged):
+    """A stand-in aggregate whose events the check below refuses."""
+
+
+def refuse_every_event(event: Any) -> None:
+    raise EventNotPublishable("CaseViewed", (ContractProblem("data.purpose", "no such code"),))
+
+
+async def test_a_message_whose_handling_makes_an_event_the_bus_refuses_is_dead_lettered_at_once(
+        nc: Client, tmp_path: Path) -> None:
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+    app.checks.append(refuse_every_event)
+    case = Noted()
+
+    def viewing(_: Any, __: Any, tracking: Tracking) -> None:
+        case.record_view("case_work", EventMeta.by("system", "t"))
+        app.record(case, tracking=tracking)
+
+    service = f"t{secrets.token_hex(4)}"
+    await Upstream(nc, service).run(inbox_for(nc, app, viewing, service), deliveries=1)
+    [letter] = await dead_letters(nc, service)
+    assert letter["reason"] == ("handler refused: EventNotPublishable: CaseViewed breaks its "
+                                "bus contract: data.purpose: no such code")
+    assert letter["deliveries"] == 1
+    assert not app.has_processed("intake", 1)
+    assert app.recorder.max_notification_id() is None
