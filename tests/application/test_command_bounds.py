@@ -4,7 +4,7 @@ case (bodies are read before the case is looked up), and never echoing the value
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,18 +72,18 @@ OUT_OF_BOUNDS: list[tuple[str, str, dict[str, Any], list[str]]] = [
 
 
 @pytest.fixture
-async def services(store_url: tuple[str, str | None],
-                   tmp_path: Path) -> AsyncIterator[dict[str, Running]]:
-    async with all_served(store_url, tmp_path) as running:
+def services(store_url: tuple[str, str | None],
+                   tmp_path: Path) -> Iterator[dict[str, Running]]:
+    with all_served(store_url, tmp_path) as running:
         yield running
 
 
 @pytest.mark.parametrize(("service", "path", "body", "field"), OUT_OF_BOUNDS,
                          ids=[f"{s}:{'.'.join(f[1:])}" for s, _, _, f in OUT_OF_BOUNDS])
-async def test_an_input_out_of_a_schools_bounds_is_refused_naming_the_field(
+def test_an_input_out_of_a_schools_bounds_is_refused_naming_the_field(
         services: dict[str, Running], service: str, path: str, body: dict[str, Any],
         field: list[str]) -> None:
-    refused = await services[service].http.post(path, json=body)
+    refused = services[service].http.post(path, json=body)
     assert refused.status_code == 422, refused.text
     locs = [error["loc"][:len(field)] for error in refused.json()["detail"]]
     assert field in locs, refused.text

@@ -3,7 +3,7 @@ event type and the rule, never the value) with nothing saved, instead of a wedge
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,9 @@ TEAM = EventMeta.by("crisis_team", "lead")
 
 
 @pytest.fixture
-async def referral(store_url: tuple[str, str | None],
-                   tmp_path: Path) -> AsyncIterator[Running]:
-    async with all_served(store_url, tmp_path) as running:
+def referral(store_url: tuple[str, str | None],
+                   tmp_path: Path) -> Iterator[Running]:
+    with all_served(store_url, tmp_path) as running:
         yield running["referral"]
 
 
@@ -33,7 +33,7 @@ def stored(app: ReferralApplication) -> int:
     return app.recorder.max_notification_id() or 0
 
 
-async def test_a_home_visit_the_bus_contract_refuses_is_not_stored(
+def test_a_home_visit_the_bus_contract_refuses_is_not_stored(
         referral: Running) -> None:
     app = referral.app
     assert isinstance(app, ReferralApplication)
@@ -55,14 +55,14 @@ def refuse_home_visits(event: DomainEventProtocol[UUID]) -> Any:
             ContractProblem("data.made_on", "must be a school day"),))
 
 
-async def test_a_command_whose_event_the_bus_would_refuse_is_a_422_naming_it_with_nothing_saved(
+def test_a_command_whose_event_the_bus_would_refuse_is_a_422_naming_it_with_nothing_saved(
         referral: Running) -> None:
     app = referral.app
     assert isinstance(app, ReferralApplication)
     case_id = decide(app, Tier.SERIOUS, position=1)
     app.checks.append(refuse_home_visits)
     before = stored(app)
-    refused = await referral.http.post(f"/cases/{case_id}/home-visits", json={
+    refused = referral.http.post(f"/cases/{case_id}/home-visits", json={
         "made_on": date.today().isoformat(), "notes": "家访记录",
         "actor": {"role": "class_teacher", "id": "ct-1"}})
     assert refused.status_code == 422
