@@ -90,11 +90,10 @@ class ServiceRuntime:
         committed = self.app.recorder.max_notification_id() or 0
         sent = self.relay_positions.max_tracking_id(
             relay_position_name(self.settings.service)) or 0
-        outbox: dict[str, Any] = {"committed": committed, "relayed": sent,
-                                  "backlog": committed - sent}
-        if committed > sent and self.published is not None:
-            outbox["stuck"] = stuck_at(self.app, self.published, sent)
-        return outbox
+        stuck = (stuck_at(self.app, self.published, sent)
+                 if committed > sent and self.published is not None else None)
+        return {"committed": committed, "relayed": sent, "backlog": committed - sent,
+                "stuck": stuck}
 
     async def outbox(self) -> dict[str, Any]:
         return await self.thread.run(self._outbox)

@@ -112,9 +112,9 @@ class OutboxRelay:
 
     def _stuck_on(self, stuck: Stuck) -> None:
         if stuck != self.stuck:
-            log.error("relay of %s is stuck at position %d: %s cannot be published (%s); "
-                      "nothing after it goes out until it can", self.published.service,
-                      stuck.position, stuck.event_type, stuck.reason)
+            log.error("relay of %s is stuck at position %d (%s): %s; nothing after it goes "
+                      "out until it can", self.published.service, stuck.position,
+                      stuck.event_type, stuck.reason)
         self.stuck = stuck
 
     async def _publish(self, position: int, envelope: Envelope) -> None:
