@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
-from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
+from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from contracts.codes import Role
 from contracts.envelope import Actor
 
@@ -20,12 +21,12 @@ if TYPE_CHECKING:
 
 
 def service_api(runtime: ServiceRuntime) -> FastAPI:
-    """A service's FastAPI app: OpenAPI at /docs, domain errors as 404/409, /health, and
+    """A service's FastAPI app: OpenAPI at /docs, domain errors as 404/409/422, /health, and
     /status with the outbox and inbox backlogs."""
     api = FastAPI(title=f"casetrail {runtime.settings.service}", version="1",
                   lifespan=runtime.lifespan())
     _install_error_handlers(api)
-    _health_route(api)
+    _health_route(api, runtime)
 
     @api.get("/status")
     async def status() -> dict[str, Any]:
@@ -51,11 +52,24 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _not_found(_: Request, error: CaseNotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(error)})
 
+    @app.exception_handler(EventNotPublishable)
+    async def _not_publishable(_: Request, error: EventNotPublishable) -> JSONResponse:
+        # Nothing was stored: the command would have left an event the bus can never take.
+        return JSONResponse(status_code=422, content={"detail": [
+            {"loc": ["event", error.event_type, *problem.field.split(".")],
+             "msg": f"the {error.event_type} this would record breaks its bus contract: "
+                    f"{problem.rule}", "type": "event_contract"}
+            for problem in error.problems]})
 
-def _health_route(app: FastAPI) -> None:
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+
+def _health_route(app: FastAPI, runtime: ServiceRuntime) -> None:
+    @app.get("/health", responses={503: {"description": "the relay is stuck on an event"}})
+    async def health() -> JSONResponse:
+        """Ready unless the outbox is stuck on an event the bus cannot take (see /status)."""
+        stuck = (await runtime.outbox()).get("stuck")
+        if stuck:
+            return JSONResponse(status_code=503, content={"status": "stuck", "stuck": stuck})
+        return JSONResponse({"status": "ok"})
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,31 @@ def _not_in_the_future(moment: datetime) -> datetime:
 
 # When something happened, if earlier than the request: never later, at most a year back.
 PastMoment = Annotated[AwareDatetime, AfterValidator(_not_in_the_future)]
+
+# A school's calendar day may already be tomorrow in UTC (Asia/Shanghai is UTC+8).
+DATE_LINE = timedelta(days=1)
+
+
+def within(*, back: timedelta, ahead: timedelta) -> Callable[[date], date]:
+    """A validator of a calendar date: at most `back` before today and `ahead` after it."""
+
+    def check(day: date) -> date:
+        today = datetime.now(UTC).date()
+        if day > today + ahead:
+            raise ValueError("is in the future" if ahead <= DATE_LINE
+                             else f"is more than {ahead.days} days ahead")
+        if day < today - back:
+            raise ValueError(f"is more than {back.days} days ago")
+        return day
+
+    return check
+
+
+# A day something was done (a home visit): not later than today, at most a year back.
+PastSchoolDate = Annotated[date, AfterValidator(within(back=OLDEST, ahead=DATE_LINE))]
+# A day something is planned for (a review, a screening): within a year either side, since
+# the plan itself may be recorded up to a year late.
+PlannedDate = Annotated[date, AfterValidator(within(back=OLDEST, ahead=OLDEST))]
 
 
 class Command(BaseModel):

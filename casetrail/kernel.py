@@ -43,6 +43,25 @@ class CaseNotFound(LookupError):
     """No case with that id in this service's store (HTTP 404)."""
 
 
+@dataclass(frozen=True)
+class ContractProblem:
+    """Where an event's data breaks its bus contract, and which rule: never the value."""
+
+    field: str
+    rule: str
+
+
+class EventNotPublishable(ValueError):
+    """An event its service's bus contract refuses: it must not be stored (HTTP 422, a
+    dead-lettered message), since the relay could never publish it and would stop there."""
+
+    def __init__(self, event_type: str, problems: tuple[ContractProblem, ...]) -> None:
+        self.event_type = event_type
+        self.problems = problems
+        super().__init__(f"{event_type} breaks its bus contract: "
+                         + "; ".join(f"{p.field}: {p.rule}" for p in problems))
+
+
 class ReadLogged(Aggregate):
     """A case record whose every read by a person is itself an event of the trail."""
 

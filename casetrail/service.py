@@ -26,7 +26,7 @@ from nats.js import JetStreamContext
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.identities import BusLogin, inbox_prefix
 from casetrail.bus.inbox import Inbox, Subscription, provision
-from casetrail.bus.relay import OutboxRelay, relay_position_name
+from casetrail.bus.relay import OutboxRelay, relay_position_name, stuck_at
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, tracking_store
 from casetrail.worker import ApplicationThread
@@ -81,28 +81,38 @@ class ServiceRuntime:
     thread: ApplicationThread
     subscriptions: list[Subscription] = field(default_factory=list)
     background: list[BackgroundTask] = field(default_factory=list)
+    # What the service publishes, to tell whether its relay is stuck on an event.
+    published: PublishedEvents | None = None
     js: JetStreamContext | None = None
 
     @functools.cached_property
     def relay_positions(self) -> TrackingRecorder:
         return tracking_store(f"{self.settings.service}_relay", self.settings.relay_store_env())
 
+    def _outbox(self) -> dict[str, Any]:
+        """The outbox's backlog, and the event the relay is stuck on if it is one the bus
+        cannot take (the relay stops there rather than skip it)."""
+        committed = self.app.recorder.max_notification_id() or 0
+        sent = self.relay_positions.max_tracking_id(
+            relay_position_name(self.settings.service)) or 0
+        stuck = (stuck_at(self.app, self.published, sent)
+                 if committed > sent and self.published is not None else None)
+        return {"committed": committed, "relayed": sent, "backlog": committed - sent,
+                "stuck": stuck}
+
+    async def outbox(self) -> dict[str, Any]:
+        return await self.thread.run(self._outbox)
+
     async def status(self) -> dict[str, Any]:
         """How far behind the outbox and the inbox are: the numbers to alert on."""
-        position = relay_position_name(self.settings.service)
-        committed, sent = await self.thread.run(
-            lambda: (self.app.recorder.max_notification_id() or 0,
-                     self.relay_positions.max_tracking_id(position) or 0))
+        outbox = await self.outbox()
         inbox = {}
-        assert self.js is not None, "status is served only while the runtime is running"
         for subscription in self.subscriptions:
+            assert self.js is not None, "consumers are read only while the runtime runs"
             info = await self.js.consumer_info(CASES_STREAM, subscription.durable)
             inbox[subscription.durable] = {"pending": info.num_pending,
                                            "unacknowledged": info.num_ack_pending}
-        return {"service": self.settings.service,
-                "outbox": {"committed": committed, "relayed": sent,
-                           "backlog": committed - sent},
-                "inbox": inbox}
+        return {"service": self.settings.service, "outbox": outbox, "inbox": inbox}
 
     def _attach(self, broker: NatsBroker, inbox: Inbox) -> None:
         subscription = inbox.subscription
@@ -240,12 +250,19 @@ class ServiceEntry(Generic[S, A]):
     build_api: Callable[[ServiceRuntime, A], FastAPI]
     background: Callable[[S, A, ApplicationThread], list[BackgroundTask]] = no_background
 
-    def api(self, settings: S) -> FastAPI:
+    def checked_application(self, settings: S) -> A:
+        """The application, refusing to store any event its bus contract would refuse."""
         app = self.application(settings)
+        app.checks.append(self.published.envelope)
+        return app
+
+    def api(self, settings: S) -> FastAPI:
+        app = self.checked_application(settings)
         thread = ApplicationThread(settings.service)
         runtime = ServiceRuntime(settings=settings, app=app, thread=thread,
                                  subscriptions=self.subscriptions(settings, app),
-                                 background=self.background(settings, app, thread))
+                                 background=self.background(settings, app, thread),
+                                 published=self.published)
         return self.build_api(runtime, app)
 
     def main(self, argv: list[str]) -> None:
@@ -254,6 +271,6 @@ class ServiceEntry(Generic[S, A]):
         if command == "serve":
             serve(self.api(settings), settings)
         elif command == "relay":
-            relay(settings, self.application(settings), self.published)
+            relay(settings, self.checked_application(settings), self.published)
         else:
             raise SystemExit(f"usage: python -m services.{settings.service} serve|relay")

@@ -39,6 +39,10 @@ class ReadModel(Protocol):
 
 M = TypeVar("M", bound=ReadModel)
 
+# A check every new event must pass before it is stored (its bus contract, given by the
+# service's bootstrap); it raises to refuse the event, and with it the whole commit.
+EventCheck = Callable[[DomainEventProtocol[UUID]], object]
+
 
 def store_env(*, url: str, schema: str | None = None,
               cipher_key: str | None = None) -> dict[str, str]:
@@ -104,6 +108,7 @@ class ServiceApplication(Application[UUID]):
         super().__init__(env)
         # Called (on the application thread) with the events of each commit that added some.
         self.on_commit: list[Callable[[Sequence[DomainEventProtocol[UUID]]], None]] = []
+        self.checks: list[EventCheck] = []
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -130,10 +135,21 @@ class ServiceApplication(Application[UUID]):
         """Save the aggregates' new events, and the tracking position if given, atomically."""
         processing = ProcessingEvent[UUID](tracking)
         processing.collect_events(*aggregates)
+        self._check(processing.events)
         self.events.put(processing.events, tracking=tracking)
         if processing.events:
             for listener in self.on_commit:
                 listener(processing.events)
+
+    def _check(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
+        """Each event passes every check as the relay will read it back from the store (after
+        transcoding), or nothing of the commit is stored."""
+        if not self.checks:
+            return
+        for event in events:
+            stored = self.mapper.to_domain_event(self.mapper.to_stored_event(event))
+            for check in self.checks:
+                check(stored)
 
     def keep_read_model(self, model: M) -> M:
         """The model, given every event in the store so far, and then each commit's events.

@@ -7,8 +7,9 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import DomainEvent, DomainEventProtocol
+from pydantic import ValidationError
 
-from casetrail.kernel import EventMeta, ReadLogged
+from casetrail.kernel import ContractProblem, EventMeta, EventNotPublishable, ReadLogged
 from contracts.envelope import Actor, Envelope
 from contracts.events.base import CaseViewed, EventData
 
@@ -42,6 +43,8 @@ class PublishedEvents:
         self.internal = internal
 
     def envelope(self, event: DomainEventProtocol[UUID]) -> Envelope | None:
+        """The event as the bus carries it, None for an internal one; EventNotPublishable if
+        its contract refuses it (the same check before it is stored and when relayed)."""
         kind = type(event)
         if kind in self.internal:
             return None
@@ -51,7 +54,17 @@ class PublishedEvents:
             raise UnpublishedEvent(f"{kind.__qualname__} is neither published nor internal") \
                 from None
         assert isinstance(event, DomainEvent)
-        data = data_of(event)
+        try:
+            data = data_of(event)
+        except ValidationError as refused:
+            raise _not_publishable(refused.title, "data.", refused) from None
+        try:
+            return self._wrap(event, data)
+        except ValidationError as refused:
+            where = "actor." if refused.title == Actor.__name__ else ""
+            raise _not_publishable(type(data).__name__, where, refused) from None
+
+    def _wrap(self, event: DomainEvent, data: EventData) -> Envelope:
         meta: EventMeta = event.meta  # type: ignore[attr-defined]
         return Envelope(
             event_id=event_id_of(self.service, event.originator_id, event.originator_version),
@@ -66,6 +79,14 @@ class PublishedEvents:
             causation_id=meta.causation_id,
             data=data.model_dump(mode="json"),
         )
+
+
+def _not_publishable(event_type: str, prefix: str,
+                     refused: ValidationError) -> EventNotPublishable:
+    # pydantic's messages name the rule (the pattern, the bound), not the value refused.
+    return EventNotPublishable(event_type, tuple(
+        ContractProblem(prefix + ".".join(map(str, e["loc"])), e["msg"])
+        for e in refused.errors(include_input=False, include_url=False)))
 
 
 def _viewed(event: ReadLogged.Viewed) -> CaseViewed:

@@ -30,7 +30,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
-from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
+from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from casetrail.store import ServiceApplication
 from casetrail.worker import ApplicationThread
 from contracts.envelope import Envelope
@@ -150,7 +150,7 @@ LONGEST_WAIT_SECONDS = 60.0
 def _describe(error: Exception) -> str:
     """The reason for the dead-letter queue: domain reasons in full, others by kind only,
     since a database error's text can carry the row it failed on."""
-    if isinstance(error, CaseRuleViolated | CaseNotFound):
+    if isinstance(error, CaseRuleViolated | CaseNotFound | EventNotPublishable):
         return f"{type(error).__name__}: {error}"
     return type(error).__name__
 
@@ -198,7 +198,10 @@ class Inbox:
         except Exception as error:
             log.warning("%s: %s %s failed (attempt %d): %s", self.subscription.durable,
                         envelope.type, envelope.event_id, attempts, _describe(error))
-            if attempts >= self.max_deliver:
+            if isinstance(error, EventNotPublishable):
+                # Nothing was stored, and the same message would make the same event again.
+                await self._dead_letter(msg, f"handler refused: {_describe(error)}")
+            elif attempts >= self.max_deliver:
                 await self._dead_letter(
                     msg, f"handler failed {attempts} times: {_describe(error)}")
             else:

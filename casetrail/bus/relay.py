@@ -11,11 +11,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
 from nats.js import JetStreamContext
 
-from casetrail.bus.envelopes import PublishedEvents
+from casetrail.bus.envelopes import PublishedEvents, UnpublishedEvent
+from casetrail.kernel import EventNotPublishable
 from casetrail.store import ServiceApplication
 from contracts.envelope import Envelope
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, case_subject
@@ -25,6 +28,40 @@ log = logging.getLogger(__name__)
 
 def relay_position_name(service: str) -> str:
     return f"{service}-to-{CASES_STREAM}"
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """The event a relay cannot get past: its log position, its type, and why."""
+
+    position: int
+    event_type: str
+    reason: str
+
+
+def _stuck(notification: Notification, error: Exception) -> Stuck:
+    if isinstance(error, EventNotPublishable):
+        return Stuck(notification.id, error.event_type, str(error))
+    # The stored topic names the domain event's class; another error's text may carry data.
+    kind = notification.topic.rpartition(":")[2]
+    reason = str(error) if isinstance(error, UnpublishedEvent) else type(error).__name__
+    return Stuck(notification.id, kind, reason)
+
+
+def _envelope(app: ServiceApplication, published: PublishedEvents,
+              notification: Notification) -> Envelope | Stuck | None:
+    try:
+        return published.envelope(app.mapper.to_domain_event(notification))
+    except Exception as error:
+        return _stuck(notification, error)
+
+
+def stuck_at(app: ServiceApplication, published: PublishedEvents,
+             relayed: int) -> dict[str, Any] | None:
+    """The next event after position `relayed`, if it is one the bus cannot take."""
+    following = app.recorder.select_notifications(start=relayed + 1, limit=1)
+    found = _envelope(app, published, following[0]) if following else None
+    return asdict(found) if isinstance(found, Stuck) else None
 
 
 class OutboxRelay:
@@ -38,6 +75,7 @@ class OutboxRelay:
         self.position_name = relay_position_name(published.service)
         # Read once: this relay is the only writer of its position.
         self._relayed = positions.max_tracking_id(self.position_name) or 0
+        self.stuck: Stuck | None = None
 
     def last_relayed(self) -> int:
         return self._relayed
@@ -50,13 +88,17 @@ class OutboxRelay:
         """Publish what is pending, in order; return how many notifications were passed over.
 
         An event that cannot be published stops the relay there (nothing behind it may
-        overtake it), after the position of what did go out is saved.
+        overtake it), after the position of what did go out is saved; it is logged once.
         """
         pending = await asyncio.to_thread(self._pending)
         done = 0
         try:
             for notification in pending:
-                envelope = self.published.envelope(self.app.mapper.to_domain_event(notification))
+                envelope = _envelope(self.app, self.published, notification)
+                if isinstance(envelope, Stuck):
+                    self._stuck_on(envelope)
+                    break
+                self.stuck = None
                 if envelope is not None:
                     await self._publish(notification.id, envelope)
                 done += 1
@@ -67,6 +109,13 @@ class OutboxRelay:
                                         Tracking(self.position_name, position))
                 self._relayed = position
         return done
+
+    def _stuck_on(self, stuck: Stuck) -> None:
+        if stuck != self.stuck:
+            log.error("relay of %s is stuck at position %d (%s): %s; nothing after it goes "
+                      "out until it can", self.published.service, stuck.position,
+                      stuck.event_type, stuck.reason)
+        self.stuck = stuck
 
     async def _publish(self, position: int, envelope: Envelope) -> None:
         ack = await self.js.publish(

@@ -72,11 +72,8 @@ async def _school_paths(desk: Desk, run: str, directory: Path) -> UUID:
 
 async def _show_refusals(desk: Desk) -> None:
     """What the API answers to actions that do not fit the case's state."""
-    received = await desk.report(f"demo-early-{secrets.token_hex(3)}", signs=["self_harm"])
-    case_id = UUID(received["case_id"])
-    await desk.event(case_id, "assessment", "TierProposed")
-    await desk.decide(case_id, "serious", rationale="self-harm reported by class teacher")
-    await desk.event(case_id, "referral", "TierNoted", decided=True)
+    case_id = await desk.decided_case(f"demo-early-{secrets.token_hex(3)}", "serious",
+                                      "self-harm reported by class teacher", signs=["self_harm"])
     referral_id = await desk.refer(case_id, "district_guidance_centre", "district-centre")
     for attempt, action in (
         ("admit before the receiver accepted", desk.answer(case_id, referral_id, "admitted")),

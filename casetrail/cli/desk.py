@@ -98,6 +98,16 @@ class Desk:
             "overrides_proposal": overrides_proposal,
             "participants": [CRISIS_TEAM, PSYCH_TEACHER]})
 
+    async def decided_case(self, student_id: str, tier: str, rationale: str, *,
+                           signs: list[str]) -> UUID:
+        """A reported case whose tier the team decided, once referral has noted it."""
+        received = await self.report(student_id, signs=signs)
+        case_id = UUID(received["case_id"])
+        await self.event(case_id, "assessment", "TierProposed")
+        await self.decide(case_id, tier, rationale=rationale)
+        await self.event(case_id, "referral", "TierNoted", decided=True)
+        return case_id
+
     async def acknowledge(self, case_id: UUID, channel: str = "phone",
                           guardian_rank: int = 1) -> dict[str, Any]:
         return await self.post("notification", f"/cases/{case_id}/acknowledgements", {

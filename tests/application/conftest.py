@@ -26,11 +26,13 @@ A = TypeVar("A", bound=ServiceApplication)
 
 @asynccontextmanager
 async def served(settings: ServiceSettings, app: A,
-                 build_api: Callable[[ServiceRuntime, A], FastAPI]
+                 build_api: Callable[[ServiceRuntime, A], FastAPI],
+                 published: PublishedEvents | None = None
                  ) -> AsyncIterator[httpx.AsyncClient]:
-    """A service's HTTP API in process, without its bus consumers (no lifespan)."""
+    """A service's HTTP API in process, without its bus consumers (no lifespan); given what
+    the service publishes, its /status and /health tell a stuck outbox."""
     thread = ApplicationThread(f"{settings.service}-test")
-    runtime = ServiceRuntime(settings=settings, app=app, thread=thread)
+    runtime = ServiceRuntime(settings=settings, app=app, thread=thread, published=published)
     transport = httpx.ASGITransport(app=build_api(runtime, app))
     async with httpx.AsyncClient(transport=transport,
                                  base_url=f"http://{settings.service}") as client:

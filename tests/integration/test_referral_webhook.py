@@ -24,9 +24,11 @@ from services.referral.adapters.directory import Directory
 from services.referral.application import ReferralApplication
 from services.referral.config import ReferralSettings
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.visits import semester
 from services.referral.entrypoints.http import build_api
 from services.referral.entrypoints.timers import deliverer
 from tests.application.conftest import deliver, envelope
+from tests.application.test_referral import school_today
 from tests.receivers import Hospital, serving
 
 TOKENS = {"hospital-a": "a-secret-of-hospital-a", "hospital-b": "b-secret"}
@@ -204,8 +206,10 @@ async def test_the_team_works_from_its_lists_through_return_and_reopening(
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
         "receiver_id": "hospital-a", "actor": actor})
     referral_id = made.json()["referral_id"]
+    today = school_today()
+    review_on = (today + timedelta(days=30)).isoformat()
     too_early = await school.http.post(f"/cases/{case_id}/return-plan", json={
-        "study_support": ["reduced_timetable"], "review_on": "2099-01-01",
+        "study_support": ["reduced_timetable"], "review_on": review_on,
         "responsible": [{"role": "class_teacher", "id": "t-1"}], "actor": actor})
     assert too_early.status_code == 409
     for response in ("accepted", "discharged"):
@@ -213,12 +217,12 @@ async def test_the_team_works_from_its_lists_through_return_and_reopening(
                                json={"response": response, "actor": actor})
     planned = await school.http.post(f"/cases/{case_id}/return-plan", json={
         "study_support": ["reduced_timetable", "catch_up_tutoring"],
-        "review_on": "2099-01-01", "responsible": [{"role": "class_teacher", "id": "t-1"}],
+        "review_on": review_on, "responsible": [{"role": "class_teacher", "id": "t-1"}],
         "notes": "mornings only for two weeks", "actor": actor})
     assert planned.status_code == 201, planned.text
     visit = await school.http.post(f"/cases/{case_id}/home-visits", json={
-        "made_on": "2026-11-20", "actor": actor})
-    assert visit.json()["semester"] == "2026-1"
+        "made_on": today.isoformat(), "actor": actor})
+    assert visit.json()["semester"] == semester(today)
     await school.http.post(f"/cases/{case_id}/follow-ups",
                            json={"outcome": "improving", "actor": actor})
     await school.http.post(f"/cases/{case_id}/closure",

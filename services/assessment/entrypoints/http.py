@@ -3,7 +3,7 @@ as it stands."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException
@@ -58,11 +58,16 @@ class DecisionIn(Command):
         return rationale
 
 
+# A raw answer as a form or sheet gives it: a spelling ("yes", "是") or a score.
+ItemKey = Annotated[str, Field(min_length=1, max_length=40)]
+RawAnswer = Annotated[str, Field(max_length=40)] | Annotated[int, Field(ge=0, le=100)] | None
+
+
 class InstrumentIn(Command):
     """An instrument given during the assessment: the raw answers by item key."""
 
     instrument: Instrument
-    answers: dict[str, str | int | None] = Field(max_length=40)
+    answers: dict[ItemKey, RawAnswer] = Field(max_length=40)
     language: Language | None = None
 
     @model_validator(mode="after")

@@ -4,14 +4,20 @@ plan, the team's call list and the notification record of a case."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import FastAPI, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from casetrail.http import CASE_READERS, Command, Reader, require_role, service_api
+from casetrail.http import (
+    CASE_READERS,
+    Command,
+    PlannedDate,
+    Reader,
+    require_role,
+    service_api,
+)
 from casetrail.service import ServiceRuntime
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Role
 from services.notification.application import NotificationApplication
@@ -79,10 +85,10 @@ class CallIn(Command):
 
 
 class PlanIn(Command):
-    measures: list[PlanMeasure] = Field(min_length=1)
+    measures: list[PlanMeasure] = Field(min_length=1, max_length=len(PlanMeasure))
     agreed: bool
     guardian_rank: GuardianRank
-    review_on: date | None = None
+    review_on: PlannedDate | None = None
     notes: str | None = Field(None, max_length=4000)  # kept in this store only
 
 

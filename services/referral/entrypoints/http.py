@@ -4,7 +4,7 @@ reopening, the team's lists; the receivers' FHIR endpoint is in fhir.py."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,7 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, PastMoment, Reader, service_api
+from casetrail.http import (
+    Command,
+    PastMoment,
+    PastSchoolDate,
+    PlannedDate,
+    Reader,
+    service_api,
+    within,
+)
 from casetrail.service import ServiceRuntime
 from contracts.codes import (
     ClosureReason,
@@ -36,6 +44,11 @@ from services.referral.routing import ReferralRequest
 SAFE_ID = r"^[A-Za-z0-9_.:-]+$"
 ReceiverId = Annotated[str, Field(min_length=1, max_length=64, pattern=SAFE_ID)]
 CATEGORIES = {c for categories in DISCLOSURE.values() for c in categories}
+# The most receivers one consent names, and people one return plan makes responsible.
+MOST_NAMED = 20
+# A student's birth date: not in the future, and a student younger than eighty.
+BirthDate = Annotated[date, AfterValidator(within(back=timedelta(days=80 * 366),
+                                                  ahead=timedelta(0)))]
 
 
 def _category(code: str) -> str:
@@ -51,15 +64,16 @@ class Strict(BaseModel):
 class ConsentIn(Strict):
     given_by_guardian_rank: GuardianRank
     given_at: PastMoment
-    scope: list[Annotated[str, AfterValidator(_category)]] = Field(min_length=1)
+    scope: list[Annotated[str, AfterValidator(_category)]] = Field(
+        min_length=1, max_length=len(CATEGORIES))
     # The receivers the guardians agreed to, by id; without, any receiver of the type of
     # the one referred to (a re-route goes on under it only to a receiver it reaches).
-    receivers: list[ReceiverId] | None = Field(None, min_length=1)
+    receivers: list[ReceiverId] | None = Field(None, min_length=1, max_length=MOST_NAMED)
 
 
 class PatientIn(Strict):
     name: str | None = Field(None, max_length=100)
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     gender: Annotated[str, Field(pattern=r"^(male|female|other|unknown)$")] | None = None
     school_student_id: str | None = Field(None, max_length=64)
 
@@ -114,14 +128,14 @@ class StaffIn(Strict):
 
 
 class ReturnPlanIn(Command):
-    study_support: list[StudySupport] = Field(min_length=1)
-    review_on: date
-    responsible: list[StaffIn] = Field(min_length=1)
+    study_support: list[StudySupport] = Field(min_length=1, max_length=len(StudySupport))
+    review_on: PlannedDate
+    responsible: list[StaffIn] = Field(min_length=1, max_length=MOST_NAMED)
     notes: str | None = Field(None, max_length=4000)
 
 
 class HomeVisitIn(Command):
-    made_on: date
+    made_on: PastSchoolDate
     notes: str | None = Field(None, max_length=4000)
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, PastMoment, require_role
+from casetrail.http import Command, PastMoment, PlannedDate, require_role
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, Instrument, Role
@@ -31,7 +30,7 @@ SHEET_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-exce
 
 class ScreeningIn(Command):
     instrument: Instrument
-    held_on: date
+    held_on: PlannedDate
     grade_label: str | None = Field(None, max_length=40)
 
 

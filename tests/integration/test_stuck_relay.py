@@ -1,0 +1,84 @@
+"""An event already in a store that the bus cannot take (old data, stored before events were
+checked): the relay stops there and says so once, /status names it, /health is 503, and the
+events behind it wait their turn instead of being skipped."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nats.aio.client import Client
+
+from casetrail.bus.envelopes import PublishedEvents
+from casetrail.bus.relay import OutboxRelay
+from casetrail.bus.replay import case_timeline
+from casetrail.kernel import EventMeta
+from casetrail.store import tracking_store
+from contracts.codes import Tier
+from contracts.events import referral as contract
+from services.referral.adapters.published import PUBLISHED
+from services.referral.application import ReferralApplication
+from services.referral.bootstrap import ENTRY
+from services.referral.domain.visits import CaseVisits, semester
+from tests.application.all_services import settings_of
+from tests.application.conftest import served
+from tests.application.test_referral import decide
+
+TEAM = EventMeta.by("class_teacher", "ct-1")
+
+
+def repaired(event: CaseVisits.HomeVisitRecorded) -> contract.HomeVisitRecorded:
+    """What a fixed release might publish for such old visits: the date put right."""
+    made_on = event.made_on.replace(year=2026)
+    return contract.HomeVisitRecorded(visit_id=event.visit_id, semester=semester(made_on),
+                                      made_on=made_on)
+
+
+async def test_a_relay_stuck_on_an_event_the_bus_cannot_take_says_so_and_skips_nothing(
+        nc: Client, store_url: tuple[str, str | None], tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    settings = settings_of(ENTRY, store_url, tmp_path)
+    unchecked = ENTRY.application(settings)  # as a store written before the check was
+    assert isinstance(unchecked, ReferralApplication)
+    old_case = decide(unchecked, Tier.SERIOUS)
+    unchecked.record_home_visit(old_case, date(1, 1, 1), None, TEAM)
+    poison = unchecked.recorder.max_notification_id() or 0
+    later_case = decide(unchecked, Tier.GENERAL)
+    relay = OutboxRelay(app=unchecked, published=PUBLISHED, js=nc.jetstream(),
+                        positions=tracking_store("referral_relay", settings.relay_store_env()))
+    with caplog.at_level(logging.ERROR, logger="casetrail.bus.relay"):
+        for _ in range(3):
+            await relay.relay_once()
+    assert relay.last_relayed() == poison - 1
+    stuck_lines = [r for r in caplog.records if "stuck at position" in r.getMessage()]
+    assert len(stuck_lines) == 1
+    assert await case_timeline(nc, later_case) == []  # not overtaken
+
+    async with served(settings, unchecked, ENTRY.build_api, published=PUBLISHED) as http:
+        status = (await http.get("/status")).json()["outbox"]
+        health = await http.get("/health")
+    stuck: dict[str, Any] = status["stuck"]
+    assert stuck["position"] == poison
+    assert stuck["event_type"] == "HomeVisitRecorded"
+    assert "data.semester" in stuck["reason"] and "0-1" not in stuck["reason"]
+    assert status["backlog"] == status["committed"] - poison + 1
+    assert health.status_code == 503
+    assert health.json()["stuck"] == stuck
+
+    fixed = PublishedEvents("referral", {**PUBLISHED.published,
+                                         CaseVisits.HomeVisitRecorded: repaired},
+                            PUBLISHED.internal)
+    restarted = OutboxRelay(app=unchecked, published=fixed, js=nc.jetstream(),
+                            positions=tracking_store("referral_relay",
+                                                     settings.relay_store_env()))
+    await restarted.relay_once()
+    assert restarted.stuck is None
+    assert "HomeVisitRecorded" in [e.type for e in await case_timeline(nc, old_case)]
+    assert await case_timeline(nc, later_case) != []
+    async with served(settings, unchecked, ENTRY.build_api, published=fixed) as http:
+        assert (await http.get("/health")).status_code == 200
+        assert (await http.get("/status")).json()["outbox"]["backlog"] == 0
+
