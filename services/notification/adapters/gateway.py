@@ -1,8 +1,15 @@
 """Gateways that carry a message to a guardian, the crisis team, the police or the commission.
 
-Every message carries its own id as the idempotency key. The sent ledger in front of them
-(adapters/ledger.py) keeps any gateway from being handed a message twice; the id also lets a
-provider drop the copy sent in the ledger's one remaining window.
+Every message carries its own id, stable across resends (a notice's id is derived from its
+case and number), as its idempotency key. The sent ledger in front of them (adapters/ledger.py)
+keeps any gateway from being handed a message twice, except for a crash during the hand-over
+itself; whether that copy reaches anyone depends on the gateway:
+
+- SMS webhook (adapters/webhook.py): the id is the `Idempotency-Key` header; a provider that
+  honours it delivers the message once.
+- SMTP (adapters/smtp.py): the id is the e-mail's `Message-ID`, but SMTP relays do not drop a
+  repeated one: an e-mail is at least once, and the guardian may get a copy.
+- The file gateway drops a repeated id itself.
 """
 
 from __future__ import annotations
