@@ -14,8 +14,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
+from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged, following_latest
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, Tier
+from contracts.events.notification import SERVICE
 from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import Route
 from services.notification.domain.messages import (
@@ -170,7 +171,8 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
         was_current = self.current == notice_id
         self._failed(notice_id, notice.channel, reason, meta)
         if was_current and not self.settled:
-            self._next_step(notice, notice.step, policy, routes, meta, now)
+            self._next_step(notice, notice.step, policy, routes,
+                            following_latest(self, SERVICE, meta), now)
         return True
 
     class NoticeFailed(Aggregate.Event):
