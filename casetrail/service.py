@@ -221,6 +221,10 @@ def no_background(*_: object) -> list[BackgroundTask]:
     return []
 
 
+def no_warnings(_: object) -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class ServiceEntry(Generic[S, A]):
     """A service's wiring, as its bootstrap declares it; `python -m services.<name>` runs it."""
@@ -231,6 +235,8 @@ class ServiceEntry(Generic[S, A]):
     subscriptions: Callable[[S, A], list[Subscription]]
     build_api: Callable[[ServiceRuntime, A], FastAPI]
     background: Callable[[S, A, ApplicationThread], list[BackgroundTask]] = no_background
+    # What the settings leave out that the service will run without, for `casetrail up`.
+    warnings: Callable[[S], list[str]] = no_warnings
 
     def api(self, settings: S) -> FastAPI:
         app = self.application(settings)
@@ -247,5 +253,8 @@ class ServiceEntry(Generic[S, A]):
             serve(self.api(settings), settings)
         elif command == "relay":
             relay(settings, self.application(settings), self.published)
+        elif command == "check":
+            for warning in self.warnings(settings):
+                print(warning)
         else:
-            raise SystemExit(f"usage: python -m services.{settings.service} serve|relay")
+            raise SystemExit(f"usage: python -m services.{settings.service} serve|relay|check")

@@ -51,6 +51,9 @@ def up() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    for service, warnings in cluster.warnings().items():
+        for warning in warnings:
+            print(f"warning: {service}: {warning}")
     try:
         cluster.start_all()
         Runtime(nats_url, {s: cluster.url(s) for s in SERVICES}).save(directory)
