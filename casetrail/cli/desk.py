@@ -5,6 +5,7 @@ Used by `casetrail demo`, the end-to-end tests and the benchmark.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -81,6 +82,16 @@ class Desk:
             self.nc, case_id, service, event_type,
             matching=lambda e: all(e.data.get(k) == v for k, v in data.items()),
             timeout=timeout)
+
+    async def first_event(self, case_id: UUID, service: str, event_types: list[str],
+                          timeout: float = 30.0) -> Envelope:
+        """Wait for whichever of the case's events of these types comes first."""
+        waits = [asyncio.create_task(self.event(case_id, service, t, timeout))
+                 for t in event_types]
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in pending:
+            wait.cancel()
+        return await next(iter(done))
 
     async def report(self, student_id: str, *, signs: list[str], imminent: bool = False,
                      channel: str = "staff_observation", name: str | None = None,
