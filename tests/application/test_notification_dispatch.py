@@ -155,6 +155,25 @@ async def test_an_escalation_with_nobody_on_file_fails_for_want_of_a_contact_and
     assert app.queued() == []
 
 
+async def test_an_incident_report_with_no_commission_contact_fails_and_is_the_teams_to_make(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = NotificationApplication(env, POLICY, pseudonym_key=PSEUDONYM_KEY,
+                                  contacts={"crisis_team_head": "+86 138 0000 0009"})
+    app.record_guardians(SCHOOL_ID, [MOTHER], TEACHER)
+    case_id = uuid4()
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()), position=1)
+    with WebhookServer(SECRET).running() as webhook:
+        for _ in range(2):  # refused for good once: not tried again
+            await dispatcher(app, thread, router(tmp_path, webhook))()
+    types = [e.type for e in published(app, NOTIFICATION)]
+    assert "AuthorityReportDispatched" not in types
+    [failed] = published(app, NOTIFICATION, "AuthorityReportFailed")
+    assert failed.data["reason"] == "no_contact"
+    assert [(u["kind"], u["recipient"]) for u in app.unreachable()] == [
+        ("report", "district_education_commission")]
+    assert [m["to"] for m in webhook.received] == [MOTHER.phone]
+
+
 async def test_a_refused_guardian_address_is_logged_as_a_reason_code_never_the_address(
         env: dict[str, str], tmp_path: Path, thread: ApplicationThread,
         caplog: pytest.LogCaptureFixture) -> None:
