@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
+
+# Fixed namespace: the same stored event always gets the same event id, on every re-publish.
+EVENT_ID_NAMESPACE = UUID("4e1d2a6c-5b0f-4a53-9a0e-6f0c2b7d9e11")
+
+
+def event_id_of(service: str, originator_id: UUID, originator_version: int) -> UUID:
+    """The id a stored event carries on the bus."""
+    return uuid5(EVENT_ID_NAMESPACE, f"{service}/{originator_id}/{originator_version}")
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,14 @@ class EventMeta:
                        occurred_at=occurred_at or datetime.now(UTC),
                        actor_role=role or self.actor_role,
                        actor_id=actor_id or self.actor_id)
+
+
+def following_latest(aggregate: Aggregate, service: str, meta: EventMeta, *,
+                     role: str | None = None, actor_id: str | None = None) -> EventMeta:
+    """Metadata of what the aggregate's latest event (just triggered) causes: the same chain
+    and moment, with that event's bus id as the cause."""
+    return meta.caused(event_id_of(service, aggregate.id, aggregate.version),
+                       occurred_at=meta.occurred_at, role=role, actor_id=actor_id)
 
 
 class CaseRuleViolated(Exception):

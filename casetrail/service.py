@@ -239,6 +239,10 @@ def no_background(*_: object) -> list[BackgroundTask]:
     return []
 
 
+def no_warnings(_: object) -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class ServiceEntry(Generic[S, A]):
     """A service's wiring, as its bootstrap declares it; `python -m services.<name>` runs it."""
@@ -249,6 +253,8 @@ class ServiceEntry(Generic[S, A]):
     subscriptions: Callable[[S, A], list[Subscription]]
     build_api: Callable[[ServiceRuntime, A], FastAPI]
     background: Callable[[S, A, ApplicationThread], list[BackgroundTask]] = no_background
+    # What the settings leave out that the service will run without, for `casetrail up`.
+    warnings: Callable[[S], list[str]] = no_warnings
 
     def checked_application(self, settings: S) -> A:
         """The application, refusing to store any event its bus contract would refuse."""
@@ -272,5 +278,8 @@ class ServiceEntry(Generic[S, A]):
             serve(self.api(settings), settings)
         elif command == "relay":
             relay(settings, self.checked_application(settings), self.published)
+        elif command == "check":
+            for warning in self.warnings(settings):
+                print(warning)
         else:
-            raise SystemExit(f"usage: python -m services.{settings.service} serve|relay")
+            raise SystemExit(f"usage: python -m services.{settings.service} serve|relay|check")

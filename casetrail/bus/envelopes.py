@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import DomainEvent, DomainEventProtocol
 from pydantic import ValidationError
 
-from casetrail.kernel import ContractProblem, EventMeta, EventNotPublishable, ReadLogged
+from casetrail.kernel import (
+    ContractProblem,
+    EventMeta,
+    EventNotPublishable,
+    ReadLogged,
+    event_id_of,
+)
 from contracts.envelope import Actor, Envelope
 from contracts.events.base import CaseViewed, EventData
 
-# Fixed namespace: the same stored event always gets the same event id, on every re-publish.
-EVENT_ID_NAMESPACE = UUID("4e1d2a6c-5b0f-4a53-9a0e-6f0c2b7d9e11")
-
 DataOf = Callable[[Any], EventData]
-
-
-def event_id_of(service: str, originator_id: UUID, originator_version: int) -> UUID:
-    return uuid5(EVENT_ID_NAMESPACE, f"{service}/{originator_id}/{originator_version}")
 
 
 class UnpublishedEvent(TypeError):

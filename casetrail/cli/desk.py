@@ -5,6 +5,8 @@ Used by `casetrail demo`, the end-to-end tests and the benchmark.
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -81,6 +83,16 @@ class Desk:
             matching=lambda e: all(e.data.get(k) == v for k, v in data.items()),
             timeout=timeout)
 
+    async def first_event(self, case_id: UUID, service: str, event_types: list[str],
+                          timeout: float = 30.0) -> Envelope:
+        """Wait for whichever of the case's events of these types comes first."""
+        waits = [asyncio.create_task(self.event(case_id, service, t, timeout))
+                 for t in event_types]
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in pending:
+            wait.cancel()
+        return await next(iter(done))
+
     async def report(self, student_id: str, *, signs: list[str], imminent: bool = False,
                      channel: str = "staff_observation", name: str | None = None,
                      description: str = "",
@@ -114,8 +126,13 @@ class Desk:
             "guardian_rank": guardian_rank, "channel": channel, "actor": PSYCH_TEACHER})
 
     async def refer(self, case_id: UUID, receiver_type: str, receiver_id: str) -> UUID:
+        """On the primary guardian's consent, just given, to share the codes only."""
+        consent = {"given_by_guardian_rank": 1,
+                   "given_at": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
+                   "scope": ["student_pseudonym", "risk_tier", "signs_observed"]}
         result = await self.post("referral", f"/cases/{case_id}/referrals", {
-            "receiver_type": receiver_type, "receiver_id": receiver_id, "actor": CRISIS_TEAM})
+            "receiver_type": receiver_type, "receiver_id": receiver_id, "consent": consent,
+            "actor": CRISIS_TEAM})
         return UUID(result["referral_id"])
 
     async def answer(self, case_id: UUID, referral_id: UUID, response: str) -> dict[str, Any]:

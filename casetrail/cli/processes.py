@@ -94,6 +94,15 @@ class Cluster:
             self.wait_healthy(service, timeout)
         return process
 
+    def warnings(self) -> dict[str, list[str]]:
+        """What each service's settings leave out (`python -m services.<name> check`, all
+        at once), by service."""
+        checks = {service: subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}", "check"], env=self._env(service),
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for service in SERVICES}
+        return {service: check.communicate()[0].decode().splitlines()
+                for service, check in checks.items()}
+
     def start_all(self) -> None:
         # APIs first: each creates its tables before its relay reads them.
         for service in SERVICES:

@@ -80,6 +80,9 @@ def up(directory: Path) -> int:
         for service in SERVICES:
             if port_text := os.environ.get(f"{service.upper()}_HTTP_PORT"):
                 cluster.ports[service] = int(port_text)
+        for service, warnings in cluster.warnings().items():
+            for warning in warnings:
+                print(f"warning: {service}: {warning}")
         cluster.start_all()
         Runtime(nats_url, {s: cluster.url(s) for s in SERVICES},
                 pid=os.getpid(), nats_seed_file=operator_seed,

@@ -65,6 +65,16 @@ class EscalationDispatched(EventData):
     channel: NoticeChannel
 
 
+class EscalationFailed(EventData):
+    """Nobody could be reached for the escalation (`no_contact`: none on file for whom it
+    names; or its address refused for good): no message left, the ladder went on, and the
+    team was told to reach them by hand. Never recorded as EscalationDispatched."""
+
+    escalation_id: UUID
+    escalated_to: Code
+    reason: str = Field(pattern=r"^[a-z_]+$", max_length=40)
+
+
 class InterventionPlanRecorded(EventData):
     """The targeted plan put to the guardians (001 三(三)2), with their agreement or refusal."""
 
@@ -89,6 +99,14 @@ class AuthorityReportDispatched(EventData):
     on_time: bool
 
 
+class AuthorityReportFailed(EventData):
+    """Nobody could be reached for the report (`no_contact`: no address of the authority on
+    file; or it was refused for good): the team reports it by hand."""
+
+    report_id: UUID
+    reason: str = Field(pattern=r"^[a-z_]+$", max_length=40)
+
+
 EVENTS: dict[str, type[EventData]] = {
     "CaseViewed": CaseViewed,
     "GuardianNoticeIssued": GuardianNoticeIssued,
@@ -96,9 +114,11 @@ EVENTS: dict[str, type[EventData]] = {
     "GuardianAcknowledged": GuardianAcknowledged,
     "NoticeEscalated": NoticeEscalated,
     "EscalationDispatched": EscalationDispatched,
+    "EscalationFailed": EscalationFailed,
     "GuardianNoticeFailed": GuardianNoticeFailed,
     "GuardianCalled": GuardianCalled,
     "InterventionPlanRecorded": InterventionPlanRecorded,
     "AuthorityReportIssued": AuthorityReportIssued,
     "AuthorityReportDispatched": AuthorityReportDispatched,
+    "AuthorityReportFailed": AuthorityReportFailed,
 }

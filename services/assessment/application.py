@@ -8,9 +8,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
-from casetrail.bus.envelopes import event_id_of
 from casetrail.bus.inbox import following
-from casetrail.kernel import EventMeta
+from casetrail.kernel import EventMeta, event_id_of
 from casetrail.store import ServiceApplication
 from contracts.codes import Channel, Instrument
 from contracts.envelope import Envelope

@@ -213,21 +213,39 @@ class NotificationApplication(ServiceApplication):
         self.record(notification)
 
     def delivery_failed(self, case_id: UUID, message_id: UUID, reason: str, *,
-                        give_up_after: int) -> tuple[int, bool]:
+                        give_up_after: int, for_good: bool = False) -> tuple[int, bool]:
         """A try to send the message failed: recorded, in one save with what follows. A
-        guardian's notice that has had `give_up_after` tries fails and the ladder goes on;
-        messages beyond the family have no one else to go to, so they stay pending and are
-        retried. Returns (tries so far, whether the message failed)."""
+        guardian's notice that has had `give_up_after` tries fails and the ladder goes on.
+        A message beyond the family is retried unless it was refused `for_good` (no contact
+        on file, an address refused): then nobody can receive it, it fails, and the team
+        takes it up (`unreachable`). Returns (tries so far, whether the message failed)."""
         notification = self.get_case(case_id, GuardianNotification)
         message = notification.message(message_id)
         attempt = notification.attempt_failed(message_id, message.KIND, reason,
                                               self._system())
-        failed = (isinstance(message, Notice) and attempt >= give_up_after
-                  and notification.fail_delivery(
-                      message_id, reason, self.policy, self._routes(notification.student_key),
-                      self._system(), now=datetime.now(UTC)))
+        routes = self._routes(notification.student_key)
+        if isinstance(message, Notice):
+            failed = attempt >= give_up_after and notification.fail_delivery(
+                message_id, reason, self.policy, routes, self._system(), now=datetime.now(UTC))
+        else:
+            failed = for_good and notification.fail_unreachable(
+                message_id, reason, self.policy, routes, self._system(), now=datetime.now(UTC))
         self.record(notification)
         return attempt, failed
+
+    def unreachable(self) -> list[dict[str, Any]]:
+        """The team's list of escalations and reports nobody could receive, to make by hand
+        (an escalation leaves it once the family is reached, any once the case closes)."""
+        found = []
+        for message_id, (case_id, kind) in list(self.board.unreachable.items()):
+            message = self.get_case(case_id, GuardianNotification).message(message_id)
+            assert not isinstance(message, Notice)
+            recipient = (message.authority if isinstance(message, AuthorityReport)
+                         else message.escalated_to)
+            found.append({"case_id": case_id, "message_id": message_id, "kind": kind,
+                          "recipient": recipient, "template_id": message.template_id,
+                          "reason": message.failed})
+        return found
 
     def flag_overdue_reports(self, now: datetime) -> int:
         flagged = 0

@@ -60,4 +60,4 @@ def background(settings: NotificationSettings, app: NotificationApplication,
 
 ENTRY = ServiceEntry(settings=NotificationSettings, application=application,
                      published=PUBLISHED, subscriptions=subscriptions, build_api=build_api,
-                     background=background)
+                     background=background, warnings=NotificationSettings.missing_contacts)

@@ -60,6 +60,20 @@ class NotificationSettings(ServiceSettings):
                     "police": self.police_contact, COMMISSION: self.commission_contact}
         return {recipient: to for recipient, to in contacts.items() if to}
 
+    def missing_contacts(self) -> list[str]:
+        """Who the policy escalates to, or reports to, with no contact set: each such message
+        fails for want of a contact (no_contact) and goes on the team's list instead."""
+        ladders = {step for tier in (Tier.CRISIS, Tier.SERIOUS, Tier.GENERAL)
+                   for step in self.policy().for_tier(tier).ladder}
+        missing = [f"NOTIFICATION_{recipient.upper()}_CONTACT is not set: an escalation to "
+                   f"the {recipient.replace('_', ' ')} will reach nobody (no_contact)"
+                   for recipient in ("crisis_team_head", "police")
+                   if recipient in ladders and recipient not in self.contacts()]
+        if COMMISSION not in self.contacts():
+            missing.append("NOTIFICATION_COMMISSION_CONTACT is not set: an incident's report "
+                           "to the education commission will reach nobody (no_contact)")
+        return missing
+
     def smtp(self) -> SmtpSettings | None:
         if not self.smtp_host:
             return None

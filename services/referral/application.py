@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -13,7 +12,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
-from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
+from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, following_latest
 from contracts.codes import (
     ClosureReason,
     FollowUpOutcome,
@@ -173,7 +172,9 @@ class ReferralApplication(PacketsAndBoard):
             return None
         handoff = self.routing.reroute(referral, aftercare,
                                        aftercare.tried(referral.receiver_type), now)
-        system = replace(meta, actor_role=Role.SYSTEM.value, actor_id=self.name)
+        # Caused by the answer (or the passing over) just recorded.
+        system = following_latest(aftercare, self.name, meta, role=Role.SYSTEM.value,
+                                  actor_id=self.name)
         if handoff is None:
             aftercare.hold_reroute(referral.referral_id,
                                    f"no other {referral.receiver_type} left to try", system)

@@ -89,6 +89,7 @@ class Routing:
 
     @staticmethod
     def _check_basis(request: ReferralRequest, disclosed: list[str]) -> UUID | None:
+        """The id of the consent the referral rests on; None under the safety override."""
         if request.basis == DisclosureBasis.SAFETY_OVERRIDE:
             if request.consent is not None:
                 raise InvalidReferral("consent", "a safety override claims no consent")
@@ -96,11 +97,12 @@ class Routing:
                 raise InvalidReferral("rationale", "a safety override needs its rationale")
             return None
         if request.consent is None:
+            # Whatever is disclosed, a referral on the basis of consent records the consent
+            # it rests on: the trail never says "consent" where none was given.
             personal = sorted(PERSONAL & set(disclosed))
-            if personal:
-                raise InvalidReferral("consent", f"disclosing {personal} needs the "
-                                      "guardians' consent on record, or the safety override")
-            return None
+            what = f"disclosing {personal}" if personal else "a referral on the basis of consent"
+            raise InvalidReferral("consent", f"{what} needs the guardians' consent on record, "
+                                  "or the safety override")
         uncovered = sorted(set(disclosed) - set(request.consent["scope"]))
         if uncovered:
             raise InvalidReferral("consent.scope", f"does not cover {uncovered}")

@@ -7,8 +7,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from casetrail.bus.envelopes import event_id_of
-from casetrail.kernel import EventMeta
+from casetrail.kernel import EventMeta, event_id_of
 from contracts.codes import (
     Channel,
     ClosureReason,

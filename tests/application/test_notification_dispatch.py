@@ -15,6 +15,7 @@ from casetrail.worker import ApplicationThread
 from contracts.codes import Role, Tier
 from contracts.events import assessment
 from services.notification.adapters.gateway import ChannelRouter, FileGateway
+from services.notification.adapters.published import PUBLISHED as NOTIFICATION
 from services.notification.adapters.smtp import SmtpGateway, SmtpSettings
 from services.notification.adapters.webhook import WebhookSmsGateway
 from services.notification.application import NotificationApplication
@@ -22,11 +23,13 @@ from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import Guardian
 from services.notification.domain.notice import GuardianNotification
 from services.notification.entrypoints.timers import dispatcher
-from tests.application.conftest import deliver, envelope
+from tests.application.conftest import deliver, envelope, published
 from tests.application.test_notification import (
     FATHER,
     KEY,
     MOTHER,
+    POLICY,
+    PSEUDONYM_KEY,
     SCHOOL_ID,
     TEACHER,
     crisis_path,
@@ -123,6 +126,50 @@ async def test_with_no_guardian_on_file_a_crisis_notice_fails_at_once_and_the_te
     assert (notice.failed, notice.dispatched) == ("no_contact", False)
     [head] = notification.escalations
     assert head.escalated_to == "crisis_team_head"
+
+
+async def test_an_escalation_with_nobody_on_file_fails_for_want_of_a_contact_and_the_team_is_told(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    """No crisis-team head nor police contact configured: the trail must not say they were
+    messaged. Each escalation fails at once (no_contact), the ladder goes on, and both are on
+    the team's list to reach by hand."""
+    app = NotificationApplication(env, POLICY, pseudonym_key=PSEUDONYM_KEY, contacts={})
+    case_id = uuid4()
+    deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()))
+    dispatch = dispatcher(app, thread, ChannelRouter(FileGateway(tmp_path / "messages.jsonl")))
+    for _ in range(3):  # the notice, then each escalation as the one before it fails
+        await dispatch()
+    trail = published(app, NOTIFICATION)
+    assert "EscalationDispatched" not in [e.type for e in trail]
+    head, police = [e for e in trail if e.type == "EscalationFailed"]
+    assert [(e.data["escalated_to"], e.data["reason"]) for e in (head, police)] == [
+        ("crisis_team_head", "no_contact"), ("police", "no_contact")]
+    [to_police] = [e for e in trail if e.type == "NoticeEscalated"
+                   and e.data["escalated_to"] == "police"]
+    assert to_police.causation_id == head.event_id
+    assert [(u["case_id"], u["recipient"], u["reason"]) for u in app.unreachable()] == [
+        (case_id, "crisis_team_head", "no_contact"), (case_id, "police", "no_contact")]
+    assert not (tmp_path / "messages.jsonl").exists()
+    assert app.queued() == []
+
+
+async def test_an_incident_report_with_no_commission_contact_fails_and_is_the_teams_to_make(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = NotificationApplication(env, POLICY, pseudonym_key=PSEUDONYM_KEY,
+                                  contacts={"crisis_team_head": "+86 138 0000 0009"})
+    app.record_guardians(SCHOOL_ID, [MOTHER], TEACHER)
+    case_id = uuid4()
+    deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()))
+    with WebhookServer(SECRET).running() as webhook:
+        for _ in range(2):  # refused for good once: not tried again
+            await dispatcher(app, thread, router(tmp_path, webhook))()
+    types = [e.type for e in published(app, NOTIFICATION)]
+    assert "AuthorityReportDispatched" not in types
+    [failed] = published(app, NOTIFICATION, "AuthorityReportFailed")
+    assert failed.data["reason"] == "no_contact"
+    assert [(u["kind"], u["recipient"]) for u in app.unreachable()] == [
+        ("report", "district_education_commission")]
+    assert [m["to"] for m in webhook.received] == [MOTHER.phone]
 
 
 async def test_a_refused_guardian_address_is_logged_as_a_reason_code_never_the_address(

@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from casetrail.bus.envelopes import event_id_of
-from casetrail.kernel import CaseRuleViolated, EventMeta
+from casetrail.kernel import CaseRuleViolated, EventMeta, event_id_of
 from contracts.codes import (
     Channel,
     ClosureReason,
@@ -35,9 +34,10 @@ TEAM = EventMeta.by("crisis_team", "lead")
 LIAISON = EventMeta.by("receiver_liaison", "hospital-7")
 HOSPITAL = ReceiverType.HOSPITAL_GREEN_CHANNEL
 KEY = "0" * 32
-CONSENT = {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
-           "scope": ["student_identity", "guardian_contact", "risk_tier", "signs_observed",
-                     "assessment_summary"]}
+CONSENT = {"given_by_guardian_rank": 1,
+           "given_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+           "scope": ["student_identity", "student_pseudonym", "guardian_contact", "risk_tier",
+                     "signs_observed", "assessment_summary"]}
 PATIENT = {"name": "王小明", "birth_date": "2010-05-01", "school_student_id": "S-1"}
 
 
@@ -76,6 +76,9 @@ def school_today() -> date:
 
 
 def request(receiver_id: str = "hospital-a", **more: Any) -> ReferralRequest:
+    """On the guardians' consent unless told otherwise (`consent=None` for none at all)."""
+    if more.get("basis", DisclosureBasis.CONSENT) == DisclosureBasis.CONSENT:
+        more.setdefault("consent", CONSENT)
     return ReferralRequest(receiver_id, **more)
 
 
@@ -114,7 +117,7 @@ def test_a_receiver_outside_the_directory_needs_its_type(referral: ReferralAppli
 
 @pytest.mark.parametrize(("ask", "field"), [
     ({"receiver_id": "district-centre", "packet": {"patient": PATIENT}}, "packet.patient"),
-    ({"packet": {"patient": PATIENT}}, "consent"),
+    ({"packet": {"patient": PATIENT}, "consent": None}, "consent"),
     ({"packet": {"guardian": {"phone": "138"}},
       "consent": {**CONSENT, "scope": ["risk_tier"]}}, "consent.scope"),
     ({"basis": DisclosureBasis.SAFETY_OVERRIDE}, "rationale"),
@@ -127,6 +130,15 @@ def test_a_referral_that_would_disclose_too_much_is_refused_naming_the_field(
     with pytest.raises(InvalidReferral) as refused:
         referral.refer(case_id, request(**{"receiver_id": "hospital-a", **ask}), TEAM)
     assert refused.value.field == field
+
+
+def test_a_referral_on_the_basis_of_consent_without_one_is_refused_not_recorded_without_it(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.CRISIS)
+    with pytest.raises(InvalidReferral) as refused:
+        referral.refer(case_id, request("district-centre", consent=None), TEAM)
+    assert refused.value.field == "consent"
+    assert referral.get_case(case_id, Aftercare).referrals == []
 
 
 def test_a_decline_reroutes_to_the_next_hospital_then_leaves_the_case_flagged(

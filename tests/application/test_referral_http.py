@@ -24,6 +24,7 @@ from contracts.codes import (
 from contracts.events import intake
 from services.referral.application import ReferralApplication
 from services.referral.config import ReferralSettings
+from services.referral.domain.aftercare import Aftercare
 from services.referral.entrypoints.http import build_api
 from tests.application.conftest import deliver, envelope, served
 from tests.application.test_referral import (
@@ -66,10 +67,10 @@ def discharged(app: ReferralApplication) -> UUID:
 
 
 @pytest.mark.parametrize(("role", "body", "allowed"), [
-    ("class_teacher", {}, False),
-    ("grade_leader", {}, False),
-    ("psych_teacher", {}, True),
-    ("principal", {}, True),
+    ("class_teacher", {"consent": CONSENT}, False),
+    ("grade_leader", {"consent": CONSENT}, False),
+    ("psych_teacher", {"consent": CONSENT}, True),
+    ("principal", {"consent": CONSENT}, True),
     ("psych_teacher", {"basis": "safety_override", "rationale": "knife in bag"}, False),
     ("crisis_team", {"basis": "safety_override", "rationale": "knife in bag"}, True),
 ])
@@ -171,6 +172,16 @@ async def test_a_review_before_the_return_to_school_is_refused_naming_review_on(
         "actor": actor("crisis_team")})
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["body", "review_on"]
+
+
+async def test_a_referral_on_the_basis_of_consent_without_a_consent_is_refused_naming_consent(
+        app: ReferralApplication, http: httpx.AsyncClient) -> None:
+    case_id = decide(app, Tier.SERIOUS)
+    refused = await http.post(f"/cases/{case_id}/referrals", json={
+        "receiver_id": "district-centre", "basis": "consent", "actor": actor("crisis_team")})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "consent"]
+    assert app.get_case(case_id, Aftercare).referrals == []
 
 
 async def test_a_home_visit_not_yet_made_is_refused_naming_made_on(

@@ -95,8 +95,9 @@ def stored_event_ids(system: System) -> dict[str, set[UUID]]:
     return ids
 
 
-async def assert_every_effect_exactly_once(system: System, nc: Client,
-                                           case_ids: list[UUID]) -> None:
+async def assert_on_cases_exactly_once(system: System, nc: Client,
+                                       case_ids: list[UUID]) -> list[Envelope]:
+    """Every stored event on CASES once, and each case's one-per-case events; returns CASES."""
     deadline = time.monotonic() + 60
     while True:
         bodies = await read_all(nc, CASES_STREAM, "case.>", timeout=2.0)
@@ -112,6 +113,12 @@ async def assert_every_effect_exactly_once(system: System, nc: Client,
     for case_id in case_ids:
         kinds = Counter(f"{e.service}.{e.type}" for e in on_bus if e.case_id == case_id)
         assert {kind: kinds[kind] for kind in ONCE_PER_CASE} == dict.fromkeys(ONCE_PER_CASE, 1)
+    return on_bus
+
+
+async def assert_every_effect_exactly_once(system: System, nc: Client,
+                                           case_ids: list[UUID]) -> None:
+    on_bus = await assert_on_cases_exactly_once(system, nc, case_ids)
     sent = [json.loads(line) for line in
             (system.data_dir / "guardian-messages.jsonl").read_text().splitlines()]
     per_message: Counter[Any] = Counter(message["message_id"] for message in sent)

@@ -11,7 +11,7 @@ import pytest
 from nats.aio.client import Client
 
 from casetrail.bus.replay import case_timeline, dead_letters
-from casetrail.cli.desk import Desk, RequestRefused
+from casetrail.cli.desk import CRISIS_TEAM, Desk, RequestRefused
 from casetrail.cli.scenarios.common import register_guardians
 from casetrail.cli.timeline import STAGE_ORDER, stages_reached
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
@@ -47,8 +47,14 @@ async def test_an_unacknowledged_crisis_notice_escalates_after_the_wait(desk: De
     assert escalated.data["escalated_to"] == "crisis_team_head"
     assert escalated.recorded_at >= datetime.fromisoformat(
         issued.data["acknowledge_by"].replace("Z", "+00:00"))
-    await desk.event(case_id, "notification", "EscalationDispatched",
-                     escalation_id=escalated.data["escalation_id"])
+    # Nobody's contact is configured here: the trail says so, and the team sees it.
+    await desk.event(case_id, "notification", "EscalationFailed",
+                     escalation_id=escalated.data["escalation_id"], reason="no_contact")
+    pending = await desk.get("notification", "/calls/pending", CRISIS_TEAM, "guardian_call")
+    assert {"case_id": str(case_id), "message_id": escalated.data["escalation_id"],
+            "kind": "escalation", "recipient": "crisis_team_head",
+            "template_id": "escalation-unacknowledged-crisis-zh-v1",
+            "reason": "no_contact"} in pending["unreachable"]
 
 
 async def test_no_name_school_id_or_free_text_reaches_the_bus(

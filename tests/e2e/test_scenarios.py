@@ -69,6 +69,10 @@ def system(tmp_path_factory: pytest.TempPathFactory,
         "REFERRAL_DELIVERY_BACKOFF_SECONDS": "0.2",
         # Long enough that a person's call or acknowledgement comes before any timer.
         "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": "120",
+        # The school has its contacts beyond the family on file (without, see test_pipeline).
+        "NOTIFICATION_CRISIS_TEAM_HEAD_CONTACT": "+86 138 0000 0009",
+        "NOTIFICATION_POLICE_CONTACT": "+86 110",
+        "NOTIFICATION_COMMISSION_CONTACT": "duty@edu.example.cn",
     }
     with running_system(data, settings) as system:
         yield system

@@ -76,6 +76,33 @@ async def test_an_sms_goes_to_the_webhook_signed_with_the_shared_secret() -> Non
                                 "to": "+86 139 0000 0001", "text": TEXT}]
 
 
+async def test_an_sms_sent_again_after_a_crash_reaches_the_family_once_by_its_idempotency_key(
+        tmp_path: Path) -> None:
+    """A crash after the provider took the message and before the ledger recorded it: the
+    restarted service sends it again, with the same key, and the provider drops the copy."""
+    with WebhookServer(SECRET, dedupe=True).running() as provider:
+        sent = message()
+        gateway = WebhookSmsGateway(provider.url, SECRET)
+        await gateway.send(sent)  # taken; the service dies before its ledger write
+        await LedgeredGateway(gateway, SentLedger(tmp_path / "sent.sqlite")).send(sent)
+    assert provider.keys == {str(sent.message_id): 2}
+    assert [m["message_id"] for m in provider.delivered] == [str(sent.message_id)]
+    assert provider.dropped == 1
+
+
+async def test_an_email_sent_again_after_a_crash_reaches_the_relay_twice_with_one_message_id(
+        tmp_path: Path) -> None:
+    """SMTP relays do not drop a repeated Message-ID: an e-mail is at least once, and the copy
+    is counted here rather than hidden."""
+    async with SmtpServer().running() as relay:
+        sent = message("email", "li@example.cn")
+        await smtp(relay.port).send(sent)  # taken; the service dies before its ledger write
+        await LedgeredGateway(smtp(relay.port), SentLedger(tmp_path / "sent.sqlite")).send(sent)
+    ids = [message_from_bytes(body, policy=default)["Message-ID"]
+           for _, _, body in relay.messages]
+    assert ids == [f"<{sent.message_id}@casetrail>"] * 2
+
+
 async def test_a_webhook_that_does_not_know_the_secret_refuses_the_message() -> None:
     with WebhookServer(SECRET).running() as server, \
             pytest.raises(DeliveryRefused) as refused:

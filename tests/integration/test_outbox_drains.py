@@ -30,7 +30,7 @@ from contracts.streams import ensure_streams
 from tests.application.all_services import Running, all_served
 from tests.application.conftest import deliver, detected, envelope
 from tests.application.test_notification import crisis_path
-from tests.application.test_referral import decide
+from tests.application.test_referral import CONSENT, decide
 
 TEAM = {"role": "crisis_team", "id": "t-1"}
 TEACHER = {"role": "class_teacher", "id": "ct-1"}
@@ -71,7 +71,7 @@ def seed(services: dict[str, Running]) -> dict[str, dict[str, str]]:
     referral = services["referral"]
     decide(referral.app, Tier.SERIOUS, case_id=case_id)  # type: ignore[arg-type]
     referred = referral.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "anding-hospital", "actor": TEAM})
+        "receiver_id": "anding-hospital", "consent": CONSENT, "actor": TEAM})
     ids["referral"] = {"case_id": case_id, "referral_id": referred.json()["referral_id"]}
     return ids
 

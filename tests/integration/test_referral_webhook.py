@@ -148,7 +148,8 @@ async def test_a_decline_through_the_task_reroutes_to_the_next_hospital(
     played.refuse = 0
     case_id = await school.thread.run(crisis_case, school.app)
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-a", "actor": {"role": "crisis_team", "id": "lead"}})
+        "receiver_id": "hospital-a", "consent": CONSENT,
+        "actor": {"role": "crisis_team", "id": "lead"}})
     referral_id = made.json()["referral_id"]
     declined = await school.http.put(
         f"/fhir/Task/{referral_id}", headers=bearer("hospital-a"),
@@ -162,7 +163,9 @@ async def test_a_decline_through_the_task_reroutes_to_the_next_hospital(
     [entry] = flagged.json()
     assert entry["referrals"][0]["decline_reason"] == "no_capacity"
     assert entry["referrals"][0]["rerouted_to"] is not None
-    assert bundle["entry"][-1]["resource"]["owner"]["identifier"]["value"] == "hospital-b"
+    [owner] = [e["resource"]["owner"] for e in bundle["entry"]
+               if e["resource"]["resourceType"] == "Task"]
+    assert owner["identifier"]["value"] == "hospital-b"
 
 
 TEAM_HEADERS = {"x-actor-role": "crisis_team", "x-actor-id": "lead"}
@@ -189,7 +192,8 @@ async def test_the_packet_can_be_read_for_carrying_by_hand_and_the_read_is_logge
         school: School) -> None:
     case_id = await school.thread.run(crisis_case, school.app)
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-b", "actor": {"role": "crisis_team", "id": "lead"}})
+        "receiver_id": "hospital-b", "consent": CONSENT,
+        "actor": {"role": "crisis_team", "id": "lead"}})
     referral_id = made.json()["referral_id"]
     packet = await school.http.get(f"/cases/{case_id}/referrals/{referral_id}/packet",
                                    headers=TEAM_HEADERS)
@@ -204,7 +208,7 @@ async def test_the_team_works_from_its_lists_through_return_and_reopening(
     case_id = await school.thread.run(crisis_case, school.app)
     actor = {"role": "crisis_team", "id": "lead"}
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-a", "actor": actor})
+        "receiver_id": "hospital-a", "consent": CONSENT, "actor": actor})
     referral_id = made.json()["referral_id"]
     today = school_today()
     review_on = (today + timedelta(days=30)).isoformat()

@@ -76,9 +76,14 @@ async def incident(desk: Desk, student_id: str, say: Say) -> IncidentRun:
     await desk.event(case_id, "assessment", "CrisisPathStarted", incident=True)
     await desk.event(case_id, "notification", "GuardianNoticeIssued")
     report = await desk.event(case_id, "notification", "AuthorityReportIssued")
-    dispatched = await desk.event(case_id, "notification", "AuthorityReportDispatched")
-    say(f"incident: guardians told, then the commission (due {report.data['report_by']}, "
-        f"on time: {dispatched.data['on_time']})")
+    sent = await desk.first_event(case_id, "notification",
+                                  ["AuthorityReportDispatched", "AuthorityReportFailed"])
+    if sent.type == "AuthorityReportFailed":  # no commission contact configured
+        say(f"incident: guardians told; the commission could not be ({sent.data['reason']}): "
+            "it is on the team's list to report by hand")
+    else:
+        say(f"incident: guardians told, then the commission (due {report.data['report_by']}, "
+            f"on time: {sent.data['on_time']})")
     for item in reported["checklist"][:2]:
         await desk.post("intake", f"/cases/{case_id}/incidents/{incident_id}/checklist",
                         {"item": item, "actor": PSYCH_TEACHER})

@@ -1,8 +1,15 @@
 """Gateways that carry a message to a guardian, the crisis team, the police or the commission.
 
-Every message carries its own id as the idempotency key. The sent ledger in front of them
-(adapters/ledger.py) keeps any gateway from being handed a message twice; the id also lets a
-provider drop the copy sent in the ledger's one remaining window.
+Every message carries its own id, stable across resends (a notice's id is derived from its
+case and number), as its idempotency key. The sent ledger in front of them (adapters/ledger.py)
+keeps any gateway from being handed a message twice, except for a crash during the hand-over
+itself; whether that copy reaches anyone depends on the gateway:
+
+- SMS webhook (adapters/webhook.py): the id is the `Idempotency-Key` header; a provider that
+  honours it delivers the message once.
+- SMTP (adapters/smtp.py): the id is the e-mail's `Message-ID`, but SMTP relays do not drop a
+  repeated one: an e-mail is at least once, and the guardian may get a copy.
+- The file gateway drops a repeated id itself.
 """
 
 from __future__ import annotations
@@ -17,8 +24,6 @@ from typing import Protocol
 from uuid import UUID
 
 log = logging.getLogger(__name__)
-
-GUARDIAN_RECIPIENT = "guardian_"
 
 
 @dataclass(frozen=True)
@@ -92,11 +97,11 @@ class ChannelRouter:
     """SMS through the SMS gateway, e-mail through SMTP, when configured; else through the
     default (file) gateway, the embedded stand-in for a provider.
 
-    A guardian's message without a contact for its channel is refused at once: "if no guardian
-    can be reached the school must escalate, not wait", so the ladder moves on rather than
-    waiting out a message nobody will receive. A message beyond the family without a
-    configured contact still goes to the default gateway: it is the team's board, and there
-    is no one further up to hand it to."""
+    A message without a contact for its channel is refused at once (`no_contact`), whoever
+    it is for: nobody receives it, so the trail must not say it was sent. A guardian's
+    notice fails and the ladder moves on ("if no guardian can be reached the school must
+    escalate, not wait"); an escalation or a report beyond the family fails, goes on the
+    team's list to be made by hand, and an escalation's ladder moves on too."""
 
     def __init__(self, default: MessageGateway, *, sms: MessageGateway | None = None,
                  email: MessageGateway | None = None) -> None:
@@ -106,9 +111,7 @@ class ChannelRouter:
 
     def gateway_for(self, message: OutgoingMessage) -> MessageGateway:
         if message.to is None:
-            if message.recipient.startswith(GUARDIAN_RECIPIENT):
-                raise DeliveryRefused(NO_CONTACT)
-            return self.default
+            raise DeliveryRefused(NO_CONTACT)
         return self.by_channel.get(message.channel, self.default)
 
     async def send(self, message: OutgoingMessage) -> None:

@@ -1,11 +1,13 @@
 """The durable ledger of messages sent, in front of every gateway: a message the ledger has is
 never handed to a gateway again, after a restart or a crash, whichever gateway took it.
 
-The remaining window, honestly: a crash after the provider accepted a message and before the
-ledger's write is on disk (a few milliseconds) sends that message once more when the service
-comes back. Recording before sending would close it, but would turn the crash into a message
-never sent, which for a guardian in a crisis is worse than a duplicate. The message id travels
-with every message (webhook body, e-mail Message-ID) so a provider can drop that copy.
+The remaining window, honestly: a crash after the gateway handed a message over and before the
+ledger's write is on disk sends that message once more when the service comes back. That
+window is the provider's whole round trip (150 ms for a webhook that answers in 150 ms), not
+the ledger's write. Recording before sending would close it, but would turn the crash into a
+message never sent, which for a guardian in a crisis is worse than a duplicate. So the copy is
+the provider's to drop: the message id travels with every message (see adapters/gateway.py
+for which gateways honour it).
 """
 
 from __future__ import annotations

@@ -32,6 +32,13 @@ def _failed(e: Notification.NoticeFailed) -> contract.GuardianNoticeFailed:
                                          channel=NoticeChannel(e.channel), reason=e.reason)
 
 
+def _unreachable(e: Notification.Unreachable) -> EventData:
+    if e.kind == "escalation":
+        return contract.EscalationFailed(escalation_id=e.message_id,
+                                         escalated_to=e.recipient, reason=e.reason)
+    return contract.AuthorityReportFailed(report_id=e.message_id, reason=e.reason)
+
+
 def _called(e: Notification.Called) -> contract.GuardianCalled:
     return contract.GuardianCalled(notice_id=e.notice_id,
                                    guardian_rank=GuardianRank(e.guardian_rank),
@@ -67,7 +74,8 @@ def _report_dispatched(e: Record.ReportDispatched) -> contract.AuthorityReportDi
 PUBLISHED = PublishedEvents(
     contract.SERVICE,
     {Notification.NoticeIssued: _issued, Notification.NoticeDispatched: _dispatched,
-     Notification.NoticeFailed: _failed, Notification.Called: _called,
+     Notification.NoticeFailed: _failed, Notification.Unreachable: _unreachable,
+     Notification.Called: _called,
      Notification.Acknowledged: _acknowledged, Notification.Escalated: _escalated,
      Record.PlanRecorded: _plan, Record.ReportIssued: _report,
      Record.ReportDispatched: _report_dispatched},

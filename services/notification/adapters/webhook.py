@@ -1,7 +1,10 @@
 """SMS through a generic HTTP gateway: a signed JSON POST per message.
 
 The receiver checks `X-Casetrail-Signature`, the hex HMAC-SHA256 under the shared secret of
-`<X-Casetrail-Timestamp>.<body>`, and may drop a repeated `message_id`.
+`<X-Casetrail-Timestamp>.<body>`. Every post carries `Idempotency-Key`, the message id (also
+`message_id` in the body): a message sent again after a crash carries the same key, so a
+provider that honours the key (as the IETF httpapi-idempotency-key draft asks) delivers it
+once. Exactly once to the family therefore holds only with such a provider.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from services.notification.adapters.gateway import DeliveryRefused, OutgoingMess
 
 SIGNATURE_HEADER = "X-Casetrail-Signature"
 TIMESTAMP_HEADER = "X-Casetrail-Timestamp"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 RETRYABLE = frozenset({408, 425, 429})
 
 
@@ -37,7 +41,8 @@ class WebhookSmsGateway:
                            "text": message.text}, ensure_ascii=False).encode()
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-                   SIGNATURE_HEADER: signature(self.secret, timestamp, body)}
+                   SIGNATURE_HEADER: signature(self.secret, timestamp, body),
+                   IDEMPOTENCY_HEADER: str(message.message_id)}
         async with httpx.AsyncClient(timeout=self.timeout_seconds) as client:
             response = await client.post(self.url, content=body, headers=headers)
         if 400 <= response.status_code < 500 and response.status_code not in RETRYABLE:

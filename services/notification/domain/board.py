@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.codes import NoticeChannel
+from services.notification.domain.messages import Escalation
 from services.notification.domain.notice import GuardianNotification as Notification
 from services.notification.domain.plan import PlanAndReports as Record
 from services.notification.domain.settling import Settling
@@ -27,6 +28,9 @@ class NoticeBoard:
         self.calls: dict[UUID, UUID] = {}
         # authority reports not sent nor flagged late: report id -> (case id, report by)
         self.reports_due: dict[UUID, tuple[UUID, datetime]] = {}
+        # escalations and reports nobody could receive, the team's to take up by hand:
+        # message id -> (case id, kind); an escalation leaves once the family is reached
+        self.unreachable: dict[UUID, tuple[UUID, str]] = {}
 
     def apply(self, events: Iterable[Any]) -> None:
         for event in events:
@@ -46,16 +50,23 @@ class NoticeBoard:
                 self.reports_due.pop(event.report_id, None)
             elif isinstance(event, Notification.NoticeFailed):
                 self._step_over(case_id, event.notice_id)
+            elif isinstance(event, Notification.Unreachable):
+                self.unreachable[event.message_id] = (case_id, event.kind)
+                self._step_over(case_id, event.message_id)
             elif isinstance(event, Notification.Acknowledged):
                 # Reaching a guardian settles the whole ladder of the case.
                 self.deadlines.pop(case_id, None)
                 self.calls = {n: c for n, c in self.calls.items() if c != case_id}
+                self.unreachable = {m: (c, kind) for m, (c, kind) in self.unreachable.items()
+                                    if c != case_id or kind != Escalation.KIND}
             elif isinstance(event, Settling.MessagesWithdrawn):
                 for message_id in event.message_ids:
                     self.undispatched.pop(message_id, None)
             elif isinstance(event, Settling.Closed):
                 self.deadlines.pop(case_id, None)
                 self.calls = {n: c for n, c in self.calls.items() if c != case_id}
+                self.unreachable = {m: (c, kind) for m, (c, kind) in self.unreachable.items()
+                                    if c != case_id}
             elif isinstance(event, Notification.Escalated):
                 self.undispatched[event.escalation_id] = case_id
                 self.deadlines.pop(case_id, None)
@@ -65,10 +76,10 @@ class NoticeBoard:
                 self.undispatched[event.report_id] = case_id
                 self.reports_due[event.report_id] = (case_id, event.report_by)
 
-    def _step_over(self, case_id: UUID, notice_id: UUID) -> None:
-        self.undispatched.pop(notice_id, None)
-        self.calls.pop(notice_id, None)
-        if self.deadlines.get(case_id, (None,))[0] == notice_id:
+    def _step_over(self, case_id: UUID, message_id: UUID) -> None:
+        self.undispatched.pop(message_id, None)
+        self.calls.pop(message_id, None)
+        if self.deadlines.get(case_id, (None,))[0] == message_id:
             del self.deadlines[case_id]
 
     def overdue(self, now: datetime) -> list[tuple[UUID, UUID]]:

@@ -64,6 +64,7 @@ class Escalation:
     dispatched: bool = False
     channel: str | None = None
     withdrawn: bool = False
+    failed: str | None = None  # why nobody could be reached (no_contact), if so
 
     @property
     def template_id(self) -> str:
@@ -105,6 +106,7 @@ class AuthorityReport:
     dispatched: bool = False
     on_time: bool | None = None
     overdue: bool = False  # flagged when its time ran out unsent
+    failed: str | None = None  # why nobody could be reached (no_contact), if so
 
     @property
     def template_id(self) -> str:

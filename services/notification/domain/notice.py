@@ -14,8 +14,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
+from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged, following_latest
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, Tier
+from contracts.events.notification import SERVICE
 from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import Route
 from services.notification.domain.messages import (
@@ -170,8 +171,43 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
         was_current = self.current == notice_id
         self._failed(notice_id, notice.channel, reason, meta)
         if was_current and not self.settled:
-            self._next_step(notice, notice.step, policy, routes, meta, now)
+            self._next_step(notice, notice.step, policy, routes,
+                            following_latest(self, SERVICE, meta), now)
         return True
+
+    def fail_unreachable(self, message_id: UUID, reason: str, policy: NotificationPolicy,
+                         routes: Mapping[int, Route], meta: EventMeta, *,
+                         now: datetime) -> bool:
+        """An escalation or authority report nobody can receive (no contact on file, or an
+        address refused for good): recorded as such, never as sent, and left to the team.
+        An escalation's ladder goes on at once to its next step, as for a guardian."""
+        message = self.message(message_id)
+        if isinstance(message, Notice) or message.dispatched or message.failed:
+            return False
+        was_current = self.current == message_id
+        recipient = (message.escalated_to if isinstance(message, Escalation)
+                     else message.authority)
+        self._unreachable(message_id, message.KIND, recipient, reason, meta)
+        if isinstance(message, Escalation) and was_current and not self.settled:
+            self._next_step(self.notice(message.notice_id), message.step, policy, routes,
+                            following_latest(self, SERVICE, meta), now)
+        return True
+
+    class Unreachable(Aggregate.Event):
+        message_id: UUID
+        kind: str  # escalation or report
+        recipient: str  # whom it names: crisis_team_head, police, the authority
+        reason: str
+        meta: EventMeta
+
+    @event(Unreachable)
+    def _unreachable(self, message_id: UUID, kind: str, recipient: str, reason: str,
+                     meta: EventMeta) -> None:
+        message = self.message(message_id)
+        assert not isinstance(message, Notice)
+        message.failed = reason
+        if self.current == message_id:
+            self.current = None
 
     class NoticeFailed(Aggregate.Event):
         notice_id: UUID

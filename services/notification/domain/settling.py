@@ -31,7 +31,7 @@ class Settling(ReadLogged):
                    if not (n.dispatched or n.failed or n.withdrawn)
                    and n.channel != NoticeChannel.PHONE]
         escalations = [e.escalation_id for e in self.escalations
-                       if not (e.dispatched or e.withdrawn)]
+                       if not (e.dispatched or e.withdrawn or e.failed)]
         return notices + escalations
 
     def withdraw_queued(self, reason: str, meta: EventMeta) -> None:

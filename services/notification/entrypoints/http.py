@@ -128,7 +128,7 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
     async def pending_calls(reader: Reader) -> dict[str, Any]:
         calls = await runtime.thread.run(app.pending_calls, purpose=reader.purpose,
                                          reader=reader.meta)
-        return {"calls": calls}
+        return {"calls": calls, "unreachable": await runtime.thread.run(app.unreachable)}
 
     @api.post("/cases/{case_id}/intervention-plan", status_code=201)
     async def record_plan(case_id: UUID, body: PlanIn) -> dict[str, Any]:

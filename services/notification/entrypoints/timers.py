@@ -21,10 +21,11 @@ MAX_BACKOFF_SECONDS = 60.0
 def dispatcher(app: NotificationApplication, thread: ApplicationThread,
                gateway: MessageGateway, attempts: int = 3,
                backoff_seconds: float = 1.0) -> Callable[[], Awaitable[None]]:
-    """Sends each pending message. Every failed try is recorded. A guardian's notice refused
-    by its gateway, or failing `attempts` times, is recorded as failed and the ladder goes on;
-    anything else that fails is tried again later, waiting longer each time. The tries are
-    counted in the store, so a restart does not start them over."""
+    """Sends each pending message. Every failed try is recorded. A message refused for good
+    (no contact on file, a refused address), or a guardian's notice failing `attempts` times,
+    is recorded as failed and the ladder goes on; anything else that fails is tried again
+    later, waiting longer each time. The tries are counted in the store, so a restart does
+    not start them over."""
     retry_at: dict[UUID, float] = {}
 
     async def dispatch() -> None:
@@ -55,7 +56,8 @@ def dispatcher(app: NotificationApplication, thread: ApplicationThread,
                 await thread.run(app.mark_dispatched, case_id, key, message.channel)
                 continue
             attempt, failed = await thread.run(app.delivery_failed, case_id, key, reason,
-                                               give_up_after=1 if for_good else attempts)
+                                               give_up_after=1 if for_good else attempts,
+                                               for_good=for_good)
             if failed:
                 retry_at.pop(key, None)
             else:

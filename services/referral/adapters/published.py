@@ -1,7 +1,8 @@
 """What referral puts on the bus: receivers, disclosures and answers, follow-ups, visits,
 closure; as ids and codes. Packets, consent details, rationales and notes stay here."""
 
-from casetrail.bus.envelopes import PublishedEvents, event_id_of
+from casetrail.bus.envelopes import PublishedEvents
+from casetrail.kernel import event_id_of
 from contracts.codes import (
     ClosureReason,
     DeclineReason,

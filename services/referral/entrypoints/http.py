@@ -94,8 +94,8 @@ class PacketIn(Strict):
 
 class ReferralIn(Command):
     """A receiver from the directory; or one outside it, named with its type (no webhook,
-    its type's disclosure and the ad hoc answer time). Without a consent on record only
-    codes go: the tier, the signs, the pseudonym where the receiver may have it."""
+    its type's disclosure and the ad hoc answer time). On the basis of consent the
+    guardians' consent is needed, also when only codes go (tier, signs, pseudonym)."""
 
     receiver_id: str = Field(min_length=1, max_length=64, pattern=SAFE_ID)
     receiver_type: ReceiverType | None = None  # checked against the directory if given

@@ -1,0 +1,17 @@
+"""`python -m services.<name> check`, which `casetrail up` runs for each service before it
+starts them, prints what the settings leave out."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_the_service_prints_its_warnings_when_checked_as_casetrail_up_does() -> None:
+    env = {**os.environ, "CASETRAIL_PSEUDONYM_KEY": "k", "NOTIFICATION_POLICE_CONTACT": "+86 110"}
+    env.pop("NOTIFICATION_CRISIS_TEAM_HEAD_CONTACT", None)
+    checked = subprocess.run([sys.executable, "-m", "services.notification", "check"],
+                             env=env, capture_output=True, text=True, check=True)
+    assert checked.stdout.splitlines()[0].startswith("NOTIFICATION_CRISIS_TEAM_HEAD_CONTACT")
+    assert "NOTIFICATION_POLICE_CONTACT" not in checked.stdout
