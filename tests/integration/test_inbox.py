@@ -4,10 +4,12 @@ and never letting one message decide what else counts as handled."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from eventsourcing.persistence import OperationalError, Tracking
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -84,6 +86,26 @@ def recording(app: ServiceApplication, handled: list[Envelope]) -> Handler:
     return handler
 
 
+@dataclass
+class Watched:
+    """An inbox whose handler records what it handled, fed by an upstream of the test's own."""
+
+    app: ServiceApplication
+    handled: list[Envelope]
+    upstream: Upstream
+    inbox: Inbox
+    sub: Any
+
+
+@pytest.fixture
+async def watched(nc: Client, tmp_path: Path) -> Watched:
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+    handled: list[Envelope] = []
+    inbox = inbox_for(nc, app, recording(app, handled))
+    upstream = Upstream(nc, inbox)
+    return Watched(app, handled, upstream, inbox, await upstream.subscribe())
+
+
 async def test_a_store_that_fails_for_a_while_delays_the_message_but_never_loses_it(
         nc: Client, tmp_path: Path) -> None:
     app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
@@ -123,87 +145,60 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_with_its_reason(
 
 
 async def test_a_message_handled_before_a_crash_is_not_handled_again(
-        nc: Client, tmp_path: Path) -> None:
-    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
-    handled: list[Envelope] = []
-    inbox = inbox_for(nc, app, recording(app, handled))
-    upstream, message = Upstream(nc, inbox), report()
-    app.record(tracking=mark_of(message))  # as if handled before a crash, unacked
-    sub = await upstream.subscribe()
-    await upstream.publish(message)
-    await upstream.deliver(sub, 1)
-    assert handled == []
+        watched: Watched) -> None:
+    message = report()
+    watched.app.record(tracking=mark_of(message))  # as if handled before a crash, unacked
+    await watched.upstream.publish(message)
+    await watched.upstream.deliver(watched.sub, 1)
+    assert watched.handled == []
 
 
 async def test_an_event_republished_beyond_the_duplicate_window_is_handled_once(
-        nc: Client, tmp_path: Path) -> None:
+        watched: Watched) -> None:
     """A new Msg-Id stands in for the window having passed: JetStream stores it again."""
-    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
-    handled: list[Envelope] = []
-    inbox = inbox_for(nc, app, recording(app, handled))
-    upstream, message = Upstream(nc, inbox), report()
-    sub = await upstream.subscribe()
-    await upstream.publish(message)
-    await upstream.publish(message, msg_id=f"{message.event_id}-again")
-    await upstream.deliver(sub, 2)
-    assert handled == [message]
+    message = report()
+    await watched.upstream.publish(message)
+    await watched.upstream.publish(message, msg_id=f"{message.event_id}-again")
+    await watched.upstream.deliver(watched.sub, 2)
+    assert watched.handled == [message]
 
 
 async def test_a_forged_position_header_marks_no_other_message_as_handled(
-        nc: Client, tmp_path: Path) -> None:
-    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
-    handled: list[Envelope] = []
-    inbox = inbox_for(nc, app, recording(app, handled))
-    upstream = Upstream(nc, inbox)
+        watched: Watched) -> None:
     forged, genuine, later = report(), report(), report()
-    sub = await upstream.subscribe()
-    await upstream.publish(forged, position="1000000000")
-    await upstream.publish(genuine, position="1")
-    await upstream.publish(later, position="2")
-    await upstream.deliver(sub, 3)
-    assert handled == [forged, genuine, later]
+    await watched.upstream.publish(forged, position="1000000000")
+    await watched.upstream.publish(genuine, position="1")
+    await watched.upstream.publish(later, position="2")
+    await watched.upstream.deliver(watched.sub, 3)
+    assert watched.handled == [forged, genuine, later]
 
 
 async def test_a_forged_copy_of_a_genuine_event_id_does_not_mark_the_genuine_one_handled(
-        nc: Client, tmp_path: Path) -> None:
-    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
-    handled: list[Envelope] = []
-    inbox = inbox_for(nc, app, recording(app, handled))
-    upstream, genuine = Upstream(nc, inbox), report()
+        watched: Watched) -> None:
+    genuine = report()
     forged = genuine.model_copy(update={"data": {**genuine.data, "signs": ["weapon"]}})
-    sub = await upstream.subscribe()
-    await upstream.publish(forged, msg_id="forged")
-    await upstream.publish(genuine)
-    await upstream.deliver(sub, 2)
-    assert handled == [forged, genuine]
+    await watched.upstream.publish(forged, msg_id="forged")
+    await watched.upstream.publish(genuine)
+    await watched.upstream.deliver(watched.sub, 2)
+    assert watched.handled == [forged, genuine]
 
 
 async def test_a_message_whose_subject_names_another_case_is_dead_lettered(
-        nc: Client, tmp_path: Path) -> None:
-    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
-    handled: list[Envelope] = []
-    inbox = inbox_for(nc, app, recording(app, handled))
-    upstream, message = Upstream(nc, inbox), report()
-    sub = await upstream.subscribe()
-    await upstream.publish(message, subject_case=uuid4())
-    await upstream.deliver(sub, 1)
-    assert handled == []
-    [letter] = await dead_letters(nc, inbox.subscription.service)
+        watched: Watched, nc: Client) -> None:
+    await watched.upstream.publish(report(), subject_case=uuid4())
+    await watched.upstream.deliver(watched.sub, 1)
+    assert watched.handled == []
+    [letter] = await dead_letters(nc, watched.inbox.subscription.service)
     assert "does not match the envelope" in str(letter["reason"])
 
 
 async def test_a_message_claiming_another_service_in_its_envelope_is_dead_lettered(
-        nc: Client, tmp_path: Path) -> None:
-    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
-    handled: list[Envelope] = []
-    inbox = inbox_for(nc, app, recording(app, handled))
-    upstream = Upstream(nc, inbox)
+        watched: Watched, nc: Client) -> None:
     claimed = report().model_copy(update={"service": "referral"})
-    sub = await upstream.subscribe()
-    await upstream.publish(claimed)  # on intake's subject, saying it is referral's
-    await upstream.deliver(sub, 1)
-    assert handled == []
-    [letter] = await dead_letters(nc, inbox.subscription.service)
+    await watched.upstream.publish(claimed)  # on intake's subject, saying it is referral's
+    await watched.upstream.deliver(watched.sub, 1)
+    assert watched.handled == []
+    [letter] = await dead_letters(nc, watched.inbox.subscription.service)
     assert "does not match the envelope's service referral" in str(letter["reason"])
 
 
