@@ -22,6 +22,7 @@ from eventsourcing.utils import Environment
 from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
+from casetrail import idempotency
 from casetrail.kernel import CaseNotFound, EventMeta, ReadLogged
 
 A = TypeVar("A", bound=Aggregate)
@@ -130,7 +131,13 @@ class ServiceApplication(Application[UUID]):
         """Save the aggregates' new events, and the tracking position if given, atomically."""
         processing = ProcessingEvent[UUID](tracking)
         processing.collect_events(*aggregates)
+        # A keyed HTTP command's key is committed with the first events of its work.
+        key = idempotency.to_save_with_command() if processing.events else None
+        if key is not None:
+            processing.collect_events(key)
         self.events.put(processing.events, tracking=tracking)
+        if key is not None:
+            idempotency.saved_with_command()
         if processing.events:
             for listener in self.on_commit:
                 listener(processing.events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,11 @@ class ApplicationThread:
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        # In the caller's context, as asyncio.to_thread does: a keyed HTTP request's key
+        # reaches the command's save (casetrail/idempotency.py).
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(
+            self._executor, functools.partial(context.run, fn, *args, **kwargs))
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)

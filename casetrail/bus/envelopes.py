@@ -8,6 +8,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import DomainEvent, DomainEventProtocol
 
+from casetrail import idempotency
 from casetrail.kernel import EventMeta, ReadLogged
 from contracts.envelope import Actor, Envelope
 from contracts.events.base import CaseViewed, EventData
@@ -39,7 +40,8 @@ class PublishedEvents:
         self.service = service
         # Reads are part of every service's trail (who read which case, and why).
         self.published: dict[type[Any], DataOf] = {ReadLogged.Viewed: _viewed, **published}
-        self.internal = internal
+        # A service's record of its clients' Idempotency-Keys stays in its store.
+        self.internal = internal | idempotency.INTERNAL_EVENTS
 
     def envelope(self, event: DomainEventProtocol[UUID]) -> Envelope | None:
         kind = type(event)

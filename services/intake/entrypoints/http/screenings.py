@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, PastMoment, require_role
+from casetrail.http import Command, CommandRoute, PastMoment, require_role
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, Instrument, Role
@@ -55,7 +55,7 @@ def _is_sheet(upload: UploadFile) -> bool:
 
 
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
-    api = APIRouter()
+    api = APIRouter(route_class=CommandRoute)
 
     @api.post("/screenings", status_code=201)
     async def schedule(body: ScreeningIn) -> dict[str, Any]:
