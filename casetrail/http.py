@@ -213,6 +213,9 @@ class CommandRoute(APIRoute):
             slot = idempotency.KeyedRequest()
             token = idempotency.keyed.set(slot)
             try:
+                if IDEMPOTENCY_KEY in request.headers:
+                    # Kept for the fingerprint: a form (an upload) is parsed from the stream.
+                    await request.body()
                 response = await handle(request)
                 if slot.saved and slot.request_id is not None:
                     await commands.runtime.thread.run(

@@ -234,3 +234,19 @@ def test_every_post_and_put_of_every_service_documents_the_idempotency_key(
                         undocumented.append(f"{api.title} {method.upper()} {path}")
         app.close()
     assert undocumented == []
+
+
+async def test_a_retried_upload_with_its_key_gets_the_first_answer(
+        intake_http: httpx.AsyncClient) -> None:
+    screening = await intake_http.post("/screenings", json={
+        "instrument": "asq", "held_on": "2026-03-01", "grade_label": "初二",
+        "actor": {"role": "psych_teacher", "id": "p-1"}})
+    upload = intake_http.build_request(
+        "POST", f"/screenings/{screening.json()['screening_id']}/imports", headers=key(),
+        files={"file": ("a.csv", b"school_student_id,q1\nS-1,1\n", "text/csv")},
+        data={"actor_role": "psych_teacher", "actor_id": "p-1"})
+    first = await intake_http.send(upload)
+    again = await intake_http.send(upload)
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
