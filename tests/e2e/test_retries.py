@@ -144,6 +144,11 @@ async def test_reports_and_decisions_retried_across_sigkills_exist_exactly_once(
     for case_id in case_ids:
         record = await desk.read("assessment", case_id, PSYCH_TEACHER)
         assert len(record["decisions"]) == 1
+    # Work done whose answer the kill kept from the client: without keys, each a duplicate.
+    replayed = sum(1 for s in reports + decisions
+                   if s.answer is not None and "idempotent-replayed" in s.answer.headers)
+    lost = sum(1 for s in reports + decisions if s.answer is not None
+               and s.answer.status_code == 409)
     print(f"{len(reports)} reports, {len(decisions)} decisions, "
-          f"{2 * KILLS_PER_API} SIGKILLs, {attempts.count} HTTP attempts, "
-          f"{retried} of them retries after a kill")
+          f"{2 * KILLS_PER_API} SIGKILLs, {attempts.count} HTTP attempts "
+          f"({retried} retries), {replayed} answered from the store, {lost} answers lost")
