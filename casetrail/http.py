@@ -183,12 +183,8 @@ async def idempotency_key(
         raise HTTPException(422, [{"loc": ["header", IDEMPOTENCY_KEY],
                                    "type": "idempotency_key_reused",
                                    "msg": "was sent before with another request"}])
-    elif prior.answer is None:
-        raise HTTPException(409, "the request with this Idempotency-Key was carried out, but "
-                                 "the service stopped before it kept the answer; it is not "
-                                 "done again (read the record to see its result)")
-    else:
-        raise Replayed(prior.answer)
+    assert prior.answer is not None, "a key is committed with its answer"
+    raise Replayed(prior.answer)
 
 
 class CommandRoute(APIRoute):
@@ -212,25 +208,30 @@ class CommandRoute(APIRoute):
             commands = _keyed_commands(request)
             slot = idempotency.KeyedRequest()
             token = idempotency.keyed.set(slot)
+            answer: idempotency.Answer | None = None
             try:
                 if IDEMPOTENCY_KEY in request.headers:
                     # Kept for the fingerprint: a form (an upload) is parsed from the stream.
                     await request.body()
                 response = await handle(request)
-                if slot.saved and slot.request_id is not None:
-                    await commands.runtime.thread.run(
-                        idempotency.keep_answer, commands.runtime.app, slot.request_id,
-                        idempotency.Answer(response.status_code,
-                                           response.media_type or "application/json",
-                                           bytes(response.body).decode()))
-                return response
+                answer = idempotency.Answer(response.status_code,
+                                            response.media_type or "application/json",
+                                            bytes(response.body).decode())
             except Replayed as replayed:
                 return Response(replayed.answer.body, replayed.answer.status,
                                 media_type=replayed.answer.media_type,
                                 headers={"Idempotent-Replayed": "true"})
             finally:
                 idempotency.keyed.reset(token)
+                if slot.holding:
+                    slot.answer(answer)  # None (the route failed): nothing is committed
+                    if slot.finishing is not None:
+                        await slot.finishing
                 if slot.request_id is not None:
                     commands.in_progress.discard(slot.request_id)
+            if slot.holding and not slot.committed:
+                return JSONResponse(status_code=503, content={
+                    "detail": "the command was not saved; send it again with its key"})
+            return response
 
         return answered_once

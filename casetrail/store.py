@@ -131,16 +131,19 @@ class ServiceApplication(Application[UUID]):
         """Save the aggregates' new events, and the tracking position if given, atomically."""
         processing = ProcessingEvent[UUID](tracking)
         processing.collect_events(*aggregates)
-        # A keyed HTTP command's key is committed with the first events of its work.
-        key = idempotency.to_save_with_command() if processing.events else None
-        if key is not None:
-            processing.collect_events(key)
-        self.events.put(processing.events, tracking=tracking)
-        if key is not None:
-            idempotency.saved_with_command()
-        if processing.events:
+        # A keyed HTTP command's events are committed with its key and answer, in one go.
+        keyed = idempotency.holding_request() if processing.events else None
+        if keyed is not None and tracking is None:
+            keyed.hold(processing.events, self._commit)
+            return
+        self._commit(processing.events, tracking)
+
+    def _commit(self, events: Sequence[DomainEventProtocol[UUID]],
+                tracking: Tracking | None = None) -> None:
+        self.events.put(events, tracking=tracking)
+        if events:
             for listener in self.on_commit:
-                listener(processing.events)
+                listener(events)
 
     def keep_read_model(self, model: M) -> M:
         """The model, given every event in the store so far, and then each commit's events.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from uuid import UUID, uuid4
@@ -13,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from casetrail.idempotency import KeyedRequest, fingerprint, keyed, prior, request_id
+from casetrail.idempotency import prior, request_id
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from casetrail.settings import ServiceSettings
@@ -163,28 +162,6 @@ async def test_a_request_still_in_progress_with_the_same_key_is_refused_with_409
     assert len(published(assessment, ASSESSMENT, "TierDecided")) == 1
 
 
-async def test_a_request_done_whose_answer_was_lost_in_a_crash_is_not_done_again(
-        assessment: AssessmentApplication, assessment_http: httpx.AsyncClient) -> None:
-    """The command's events and its key were saved; the process died before the answer."""
-    case_id = assessed_case(assessment)
-    body = json.dumps(decision_body()).encode()
-    path = f"/cases/{case_id}/decision"
-    request = KeyedRequest()
-    token = keyed.set(request)
-    try:
-        request.arm(request_id("assessment", "k-1"),
-                    fingerprint("POST", path, None, body))
-        assessment.decide(case_id, decision_from(decision_body()), meta=lead_meta())
-    finally:
-        keyed.reset(token)
-    retried = await assessment_http.post(path, content=body, headers={
-        "Idempotency-Key": "k-1", "Content-Type": "application/json"})
-    assert retried.status_code == 409
-    assert "carried out" in retried.json()["detail"]
-    assert "Retry-After" not in retried.headers
-    assert len(published(assessment, ASSESSMENT, "TierDecided")) == 1
-
-
 def decision_from(body: dict[str, Any]) -> Decision:
     return Decision(tier=Tier(body["tier"]), rationale=body["rationale"],
                     participants=body["participants"],
@@ -193,6 +170,36 @@ def decision_from(body: dict[str, Any]) -> Decision:
 
 def lead_meta() -> EventMeta:
     return EventMeta.by(LEAD["role"], LEAD["id"])
+
+
+def decision_that_breaks_after_its_work(runtime: ServiceRuntime,
+                                        app: AssessmentApplication) -> FastAPI:
+    """Assessment's API with one more route: it decides, then fails to build its answer."""
+    api = assessment_api(runtime, app)
+
+    @api.post("/cases/{case_id}/broken-decision", status_code=201)
+    async def broken(case_id: UUID) -> dict[str, Any]:
+        await runtime.thread.run(app.decide, case_id, decision_from(decision_body()),
+                                 meta=lead_meta())
+        raise RuntimeError("the answer could not be built")
+
+    return api
+
+
+async def test_a_command_whose_answer_fails_after_its_work_saves_nothing_so_its_retry_is_once(
+        assessment: AssessmentApplication) -> None:
+    case_id = assessed_case(assessment)
+    headers = key()
+    async with served(AssessmentSettings(), assessment,
+                      decision_that_breaks_after_its_work) as http:
+        with pytest.raises(RuntimeError, match="could not be built"):
+            await http.post(f"/cases/{case_id}/broken-decision", headers=headers)
+        assert published(assessment, ASSESSMENT, "TierDecided") == []
+        assert prior(assessment, request_id("assessment", headers["Idempotency-Key"])) is None
+        retried = await http.post(f"/cases/{case_id}/decision", json=decision_body(),
+                                  headers=headers)
+    assert retried.status_code == 201
+    assert len(published(assessment, ASSESSMENT, "TierDecided")) == 1
 
 
 async def test_the_kept_answer_is_encrypted_at_rest_like_all_event_state(
