@@ -29,6 +29,9 @@ class ApplicationThread:
         # the command's saves (casetrail/idempotency.py).
         context = contextvars.copy_context()
         keyed = context.get(idempotency.keyed)
+        if keyed is not None and keyed.holding:
+            raise RuntimeError("a keyed command's route runs one command: its saves are held "
+                               "for its answer")
         returned: asyncio.Future[T] = loop.create_future()
 
         def call() -> T:
