@@ -1,17 +1,22 @@
-"""What every service's HTTP API shares: domain errors as status codes, a health check."""
+"""What every service's HTTP API shares: domain errors as status codes, a health check,
+the Idempotency-Key of every command."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.params import Depends as DependsParam
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
+from casetrail import idempotency
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from contracts.codes import Role
 from contracts.envelope import Actor
@@ -25,6 +30,8 @@ def service_api(runtime: ServiceRuntime) -> FastAPI:
     /status with the outbox and inbox backlogs."""
     api = FastAPI(title=f"casetrail {runtime.settings.service}", version="1",
                   lifespan=runtime.lifespan())
+    api.router.route_class = CommandRoute
+    api.state.idempotency = KeyedCommands(runtime)
     _install_error_handlers(api)
     _health_route(api, runtime)
 
@@ -160,3 +167,118 @@ class Command(BaseModel):
 
     def meta(self) -> EventMeta:
         return EventMeta.by(self.actor.role, self.actor.id, occurred_at=self.at)
+
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+COMMAND_METHODS = frozenset({"POST", "PUT"})
+
+
+@dataclass
+class KeyedCommands:
+    """One service's keyed requests: those in progress in this process, and the store."""
+
+    runtime: ServiceRuntime
+    in_progress: set[UUID] = field(default_factory=set)
+
+
+def _keyed_commands(request: Request) -> KeyedCommands:
+    commands: KeyedCommands = request.app.state.idempotency
+    return commands
+
+
+class Replayed(Exception):
+    """The answer a request with this key got the first time."""
+
+    def __init__(self, answer: idempotency.Answer) -> None:
+        self.answer = answer
+
+
+async def idempotency_key(
+    request: Request,
+    key: Annotated[str | None, Header(
+        alias=IDEMPOTENCY_KEY, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+        description="One per logical action (a UUID), sent again with every retry of it: the "
+                    "same key with the same request returns the first answer and changes "
+                    "nothing; with another request, 422; while the first is still being "
+                    "carried out, 409 with Retry-After.")] = None,
+) -> None:
+    """The command's key, checked against those kept: a retry is answered from the store."""
+    slot = idempotency.keyed.get()
+    if key is None or slot is None:
+        return
+    commands = _keyed_commands(request)
+    runtime = commands.runtime
+    request_id = idempotency.request_id(runtime.settings.service, key)
+    if request_id in commands.in_progress:
+        raise HTTPException(409, "a request with this Idempotency-Key is in progress; "
+                                 "retry it later", headers={"Retry-After": "1"})
+    commands.in_progress.add(request_id)  # before any await: a concurrent retry sees it
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    try:
+        fingerprint = idempotency.fingerprint(request.method, target,
+                                              request.headers.get("authorization"),
+                                              await request.body())
+        prior = await runtime.thread.run(idempotency.prior, runtime.app, request_id)
+    except BaseException:
+        commands.in_progress.discard(request_id)
+        raise
+    if prior is None:
+        slot.arm(request_id, fingerprint)  # the route lets go of it once answered
+        return
+    commands.in_progress.discard(request_id)
+    if prior.fingerprint != fingerprint:
+        raise HTTPException(422, [{"loc": ["header", IDEMPOTENCY_KEY],
+                                   "type": "idempotency_key_reused",
+                                   "msg": "was sent before with another request"}])
+    assert prior.answer is not None, "a key is committed with its answer"
+    raise Replayed(prior.answer)
+
+
+class CommandRoute(APIRoute):
+    """A route whose POST and PUT take an Idempotency-Key (documented on each operation)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], *,
+                 methods: set[str] | list[str] | None = None,
+                 dependencies: Sequence[DependsParam] | None = None, **kwargs: Any) -> None:
+        self.is_command = bool(COMMAND_METHODS & set(methods or ()))
+        if self.is_command and not any(d.dependency is idempotency_key
+                                       for d in dependencies or ()):
+            dependencies = [*(dependencies or ()), Depends(idempotency_key)]
+        super().__init__(path, endpoint, methods=methods, dependencies=dependencies, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+        if not self.is_command:
+            return handle
+
+        async def answered_once(request: Request) -> Response:
+            commands = _keyed_commands(request)
+            slot = idempotency.KeyedRequest()
+            token = idempotency.keyed.set(slot)
+            answer: idempotency.Answer | None = None
+            try:
+                if IDEMPOTENCY_KEY in request.headers:
+                    # Kept for the fingerprint: a form (an upload) is parsed from the stream.
+                    await request.body()
+                response = await handle(request)
+                answer = idempotency.Answer(response.status_code,
+                                            response.media_type or "application/json",
+                                            bytes(response.body).decode())
+            except Replayed as replayed:
+                return Response(replayed.answer.body, replayed.answer.status,
+                                media_type=replayed.answer.media_type,
+                                headers={"Idempotent-Replayed": "true"})
+            finally:
+                idempotency.keyed.reset(token)
+                if slot.holding:
+                    slot.answer(answer)  # None (the route failed): nothing is committed
+                    if slot.finishing is not None:
+                        await slot.finishing
+                if slot.request_id is not None:
+                    commands.in_progress.discard(slot.request_id)
+            if slot.holding and not slot.committed:
+                return JSONResponse(status_code=503, content={
+                    "detail": "the command was not saved; send it again with its key"})
+            return response
+
+        return answered_once

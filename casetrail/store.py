@@ -22,6 +22,7 @@ from eventsourcing.utils import Environment
 from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
+from casetrail import idempotency
 from casetrail.kernel import CaseNotFound, EventMeta, ReadLogged
 
 A = TypeVar("A", bound=Aggregate)
@@ -136,10 +137,19 @@ class ServiceApplication(Application[UUID]):
         processing = ProcessingEvent[UUID](tracking)
         processing.collect_events(*aggregates)
         self._check(processing.events)
-        self.events.put(processing.events, tracking=tracking)
-        if processing.events:
+        # A keyed HTTP command's events are committed with its key and answer, in one go.
+        keyed = idempotency.holding_request() if processing.events else None
+        if keyed is not None and tracking is None:
+            keyed.hold(processing.events, self._commit)
+            return
+        self._commit(processing.events, tracking)
+
+    def _commit(self, events: Sequence[DomainEventProtocol[UUID]],
+                tracking: Tracking | None = None) -> None:
+        self.events.put(events, tracking=tracking)
+        if events:
             for listener in self.on_commit:
-                listener(processing.events)
+                listener(events)
 
     def _check(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
         """Each event passes every check as the relay will read it back from the store (after

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEvent, DomainEventProtocol
 from pydantic import ValidationError
 
+from casetrail import idempotency
 from casetrail.kernel import (
     ContractProblem,
     EventMeta,
@@ -39,7 +40,8 @@ class PublishedEvents:
         self.service = service
         # Reads are part of every service's trail (who read which case, and why).
         self.published: dict[type[Any], DataOf] = {ReadLogged.Viewed: _viewed, **published}
-        self.internal = internal
+        # A service's record of its clients' Idempotency-Keys stays in its store.
+        self.internal = internal | idempotency.INTERNAL_EVENTS
 
     def envelope(self, event: DomainEventProtocol[UUID]) -> Envelope | None:
         """The event as the bus carries it, None for an internal one; EventNotPublishable if

@@ -14,6 +14,7 @@ import httpx
 from nats.aio.client import Client
 
 from casetrail.bus.replay import wait_for_event
+from casetrail.cli.commands import send_command
 from casetrail.cli.runtime import Runtime
 from contracts.envelope import Envelope
 
@@ -44,23 +45,27 @@ def _record(response: httpx.Response) -> dict[str, Any]:
 
 
 class Desk:
+    """Every command goes with its own Idempotency-Key and is retried with it until answered
+    (casetrail/cli/commands.py): a timeout or a restarted service never does it twice."""
+
     def __init__(self, runtime: Runtime, nc: Client, http: httpx.AsyncClient) -> None:
         self.runtime = runtime
         self.nc = nc
         self.http = http
 
     async def post(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return _record(await self.http.post(f"{self.runtime.services[service]}{path}",
-                                            json=body))
+        return _record(await send_command(self.http, "POST",
+                                          f"{self.runtime.services[service]}{path}", json=body))
 
     async def put(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return _record(await self.http.put(f"{self.runtime.services[service]}{path}",
-                                           json=body))
+        return _record(await send_command(self.http, "PUT",
+                                          f"{self.runtime.services[service]}{path}", json=body))
 
     async def upload(self, service: str, path: str, filename: str, content: bytes,
                      actor: dict[str, str]) -> dict[str, Any]:
-        return _record(await self.http.post(
-            f"{self.runtime.services[service]}{path}", files={"file": (filename, content)},
+        return _record(await send_command(
+            self.http, "POST", f"{self.runtime.services[service]}{path}",
+            files={"file": (filename, content)},
             data={"actor_role": actor["role"], "actor_id": actor["id"]}))
 
     async def get(self, service: str, path: str, actor: dict[str, str],

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import httpx
 
+from casetrail.cli.commands import send_command
 from casetrail.cli.desk import RequestRefused
 from contracts.fhir import BUSINESS_STATUS_SYSTEM, DECLINE_SYSTEM
 
@@ -32,8 +33,8 @@ class Liaison:
         if business_status:
             task["businessStatus"] = {"coding": [{"system": BUSINESS_STATUS_SYSTEM,
                                                   "code": business_status}]}
-        response = await self.http.put(
-            f"{self.referral_url}/fhir/Task/{referral_id}", json=task,
+        response = await send_command(
+            self.http, "PUT", f"{self.referral_url}/fhir/Task/{referral_id}", json=task,
             headers={"Authorization": f"Bearer {self.token}",
                      "Content-Type": "application/fhir+json"})
         if response.status_code >= 400:

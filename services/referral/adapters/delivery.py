@@ -1,8 +1,8 @@
 """Posting a packet to a receiver's FHIR webhook.
 
 The Bundle's entries carry `ifNoneExist` on the referral's identifier, and the request the
-same header, so a packet sent twice (a crash between sending and recording) creates nothing
-twice at the receiver.
+same header and the referral id as its `Idempotency-Key`, so a packet sent twice (a crash
+between sending and recording) creates nothing twice at the receiver.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ class WebhookPoster:
                    bundle: dict[str, Any]) -> str | None:
         """None when the receiver took the packet; otherwise the reason, as a code."""
         headers = {"Content-Type": "application/fhir+json",
-                   "If-None-Exist": f"identifier={REFERRAL_SYSTEM}|{referral_id}"}
+                   "If-None-Exist": f"identifier={REFERRAL_SYSTEM}|{referral_id}",
+                   "Idempotency-Key": str(referral_id)}
         if token := self.tokens.get(receiver_id):
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         try:

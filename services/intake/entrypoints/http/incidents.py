@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, PastMoment
+from casetrail.http import Command, CommandRoute, PastMoment
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import IncidentKind
@@ -32,7 +32,7 @@ class ChecklistItemIn(Command):
 
 
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
-    api = APIRouter()
+    api = APIRouter(route_class=CommandRoute)
 
     @api.post("/incidents", status_code=201)
     async def report_incident(body: IncidentIn) -> dict[str, Any]:

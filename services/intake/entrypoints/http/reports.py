@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, PastMoment, Reader
+from casetrail.http import Command, CommandRoute, PastMoment, Reader
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import Channel, ReportLevel, Sign
@@ -41,7 +41,7 @@ class AcknowledgeIn(Command):
 
 
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
-    api = APIRouter()
+    api = APIRouter(route_class=CommandRoute)
 
     @api.post("/reports", status_code=201)
     async def report_concern(body: ConcernIn) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, PastMoment, PlannedDate, require_role
+from casetrail.http import Command, CommandRoute, PastMoment, PlannedDate, require_role
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, Instrument, Role
@@ -62,7 +62,7 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 
 
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
-    api = APIRouter()
+    api = APIRouter(route_class=CommandRoute)
 
     @api.post("/screenings", status_code=201)
     async def schedule(body: ScreeningIn) -> dict[str, Any]:

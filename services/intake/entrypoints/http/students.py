@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from casetrail.http import Command, Reader, require_role
+from casetrail.http import Command, CommandRoute, Reader, require_role
 from casetrail.service import ServiceRuntime
 from contracts.codes import KeyConcern
 from services.intake.application import IntakeApplication
@@ -21,7 +21,7 @@ class KeyConcernsIn(Command):
 
 
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
-    api = APIRouter()
+    api = APIRouter(route_class=CommandRoute)
 
     @api.put("/students/{school_student_id}/key-concerns")
     async def record_key_concerns(school_student_id: StudentPath,

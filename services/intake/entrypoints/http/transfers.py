@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, PastMoment, Reader, require_role
+from casetrail.http import Command, CommandRoute, PastMoment, Reader, require_role
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, SchoolStage
 from services.intake.application import IntakeApplication, TransferConsent
@@ -47,7 +47,7 @@ class ReceiptIn(Command):
 
 
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
-    api = APIRouter()
+    api = APIRouter(route_class=CommandRoute)
 
     @api.post("/cases/{case_id}/transfers", status_code=201)
     async def disclose(case_id: UUID, body: TransferIn) -> dict[str, Any]:
