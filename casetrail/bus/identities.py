@@ -59,10 +59,11 @@ class BusLogin:
         return options
 
 
-def _consumer_calls(durable: str) -> list[str]:
-    api = "$JS.API.CONSUMER"
-    return [f"{api}.CREATE.{CASES_STREAM}.{durable}", f"{api}.CREATE.{CASES_STREAM}.{durable}.>",
-            f"{api}.DURABLE.CREATE.{CASES_STREAM}.{durable}",
+def _consumer_calls(service: str, upstream: str) -> list[str]:
+    """Create (or update) the durable only with its own filter in the subject, which the
+    server holds the request to: never re-pointed at another service's events."""
+    api, durable = "$JS.API.CONSUMER", durable_name(service, upstream)
+    return [f"{api}.CREATE.{CASES_STREAM}.{durable}.{from_service(upstream)}",
             f"{api}.INFO.{CASES_STREAM}.{durable}", f"{api}.MSG.NEXT.{CASES_STREAM}.{durable}",
             f"$JS.ACK.{CASES_STREAM}.{durable}.>"]
 
@@ -73,7 +74,7 @@ def service_permissions(service: str) -> Permissions:
     streams = [f"$JS.API.STREAM.{call}.{name}" for call in ("INFO", "CREATE")
                for name in (CASES_STREAM, DLQ_STREAM)]
     consumers = [call for upstream in CONSUMES[service]
-                 for call in _consumer_calls(durable_name(service, upstream))]
+                 for call in _consumer_calls(service, upstream)]
     return {
         "publish": {"allow": [from_service(service), dlq_subject(service),
                               outbox_subject(service), "$JS.API.INFO", *streams, *consumers]},
@@ -83,14 +84,14 @@ def service_permissions(service: str) -> Permissions:
 
 def operator_permissions() -> Permissions:
     """The tools (`timeline`, `dead-letters`, the auditor's): read any stream through
-    throw-away consumers and look at consumers' state; publish no event, delete nothing."""
+    throw-away consumers and look at consumers' state; publish no event, delete nothing, and
+    touch no named consumer (the unnamed create call makes ephemeral ones only)."""
     api = "$JS.API"
     return {
         "publish": {"allow": [f"{api}.INFO", f"{api}.STREAM.INFO.*", f"{api}.STREAM.NAMES",
                               f"{api}.STREAM.LIST", f"{api}.STREAM.MSG.GET.*",
-                              f"{api}.CONSUMER.CREATE.*", f"{api}.CONSUMER.CREATE.*.>",
-                              f"{api}.CONSUMER.INFO.*.*", f"{api}.CONSUMER.NAMES.*",
-                              f"{api}.CONSUMER.LIST.*", "$JS.FC.>"]},
+                              f"{api}.CONSUMER.CREATE.*", f"{api}.CONSUMER.INFO.*.*",
+                              f"{api}.CONSUMER.NAMES.*", f"{api}.CONSUMER.LIST.*", "$JS.FC.>"]},
         "subscribe": {"allow": [f"{inbox_prefix(OPERATOR)}.>"]},
     }
 

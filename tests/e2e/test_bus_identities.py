@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -11,6 +12,7 @@ import nats
 import pytest
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from casetrail.bus.identities import OPERATOR
 from casetrail.bus.replay import case_timeline, read_all
@@ -63,6 +65,37 @@ async def test_a_services_credentials_do_not_read_another_services_consumer(
     with pytest.raises(REFUSED):
         await as_intake.jetstream().consumer_info(CASES_STREAM, "assessment-from-intake",
                                                   timeout=2)
+
+
+async def test_a_service_cannot_re_point_its_own_consumer_at_other_services_events(
+        system: System, nc: Client, as_intake: Client) -> None:
+    wider = ConsumerConfig(name="intake-from-referral", durable_name="intake-from-referral",
+                           filter_subject="case.>", ack_policy=AckPolicy.EXPLICIT,
+                           max_ack_pending=1)
+    with pytest.raises(REFUSED):
+        await as_intake.jetstream().add_consumer(CASES_STREAM, wider, timeout=2)
+    info = await nc.jetstream().consumer_info(CASES_STREAM, "intake-from-referral")
+    assert info.config.filter_subject == "case.*.referral.*"
+
+
+async def test_the_operator_cannot_create_or_change_a_named_consumer(
+        system: System, nc: Client) -> None:
+    for name in ("assessment-from-intake", "operator-durable"):
+        request = {"stream_name": CASES_STREAM, "config": ConsumerConfig(
+            name=name, durable_name=name, filter_subject="case.>",
+            ack_policy=AckPolicy.EXPLICIT).as_dict()}
+        for subject in (f"$JS.API.CONSUMER.CREATE.{CASES_STREAM}",
+                        f"$JS.API.CONSUMER.CREATE.{CASES_STREAM}.{name}",
+                        f"$JS.API.CONSUMER.DURABLE.CREATE.{CASES_STREAM}.{name}"):
+            try:
+                answer = await nc.request(subject, json.dumps(request).encode(), timeout=2)
+            except REFUSED:
+                continue
+            assert "error" in json.loads(answer.data), subject
+    info = await nc.jetstream().consumer_info(CASES_STREAM, "assessment-from-intake")
+    assert info.config.filter_subject == "case.*.intake.*"
+    names = await nc.jetstream().consumers_info(CASES_STREAM)
+    assert "operator-durable" not in {c.name for c in names}
 
 
 async def test_the_operator_reads_the_trail_but_publishes_nothing(
