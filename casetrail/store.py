@@ -176,8 +176,11 @@ class ServiceApplication(Application[UUID]):
 
     def has_processed(self, mark: Tracking) -> bool:
         """Whether the message this tracking mark stands for was handled (its effects saved)."""
-        return self.process_recorder.has_tracking_id(mark.application_name,
-                                                     mark.notification_id)
+        return self.handled_as(mark.application_name) == mark.notification_id
+
+    def handled_as(self, name: str) -> int | None:
+        """The number saved under a tracking name, if any (casetrail.bus.inbox's marks)."""
+        return self.process_recorder.max_tracking_id(name)
 
     def get_case(self, case_id: UUID, kind: type[A]) -> A:
         try:

@@ -7,7 +7,8 @@ DLQ_STREAM = "DLQ"
 CASE_SUBJECTS = "case.>"
 DLQ_SUBJECTS = "dlq.>"
 
-# Header carrying the producer's notification-log position, which consumers track.
+# Header carrying the producer's notification-log position: for people and auditors matching
+# a message to its store; no consumer decides anything by it.
 POSITION_HEADER = "Casetrail-Position"
 MSG_ID_HEADER = "Nats-Msg-Id"
 

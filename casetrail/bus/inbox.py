@@ -118,23 +118,33 @@ def read_message(msg: Msg, upstream: str) -> tuple[Envelope, Any]:
         raise Unreadable(str(error)) from error
 
 
-def handled_mark(upstream: str, body: bytes) -> Tracking:
-    """The mark saved with a message's effects: its own identity, never a value it claims.
+class ConflictingCopy(Exception):
+    """A message bearing an event id that was handled before, with other content."""
 
-    A digest of the whole message (event id included), so a re-publish of the same event,
-    also beyond JetStream's duplicate window, is recognised, while a forged message that
-    borrows a genuine event id cannot mark the genuine one as handled. It fits the 32
-    characters eventsourcing-sqlalchemy gives a tracking name.
+
+def handled_mark(upstream: str, envelope: Envelope, body: bytes) -> Tracking:
+    """The mark saved with a message's effects: the event's identity, never a position or
+    anything else a message claims about other messages.
+
+    Named by the upstream and the event id (hashed to the 32 characters eventsourcing-
+    sqlalchemy gives a tracking name), numbered by a digest of the whole message: a
+    re-publish of the same event, also beyond JetStream's duplicate window, is recognised,
+    and a different message under a handled event id is told apart (ConflictingCopy).
     """
-    digest = hashlib.blake2b(upstream.encode() + b"\0" + body, digest_size=15).hexdigest()
-    return Tracking(f"m{digest}", 1)
+    name = hashlib.blake2b(f"{upstream}/{envelope.event_id}".encode(), digest_size=15)
+    digest = int.from_bytes(hashlib.blake2b(body, digest_size=8).digest()) >> 1
+    return Tracking(f"e{name.hexdigest()}", digest or 1)
 
 
 def handle_once(app: ServiceApplication, handler: Handler, envelope: Envelope, data: Any,
                 mark: Tracking) -> bool:
-    """Run the handler unless this very message was handled already; say which."""
-    if app.has_processed(mark):
+    """Run the handler unless this event was handled already; say which."""
+    handled = app.handled_as(mark.application_name)
+    if handled == mark.notification_id:
         return False
+    if handled is not None:
+        raise ConflictingCopy(f"event {envelope.event_id} was handled before, from a message "
+                              f"with other content")
     handler(envelope, data, mark)
     return True
 
@@ -184,9 +194,13 @@ class Inbox:
         if handler is None:
             await msg.ack()
             return
-        mark = handled_mark(self.subscription.upstream, msg.data)
+        mark = handled_mark(self.subscription.upstream, envelope, msg.data)
         try:
             await self.thread.run(handle_once, self.app, handler, envelope, data, mark)
+        except ConflictingCopy as conflict:
+            # Neither handled again nor dropped unseen: a person decides which copy is true.
+            await self._dead_letter(msg, f"conflicting copy: {conflict}")
+            return
         except PASSING as error:
             waited = self._waited[sequence] = self._waited.get(sequence, 0) + 1
             delay = min(LONGEST_WAIT_SECONDS, self.redelivery_delay * 2 ** min(waited, 10))

@@ -72,7 +72,7 @@ def deliver(app: ServiceApplication, handler: Handler, message: Envelope) -> boo
     """What the inbox does with a message from the bus, without the bus."""
     data: Any = read_data(message)
     return handle_once(app, handler, message, data,
-                       handled_mark(message.service, message.to_bytes()))
+                       handled_mark(message.service, message, message.to_bytes()))
 
 
 def published(app: ServiceApplication, events: PublishedEvents,
