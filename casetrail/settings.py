@@ -31,6 +31,9 @@ class ServiceSettings(BaseSettings):
         None, validation_alias=AliasChoices("CASETRAIL_CIPHER_KEY"))
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # The largest request a keyed command may send (it is read whole for its fingerprint);
+    # at least intake's INTAKE_SCREENING_MAX_BYTES, for keyed screening uploads.
+    http_max_body_bytes: int = Field(16_000_000, ge=10_000)
     # The relay is woken after each commit; polling is the fallback for a lost wake-up.
     relay_poll_seconds: float = Field(0.5, gt=0)
     relay_batch: int = Field(500, ge=1, le=10_000)

@@ -259,3 +259,17 @@ async def test_a_retried_upload_with_its_key_gets_the_first_answer(
     assert first.status_code == again.status_code == 201, first.text
     assert again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_a_keyed_upload_larger_than_the_service_takes_is_refused_before_it_is_read(
+        intake: IntakeApplication) -> None:
+    settings = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k",
+                                              "http_max_body_bytes": 10_000})
+    async with served(settings, intake, intake_api) as client:
+        answer = await client.post(
+            f"/screenings/{uuid4()}/imports", headers=key(),
+            files={"file": ("a.csv", b"school_student_id,q1\n" + b"S-1,no\n" * 2_000,
+                            "text/csv")},
+            data={"actor_role": "psych_teacher", "actor_id": "p-1"})
+    assert answer.status_code == 413
+    assert intake.recorder.max_notification_id() is None

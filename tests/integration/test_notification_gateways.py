@@ -117,6 +117,14 @@ async def test_a_webhook_that_is_down_for_now_is_worth_another_try() -> None:
         await WebhookSmsGateway(server.url, SECRET).send(message())
 
 
+async def test_a_provider_still_sending_the_same_key_is_asked_again_not_given_up_on() -> None:
+    """409 is what an Idempotency-Key provider answers while the first post with that key is
+    still in hand (a resend after a crash): the message is not refused, it is tried again."""
+    with WebhookServer(SECRET, status=409).running() as server, \
+            pytest.raises(httpx.HTTPStatusError, match="409"):
+        await WebhookSmsGateway(server.url, SECRET).send(message())
+
+
 async def test_messages_go_through_their_channels_gateway_and_the_rest_to_the_file(
         tmp_path: Path) -> None:
     file = FileGateway(tmp_path / "messages.jsonl")

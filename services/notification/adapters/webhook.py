@@ -21,7 +21,9 @@ from services.notification.adapters.gateway import DeliveryRefused, OutgoingMess
 SIGNATURE_HEADER = "X-Casetrail-Signature"
 TIMESTAMP_HEADER = "X-Casetrail-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-RETRYABLE = frozenset({408, 425, 429})
+# Worth another try; 409 is a provider still carrying out a post with the same
+# Idempotency-Key (httpapi-idempotency-key draft), as after a crash mid-send.
+RETRYABLE = frozenset({408, 409, 425, 429})
 
 
 def signature(secret: bytes, timestamp: str, body: bytes) -> str:

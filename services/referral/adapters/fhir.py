@@ -227,7 +227,7 @@ def read_task(body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
         raise TaskRefused("businessStatus: an in-progress Task says scheduled or admitted")
     if task.status == "completed":
         return ReferralResponse.DISCHARGED, None
-    raise TaskRefused(f"status: {task.status} is not an answer "
+    raise TaskRefused("status: not an answer "
                       "(accepted, rejected, in-progress, completed)")
 
 
