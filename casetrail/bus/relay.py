@@ -2,7 +2,7 @@
 
 Publish first, then remember the position: a crash in between re-publishes the same
 events with the same `Nats-Msg-Id`, which JetStream drops inside its duplicate window and
-consumers drop by position beyond it. Nothing committed is ever skipped.
+consumers recognise by the event's identity beyond it. Nothing committed is ever skipped.
 """
 
 from __future__ import annotations
@@ -81,8 +81,9 @@ class OutboxRelay:
         return self._relayed
 
     def _pending(self) -> Sequence[Notification]:
-        return self.app.recorder.select_notifications(start=self._relayed + 1,
-                                                      limit=self.batch)
+        # While stuck, only the event it is stuck on: it is re-read until it can go.
+        return self.app.recorder.select_notifications(
+            start=self._relayed + 1, limit=1 if self.stuck else self.batch)
 
     async def relay_once(self) -> int:
         """Publish what is pending, in order; return how many notifications were passed over.
@@ -131,15 +132,26 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event, wake: asyncio.Event, poll_seconds: float) -> None:
         """Relay until stopped; woken by the service after each commit, and polling anyway
         every `poll_seconds`, so a lost wake-up only delays, never loses."""
+        failures = 0
         while not stop.is_set():
             wake.clear()
             pause = poll_seconds
             try:
-                if await self.relay_once():
+                relayed = await self.relay_once()
+            except Exception as error:
+                # Keep going: the events are safe in the store and will be retried. Said
+                # once, not at every try; the tries slow down to one every ten seconds.
+                if not failures:
+                    log.warning("relay of %s cannot publish (%s: %s); trying again",
+                                self.published.service, type(error).__name__, error)
+                failures += 1
+                pause = min(10.0, max(poll_seconds, 0.5 * 2 ** min(failures, 5)))
+            else:
+                if failures:
+                    log.warning("relay of %s publishes again after %d failed tries",
+                                self.published.service, failures)
+                    failures = 0
+                if relayed:
                     continue
-            except Exception:
-                # Keep going: the events are safe in the store and will be retried.
-                log.exception("relay of %s failed; retrying", self.published.service)
-                pause = max(poll_seconds, 1.0)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), pause)
