@@ -28,7 +28,7 @@ from contracts.subjects import CASES_STREAM
 from services.assessment.adapters.published import PUBLISHED as ASSESSMENT
 from services.assessment.application import AssessmentApplication
 from services.intake.adapters.published import PUBLISHED as INTAKE
-from services.intake.application import IntakeApplication
+from services.intake.bootstrap import build_intake
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
 from services.notification.application import NotificationApplication
 from services.notification.domain.policy import NotificationPolicy
@@ -80,7 +80,7 @@ def stored_event_ids(system: System) -> dict[str, set[UUID]]:
         return store_env(url=f"sqlite:///{data / service}.db", cipher_key=CIPHER_KEY)
 
     stores: list[tuple[ServiceApplication, PublishedEvents]] = [
-        (IntakeApplication(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
+        (build_intake(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
         (AssessmentApplication(env("assessment")), ASSESSMENT),
         (NotificationApplication(env("notification"), NotificationPolicy(),
                                  pseudonym_key=PSEUDONYM_KEY.encode()), NOTIFICATION),
