@@ -30,7 +30,7 @@ from services.intake.application import IntakeApplication
 from services.intake.bootstrap import build_intake
 from services.intake.config import IntakeSettings
 from services.intake.entrypoints.http import build_api as intake_api
-from services.notification.application import NotificationApplication
+from services.notification.bootstrap import build_notification
 from services.notification.config import NotificationSettings
 from services.notification.domain.policy import NotificationPolicy
 from services.notification.entrypoints.http import build_api as notification_api
@@ -222,7 +222,7 @@ def every_api(env: dict[str, str]) -> list[tuple[FastAPI, ServiceApplication]]:
         (intake_settings, build_intake(env, b"k"), intake_api),
         (AssessmentSettings(), AssessmentApplication(env), assessment_api),
         (NotificationSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"}),
-         NotificationApplication(env, NotificationPolicy(), pseudonym_key=b"k"), notification_api),
+         build_notification(env, NotificationPolicy(), pseudonym_key=b"k"), notification_api),
         (ReferralSettings(), ReferralApplication(env, ZoneInfo("Asia/Shanghai")), referral_api),
     ]
     return [(build(ServiceRuntime(settings=s, app=a, thread=ApplicationThread("t")), a), a)

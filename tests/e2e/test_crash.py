@@ -30,7 +30,7 @@ from services.assessment.application import AssessmentApplication
 from services.intake.adapters.published import PUBLISHED as INTAKE
 from services.intake.bootstrap import build_intake
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
-from services.notification.application import NotificationApplication
+from services.notification.bootstrap import build_notification
 from services.notification.domain.policy import NotificationPolicy
 from services.referral.adapters.published import PUBLISHED as REFERRAL
 from services.referral.application import ReferralApplication
@@ -82,8 +82,8 @@ def stored_event_ids(system: System) -> dict[str, set[UUID]]:
     stores: list[tuple[ServiceApplication, PublishedEvents]] = [
         (build_intake(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
         (AssessmentApplication(env("assessment")), ASSESSMENT),
-        (NotificationApplication(env("notification"), NotificationPolicy(),
-                                 pseudonym_key=PSEUDONYM_KEY.encode()), NOTIFICATION),
+        (build_notification(env("notification"), NotificationPolicy(),
+                            pseudonym_key=PSEUDONYM_KEY.encode()), NOTIFICATION),
         (ReferralApplication(env("referral"), ZoneInfo("Asia/Shanghai")), REFERRAL),
     ]
     ids: dict[str, set[UUID]] = {}
