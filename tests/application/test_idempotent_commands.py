@@ -34,7 +34,7 @@ from services.notification.bootstrap import build_notification
 from services.notification.config import NotificationSettings
 from services.notification.domain.policy import NotificationPolicy
 from services.notification.entrypoints.http import build_api as notification_api
-from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from services.referral.config import ReferralSettings
 from services.referral.entrypoints.http import build_api as referral_api
 from tests.application.conftest import deliver, detected, envelope, published, served
@@ -223,7 +223,7 @@ def every_api(env: dict[str, str]) -> list[tuple[FastAPI, ServiceApplication]]:
         (AssessmentSettings(), AssessmentApplication(env), assessment_api),
         (NotificationSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"}),
          build_notification(env, NotificationPolicy(), pseudonym_key=b"k"), notification_api),
-        (ReferralSettings(), ReferralApplication(env, ZoneInfo("Asia/Shanghai")), referral_api),
+        (ReferralSettings(), build_referral(env, ZoneInfo("Asia/Shanghai")), referral_api),
     ]
     return [(build(ServiceRuntime(settings=s, app=a, thread=ApplicationThread("t")), a), a)
             for s, a, build in apps]

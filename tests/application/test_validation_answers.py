@@ -22,7 +22,7 @@ from services.intake.config import IntakeSettings
 from services.intake.entrypoints.http import build_api as intake_api
 from services.notification.config import NotificationSettings
 from services.notification.entrypoints.http import build_api as notification_api
-from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from services.referral.config import ReferralSettings
 from services.referral.entrypoints.http import build_api as referral_api
 from tests.application.conftest import served
@@ -62,7 +62,7 @@ REQUESTS: dict[str, tuple[Callable[[], ServiceSettings],
         ["body", "guardians", 0, "preferred_channel"]),
     "referral": (
         ReferralSettings,
-        lambda env: ReferralApplication(env, ZoneInfo("Asia/Shanghai"),
+        lambda env: build_referral(env, ZoneInfo("Asia/Shanghai"),
                                         directory=directory()),
         referral_api, "POST", f"/cases/{CASE}/home-visits",
         {"made_on": "the day after", "notes": f"{NAME} {PHONE} {FREE_TEXT}", "actor": TEAM},

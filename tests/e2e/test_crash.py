@@ -33,7 +33,7 @@ from services.notification.adapters.published import PUBLISHED as NOTIFICATION
 from services.notification.bootstrap import build_notification
 from services.notification.domain.policy import NotificationPolicy
 from services.referral.adapters.published import PUBLISHED as REFERRAL
-from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
 from tests.e2e.conftest import System, running_services, secured_nats
 
@@ -84,7 +84,7 @@ def stored_event_ids(system: System) -> dict[str, set[UUID]]:
         (AssessmentApplication(env("assessment")), ASSESSMENT),
         (build_notification(env("notification"), NotificationPolicy(),
                             pseudonym_key=PSEUDONYM_KEY.encode()), NOTIFICATION),
-        (ReferralApplication(env("referral"), ZoneInfo("Asia/Shanghai")), REFERRAL),
+        (build_referral(env("referral"), ZoneInfo("Asia/Shanghai")), REFERRAL),
     ]
     ids: dict[str, set[UUID]] = {}
     for app, published in stores:
