@@ -22,7 +22,8 @@ from pathlib import Path
 from casetrail.kernel import EventMeta
 from casetrail.store import store_env
 from contracts.codes import Instrument
-from services.intake.application import Consent, IntakeApplication
+from services.intake.application import Consent
+from services.intake.bootstrap import build_intake
 from tests.intake_files import Line, csv_file, xlsx_file
 
 ITEMS = ["q1", "q2", "q3", "q4", "q5"]
@@ -46,7 +47,7 @@ def sheet(students: list[str], positive: float) -> list[Line]:
 
 
 def timed_import(directory: Path, kind: str, content: bytes, students: list[str]) -> None:
-    app = IntakeApplication(
+    app = build_intake(
         store_env(url=f"sqlite:///{directory / kind}.db", schema=None,
                   cipher_key=base64.b64encode(secrets.token_bytes(32)).decode()),
         secrets.token_bytes(32))

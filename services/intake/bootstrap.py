@@ -1,11 +1,21 @@
-"""Wires intake's settings to its store, bus and API."""
+"""Wires intake's settings to its store, bus and API, and its ports to their adapters."""
 
 from casetrail.bus.inbox import Subscription
 from casetrail.service import ServiceEntry
+from services.intake.adapters import sheets
 from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication, IntakePolicy
+from services.intake.application.screenings import SheetReader, TemplateRenderer
 from services.intake.config import IntakeSettings
 from services.intake.entrypoints.http import build_api
+
+
+def build_intake(env: dict[str, str], pseudonym_key: bytes, policy: IntakePolicy | None = None, *,
+          read_sheet: SheetReader = sheets.read_sheet,
+          render_template: TemplateRenderer = sheets.render_template) -> IntakeApplication:
+    """The application on the given store, with the shipped adapters unless told others."""
+    return IntakeApplication(env, pseudonym_key, policy, read_sheet=read_sheet,
+                             render_template=render_template)
 
 
 def application(settings: IntakeSettings) -> IntakeApplication:
@@ -13,8 +23,8 @@ def application(settings: IntakeSettings) -> IntakeApplication:
                           chain=settings.report_chain,
                           checklist=tuple(settings.emergency_plan().checklist),
                           screening_max_bytes=settings.screening_max_bytes)
-    return IntakeApplication(settings.event_store_env(),
-                             settings.pseudonym_key.get_secret_value().encode(), policy)
+    return build_intake(settings.event_store_env(),
+                        settings.pseudonym_key.get_secret_value().encode(), policy)
 
 
 def subscriptions(settings: IntakeSettings, app: IntakeApplication) -> list[Subscription]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -17,8 +18,6 @@ from casetrail.store import ServiceApplication
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Role, Tier
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake, referral
-from services.notification.adapters.gateway import OutgoingMessage
-from services.notification.adapters.templates import Templates
 from services.notification.domain.board import NoticeBoard
 from services.notification.domain.directory import (
     Guardian,
@@ -31,19 +30,56 @@ from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
 
 
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """To `recipient` (`guardian_1`, `guardian_2`, `crisis_team_head`, `police`,
+    `district_education_commission`) at `to`, the contact from this service's store (None when
+    nobody is on file), with the template's fixed text."""
+
+    message_id: UUID
+    recipient: str
+    channel: str
+    template_id: str
+    text: str
+    to: str | None = None
+
+
+class DeliveryRefused(Exception):
+    """The gateway refused the message for good (a bad address, a rejected request): trying
+    again will not help. `reason` is a code that may go on the bus."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+class MessageGateway(Protocol):
+    async def send(self, message: OutgoingMessage) -> None:
+        """Hands the message on; DeliveryRefused if it is refused for good."""
+
+
+class MessageTexts(Protocol):
+    """The fixed text of each message template."""
+
+    def cover(self, policy: NotificationPolicy) -> None:
+        """Raises if the policy can ask for a template that has no text."""
+
+    def render(self, template_id: str) -> str: ...
+
+
 class NotificationApplication(ServiceApplication):
     name = "notification"
 
     def __init__(self, env: dict[str, str], policy: NotificationPolicy, *,
                  pseudonym_key: bytes, contacts: Mapping[str, str] | None = None,
-                 templates: Templates | None = None) -> None:
+                 templates: MessageTexts) -> None:
         """`contacts`: the address (phone number or e-mail) of each recipient beyond the
         family: crisis_team_head, police, district_education_commission."""
         super().__init__(env)
         self.policy = policy
         self.pseudonyms = Pseudonyms(pseudonym_key)
         self.contacts = dict(contacts or {})
-        self.templates = templates or Templates.load()
+        self.templates = templates
         self.templates.cover(policy)
 
     @cached_property

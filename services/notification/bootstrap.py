@@ -1,21 +1,37 @@
-"""Wires notification's settings to its store, bus, gateways, timers and API."""
+"""Wires notification's settings to its store, bus, gateways, templates, timers and API."""
+
+from collections.abc import Mapping
 
 from casetrail.bus.inbox import Subscription
 from casetrail.service import BackgroundTask, ServiceEntry, every
 from casetrail.worker import ApplicationThread
-from services.notification.adapters.gateway import ChannelRouter, FileGateway, MessageGateway
+from services.notification.adapters.gateway import ChannelRouter, FileGateway
 from services.notification.adapters.ledger import LedgeredGateway, SentLedger
 from services.notification.adapters.published import PUBLISHED
 from services.notification.adapters.smtp import SmtpGateway
+from services.notification.adapters.templates import Templates
 from services.notification.adapters.webhook import WebhookSmsGateway
-from services.notification.application import NotificationApplication
+from services.notification.application import (
+    MessageGateway,
+    MessageTexts,
+    NotificationApplication,
+)
 from services.notification.config import NotificationSettings
+from services.notification.domain.policy import NotificationPolicy
 from services.notification.entrypoints.http import build_api
 from services.notification.entrypoints.timers import dispatcher, escalator
 
 
+def build_notification(env: dict[str, str], policy: NotificationPolicy, *,
+                       pseudonym_key: bytes, contacts: Mapping[str, str] | None = None,
+                       templates: MessageTexts | None = None) -> NotificationApplication:
+    """The application on the given store, with the shipped templates unless told others."""
+    return NotificationApplication(env, policy, pseudonym_key=pseudonym_key,
+                                   contacts=contacts, templates=templates or Templates.load())
+
+
 def application(settings: NotificationSettings) -> NotificationApplication:
-    return NotificationApplication(
+    return build_notification(
         settings.event_store_env(), settings.policy(),
         pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
         contacts=settings.contacts())

@@ -25,14 +25,12 @@ from contracts.codes import (
 )
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake
-from services.referral.adapters.directory import Directory
-from services.referral.config import DEFAULT_RECEIVERS
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
-from services.referral.domain.receivers import POLICE_SIGNS
+from services.referral.domain.directory import Directory
 from services.referral.domain.referrals import DEAD_ENDS, Referral
 from services.referral.domain.visits import semester
 from services.referral.inputs import InvalidInput
-from services.referral.packets import PacketsAndBoard
+from services.referral.packets import FhirFormat, PacketsAndBoard
 from services.referral.routing import ReferralRequest, Routing
 
 log = logging.getLogger(__name__)
@@ -59,12 +57,12 @@ class ReferralApplication(PacketsAndBoard):
     name = "referral"
 
     def __init__(self, env: dict[str, str], school_timezone: ZoneInfo, *,
-                 directory: Directory | None = None,
-                 ad_hoc_answer_within: timedelta = timedelta(days=1),
-                 police_signs: frozenset[Sign] = POLICE_SIGNS) -> None:
+                 directory: Directory, fhir: FhirFormat, ad_hoc_answer_within: timedelta,
+                 police_signs: frozenset[Sign]) -> None:
         super().__init__(env)
         self.school_timezone = school_timezone
-        self.directory = directory or Directory.load(DEFAULT_RECEIVERS)
+        self.directory = directory
+        self.fhir = fhir
         self.routing = Routing(self.directory, ad_hoc_answer_within)
         self.police_signs = police_signs
 

@@ -1,25 +1,41 @@
 """Wires referral's settings to its store, bus, directory, webhooks, timers and API."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from casetrail.bus.inbox import Subscription
 from casetrail.service import BackgroundTask, ServiceEntry, every
 from casetrail.worker import ApplicationThread
+from contracts.codes import Sign
+from services.referral.adapters import fhir
 from services.referral.adapters.delivery import WebhookPoster
-from services.referral.adapters.directory import Directory
+from services.referral.adapters.directory import load_directory
 from services.referral.adapters.published import PUBLISHED
 from services.referral.application import ReferralApplication
-from services.referral.config import ReferralSettings
+from services.referral.config import DEFAULT_RECEIVERS, ReferralSettings
+from services.referral.domain.directory import Directory
+from services.referral.domain.receivers import POLICE_SIGNS
 from services.referral.entrypoints.http import build_api
 from services.referral.entrypoints.timers import backoff, deliverer, watcher
 
 
-def application(settings: ReferralSettings) -> ReferralApplication:
+def build_referral(env: dict[str, str], school_timezone: ZoneInfo, *,
+                   directory: Directory | None = None,
+                   ad_hoc_answer_within: timedelta = timedelta(days=1),
+                   police_signs: frozenset[Sign] = POLICE_SIGNS) -> ReferralApplication:
+    """The application on the given store, with the shipped directory of receivers unless
+    given another, and FHIR R4 as the receivers' format."""
     return ReferralApplication(
+        env, school_timezone, directory=directory or load_directory(DEFAULT_RECEIVERS),
+        fhir=fhir, ad_hoc_answer_within=ad_hoc_answer_within, police_signs=police_signs)
+
+
+def application(settings: ReferralSettings) -> ReferralApplication:
+    return build_referral(
         settings.event_store_env(), settings.timezone(),
-        directory=Directory.load(settings.receivers_file),
+        directory=load_directory(settings.receivers_file),
         ad_hoc_answer_within=timedelta(minutes=settings.ad_hoc_answer_within_minutes),
         police_signs=settings.police_signs)
 

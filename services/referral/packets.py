@@ -7,16 +7,42 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from casetrail.kernel import EventMeta
 from casetrail.store import ServiceApplication
-from contracts.codes import Role, Tier
-from services.referral.adapters.directory import Directory
-from services.referral.adapters.fhir import CaseCodes, packet_bundle
+from contracts.codes import ReferralResponse, Role, Tier
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.board import ReferralBoard
+from services.referral.domain.directory import Directory
+from services.referral.domain.referrals import Referral
+
+
+@dataclass(frozen=True)
+class CaseCodes:
+    """What the packet may say about the case besides the referral's own packet."""
+
+    case_id: UUID
+    tier: str
+    signs: list[str]
+    student_key: str | None
+
+
+class TaskRefused(ValueError):
+    """A Task body that is not valid FHIR, or says nothing referral understands."""
+
+
+class FhirFormat(Protocol):
+    """The receivers' format: the packet sent them, and the Task they answer on."""
+
+    def packet_bundle(self, referral: Referral, case: CaseCodes,
+                      receiver_name: str) -> dict[str, Any]: ...
+
+    def read_task(self, body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
+        """The receiver's answer and decline reason; TaskRefused if it says none."""
+
+    def answered_task(self, referral: Referral) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -28,9 +54,16 @@ class OutgoingPacket:
     bundle: dict[str, Any]
 
 
+class PacketPoster(Protocol):
+    async def post(self, endpoint: str, receiver_id: str, referral_id: UUID,
+                   bundle: dict[str, Any]) -> str | None:
+        """None when the receiver took the packet; otherwise the reason, as a code."""
+
+
 class PacketsAndBoard(ServiceApplication):
     name = "referral"
     directory: Directory
+    fhir: FhirFormat
 
     @cached_property
     def board(self) -> ReferralBoard:
@@ -51,8 +84,8 @@ class PacketsAndBoard(ServiceApplication):
             aftercare = self.get_case(case_id, Aftercare)
             referral = aftercare.referral(referral_id)
             due.append(OutgoingPacket(case_id, referral_id, receiver_id, str(entry.endpoint),
-                                      packet_bundle(referral, self._codes(aftercare),
-                                                    entry.name)))
+                                      self.fhir.packet_bundle(
+                                          referral, self._codes(aftercare), entry.name)))
         return due
 
     def read_packet(self, case_id: UUID, referral_id: UUID, *, purpose: str,
@@ -62,8 +95,16 @@ class PacketsAndBoard(ServiceApplication):
         aftercare = self.read_case(case_id, Aftercare, purpose=purpose, reader=reader)
         referral = aftercare.referral(referral_id)
         entry = self.directory.find(referral.receiver_id)
-        return packet_bundle(referral, self._codes(aftercare),
-                             entry.name if entry else referral.receiver_id)
+        return self.fhir.packet_bundle(referral, self._codes(aftercare),
+                                       entry.name if entry else referral.receiver_id)
+
+    def read_task(self, body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
+        """A receiver's Task as its answer (TaskRefused if it is none); reads no store."""
+        return self.fhir.read_task(body)
+
+    def answered_task(self, referral: Referral) -> dict[str, Any]:
+        """The Task as it stands after the answer, for the receiver's response."""
+        return self.fhir.answered_task(referral)
 
     def _codes(self, aftercare: Aftercare) -> CaseCodes:
         return CaseCodes(aftercare.id, aftercare.tier or Tier.NONE.value,

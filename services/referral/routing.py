@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from contracts.codes import DisclosureBasis, ReceiverType
-from services.referral.adapters.directory import Directory
+from services.referral.domain.directory import Directory
 from services.referral.domain.receivers import (
     DISCLOSURE,
     PACKET_PARTS,

@@ -10,7 +10,10 @@ from fastapi.testclient import TestClient
 
 from casetrail.service import ServiceRuntime
 from casetrail.worker import ApplicationThread
-from services.intake.application import IntakeApplication, IntakePolicy
+from services.intake.adapters.sheets import read_sheet
+from services.intake.application import IntakePolicy
+from services.intake.application.screenings import SheetReader
+from services.intake.bootstrap import build_intake
 from services.intake.config import IntakeSettings
 from services.intake.entrypoints.http import build_api
 
@@ -20,9 +23,10 @@ READ_AS = {"X-Actor-Role": "psych_teacher", "X-Actor-Id": "p-1"}
 
 
 @contextmanager
-def served(env: dict[str, str], policy: IntakePolicy | None = None) -> Iterator[TestClient]:
+def served(env: dict[str, str], policy: IntakePolicy | None = None, *,
+           reader: SheetReader = read_sheet) -> Iterator[TestClient]:
     config = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"})
-    app = IntakeApplication(env, b"k", policy)
+    app = build_intake(env, b"k", policy, read_sheet=reader)
     thread = ApplicationThread("intake-test")
     # No lifespan: the API without its bus consumers, which these requests do not need.
     yield TestClient(build_api(ServiceRuntime(settings=config, app=app, thread=thread), app))

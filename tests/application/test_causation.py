@@ -10,7 +10,7 @@ from contracts.codes import CallOutcome, GuardianRank, ReferralResponse, Tier
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
 from services.notification.domain.directory import Guardian
 from services.referral.adapters.published import PUBLISHED as REFERRAL
-from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from tests.application.conftest import published
 from tests.application.test_notification import (
     FATHER,
@@ -45,7 +45,7 @@ def test_the_notice_to_the_next_guardian_after_a_failed_call_is_caused_by_the_fa
 
 
 def test_a_reroute_after_a_decline_is_caused_by_the_decline(env: dict[str, str]) -> None:
-    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory())
+    app = build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory())
     case_id = decide(app, Tier.CRISIS)
     first = app.refer(case_id, request(packet={"patient": PATIENT}), TEAM)
     app.record_answer(case_id, first, ReferralResponse.DECLINED, LIAISON, "no_capacity")
@@ -58,7 +58,7 @@ def test_a_reroute_after_a_decline_is_caused_by_the_decline(env: dict[str, str])
 
 def test_a_reroute_after_no_answer_in_time_is_caused_by_the_passing_over(
         env: dict[str, str]) -> None:
-    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory(minutes=1))
+    app = build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory(minutes=1))
     case_id = decide(app, Tier.CRISIS)
     app.refer(case_id, request(packet={"patient": PATIENT}), TEAM)
     assert app.pass_over_unanswered(datetime.now(UTC) + timedelta(minutes=2)) == 1

@@ -27,13 +27,14 @@ from services.assessment.domain.decision import Decision
 from services.assessment.entrypoints.http import build_api as assessment_api
 from services.intake.adapters.published import PUBLISHED as INTAKE
 from services.intake.application import IntakeApplication
+from services.intake.bootstrap import build_intake
 from services.intake.config import IntakeSettings
 from services.intake.entrypoints.http import build_api as intake_api
-from services.notification.application import NotificationApplication
+from services.notification.bootstrap import build_notification
 from services.notification.config import NotificationSettings
 from services.notification.domain.policy import NotificationPolicy
 from services.notification.entrypoints.http import build_api as notification_api
-from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from services.referral.config import ReferralSettings
 from services.referral.entrypoints.http import build_api as referral_api
 from tests.application.conftest import deliver, detected, envelope, published, served
@@ -62,7 +63,7 @@ def key() -> dict[str, str]:
 @pytest.fixture
 def intake(store_url: tuple[str, str | None]) -> Iterator[IntakeApplication]:
     url, schema = store_url
-    app = IntakeApplication(store_env(url=url, schema=schema, cipher_key=CIPHER_KEY), b"k")
+    app = build_intake(store_env(url=url, schema=schema, cipher_key=CIPHER_KEY), b"k")
     yield app
     app.close()
 
@@ -218,11 +219,11 @@ async def test_the_kept_answer_is_encrypted_at_rest_like_all_event_state(
 def every_api(env: dict[str, str]) -> list[tuple[FastAPI, ServiceApplication]]:
     intake_settings = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"})
     apps: list[tuple[ServiceSettings, ServiceApplication, Any]] = [
-        (intake_settings, IntakeApplication(env, b"k"), intake_api),
+        (intake_settings, build_intake(env, b"k"), intake_api),
         (AssessmentSettings(), AssessmentApplication(env), assessment_api),
         (NotificationSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"}),
-         NotificationApplication(env, NotificationPolicy(), pseudonym_key=b"k"), notification_api),
-        (ReferralSettings(), ReferralApplication(env, ZoneInfo("Asia/Shanghai")), referral_api),
+         build_notification(env, NotificationPolicy(), pseudonym_key=b"k"), notification_api),
+        (ReferralSettings(), build_referral(env, ZoneInfo("Asia/Shanghai")), referral_api),
     ]
     return [(build(ServiceRuntime(settings=s, app=a, thread=ApplicationThread("t")), a), a)
             for s, a, build in apps]

@@ -14,6 +14,7 @@ from contracts.envelope import Actor
 from contracts.events import referral
 from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication
+from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Case, Concern
 from tests.application.conftest import deliver, envelope
 
@@ -26,7 +27,7 @@ def concern(*signs: Sign, imminent: bool = False) -> Concern:
 
 @pytest.fixture
 def intake(env: dict[str, str]) -> IntakeApplication:
-    return IntakeApplication(env, b"key")
+    return build_intake(env, b"key")
 
 
 def test_a_first_concern_opens_a_case_and_a_second_joins_it(intake: IntakeApplication) -> None:
@@ -88,7 +89,7 @@ def test_with_a_cipher_key_names_and_descriptions_are_not_stored_in_clear(
         tmp_path: Path) -> None:
     key = base64.b64encode(os.urandom(32)).decode()
     path = tmp_path / "intake.db"
-    intake = IntakeApplication(store_env(url=f"sqlite:///{path}", cipher_key=key), b"k")
+    intake = build_intake(store_env(url=f"sqlite:///{path}", cipher_key=key), b"k")
     received = intake.report_concern(
         student_ref="S-1", student_name="欧阳小明",
         concern=Concern(uuid4(), Channel.HOTLINE, [], False, "宿舍里的纸条"), meta=TEACHER)

@@ -11,9 +11,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.intake.adapters.sheets import Sheet, read_sheet
-from services.intake.application import screenings as application_screenings
-from services.intake.entrypoints.http import screenings as http_screenings
+from services.intake.adapters.sheets import read_sheet
+from services.intake.domain.screening_sheet import Sheet
 from tests.application.intake_api import PSYCH, READ_AS, TEACHER, report, served
 from tests.intake_files import csv_file, xlsx_file
 
@@ -189,18 +188,17 @@ def test_screenings_and_transfers_are_forbidden_to_anyone_but_the_psychology_sta
 
 
 def test_an_uploaded_file_is_parsed_once_off_the_application_thread(
-        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+        env: dict[str, str]) -> None:
     parsed_on: list[str] = []
 
     def reading(filename: str, content: bytes) -> Sheet:
         parsed_on.append(threading.current_thread().name)
         return read_sheet(filename, content)
 
-    monkeypatch.setattr(http_screenings, "read_sheet", reading)
-    monkeypatch.setattr(application_screenings, "read_sheet", reading)
     content = xlsx_file(("school_student_id", "q1", "q2", "q3", "q4", "q5"),
                         ("S-1", "no", "no", "no", "no"))
-    uploaded = upload(client, asq_screening(client), "a.xlsx", content, XLSX)
+    with served(env, reader=reading) as client:
+        uploaded = upload(client, asq_screening(client), "a.xlsx", content, XLSX)
     assert uploaded.status_code == 201
     assert len(parsed_on) == 1 and not parsed_on[0].startswith("intake-test")
 

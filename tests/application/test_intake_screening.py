@@ -15,6 +15,7 @@ from services.intake.adapters.published import PUBLISHED
 from services.intake.adapters.sheets import UnreadableSheet
 from services.intake.application import Consent, IntakeApplication
 from services.intake.application.screenings import BAD_STUDENT_ID, NO_CONSENT
+from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.screening import Screening
 from services.intake.domain.screening_sheet import SheetRefused
@@ -30,7 +31,7 @@ ACUTE = ("yes", "yes", "no", "no", "yes")
 
 @pytest.fixture
 def intake(env: dict[str, str]) -> IntakeApplication:
-    return IntakeApplication(env, b"key")
+    return build_intake(env, b"key")
 
 
 def asq(intake: IntakeApplication, *consented: str) -> UUID:

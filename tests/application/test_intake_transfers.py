@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import Channel, GuardianRank, SchoolStage
 from services.intake.application import IntakeApplication, IntakePolicy, TransferConsent
+from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.transfer import ConsentToTransfer, Transfer
 from tests.application.intake_api import PSYCH, report, served
@@ -24,7 +25,7 @@ GIVEN = datetime(2026, 6, 30, tzinfo=UTC)
 
 @pytest.fixture
 def intake(env: dict[str, str]) -> IntakeApplication:
-    return IntakeApplication(env, b"key", IntakePolicy(school_code="primary-3"))
+    return build_intake(env, b"key", IntakePolicy(school_code="primary-3"))
 
 
 def a_case(intake: IntakeApplication) -> UUID:

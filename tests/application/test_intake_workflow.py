@@ -22,6 +22,7 @@ from contracts.envelope import Envelope
 from contracts.events import referral
 from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication, IntakePolicy, TransferConsent
+from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.report_chain import ChainKind
 from services.intake.domain.student import Student
@@ -36,7 +37,7 @@ READER = EventMeta.by("psych_teacher", "p-1")
 
 @pytest.fixture
 def intake(env: dict[str, str]) -> IntakeApplication:
-    return IntakeApplication(env, b"key", IntakePolicy(school_code="primary-3"))
+    return build_intake(env, b"key", IntakePolicy(school_code="primary-3"))
 
 
 def staff(channel: Channel = Channel.STAFF_OBSERVATION) -> Concern:
@@ -74,7 +75,7 @@ def test_a_staff_report_climbs_the_chain_and_the_record_shows_who_and_when(
 
 
 def test_a_university_report_starts_in_the_dorm(env: dict[str, str]) -> None:
-    intake = IntakeApplication(env, b"key", IntakePolicy(chain=ChainKind.UNIVERSITY))
+    intake = build_intake(env, b"key", IntakePolicy(chain=ChainKind.UNIVERSITY))
     received = intake.report_concern(student_ref="U-1", student_name=None, concern=staff(),
                                      meta=DORM)
     intake.forward_report(received.case_id, received.report_id, ReportLevel.CLASS, DORM)

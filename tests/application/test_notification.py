@@ -18,8 +18,9 @@ from contracts.codes import (
     Tier,
 )
 from contracts.events import assessment, intake
-from services.notification.adapters.gateway import OutgoingMessage
-from services.notification.application import NotificationApplication
+from services.notification.adapters.templates import Templates
+from services.notification.application import NotificationApplication, OutgoingMessage
+from services.notification.bootstrap import build_notification
 from services.notification.domain.directory import Guardian, GuardianDirectory, directory_id
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
@@ -62,8 +63,9 @@ def incident(incident_id: UUID | None = None) -> intake.IncidentReported:
                                    kind=IncidentKind.SELF_HARM, checklist=["call_guardians"])
 
 
-def new_app(env: dict[str, str]) -> NotificationApplication:
-    return NotificationApplication(env, POLICY, pseudonym_key=PSEUDONYM_KEY, contacts=CONTACTS)
+def new_app(env: dict[str, str], templates: Templates | None = None) -> NotificationApplication:
+    return build_notification(env, POLICY, pseudonym_key=PSEUDONYM_KEY, contacts=CONTACTS,
+                              templates=templates)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from services.notification.adapters.published import PUBLISHED as NOTIFICATION
 from services.notification.adapters.smtp import SmtpGateway, SmtpSettings
 from services.notification.adapters.webhook import WebhookSmsGateway
 from services.notification.application import NotificationApplication
+from services.notification.bootstrap import build_notification
 from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import Guardian
 from services.notification.domain.notice import GuardianNotification
@@ -133,7 +134,7 @@ async def test_an_escalation_with_nobody_on_file_fails_for_want_of_a_contact_and
     """No crisis-team head nor police contact configured: the trail must not say they were
     messaged. Each escalation fails at once (no_contact), the ladder goes on, and both are on
     the team's list to reach by hand."""
-    app = NotificationApplication(env, POLICY, pseudonym_key=PSEUDONYM_KEY, contacts={})
+    app = build_notification(env, POLICY, pseudonym_key=PSEUDONYM_KEY, contacts={})
     case_id = uuid4()
     deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()))
     dispatch = dispatcher(app, thread, ChannelRouter(FileGateway(tmp_path / "messages.jsonl")))
@@ -155,8 +156,8 @@ async def test_an_escalation_with_nobody_on_file_fails_for_want_of_a_contact_and
 
 async def test_an_incident_report_with_no_commission_contact_fails_and_is_the_teams_to_make(
         env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
-    app = NotificationApplication(env, POLICY, pseudonym_key=PSEUDONYM_KEY,
-                                  contacts={"crisis_team_head": "+86 138 0000 0009"})
+    app = build_notification(env, POLICY, pseudonym_key=PSEUDONYM_KEY,
+                             contacts={"crisis_team_head": "+86 138 0000 0009"})
     app.record_guardians(SCHOOL_ID, [MOTHER], TEACHER)
     case_id = uuid4()
     deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()))

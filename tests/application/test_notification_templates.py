@@ -37,9 +37,10 @@ def test_the_shipped_templates_cover_every_tier_step_and_language_of_the_shipped
 
 def test_a_message_that_cannot_be_built_does_not_hold_back_the_others(
         env: dict[str, str]) -> None:
-    app = new_app(env)
+    templates = Templates.load()
+    app = new_app(env, templates)
     start_crisis(app)
     deliver(app, app.on_incident_reported, envelope("intake", uuid4(), incident()))
-    del app.templates.texts["guardian-notice-crisis-zh-v1"]  # a file edited under it
+    del templates.texts["guardian-notice-crisis-zh-v1"]  # a file edited under it
     assert [m.recipient for _, m in messages_to_send(app)] == [
         "district_education_commission"]

@@ -22,10 +22,11 @@ from contracts.codes import (
     Tier,
 )
 from contracts.events import assessment, intake
-from services.referral.adapters.directory import Directory
 from services.referral.adapters.published import PUBLISHED
 from services.referral.application import NotYourReferral, ReferralApplication
+from services.referral.bootstrap import build_referral
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.directory import Directory
 from services.referral.domain.referrals import CaseReferrals
 from services.referral.routing import InvalidReferral, ReferralRequest
 from tests.application.conftest import deliver, detected, envelope
@@ -54,7 +55,7 @@ def directory(minutes: float = 60, endpoint: str | None = None) -> Directory:
 
 @pytest.fixture
 def referral(env: dict[str, str]) -> ReferralApplication:
-    return ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory())
+    return build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory())
 
 
 def decide(app: ReferralApplication, tier: Tier,
@@ -162,7 +163,7 @@ def test_a_decline_reroutes_to_the_next_hospital_then_leaves_the_case_flagged(
 
 def test_a_referral_unanswered_in_time_is_passed_to_the_next_receiver(
         env: dict[str, str]) -> None:
-    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory(0.01))
+    app = build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory(0.01))
     case_id = decide(app, Tier.SERIOUS)
     first = app.refer(case_id, request(), EventMeta.by("crisis_team", "lead"))
     assert app.pass_over_unanswered(datetime.now(UTC)) == 0
@@ -256,7 +257,7 @@ def test_a_return_plan_after_discharge_and_reopening_linked_to_the_closure(
 
 def test_packets_wait_for_their_retry_and_the_board_survives_a_restart(
         env: dict[str, str]) -> None:
-    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"),
+    app = build_referral(env, ZoneInfo("Asia/Shanghai"),
                               directory=directory(endpoint="http://127.0.0.1:9/fhir"))
     case_id = decide(app, Tier.CRISIS)
     referral_id = app.refer(case_id, request(), TEAM)
@@ -265,7 +266,7 @@ def test_packets_wait_for_their_retry_and_the_board_survives_a_restart(
     assert packet.referral_id == referral_id
     assert packet.bundle["resourceType"] == "Bundle"
     app.delivery_failed(case_id, referral_id, "timeout", now)
-    restarted = ReferralApplication(env, ZoneInfo("Asia/Shanghai"),
+    restarted = build_referral(env, ZoneInfo("Asia/Shanghai"),
                                     directory=directory(endpoint="http://127.0.0.1:9/fhir"))
     assert restarted.packets_due(now, lambda n: timedelta(minutes=n)) == []
     later = now + timedelta(minutes=2)

@@ -9,6 +9,7 @@ import pytest
 
 from contracts.codes import ReferralResponse, Tier
 from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from services.referral.domain.aftercare import Aftercare
 from services.referral.routing import InvalidReferral
 from tests.application.test_referral import (
@@ -24,7 +25,7 @@ from tests.application.test_referral import (
 
 @pytest.fixture
 def referral(env: dict[str, str]) -> ReferralApplication:
-    return ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory())
+    return build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory())
 
 
 def test_a_consent_for_a_hospital_green_channel_follows_the_reroute_to_the_next_hospital(

@@ -23,6 +23,7 @@ from contracts.codes import (
 )
 from contracts.events import intake
 from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from services.referral.config import ReferralSettings
 from services.referral.domain.aftercare import Aftercare
 from services.referral.entrypoints.http import build_api
@@ -49,7 +50,7 @@ def reader(role: str) -> dict[str, str]:
 
 @pytest.fixture
 def app(env: dict[str, str]) -> ReferralApplication:
-    return ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory())
+    return build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory())
 
 
 @pytest.fixture

@@ -22,9 +22,12 @@ from contracts.codes import (
     Tier,
 )
 from contracts.events import assessment, intake
-from services.referral.adapters.directory import Directory
+from services.referral.adapters import fhir
 from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.directory import Directory
+from services.referral.domain.receivers import POLICE_SIGNS
 from services.referral.entrypoints.timers import watcher
 from tests.application.conftest import deliver, envelope
 from tests.application.test_referral import (
@@ -40,7 +43,7 @@ from tests.application.test_referral import (
 
 @pytest.fixture
 def referral(env: dict[str, str]) -> ReferralApplication:
-    return ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=directory(60))
+    return build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory(60))
 
 
 def test_the_police_answer_time_runs_from_the_referral_not_from_when_the_weapon_was_seen(
@@ -83,7 +86,7 @@ def crisis_path_with_a_weapon(app: ReferralApplication) -> UUID:
 
 def test_a_police_call_the_team_downgraded_is_flagged_not_rerouted_and_other_timers_run(
         env: dict[str, str]) -> None:
-    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
+    app = build_referral(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
     downgraded = crisis_path_with_a_weapon(app)
     decide(app, Tier.SERIOUS, case_id=downgraded)
     late = decide(app, Tier.CRISIS, at=datetime.now(UTC) - timedelta(days=8))
@@ -102,7 +105,7 @@ def test_a_police_call_the_team_downgraded_is_flagged_not_rerouted_and_other_tim
 
 def test_a_hospital_declining_after_the_tier_fell_to_none_is_recorded_and_the_case_may_close(
         env: dict[str, str]) -> None:
-    app = ReferralApplication(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
+    app = build_referral(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
     case_id = decide(app, Tier.CRISIS)
     referral_id = app.refer(case_id, request("hospital-a"), TEAM)
     decide(app, Tier.NONE, case_id=case_id)
@@ -155,7 +158,7 @@ def test_overdue_follow_ups_stay_on_the_teams_list_through_a_regrade_and_a_reope
     assert [f.number for f in late] == [2]
     follow_ups = referral.get_case(case_id, Aftercare).follow_ups
     assert [f.number for f in follow_ups] == [1, 2, 3, 4, 5]
-    restarted = ReferralApplication(referral.env, ZoneInfo("Asia/Shanghai"),
+    restarted = build_referral(referral.env, ZoneInfo("Asia/Shanghai"),
                                     directory=directory(60))
     assert restarted.board.overdue == {case_id: {2}}
     assert sorted(restarted.board.pending[case_id]) == [3, 4, 5]
@@ -187,7 +190,8 @@ class BrokenPassOver(ReferralApplication):
 
 async def test_a_failing_timer_job_leaves_the_other_jobs_to_run_on_the_same_tick(
         env: dict[str, str]) -> None:
-    app = BrokenPassOver(env, ZoneInfo("Asia/Shanghai"), directory=directory(60))
+    app = BrokenPassOver(env, ZoneInfo("Asia/Shanghai"), directory=directory(60), fhir=fhir,
+                         ad_hoc_answer_within=timedelta(days=1), police_signs=POLICE_SIGNS)
     case_id = decide(app, Tier.CRISIS, at=datetime.now(UTC) - timedelta(days=8))
     thread = ApplicationThread("referral-timers-test")
     try:

@@ -17,12 +17,12 @@ from casetrail.store import ServiceApplication
 from services.assessment.application import AssessmentApplication
 from services.assessment.config import AssessmentSettings
 from services.assessment.entrypoints.http import build_api as assessment_api
-from services.intake.application import IntakeApplication
+from services.intake.bootstrap import build_intake
 from services.intake.config import IntakeSettings
 from services.intake.entrypoints.http import build_api as intake_api
 from services.notification.config import NotificationSettings
 from services.notification.entrypoints.http import build_api as notification_api
-from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from services.referral.config import ReferralSettings
 from services.referral.entrypoints.http import build_api as referral_api
 from tests.application.conftest import served
@@ -43,7 +43,7 @@ REQUESTS: dict[str, tuple[Callable[[], ServiceSettings],
                           str, str, dict[str, Any], list[str | int]]] = {
     "intake": (
         lambda: IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"}),
-        lambda env: IntakeApplication(env, b"k"), intake_api, "POST", "/reports",
+        lambda env: build_intake(env, b"k"), intake_api, "POST", "/reports",
         {"student": {"school_student_id": "S-1", "name": NAME},
          "reporter": {"role": "class_teacher", "id": "ct-1"}, "channel": "by_pigeon",
          "signs": ["self_harm"], "description": FREE_TEXT},
@@ -62,7 +62,7 @@ REQUESTS: dict[str, tuple[Callable[[], ServiceSettings],
         ["body", "guardians", 0, "preferred_channel"]),
     "referral": (
         ReferralSettings,
-        lambda env: ReferralApplication(env, ZoneInfo("Asia/Shanghai"),
+        lambda env: build_referral(env, ZoneInfo("Asia/Shanghai"),
                                         directory=directory()),
         referral_api, "POST", f"/cases/{CASE}/home-visits",
         {"made_on": "the day after", "notes": f"{NAME} {PHONE} {FREE_TEXT}", "actor": TEAM},

@@ -28,12 +28,12 @@ from contracts.subjects import CASES_STREAM
 from services.assessment.adapters.published import PUBLISHED as ASSESSMENT
 from services.assessment.application import AssessmentApplication
 from services.intake.adapters.published import PUBLISHED as INTAKE
-from services.intake.application import IntakeApplication
+from services.intake.bootstrap import build_intake
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
-from services.notification.application import NotificationApplication
+from services.notification.bootstrap import build_notification
 from services.notification.domain.policy import NotificationPolicy
 from services.referral.adapters.published import PUBLISHED as REFERRAL
-from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
 from tests.e2e.conftest import System, running_services, secured_nats
 
@@ -80,11 +80,11 @@ def stored_event_ids(system: System) -> dict[str, set[UUID]]:
         return store_env(url=f"sqlite:///{data / service}.db", cipher_key=CIPHER_KEY)
 
     stores: list[tuple[ServiceApplication, PublishedEvents]] = [
-        (IntakeApplication(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
+        (build_intake(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
         (AssessmentApplication(env("assessment")), ASSESSMENT),
-        (NotificationApplication(env("notification"), NotificationPolicy(),
-                                 pseudonym_key=PSEUDONYM_KEY.encode()), NOTIFICATION),
-        (ReferralApplication(env("referral"), ZoneInfo("Asia/Shanghai")), REFERRAL),
+        (build_notification(env("notification"), NotificationPolicy(),
+                            pseudonym_key=PSEUDONYM_KEY.encode()), NOTIFICATION),
+        (build_referral(env("referral"), ZoneInfo("Asia/Shanghai")), REFERRAL),
     ]
     ids: dict[str, set[UUID]] = {}
     for app, published in stores:

@@ -11,15 +11,11 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from services.notification.adapters.gateway import (
-    ChannelRouter,
-    DeliveryRefused,
-    FileGateway,
-    OutgoingMessage,
-)
+from services.notification.adapters.gateway import ChannelRouter, FileGateway
 from services.notification.adapters.ledger import LedgeredGateway, SentLedger
 from services.notification.adapters.smtp import SmtpGateway, SmtpSettings
 from services.notification.adapters.webhook import WebhookSmsGateway
+from services.notification.application import DeliveryRefused, OutgoingMessage
 from tests.integration.gateway_servers import SmtpServer, WebhookServer
 
 SECRET = b"webhook-secret"

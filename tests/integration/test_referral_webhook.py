@@ -20,10 +20,11 @@ from casetrail.worker import ApplicationThread
 from contracts.codes import Role, Tier
 from contracts.events import assessment
 from services.referral.adapters.delivery import WebhookPoster
-from services.referral.adapters.directory import Directory
 from services.referral.application import ReferralApplication
+from services.referral.bootstrap import build_referral
 from services.referral.config import ReferralSettings
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.directory import Directory
 from services.referral.domain.visits import semester
 from services.referral.entrypoints.http import build_api
 from services.referral.entrypoints.timers import deliverer
@@ -67,7 +68,7 @@ async def school(tmp_path: Path, hospital: tuple[Hospital, str]) -> AsyncIterato
         for n, rid in enumerate(TOKENS, start=1)]})
     settings = ReferralSettings(receiver_tokens={k: SecretStr(v) for k, v in TOKENS.items()},
                                 store_url=f"sqlite:///{tmp_path / 'referral.db'}")
-    app = ReferralApplication(settings.event_store_env(), settings.timezone(),
+    app = build_referral(settings.event_store_env(), settings.timezone(),
                               directory=directory)
     thread = ApplicationThread("referral-test")
     api = build_api(ServiceRuntime(settings=settings, app=app, thread=thread), app)

@@ -16,7 +16,7 @@ from casetrail.store import store_env, tracking_store
 from contracts.codes import Channel, Sign
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
 from services.intake.adapters.published import PUBLISHED
-from services.intake.application import IntakeApplication
+from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Concern
 
 
@@ -44,7 +44,7 @@ class PositionsThatCrashOnce:
 
 async def test_a_committed_event_is_published_once_with_its_id_and_position(
         nc: Client, tmp_path: Path) -> None:
-    intake = IntakeApplication(store_env(url=f"sqlite:///{tmp_path}/intake.db"), b"k")
+    intake = build_intake(store_env(url=f"sqlite:///{tmp_path}/intake.db"), b"k")
     received = intake.report_concern(
         student_ref="S-1", student_name="王小明",
         concern=Concern(uuid4(), Channel.HOTLINE, [Sign.SELF_HARM], True, "在宿舍割腕"),
@@ -65,7 +65,7 @@ async def test_a_committed_event_is_published_once_with_its_id_and_position(
 
 async def test_a_relay_killed_before_saving_its_position_republishes_without_copies(
         nc: Client, tmp_path: Path) -> None:
-    intake = IntakeApplication(store_env(url=f"sqlite:///{tmp_path}/intake.db"), b"k")
+    intake = build_intake(store_env(url=f"sqlite:///{tmp_path}/intake.db"), b"k")
     received = intake.report_concern(
         student_ref="S-2", student_name="王小明",
         concern=Concern(uuid4(), Channel.HOTLINE, [], False, "text"),

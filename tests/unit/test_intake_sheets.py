@@ -11,8 +11,14 @@ import pytest
 
 from contracts.codes import Instrument
 from contracts.instruments import INSTRUMENTS, Language
-from services.intake.adapters.sheets import Row, UnreadableSheet, read_sheet, xlsx_template
-from services.intake.domain.screening_sheet import SheetRefused, columns, template
+from services.intake.adapters.sheets import UnreadableSheet, read_sheet, render_template
+from services.intake.domain.screening_sheet import (
+    Row,
+    SheetFormat,
+    SheetRefused,
+    columns,
+    template,
+)
 from tests.intake_files import csv_file, xlsx_file
 
 PHQ_9 = INSTRUMENTS[Instrument.PHQ_9]
@@ -50,7 +56,8 @@ def test_the_template_in_either_language_finds_every_column(language: Language) 
     assert columns(PHQ_9, header) == {0: "school_student_id",
                                       **{i: item.key for i, item in
                                          enumerate(PHQ_9.items, start=1)}}
-    assert read_sheet("t.xlsx", xlsx_template(header)).header == header
+    for fmt in SheetFormat:
+        assert read_sheet(f"t.{fmt}", render_template(header, fmt)).header == header
 
 
 def test_headers_are_found_whatever_their_width_case_or_spacing_and_in_any_order() -> None:

@@ -8,19 +8,20 @@ import pytest
 from pydantic import ValidationError
 
 from contracts.codes import ReceiverType
-from services.referral.adapters.directory import Directory
+from services.referral.adapters.directory import load_directory
 from services.referral.config import DEFAULT_RECEIVERS
+from services.referral.domain.directory import Directory
 from services.referral.domain.receivers import DISCLOSURE, GUARDIAN_CONTACT
 
 
 def directory(text: str, tmp_path: Path) -> Directory:
     path = tmp_path / "receivers.toml"
     path.write_text(text)
-    return Directory.load(path)
+    return load_directory(path)
 
 
 def test_the_shipped_directory_has_two_hospitals_the_centre_and_the_police() -> None:
-    shipped = Directory.load(DEFAULT_RECEIVERS)
+    shipped = load_directory(DEFAULT_RECEIVERS)
     hospitals = shipped.of_type(ReceiverType.HOSPITAL_GREEN_CHANNEL)
     assert [r.id for r in hospitals] == ["anding-hospital", "huilongguan-hospital"]
     assert shipped.find("district-centre") is not None
@@ -28,7 +29,7 @@ def test_the_shipped_directory_has_two_hospitals_the_centre_and_the_police() -> 
 
 
 def test_routing_goes_to_the_next_receiver_of_the_type_not_yet_tried() -> None:
-    shipped = Directory.load(DEFAULT_RECEIVERS)
+    shipped = load_directory(DEFAULT_RECEIVERS)
     hospital = ReceiverType.HOSPITAL_GREEN_CHANNEL
     assert shipped.next_after(hospital, {"anding-hospital"}).id == "huilongguan-hospital"  # type: ignore[union-attr]
     assert shipped.next_after(hospital, {"anding-hospital", "huilongguan-hospital"}) is None

@@ -15,15 +15,10 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
 from contracts.codes import DisclosureBasis, ReferralResponse
-from services.referral.adapters.fhir import (
-    CaseCodes,
-    TaskRefused,
-    answered_task,
-    packet_bundle,
-    read_task,
-)
+from services.referral.adapters.fhir import answered_task, packet_bundle, read_task
 from services.referral.domain.receivers import DISCLOSURE, RISK_TIER, SIGNS_OBSERVED
 from services.referral.domain.referrals import Referral
+from services.referral.packets import CaseCodes, TaskRefused
 
 HOSPITAL_ALL = DISCLOSURE[next(iter(DISCLOSURE))]
 PACKET = {"patient": {"name": "王小明", "birth_date": "2010-05-01", "gender": "male",

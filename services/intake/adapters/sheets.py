@@ -5,41 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook, load_workbook
 
-from services.intake.domain.screening_sheet import STUDENT, SheetRefused
-
-Cell = str | int | None
+from services.intake.domain.screening_sheet import (
+    Cell,
+    Sheet,
+    SheetFormat,
+    SheetRefused,
+    blank_as_none,
+)
 
 
 class UnreadableSheet(SheetRefused):
     """The file cannot be read as a sheet at all."""
-
-
-@dataclass(frozen=True)
-class Row:
-    line: int  # as the spreadsheet numbers it: the header is line 1
-    values: dict[str, Cell]  # by what the column holds (screening_sheet.columns)
-
-    @property
-    def school_student_id(self) -> str:
-        value = self.values.get(STUDENT)
-        return "" if value is None else str(value).strip()
-
-
-@dataclass(frozen=True)
-class Sheet:
-    header: list[str]
-    lines: list[tuple[int, list[Cell]]]  # the data lines by number, blank ones left out
-
-    def rows(self, columns: Mapping[int, str]) -> list[Row]:
-        """Each line's cells of the given columns (index → name), blank cells as None."""
-        return [Row(number, {name: _blank_as_none(cells[i] if i < len(cells) else None)
-                             for i, name in columns.items()})
-                for number, cells in self.lines]
 
 
 def read_sheet(filename: str, content: bytes) -> Sheet:
@@ -51,14 +31,19 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
     return _sheet(lines)
 
 
-def csv_template(header: Sequence[str]) -> bytes:
+def render_template(header: Sequence[str], fmt: SheetFormat) -> bytes:
+    """A file holding just the header, for a school to fill in."""
+    return _xlsx_template(header) if fmt is SheetFormat.XLSX else _csv_template(header)
+
+
+def _csv_template(header: Sequence[str]) -> bytes:
     """With a byte-order mark, so that Excel opens the Chinese headers as Chinese."""
     out = io.StringIO(newline="")
     csv.writer(out).writerow(header)
     return out.getvalue().encode("utf-8-sig")
 
 
-def xlsx_template(header: Sequence[str]) -> bytes:
+def _xlsx_template(header: Sequence[str]) -> bytes:
     workbook = Workbook()
     workbook.active.append(list(header))
     out = io.BytesIO()
@@ -116,11 +101,5 @@ def _sheet(lines: Sequence[Sequence[Cell]]) -> Sheet:
                           if not _blank(line)])
 
 
-def _blank_as_none(value: Cell) -> Cell:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
 def _blank(line: Iterable[Cell]) -> bool:
-    return all(_blank_as_none(value) is None for value in line)
+    return all(blank_as_none(value) is None for value in line)

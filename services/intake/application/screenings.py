@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -14,11 +15,10 @@ from eventsourcing.domain import Aggregate
 from casetrail.kernel import EventMeta
 from contracts.codes import Channel, GuardianRank, Instrument, Role
 from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language, items_of, score
-from services.intake.adapters.sheets import Row, Sheet, read_sheet
-from services.intake.application.cases import CaseDesk
+from services.intake.application.cases import CaseDesk, IntakePolicy
 from services.intake.domain.case import Concern
 from services.intake.domain.screening import ConsentRecord, Screening
-from services.intake.domain.screening_sheet import columns, template
+from services.intake.domain.screening_sheet import Row, Sheet, SheetFormat, columns, template
 
 # The school id as every other door of intake takes it (reports, consents, transfers).
 SCHOOL_STUDENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -26,6 +26,24 @@ BAD_STUDENT_ID = ("the school_student_id is not a school id (at most 64 letters,
                   "or _ . : -)")
 NO_CONSENT = ("no recorded informed consent of both the student and the guardian "
               "for this screening")
+
+
+class SheetReader(Protocol):
+    def __call__(self, filename: str, content: bytes) -> Sheet:
+        """The header and the data lines of an uploaded file; SheetRefused if it cannot
+        be read as a sheet at all."""
+
+
+class TemplateRenderer(Protocol):
+    def __call__(self, header: Sequence[str], fmt: SheetFormat) -> bytes:
+        """A file of the format holding just the header, for a school to fill in."""
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    content: bytes
+    media_type: str
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,13 @@ class Consent:
 
 
 class ScreeningDesk(CaseDesk):
+    def __init__(self, env: dict[str, str], pseudonym_key: bytes,
+                 policy: IntakePolicy | None = None, *, read_sheet: SheetReader,
+                 render_template: TemplateRenderer) -> None:
+        super().__init__(env, pseudonym_key, policy)
+        self._read_sheet = read_sheet
+        self._render_template = render_template
+
     def schedule_screening(self, *, instrument: Instrument, held_on: date,
                            grade_label: str | None, meta: EventMeta) -> UUID:
         screening = Screening.schedule(uuid4(), instrument=instrument, held_on=held_on,
@@ -64,6 +89,18 @@ class ScreeningDesk(CaseDesk):
         screening = self.get_case(screening_id, Screening)
         return template(INSTRUMENTS[screening.instrument], language)
 
+    def template_file(self, header: Sequence[str], language: Language,
+                      fmt: SheetFormat) -> TemplateFile:
+        """The template to download. It touches no store, so it is rendered off the
+        application thread."""
+        return TemplateFile(self._render_template(header, fmt), fmt.media_type,
+                            f"screening-{language.value}.{fmt.value}")
+
+    def read_sheet(self, filename: str, content: bytes) -> Sheet:
+        """An uploaded file as a sheet. It touches no store, so a large workbook is read off
+        the application thread and stalls no other command."""
+        return self._read_sheet(filename, content)
+
     def import_screening(self, screening_id: UUID, *, filename: str, content: bytes,
                          meta: EventMeta, sheet: Sheet | None = None) -> dict[str, Any]:
         """Score the consented rows, refuse the others by line; positive screens open or
@@ -72,14 +109,14 @@ class ScreeningDesk(CaseDesk):
         cannot be read, or lacks a column of the instrument, is refused whole
         (SheetRefused): nothing is taken from it.
 
-        `sheet` is the file when read already: the HTTP API reads it off this (single)
-        application thread, so parsing a large workbook stalls no other command."""
+        `sheet` is the file when read already (read_sheet): the HTTP API reads it off this
+        (single) application thread."""
         screening = self.get_case(screening_id, Screening)
         sha256 = hashlib.sha256(content).hexdigest()
         if sha256 in screening.batches:
             return screening.batches[sha256]
         if sheet is None:
-            sheet = read_sheet(filename, content)
+            sheet = self._read_sheet(filename, content)
         rows = sheet.rows(columns(INSTRUMENTS[screening.instrument], sheet.header))
         items = items_of(screening.instrument)
         accepted: list[dict[str, Any]] = []

@@ -8,16 +8,66 @@ yes/no/refused column would be taken as the student refusing to answer, a positi
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 
 from contracts.instruments import InstrumentDefinition, Language
 
 STUDENT = "school_student_id"
 STUDENT_HEADERS = {Language.ZH: "学号", Language.EN: STUDENT}
 
+Cell = str | int | None
+
 
 class SheetRefused(ValueError):
     """The file as a whole is refused: no rows are taken from it."""
+
+
+class SheetFormat(StrEnum):
+    """The files a screening is imported from and its template downloads as."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+
+    @property
+    def media_type(self) -> str:
+        return _MEDIA_TYPES[self]
+
+
+_MEDIA_TYPES = {
+    SheetFormat.CSV: "text/csv; charset=utf-8",
+    SheetFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int  # as the spreadsheet numbers it: the header is line 1
+    values: dict[str, Cell]  # by what the column holds (see columns)
+
+    @property
+    def school_student_id(self) -> str:
+        value = self.values.get(STUDENT)
+        return "" if value is None else str(value).strip()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    header: list[str]
+    lines: list[tuple[int, list[Cell]]]  # the data lines by number, blank ones left out
+
+    def rows(self, columns: Mapping[int, str]) -> list[Row]:
+        """Each line's cells of the given columns (index → name), blank cells as None."""
+        return [Row(number, {name: blank_as_none(cells[i] if i < len(cells) else None)
+                             for i, name in columns.items()})
+                for number, cells in self.lines]
+
+
+def blank_as_none(value: Cell) -> Cell:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
 
 
 def template(definition: InstrumentDefinition, language: Language) -> list[str]:

@@ -18,39 +18,11 @@ import asyncio
 import json
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-from uuid import UUID
+
+from services.notification.application import DeliveryRefused, MessageGateway, OutgoingMessage
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """To `recipient` (`guardian_1`, `guardian_2`, `crisis_team_head`, `police`,
-    `district_education_commission`) at `to`, the contact from this service's store (None when
-    nobody is on file), with the template's fixed text."""
-
-    message_id: UUID
-    recipient: str
-    channel: str
-    template_id: str
-    text: str
-    to: str | None = None
-
-
-class DeliveryRefused(Exception):
-    """The gateway refused the message for good (a bad address, a rejected request): trying
-    again will not help. `reason` is a code that may go on the bus."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-
-
-class MessageGateway(Protocol):
-    async def send(self, message: OutgoingMessage) -> None: ...
 
 
 class FileGateway:

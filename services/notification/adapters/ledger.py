@@ -18,7 +18,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.notification.adapters.gateway import MessageGateway, OutgoingMessage
+from services.notification.application import MessageGateway, OutgoingMessage
 
 
 class SentLedger:

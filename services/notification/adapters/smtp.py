@@ -7,7 +7,7 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from services.notification.adapters.gateway import DeliveryRefused, OutgoingMessage
+from services.notification.application import DeliveryRefused, OutgoingMessage
 
 SUBJECT = "学校通知 / School notice"
 

@@ -16,7 +16,7 @@ import time
 
 import httpx
 
-from services.notification.adapters.gateway import DeliveryRefused, OutgoingMessage
+from services.notification.application import DeliveryRefused, OutgoingMessage
 
 SIGNATURE_HEADER = "X-Casetrail-Signature"
 TIMESTAMP_HEADER = "X-Casetrail-Timestamp"

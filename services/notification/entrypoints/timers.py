@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from casetrail.worker import ApplicationThread
-from services.notification.adapters.gateway import DeliveryRefused, MessageGateway
-from services.notification.application import NotificationApplication
+from services.notification.application import (
+    DeliveryRefused,
+    MessageGateway,
+    NotificationApplication,
+)
 
 log = logging.getLogger(__name__)
 

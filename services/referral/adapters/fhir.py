@@ -11,7 +11,6 @@ a hospital's liaison office would want it said (001 一(五)2).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -41,22 +40,13 @@ from services.referral.domain.receivers import (
     STUDENT_PSEUDONYM,
 )
 from services.referral.domain.referrals import Referral
+from services.referral.packets import CaseCodes, TaskRefused
 
 SNOMED = "http://snomed.info/sct"
 PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 PRIORITY = {"crisis": "stat", "serious": "urgent", "general": "routine"}
 OVERRIDE_NOTE = ("Disclosed without consent under the safety override: the student or "
                  "others face a serious safety risk. Rationale: {}")
-
-
-@dataclass(frozen=True)
-class CaseCodes:
-    """What the packet may say about the case besides the referral's own packet."""
-
-    case_id: UUID
-    tier: str
-    signs: list[str]
-    student_key: str | None
 
 
 def _urn(kind: str, referral_id: UUID) -> str:
@@ -197,10 +187,6 @@ def _consented(consent: dict[str, Any], owner: dict[str, Any]) -> list[dict[str,
         return [owner]
     return [{"type": "Organization", "display": f"any {kind.replace('_', ' ')}",
              "identifier": {"system": RECEIVER_TYPE_SYSTEM, "value": kind}}]
-
-
-class TaskRefused(ValueError):
-    """A Task body that is not valid FHIR, or says nothing referral understands."""
 
 
 def read_task(body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:

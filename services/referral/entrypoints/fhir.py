@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse
 from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import Role
-from services.referral.adapters.fhir import TaskRefused, answered_task, read_task
 from services.referral.application import NotYourReferral, ReferralApplication
 from services.referral.config import ReferralSettings
+from services.referral.packets import TaskRefused
 
 FHIR_JSON = "application/fhir+json"
 
@@ -46,7 +46,7 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
             raise HTTPException(422, [{"loc": ["body", "id"], "type": "value_error",
                                        "msg": "is not the Task of this URL"}])
         try:
-            response, decline_reason = read_task(task)
+            response, decline_reason = app.read_task(task)
         except TaskRefused as error:
             raise HTTPException(422, [{"loc": ["body"], "type": "value_error",
                                        "msg": str(error)}]) from None
@@ -56,4 +56,4 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
                                                 response, decline_reason, meta)
         except NotYourReferral as error:
             raise HTTPException(403, str(error)) from None
-        return JSONResponse(answered_task(referral), media_type=FHIR_JSON)
+        return JSONResponse(app.answered_task(referral), media_type=FHIR_JSON)

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from casetrail.worker import ApplicationThread
-from services.referral.adapters.delivery import WebhookPoster
 from services.referral.application import ReferralApplication
+from services.referral.packets import PacketPoster
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def backoff(first: timedelta, cap: timedelta) -> Callable[[int], timedelta]:
     return wait
 
 
-def deliverer(app: ReferralApplication, thread: ApplicationThread, poster: WebhookPoster,
+def deliverer(app: ReferralApplication, thread: ApplicationThread, poster: PacketPoster,
               wait: Callable[[int], timedelta]) -> Callable[[], Awaitable[None]]:
     async def deliver() -> None:
         for packet in await thread.run(app.packets_due, datetime.now(UTC), wait):

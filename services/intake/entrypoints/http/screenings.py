@@ -14,18 +14,17 @@ from casetrail.kernel import EventMeta
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, Instrument, Role
 from contracts.instruments import Language
-from services.intake.adapters.sheets import csv_template, read_sheet, xlsx_template
 from services.intake.application import Consent, IntakeApplication
-from services.intake.domain.screening_sheet import SheetRefused
+from services.intake.application.screenings import TemplateFile
+from services.intake.domain.screening_sheet import SheetFormat, SheetRefused
 from services.intake.entrypoints.http.common import (
     SCREENING_STAFF,
     SchoolStudentId,
     invalid,
 )
 
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEET_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel", XLSX_TYPE})
+SHEET_TYPES = frozenset({"text/csv", "application/csv", "application/vnd.ms-excel",
+                         SheetFormat.XLSX.media_type})
 
 
 class ScreeningIn(Command):
@@ -56,9 +55,9 @@ def _is_sheet(upload: UploadFile) -> bool:
     return name.endswith((".csv", ".xlsx")) or upload.content_type in SHEET_TYPES
 
 
-def _download(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+def _download(file: TemplateFile) -> Response:
+    return Response(file.content, media_type=file.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{file.filename}"'})
 
 
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
@@ -100,31 +99,28 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         filename = file.filename or ""
         try:
             # Parsed in a worker thread: the application thread is intake's only writer.
-            sheet = await asyncio.to_thread(read_sheet, filename, content)
+            sheet = await asyncio.to_thread(app.read_sheet, filename, content)
             return await runtime.thread.run(
                 app.import_screening, screening_id, filename=filename, content=content,
                 meta=EventMeta.by(actor_role.value, actor_id), sheet=sheet)
         except SheetRefused as refused:
             raise invalid(("body", "file"), str(refused)) from None
 
-    async def header_of(screening_id: UUID, lang: Language) -> list[str]:
+    async def template_of(screening_id: UUID, lang: Language, fmt: SheetFormat) -> Response:
         try:
-            header: list[str] = await runtime.thread.run(app.screening_template,
-                                                         screening_id, lang)
+            header = await runtime.thread.run(app.screening_template, screening_id, lang)
         except SheetRefused as refused:
             raise invalid(("query", "lang"), str(refused)) from None
-        return header
+        # Rendered off the application thread, which is intake's only writer.
+        return _download(await asyncio.to_thread(app.template_file, header, lang, fmt))
 
     @api.get("/screenings/{screening_id}/template.csv")
     async def csv_of(screening_id: UUID, lang: Language = Language.ZH) -> Response:
         """The header to fill in, one row per student: UTF-8 with a byte-order mark."""
-        header = await header_of(screening_id, lang)
-        return _download(csv_template(header), CSV_TYPE, f"screening-{lang.value}.csv")
+        return await template_of(screening_id, lang, SheetFormat.CSV)
 
     @api.get("/screenings/{screening_id}/template.xlsx")
     async def xlsx_of(screening_id: UUID, lang: Language = Language.ZH) -> Response:
-        header = await header_of(screening_id, lang)
-        return _download(await asyncio.to_thread(xlsx_template, header), XLSX_TYPE,
-                         f"screening-{lang.value}.xlsx")
+        return await template_of(screening_id, lang, SheetFormat.XLSX)
 
     return api
