@@ -21,6 +21,7 @@ from contracts.codes import (
     Channel,
     DeclineReason,
     DisclosureBasis,
+    ReceiverType,
     ReferralResponse,
     ReportLevel,
     Role,
@@ -37,7 +38,7 @@ from services.notification.entrypoints.http import (
     FAMILY_CONTACTS,
     PLANNERS,
 )
-from services.referral.domain.receivers import PACKET_PARTS
+from services.referral.domain.receivers import DISCLOSURE, PACKET_PARTS
 from services.referral.entrypoints import roles
 from services.referral.entrypoints.http import CATEGORIES
 from tests.integration.fuzz_seed import (
@@ -140,7 +141,7 @@ fits("POST /incidents")(as_is)  # anyone may report an incident
 
 # -- intake ----------------------------------------------------------------------------------
 
-REPORTERS = [(channel, role) for channel in Channel for role in Role
+CHANNELS_AND_ROLES = [(channel, role) for channel in Channel for role in Role
              if reporter_problem(channel, role) is None]
 # Who forwards from any level: the school's psychology staff and leadership.
 SCHOOL_STAFF = PSYCH_STAFF
@@ -148,7 +149,7 @@ SCHOOL_STAFF = PSYCH_STAFF
 
 @fits("POST /reports")
 def _report(data: st.DataObject, body: Body, seeded: Seeded) -> None:
-    channel, role = data.draw(st.sampled_from(REPORTERS), label="reporter")
+    channel, role = data.draw(st.sampled_from(CHANNELS_AND_ROLES), label="reporter")
     body["channel"] = channel.value
     body["reporter"] = {**body["reporter"], "role": role.value}
 
@@ -230,8 +231,10 @@ def _instrument(data: st.DataObject, body: Body, seeded: Seeded) -> None:
     instrument = data.draw(st.sampled_from(sorted(INSTRUMENTS)))
     definition = INSTRUMENTS[instrument]
     body["instrument"] = instrument.value
-    body["answers"] = {item.key: data.draw(st.sampled_from(spellings(item)))
-                       for item in definition.items}
+    # Every item answered, but those asked only after a yes may be left blank.
+    body["answers"] = {item.key: data.draw(st.sampled_from(
+        [*spellings(item), *([None] if item.required_when_yes else [])]))
+        for item in definition.items}
     language = data.draw(st.sampled_from([None, *definition.languages]))
     body["language"] = language.value if language else None
 
@@ -242,8 +245,8 @@ def _decision(data: st.DataObject, body: Body, seeded: Seeded) -> None:
     body["overrides_proposal"] = (seeded.proposed_tier is not None
                                   and body["tier"] != seeded.proposed_tier.value)
     for participant in body["participants"]:
-        if participant.get("affiliation") == "external":
-            participant.setdefault("organisation", "district centre")
+        if participant.get("affiliation") == "external" and not participant.get("organisation"):
+            participant["organisation"] = "district centre"
     if not body["rationale"].strip():
         body["rationale"] = "agreed by the team"
 
@@ -264,26 +267,42 @@ def _guardians(data: st.DataObject, body: Body, seeded: Seeded) -> None:
 # -- referral --------------------------------------------------------------------------------
 
 
-@fits("POST /cases/{case_id}/referrals", acting=roles.REFER.roles)
+@fits("POST /cases/{case_id}/referrals")
 def _referral(data: st.DataObject, body: Body, seeded: Seeded) -> None:
-    receiver_id = data.draw(st.sampled_from(sorted(seeded.receivers)))
-    may_receive = seeded.receivers[receiver_id]
-    body.update(receiver_id=receiver_id, receiver_type=None,
-                basis=DisclosureBasis.CONSENT.value, consent={
-                    "given_by_guardian_rank": data.draw(st.sampled_from([1, 2])),
-                    "given_at": _moment(data), "scope": sorted(CATEGORIES),
-                    "receivers": data.draw(st.sampled_from([None, [receiver_id]]))})
+    """To a receiver of the directory, or one outside it (the id drawn) named with its type;
+    on a consent that covers what goes, or (the case is a crisis) the safety override."""
+    if data.draw(st.integers(0, 3), label="outside the directory") == 3:
+        receiver_type = data.draw(st.sampled_from(list(ReceiverType)))
+        may_receive = frozenset(DISCLOSURE[receiver_type])
+        body["receiver_type"] = receiver_type.value
+    else:
+        body["receiver_id"] = data.draw(st.sampled_from(sorted(seeded.receivers)))
+        may_receive = seeded.receivers[body["receiver_id"]]
+        body["receiver_type"] = None
     packet = body.get("packet") or {}
     body["packet"] = {part: value for part, value in packet.items()
                       if PACKET_PARTS[part] in may_receive}
+    if data.draw(st.integers(0, 3), label="safety override") == 3:
+        role = data.draw(st.sampled_from(sorted(roles.OVERRIDE.roles)))
+        body.update(basis=DisclosureBasis.SAFETY_OVERRIDE.value, consent=None,
+                    rationale=f"imminent danger {body.get('rationale') or ''}")
+    else:
+        role = data.draw(st.sampled_from(sorted(roles.REFER.roles)))
+        body.update(basis=DisclosureBasis.CONSENT.value, consent={
+            "given_by_guardian_rank": data.draw(st.sampled_from([1, 2])),
+            "given_at": _moment(data), "scope": sorted(CATEGORIES),
+            "receivers": data.draw(st.sampled_from([None, [body["receiver_id"]]]))})
+    body["actor"] = {**body["actor"], "role": role.value}
 
 
 @fits("POST /cases/{case_id}/referrals/{referral_id}/answers", acting=roles.ANSWER.roles)
 def _answer(data: st.DataObject, body: Body, seeded: Seeded) -> None:
-    # The seeded referral is requested: accepted first, then the receiver's care.
+    # The seeded referral is requested: accepted first, then the receiver's care; or,
+    # rarely, declined (and re-routed), which leaves no answer to give after it.
     body["response"] = data.draw(st.sampled_from(
-        [ReferralResponse.ACCEPTED] * 2 + [ReferralResponse.SCHEDULED,
-                                           ReferralResponse.ADMITTED]))
+        [ReferralResponse.ACCEPTED] * 3 + [ReferralResponse.SCHEDULED,
+                                           ReferralResponse.ADMITTED,
+                                           ReferralResponse.DECLINED]))
 
 
 def fhir_task(data: st.DataObject, referral_id: str) -> Body:

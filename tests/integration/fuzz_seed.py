@@ -106,7 +106,8 @@ def _seed_referral(referral: Running, case_id: UUID
                    ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     app = referral.app
     assert isinstance(app, ReferralApplication)
-    decide(app, Tier.SERIOUS, case_id=case_id)
+    # A crisis: a referral may go under the safety override.
+    decide(app, Tier.CRISIS, case_id=case_id)
     answered = _refer(referral, case_id, RECEIVER)
     tasked = decide(app, Tier.SERIOUS)
     task = _refer(referral, tasked, RECEIVER)

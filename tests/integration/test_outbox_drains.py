@@ -1,6 +1,9 @@
 """Whatever a client sends that the OpenAPI schema allows, every outbox drains: schemathesis
-drives every POST and PUT of the four services (path parameters naming real cases), and then
-each service's relay publishes every stored event to a real nats-server, none left stuck.
+drives every POST and PUT of the four services (path parameters naming records seeded for
+each, tests/integration/fuzz_seed.py), and then each service's relay publishes every stored
+event to a real nats-server, none left stuck. Half the requests are fitted to be carried
+out (tests/integration/fuzz_fits.py), the rest nudged or left as made; every operation must
+be carried out at least once, so that the events it records are among those relayed.
 
     .venv/bin/pytest tests/integration/test_outbox_drains.py -q -s   # prints the counts
 """
