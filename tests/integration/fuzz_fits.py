@@ -121,7 +121,7 @@ def fits(label: str, *, acting: Collection[Role] | None = None,
 
 
 def as_is(data: st.DataObject, body: Body, seeded: Seeded) -> None:
-    """Only the role needs fitting."""
+    """Nothing but the role (and the dates and times, fitted for every operation)."""
 
 
 for label, acting in {
@@ -142,7 +142,7 @@ fits("POST /incidents")(as_is)  # anyone may report an incident
 # -- intake ----------------------------------------------------------------------------------
 
 CHANNELS_AND_ROLES = [(channel, role) for channel in Channel for role in Role
-             if reporter_problem(channel, role) is None]
+                      if reporter_problem(channel, role) is None]
 # Who forwards from any level: the school's psychology staff and leadership.
 SCHOOL_STAFF = PSYCH_STAFF
 
@@ -231,10 +231,15 @@ def _instrument(data: st.DataObject, body: Body, seeded: Seeded) -> None:
     instrument = data.draw(st.sampled_from(sorted(INSTRUMENTS)))
     definition = INSTRUMENTS[instrument]
     body["instrument"] = instrument.value
-    # Every item answered, but those asked only after a yes may be left blank.
-    body["answers"] = {item.key: data.draw(st.sampled_from(
-        [*spellings(item), *([None] if item.required_when_yes else [])]))
-        for item in definition.items}
+    answers: dict[str, str | int | None] = {
+        item.key: data.draw(st.sampled_from(spellings(item))) for item in definition.items}
+    for item in definition.items:
+        # An item asked only after a yes may be left blank when the answer was no.
+        asked_after = definition.item(item.required_when_yes or "")
+        if (asked_after is not None and data.draw(st.booleans())
+                and answers[asked_after.key] not in _SPELLINGS[asked_after.answer]["yes"]):
+            answers[item.key] = None
+    body["answers"] = answers
     language = data.draw(st.sampled_from([None, *definition.languages]))
     body["language"] = language.value if language else None
 
