@@ -10,10 +10,11 @@ Raw = str | int | None
 
 
 class InvalidAnswers(ValueError):
-    """The answers cannot be scored; the message names the item and why."""
+    """The answers cannot be scored; the message names the item (None: the answers as a
+    whole) and why."""
 
-    def __init__(self, item: str, why: str) -> None:
-        super().__init__(f"{item}: {why}")
+    def __init__(self, item: str | None, why: str) -> None:
+        super().__init__(f"{item}: {why}" if item else why)
         self.item = item
 
 
@@ -44,9 +45,11 @@ NOT_A_SCORE = "is not a score from 0 to 3"
 def read(definition: InstrumentDefinition, raw: Mapping[str, Raw]) -> Answers:
     """Each known item's answer as a canonical value, None where not answered."""
     answers = {key.strip().lower(): value for key, value in raw.items()}
-    unknown = sorted(set(answers) - {item.key for item in definition.items})
-    if unknown:
-        raise InvalidAnswers(unknown[0], f"not an item of {definition.instrument}")
+    known = [item.key for item in definition.items]
+    if unknown := set(answers) - set(known):
+        # Not repeated back: a key is the client's text, and could carry anything.
+        raise InvalidAnswers(None, f"{len(unknown)} key(s) are not items of "
+                                   f"{definition.instrument} (its items: {', '.join(known)})")
     read_answers: Answers = {
         item.key: _value(item, answers.get(item.key)) for item in definition.items
     }

@@ -165,8 +165,8 @@ def test_phq_a_flags_a_yes_to_its_suicide_questions(
                      "sui_month: is not one of yes/no",
                      id="an answer outside the item's answers is refused"),
         pytest.param(Instrument.PHQ_9, phq(0, 0, 0, 0, 0, 0, 0, 0, 0, sui_ever="yes"),
-                     "sui_ever: not an item of phq_9",
-                     id="an item the instrument does not have is refused"),
+                     "are not items of phq_9",
+                     id="an item the instrument does not have is refused, not repeated"),
         pytest.param(Instrument.ASQ, ASQ_NO | {"q1": "often"}, "q1: is not one of",
                      id="an ASQ answer other than yes, no or refused is refused"),
         pytest.param(Instrument.CSSRS_SCREENER, {"q1": "yes", "q2": "yes", "q6": "no"},
@@ -193,6 +193,13 @@ def test_answers_that_cannot_be_scored_are_refused_naming_the_item(
 ) -> None:
     with pytest.raises(InvalidAnswers, match=message):
         score(instrument, answers)
+
+
+def test_an_unknown_answer_key_is_not_repeated_back() -> None:
+    with pytest.raises(InvalidAnswers) as refused:
+        score(Instrument.ASQ, ASQ_NO | {"王小明 13800000000": "yes"})
+    assert "王小明" not in str(refused.value)
+    assert refused.value.item is None
 
 
 def test_every_instrument_is_data_with_its_items_in_order() -> None:

@@ -133,6 +133,14 @@ def test_a_task_that_is_not_an_answer_is_refused(task: dict[str, Any], message: 
         read_task(task)
 
 
+def test_a_refused_task_names_where_and_why_but_repeats_nothing_it_was_sent() -> None:
+    with pytest.raises(TaskRefused) as refused:
+        read_task({"resourceType": "Task", "intent": "order", "status": "accepted",
+                   "王小明": "13800000000", "note": [{"text": 42, "王": 1}]})
+    assert "王" not in str(refused.value) and "13800000000" not in str(refused.value)
+    assert "has a field a FHIR R4 Task does not define" in str(refused.value)
+
+
 def test_the_task_after_an_answer_is_valid_fhir() -> None:
     made = referral(status="declined", decline_reason="out_of_area")
     task = json.loads(Task.model_validate(answered_task(made)).model_dump_json())

@@ -116,7 +116,8 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
                 app.score_instrument, case_id, body.instrument, body.answers,
                 language=body.language.value if body.language else None, meta=body.meta())
         except InvalidAnswers as refused:
-            raise HTTPException(422, [{"loc": ["body", "answers", refused.item],
+            where = ["body", "answers", *([refused.item] if refused.item else [])]
+            raise HTTPException(422, [{"loc": where,
                                        "msg": str(refused), "type": "invalid_answer"}]) \
                 from None
         return {"case_id": case_id, "result": result.model_dump(mode="json")}

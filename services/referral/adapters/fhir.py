@@ -189,15 +189,25 @@ def _consented(consent: dict[str, Any], owner: dict[str, Any]) -> list[dict[str,
              "identifier": {"system": RECEIVER_TYPE_SYSTEM, "value": kind}}]
 
 
+def _problems(error: ValidationError) -> str:
+    """Where and which rule; a field the Task does not define is not named, since its name
+    is the sender's own text."""
+    problems = []
+    for e in error.errors(include_input=False, include_url=False):
+        loc = e["loc"][:-1] if e["type"] == "extra_forbidden" else e["loc"]
+        message = ("has a field a FHIR R4 Task does not define"
+                   if e["type"] == "extra_forbidden" else e["msg"])
+        problems.append(f"{'.'.join(map(str, loc)) or 'body'}: {message}")
+    return "; ".join(dict.fromkeys(problems))
+
+
 def read_task(body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
     """The receiver's Task as (response, decline reason): accepted; rejected with a reason;
     in-progress with businessStatus scheduled or admitted; completed (discharged)."""
     try:
         task = Task.model_validate(body)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
-                             for e in error.errors())
-        raise TaskRefused(f"not a FHIR R4 Task: {problems}") from None
+        raise TaskRefused(f"not a FHIR R4 Task: {_problems(error)}") from None
     if task.status == "accepted":
         return ReferralResponse.ACCEPTED, None
     if task.status == "rejected":
