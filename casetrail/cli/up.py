@@ -87,9 +87,9 @@ def up(directory: Path) -> int:
         Runtime(nats_url, {s: cluster.url(s) for s in SERVICES},
                 pid=os.getpid(), nats_seed_file=operator_seed,
                 nats_tls_ca_file=os.environ.get("NATS_TLS_CA_FILE")).save(directory)
-        print(f"NATS        {nats_url}" + (" (embedded)" if nats else ""))
+        print(f"NATS          {nats_url}" + (" (embedded)" if nats else ""))
         for service in SERVICES:
-            print(f"{service:<12}{cluster.url(service)}  (API docs: {cluster.url(service)}/docs)")
+            print(f"{service:<14}{cluster.url(service)}  (API docs: {cluster.url(service)}/docs)")
         print(f"data and logs in {directory}; Ctrl-C stops everything", flush=True)
         _supervise(cluster, directory)
     except _Stopping:
