@@ -70,12 +70,21 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _health_route(app: FastAPI, runtime: ServiceRuntime) -> None:
-    @app.get("/health", responses={503: {"description": "the relay is stuck on an event"}})
+    @app.get("/health", responses={503: {"description": "the relay is stuck on an event, or "
+                                                        "has not moved while events wait"}})
     async def health() -> JSONResponse:
-        """Ready unless the outbox is stuck on an event the bus cannot take (see /status)."""
-        stuck = (await runtime.outbox()).get("stuck")
-        if stuck:
-            return JSONResponse(status_code=503, content={"status": "stuck", "stuck": stuck})
+        """Ready unless the outbox is stuck on an event the bus cannot take, or its relay has
+        not moved for `<SERVICE>_RELAY_STALL_SECONDS` while events wait (see /status)."""
+        outbox = await runtime.outbox()
+        if outbox["stuck"]:
+            return JSONResponse(status_code=503,
+                                content={"status": "stuck", "stuck": outbox["stuck"]})
+        if runtime.stalled(outbox):
+            return JSONResponse(status_code=503, content={
+                "status": "stalled", "backlog": outbox["backlog"],
+                "stalled_seconds": outbox["stalled_seconds"],
+                "detail": "the relay has not published for a while: is it running, and can "
+                          "it reach NATS? (its log says why)"})
         return JSONResponse({"status": "ok"})
 
 

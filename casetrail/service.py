@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 import signal
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -84,6 +85,8 @@ class ServiceRuntime:
     # What the service publishes, to tell whether its relay is stuck on an event.
     published: PublishedEvents | None = None
     js: JetStreamContext | None = None
+    # The relay's position when first seen, and when: how long it has not moved.
+    _relay_seen: tuple[int, float] | None = field(default=None, init=False, repr=False)
 
     @functools.cached_property
     def relay_positions(self) -> TrackingRecorder:
@@ -101,7 +104,19 @@ class ServiceRuntime:
                 "stuck": stuck}
 
     async def outbox(self) -> dict[str, Any]:
-        return await self.thread.run(self._outbox)
+        """The backlog, what the relay is stuck on, and for how many seconds it has not moved
+        while events wait: a relay that is down, or cannot publish at all, shows here even
+        though it runs in a process of its own."""
+        outbox = await self.thread.run(self._outbox)
+        now = time.monotonic()
+        if (self._relay_seen is None or self._relay_seen[0] != outbox["relayed"]
+                or not outbox["backlog"]):
+            self._relay_seen = (outbox["relayed"], now)
+        outbox["stalled_seconds"] = round(now - self._relay_seen[1], 1)
+        return outbox
+
+    def stalled(self, outbox: dict[str, Any]) -> bool:
+        return bool(outbox["stalled_seconds"] > self.settings.relay_stall_seconds)
 
     async def status(self) -> dict[str, Any]:
         """How far behind the outbox and the inbox are: the numbers to alert on."""

@@ -37,6 +37,8 @@ class ServiceSettings(BaseSettings):
     # The relay is woken after each commit; polling is the fallback for a lost wake-up.
     relay_poll_seconds: float = Field(0.5, gt=0)
     relay_batch: int = Field(500, ge=1, le=10_000)
+    # Readiness fails when events have waited this long with the relay not moving.
+    relay_stall_seconds: float = Field(60.0, gt=0)
     max_deliver: int = Field(5, ge=1)
     redelivery_delay_seconds: float = Field(0.5, ge=0)
 

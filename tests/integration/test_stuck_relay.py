@@ -4,6 +4,7 @@ events behind it wait their turn instead of being skipped."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date
 from pathlib import Path
@@ -82,3 +83,26 @@ async def test_a_relay_stuck_on_an_event_the_bus_cannot_take_says_so_and_skips_n
         assert (await http.get("/health")).status_code == 200
         assert (await http.get("/status")).json()["outbox"]["backlog"] == 0
 
+
+
+async def test_a_relay_that_does_not_move_while_events_wait_makes_the_service_unready(
+        nc: Client, store_url: tuple[str, str | None], tmp_path: Path) -> None:
+    """A relay down, or unable to reach NATS: its API cannot see its log, but sees that the
+    position stands still while events wait."""
+    settings = settings_of(ENTRY, store_url, tmp_path, {"relay_stall_seconds": 0.3})
+    app = ENTRY.checked_application(settings)
+    assert isinstance(app, ReferralApplication)
+    async with served(settings, app, ENTRY.build_api, published=PUBLISHED) as http:
+        assert (await http.get("/health")).status_code == 200  # nothing waits yet
+        decide(app, Tier.SERIOUS)
+        assert (await http.get("/health")).status_code == 200  # the wait starts now
+        await asyncio.sleep(0.5)
+        stalled = await http.get("/health")
+        assert stalled.status_code == 503
+        assert stalled.json()["status"] == "stalled"
+        assert (await http.get("/status")).json()["outbox"]["stalled_seconds"] >= 0.3
+        relay = OutboxRelay(app=app, published=PUBLISHED, js=nc.jetstream(),
+                            positions=tracking_store("referral_relay",
+                                                     settings.relay_store_env()))
+        await relay.relay_once()
+        assert (await http.get("/health")).status_code == 200
