@@ -101,6 +101,15 @@ class NoticeChannel(StrEnum):
     EMAIL = "email"
 
 
+class DeliveryGuarantee(StrEnum):
+    """What a gateway promises for a message resent after a crash mid-send: `once` (it, or a
+    provider honouring the message id as Idempotency-Key, drops the copy), or
+    `at_least_once` (the recipient may get it twice)."""
+
+    ONCE = "once"
+    AT_LEAST_ONCE = "at_least_once"
+
+
 class FollowUpOutcome(StrEnum):
     IMPROVING = "improving"
     STABLE = "stable"

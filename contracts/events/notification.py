@@ -3,7 +3,14 @@ from uuid import UUID
 
 from pydantic import Field
 
-from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Tier
+from contracts.codes import (
+    CallOutcome,
+    DeliveryGuarantee,
+    GuardianRank,
+    NoticeChannel,
+    PlanMeasure,
+    Tier,
+)
 from contracts.events.base import CaseViewed, Code, EventData, TemplateId
 
 SERVICE = "notification"
@@ -42,6 +49,9 @@ class GuardianNoticeDispatched(EventData):
 
     notice_id: UUID
     channel: NoticeChannel
+    # Optional, same version: what that gateway promises against a copy (None: sent before
+    # the record said).
+    delivery: DeliveryGuarantee | None = None
 
 
 class GuardianAcknowledged(EventData):
@@ -63,6 +73,7 @@ class EscalationDispatched(EventData):
 
     escalation_id: UUID
     channel: NoticeChannel
+    delivery: DeliveryGuarantee | None = None  # as GuardianNoticeDispatched's
 
 
 class EscalationFailed(EventData):
@@ -97,6 +108,7 @@ class AuthorityReportIssued(EventData):
 class AuthorityReportDispatched(EventData):
     report_id: UUID
     on_time: bool
+    delivery: DeliveryGuarantee | None = None  # as GuardianNoticeDispatched's
 
 
 class AuthorityReportFailed(EventData):

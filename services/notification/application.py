@@ -15,7 +15,15 @@ from casetrail.bus.inbox import following
 from casetrail.kernel import CaseNotFound, EventMeta
 from casetrail.pseudonym import Pseudonyms
 from casetrail.store import ServiceApplication
-from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Role, Tier
+from contracts.codes import (
+    CallOutcome,
+    DeliveryGuarantee,
+    GuardianRank,
+    NoticeChannel,
+    PlanMeasure,
+    Role,
+    Tier,
+)
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake, referral
 from services.notification.domain.board import NoticeBoard
@@ -56,6 +64,10 @@ class DeliveryRefused(Exception):
 class MessageGateway(Protocol):
     async def send(self, message: OutgoingMessage) -> None:
         """Hands the message on; DeliveryRefused if it is refused for good."""
+
+    def guarantee(self, message: OutgoingMessage) -> DeliveryGuarantee:
+        """What the gateway that takes this message promises against a copy sent again after
+        a crash mid-send (the trail records it with the dispatch)."""
 
 
 class MessageTexts(Protocol):
@@ -243,9 +255,10 @@ class NotificationApplication(ServiceApplication):
         """Not sent, withdrawn or failed since the dispatcher listed it."""
         return message_id in self.board.undispatched
 
-    def mark_dispatched(self, case_id: UUID, message_id: UUID, channel: str) -> None:
+    def mark_dispatched(self, case_id: UUID, message_id: UUID, channel: str,
+                        delivery: DeliveryGuarantee) -> None:
         notification = self.get_case(case_id, GuardianNotification)
-        notification.mark_dispatched(message_id, channel, self._system())
+        notification.mark_dispatched(message_id, channel, delivery.value, self._system())
         self.record(notification)
 
     def delivery_failed(self, case_id: UUID, message_id: UUID, reason: str, *,

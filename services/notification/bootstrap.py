@@ -60,7 +60,9 @@ def gateway(settings: NotificationSettings) -> LedgeredGateway:
         secret = settings.sms_webhook_secret
         if secret is None:
             raise ValueError("NOTIFICATION_SMS_WEBHOOK_SECRET is needed with the webhook URL")
-        sms = WebhookSmsGateway(settings.sms_webhook_url, secret.get_secret_value().encode())
+        sms = WebhookSmsGateway(
+            settings.sms_webhook_url, secret.get_secret_value().encode(),
+            provider_honours_key=settings.sms_webhook_honours_idempotency_key)
     smtp = settings.smtp()
     router = ChannelRouter(FileGateway(settings.gateway_path()), sms=sms,
                            email=SmtpGateway(smtp) if smtp else None)

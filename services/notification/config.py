@@ -38,6 +38,9 @@ class NotificationSettings(ServiceSettings):
     # SMS through a signed HTTP webhook, when a URL is set.
     sms_webhook_url: str | None = None
     sms_webhook_secret: SecretStr | None = None
+    # Set when the provider's contract says it drops a repeated Idempotency-Key: the trail
+    # then records its messages as delivered once, else at least once.
+    sms_webhook_honours_idempotency_key: bool = False
     # E-mail through SMTP, when a host is set.
     smtp_host: str | None = None
     smtp_port: int = 587

@@ -10,6 +10,7 @@ from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta
 from casetrail.pseudonym import Pseudonyms
 from contracts.codes import (
     CallOutcome,
+    DeliveryGuarantee,
     GuardianRank,
     IncidentKind,
     NoticeChannel,
@@ -129,7 +130,8 @@ def test_a_dispatched_notice_is_not_sent_again(notification: NotificationApplica
     deliver(notification, notification.on_tier_decided,
             envelope("assessment", case_id, decided(Tier.SERIOUS)))
     [(_, message)] = messages_to_send(notification)
-    notification.mark_dispatched(case_id, message.message_id, message.channel)
+    notification.mark_dispatched(case_id, message.message_id, message.channel,
+                                  DeliveryGuarantee.ONCE)
     assert messages_to_send(notification) == []
 
 
@@ -243,7 +245,8 @@ def test_an_incident_tells_the_guardians_first_then_the_commission(
     assert [m.recipient for m in messages] == ["guardian_1", "district_education_commission"]
     report = messages[1]
     assert (report.to, report.channel) == (CONTACTS["district_education_commission"], "email")
-    notification.mark_dispatched(case_id, report.message_id, report.channel)
+    notification.mark_dispatched(case_id, report.message_id, report.channel,
+                                  DeliveryGuarantee.ONCE)
     [sent] = notification.get_case(case_id, GuardianNotification).reports
     assert (sent.dispatched, sent.on_time) == (True, True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -12,7 +13,7 @@ from uuid import uuid4
 import pytest
 
 from casetrail.worker import ApplicationThread
-from contracts.codes import Role, Tier
+from contracts.codes import DeliveryGuarantee, Role, Tier
 from contracts.events import assessment
 from services.notification.adapters.gateway import ChannelRouter, FileGateway
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
@@ -75,6 +76,36 @@ async def test_a_notice_the_webhook_took_is_dispatched_on_its_channel(
     assert received["to"] == MOTHER.phone
     [notice] = app.get_case(case_id, GuardianNotification).notices
     assert notice.dispatched
+
+
+@pytest.mark.parametrize(("provider_honours_key", "delivery"), [
+    (True, "once"), (False, "at_least_once")])
+async def test_the_trail_says_whether_a_copy_after_a_crash_could_reach_the_family(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread,
+        provider_honours_key: bool, delivery: str) -> None:
+    app = new_app(env)
+    serious_case(app)
+    with WebhookServer(SECRET).running() as webhook:
+        sms = WebhookSmsGateway(webhook.url, SECRET, provider_honours_key=provider_honours_key)
+        await dispatcher(app, thread, ChannelRouter(FileGateway(tmp_path / "m.jsonl"),
+                                                    sms=sms))()
+    [dispatched] = published(app, NOTIFICATION, "GuardianNoticeDispatched")
+    assert dispatched.data["delivery"] == delivery
+
+
+def test_a_dispatch_recorded_before_the_trail_said_how_reads_back_as_not_said(
+        env: dict[str, str]) -> None:
+    app = new_app(env)
+    case_id = serious_case(app).id
+    [notice] = app.get_case(case_id, GuardianNotification).notices
+    app.mark_dispatched(case_id, notice.notice_id, "sms", DeliveryGuarantee.ONCE)
+    [stored] = [n for n in app.recorder.select_notifications(start=1, limit=100)
+                if n.topic.endswith("NoticeDispatched")]
+    state = app.mapper.transcoder.decode(stored.state)
+    del state["delivery"], state["class_version"]  # as the release before wrote it
+    old = replace(stored, state=app.mapper.transcoder.encode(state))
+    event = app.mapper.to_domain_event(old)
+    assert NOTIFICATION.envelope(event).data["delivery"] is None  # type: ignore[union-attr]
 
 
 async def test_a_refused_notice_fails_at_once_and_the_secondary_guardian_is_told(
@@ -213,7 +244,8 @@ async def test_an_escalation_the_gateway_cannot_deliver_is_recorded_and_stays_qu
     case_id = uuid4()
     deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, crisis_path()))
     sent = messages_to_send(app)[0][1]
-    app.mark_dispatched(case_id, sent.message_id, sent.channel)
+    app.mark_dispatched(case_id, sent.message_id, sent.channel,
+                                  DeliveryGuarantee.ONCE)
     app.escalate_overdue(datetime.now(UTC) + timedelta(minutes=16))
     with WebhookServer(SECRET, status=503).running() as webhook:
         await dispatcher(app, thread, router(tmp_path, webhook), attempts=1,
@@ -243,5 +275,6 @@ def test_an_authority_report_sent_in_time_is_never_flagged(env: dict[str, str]) 
     deliver(app, app.on_incident_reported, envelope("intake", case_id, incident()))
     report = next(m for _, m in messages_to_send(app)
                   if m.recipient == "district_education_commission")
-    app.mark_dispatched(case_id, report.message_id, report.channel)
+    app.mark_dispatched(case_id, report.message_id, report.channel,
+                                  DeliveryGuarantee.ONCE)
     assert app.flag_overdue_reports(datetime.now(UTC) + timedelta(hours=2)) == 0

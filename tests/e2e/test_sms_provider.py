@@ -51,6 +51,7 @@ async def test_each_crisis_notice_reaches_its_family_once_while_the_api_is_kille
     with provider.running():
         settings = {"NOTIFICATION_SMS_WEBHOOK_URL": provider.url,
                     "NOTIFICATION_SMS_WEBHOOK_SECRET": SECRET,
+                    "NOTIFICATION_SMS_WEBHOOK_HONOURS_IDEMPOTENCY_KEY": "true",
                     # Nobody acknowledges here: no escalation muddles the count of notices.
                     "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": "3600"}
         with running_system(tmp_path, settings) as system:
@@ -83,3 +84,6 @@ async def test_each_crisis_notice_reaches_its_family_once_while_the_api_is_kille
     assert duplicates == 0
     assert not missing
     assert set(provider.keys) == {str(notice_id) for notice_id in issued}
+    # The trail says so: a copy after a crash could not have reached a family.
+    assert {e.data["delivery"] for e in on_bus if e.type == "GuardianNoticeDispatched"} == {
+        "once"}

@@ -102,8 +102,8 @@ def test_notice_ids_are_the_same_when_the_case_is_replayed() -> None:
 def test_a_dispatched_notice_is_marked_once() -> None:
     notification = told(Tier.SERIOUS)
     notice_id = notification.notices[0].notice_id
-    notification.mark_dispatched(notice_id, "sms", meta())
-    notification.mark_dispatched(notice_id, "sms", meta())
+    notification.mark_dispatched(notice_id, "sms", "once", meta())
+    notification.mark_dispatched(notice_id, "sms", "once", meta())
     assert notification.notices[0].dispatched is True
     dispatched = [e for e in notification.collect_events()
                   if isinstance(e, GuardianNotification.NoticeDispatched)]
@@ -113,7 +113,7 @@ def test_a_dispatched_notice_is_marked_once() -> None:
 def test_an_unknown_notice_is_refused() -> None:
     notification = told(Tier.SERIOUS)
     with pytest.raises(CaseRuleViolated, match="no notice"):
-        notification.mark_dispatched(uuid4(), "sms", meta())
+        notification.mark_dispatched(uuid4(), "sms", "once", meta())
 
 
 # Acknowledgement.
@@ -220,7 +220,7 @@ def test_a_dispatched_notice_leaves_the_undispatched_list_but_its_deadline_runs(
     notification = opened(case_id)
     notification.tell_family(Tier.CRISIS, POLICY, NOBODY_ON_FILE, meta(), now=T0)
     notice_id = notification.notices[0].notice_id
-    notification.mark_dispatched(notice_id, "sms", meta())
+    notification.mark_dispatched(notice_id, "sms", "once", meta())
     board = NoticeBoard()
     board.apply(notification.collect_events())
     assert board.undispatched == {}
@@ -279,7 +279,7 @@ def test_the_board_tracks_notices_of_several_cases_apart() -> None:
     first.tell_family(Tier.CRISIS, POLICY, NOBODY_ON_FILE, meta(), now=T0)
     second.tell_family(Tier.GENERAL, POLICY, NOBODY_ON_FILE, meta(), now=T0)
     first_notice, second_notice = first.notices[0].notice_id, second.notices[0].notice_id
-    second.mark_dispatched(second_notice, "sms", meta())
+    second.mark_dispatched(second_notice, "sms", "once", meta())
     board = NoticeBoard()
     board.apply([*first.collect_events(), *second.collect_events()])
     assert board.undispatched == {first_notice: first.id}

@@ -96,8 +96,8 @@ def test_a_report_dispatched_says_whether_it_was_on_time(sent_after: timedelta,
                                                          on_time: bool) -> None:
     notification = told(Tier.CRISIS, reached=False)
     report_id = notification.report_incident(uuid4(), POLICY, meta(), now=T0)
-    notification.mark_dispatched(report_id, "email", meta(T0 + sent_after))
-    notification.mark_dispatched(report_id, "email", meta(T0 + sent_after))
+    notification.mark_dispatched(report_id, "email", "once", meta(T0 + sent_after))
+    notification.mark_dispatched(report_id, "email", "once", meta(T0 + sent_after))
     [report] = notification.reports
     assert (report.dispatched, report.on_time) == (True, on_time)
     dispatched = [e for e in notification.collect_events()
@@ -112,10 +112,11 @@ def test_every_event_of_a_whole_ladder_goes_on_the_bus_as_ids_and_codes() -> Non
     notification.record_call(GuardianRank.PRIMARY, CallOutcome.WRONG_NUMBER, POLICY, routes,
                              meta(), now=T0)
     second = notification.notices[1].notice_id
-    notification.mark_dispatched(second, "sms", meta())
+    notification.mark_dispatched(second, "sms", "once", meta())
     late = T0 + timedelta(hours=1)
     notification.escalate_if_unacknowledged(second, late, POLICY, routes, meta(late))
-    notification.mark_dispatched(notification.escalations[0].escalation_id, "sms", meta(late))
+    notification.mark_dispatched(notification.escalations[0].escalation_id, "sms", "once",
+                                 meta(late))
     notification.acknowledge(GuardianRank.SECONDARY, NoticeChannel.SMS, meta(late))
     plan(notification)
     notification.report_incident(uuid4(), POLICY, meta(), now=T0)

@@ -20,6 +20,7 @@ import logging
 import os
 from pathlib import Path
 
+from contracts.codes import DeliveryGuarantee
 from services.notification.application import DeliveryRefused, MessageGateway, OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ class FileGateway:
                 except (ValueError, KeyError):
                     # A line cut short by a crash was not sent as a whole: send it again.
                     log.warning("ignoring an incomplete line in %s", path)
+
+    def guarantee(self, message: OutgoingMessage) -> DeliveryGuarantee:
+        return DeliveryGuarantee.ONCE  # it drops a message id it has written
 
     async def send(self, message: OutgoingMessage) -> None:
         key = str(message.message_id)
@@ -88,3 +92,6 @@ class ChannelRouter:
 
     async def send(self, message: OutgoingMessage) -> None:
         await self.gateway_for(message).send(message)
+
+    def guarantee(self, message: OutgoingMessage) -> DeliveryGuarantee:
+        return self.gateway_for(message).guarantee(message)

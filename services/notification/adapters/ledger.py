@@ -18,6 +18,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from contracts.codes import DeliveryGuarantee
 from services.notification.application import MessageGateway, OutgoingMessage
 
 
@@ -56,6 +57,10 @@ class LedgeredGateway:
     def __init__(self, gateway: MessageGateway, ledger: SentLedger) -> None:
         self.gateway = gateway
         self.ledger = ledger
+
+    def guarantee(self, message: OutgoingMessage) -> DeliveryGuarantee:
+        # The ledger closes a crash after the send is recorded, not one mid-send.
+        return self.gateway.guarantee(message)
 
     async def send(self, message: OutgoingMessage) -> None:
         key = str(message.message_id)

@@ -2,7 +2,14 @@
 codes; never a contact, a name or the plan's notes. The guardian directory stays home."""
 
 from casetrail.bus.envelopes import PublishedEvents
-from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Tier
+from contracts.codes import (
+    CallOutcome,
+    DeliveryGuarantee,
+    GuardianRank,
+    NoticeChannel,
+    PlanMeasure,
+    Tier,
+)
 from contracts.events import notification as contract
 from contracts.events.base import EventData
 from services.notification.domain.delivery import Delivery
@@ -19,12 +26,18 @@ def _issued(e: Notification.NoticeIssued) -> contract.GuardianNoticeIssued:
         acknowledge_by=e.acknowledge_by, language=e.language)
 
 
+def _guarantee(delivery: str) -> DeliveryGuarantee | None:
+    return DeliveryGuarantee(delivery) if delivery else None
+
+
 def _dispatched(e: Notification.NoticeDispatched) -> EventData:
     if e.kind == "escalation":
         return contract.EscalationDispatched(escalation_id=e.message_id,
-                                             channel=NoticeChannel(e.channel))
+                                             channel=NoticeChannel(e.channel),
+                                             delivery=_guarantee(e.delivery))
     return contract.GuardianNoticeDispatched(notice_id=e.message_id,
-                                             channel=NoticeChannel(e.channel))
+                                             channel=NoticeChannel(e.channel),
+                                             delivery=_guarantee(e.delivery))
 
 
 def _failed(e: Notification.NoticeFailed) -> contract.GuardianNoticeFailed:
@@ -68,7 +81,8 @@ def _report(e: Record.ReportIssued) -> contract.AuthorityReportIssued:
 
 
 def _report_dispatched(e: Record.ReportDispatched) -> contract.AuthorityReportDispatched:
-    return contract.AuthorityReportDispatched(report_id=e.report_id, on_time=e.on_time)
+    return contract.AuthorityReportDispatched(report_id=e.report_id, on_time=e.on_time,
+                                              delivery=_guarantee(e.delivery))
 
 
 PUBLISHED = PublishedEvents(

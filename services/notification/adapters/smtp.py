@@ -7,6 +7,7 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from contracts.codes import DeliveryGuarantee
 from services.notification.application import DeliveryRefused, OutgoingMessage
 
 SUBJECT = "学校通知 / School notice"
@@ -30,6 +31,9 @@ class SmtpUnavailable(Exception):
 class SmtpGateway:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+
+    def guarantee(self, message: OutgoingMessage) -> DeliveryGuarantee:
+        return DeliveryGuarantee.AT_LEAST_ONCE  # relays do not drop a repeated Message-ID
 
     async def send(self, message: OutgoingMessage) -> None:
         """Sends every time asked: the sent ledger in front of the gateways keeps a message

@@ -16,6 +16,7 @@ import time
 
 import httpx
 
+from contracts.codes import DeliveryGuarantee
 from services.notification.application import DeliveryRefused, OutgoingMessage
 
 SIGNATURE_HEADER = "X-Casetrail-Signature"
@@ -31,10 +32,17 @@ def signature(secret: bytes, timestamp: str, body: bytes) -> str:
 
 
 class WebhookSmsGateway:
-    def __init__(self, url: str, secret: bytes, *, timeout_seconds: float = 10.0) -> None:
+    def __init__(self, url: str, secret: bytes, *, timeout_seconds: float = 10.0,
+                 provider_honours_key: bool = False) -> None:
         self.url = url
         self.secret = secret
         self.timeout_seconds = timeout_seconds
+        # Whether the provider drops a repeated Idempotency-Key: its contract says, not us.
+        self.provider_honours_key = provider_honours_key
+
+    def guarantee(self, message: OutgoingMessage) -> DeliveryGuarantee:
+        return (DeliveryGuarantee.ONCE if self.provider_honours_key
+                else DeliveryGuarantee.AT_LEAST_ONCE)
 
     async def send(self, message: OutgoingMessage) -> None:
         if not message.to:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -139,23 +140,34 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
                 return report
         return self.notice(message_id)
 
-    def mark_dispatched(self, message_id: UUID, channel: str, meta: EventMeta) -> None:
+    def mark_dispatched(self, message_id: UUID, channel: str, delivery: str,
+                        meta: EventMeta) -> None:
+        """The message left; `delivery` is what its gateway promises against a copy."""
         message = self.message(message_id)
         if message.dispatched:
             return
         if isinstance(message, AuthorityReport):
-            self._report_dispatched(message_id, meta.occurred_at <= message.report_by, meta)
+            self._report_dispatched(message_id, meta.occurred_at <= message.report_by,
+                                    delivery, meta)
             return
-        self._dispatched(message_id, message.KIND, channel, meta)
+        self._dispatched(message_id, message.KIND, channel, delivery, meta)
 
     class NoticeDispatched(Aggregate.Event):
         message_id: UUID
         kind: str
         channel: str
+        delivery: str  # "" in events stored before it was recorded
         meta: EventMeta
 
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["delivery"] = ""
+
     @event(NoticeDispatched)
-    def _dispatched(self, message_id: UUID, kind: str, channel: str, meta: EventMeta) -> None:
+    def _dispatched(self, message_id: UUID, kind: str, channel: str, delivery: str,
+                    meta: EventMeta) -> None:
         message = self.message(message_id)
         message.dispatched = True
         if isinstance(message, Escalation):

@@ -4,6 +4,7 @@ to the district education commission (000 item 10), part of a case's notificatio
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -95,7 +96,14 @@ class PlanAndReports(ReadLogged):
     class ReportDispatched(Aggregate.Event):
         report_id: UUID
         on_time: bool
+        delivery: str  # "" in events stored before it was recorded
         meta: EventMeta
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["delivery"] = ""
 
     def flag_overdue_report(self, report_id: UUID, meta: EventMeta) -> bool:
         """The report was not sent within the policy's time: the team is to know (once)."""
@@ -117,7 +125,8 @@ class PlanAndReports(ReadLogged):
                 report.overdue = True
 
     @event(ReportDispatched)
-    def _report_dispatched(self, report_id: UUID, on_time: bool, meta: EventMeta) -> None:
+    def _report_dispatched(self, report_id: UUID, on_time: bool, delivery: str,
+                           meta: EventMeta) -> None:
         for report in self.reports:
             if report.report_id == report_id:
                 report.dispatched, report.on_time = True, on_time

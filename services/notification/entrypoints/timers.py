@@ -56,7 +56,8 @@ def dispatcher(app: NotificationApplication, thread: ApplicationThread,
                 reason, for_good = GATEWAY_UNAVAILABLE, False
             else:
                 retry_at.pop(key, None)
-                await thread.run(app.mark_dispatched, case_id, key, message.channel)
+                await thread.run(app.mark_dispatched, case_id, key, message.channel,
+                                 gateway.guarantee(message))
                 continue
             attempt, failed = await thread.run(app.delivery_failed, case_id, key, reason,
                                                give_up_after=1 if for_good else attempts,
