@@ -99,9 +99,10 @@ class EventMetaAsDict(Transcoding):
 
 
 class ServiceApplication(Application[UUID]):
-    """An eventsourcing Application whose saves can carry the upstream position they answer.
+    """An eventsourcing Application whose saves can carry the mark of the upstream event they
+    answer (casetrail.bus.inbox.handled_mark).
 
-    Saving the tracking row in the same transaction as the new events is what makes a
+    Saving that tracking row in the same transaction as the new events is what makes a
     redelivered or replayed message cause nothing twice.
     """
 
