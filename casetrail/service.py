@@ -292,7 +292,7 @@ class ServiceEntry(Generic[S, A]):
         if command == "serve":
             serve(self.api(settings), settings)
         elif command == "relay":
-            relay(settings, self.checked_application(settings), self.published)
+            relay(settings, self.application(settings), self.published)  # it stores nothing
         elif command == "check":
             for warning in self.warnings(settings):
                 print(warning)

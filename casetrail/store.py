@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     InfrastructureFactory,
     JSONTranscoder,
+    Mapper,
     ProcessRecorder,
     Tracking,
     TrackingRecorder,
@@ -152,13 +154,19 @@ class ServiceApplication(Application[UUID]):
             for listener in self.on_commit:
                 listener(events)
 
+    @functools.cached_property
+    def _transcoding(self) -> Mapper[UUID]:
+        """The store's transcoding without its cipher and compressor: what the relay reads
+        back, without encrypting each event twice per commit to find it out."""
+        return Mapper(transcoder=self.mapper.transcoder)
+
     def _check(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
         """Each event passes every check as the relay will read it back from the store (after
         transcoding), or nothing of the commit is stored."""
         if not self.checks:
             return
         for event in events:
-            stored = self.mapper.to_domain_event(self.mapper.to_stored_event(event))
+            stored = self._transcoding.to_domain_event(self._transcoding.to_stored_event(event))
             for check in self.checks:
                 check(stored)
 
@@ -174,10 +182,6 @@ class ServiceApplication(Application[UUID]):
             start = notifications[-1].id + 1
         self.on_commit.append(model.apply)
         return model
-
-    def has_processed(self, mark: Tracking) -> bool:
-        """Whether the message this tracking mark stands for was handled (its effects saved)."""
-        return self.handled_as(mark.application_name) == mark.notification_id
 
     def handled_as(self, name: str) -> int | None:
         """The number saved under a tracking name, if any (casetrail.bus.inbox's marks)."""

@@ -272,13 +272,15 @@ class NotificationApplication(ServiceApplication):
         message = notification.message(message_id)
         attempt = notification.attempt_failed(message_id, message.KIND, reason,
                                               self._system())
-        routes = self._routes(notification.student_key)
+        # The guardians' routes (a load of their directory) only for a message that fails.
         if isinstance(message, Notice):
             failed = attempt >= give_up_after and notification.fail_delivery(
-                message_id, reason, self.policy, routes, self._system(), now=datetime.now(UTC))
+                message_id, reason, self.policy, self._routes(notification.student_key),
+                self._system(), now=datetime.now(UTC))
         else:
             failed = for_good and notification.fail_unreachable(
-                message_id, reason, self.policy, routes, self._system(), now=datetime.now(UTC))
+                message_id, reason, self.policy, self._routes(notification.student_key),
+                self._system(), now=datetime.now(UTC))
         self.record(notification)
         return attempt, failed
 

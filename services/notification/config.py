@@ -66,13 +66,14 @@ class NotificationSettings(ServiceSettings):
     def missing_contacts(self) -> list[str]:
         """Who the policy escalates to, or reports to, with no contact set: each such message
         fails for want of a contact (no_contact) and goes on the team's list instead."""
+        policy, contacts = self.policy(), self.contacts()  # the policy file read once
         ladders = {step for tier in (Tier.CRISIS, Tier.SERIOUS, Tier.GENERAL)
-                   for step in self.policy().for_tier(tier).ladder}
+                   for step in policy.for_tier(tier).ladder}
         missing = [f"NOTIFICATION_{recipient.upper()}_CONTACT is not set: an escalation to "
                    f"the {recipient.replace('_', ' ')} will reach nobody (no_contact)"
                    for recipient in ("crisis_team_head", "police")
-                   if recipient in ladders and recipient not in self.contacts()]
-        if COMMISSION not in self.contacts():
+                   if recipient in ladders and recipient not in contacts]
+        if COMMISSION not in contacts:
             missing.append("NOTIFICATION_COMMISSION_CONTACT is not set: an incident's report "
                            "to the education commission will reach nobody (no_contact)")
         return missing
