@@ -3,6 +3,7 @@ the Idempotency-Key of every command."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.dependencies.utils import get_typed_signature
 from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
 from fastapi.responses import JSONResponse, Response
@@ -17,29 +19,48 @@ from fastapi.routing import APIRoute
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
 from casetrail import idempotency
+from casetrail.identity.access import AccessMatrix, Permission, permission_of
+from casetrail.identity.principal import Principal
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
-from contracts.codes import Role
-from contracts.envelope import Actor
 
 if TYPE_CHECKING:
     from casetrail.service import ServiceRuntime
 
 
-def service_api(runtime: ServiceRuntime) -> FastAPI:
-    """A service's FastAPI app: OpenAPI at /docs, domain errors as 404/409/422, /health, and
-    /status with the outbox and inbox backlogs."""
+def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
+    """A service's FastAPI app: OpenAPI at /docs, bearer tokens verified on every route but
+    /health and the docs, domain errors as 404/409/422, and /status with the backlogs."""
     api = FastAPI(title=f"casetrail {runtime.settings.service}", version="1",
                   lifespan=runtime.lifespan())
     api.router.route_class = CommandRoute
     api.state.idempotency = KeyedCommands(runtime)
+    api.state.runtime = runtime
+    api.state.verifier = runtime.verifier
+    api.state.relations = runtime.relations
+    api.state.access = access
     _install_error_handlers(api)
     _health_route(api, runtime)
 
+    reader = access.depends("read_status")
+
     @api.get("/status")
-    async def status() -> dict[str, Any]:
+    async def status(_: Principal = reader) -> dict[str, Any]:
+        """The outbox's and the inbox's backlogs: the numbers to alert on."""
         return await runtime.status()
 
     return api
+
+
+OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc",
+                        "/openapi.json"})
+
+
+def unguarded(api: FastAPI) -> list[str]:
+    """Routes that declare no action of the access matrix: none may be, but health and
+    the docs (deny by default)."""
+    return [f"{sorted(route.methods or ())[0]} {route.path}" for route in api.routes
+            if isinstance(route, APIRoute) and route.path not in OPEN_PATHS
+            and permission_of(route.dependant.dependencies) is None]
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -88,40 +109,10 @@ def _health_route(app: FastAPI, runtime: ServiceRuntime) -> None:
         return JSONResponse({"status": "ok"})
 
 
-@dataclass(frozen=True)
-class CaseReader:
-    """Who is reading a case, and for what; every read is logged with both."""
-
-    meta: EventMeta
-    purpose: str
-
-
-# Who may read a case record at all (DOMAIN.md: "readable only by those entitled to it").
-# The headers are trusted here: the APIs belong behind the school's authenticating gateway.
-CASE_READERS = frozenset({Role.CLASS_TEACHER, Role.GRADE_LEADER, Role.PSYCH_TEACHER,
-                          Role.CRISIS_TEAM, Role.PRINCIPAL, Role.AUDITOR})
-
-
-def _case_reader(
-    x_actor_role: Annotated[Role, Header()],
-    x_actor_id: Annotated[str, Header(min_length=1, max_length=64,
-                                      pattern=r"^[A-Za-z0-9_.:-]+$")],
-    purpose: Annotated[str, Query(pattern=r"^[a-z_]+$", max_length=40)] = "case_work",
-) -> CaseReader:
-    if x_actor_role not in CASE_READERS:
-        raise HTTPException(403, f"a {x_actor_role.value} may not read case records")
-    return CaseReader(EventMeta.by(x_actor_role.value, x_actor_id), purpose)
-
-
-Reader = Annotated[CaseReader, Depends(_case_reader)]
-
-
-def require_role(role: Role, allowed: frozenset[Role], what: str = "do this") -> None:
-    """A role that may not take this action is forbidden (403), saying who may; the role is
-    the command's actor, trusted because the APIs sit behind the school's gateway."""
-    if role not in allowed:
-        names = ", ".join(sorted(r.value for r in allowed))
-        raise HTTPException(403, f"a {role.value} may not {what} (allowed: {names})")
+# Why a person reads a record: logged with every read (a code, not free text).
+Purpose = Annotated[str, Query(pattern=r"^[a-z_]+$", max_length=40,
+                               description="why you read it (a code): logged with the read")]
+DEFAULT_PURPOSE = "case_work"
 
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -167,15 +158,14 @@ PlannedDate = Annotated[date, AfterValidator(within(back=OLDEST, ahead=OLDEST))]
 
 
 class Command(BaseModel):
-    """Every command says who did it, and may say when, if that was earlier than now."""
+    """A command may say when it happened, if earlier than now; who did it is the token's."""
 
     model_config = ConfigDict(extra="forbid")
 
-    actor: Actor
     at: PastMoment | None = None
 
-    def meta(self) -> EventMeta:
-        return EventMeta.by(self.actor.role, self.actor.id, occurred_at=self.at)
+    def meta(self, actor: Principal) -> EventMeta:
+        return actor.meta(occurred_at=self.at)
 
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -256,17 +246,62 @@ def _declared_size(request: Request, limit: int) -> None:
                                  "service takes")
 
 
+class Problem(BaseModel):
+    """Why a request was refused, in words that name no submitted value."""
+
+    detail: str
+
+
+def _permission(endpoint: Callable[..., Any]) -> Permission | None:
+    """The action a route's endpoint declares, by a parameter that depends on it."""
+    for parameter in get_typed_signature(endpoint).parameters.values():
+        markers = [parameter.default, *getattr(parameter.annotation, "__metadata__", ())]
+        for marker in markers:
+            if isinstance(marker, DependsParam) and isinstance(marker.dependency, Permission):
+                return marker.dependency
+    return None
+
+
 class CommandRoute(APIRoute):
-    """A route whose POST and PUT take an Idempotency-Key (documented on each operation)."""
+    """Every route of a service: documents the action it is, the roles that may take it and
+    the refusals it may answer; its POST and PUT take an Idempotency-Key."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], *,
                  methods: set[str] | list[str] | None = None,
-                 dependencies: Sequence[DependsParam] | None = None, **kwargs: Any) -> None:
+                 dependencies: Sequence[DependsParam] | None = None,
+                 responses: dict[int | str, dict[str, Any]] | None = None,
+                 openapi_extra: dict[str, Any] | None = None,
+                 description: str | None = None, **kwargs: Any) -> None:
         self.is_command = bool(COMMAND_METHODS & set(methods or ()))
         if self.is_command and not any(d.dependency is idempotency_key
                                        for d in dependencies or ()):
             dependencies = [*(dependencies or ()), Depends(idempotency_key)]
-        super().__init__(path, endpoint, methods=methods, dependencies=dependencies, **kwargs)
+        self.permission = _permission(endpoint)
+        if self.permission is not None:
+            responses = {**self._refusals(path, self.permission), **(responses or {})}
+            openapi_extra = {**(openapi_extra or {}),
+                             "x-casetrail-access": self.permission.openapi()}
+            description = "\n\n".join(filter(None, [
+                description or inspect.cleandoc(endpoint.__doc__ or ""),
+                f"**Who may** {self.permission.what}: {self.permission.who_may()}."]))
+        super().__init__(path, endpoint, methods=methods, dependencies=dependencies,
+                         responses=responses, openapi_extra=openapi_extra,
+                         description=description, **kwargs)
+
+    def _refusals(self, path: str, permission: Permission) -> dict[int | str, dict[str, Any]]:
+        refusals: dict[int | str, dict[str, Any]] = {
+            401: {"model": Problem, "description": "no bearer token, or one that does not "
+                                                   "verify (issuer, audience, expiry)"},
+            403: {"model": Problem, "description": f"the role or its relation to the case "
+                                                   f"does not allow it: {permission.who_may()}"},
+        }
+        if "{" in path:
+            refusals[404] = {"model": Problem, "description": "no such record here"}
+        if self.is_command:
+            refusals[409] = {"model": Problem, "description": "the case's state does not "
+                                                             "allow it, or the same "
+                                                             "Idempotency-Key is in progress"}
+        return refusals
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()

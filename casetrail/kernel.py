@@ -88,3 +88,36 @@ class ReadLogged(Aggregate):
     @event(Viewed)
     def record_view(self, purpose: str, meta: EventMeta) -> None:
         """Nothing changes but the trail: who read it, when, and why."""
+
+
+READS_NAMESPACE = UUID("0b6f6d1e-2f4a-4c55-8d1c-5a7e3b9f2c40")
+
+
+class ListReads(Aggregate):
+    """One person's reads of lists of cases in one service on one day: which list, which
+    cases it showed, and why. Kept by the service for the auditor, not on the bus (a list
+    is not one case's)."""
+
+    @staticmethod
+    def create_id(service: str, reader_id: str, day: str) -> UUID:
+        return uuid5(READS_NAMESPACE, f"{service}/{reader_id}/{day}")
+
+    class Started(Aggregate.Created):
+        service: str
+        reader_id: str
+        day: str
+
+    @event(Started)
+    def __init__(self, service: str, reader_id: str, day: str) -> None:
+        self.service = service
+
+    class Read(Aggregate.Event):
+        listed: str
+        case_ids: list[UUID]
+        purpose: str
+        meta: EventMeta
+
+    @event(Read)
+    def record_read(self, listed: str, case_ids: list[UUID], purpose: str,
+                    meta: EventMeta) -> None:
+        """Nothing changes but the trail: who saw which cases listed, when, and why."""

@@ -28,6 +28,10 @@ from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.identities import BusLogin, inbox_prefix
 from casetrail.bus.inbox import Inbox, Subscription, provision
 from casetrail.bus.relay import OutboxRelay, relay_position_name, stuck_at
+from casetrail.http import unguarded
+from casetrail.identity.access import CaseRelations
+from casetrail.identity.relations import DeploymentSchool
+from casetrail.identity.tokens import OtherCredentials, TokenVerifier
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, tracking_store
 from casetrail.worker import ApplicationThread
@@ -85,8 +89,19 @@ class ServiceRuntime:
     # What the service publishes, to tell whether its relay is stuck on an event.
     published: PublishedEvents | None = None
     js: JetStreamContext | None = None
+    # Credentials that are not the issuer's JWTs (a receiver's own token), if any.
+    other_credentials: OtherCredentials | None = None
+    relations: CaseRelations | None = None
     # The relay's position when first seen, and when: how long it has not moved.
     _relay_seen: tuple[int, float] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.relations is None:
+            self.relations = DeploymentSchool(self.settings.school_id)
+
+    @functools.cached_property
+    def verifier(self) -> TokenVerifier:
+        return self.settings.token_verifier(self.other_credentials)
 
     @functools.cached_property
     def relay_positions(self) -> TrackingRecorder:
@@ -258,6 +273,10 @@ def no_warnings(_: object) -> list[str]:
     return []
 
 
+def no_other_credentials(_: object) -> OtherCredentials | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ServiceEntry(Generic[S, A]):
     """A service's wiring, as its bootstrap declares it; `python -m services.<name>` runs it."""
@@ -270,6 +289,8 @@ class ServiceEntry(Generic[S, A]):
     background: Callable[[S, A, ApplicationThread], list[BackgroundTask]] = no_background
     # What the settings leave out that the service will run without, for `casetrail up`.
     warnings: Callable[[S], list[str]] = no_warnings
+    # Credentials the service takes besides the issuer's tokens (a receiver's own token).
+    other_credentials: Callable[[S], OtherCredentials | None] = no_other_credentials
 
     def checked_application(self, settings: S) -> A:
         """The application, refusing to store any event its bus contract would refuse."""
@@ -283,8 +304,12 @@ class ServiceEntry(Generic[S, A]):
         runtime = ServiceRuntime(settings=settings, app=app, thread=thread,
                                  subscriptions=self.subscriptions(settings, app),
                                  background=self.background(settings, app, thread),
-                                 published=self.published)
-        return self.build_api(runtime, app)
+                                 published=self.published,
+                                 other_credentials=self.other_credentials(settings))
+        api = self.build_api(runtime, app)
+        if open_routes := unguarded(api):
+            raise RuntimeError(f"routes outside the access matrix: {open_routes}")
+        return api
 
     def main(self, argv: list[str]) -> None:
         command = argv[1] if len(argv) > 1 else "serve"

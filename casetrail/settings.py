@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from casetrail.identity.issuer import AUDIENCE, ISSUER, issuer_dir
+from casetrail.identity.tokens import Claims, KeySource, OtherCredentials, TokenVerifier
 from casetrail.store import store_env
 
 
@@ -39,8 +41,28 @@ class ServiceSettings(BaseSettings):
     relay_batch: int = Field(500, ge=1, le=10_000)
     # Readiness fails when events have waited this long with the relay not moving.
     relay_stall_seconds: float = Field(60.0, gt=0)
+    # Who signs the bearer tokens: the school's or district's OpenID Connect provider
+    # (issuer URL, audience, JWKS URL), else the built-in issuer's keys in data/secrets.
+    oidc_issuer: str = Field(ISSUER, validation_alias="CASETRAIL_OIDC_ISSUER")
+    oidc_audience: str = Field(AUDIENCE, validation_alias="CASETRAIL_OIDC_AUDIENCE")
+    oidc_jwks_url: str | None = Field(None, validation_alias="CASETRAIL_OIDC_JWKS_URL")
+    oidc_jwks_file: Path | None = Field(None, validation_alias="CASETRAIL_OIDC_JWKS_FILE")
+    # The provider's claim names for the role, the school and a liaison's receiver.
+    oidc_role_claim: str = Field("role", validation_alias="CASETRAIL_OIDC_ROLE_CLAIM")
+    oidc_school_claim: str = Field("school", validation_alias="CASETRAIL_OIDC_SCHOOL_CLAIM")
+    oidc_receiver_claim: str = Field("receiver",
+                                     validation_alias="CASETRAIL_OIDC_RECEIVER_CLAIM")
+    # The school this deployment serves (a directory id, as tokens' `school` claim has it).
+    school_id: str | None = Field(None, validation_alias="CASETRAIL_SCHOOL_ID")
     max_deliver: int = Field(5, ge=1)
     redelivery_delay_seconds: float = Field(0.5, ge=0)
+
+    def token_verifier(self, other: OtherCredentials | None = None) -> TokenVerifier:
+        keys = (KeySource(url=self.oidc_jwks_url) if self.oidc_jwks_url else
+                KeySource(file=self.oidc_jwks_file or issuer_dir(self.data_dir) / "jwks.json"))
+        return TokenVerifier(self.oidc_issuer, self.oidc_audience, keys,
+                             claims=Claims(self.oidc_role_claim, self.oidc_school_claim,
+                                           self.oidc_receiver_claim), other=other)
 
     def event_store_url(self) -> str:
         return self.store_url or f"sqlite:///{self.data_dir / self.service}.db"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -25,7 +25,7 @@ from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
 from casetrail import idempotency
-from casetrail.kernel import CaseNotFound, EventMeta, ReadLogged
+from casetrail.kernel import CaseNotFound, EventMeta, ListReads, ReadLogged
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R", bound=ReadLogged)
@@ -182,6 +182,19 @@ class ServiceApplication(Application[UUID]):
             start = notifications[-1].id + 1
         self.on_commit.append(model.apply)
         return model
+
+    def read_list(self, listed: str, case_ids: Sequence[UUID], *, purpose: str,
+                  reader: EventMeta) -> None:
+        """A person's read of a list of cases: logged (which cases, why) before it is
+        answered, in the reader's log of the day."""
+        day = reader.occurred_at.astimezone(UTC).date().isoformat()
+        log_id = ListReads.create_id(self.name, reader.actor_id, day)
+        try:
+            log: ListReads = self.repository.get(log_id)
+        except AggregateNotFoundError:
+            log = ListReads(self.name, reader.actor_id, day)
+        log.record_read(listed, list(case_ids), purpose, reader)
+        self.record(log)
 
     def handled_as(self, name: str) -> int | None:
         """The number saved under a tracking name, if any (casetrail.bus.inbox's marks)."""

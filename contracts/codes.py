@@ -63,6 +63,7 @@ class Role(StrEnum):
     GRADE_LEADER = "grade_leader"
     PSYCH_TEACHER = "psych_teacher"
     CRISIS_TEAM = "crisis_team"
+    CRISIS_TEAM_HEAD = "crisis_team_head"
     PRINCIPAL = "principal"
     GUARDIAN = "guardian"
     PEER = "peer"

@@ -7,10 +7,15 @@ from pathlib import Path
 import pytest
 
 from casetrail.store import ServiceApplication
+from tests.identity import use_test_issuer
 from tests.infra import fresh_schema, new_nats_server, postgres_url
 
 PSEUDONYM_KEY = "test-pseudonym-key"
 CIPHER_KEY = "dGVzdC1jaXBoZXIta2V5LW9mLTMyLWJ5dGVzLW9rISE="  # base64 of 32 test bytes
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    use_test_issuer()
 
 
 @pytest.fixture(autouse=True)

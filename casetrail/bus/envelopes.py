@@ -14,6 +14,7 @@ from casetrail.kernel import (
     ContractProblem,
     EventMeta,
     EventNotPublishable,
+    ListReads,
     ReadLogged,
     event_id_of,
 )
@@ -41,7 +42,8 @@ class PublishedEvents:
         # Reads are part of every service's trail (who read which case, and why).
         self.published: dict[type[Any], DataOf] = {ReadLogged.Viewed: _viewed, **published}
         # A service's record of its clients' Idempotency-Keys stays in its store.
-        self.internal = internal | idempotency.INTERNAL_EVENTS
+        self.internal = internal | idempotency.INTERNAL_EVENTS | {ListReads.Started,
+                                                                  ListReads.Read}
 
     def envelope(self, event: DomainEventProtocol[UUID]) -> Envelope | None:
         """The event as the bus carries it, None for an internal one; EventNotPublishable if

@@ -3,13 +3,16 @@ as it stands."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from casetrail.http import Command, Reader, require_role, service_api
+from casetrail.http import DEFAULT_PURPOSE, Command, Purpose, service_api
+from casetrail.identity.access import AccessMatrix
+from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
 from contracts.codes import Instrument, Role, Tier
 from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language
@@ -17,10 +20,7 @@ from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
 
-# Who may act here (001 三(三)2): the crisis team decides the tier, with the principal and the
-# psychology teacher; instruments are given by those trained to, inside or outside the school.
-DECIDERS = frozenset({Role.CRISIS_TEAM, Role.PRINCIPAL, Role.PSYCH_TEACHER})
-ASSESSORS = frozenset({Role.PSYCH_TEACHER, Role.CRISIS_TEAM, Role.EXTERNAL_PROFESSIONAL})
+ACCESS = AccessMatrix.load("assessment", Path(__file__).parents[1] / "access.toml")
 
 
 class ParticipantIn(BaseModel):
@@ -42,7 +42,7 @@ class ParticipantIn(BaseModel):
 
 
 class DecisionIn(Command):
-    """`actor` is who decided; `participants` who took part (within or beyond the school).
+    """The token's principal decided; `participants` took part (within or beyond the school).
     Deciding another tier than the proposed one needs `overrides_proposal: true`."""
 
     tier: Tier
@@ -101,20 +101,22 @@ def _form(instrument: Instrument, language: Language) -> dict[str, Any]:
 
 
 def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
-    api = service_api(runtime)
+    api = service_api(runtime, ACCESS)
 
     @api.get("/instruments/{instrument}")
-    async def instrument_form(instrument: Instrument,
-                              language: Language = Language.ZH) -> dict[str, Any]:
+    async def instrument_form(
+            instrument: Instrument, _: Annotated[Principal, ACCESS.depends(
+                "read_instrument_form")], language: Language = Language.ZH) -> dict[str, Any]:
         return _form(instrument, language)
 
     @api.post("/cases/{case_id}/instruments", status_code=201)
-    async def score_instrument(case_id: UUID, body: InstrumentIn) -> dict[str, Any]:
-        require_role(body.actor.role, ASSESSORS, "give an instrument")
+    async def score_instrument(
+            case_id: UUID, body: InstrumentIn,
+            actor: Annotated[Principal, ACCESS.depends("give_instrument")]) -> dict[str, Any]:
         try:
             result = await runtime.thread.run(
                 app.score_instrument, case_id, body.instrument, body.answers,
-                language=body.language.value if body.language else None, meta=body.meta())
+                language=body.language.value if body.language else None, meta=body.meta(actor))
         except InvalidAnswers as refused:
             where = ["body", "answers", *([refused.item] if refused.item else [])]
             raise HTTPException(422, [{"loc": where,
@@ -123,20 +125,23 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
         return {"case_id": case_id, "result": result.model_dump(mode="json")}
 
     @api.post("/cases/{case_id}/decision", status_code=201)
-    async def decide(case_id: UUID, body: DecisionIn) -> dict[str, Any]:
-        require_role(body.actor.role, DECIDERS, "decide a case's tier")
+    async def decide(case_id: UUID, body: DecisionIn,
+                     actor: Annotated[Principal, ACCESS.depends("decide_tier")]
+                     ) -> dict[str, Any]:
         decision = Decision(
             tier=body.tier, rationale=body.rationale,
             participants=[p.model_dump(mode="json", exclude_none=True) for p in body.participants],
             overrides_proposal=body.overrides_proposal)
-        assessment = await runtime.thread.run(app.decide, case_id, decision, meta=body.meta())
+        assessment = await runtime.thread.run(app.decide, case_id, decision, meta=body.meta(actor))
         return {"case_id": assessment.id, "tier": assessment.tier,
                 "decision": assessment.decisions[-1]}
 
     @api.get("/cases/{case_id}")
-    async def read_case(case_id: UUID, reader: Reader) -> dict[str, Any]:
+    async def read_case(case_id: UUID,
+                        reader: Annotated[Principal, ACCESS.depends("read_case")],
+                        purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
         assessment = await runtime.thread.run(app.read_case, case_id, Assessment,
-                                              purpose=reader.purpose, reader=reader.meta)
+                                              purpose=purpose, reader=reader.meta())
         return _view(assessment)
 
     return api

@@ -1,0 +1,153 @@
+"""What each role may do: a service's access matrix, read from its `access.toml`, and the
+FastAPI dependency by which every route says which action it is.
+
+The dependency verifies the bearer token (401), checks the role (403, saying who may), and,
+for a case in the path, how the principal stands to the case (their school's case, their own
+report, their assignment, an open break-glass); the route receives the principal, who is the
+actor of whatever it records. OpenAPI shows each route's action and roles.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Protocol
+from uuid import UUID
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from casetrail.identity.principal import Principal
+from casetrail.identity.tokens import TokenVerifier, Unauthenticated
+from contracts.codes import Role
+
+
+class Relation(StrEnum):
+    """How a principal must stand to the case in the path for a role to be allowed."""
+
+    ANY = "any"  # no case in question, or a role that reads across cases (auditor)
+    SCHOOL = "school"  # a case of the principal's school
+    REPORTER = "reporter"  # a case the principal reported to
+    ASSIGNED = "assigned"  # a case the principal is assigned to, or holds a break-glass for
+    RECEIVER = "receiver"  # a referral sent to the principal's institution (the application)
+
+
+SAYS = {Relation.ANY: "", Relation.SCHOOL: "a case of their school",
+        Relation.REPORTER: "a case they reported", Relation.ASSIGNED: "a case assigned to "
+        "them or under their break-glass", Relation.RECEIVER: "a referral to their institution"}
+
+
+class CaseRelations(Protocol):
+    """How principals stand to cases, as this service has learnt it from the trail."""
+
+    def relations(self, case_id: UUID, principal: Principal) -> frozenset[Relation]: ...
+
+
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description=(
+    "An OAuth 2 bearer token (JWT) from the school's issuer: `casetrail login` with the "
+    "built-in one. A receiver's liaison system may use its own receiver token."))
+
+
+def unauthenticated(reason: str) -> HTTPException:
+    return HTTPException(401, f"sign in first: {reason}", headers={
+        "WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+@dataclass(frozen=True, eq=False)
+class Permission:
+    """One action of a service's API, the roles that may take it, and how each must stand
+    to the case. As a FastAPI dependency it answers the acting principal."""
+
+    action: str
+    what: str
+    # Per role, the relations of which one suffices (ANY: none is needed).
+    relations: Mapping[Role, frozenset[Relation]]
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(self.relations)
+
+    def who_may(self) -> str:
+        return ", ".join(
+            f"{role.value} ({' or '.join(sorted(SAYS[r] for r in rels))})"
+            if Relation.ANY not in rels else role.value
+            for role, rels in sorted(self.relations.items()))
+
+    def refuse(self, principal: Principal, why: str = "") -> HTTPException:
+        return HTTPException(403, f"a {principal.role.value} may not {self.what}{why}; "
+                                  f"who may: {self.who_may() or 'nobody'}")
+
+    async def __call__(self, request: Request, credentials: Annotated[
+            HTTPAuthorizationCredentials | None, Security(BEARER)]) -> Principal:
+        if credentials is None:
+            raise unauthenticated(f"{self.what} needs a bearer token")
+        verifier: TokenVerifier = request.app.state.verifier
+        try:
+            principal = verifier.principal(credentials.credentials)
+        except Unauthenticated as error:
+            raise unauthenticated(str(error)) from None
+        request.state.principal = principal
+        needed = self.relations.get(principal.role)
+        if needed is None:
+            raise self.refuse(principal)
+        case_id = request.path_params.get("case_id")
+        if needed & {Relation.ANY, Relation.RECEIVER} or case_id is None:
+            return principal
+        book: CaseRelations = request.app.state.relations
+        try:
+            case = UUID(str(case_id))
+        except ValueError:
+            return principal  # the route's own validation answers 422
+        held = await request.app.state.runtime.thread.run(book.relations, case, principal)
+        if not needed & held:
+            raise self.refuse(principal, " on this case: only on "
+                              + " or ".join(sorted(SAYS[r] for r in needed)))
+        return principal
+
+    def openapi(self) -> dict[str, Any]:
+        return {"action": self.action, "what": self.what,
+                "roles": {role.value: sorted(r.value for r in rels)
+                          for role, rels in sorted(self.relations.items())}}
+
+
+class AccessMatrix:
+    """A service's actions by name, from its `access.toml`."""
+
+    def __init__(self, service: str, permissions: Mapping[str, Permission]) -> None:
+        self.service = service
+        self.permissions = dict(permissions)
+
+    @classmethod
+    def load(cls, service: str, path: Path) -> AccessMatrix:
+        table = tomllib.loads(path.read_text())
+        permissions = {}
+        for action, entry in table.items():
+            unknown = set(entry) - {"what", "roles"}
+            if unknown or "what" not in entry:
+                raise ValueError(f"{path}: [{action}] needs `what` and `roles`, only them")
+            permissions[action] = Permission(action, entry["what"], {
+                Role(role): frozenset(Relation(r) for r in ([rels] if isinstance(rels, str)
+                                                            else rels))
+                for role, rels in entry.get("roles", {}).items()})
+        return cls(service, permissions)
+
+    def depends(self, action: str) -> Any:
+        """The FastAPI dependency of an action, for `Annotated[Principal, ...]`."""
+        return Depends(self.permissions[action])
+
+    def __getitem__(self, action: str) -> Permission:
+        return self.permissions[action]
+
+
+def permission_of(dependencies: list[Any]) -> Permission | None:
+    """The permission among a route's dependencies (FastAPI's dependant tree)."""
+    for dependant in dependencies:
+        if isinstance(dependant.call, Permission):
+            return dependant.call
+        found = permission_of(dependant.dependencies)
+        if found is not None:
+            return found
+    return None
