@@ -30,7 +30,7 @@ from casetrail.bus.inbox import Inbox, Subscription, provision
 from casetrail.bus.relay import OutboxRelay, relay_position_name, stuck_at
 from casetrail.http import unguarded
 from casetrail.identity.access import CaseRelations
-from casetrail.identity.relations import DeploymentSchool
+from casetrail.identity.access_book import AccessBook, keeping_access
 from casetrail.identity.tokens import OtherCredentials, TokenVerifier
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, tracking_store
@@ -97,7 +97,7 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         if self.relations is None:
-            self.relations = DeploymentSchool(self.settings.school_id)
+            self.relations = AccessBook(self.app, self.settings.school_id)
 
     @functools.cached_property
     def verifier(self) -> TokenVerifier:
@@ -302,7 +302,9 @@ class ServiceEntry(Generic[S, A]):
         app = self.checked_application(settings)
         thread = ApplicationThread(settings.service)
         runtime = ServiceRuntime(settings=settings, app=app, thread=thread,
-                                 subscriptions=self.subscriptions(settings, app),
+                                 subscriptions=[keeping_access(app, subscription) for
+                                                subscription in self.subscriptions(settings,
+                                                                                   app)],
                                  background=self.background(settings, app, thread),
                                  published=self.published,
                                  other_credentials=self.other_credentials(settings))

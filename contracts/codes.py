@@ -197,6 +197,15 @@ class DisclosureBasis(StrEnum):
     SAFETY_OVERRIDE = "safety_override"
 
 
+class BreakGlassReason(StrEnum):
+    """Why someone with no relation to a case opened it (a break-glass): stated, audited."""
+
+    IMMINENT_DANGER = "imminent_danger"  # the student is in danger now
+    RESPONSIBLE_UNREACHABLE = "responsible_unreachable"  # the assigned staff cannot be reached
+    OUT_OF_HOURS = "out_of_hours"  # on duty at night or on a holiday
+    LAWFUL_REQUEST = "lawful_request"  # police or court, in writing
+
+
 class DeclineReason(StrEnum):
     NO_CAPACITY = "no_capacity"
     OUT_OF_AREA = "out_of_area"

@@ -10,6 +10,7 @@ from eventsourcing.domain import DomainEvent, DomainEventProtocol
 from pydantic import ValidationError
 
 from casetrail import idempotency
+from casetrail.identity.case_access import CaseAccess
 from casetrail.kernel import (
     ContractProblem,
     EventMeta,
@@ -28,6 +29,12 @@ class UnpublishedEvent(TypeError):
     """A domain event with no decision on whether, and how, it goes on the bus."""
 
 
+# The chassis' own records in every service's store, none of them on the bus.
+CHASSIS_EVENTS = frozenset({ListReads.Started, ListReads.Read, CaseAccess.Started,
+                            CaseAccess.ReporterNoted, CaseAccess.AssigneeNoted,
+                            CaseAccess.BreakGlassNoted})
+
+
 class PublishedEvents:
     """Which domain events a service publishes, and the only data of each that leaves it.
 
@@ -42,8 +49,7 @@ class PublishedEvents:
         # Reads are part of every service's trail (who read which case, and why).
         self.published: dict[type[Any], DataOf] = {ReadLogged.Viewed: _viewed, **published}
         # A service's record of its clients' Idempotency-Keys stays in its store.
-        self.internal = internal | idempotency.INTERNAL_EVENTS | {ListReads.Started,
-                                                                  ListReads.Read}
+        self.internal = internal | idempotency.INTERNAL_EVENTS | CHASSIS_EVENTS
 
     def envelope(self, event: DomainEventProtocol[UUID]) -> Envelope | None:
         """The event as the bus carries it, None for an internal one; EventNotPublishable if

@@ -1,8 +1,9 @@
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from contracts.codes import (
+    BreakGlassReason,
     Channel,
     IncidentKind,
     KeyConcern,
@@ -11,7 +12,14 @@ from contracts.codes import (
     SchoolStage,
     Sign,
 )
-from contracts.events.base import CaseViewed, Code, EventData, ScreenResult, StudentKey
+from contracts.events.base import (
+    CaseViewed,
+    Code,
+    DirectoryId,
+    EventData,
+    ScreenResult,
+    StudentKey,
+)
 
 SERVICE = "intake"
 
@@ -97,6 +105,22 @@ class TransferReceived(EventData):
     student_key: StudentKey
 
 
+class CaseAssigned(EventData):
+    """The crisis-team head made a member of staff (a psychology teacher) responsible for
+    the case: they may now see and work it. Ids only."""
+
+    assignee_id: DirectoryId
+    assignee_role: Role
+
+
+class BreakGlassOpened(EventData):
+    """Someone with no relation to the case opened it for a stated reason, until a time: the
+    envelope's actor is who. The auditor sees it; the case's team is told."""
+
+    reason: BreakGlassReason
+    until: AwareDatetime
+
+
 EVENTS: dict[str, type[EventData]] = {
     "CaseDetected": CaseDetected,
     "ReportAttached": ReportAttached,
@@ -108,4 +132,6 @@ EVENTS: dict[str, type[EventData]] = {
     "TransferDisclosed": TransferDisclosed,
     "TransferReceived": TransferReceived,
     "CaseViewed": CaseViewed,
+    "CaseAssigned": CaseAssigned,
+    "BreakGlassOpened": BreakGlassOpened,
 }

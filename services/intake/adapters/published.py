@@ -7,6 +7,7 @@ from typing import Any
 
 from casetrail.bus.envelopes import PublishedEvents
 from contracts.codes import (
+    BreakGlassReason,
     Channel,
     IncidentKind,
     KeyConcern,
@@ -71,6 +72,14 @@ def _disclosed(e: Case.TransferDisclosed) -> contract.TransferDisclosed:
                                       categories=list(e.categories), consent_id=e.consent_id)
 
 
+def _assigned(e: Case.Assigned) -> contract.CaseAssigned:
+    return contract.CaseAssigned(assignee_id=e.assignee_id, assignee_role=Role(e.assignee_role))
+
+
+def _glass_broken(e: Case.GlassBroken) -> contract.BreakGlassOpened:
+    return contract.BreakGlassOpened(reason=BreakGlassReason(e.reason), until=e.until)
+
+
 def _received(e: TransferredRecord.Received) -> contract.TransferReceived:
     return contract.TransferReceived(transfer_id=e.transfer_id, from_school=e.from_school,
                                       from_case_id=e.from_case_id, student_key=e.student_key)
@@ -82,6 +91,7 @@ PUBLISHED = PublishedEvents(
      Case.ReportForwarded: _forwarded, Case.ReportAcknowledged: _acknowledged,
      Case.KeyConcernsNoted: _key_concerns, Case.IncidentReported: _incident,
      Case.ChecklistItemDone: _item_done, Case.TransferDisclosed: _disclosed,
+     Case.Assigned: _assigned, Case.GlassBroken: _glass_broken,
      TransferredRecord.Received: _received},
     internal=frozenset({
         Case.ClosureNoted, Case.ReopeningNoted, Case.ReopeningSetAside,

@@ -6,10 +6,11 @@ from services.intake.application.cases import (
     ReportReceived,
 )
 from services.intake.application.screenings import Consent, ScreeningDesk
+from services.intake.application.team import TeamDesk
 from services.intake.application.transfers import TransferConsent, TransferDesk
 
 
-class IntakeApplication(ScreeningDesk, TransferDesk):
+class IntakeApplication(ScreeningDesk, TransferDesk, TeamDesk):
     name = "intake"
 
 

@@ -3,13 +3,16 @@ way each staff report climbed the chain, the student's key-concern flags, incide
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from casetrail.identity.case_access import Standing
 from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
-from contracts.codes import IncidentKind, KeyConcern, ReportLevel, Role
+from contracts.codes import BreakGlassReason, IncidentKind, KeyConcern, ReportLevel, Role
+from services.intake.domain.need_to_know import assignment_problem, break_glass_problem
 from services.intake.domain.report import Concern, new_report, step
 from services.intake.domain.report_chain import (
     ChainKind,
@@ -53,6 +56,8 @@ class Case(ReadLogged):
         self.reopenings: list[dict[str, Any]] = []
         self.incidents: dict[UUID, dict[str, Any]] = {}
         self.transfers: list[dict[str, Any]] = []
+        self.assignees: dict[str, dict[str, Any]] = {}
+        self.break_glass: list[dict[str, Any]] = []
 
     @classmethod
     def detect(cls, case_id: UUID, *, student_key: str, student_ref: str,
@@ -282,6 +287,50 @@ class Case(ReadLogged):
                           categories: list[str], consent_id: UUID, meta: EventMeta) -> None:
         self._transfer_disclosed(transfer_id, to_school, to_stage, list(categories),
                                  consent_id, meta)
+
+    # Need-to-know: who the crisis-team head made responsible, and who opened the case under
+    # break-glass, for what reason and until when.
+
+    class Assigned(Aggregate.Event):
+        assignee_id: str
+        assignee_role: str
+        meta: EventMeta
+
+    @event(Assigned)
+    def _assigned(self, assignee_id: str, assignee_role: str, meta: EventMeta) -> None:
+        self.assignees[assignee_id] = {"assignee_id": assignee_id, "role": assignee_role,
+                                       "by_id": meta.actor_id, "at": meta.occurred_at}
+
+    def assign(self, assignee_id: str, assignee_role: Role, meta: EventMeta) -> None:
+        problem = assignment_problem(assignee_role, assignee_id in self.assignees)
+        if problem:
+            raise CaseRuleViolated(problem)
+        self._assigned(assignee_id, assignee_role.value, meta)
+
+    class GlassBroken(Aggregate.Event):
+        reason: str
+        until: datetime
+        meta: EventMeta
+
+    @event(GlassBroken)
+    def _glass_broken(self, reason: str, until: datetime, meta: EventMeta) -> None:
+        self.break_glass.append({"by_role": meta.actor_role, "by_id": meta.actor_id,
+                                 "reason": reason, "at": meta.occurred_at, "until": until})
+
+    def open_break_glass(self, reason: BreakGlassReason, lasting: timedelta,
+                         meta: EventMeta) -> datetime:
+        problem = break_glass_problem(lasting)
+        if problem:
+            raise CaseRuleViolated(problem)
+        until = meta.occurred_at + lasting
+        self._glass_broken(reason.value, until, meta)
+        return until
+
+    def standing(self) -> Standing:
+        """Who stands to the case: its reporters, assignees and break-glass openers."""
+        return Standing(frozenset(r["reporter_id"] for r in self.reports),
+                        frozenset(self.assignees),
+                        tuple((g["by_id"], g["until"]) for g in self.break_glass))
 
     def _refuse_if_closed(self) -> None:
         if self.closed:

@@ -1,0 +1,71 @@
+"""Need-to-know in every service: how a principal stands to a case, from the case itself
+where it tells (intake's), else from the `CaseAccess` kept from intake's events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Tracking
+
+from casetrail.bus.inbox import Handler, Subscription
+from casetrail.identity.access import Relation
+from casetrail.identity.case_access import ACCESS_EVENTS, CaseAccess, Standing, relations_of
+from casetrail.identity.principal import Principal
+from casetrail.store import ServiceApplication
+from contracts.envelope import Envelope
+
+
+class AccessBook:
+    def __init__(self, app: ServiceApplication, school: str | None) -> None:
+        self.app = app
+        self.school = school
+
+    def relations(self, case_id: UUID, principal: Principal) -> frozenset[Relation]:
+        return relations_of(self.standing(case_id), principal, self.school, datetime.now(UTC))
+
+    def standing(self, case_id: UUID) -> Standing | None:
+        for record_id in (CaseAccess.create_id(case_id), case_id):
+            try:
+                record = self.app.repository.get(record_id)
+            except AggregateNotFoundError:
+                continue
+            if isinstance(record, Telling):
+                return record.standing()
+        return None
+
+
+@runtime_checkable
+class Telling(Protocol):
+    """A record that says who stands to its case (intake's Case, a CaseAccess)."""
+
+    def standing(self) -> Standing: ...
+
+
+def _keeping_access(app: ServiceApplication, own: Handler | None) -> Handler:
+    def handle(envelope: Envelope, data: Any, mark: Tracking) -> None:
+        access = (app.find_case(CaseAccess.create_id(envelope.case_id), CaseAccess)
+                  or CaseAccess(envelope.case_id))
+        access.note(envelope, data)
+        if own is None:
+            app.record(access, tracking=mark)
+            return
+        # Saved on its own, before the service's handler: noting is idempotent, so a
+        # redelivery after a crash in between notes nothing twice.
+        app.record(access)
+        own(envelope, data, mark)
+
+    return handle
+
+
+def keeping_access(app: ServiceApplication, subscription: Subscription) -> Subscription:
+    """Intake's events, with who stands to each case noted as they arrive."""
+    if subscription.upstream != "intake":
+        return subscription
+    handlers: Mapping[str, Handler] = subscription.handlers
+    return Subscription(subscription.service, subscription.upstream, {
+        **handlers, **{kind: _keeping_access(app, handlers.get(kind))
+                       for kind in ACCESS_EVENTS}})
