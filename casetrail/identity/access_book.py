@@ -30,7 +30,7 @@ class AccessBook:
     def standing(self, case_id: UUID) -> Standing | None:
         for record_id in (CaseAccess.create_id(case_id), case_id):
             try:
-                record = self.app.repository.get(record_id)
+                record: object = self.app.repository.get(record_id)
             except AggregateNotFoundError:
                 continue
             if isinstance(record, Telling):

@@ -15,6 +15,7 @@ from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import BreakGlassReason, Channel, Role, Sign
 from contracts.envelope import Actor, Envelope
 from contracts.events import intake
+from contracts.events.base import EventData
 from services.intake.domain.case import Case
 from services.intake.domain.need_to_know import LONGEST_BREAK_GLASS, assignment_problem
 from services.intake.domain.report import Concern
@@ -55,7 +56,7 @@ def test_a_break_glass_opens_the_case_until_it_expires_and_not_after() -> None:
     assert relations_of(standing, outsider, SCHOOL, NOW + timedelta(minutes=31)) == set()
 
 
-def _envelope(data: intake.EventData, actor: str = "r-1") -> Envelope:
+def _envelope(data: EventData, actor: str = "r-1") -> Envelope:
     return Envelope(event_id=uuid4(), case_id=uuid4(), service="intake",
                     type=type(data).__name__, version=1, occurred_at=NOW, recorded_at=NOW,
                     actor=Actor(role="class_teacher", id=actor), correlation_id=uuid4(),
