@@ -17,6 +17,7 @@ from services.referral.application import ReferralApplication
 from services.referral.config import DEFAULT_RECEIVERS, ReferralSettings
 from services.referral.domain.directory import Directory
 from services.referral.domain.receivers import POLICE_SIGNS
+from services.referral.entrypoints.fhir import receiver_tokens
 from services.referral.entrypoints.http import build_api
 from services.referral.entrypoints.timers import backoff, deliverer, watcher
 
@@ -66,4 +67,5 @@ def background(settings: ReferralSettings, app: ReferralApplication,
 
 
 ENTRY = ServiceEntry(settings=ReferralSettings, application=application, published=PUBLISHED,
-                     subscriptions=subscriptions, build_api=build_api, background=background)
+                     subscriptions=subscriptions, build_api=build_api, background=background,
+                     other_credentials=receiver_tokens)

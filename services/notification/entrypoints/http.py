@@ -4,36 +4,25 @@ plan, the team's call list and the notification record of a case."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import FastAPI, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from casetrail.http import (
-    CASE_READERS,
-    Command,
-    PlannedDate,
-    Reader,
-    require_role,
-    service_api,
-)
+from casetrail.http import DEFAULT_PURPOSE, Command, PlannedDate, Purpose, service_api
+from casetrail.identity.access import AccessMatrix
+from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
-from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure, Role
+from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure
 from services.notification.application import NotificationApplication
 from services.notification.domain.directory import Guardian
 from services.notification.domain.notice import GuardianNotification
 
 SchoolStudentId = Annotated[str, Path(min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_.:-]+$")]
-# Staff who keep a student's guardian contacts (readers, less the auditors).
-DIRECTORY_KEEPERS = CASE_READERS - {Role.AUDITOR}
-# Who records a guardian's acknowledgement or a call: the staff who phone the family, a
-# guardian confirming for themselves, and the system (a reply received by a gateway).
-FAMILY_CONTACTS = frozenset({Role.PSYCH_TEACHER, Role.CLASS_TEACHER, Role.CRISIS_TEAM,
-                             Role.GRADE_LEADER, Role.PRINCIPAL, Role.GUARDIAN, Role.SYSTEM})
-# Who puts the intervention plan to the guardians (001 三(三)2).
-PLANNERS = frozenset({Role.PSYCH_TEACHER, Role.CRISIS_TEAM, Role.PRINCIPAL})
+ACCESS = AccessMatrix.load("notification", FilePath(__file__).parents[1] / "access.toml")
 
 
 class GuardianIn(BaseModel):
@@ -73,7 +62,8 @@ class GuardiansIn(Command):
 
 
 class AcknowledgementIn(Command):
-    """`actor` is who recorded it; `at` when the guardian acknowledged, if not just now."""
+    """`at` is when the guardian acknowledged, if not just now; who recorded it is the
+    token's principal."""
 
     guardian_rank: GuardianRank = GuardianRank.PRIMARY
     channel: NoticeChannel
@@ -93,56 +83,66 @@ class PlanIn(Command):
 
 
 def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
-    api = service_api(runtime)
+    api = service_api(runtime, ACCESS)
 
     @api.put("/students/{school_student_id}/guardians")
-    async def record_guardians(school_student_id: SchoolStudentId,
-                               body: GuardiansIn) -> dict[str, Any]:
-        require_role(body.actor.role, DIRECTORY_KEEPERS, "keep guardian contacts")
+    async def record_guardians(
+            school_student_id: SchoolStudentId, body: GuardiansIn,
+            actor: Annotated[Principal, ACCESS.depends("keep_guardian_contacts")]
+    ) -> dict[str, Any]:
         await runtime.thread.run(app.record_guardians, school_student_id,
-                                 [g.guardian() for g in body.guardians], body.meta())
+                                 [g.guardian() for g in body.guardians], body.meta(actor))
         return {"guardian_ranks": sorted(g.rank for g in body.guardians)}
 
     @api.get("/students/{school_student_id}/guardians")
-    async def read_guardians(school_student_id: SchoolStudentId,
-                             reader: Reader) -> dict[str, Any]:
+    async def read_guardians(
+            school_student_id: SchoolStudentId,
+            reader: Annotated[Principal, ACCESS.depends("read_guardian_contacts")],
+            purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
         guardians = await runtime.thread.run(app.read_guardians, school_student_id,
-                                             purpose=reader.purpose, reader=reader.meta)
+                                             purpose=purpose, reader=reader.meta())
         return {"guardians": [asdict(g) for g in guardians]}
 
     @api.post("/cases/{case_id}/acknowledgements", status_code=201)
-    async def acknowledge(case_id: UUID, body: AcknowledgementIn) -> dict[str, Any]:
-        require_role(body.actor.role, FAMILY_CONTACTS, "record a guardian's acknowledgement")
+    async def acknowledge(
+            case_id: UUID, body: AcknowledgementIn,
+            actor: Annotated[Principal, ACCESS.depends("record_acknowledgement")]
+    ) -> dict[str, Any]:
         notice_id = await runtime.thread.run(app.acknowledge, case_id, body.guardian_rank,
-                                             body.channel, body.meta())
+                                             body.channel, body.meta(actor))
         return {"case_id": case_id, "notice_id": notice_id}
 
     @api.post("/cases/{case_id}/calls", status_code=201)
-    async def record_call(case_id: UUID, body: CallIn) -> dict[str, Any]:
-        require_role(body.actor.role, FAMILY_CONTACTS, "record a call to a guardian")
+    async def record_call(case_id: UUID, body: CallIn,
+                          actor: Annotated[Principal, ACCESS.depends("record_call")]
+                          ) -> dict[str, Any]:
         notice_id = await runtime.thread.run(app.record_call, case_id, body.guardian_rank,
-                                             body.outcome, body.meta())
+                                             body.outcome, body.meta(actor))
         return {"case_id": case_id, "notice_id": notice_id}
 
     @api.get("/calls/pending")
-    async def pending_calls(reader: Reader) -> dict[str, Any]:
-        calls = await runtime.thread.run(app.pending_calls, purpose=reader.purpose,
-                                         reader=reader.meta)
+    async def pending_calls(reader: Annotated[Principal, ACCESS.depends("read_call_list")],
+                            purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
+        calls = await runtime.thread.run(app.pending_calls, purpose=purpose,
+                                         reader=reader.meta())
         return {"calls": calls, "unreachable": await runtime.thread.run(app.unreachable)}
 
     @api.post("/cases/{case_id}/intervention-plan", status_code=201)
-    async def record_plan(case_id: UUID, body: PlanIn) -> dict[str, Any]:
-        require_role(body.actor.role, PLANNERS, "record the intervention plan")
+    async def record_plan(
+            case_id: UUID, body: PlanIn,
+            actor: Annotated[Principal, ACCESS.depends("record_intervention_plan")]
+    ) -> dict[str, Any]:
         plan_id = await runtime.thread.run(app.record_plan, case_id, body.measures,
                                            body.agreed, body.guardian_rank, body.review_on,
-                                           body.notes, body.meta())
+                                           body.notes, body.meta(actor))
         return {"case_id": case_id, "plan_id": plan_id}
 
     @api.get("/cases/{case_id}")
-    async def read_case(case_id: UUID, reader: Reader) -> dict[str, Any]:
+    async def read_case(case_id: UUID, reader: Annotated[Principal, ACCESS.depends("read_case")],
+                        purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
         notification = await runtime.thread.run(
-            app.read_case, case_id, GuardianNotification, purpose=reader.purpose,
-            reader=reader.meta)
+            app.read_case, case_id, GuardianNotification, purpose=purpose,
+            reader=reader.meta())
         return {"case_id": notification.id,
                 "notices": [asdict(n) for n in notification.notices],
                 "calls": [asdict(c) for c in notification.calls],

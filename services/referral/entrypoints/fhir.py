@@ -11,37 +11,41 @@ import hmac
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Body, FastAPI, Header, HTTPException
+from fastapi import Body, FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 
-from casetrail.kernel import EventMeta
+from casetrail.identity.principal import Principal
+from casetrail.identity.tokens import OtherCredentials
 from casetrail.service import ServiceRuntime
 from contracts.codes import Role
 from services.referral.application import NotYourReferral, ReferralApplication
 from services.referral.config import ReferralSettings
+from services.referral.entrypoints.access import ACCESS
 from services.referral.packets import TaskRefused
 
 FHIR_JSON = "application/fhir+json"
 
 
+def receiver_tokens(settings: ReferralSettings) -> OtherCredentials:
+    """A receiver's own bearer token (REFERRAL_RECEIVER_TOKENS) names its liaison system."""
+    tokens = settings.receiver_tokens
+
+    def liaison(token: str) -> Principal | None:
+        for receiver_id, secret in tokens.items():
+            if hmac.compare_digest(secret.get_secret_value().encode(), token.encode()):
+                return Principal(receiver_id, Role.RECEIVER_LIAISON, receiver=receiver_id)
+        return None
+
+    return liaison
+
+
 def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> None:
-    settings = runtime.settings
-    tokens = settings.receiver_tokens if isinstance(settings, ReferralSettings) else {}
-
-    def receiver_of(authorization: str | None) -> str:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() == "bearer" and token:
-            for receiver_id, secret in tokens.items():
-                if hmac.compare_digest(secret.get_secret_value().encode(), token.encode()):
-                    return receiver_id
-        raise HTTPException(401, "a receiver's bearer token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
-
     @api.put("/fhir/Task/{referral_id}")
     async def update_task(referral_id: UUID, task: Annotated[dict[str, Any], Body()],
-                          authorization: Annotated[str | None, Header()] = None
+                          liaison: Annotated[Principal, ACCESS.depends("answer_task")]
                           ) -> JSONResponse:
-        receiver_id = receiver_of(authorization)
+        assert liaison.receiver is not None, "a liaison's token names its receiver"
+        receiver_id = liaison.receiver
         if task.get("id") not in (None, str(referral_id)):
             raise HTTPException(422, [{"loc": ["body", "id"], "type": "value_error",
                                        "msg": "is not the Task of this URL"}])
@@ -50,7 +54,7 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
         except TaskRefused as error:
             raise HTTPException(422, [{"loc": ["body"], "type": "value_error",
                                        "msg": str(error)}]) from None
-        meta = EventMeta.by(Role.RECEIVER_LIAISON.value, receiver_id)
+        meta = liaison.meta()
         try:
             referral = await runtime.thread.run(app.answer_task, referral_id, receiver_id,
                                                 response, decline_reason, meta)

@@ -13,14 +13,16 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from casetrail.http import (
+    DEFAULT_PURPOSE,
     Command,
     PastMoment,
     PastSchoolDate,
     PlannedDate,
-    Reader,
+    Purpose,
     service_api,
     within,
 )
+from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
 from contracts.codes import (
     ClosureReason,
@@ -37,7 +39,8 @@ from contracts.codes import (
 from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.receivers import DISCLOSURE
-from services.referral.entrypoints import fhir, lists, roles
+from services.referral.entrypoints import fhir, lists
+from services.referral.entrypoints.access import ACCESS
 from services.referral.inputs import InvalidInput
 from services.referral.routing import ReferralRequest
 
@@ -148,7 +151,7 @@ class ReopenIn(Command):
 
 
 def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
-    api = service_api(runtime)
+    api = service_api(runtime, ACCESS)
     run = runtime.thread.run
 
     @api.exception_handler(InvalidInput)
@@ -158,7 +161,8 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
             "type": "value_error"}]})
 
     @api.get("/receivers")
-    async def receivers() -> list[dict[str, Any]]:
+    async def receivers(_: Annotated[Principal, ACCESS.depends("read_receivers")]
+                        ) -> list[dict[str, Any]]:
         return [{"id": r.id, "type": r.type, "name": r.name,
                  "endpoint": str(r.endpoint) if r.endpoint else None, "order": r.order,
                  "answer_within_minutes": r.answer_within_minutes,
@@ -166,67 +170,77 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
                 for r in app.directory.receivers]
 
     @api.post("/cases/{case_id}/referrals", status_code=201)
-    async def refer(case_id: UUID, body: ReferralIn) -> dict[str, Any]:
-        roles.REFER.check(body.actor.role)
-        if body.basis == DisclosureBasis.SAFETY_OVERRIDE:
-            roles.OVERRIDE.check(body.actor.role)
-        referral_id = await run(app.refer, case_id, body.request(), body.meta())
+    async def refer(case_id: UUID, body: ReferralIn,
+            actor: Annotated[Principal, ACCESS.depends("refer")]
+    ) -> dict[str, Any]:
+        override = ACCESS["disclose_under_safety_override"]
+        if body.basis == DisclosureBasis.SAFETY_OVERRIDE and actor.role not in override.roles:
+            raise override.refuse(actor)
+        referral_id = await run(app.refer, case_id, body.request(), body.meta(actor))
         return {"case_id": case_id, "referral_id": referral_id}
 
     @api.post("/cases/{case_id}/referrals/{referral_id}/answers", status_code=201)
-    async def answer(case_id: UUID, referral_id: UUID, body: AnswerIn) -> dict[str, Any]:
-        roles.ANSWER.check(body.actor.role)
+    async def answer(case_id: UUID, referral_id: UUID, body: AnswerIn,
+            actor: Annotated[Principal, ACCESS.depends("record_answer")]
+    ) -> dict[str, Any]:
         rerouted = await run(app.record_answer, case_id, referral_id, body.response,
-                             body.meta(), body.decline_reason)
+                             body.meta(actor), body.decline_reason)
         return {"case_id": case_id, "referral_id": referral_id, "status": body.response,
                 "rerouted_to": rerouted}
 
     @api.post("/cases/{case_id}/follow-ups", status_code=201)
-    async def follow_up(case_id: UUID, body: FollowUpIn) -> dict[str, Any]:
-        roles.FOLLOW_UP.check(body.actor.role)
-        number = await run(app.record_follow_up, case_id, body.outcome, body.meta())
+    async def follow_up(case_id: UUID, body: FollowUpIn,
+            actor: Annotated[Principal, ACCESS.depends("record_follow_up")]
+    ) -> dict[str, Any]:
+        number = await run(app.record_follow_up, case_id, body.outcome, body.meta(actor))
         return {"case_id": case_id, "number": number}
 
     @api.post("/cases/{case_id}/return-plan", status_code=201)
-    async def return_plan(case_id: UUID, body: ReturnPlanIn) -> dict[str, Any]:
-        roles.RETURN_PLAN.check(body.actor.role)
+    async def return_plan(case_id: UUID, body: ReturnPlanIn,
+            actor: Annotated[Principal, ACCESS.depends("plan_return")]
+    ) -> dict[str, Any]:
         plan_id = await run(app.plan_return, case_id, [s.value for s in body.study_support],
                             body.review_on, [s.model_dump(mode="json") for s in body.responsible],
-                            body.notes, body.meta())
+                            body.notes, body.meta(actor))
         return {"case_id": case_id, "plan_id": plan_id}
 
     @api.post("/cases/{case_id}/home-visits", status_code=201)
-    async def home_visit(case_id: UUID, body: HomeVisitIn) -> dict[str, Any]:
-        roles.HOME_VISIT.check(body.actor.role)
+    async def home_visit(case_id: UUID, body: HomeVisitIn,
+            actor: Annotated[Principal, ACCESS.depends("record_home_visit")]
+    ) -> dict[str, Any]:
         visit_id, semester = await run(app.record_home_visit, case_id, body.made_on,
-                                       body.notes, body.meta())
+                                       body.notes, body.meta(actor))
         return {"case_id": case_id, "visit_id": visit_id, "semester": semester}
 
     @api.post("/cases/{case_id}/closure", status_code=201)
-    async def close(case_id: UUID, body: ClosureIn) -> dict[str, Any]:
-        roles.CLOSE.check(body.actor.role)
-        await run(app.close_case, case_id, body.reason, body.meta())
+    async def close(case_id: UUID, body: ClosureIn,
+            actor: Annotated[Principal, ACCESS.depends("close_case")]
+    ) -> dict[str, Any]:
+        await run(app.close_case, case_id, body.reason, body.meta(actor))
         return {"case_id": case_id, "closed": True}
 
     @api.post("/cases/{case_id}/reopen", status_code=201)
-    async def reopen(case_id: UUID, body: ReopenIn) -> dict[str, Any]:
-        roles.REOPEN.check(body.actor.role)
-        await run(app.reopen_case, case_id, body.reason, body.meta())
+    async def reopen(case_id: UUID, body: ReopenIn,
+            actor: Annotated[Principal, ACCESS.depends("reopen_case")]
+    ) -> dict[str, Any]:
+        await run(app.reopen_case, case_id, body.reason, body.meta(actor))
         return {"case_id": case_id, "closed": False}
 
     @api.get("/cases/{case_id}/referrals/{referral_id}/packet")
-    async def packet(case_id: UUID, referral_id: UUID, reader: Reader) -> JSONResponse:
-        roles.READ_PACKET.check(Role(reader.meta.actor_role))
-        bundle = await run(app.read_packet, case_id, referral_id, purpose=reader.purpose,
-                           reader=reader.meta)
+    async def packet(case_id: UUID, referral_id: UUID,
+                     reader: Annotated[Principal, ACCESS.depends("read_packet")],
+                     purpose: Purpose = DEFAULT_PURPOSE) -> JSONResponse:
+        bundle = await run(app.read_packet, case_id, referral_id, purpose=purpose,
+                           reader=reader.meta())
         return JSONResponse(bundle, media_type="application/fhir+json")
 
     @api.get("/cases/{case_id}")
-    async def read_case(case_id: UUID, reader: Reader) -> dict[str, Any]:
-        aftercare = await run(app.read_case, case_id, Aftercare, purpose=reader.purpose,
-                              reader=reader.meta)
+    async def read_case(case_id: UUID, reader: Annotated[Principal, ACCESS.depends("read_case")],
+                        purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
+        aftercare = await run(app.read_case, case_id, Aftercare, purpose=purpose,
+                              reader=reader.meta())
         return case_record(aftercare,
-                           with_packets=roles.READ_PACKET.allows(Role(reader.meta.actor_role)))
+                           with_packets=reader.role in ACCESS["read_packet"].roles)
 
     lists.routes(api, runtime, app)
     fhir.routes(api, runtime, app)

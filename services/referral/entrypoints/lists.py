@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import FastAPI
 
-from casetrail.http import Reader
+from casetrail.http import DEFAULT_PURPOSE, Purpose
+from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
 from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.referrals import Referral
+from services.referral.entrypoints.access import ACCESS
+
+Lister = Annotated[Principal, ACCESS.depends("read_work_lists")]
 
 CONCERN_AFTER_CLOSURE = "concern_after_closure"
 
@@ -18,21 +23,34 @@ CONCERN_AFTER_CLOSURE = "concern_after_closure"
 def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> None:
     run = runtime.thread.run
 
+    async def logged(listed: str, case_ids: list[UUID], purpose: str,
+                     reader: Principal) -> None:
+        await run(lambda: app.read_list(listed, case_ids, purpose=purpose,
+                                        reader=reader.meta()))
+
     @api.get("/referrals/flagged")
-    async def flagged(_: Reader) -> list[dict[str, Any]]:
+    async def flagged(reader: Lister, purpose: Purpose = DEFAULT_PURPOSE
+                      ) -> list[dict[str, Any]]:
         """Declined or unanswered referrals no later referral has made good, and reports
         on cases already closed."""
-        return [_flagged(case) for case in await run(app.flagged)]
+        cases = await run(app.flagged)
+        await logged("flagged_referrals", [c.id for c in cases], purpose, reader)
+        return [_flagged(case) for case in cases]
 
     @api.get("/follow-ups/overdue")
-    async def overdue(_: Reader) -> list[dict[str, Any]]:
+    async def overdue(reader: Lister, purpose: Purpose = DEFAULT_PURPOSE
+                      ) -> list[dict[str, Any]]:
+        due = await run(app.overdue_follow_ups)
+        await logged("overdue_follow_ups", [case.id for case, _ in due], purpose, reader)
         return [{"case_id": case.id, "tier": case.tier,
                  "overdue": [{"number": f.number, "due": f.due} for f in follow_ups]}
-                for case, follow_ups in await run(app.overdue_follow_ups)]
+                for case, follow_ups in due]
 
     @api.get("/home-visits/due")
-    async def visits_due(_: Reader) -> list[dict[str, Any]]:
+    async def visits_due(reader: Lister, purpose: Purpose = DEFAULT_PURPOSE
+                         ) -> list[dict[str, Any]]:
         missing = await run(lambda: app.board.visits_missing())
+        await logged("home_visits_due", sorted(missing), purpose, reader)
         return [{"case_id": case_id, "semesters": semesters}
                 for case_id, semesters in sorted(missing.items())]
 

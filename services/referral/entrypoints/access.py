@@ -1,0 +1,7 @@
+"""Referral's access matrix (services/referral/access.toml), shared by its routes."""
+
+from pathlib import Path
+
+from casetrail.identity.access import AccessMatrix
+
+ACCESS = AccessMatrix.load("referral", Path(__file__).parents[1] / "access.toml")
