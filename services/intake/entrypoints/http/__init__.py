@@ -14,13 +14,15 @@ from services.intake.entrypoints.http import (
     reports,
     screenings,
     students,
+    team,
     transfers,
 )
+from services.intake.entrypoints.http.access import ACCESS
 
 
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
-    api = service_api(runtime)
-    for module in (reports, students, incidents, screenings, transfers):
+    api = service_api(runtime, ACCESS)
+    for module in (reports, students, incidents, screenings, transfers, team):
         api.include_router(module.router(runtime, app))
 
     @api.exception_handler(RoleNotPermitted)

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import CASE_READERS
-from contracts.codes import Role
+from casetrail.identity.principal import Principal
+from services.intake.entrypoints.http.access import ACCESS
 
 SchoolStudentId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
@@ -26,20 +26,10 @@ def invalid(loc: tuple[str | int, ...], message: str) -> RequestValidationError:
     return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message}])
 
 
-# Who runs a screening and hands a record to another school: the psychology staff and the
-# school's leadership (and, for a screening, an automated import), no one else.
-PSYCH_STAFF = frozenset({Role.PSYCH_TEACHER, Role.CRISIS_TEAM, Role.PRINCIPAL})
-SCREENING_STAFF = PSYCH_STAFF | {Role.SYSTEM}
-# Who flags a student for key concern (重点关注): the staff who know the student and the
-# psychology staff, not anyone who may merely report.
-FLAGGERS = frozenset({Role.PSYCH_TEACHER, Role.CLASS_TEACHER, Role.CRISIS_TEAM,
-                      Role.PRINCIPAL, Role.GRADE_LEADER})
-
-
-def receipt_for(reporter: Role, answer: dict[str, Any]) -> dict[str, Any]:
+def receipt_for(reporter: Principal, answer: dict[str, Any]) -> dict[str, Any]:
     """What a reporter learns of what their report did: those who may read case records get
     the case; anyone else only that the report was taken, since whether it opened a case or
     joined one (and which case came before) is the student's history."""
-    if reporter in CASE_READERS:
+    if reporter.role in ACCESS["read_case"].roles:
         return answer
     return {"report_id": answer["report_id"], "received": True}

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, CommandRoute, PastMoment, Reader
-from casetrail.kernel import EventMeta
+from casetrail.http import DEFAULT_PURPOSE, Command, CommandRoute, PastMoment, Purpose
+from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
 from contracts.codes import Channel, ReportLevel, Sign
-from contracts.envelope import Actor
 from services.intake.application import IntakeApplication
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.report_chain import reporter_problem
 from services.intake.domain.transfer import TransferredRecord
+from services.intake.entrypoints.http.access import ACCESS
 from services.intake.entrypoints.http.common import StudentIn, invalid, receipt_for
 
 
@@ -24,7 +24,6 @@ class ConcernIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     student: StudentIn
-    reporter: Actor
     channel: Channel
     signs: list[Sign] = Field(default_factory=list, max_length=len(Sign))
     imminent: bool = False
@@ -44,44 +43,51 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     api = APIRouter(route_class=CommandRoute)
 
     @api.post("/reports", status_code=201)
-    async def report_concern(body: ConcernIn) -> dict[str, Any]:
+    async def report_concern(body: ConcernIn,
+                             reporter: Annotated[Principal, ACCESS.depends("report")]
+                             ) -> dict[str, Any]:
         """A case reader gets the case it opened or joined; anyone else {report_id,
         received: true}."""
-        problem = reporter_problem(body.channel, body.reporter.role)
+        problem = reporter_problem(body.channel, reporter.role)
         if problem is not None:
             fault, reason = problem
             if fault == "channel":
                 raise invalid(("body", "channel"), reason)
-            raise invalid(("body", "reporter", "role"), reason)
+            raise HTTPException(403, reason)
         concern = Concern(report_id=uuid4(), channel=body.channel, signs=body.signs,
                           imminent=body.imminent, description=body.description)
-        meta = EventMeta.by(body.reporter.role, body.reporter.id, occurred_at=body.observed_at)
+        meta = reporter.meta(occurred_at=body.observed_at)
         received = await runtime.thread.run(
             app.report_concern, student_ref=body.student.school_student_id,
             student_name=body.student.name, concern=concern, meta=meta)
-        return receipt_for(body.reporter.role, {
+        return receipt_for(reporter, {
             "case_id": received.case_id, "report_id": received.report_id,
             "opened": received.opened, "previous_case_id": received.previous_case_id})
 
     @api.post("/cases/{case_id}/reports/{report_id}/forwards", status_code=201)
-    async def forward(case_id: UUID, report_id: UUID, body: ForwardIn) -> dict[str, Any]:
+    async def forward(case_id: UUID, report_id: UUID, body: ForwardIn,
+                      actor: Annotated[Principal, ACCESS.depends("forward_report")]
+                      ) -> dict[str, Any]:
         """One level up the chain (class → grade → school); 409 for any other level."""
         case = await runtime.thread.run(app.forward_report, case_id, report_id, body.to_level,
-                                        body.meta())
+                                        body.meta(actor))
         return _report_out(case.report(report_id))
 
     @api.post("/cases/{case_id}/reports/{report_id}/acknowledgements", status_code=201)
-    async def acknowledge(case_id: UUID, report_id: UUID, body: AcknowledgeIn) -> dict[str, Any]:
+    async def acknowledge(case_id: UUID, report_id: UUID, body: AcknowledgeIn,
+                          actor: Annotated[Principal, ACCESS.depends("acknowledge_report")]
+                          ) -> dict[str, Any]:
         """The level the report has reached took it in; once per level."""
         case = await runtime.thread.run(app.acknowledge_report, case_id, report_id,
-                                        body.level, body.meta())
+                                        body.level, body.meta(actor))
         return _report_out(case.report(report_id))
 
     @api.get("/cases/{case_id}")
-    async def read_case(case_id: UUID, reader: Reader) -> dict[str, Any]:
+    async def read_case(case_id: UUID, reader: Annotated[Principal, ACCESS.depends("read_case")],
+                        purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
         """The full record, names and descriptions included; the read is logged first."""
-        record = await runtime.thread.run(app.read_record, case_id, purpose=reader.purpose,
-                                          reader=reader.meta)
+        record = await runtime.thread.run(app.read_record, case_id, purpose=purpose,
+                                          reader=reader.meta())
         if isinstance(record, TransferredRecord):
             return {"case_id": record.id, "kind": "transferred_record",
                     "student_ref": record.student_ref, "transfer_id": record.transfer_id,
@@ -102,4 +108,5 @@ def case_record(case: Case) -> dict[str, Any]:
             "student_name": case.student_name, "closed": case.closed,
             "key_concerns": case.key_concerns, "previous_case_id": case.previous_case_id,
             "reports": case.reports, "incidents": list(case.incidents.values()),
-            "transfers": case.transfers, "reopenings": case.reopenings}
+            "transfers": case.transfers, "reopenings": case.reopenings,
+            "assignees": list(case.assignees.values()), "break_glass": case.break_glass}

@@ -6,19 +6,19 @@ import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, CommandRoute, PastMoment, PlannedDate, require_role
-from casetrail.kernel import EventMeta
+from casetrail.http import Command, CommandRoute, PastMoment, PlannedDate
+from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
-from contracts.codes import GuardianRank, Instrument, Role
+from contracts.codes import GuardianRank, Instrument
 from contracts.instruments import Language
 from services.intake.application import Consent, IntakeApplication
 from services.intake.application.screenings import TemplateFile
 from services.intake.domain.screening_sheet import SheetFormat, SheetRefused
+from services.intake.entrypoints.http.access import ACCESS
 from services.intake.entrypoints.http.common import (
-    SCREENING_STAFF,
     SchoolStudentId,
     invalid,
 )
@@ -47,7 +47,8 @@ class ConsentsIn(Command):
     consents: list[ConsentIn] = Field(min_length=1, max_length=5000)
 
 
-ActorId = Annotated[str, Form(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Screener = Annotated[Principal, ACCESS.depends("run_screening")]
+TemplateReader = Annotated[Principal, ACCESS.depends("read_screening_template")]
 
 
 def _is_sheet(upload: UploadFile) -> bool:
@@ -64,32 +65,29 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     api = APIRouter(route_class=CommandRoute)
 
     @api.post("/screenings", status_code=201)
-    async def schedule(body: ScreeningIn) -> dict[str, Any]:
-        require_role(body.actor.role, SCREENING_STAFF)
+    async def schedule(body: ScreeningIn, actor: Screener) -> dict[str, Any]:
         screening_id = await runtime.thread.run(
             app.schedule_screening, instrument=body.instrument, held_on=body.held_on,
-            grade_label=body.grade_label, meta=body.meta())
+            grade_label=body.grade_label, meta=body.meta(actor))
         return {"screening_id": screening_id}
 
     @api.post("/screenings/{screening_id}/consents", status_code=201)
-    async def record_consents(screening_id: UUID, body: ConsentsIn) -> dict[str, Any]:
+    async def record_consents(screening_id: UUID, body: ConsentsIn,
+                              actor: Screener) -> dict[str, Any]:
         """Both the student and the guardian must agree; a later refusal withdraws it."""
-        require_role(body.actor.role, SCREENING_STAFF)
         consents = [Consent(c.school_student_id, c.student_consented, c.guardian_consented,
                             c.guardian_rank, c.recorded_at) for c in body.consents]
         given = await runtime.thread.run(app.record_consents, screening_id, consents,
-                                         body.meta())
+                                         body.meta(actor))
         return {"screening_id": screening_id, "consented": given}
 
     @api.post("/screenings/{screening_id}/imports", status_code=201)
     async def import_answers(screening_id: UUID, file: Annotated[UploadFile, File()],
-                             actor_role: Annotated[Role, Form()],
-                             actor_id: ActorId) -> dict[str, Any]:
+                             actor: Screener) -> dict[str, Any]:
         """A CSV or XLSX of answers: a column for the student (school_student_id or 学号)
         and one for every item of the instrument (its key, or its wording as in
         template.csv), else the file is refused whole. Rows without consent or with
         unreadable answers are refused by line."""
-        require_role(actor_role, SCREENING_STAFF)
         if not _is_sheet(file):
             raise invalid(("body", "file"), "a CSV or XLSX file is expected")
         limit = app.policy.screening_max_bytes
@@ -102,7 +100,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
             sheet = await asyncio.to_thread(app.read_sheet, filename, content)
             return await runtime.thread.run(
                 app.import_screening, screening_id, filename=filename, content=content,
-                meta=EventMeta.by(actor_role.value, actor_id), sheet=sheet)
+                meta=actor.meta(), sheet=sheet)
         except SheetRefused as refused:
             raise invalid(("body", "file"), str(refused)) from None
 
@@ -115,12 +113,14 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         return _download(await asyncio.to_thread(app.template_file, header, lang, fmt))
 
     @api.get("/screenings/{screening_id}/template.csv")
-    async def csv_of(screening_id: UUID, lang: Language = Language.ZH) -> Response:
+    async def csv_of(screening_id: UUID, _: TemplateReader,
+                     lang: Language = Language.ZH) -> Response:
         """The header to fill in, one row per student: UTF-8 with a byte-order mark."""
         return await template_of(screening_id, lang, SheetFormat.CSV)
 
     @api.get("/screenings/{screening_id}/template.xlsx")
-    async def xlsx_of(screening_id: UUID, lang: Language = Language.ZH) -> Response:
+    async def xlsx_of(screening_id: UUID, _: TemplateReader,
+                      lang: Language = Language.ZH) -> Response:
         return await template_of(screening_id, lang, SheetFormat.XLSX)
 
     return api

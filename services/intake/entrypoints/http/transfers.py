@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from casetrail.http import Command, CommandRoute, PastMoment, Reader, require_role
+from casetrail.http import DEFAULT_PURPOSE, Command, CommandRoute, PastMoment, Purpose
+from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
 from contracts.codes import GuardianRank, SchoolStage
 from services.intake.application import IntakeApplication, TransferConsent
 from services.intake.domain.transfer import is_later_stage
+from services.intake.entrypoints.http.access import ACCESS
 from services.intake.entrypoints.http.common import (
-    PSYCH_STAFF,
     SchoolStudentId,
     invalid,
 )
@@ -50,10 +51,11 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     api = APIRouter(route_class=CommandRoute)
 
     @api.post("/cases/{case_id}/transfers", status_code=201)
-    async def disclose(case_id: UUID, body: TransferIn) -> dict[str, Any]:
+    async def disclose(case_id: UUID, body: TransferIn,
+                       actor: Annotated[Principal, ACCESS.depends("transfer_record")]
+                       ) -> dict[str, Any]:
         """The entitled history goes to the receiving school of a later stage (422 on
         `to_stage` otherwise); 409 without the guardian's and the student's consent."""
-        require_role(body.actor.role, PSYCH_STAFF)
         if not is_later_stage(body.to_stage, app.policy.school_stage):
             raise invalid(("body", "to_stage"),
                           f"this is a {app.policy.school_stage.value} school: the record goes "
@@ -63,24 +65,27 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
                    if body.consent else None)
         transfer = await runtime.thread.run(app.disclose_transfer, case_id,
                                             to_school=body.to_school, to_stage=body.to_stage,
-                                            consent=consent, meta=body.meta())
+                                            consent=consent, meta=body.meta(actor))
         return {"transfer_id": transfer.id, "consent_id": transfer.consent_id,
                 "to_school": transfer.to_school, "to_stage": transfer.to_stage}
 
     @api.post("/transfers/{transfer_id}/receipt", status_code=201)
-    async def receive(transfer_id: UUID, body: ReceiptIn) -> dict[str, Any]:
+    async def receive(transfer_id: UUID, body: ReceiptIn,
+                      actor: Annotated[Principal, ACCESS.depends("receive_transfer")]
+                      ) -> dict[str, Any]:
         """The receiving school's staff take it in under the student's new school id; 409 if
         `school_code` is not the school it was sent to."""
-        require_role(body.actor.role, PSYCH_STAFF)
         record = await runtime.thread.run(app.receive_transfer, transfer_id,
                                           student_ref=body.school_student_id,
-                                          school_code=body.school_code, meta=body.meta())
+                                          school_code=body.school_code, meta=body.meta(actor))
         return {"case_id": record.id, "transfer_id": transfer_id,
                 "from_case_id": record.from_case_id, "from_school": record.from_school}
 
     @api.get("/transfers/{transfer_id}")
-    async def packet(transfer_id: UUID, reader: Reader) -> dict[str, Any]:
+    async def packet(transfer_id: UUID,
+                     reader: Annotated[Principal, ACCESS.depends("read_transfer")],
+                     purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
         return await runtime.thread.run(app.transfer_packet, transfer_id,
-                                        purpose=reader.purpose, reader=reader.meta)
+                                        purpose=purpose, reader=reader.meta())
 
     return api
