@@ -11,7 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from casetrail.bus.envelopes import PublishedEvents
-from casetrail.bus.inbox import Handler, handle_once, handled_mark
+from casetrail.bus.inbox import Handler, Subscription, handle_once, handled_mark
+from casetrail.identity.access_book import keeping_access
 from casetrail.service import ServiceRuntime
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, store_env
@@ -73,6 +74,16 @@ def deliver(app: ServiceApplication, handler: Handler, message: Envelope) -> boo
     data: Any = read_data(message)
     return handle_once(app, handler, message, data,
                        handled_mark(message.service, message, message.to_bytes()))
+
+
+def assigned(app: ServiceApplication, case_id: UUID, assignee_id: str,
+             role: Role = Role.PSYCH_TEACHER) -> None:
+    """The crisis-team head's assignment of someone to the case, as intake's event reaches
+    a service: its need-to-know record notes it."""
+    note = keeping_access(app, Subscription(app.name, "intake", {})).handlers["CaseAssigned"]
+    deliver(app, note, envelope("intake", case_id, intake.CaseAssigned(
+        assignee_id=assignee_id, assignee_role=role), Actor(role="crisis_team_head",
+                                                            id="head-1")))
 
 
 def published(app: ServiceApplication, events: PublishedEvents,
