@@ -55,7 +55,8 @@ async def test_an_instrument_is_scored_and_the_case_shows_it_with_the_new_propos
     assert response.status_code == 201
     assert response.json()["result"]["band"] == "non_acute_positive"
 
-    case = (await http.get(f"/cases/{case_id}", headers=bearer("psych_teacher", subject="p1"))).json()
+    case = (await http.get(f"/cases/{case_id}",
+                           headers=bearer("psych_teacher", subject="p1"))).json()
     assert case["proposal"] == {"tier": "crisis", "reasons": [
         "instrument:asq:non_acute_positive", "key_concern:left_behind"]}
     assert case["key_concerns"] == ["left_behind"]
