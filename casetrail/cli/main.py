@@ -11,6 +11,7 @@ import httpx
 import nats.errors
 
 from casetrail.cli.runtime import NotRunning, Runtime, data_dir
+from contracts.codes import Role
 from contracts.envelope import SERVICES
 
 
@@ -40,6 +41,27 @@ def _parser() -> argparse.ArgumentParser:
     credentials.add_argument("--host", action="append", dest="hosts",
                              help="a name the NATS server is reached by (repeatable; default: "
                                   "nats, nats-1, nats-2, nats-3, localhost, 127.0.0.1)")
+    users = commands.add_parser("users", parents=[where],
+                                help="who may sign in with the built-in issuer")
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    add = user_commands.add_parser("add", parents=[where], help="a person or machine client")
+    add.add_argument("name", help="the login name (lower-case letters, digits, . _ -)")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--school", default=None, help="the school's directory id")
+    add.add_argument("--receiver", default=None,
+                     help="for a receiver_liaison: the receiver's directory id")
+    add.add_argument("--id", dest="user_id", default=None,
+                     help="the id the trail records (default: generated)")
+    user_commands.add_parser("list", parents=[where], help="the users")
+    remove = user_commands.add_parser("remove", parents=[where], help="take a user away")
+    remove.add_argument("name")
+    signin = commands.add_parser("login", parents=[where],
+                                 help="print a short-lived bearer token for a user")
+    signin.add_argument("name")
+    signin.add_argument("--password-stdin", action="store_true",
+                        help="read the password from standard input")
+    signin.add_argument("--minutes", type=int, default=None,
+                        help="how long the token lasts (default 60, at most 720)")
     sheet = commands.add_parser("screening-template", parents=[where],
                                 help="the file to fill in with a screening's answers")
     sheet.add_argument("screening_id", type=UUID)
@@ -58,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         from casetrail.cli.up import up
 
         return up(directory)
+    if args.command in ("users", "login"):  # the issuer's files: no running system needed
+        return _identity(args, directory)
     if args.command == "bus-credentials":  # for a deployment: no running system needed
         from casetrail.cli.bus_credentials import bus_credentials
 
@@ -74,6 +98,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"casetrail {args.command}: lost the system recorded in "
               f"{directory.absolute()}: {type(lost).__name__}: {lost}", file=sys.stderr)
         return 2
+
+
+def _identity(args: argparse.Namespace, directory: Path) -> int:
+    from casetrail.cli import users
+
+    if args.command == "login":
+        return users.login(directory, args.name, password_from_stdin=args.password_stdin,
+                           minutes=args.minutes)
+    if args.users_command == "add":
+        return users.add_user(directory, args.name, args.role, args.school, args.receiver,
+                              args.user_id)
+    if args.users_command == "remove":
+        return users.remove_user(directory, args.name)
+    return users.list_users(directory)
 
 
 def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:

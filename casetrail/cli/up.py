@@ -18,9 +18,11 @@ from casetrail.bus.identities import OPERATOR, BusIdentities
 from casetrail.cli.keys import machine_secrets
 from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import NotRunning, Runtime
+from casetrail.identity.issuer import LocalIssuer, issuer_dir
 from contracts.envelope import SERVICES
 
 NATS_PORT = 4222
+DEFAULT_SCHOOL = "school-1"
 
 
 class _Stopping(Exception):
@@ -75,7 +77,8 @@ def up(directory: Path) -> int:
             nats_url = nats.url
         # The services create the streams they need when they start.
         cluster = Cluster(env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(directory),
-                               **bus_env, **machine_secrets(directory)},
+                               **bus_env, **machine_secrets(directory),
+                               **_identity_env(directory)},
                           log_dir=directory / "logs", bound_to_parent=True)
         for service in SERVICES:
             if port_text := os.environ.get(f"{service.upper()}_HTTP_PORT"):
@@ -90,6 +93,8 @@ def up(directory: Path) -> int:
         print(f"NATS          {nats_url}" + (" (embedded)" if nats else ""))
         for service in SERVICES:
             print(f"{service:<14}{cluster.url(service)}  (API docs: {cluster.url(service)}/docs)")
+        print(f"school        {cluster.env['CASETRAIL_SCHOOL_ID']}; sign in: casetrail users "
+              "add NAME --role ROLE --school SCHOOL, then casetrail login NAME")
         print(f"data and logs in {directory}; Ctrl-C stops everything", flush=True)
         _supervise(cluster, directory)
     except _Stopping:
@@ -102,6 +107,16 @@ def up(directory: Path) -> int:
         if nats is not None:
             nats.stop()
     return 0
+
+
+def _identity_env(directory: Path) -> dict[str, str]:
+    """The school served, and the built-in issuer's keys unless a provider is configured."""
+    env = {"CASETRAIL_SCHOOL_ID": os.environ.get("CASETRAIL_SCHOOL_ID", DEFAULT_SCHOOL)}
+    if not (os.environ.get("CASETRAIL_OIDC_JWKS_URL")
+            or os.environ.get("CASETRAIL_OIDC_JWKS_FILE")):
+        env["CASETRAIL_OIDC_JWKS_FILE"] = str(LocalIssuer(issuer_dir(directory)).ensure()
+                                              .jwks_file)
+    return env
 
 
 def _supervise(cluster: Cluster, directory: Path) -> None:

@@ -1,0 +1,64 @@
+"""People sign in with the built-in issuer: `casetrail users add`, then `casetrail login`
+prints a short-lived token the services verify."""
+
+from __future__ import annotations
+
+import io
+import stat
+from pathlib import Path
+
+import pytest
+
+from casetrail.cli.main import main
+from casetrail.identity.issuer import AUDIENCE, ISSUER, issuer_dir
+from casetrail.identity.tokens import KeySource, TokenVerifier
+from contracts.codes import Role
+
+
+def _password(out: str) -> str:
+    return next(line.split(": ", 1)[1] for line in out.splitlines()
+                if line.startswith("password"))
+
+
+def test_a_user_added_signs_in_and_the_token_names_them_by_id_role_and_school(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["users", "add", "wang.li", "--role", "crisis_team_head", "--school",
+                 "school-1", "--data-dir", str(tmp_path)]) == 0
+    password = _password(capsys.readouterr().out)
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    assert main(["login", "wang.li", "--password-stdin", "--data-dir", str(tmp_path)]) == 0
+    token = capsys.readouterr().out.strip()
+    verifier = TokenVerifier(ISSUER, AUDIENCE,
+                             KeySource(file=issuer_dir(tmp_path) / "jwks.json"))
+    principal = verifier.principal(token)
+    assert (principal.role, principal.school) == (Role.CRISIS_TEAM_HEAD, "school-1")
+    assert principal.subject.startswith("u-")  # an id, never the login name
+    users = tmp_path / "secrets" / "users.json"
+    assert stat.S_IMODE(users.stat().st_mode) == 0o600
+    assert password not in users.read_text()
+
+
+def test_a_wrong_password_gets_no_token_and_does_not_say_which_part_was_wrong(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    main(["users", "add", "zhao", "--role", "psych_teacher", "--school", "school-1",
+          "--data-dir", str(tmp_path)])
+    capsys.readouterr()
+    for name in ("zhao", "nobody"):
+        monkeypatch.setattr("sys.stdin", io.StringIO("not-the-password\n"))
+        assert main(["login", name, "--password-stdin", "--data-dir", str(tmp_path)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert "unknown user or wrong password" in captured.err
+
+
+def test_staff_are_added_with_their_school_and_a_liaison_with_its_receiver(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["users", "add", "li", "--role", "class_teacher",
+                 "--data-dir", str(tmp_path)]) == 2
+    assert main(["users", "add", "hosp", "--role", "receiver_liaison",
+                 "--data-dir", str(tmp_path)]) == 2
+    assert main(["users", "add", "hosp", "--role", "receiver_liaison", "--receiver",
+                 "hospital-a", "--data-dir", str(tmp_path)]) == 0
+    assert "give --school" in capsys.readouterr().err
