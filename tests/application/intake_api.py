@@ -16,10 +16,17 @@ from services.intake.application.screenings import SheetReader
 from services.intake.bootstrap import build_intake
 from services.intake.config import IntakeSettings
 from services.intake.entrypoints.http import build_api
+from tests.identity import bearer
 
 TEACHER = {"role": "class_teacher", "id": "ct-1"}
 PSYCH = {"role": "psych_teacher", "id": "p-1"}
-READ_AS = {"X-Actor-Role": "psych_teacher", "X-Actor-Id": "p-1"}
+# A reader of every case of the school (a psychology teacher reads only those assigned).
+READ_AS = bearer("crisis_team", subject="t-read")
+
+
+def by(actor: dict[str, str]) -> dict[str, str]:
+    """The Authorization header of a member of staff given by role and id."""
+    return bearer(actor["role"], subject=actor["id"])
 
 
 @contextmanager
@@ -34,9 +41,10 @@ def served(env: dict[str, str], policy: IntakePolicy | None = None, *,
 
 
 def report(client: TestClient, **changes: Any) -> dict[str, Any]:
-    body = {"student": {"school_student_id": "S-1", "name": "张三"}, "reporter": TEACHER,
+    reporter = changes.pop("reporter", TEACHER)
+    body = {"student": {"school_student_id": "S-1", "name": "张三"},
             "channel": "staff_observation", "signs": ["grade_swing"], **changes}
-    response = client.post("/reports", json=body)
+    response = client.post("/reports", json=body, headers=by(reporter))
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result

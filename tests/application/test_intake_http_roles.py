@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.application.intake_api import PSYCH, READ_AS, TEACHER, report, served
+from tests.application.intake_api import PSYCH, READ_AS, TEACHER, by, report, served
 
 GUARDIAN = {"role": "guardian", "id": "g-1"}
 PEER = {"role": "peer", "id": "pe-1"}
@@ -22,7 +22,7 @@ def client(env: dict[str, str]) -> Iterator[TestClient]:
 
 def post_report(client: TestClient, reporter: dict[str, str], channel: str) -> dict[str, Any]:
     response = client.post("/reports", json={
-        "student": {"school_student_id": "S-1"}, "reporter": reporter, "channel": channel})
+        "student": {"school_student_id": "S-1"}, "channel": channel}, headers=by(reporter))
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -52,10 +52,10 @@ def test_an_incident_reported_by_someone_who_may_not_read_cases_gives_only_a_rec
         client: TestClient) -> None:
     dorm = {"role": "dorm_staff", "id": "d-1"}
     answer = client.post("/incidents", json={
-        "student": {"school_student_id": "S-1"}, "kind": "self_harm", "reporter": dorm}).json()
+        "student": {"school_student_id": "S-1"}, "kind": "self_harm"}, headers=by(dorm)).json()
     assert set(answer) == {"report_id", "received"}
     by_teacher = client.post("/incidents", json={
-        "student": {"school_student_id": "S-1"}, "kind": "self_harm", "reporter": TEACHER})
+        "student": {"school_student_id": "S-1"}, "kind": "self_harm"}, headers=by(TEACHER))
     assert {"case_id", "incident_id", "checklist"} <= set(by_teacher.json())
 
 
@@ -65,7 +65,7 @@ def test_staff_who_know_the_student_may_flag_key_concerns_and_see_no_case_id(
         client: TestClient, role: str) -> None:
     report(client)
     flagged = client.put("/students/S-1/key-concerns", json={
-        "key_concerns": ["poverty"], "actor": {"role": role, "id": "s-1"}})
+        "key_concerns": ["poverty"]}, headers=by({"role": role, "id": "s-1"}))
     assert flagged.status_code == 200
     assert flagged.json() == {"school_student_id": "S-1", "key_concerns": ["poverty"]}
 
@@ -73,14 +73,14 @@ def test_staff_who_know_the_student_may_flag_key_concerns_and_see_no_case_id(
 @pytest.mark.parametrize("role", ["peer", "guardian", "subject_teacher", "hotline_operator"])
 def test_no_one_else_may_flag_a_student_for_key_concern(client: TestClient, role: str) -> None:
     flagged = client.put("/students/S-1/key-concerns", json={
-        "key_concerns": ["poverty"], "actor": {"role": role, "id": "x-1"}})
+        "key_concerns": ["poverty"]}, headers=by({"role": role, "id": "x-1"}))
     assert flagged.status_code == 403
 
 
 def test_clearing_the_flags_of_an_unknown_student_answers_none_and_keeps_no_record(
         client: TestClient) -> None:
-    cleared = client.put("/students/S-404/key-concerns", json={"key_concerns": [],
-                                                               "actor": PSYCH})
+    cleared = client.put("/students/S-404/key-concerns", json={"key_concerns": []},
+                         headers=by(PSYCH))
     assert cleared.json() == {"school_student_id": "S-404", "key_concerns": []}
     assert client.get("/students/S-404", headers=READ_AS).status_code == 404
 
@@ -96,19 +96,19 @@ def chain_of(client: TestClient) -> str:
 
 def test_the_report_climbs_with_each_level_acting_in_its_turn(client: TestClient) -> None:
     path = chain_of(client)
-    steps = [("forwards", {"to_level": "grade", "actor": TEACHER}),
-             ("acknowledgements", {"level": "grade", "actor": GRADE_LEADER}),
-             ("forwards", {"to_level": "school", "actor": GRADE_LEADER}),
-             ("acknowledgements", {"level": "school", "actor": PRINCIPAL})]
-    for kind, body in steps:
-        assert client.post(f"{path}/{kind}", json=body).status_code == 201
+    steps = [("forwards", {"to_level": "grade"}, TEACHER),
+             ("acknowledgements", {"level": "grade"}, GRADE_LEADER),
+             ("forwards", {"to_level": "school"}, GRADE_LEADER),
+             ("acknowledgements", {"level": "school"}, PRINCIPAL)]
+    for kind, body, who in steps:
+        assert client.post(f"{path}/{kind}", json=body, headers=by(who)).status_code == 201
 
 
 def test_a_class_teacher_may_not_forward_a_report_from_the_grade_level(
         client: TestClient) -> None:
     path = chain_of(client)
-    client.post(f"{path}/forwards", json={"to_level": "grade", "actor": TEACHER})
-    refused = client.post(f"{path}/forwards", json={"to_level": "school", "actor": TEACHER})
+    client.post(f"{path}/forwards", json={"to_level": "grade"}, headers=by(TEACHER))
+    refused = client.post(f"{path}/forwards", json={"to_level": "school"}, headers=by(TEACHER))
     assert refused.status_code == 403
     assert refused.json()["detail"] == ("a class_teacher may not forward a report from the "
                                         "grade level")
@@ -118,8 +118,8 @@ def test_a_class_teacher_may_not_forward_a_report_from_the_grade_level(
 def test_someone_outside_the_staff_may_not_forward_a_report(
         client: TestClient, actor: dict[str, str]) -> None:
     path = chain_of(client)
-    assert client.post(f"{path}/forwards", json={"to_level": "grade",
-                                                 "actor": actor}).status_code == 403
+    assert client.post(f"{path}/forwards", json={"to_level": "grade"},
+                       headers=by(actor)).status_code == 403
 
 
 @pytest.mark.parametrize(("level", "actor"), [
@@ -129,6 +129,6 @@ def test_only_the_levels_own_people_acknowledge_a_report_there(
         client: TestClient, level: str, actor: dict[str, str]) -> None:
     path = chain_of(client)
     if level == "grade":
-        client.post(f"{path}/forwards", json={"to_level": "grade", "actor": TEACHER})
-    refused = client.post(f"{path}/acknowledgements", json={"level": level, "actor": actor})
+        client.post(f"{path}/forwards", json={"to_level": "grade"}, headers=by(TEACHER))
+    refused = client.post(f"{path}/acknowledgements", json={"level": level}, headers=by(actor))
     assert refused.status_code == 403
