@@ -18,6 +18,7 @@ from services.referral.application import ReferralApplication
 from services.referral.domain.visits import CaseVisits
 from tests.application.all_services import Running, all_served
 from tests.application.test_referral import decide
+from tests.identity import bearer
 
 TEAM = EventMeta.by("crisis_team", "lead")
 
@@ -63,8 +64,8 @@ def test_a_command_whose_event_the_bus_would_refuse_is_a_422_naming_it_with_noth
     app.checks.append(refuse_home_visits)
     before = stored(app)
     refused = referral.http.post(f"/cases/{case_id}/home-visits", json={
-        "made_on": date.today().isoformat(), "notes": "家访记录",
-        "actor": {"role": "class_teacher", "id": "ct-1"}})
+        "made_on": date.today().isoformat(), "notes": "家访记录"},
+        headers=bearer("crisis_team"))
     assert refused.status_code == 422
     [problem] = refused.json()["detail"]
     assert problem["loc"] == ["event", "HomeVisitRecorded", "data", "made_on"]

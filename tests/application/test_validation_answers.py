@@ -28,6 +28,7 @@ from services.referral.entrypoints.http import build_api as referral_api
 from tests.application.conftest import served
 from tests.application.test_notification import new_app as notification_app
 from tests.application.test_referral import directory
+from tests.identity import bearer
 
 NAME = "张小明"
 FREE_TEXT = "他在日记里写了想离开这个世界"
@@ -45,27 +46,27 @@ REQUESTS: dict[str, tuple[Callable[[], ServiceSettings],
         lambda: IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"}),
         lambda env: build_intake(env, b"k"), intake_api, "POST", "/reports",
         {"student": {"school_student_id": "S-1", "name": NAME},
-         "reporter": {"role": "class_teacher", "id": "ct-1"}, "channel": "by_pigeon",
+         "channel": "by_pigeon",
          "signs": ["self_harm"], "description": FREE_TEXT},
         ["body", "channel"]),
     "assessment": (
         AssessmentSettings, AssessmentApplication, assessment_api, "POST",
         f"/cases/{CASE}/decision",
-        {"tier": "apocalyptic", "rationale": f"{NAME}: {FREE_TEXT}", "actor": TEAM,
+        {"tier": "apocalyptic", "rationale": f"{NAME}: {FREE_TEXT}",
          "participants": [TEAM]},
         ["body", "tier"]),
     "notification": (
         NotificationSettings, notification_app, notification_api, "PUT",
         "/students/S-1/guardians",
         {"guardians": [{"rank": 1, "relation": "mother", "name": NAME, "phone": PHONE,
-                        "preferred_channel": "carrier_pigeon", "language": "zh"}], "actor": TEAM},
+                        "preferred_channel": "carrier_pigeon", "language": "zh"}]},
         ["body", "guardians", 0, "preferred_channel"]),
     "referral": (
         ReferralSettings,
         lambda env: build_referral(env, ZoneInfo("Asia/Shanghai"),
                                         directory=directory()),
         referral_api, "POST", f"/cases/{CASE}/home-visits",
-        {"made_on": "the day after", "notes": f"{NAME} {PHONE} {FREE_TEXT}", "actor": TEAM},
+        {"made_on": "the day after", "notes": f"{NAME} {PHONE} {FREE_TEXT}"},
         ["body", "made_on"]),
 }
 
@@ -78,7 +79,8 @@ async def test_a_refused_request_is_answered_with_field_rule_and_message_only(
     app = make_app(env)
     try:
         async with served(settings(), app, build_api) as http:
-            response = await http.request(method, path, json=body)
+            response = await http.request(method, path, json=body,
+                                          headers=bearer("crisis_team"))
     finally:
         app.close()
     assert response.status_code == 422
