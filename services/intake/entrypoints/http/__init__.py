@@ -14,9 +14,9 @@ from services.intake.entrypoints.http import (
     reports,
     screenings,
     students,
-    team,
     transfers,
 )
+from services.intake.entrypoints.http import team as team
 from services.intake.entrypoints.http.access import ACCESS
 
 
