@@ -39,25 +39,27 @@ from services.referral.config import ReferralSettings
 from services.referral.entrypoints.http import build_api as referral_api
 from tests.application.conftest import deliver, detected, envelope, published, served
 from tests.conftest import CIPHER_KEY
+from tests.identity import bearer
 
-TEACHER = {"role": "class_teacher", "id": "ct-1"}
 LEAD = {"role": "crisis_team", "id": "lead"}
-READ_AS = {"X-Actor-Role": "psych_teacher", "X-Actor-Id": "p-1"}
+READ_AS = bearer("crisis_team", subject="lead")
 NAME = "张三"
 
 
 def report_body(student: str = "S-1") -> dict[str, Any]:
-    return {"student": {"school_student_id": student, "name": NAME}, "reporter": TEACHER,
+    return {"student": {"school_student_id": student, "name": NAME},
             "channel": "staff_observation", "signs": ["grade_swing"]}
 
 
 def decision_body(tier: str = "serious") -> dict[str, Any]:
-    return {"tier": tier, "rationale": "team meeting", "actor": LEAD,
-            "participants": [LEAD], "overrides_proposal": True}
+    return {"tier": tier, "rationale": "team meeting", "participants": [LEAD],
+            "overrides_proposal": True}
 
 
 def key() -> dict[str, str]:
-    return {"Idempotency-Key": str(uuid4())}
+    """A new logical action by the crisis team's lead: its key, and the lead's token, sent
+    the same with every retry (the key's fingerprint covers both)."""
+    return {"Idempotency-Key": str(uuid4()), **bearer(LEAD["role"], subject=LEAD["id"])}
 
 
 @pytest.fixture
@@ -144,8 +146,9 @@ async def test_the_same_key_with_another_body_is_refused_naming_the_header_and_c
 
 async def test_without_a_key_each_request_is_a_new_report(
         intake_http: httpx.AsyncClient) -> None:
-    first = await intake_http.post("/reports", json=report_body())
-    second = await intake_http.post("/reports", json=report_body())
+    lead = bearer(LEAD["role"], subject=LEAD["id"])
+    first = await intake_http.post("/reports", json=report_body(), headers=lead)
+    second = await intake_http.post("/reports", json=report_body(), headers=lead)
     assert first.status_code == second.status_code == 201
     assert len(await case_reports(intake_http, first.json()["case_id"])) == 2
 
@@ -248,13 +251,12 @@ def test_every_post_and_put_of_every_service_documents_the_idempotency_key(
 async def test_a_retried_upload_with_its_key_gets_the_first_answer(
         intake_http: httpx.AsyncClient) -> None:
     screening = await intake_http.post("/screenings", json={
-        "instrument": "asq", "held_on": date.today().isoformat(), "grade_label": "初二",
-        "actor": {"role": "psych_teacher", "id": "p-1"}})
+        "instrument": "asq", "held_on": date.today().isoformat(), "grade_label": "初二"},
+        headers=key())
     upload = intake_http.build_request(
         "POST", f"/screenings/{screening.json()['screening_id']}/imports", headers=key(),
         files={"file": ("a.csv", b"school_student_id,q1,q2,q3,q4,q5\nS-1,no,no,no,no,\n",
-                        "text/csv")},
-        data={"actor_role": "psych_teacher", "actor_id": "p-1"})
+                        "text/csv")})
     first = await intake_http.send(upload)
     again = await intake_http.send(upload)
     assert first.status_code == again.status_code == 201, first.text
@@ -270,7 +272,6 @@ async def test_a_keyed_upload_larger_than_the_service_takes_is_refused_before_it
         answer = await client.post(
             f"/screenings/{uuid4()}/imports", headers=key(),
             files={"file": ("a.csv", b"school_student_id,q1\n" + b"S-1,no\n" * 2_000,
-                            "text/csv")},
-            data={"actor_role": "psych_teacher", "actor_id": "p-1"})
+                            "text/csv")})
     assert answer.status_code == 413
     assert intake.recorder.max_notification_id() is None
