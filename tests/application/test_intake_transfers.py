@@ -17,7 +17,10 @@ from services.intake.application import IntakeApplication, IntakePolicy, Transfe
 from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.transfer import ConsentToTransfer, Transfer
-from tests.application.intake_api import PSYCH, report, served
+from tests.application.intake_api import report, served
+from tests.identity import bearer
+
+SIGNED_IN = bearer("crisis_team", subject="t-1")
 
 TEAM = EventMeta.by("psych_teacher", "p-1")
 GIVEN = datetime(2026, 6, 30, tzinfo=UTC)
@@ -81,11 +84,12 @@ def test_a_receipt_from_another_school_than_the_one_sent_to_is_refused(
 def client(env: dict[str, str]) -> Iterator[TestClient]:
     with served(env, IntakePolicy(school_code="middle-3",
                                   school_stage=SchoolStage.MIDDLE)) as client:
+        client.headers.update(SIGNED_IN)  # the crisis team hands records on and takes them in
         yield client
 
 
 def transfer_body(**changes: Any) -> dict[str, Any]:
-    return {"to_school": "high-1", "to_stage": "high", "actor": PSYCH,
+    return {"to_school": "high-1", "to_stage": "high",
             "consent": {"guardian_rank": 1, "guardian_given_at": "2026-01-05T08:00:00Z",
                         "student_consented": True}, **changes}
 
@@ -118,7 +122,7 @@ def test_a_receipt_must_name_the_school_the_transfer_was_sent_to(client: TestCli
     case_id = report(client)["case_id"]
     transfer_id = client.post(f"/cases/{case_id}/transfers",
                               json=transfer_body()).json()["transfer_id"]
-    receipt: dict[str, Any] = {"school_student_id": "H-1", "actor": PSYCH}
+    receipt: dict[str, Any] = {"school_student_id": "H-1"}
     path = f"/transfers/{transfer_id}/receipt"
     unnamed = client.post(path, json=receipt)
     assert unnamed.status_code == 422
