@@ -13,8 +13,9 @@ from uuid import uuid4
 import pytest
 
 from tests.application.all_services import Running, all_served
+from tests.identity import bearer
 
-TEAM = {"role": "crisis_team", "id": "t-1"}
+TEAM = bearer("crisis_team", subject="t-1")
 CASE = uuid4()
 TODAY = datetime.now(UTC).date()
 LONG_AGO = "0001-01-01"
@@ -23,13 +24,13 @@ TWO_YEARS_AGO = (TODAY - timedelta(days=800)).isoformat()
 CONSENT = {"given_by_guardian_rank": 1, "given_at": datetime.now(UTC).isoformat(),
            "scope": ["risk_tier"]}
 RETURN_PLAN = {"study_support": ["reduced_timetable"], "review_on": TODAY.isoformat(),
-               "responsible": [{"role": "class_teacher", "id": "ct-1"}], "actor": TEAM}
-PLAN = {"measures": ["safety_plan"], "agreed": True, "guardian_rank": 1, "actor": TEAM}
+               "responsible": [{"role": "class_teacher", "id": "ct-1"}]}
+PLAN = {"measures": ["safety_plan"], "agreed": True, "guardian_rank": 1}
 
 OUT_OF_BOUNDS: list[tuple[str, str, dict[str, Any], list[str]]] = [
-    ("referral", f"/cases/{CASE}/home-visits", {"made_on": LONG_AGO, "actor": TEAM},
+    ("referral", f"/cases/{CASE}/home-visits", {"made_on": LONG_AGO},
      ["body", "made_on"]),
-    ("referral", f"/cases/{CASE}/home-visits", {"made_on": TWO_YEARS_AGO, "actor": TEAM},
+    ("referral", f"/cases/{CASE}/home-visits", {"made_on": TWO_YEARS_AGO},
      ["body", "made_on"]),
     ("referral", f"/cases/{CASE}/return-plan", {**RETURN_PLAN, "review_on": FAR_AHEAD},
      ["body", "review_on"]),
@@ -41,17 +42,17 @@ OUT_OF_BOUNDS: list[tuple[str, str, dict[str, Any], list[str]]] = [
      {**RETURN_PLAN, "responsible": [{"role": "class_teacher", "id": "ct-1"}] * 50},
      ["body", "responsible"]),
     ("referral", f"/cases/{CASE}/referrals",
-     {"receiver_id": "hospital-a", "consent": {**CONSENT, "scope": ["risk_tier"] * 50},
-      "actor": TEAM}, ["body", "consent", "scope"]),
+     {"receiver_id": "hospital-a", "consent": {**CONSENT, "scope": ["risk_tier"] * 50}},
+     ["body", "consent", "scope"]),
     ("referral", f"/cases/{CASE}/referrals",
-     {"receiver_id": "hospital-a", "consent": {**CONSENT, "receivers": ["h"] * 50},
-      "actor": TEAM}, ["body", "consent", "receivers"]),
+     {"receiver_id": "hospital-a", "consent": {**CONSENT, "receivers": ["h"] * 50}},
+     ["body", "consent", "receivers"]),
     ("referral", f"/cases/{CASE}/referrals",
-     {"receiver_id": "hospital-a", "packet": {"patient": {"birth_date": LONG_AGO}},
-      "actor": TEAM}, ["body", "packet", "patient", "birth_date"]),
+     {"receiver_id": "hospital-a", "packet": {"patient": {"birth_date": LONG_AGO}}},
+     ["body", "packet", "patient", "birth_date"]),
     ("referral", f"/cases/{CASE}/referrals",
-     {"receiver_id": "hospital-a", "packet": {"patient": {"birth_date": FAR_AHEAD}},
-      "actor": TEAM}, ["body", "packet", "patient", "birth_date"]),
+     {"receiver_id": "hospital-a", "packet": {"patient": {"birth_date": FAR_AHEAD}}},
+     ["body", "packet", "patient", "birth_date"]),
     ("notification", f"/cases/{CASE}/intervention-plan", {**PLAN, "review_on": LONG_AGO},
      ["body", "review_on"]),
     ("notification", f"/cases/{CASE}/intervention-plan", {**PLAN, "review_on": FAR_AHEAD},
@@ -59,14 +60,14 @@ OUT_OF_BOUNDS: list[tuple[str, str, dict[str, Any], list[str]]] = [
     ("notification", f"/cases/{CASE}/intervention-plan",
      {**PLAN, "measures": ["safety_plan"] * 50}, ["body", "measures"]),
     ("intake", "/screenings",
-     {"instrument": "asq", "held_on": LONG_AGO, "actor": TEAM}, ["body", "held_on"]),
+     {"instrument": "asq", "held_on": LONG_AGO}, ["body", "held_on"]),
     ("intake", "/screenings",
-     {"instrument": "asq", "held_on": FAR_AHEAD, "actor": TEAM}, ["body", "held_on"]),
+     {"instrument": "asq", "held_on": FAR_AHEAD}, ["body", "held_on"]),
     ("assessment", f"/cases/{CASE}/instruments",
-     {"instrument": "asq", "answers": {"q" * 1000: "yes"}, "actor": TEAM},
+     {"instrument": "asq", "answers": {"q" * 1000: "yes"}},
      ["body", "answers"]),
     ("assessment", f"/cases/{CASE}/instruments",
-     {"instrument": "asq", "answers": {"q1": "y" * 1000}, "actor": TEAM},
+     {"instrument": "asq", "answers": {"q1": "y" * 1000}},
      ["body", "answers", "q1"]),
 ]
 
@@ -83,7 +84,7 @@ def services(store_url: tuple[str, str | None],
 def test_an_input_out_of_a_schools_bounds_is_refused_naming_the_field(
         services: dict[str, Running], service: str, path: str, body: dict[str, Any],
         field: list[str]) -> None:
-    refused = services[service].http.post(path, json=body)
+    refused = services[service].http.post(path, json=body, headers=TEAM)
     assert refused.status_code == 422, refused.text
     locs = [error["loc"][:len(field)] for error in refused.json()["detail"]]
     assert field in locs, refused.text
