@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from services.intake.adapters.sheets import read_sheet
 from services.intake.domain.screening_sheet import Sheet
-from tests.application.intake_api import PSYCH, READ_AS, TEACHER, report, served
+from tests.application.intake_api import PSYCH, READ_AS, TEACHER, by, report, served
+from tests.identity import bearer
 from tests.intake_files import csv_file, xlsx_file
 
 CSV = "text/csv"
@@ -22,7 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def asq_screening(client: TestClient) -> str:
     screening_id: str = client.post("/screenings", json={
-        "instrument": "asq", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
+        "instrument": "asq", "held_on": "2026-03-01"}, headers=by(PSYCH)).json()["screening_id"]
     return screening_id
 
 
@@ -30,43 +31,51 @@ def upload(client: TestClient, screening_id: str, name: str, content: bytes,
            kind: str = CSV, role: str = "psych_teacher") -> httpx.Response:
     response: httpx.Response = client.post(f"/screenings/{screening_id}/imports",
                                            files={"file": (name, content, kind)},
-                                           data={"actor_role": role, "actor_id": f"{role}-1"})
+                                           headers=bearer(role))
     return response
 
 
 @pytest.fixture
 def client(env: dict[str, str]) -> Iterator[TestClient]:
     with served(env) as client:
+        # Signed in as the school's crisis team unless a request says who else acts.
+        client.headers.update(bearer("crisis_team", subject="t-1"))
         yield client
 
 
-@pytest.mark.parametrize(("channel", "role", "loc"), [
-    ("guardian", "class_teacher", ["body", "reporter", "role"]),
-    ("hotline", "guardian", ["body", "reporter", "role"]),
-    ("screening", "psych_teacher", ["body", "channel"]),
-])
-def test_a_report_from_the_wrong_role_for_its_channel_is_refused_naming_the_field(
-        client: TestClient, channel: str, role: str, loc: list[str]) -> None:
+@pytest.mark.parametrize(("channel", "role"), [
+    ("guardian", "class_teacher"), ("hotline", "guardian")])
+def test_a_report_through_a_channel_not_the_signed_in_roles_is_forbidden(
+        client: TestClient, channel: str, role: str) -> None:
     response = client.post("/reports", json={
-        "student": {"school_student_id": "S-1"}, "reporter": {"role": role, "id": "x-1"},
-        "channel": channel})
+        "student": {"school_student_id": "S-1"}, "channel": channel},
+        headers=bearer(role, subject="x-1"))
+    assert response.status_code == 403
+
+
+def test_a_report_through_a_channel_no_person_reports_by_is_refused_naming_the_channel(
+        client: TestClient) -> None:
+    response = client.post("/reports", json={
+        "student": {"school_student_id": "S-1"}, "channel": "screening"},
+        headers=bearer("psych_teacher"))
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == loc
+    assert response.json()["detail"][0]["loc"] == ["body", "channel"]
 
 
 def test_a_report_climbs_by_request_and_the_case_record_shows_its_path(
         client: TestClient) -> None:
     received = report(client)
     path = f"/cases/{received['case_id']}/reports/{received['report_id']}"
-    skipping = client.post(f"{path}/forwards", json={"to_level": "school", "actor": TEACHER})
+    skipping = client.post(f"{path}/forwards", json={"to_level": "school"}, headers=by(TEACHER))
     assert skipping.status_code == 409
     assert client.post(f"{path}/forwards",
-                       json={"to_level": "grade", "actor": TEACHER}).status_code == 201
+                       json={"to_level": "grade"}, headers=by(TEACHER)).status_code == 201
     leader = {"role": "grade_leader", "id": "gl-1"}
-    acknowledged = client.post(f"{path}/acknowledgements", json={"level": "grade", "actor": leader})
+    acknowledged = client.post(f"{path}/acknowledgements", json={"level": "grade"},
+        headers=by(leader))
     assert acknowledged.status_code == 201
     assert acknowledged.json()["level"] == "grade"
-    twice = client.post(f"{path}/acknowledgements", json={"level": "grade", "actor": leader})
+    twice = client.post(f"{path}/acknowledgements", json={"level": "grade"}, headers=by(leader))
     assert twice.status_code == 409
     record = client.get(f"/cases/{received['case_id']}", headers=READ_AS).json()
     steps = [(s["step"], s["level"], s["by_id"]) for s in record["reports"][0]["path"]]
@@ -77,15 +86,14 @@ def test_a_report_climbs_by_request_and_the_case_record_shows_its_path(
 def test_flags_and_the_growth_file_by_school_id(client: TestClient) -> None:
     received = report(client)
     flagged = client.put("/students/S-1/key-concerns",
-                         json={"key_concerns": ["bereaved"], "actor": PSYCH})
+                         json={"key_concerns": ["bereaved"]}, headers=by(PSYCH))
     assert flagged.status_code == 200
     assert flagged.json() == {"school_student_id": "S-1", "key_concerns": ["bereaved"]}
     growth = client.get("/students/S-1", headers=READ_AS).json()
     assert growth["key_concerns"] == ["bereaved"]
     assert [c["case_id"] for c in growth["cases"]] == [received["case_id"]]
     assert client.get("/students/S-404", headers=READ_AS).status_code == 404
-    assert client.get("/students/S-1", headers={"X-Actor-Role": "peer",
-                                                "X-Actor-Id": "x"}).status_code == 403
+    assert client.get("/students/S-1", headers=bearer("peer")).status_code == 403
 
 
 @pytest.mark.parametrize(("name", "kind", "content"), [
@@ -99,36 +107,36 @@ def test_flags_and_the_growth_file_by_school_id(client: TestClient) -> None:
 def test_a_screening_file_is_uploaded_consented_rows_scored_and_the_rest_refused_by_line(
         client: TestClient, name: str, kind: str, content: bytes) -> None:
     screening = client.post("/screenings", json={"instrument": "asq", "held_on": "2026-03-01",
-                                                 "grade_label": "初二", "actor": PSYCH})
+                                                 "grade_label": "初二"}, headers=by(PSYCH))
     assert screening.status_code == 201
     screening_id = screening.json()["screening_id"]
     consents = client.post(f"/screenings/{screening_id}/consents", json={
         "consents": [{"school_student_id": "S-1", "student_consented": True,
-                      "guardian_consented": True, "guardian_rank": 1}], "actor": PSYCH})
+                      "guardian_consented": True, "guardian_rank": 1}]}, headers=by(PSYCH))
     assert consents.json()["consented"] == 1
-    form = {"actor_role": "psych_teacher", "actor_id": "p-1"}
+    form = by(PSYCH)
     uploaded = client.post(f"/screenings/{screening_id}/imports",
-                           files={"file": (name, content, kind)}, data=form)
+                           files={"file": (name, content, kind)}, headers=form)
     assert uploaded.status_code == 201, uploaded.text
     result = uploaded.json()
     assert result["accepted"] == 1 and result["positive"] == 1
     assert [r["line"] for r in result["refused"]] == [3]
     again = client.post(f"/screenings/{screening_id}/imports",
-                        files={"file": (name, content, kind)}, data=form)
+                        files={"file": (name, content, kind)}, headers=form)
     assert again.json() == result
 
 
 def test_a_file_that_is_no_spreadsheet_or_a_cut_off_workbook_is_refused_naming_the_file(
         client: TestClient) -> None:
     screening_id = client.post("/screenings", json={
-        "instrument": "phq_a", "held_on": "2026-03-01", "actor": PSYCH}).json()["screening_id"]
-    form = {"actor_role": "psych_teacher", "actor_id": "p-1"}
+        "instrument": "phq_a", "held_on": "2026-03-01"}, headers=by(PSYCH)).json()["screening_id"]
+    form = by(PSYCH)
     workbook = xlsx_file(("school_student_id", "q1"), ("S-1", 1))
     for upload in [("notes.txt", b"hello", "text/plain"),
                    ("a.csv", b"name,q1\nS-1,1\n", CSV),
                    ("a.xlsx", workbook[:-10], XLSX)]:
         response = client.post(f"/screenings/{screening_id}/imports",
-                               files={"file": upload}, data=form)
+                               files={"file": upload}, headers=form)
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "file"]
 
@@ -136,14 +144,14 @@ def test_a_file_that_is_no_spreadsheet_or_a_cut_off_workbook_is_refused_naming_t
 def test_an_incident_starts_the_checklist_and_each_item_is_done_once(
         client: TestClient) -> None:
     response = client.post("/incidents", json={
-        "student": {"school_student_id": "S-1"}, "kind": "self_harm", "reporter": TEACHER,
-        "description": "在宿舍"})
+        "student": {"school_student_id": "S-1"}, "kind": "self_harm", "description": "在宿舍"},
+            headers=by(TEACHER))
     assert response.status_code == 201
     incident = response.json()
     item = f"/cases/{incident['case_id']}/incidents/{incident['incident_id']}/checklist"
-    assert client.post(item, json={"item": "first_aid", "actor": TEACHER}).status_code == 201
-    assert client.post(item, json={"item": "first_aid", "actor": TEACHER}).status_code == 409
-    assert client.post(item, json={"item": "unknown", "actor": TEACHER}).status_code == 409
+    assert client.post(item, json={"item": "first_aid"}).status_code == 201
+    assert client.post(item, json={"item": "first_aid"}).status_code == 409
+    assert client.post(item, json={"item": "unknown"}).status_code == 409
     record = client.get(f"/cases/{incident['case_id']}", headers=READ_AS).json()
     checklist = record["incidents"][0]["checklist"]
     assert [c["item"] for c in checklist if c["done"]] == ["first_aid"]
@@ -152,16 +160,16 @@ def test_an_incident_starts_the_checklist_and_each_item_is_done_once(
 def test_a_transfer_with_consent_is_received_once_and_its_packet_read(
         client: TestClient) -> None:
     case_id = report(client)["case_id"]
-    body: dict[str, Any] = {"to_school": "middle-9", "to_stage": "middle", "actor": PSYCH}
+    body: dict[str, Any] = {"to_school": "middle-9", "to_stage": "middle"}
     assert client.post(f"/cases/{case_id}/transfers", json=body).status_code == 409
     body["consent"] = {"guardian_rank": 1, "guardian_given_at": "2026-01-05T08:00:00Z",
                        "student_consented": True}
     sent = client.post(f"/cases/{case_id}/transfers", json=body)
     assert sent.status_code == 201
     transfer_id = sent.json()["transfer_id"]
-    receipt = {"school_student_id": "M-1", "school_code": "middle-9",
-               "actor": {"role": "psych_teacher", "id": "m-1"}}
-    received = client.post(f"/transfers/{transfer_id}/receipt", json=receipt)
+    receipt = {"school_student_id": "M-1", "school_code": "middle-9"}
+    received = client.post(f"/transfers/{transfer_id}/receipt", json=receipt,
+                           headers=bearer("psych_teacher", subject="m-1"))
     assert received.status_code == 201
     assert client.post(f"/transfers/{transfer_id}/receipt", json=receipt).status_code == 409
     packet = client.get(f"/transfers/{transfer_id}", headers=READ_AS).json()
@@ -173,17 +181,17 @@ def test_a_transfer_with_consent_is_received_once_and_its_packet_read(
 
 def test_screenings_and_transfers_are_forbidden_to_anyone_but_the_psychology_staff(
         client: TestClient) -> None:
-    screening = client.post("/screenings", json={"instrument": "asq", "held_on": "2026-03-01",
-                                                 "actor": TEACHER})
+    screening = client.post("/screenings", json={"instrument": "asq", "held_on": "2026-03-01"},
+        headers=by(TEACHER))
     assert screening.status_code == 403
     refused = upload(client, asq_screening(client), "a.csv", b"school_student_id,q1\n",
                      role="class_teacher")
     assert refused.status_code == 403
     case_id = report(client)["case_id"]
     transfer = client.post(f"/cases/{case_id}/transfers", json={
-        "to_school": "middle-9", "to_stage": "middle", "actor": {"role": "guardian", "id": "g"},
+        "to_school": "middle-9", "to_stage": "middle",
         "consent": {"guardian_rank": 1, "guardian_given_at": "2026-01-05T08:00:00Z",
-                    "student_consented": True}})
+                    "student_consented": True}}, headers=bearer("guardian", subject="g"))
     assert transfer.status_code == 403
 
 
@@ -208,8 +216,8 @@ def test_the_screenings_template_downloads_in_either_language_and_imports_as_fil
         client: TestClient, lang: str, student: str) -> None:
     screening_id = asq_screening(client)
     client.post(f"/screenings/{screening_id}/consents", json={"consents": [
-        {"school_student_id": "S-1", "student_consented": True, "guardian_consented": True}],
-        "actor": PSYCH})
+        {"school_student_id": "S-1", "student_consented": True, "guardian_consented": True}]},
+            headers=by(PSYCH))
     as_csv = client.get(f"/screenings/{screening_id}/template.csv", params={"lang": lang})
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
     assert as_csv.content.startswith("\ufeff".encode())  # Excel then reads it as UTF-8
