@@ -35,9 +35,6 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
     api.router.route_class = CommandRoute
     api.state.idempotency = KeyedCommands(runtime)
     api.state.runtime = runtime
-    api.state.verifier = runtime.verifier
-    api.state.relations = runtime.relations
-    api.state.access = access
     _install_error_handlers(api)
     _health_route(api, runtime)
 

@@ -25,6 +25,7 @@ from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
 from casetrail import idempotency
+from casetrail.identity.case_access import CaseAccess, Standing
 from casetrail.kernel import CaseNotFound, EventMeta, ListReads, ReadLogged
 
 A = TypeVar("A", bound=Aggregate)
@@ -208,6 +209,12 @@ class ServiceApplication(Application[UUID]):
         if not isinstance(aggregate, kind):
             raise CaseNotFound(f"{case_id} is not a case of {self.name}")
         return aggregate
+
+    def case_standing(self, case_id: UUID) -> Standing | None:
+        """Who stands to the case (need-to-know), as noted from intake's events; intake,
+        which records them, answers from its cases themselves."""
+        access = self.find_case(CaseAccess.create_id(case_id), CaseAccess)
+        return access.standing() if access else None
 
     def find_case(self, case_id: UUID, kind: type[A]) -> A | None:
         try:

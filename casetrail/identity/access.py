@@ -14,15 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from casetrail.identity.principal import Principal
-from casetrail.identity.tokens import TokenVerifier, Unauthenticated
+from casetrail.identity.tokens import Unauthenticated
 from contracts.codes import Role
+
+if TYPE_CHECKING:
+    from casetrail.service import ServiceRuntime
 
 
 class Relation(StrEnum):
@@ -84,24 +87,23 @@ class Permission:
             HTTPAuthorizationCredentials | None, Security(BEARER)]) -> Principal:
         if credentials is None:
             raise unauthenticated(f"{self.what} needs a bearer token")
-        verifier: TokenVerifier = request.app.state.verifier
+        runtime: ServiceRuntime = request.app.state.runtime
         try:
-            principal = verifier.principal(credentials.credentials)
+            principal = runtime.verifier.principal(credentials.credentials)
         except Unauthenticated as error:
             raise unauthenticated(str(error)) from None
-        request.state.principal = principal
         needed = self.relations.get(principal.role)
         if needed is None:
             raise self.refuse(principal)
         case_id = request.path_params.get("case_id")
         if needed & {Relation.ANY, Relation.RECEIVER} or case_id is None:
             return principal
-        book: CaseRelations = request.app.state.relations
         try:
             case = UUID(str(case_id))
         except ValueError:
             return principal  # the route's own validation answers 422
-        held = await request.app.state.runtime.thread.run(book.relations, case, principal)
+        assert runtime.relations is not None, "the runtime always has a relation book"
+        held = await runtime.thread.run(runtime.relations.relations, case, principal)
         if not needed & held:
             raise self.refuse(principal, " on this case: only on "
                               + " or ".join(sorted(SAYS[r] for r in needed)))
@@ -116,12 +118,11 @@ class Permission:
 class AccessMatrix:
     """A service's actions by name, from its `access.toml`."""
 
-    def __init__(self, service: str, permissions: Mapping[str, Permission]) -> None:
-        self.service = service
+    def __init__(self, permissions: Mapping[str, Permission]) -> None:
         self.permissions = dict(permissions)
 
     @classmethod
-    def load(cls, service: str, path: Path) -> AccessMatrix:
+    def load(cls, path: Path) -> AccessMatrix:
         table = tomllib.loads(path.read_text())
         permissions = {}
         for action, entry in table.items():
@@ -132,7 +133,7 @@ class AccessMatrix:
                 Role(role): frozenset(Relation(r) for r in ([rels] if isinstance(rels, str)
                                                             else rels))
                 for role, rels in entry.get("roles", {}).items()})
-        return cls(service, permissions)
+        return cls(permissions)
 
     def depends(self, action: str) -> Any:
         """The FastAPI dependency of an action, for `Annotated[Principal, ...]`."""

@@ -1,19 +1,18 @@
-"""Need-to-know in every service: how a principal stands to a case, from the case itself
-where it tells (intake's), else from the `CaseAccess` kept from intake's events."""
+"""Need-to-know in every service: how a principal stands to a case, from the standing its
+application keeps (`ServiceApplication.case_standing`), and keeping it from intake's events."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import Handler, Subscription
 from casetrail.identity.access import Relation
-from casetrail.identity.case_access import ACCESS_EVENTS, CaseAccess, Standing, relations_of
+from casetrail.identity.case_access import ACCESS_EVENTS, CaseAccess, relations_of
 from casetrail.identity.principal import Principal
 from casetrail.store import ServiceApplication
 from contracts.envelope import Envelope
@@ -25,24 +24,8 @@ class AccessBook:
         self.school = school
 
     def relations(self, case_id: UUID, principal: Principal) -> frozenset[Relation]:
-        return relations_of(self.standing(case_id), principal, self.school, datetime.now(UTC))
-
-    def standing(self, case_id: UUID) -> Standing | None:
-        for record_id in (CaseAccess.create_id(case_id), case_id):
-            try:
-                record: object = self.app.repository.get(record_id)
-            except AggregateNotFoundError:
-                continue
-            if isinstance(record, Telling):
-                return record.standing()
-        return None
-
-
-@runtime_checkable
-class Telling(Protocol):
-    """A record that says who stands to its case (intake's Case, a CaseAccess)."""
-
-    def standing(self) -> Standing: ...
+        return relations_of(self.app.case_standing(case_id), principal, self.school,
+                            datetime.now(UTC))
 
 
 def _keeping_access(app: ServiceApplication, own: Handler | None) -> Handler:
@@ -55,7 +38,8 @@ def _keeping_access(app: ServiceApplication, own: Handler | None) -> Handler:
             return
         # Saved on its own, before the service's handler: noting is idempotent, so a
         # redelivery after a crash in between notes nothing twice.
-        app.record(access)
+        if access.pending_events:
+            app.record(access)
         own(envelope, data, mark)
 
     return handle

@@ -4,6 +4,7 @@ sign in with a password (`casetrail users add`, `casetrail login`)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -50,27 +51,32 @@ class LocalIssuer:
         self.key_file = directory / "signing-key.pem"
         self.jwks_file = directory / "jwks.json"
 
-    def ensure(self) -> LocalIssuer:
-        """The signing key, made on first use, and its public half as a JWKS."""
+    def _ensure_key(self) -> None:
         if not self.key_file.exists():
             key = Ed25519PrivateKey.generate()
             _private(self.key_file, key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption()))
+
+    def ensure(self) -> LocalIssuer:
+        """The signing key, made on first use, and its public half as a JWKS."""
         if not self.jwks_file.exists():
-            public = json.loads(OKPAlgorithm.to_jwk(self._key().public_key()))
-            public |= {"kid": self._kid(), "use": "sig", "alg": "EdDSA"}
+            public = json.loads(OKPAlgorithm.to_jwk(self._key.public_key()))
+            public |= {"kid": self._kid, "use": "sig", "alg": "EdDSA"}
             self.jwks_file.write_text(json.dumps({"keys": [public]}, indent=2))
         return self
 
+    @functools.cached_property
     def _key(self) -> Ed25519PrivateKey:
+        self._ensure_key()
         key = serialization.load_pem_private_key(self.key_file.read_bytes(), password=None)
         assert isinstance(key, Ed25519PrivateKey)
         return key
 
+    @functools.cached_property
     def _kid(self) -> str:
-        raw = self._key().public_key().public_bytes(serialization.Encoding.Raw,
-                                                    serialization.PublicFormat.Raw)
+        raw = self._key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                  serialization.PublicFormat.Raw)
         return hashlib.sha256(raw).hexdigest()[:16]
 
     def issue(self, principal: Principal, lifetime: timedelta = TOKEN_LIFETIME) -> str:
@@ -83,8 +89,7 @@ class LocalIssuer:
         if principal.receiver:
             claims["receiver"] = principal.receiver
         self.ensure()
-        return jwt.encode(claims, self._key(), algorithm="EdDSA",
-                          headers={"kid": self._kid()})
+        return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self._kid})
 
 
 class UnknownUser(LookupError):

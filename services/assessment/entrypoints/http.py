@@ -20,7 +20,7 @@ from services.assessment.application import AssessmentApplication
 from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
 
-ACCESS = AccessMatrix.load("assessment", Path(__file__).parents[1] / "access.toml")
+ACCESS = AccessMatrix.load(Path(__file__).parents[1] / "access.toml")
 
 
 class ParticipantIn(BaseModel):

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
+from casetrail.identity.case_access import Standing
 from casetrail.kernel import CaseNotFound, EventMeta
 from casetrail.pseudonym import Pseudonyms
 from casetrail.store import ServiceApplication
@@ -155,6 +156,11 @@ class CaseDesk(ServiceApplication):
                 "key_concerns": student.key_concerns,
                 "open_case_id": student.open_case_id,
                 "cases": [summary(record) for record in records]}
+
+    def case_standing(self, case_id: UUID) -> Standing | None:
+        """Intake records who stands to a case on the case itself."""
+        case = self.find_case(case_id, Case)
+        return case.standing() if case else None
 
     def _record_of(self, record_id: UUID) -> Case | TransferredRecord:
         found = self.find_case(record_id, Case)

@@ -22,7 +22,7 @@ from services.notification.domain.notice import GuardianNotification
 
 SchoolStudentId = Annotated[str, Path(min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_.:-]+$")]
-ACCESS = AccessMatrix.load("notification", FilePath(__file__).parents[1] / "access.toml")
+ACCESS = AccessMatrix.load(FilePath(__file__).parents[1] / "access.toml")
 
 
 class GuardianIn(BaseModel):

@@ -4,4 +4,4 @@ from pathlib import Path
 
 from casetrail.identity.access import AccessMatrix
 
-ACCESS = AccessMatrix.load("intake", Path(__file__).parents[2] / "access.toml")
+ACCESS = AccessMatrix.load(Path(__file__).parents[2] / "access.toml")
