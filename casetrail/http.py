@@ -55,19 +55,19 @@ OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc",
 def unguarded(api: FastAPI) -> list[str]:
     """Routes that declare no action of the access matrix: none may be, but health and
     the docs (deny by default)."""
-    return [f"{sorted(route.methods or ())[0]} {route.path}" for route in _api_routes(api.routes)
+    return [f"{sorted(route.methods or ())[0]} {route.path}" for route in api_routes(api.routes)
             if route.path not in OPEN_PATHS
             and permission_of(route.dependant.dependencies) is None]
 
 
-def _api_routes(routes: Sequence[Any]) -> list[APIRoute]:
+def api_routes(routes: Sequence[Any]) -> list[APIRoute]:
     """The API routes, also inside included routers (which FastAPI keeps apart)."""
     found: list[APIRoute] = []
     for route in routes:
         if isinstance(route, APIRoute):
             found.append(route)
         elif (included := getattr(route, "original_router", None)) is not None:
-            found.extend(_api_routes(included.routes))
+            found.extend(api_routes(included.routes))
     return found
 
 
