@@ -105,7 +105,7 @@ def permissions(app: Any) -> dict[str, Permission]:
     for route in api_routes(app.routes):
         permission = permission_of(route.dependant.dependencies)
         if permission is not None:
-            for method in route.methods:
+            for method in route.methods or ():
                 found[f"{method} {route.path}"] = permission
     return found
 
