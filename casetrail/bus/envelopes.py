@@ -99,4 +99,4 @@ def _not_publishable(event_type: str, prefix: str,
 
 
 def _viewed(event: ReadLogged.Viewed) -> CaseViewed:
-    return CaseViewed(purpose=event.purpose)
+    return CaseViewed(purpose=event.purpose, what=event.what)

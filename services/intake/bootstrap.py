@@ -1,5 +1,7 @@
 """Wires intake's settings to its store, bus and API, and its ports to their adapters."""
 
+from zoneinfo import ZoneInfo
+
 from casetrail.bus.inbox import Subscription
 from casetrail.service import ServiceEntry
 from services.intake.adapters import sheets
@@ -22,7 +24,8 @@ def application(settings: IntakeSettings) -> IntakeApplication:
     policy = IntakePolicy(school_code=settings.school_code, school_stage=settings.school_stage,
                           chain=settings.report_chain,
                           checklist=tuple(settings.emergency_plan().checklist),
-                          screening_max_bytes=settings.screening_max_bytes)
+                          screening_max_bytes=settings.screening_max_bytes,
+                          school_timezone=ZoneInfo(settings.school_timezone))
     return build_intake(settings.event_store_env(),
                         settings.pseudonym_key.get_secret_value().encode(), policy)
 

@@ -50,6 +50,8 @@ class IntakeSettings(ServiceSettings):
     report_chain: ChainKind = ChainKind.SCHOOL
     emergency_plan_file: Path = DEFAULT_EMERGENCY_PLAN
     screening_max_bytes: int = Field(5_000_000, ge=1_000, le=100_000_000)
+    # The district's figures count cases by the school's months.
+    school_timezone: str = "Asia/Shanghai"
 
     def emergency_plan(self) -> EmergencyPlan:
         """Read and validated at start-up: a broken plan stops the service, not an incident."""

@@ -18,6 +18,9 @@ from services.referral.domain.board import ReferralBoard
 from services.referral.domain.directory import Directory
 from services.referral.domain.referrals import Referral
 
+# What of a case reading a referral's packet shows.
+REFERRAL_PACKET = "referral_packet"
+
 
 @dataclass(frozen=True)
 class CaseCodes:
@@ -92,7 +95,8 @@ class PacketsAndBoard(ServiceApplication):
                     reader: EventMeta) -> dict[str, Any]:
         """The packet as FHIR, for the person who carries it to a receiver without a
         webhook: a read of the case, logged as such."""
-        aftercare = self.read_case(case_id, Aftercare, purpose=purpose, reader=reader)
+        aftercare = self.read_case(case_id, Aftercare, purpose=purpose, reader=reader,
+                                   what=REFERRAL_PACKET)
         referral = aftercare.referral(referral_id)
         entry = self.directory.find(referral.receiver_id)
         return self.fhir.packet_bundle(referral, self._codes(aftercare),

@@ -18,6 +18,9 @@ from services.intake.domain.transfer import (
     TransferredRecord,
 )
 
+# What of a case a transfer's packet shows: the history the receiving school is entitled to.
+TRANSFER_PACKET = "transfer_packet"
+
 
 @dataclass(frozen=True)
 class TransferConsent:
@@ -73,7 +76,7 @@ class TransferDesk(CaseDesk):
         """What was sent; the read is logged on the case it came from."""
         transfer = self.get_case(transfer_id, Transfer)
         case = self.get_case(transfer.case_id, Case)
-        case.record_view(purpose, reader)
+        case.record_view(purpose, reader, TRANSFER_PACKET)
         self.record(case)
         return {"transfer_id": transfer.id, "from_school": transfer.from_school,
                 "from_case_id": transfer.case_id, "to_school": transfer.to_school,

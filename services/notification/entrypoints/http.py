@@ -23,6 +23,8 @@ from services.notification.domain.notice import GuardianNotification
 SchoolStudentId = Annotated[str, Path(min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_.:-]+$")]
 ACCESS = AccessMatrix.load(FilePath(__file__).parents[1] / "access.toml")
+# The name of the call list in a reader's log of lists read.
+CALL_LIST = "pending_calls"
 
 
 class GuardianIn(BaseModel):
@@ -123,9 +125,15 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
     @api.get("/calls/pending")
     async def pending_calls(reader: Annotated[Principal, ACCESS.depends("read_call_list")],
                             purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
-        calls = await runtime.thread.run(app.pending_calls, purpose=purpose,
-                                         reader=reader.meta())
-        return {"calls": calls, "unreachable": await runtime.thread.run(app.unreachable)}
+        """Calls still to make (each student's contacts shown is a read of them) and
+        messages nobody could receive; the cases listed are a logged read of a list."""
+        meta = reader.meta()
+        calls = await runtime.thread.run(app.pending_calls, purpose=purpose, reader=meta)
+        unreachable = await runtime.thread.run(app.unreachable)
+        listed = sorted({entry["case_id"] for entry in [*calls, *unreachable]})
+        await runtime.thread.run(lambda: app.read_list(CALL_LIST, listed, purpose=purpose,
+                                                       reader=meta))
+        return {"calls": calls, "unreachable": unreachable}
 
     @api.post("/cases/{case_id}/intervention-plan", status_code=201)
     async def record_plan(

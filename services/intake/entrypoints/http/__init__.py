@@ -10,7 +10,9 @@ from casetrail.service import ServiceRuntime
 from services.intake.application import IntakeApplication
 from services.intake.domain.report_chain import RoleNotPermitted
 from services.intake.entrypoints.http import (
+    figures,
     incidents,
+    report_status,
     reports,
     screenings,
     students,
@@ -22,7 +24,8 @@ from services.intake.entrypoints.http.access import ACCESS
 
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = service_api(runtime, ACCESS)
-    for module in (reports, students, incidents, screenings, transfers, team):
+    for module in (reports, report_status, students, incidents, screenings, transfers,
+                   team, figures):
         api.include_router(module.router(runtime, app))
 
     @api.exception_handler(RoleNotPermitted)
