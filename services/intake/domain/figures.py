@@ -14,6 +14,8 @@ from services.intake.domain.case import Case
 
 SMALLEST_SHOWN = 5
 SUPPRESSED = "<5"
+# A count that is not small, hidden because it would give a small one away with the total.
+WITHHELD = "withheld"
 
 Cell = int | str
 
@@ -67,10 +69,11 @@ def shown(count: int) -> Cell:
 
 
 def suppressed(counts: Counter[str]) -> dict[str, Cell]:
-    """The counts with every small cell hidden; when only one is, the next smallest is
-    hidden too, since the total would give the one away."""
-    hidden = {key for key, count in counts.items() if count < SMALLEST_SHOWN}
-    if len(hidden) == 1 and len(counts) > 1:
-        hidden.add(min((key for key in counts if key not in hidden), key=counts.__getitem__))
-    return {key: SUPPRESSED if key in hidden else count
+    """The counts with every small cell shown as "<5", and then the smallest of the others
+    withheld, since the total less the others would give the small ones away."""
+    small = {key for key, count in counts.items() if count < SMALLEST_SHOWN}
+    withheld = set()
+    if small and len(counts) > len(small):
+        withheld.add(min((key for key in counts if key not in small), key=counts.__getitem__))
+    return {key: SUPPRESSED if key in small else WITHHELD if key in withheld else count
             for key, count in sorted(counts.items())}

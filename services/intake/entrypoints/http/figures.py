@@ -21,8 +21,8 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
                       ) -> dict[str, Any]:
         """How many cases the school has, by the month they opened, the channel of their
         first report, the level it reached and whether they are open: no ids, no names,
-        every count from 1 to 4 shown as "<5" (and, when one alone would be, the next
-        smallest too, so the total does not give it away)."""
+        every count from 1 to 4 shown as "<5", and then the smallest other count of its table
+        "withheld", so that the total does not give the small ones away."""
         return await runtime.thread.run(app.figures)
 
     return api
