@@ -14,7 +14,7 @@ from casetrail.service import ServiceRuntime
 from services.intake.application import IntakeApplication
 from tests.application.intake_api import TEACHER, by, report, served
 from tests.application.reads import position, reads_after
-from tests.identity import bearer
+from tests.identity import OTHER_SCHOOL, bearer
 
 GUARDIAN = {"role": "guardian", "id": "g-1"}
 OTHER_TEACHER = {"role": "class_teacher", "id": "ct-2"}
@@ -112,6 +112,13 @@ def test_the_schools_team_reads_any_report_of_the_school_with_its_case(
     report_id = guardian_report(client)
     answer = status(client, report_id, {"role": role, "id": f"{role}-9"})
     assert answer["status"] == "received" and answer["case_id"]
+
+
+def test_the_crisis_team_of_another_school_may_not_read_the_report(
+        client: TestClient) -> None:
+    report_id = guardian_report(client)
+    elsewhere = bearer("crisis_team", subject="t-2", school=OTHER_SCHOOL)
+    assert client.get(f"/reports/{report_id}", headers=elsewhere).status_code == 403
 
 
 def test_the_auditor_reads_a_reports_status(client: TestClient) -> None:
