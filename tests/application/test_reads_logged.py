@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from casetrail.http import _api_routes
+from casetrail.http import api_routes
 from casetrail.kernel import EventMeta
 from contracts.codes import Role, Tier
 from services.assessment.application import AssessmentApplication
@@ -66,7 +66,7 @@ def services(store_url: tuple[str, str | None], tmp_path: Path) -> Iterator[dict
 
 
 def get_routes(service: Running) -> set[str]:
-    routes = _api_routes(service.http.app.routes)  # type: ignore[attr-defined]
+    routes = api_routes(service.http.app.routes)  # type: ignore[attr-defined]
     return {route.path for route in routes if "GET" in (route.methods or ())}
 
 
