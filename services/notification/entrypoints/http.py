@@ -23,6 +23,8 @@ from services.notification.domain.notice import GuardianNotification
 SchoolStudentId = Annotated[str, Path(min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_.:-]+$")]
 ACCESS = AccessMatrix.load(FilePath(__file__).parents[1] / "access.toml")
+# Whose cases a work list shows: those the reader may read.
+READ_CASE = ACCESS["read_case"]
 
 
 class GuardianIn(BaseModel):
@@ -123,9 +125,21 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
     @api.get("/calls/pending")
     async def pending_calls(reader: Annotated[Principal, ACCESS.depends("read_call_list")],
                             purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
+        """Only of the cases the reader may read: a class teacher sees their own cases'."""
+        assert runtime.relations is not None, "the runtime always has a relation book"
+        book = runtime.relations
+
+        def readable(case_ids: list[UUID]) -> list[UUID]:
+            return READ_CASE.visible(book, reader, case_ids)
+
+        def unreachable() -> list[dict[str, Any]]:
+            found = app.unreachable()
+            kept = set(readable(sorted({u["case_id"] for u in found})))
+            return [u for u in found if u["case_id"] in kept]
+
         calls = await runtime.thread.run(app.pending_calls, purpose=purpose,
-                                         reader=reader.meta())
-        return {"calls": calls, "unreachable": await runtime.thread.run(app.unreachable)}
+                                         reader=reader.meta(), visible=readable)
+        return {"calls": calls, "unreachable": await runtime.thread.run(unreachable)}
 
     @api.post("/cases/{case_id}/intervention-plan", status_code=201)
     async def record_plan(
