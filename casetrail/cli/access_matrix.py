@@ -105,7 +105,8 @@ def table(service: str, access: AccessMatrix, routes: Mapping[str, Sequence[str]
              "| action | what | route | " + " | ".join(r.value for r in roles) + " |",
              "| --- | --- | --- | " + " | ".join("---" for _ in roles) + " |"]
     for action, permission in access.permissions.items():
-        where = "<br>".join(f"`{route}`" for route in routes.get(action, ())) or "(no route)"
+        where = ("<br>".join(f"`{route}`" for route in routes.get(action, ()))
+                 or "(checked inside another action's route)")
         lines.append(f"| {action} | {_escape(permission.what)} | {where} | "
                      + " | ".join(_cell(permission, role) for role in roles) + " |")
     if shut_out:

@@ -1,10 +1,11 @@
 """What each role may do: a service's access matrix, read from its `access.toml`, and the
 FastAPI dependency by which every route says which action it is.
 
-The dependency verifies the bearer token (401), checks the role (403, saying who may), and,
-for a case in the path, how the principal stands to the case (their school's case, their own
-report, their assignment, an open break-glass); the route receives the principal, who is the
-actor of whatever it records. OpenAPI shows each route's action and roles.
+The dependency verifies the bearer token (401), checks the role (403, saying who may), that
+a school's staff act for the service's school (`CASETRAIL_SCHOOL_ID`), and, for a case in the
+path, how the principal stands to the case (their school's case, their own report, their
+assignment, an open break-glass); the route receives the principal, who is the actor of
+whatever it records. OpenAPI shows each route's action and roles.
 """
 
 from __future__ import annotations
@@ -130,9 +131,9 @@ class Permission:
 
     def visible(self, book: CaseRelations, principal: Principal,
                 case_ids: Iterable[UUID]) -> list[UUID]:
-        """Of these cases, those the principal may take this action on (in order): what a
-        work list may show them. Call it on the application's thread, as the book reads the
-        store."""
+        """Of these cases, those the principal (whom the gate let in) may take this action on,
+        in order: what a work list may show them. Call it on the application's thread, as the
+        book reads the store."""
         needed = self.relations.get(principal.role)
         if needed is None:
             return []
