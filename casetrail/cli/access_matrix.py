@@ -37,7 +37,9 @@ the role must stand to the case in the path: `any` (no relation needed), `school
 its school), `reporter` (a case it reported), `assigned` (assigned to it, or under its
 break-glass), `receiver` (a referral to its institution); blank, refused (403). Every role
 but auditor, district_officer, system, receiver_liaison and external_professional acts only
-for the school its token names, and that must be the service's (`CASETRAIL_SCHOOL_ID`)."""
+for the school its token names, and that must be the service's (`CASETRAIL_SCHOOL_ID`). A
+work list (calls pending, flagged referrals, follow-ups overdue, home visits due) shows its
+reader only the cases their `read_case` cell lets them read."""
 
 
 def entry_of(service: str) -> ServiceEntry[Any, Any]:
