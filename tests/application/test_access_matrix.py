@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import httpx
@@ -100,12 +100,18 @@ WITHIN = {("referral", "disclose_under_safety_override"): (
 
 
 def _sample(route: APIRoute) -> str:
+    """The route's path with the world's case, a fresh id or a valid code for each part."""
     path = route.path
     for param in route.dependant.path_params:
         kind = param.field_info.annotation
-        value = (CASE if param.name == "case_id" else str(uuid4()) if kind is UUID
-                 else next(iter(kind)).value if isinstance(kind, type) and issubclass(
-                     kind, Enum) else "S-1")
+        if param.name == "case_id":
+            value = CASE
+        elif kind is UUID:
+            value = str(uuid4())
+        elif isinstance(kind, type) and issubclass(kind, Enum):
+            value = next(iter(kind)).value
+        else:
+            value = "S-1"  # a school student id
         path = path.replace("{" + param.name + "}", value)
     return path
 
@@ -142,6 +148,9 @@ BY_ASSIGNMENT = [cell for cell in CELLS if cell.on_a_case and cell.needed is not
                  and not cell.needed & {Relation.ANY, Relation.SCHOOL}]
 
 
+Glass = Literal["none", "open", "expired"]
+
+
 @dataclass
 class World:
     """The four services and one case they all know of, with principals standing to it as
@@ -158,20 +167,22 @@ class World:
         handler = noting.handlers[type(data).__name__]
         deliver(app, handler, envelope("intake", self.case_id, data, actor))
 
-    def principal(self, cell: Cell, relation: Relation, *, glass: str = "open",
+    def principal(self, cell: Cell, relation: Relation, *, glass: Glass = "none",
                   school: str | None = SCHOOL) -> Principal:
-        """A principal of the cell's role who holds `relation` to the case, and no other."""
+        """A principal of the cell's role who holds `relation` to the case, and no other; for
+        ASSIGNED, by an open or expired break-glass if `glass` says so."""
         role = cell.role
         if relation in (Relation.ANY, Relation.SCHOOL, Relation.RECEIVER):
             return someone(role, school=school)
-        subject = f"{role.value}-{relation.value}-{glass}"
+        subject = (f"{role.value}-{relation.value}" if glass == "none"
+                   else f"{role.value}-glass-{glass}")
         if (cell.service, subject) not in self.made:
             self.made.add((cell.service, subject))
             self._stand(cell.service, relation, role, subject, glass)
         return someone(role, subject, school=school)
 
     def _stand(self, service: str, relation: Relation, role: Role, subject: str,
-               glass: str) -> None:
+               glass: Glass) -> None:
         actor = Actor(role=role.value, id=subject)
         app = self.services[service].app
         if relation is Relation.REPORTER:
@@ -184,7 +195,7 @@ class World:
                 self.note(service, detected(), actor)
             return
         assert relation is Relation.ASSIGNED
-        if glass in ("open", "expired"):
+        if glass != "none":
             opened = datetime.now(UTC) - (timedelta(hours=3) if glass == "expired"
                                           else timedelta(0))
             if isinstance(app, IntakeApplication):
@@ -269,7 +280,7 @@ def test_a_role_the_matrix_leaves_out_is_refused_naming_the_action_and_who_may(
     gate = next(g for g in cell.gates if cell.role not in g.relations)
     # Past the gates before the refusing one, standing to the case as they need.
     passed = [g.relations[cell.role] for g in cell.gates[:cell.gates.index(gate)]]
-    principal = (world.principal(cell, sorted(passed[-1])[0], glass="none") if passed
+    principal = (world.principal(cell, sorted(passed[-1])[0]) if passed
                  else someone(cell.role))
     detail = refused_at_the_gate(call(world, cell, header(principal)))
     assert detail == (f"a {cell.role.value} may not {gate.what}; "
@@ -280,7 +291,7 @@ def test_a_role_the_matrix_leaves_out_is_refused_naming_the_action_and_who_may(
                          ids=lambda p: str(p) if isinstance(p, Cell) else p.value)
 def test_a_role_in_the_matrix_standing_to_the_case_as_its_cell_says_gets_past_the_gate(
         world: World, cell: Cell, relation: Relation) -> None:
-    response = call(world, cell, header(world.principal(cell, relation, glass="none")))
+    response = call(world, cell, header(world.principal(cell, relation)))
     assert response.status_code not in (401, 403), response.text
 
 
@@ -289,10 +300,10 @@ def test_a_school_role_acts_only_for_the_school_its_token_names(
         world: World, cell: Cell) -> None:
     assert cell.needed is not None
     relation = sorted(cell.needed)[0]
-    elsewhere = world.principal(cell, relation, glass="none", school=OTHER_SCHOOL)
+    elsewhere = world.principal(cell, relation, school=OTHER_SCHOOL)
     assert "acts for another school" in refused_at_the_gate(call(world, cell, header(
         elsewhere)))
-    nowhere = world.principal(cell, relation, glass="none", school=None)
+    nowhere = world.principal(cell, relation, school=None)
     assert "names no school" in refused_at_the_gate(call(world, cell, header(nowhere)))
 
 
