@@ -62,6 +62,12 @@ def unguarded(api: FastAPI) -> list[str]:
             and permission_of(route.dependant.dependencies) is None]
 
 
+def guarded_routes(api: FastAPI) -> list[tuple[APIRoute, Permission]]:
+    """Every route of the API with the action it declares, in the order they were added."""
+    return [(route, permission) for route in api_routes(api.routes)
+            if (permission := permission_of(route.dependant.dependencies)) is not None]
+
+
 def api_routes(routes: Sequence[Any]) -> list[APIRoute]:
     """The API routes, also inside included routers (which FastAPI keeps apart)."""
     found: list[APIRoute] = []

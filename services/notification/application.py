@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -36,6 +36,9 @@ from services.notification.domain.directory import (
 from services.notification.domain.messages import AuthorityReport, Notice
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
+
+# Of a list of cases, those the reader may see: their need-to-know, as the API decides it.
+CaseFilter = Callable[[list[UUID]], list[UUID]]
 
 
 @dataclass(frozen=True)
@@ -198,13 +201,19 @@ class NotificationApplication(ServiceApplication):
         self.record(notification)
         return plan_id
 
-    def pending_calls(self, *, purpose: str, reader: EventMeta) -> list[dict[str, Any]]:
+    def pending_calls(self, *, purpose: str, reader: EventMeta,
+                      visible: CaseFilter | None = None) -> list[dict[str, Any]]:
         """The team's call list: phone notices whose guardian is not reached yet, with the
-        number to call. Each student's contacts shown is a logged read of the directory."""
+        number to call; only of the cases `visible` keeps (the reader's need-to-know), if
+        given. Each student's contacts shown is a logged read of the directory."""
         calls = []
         directories: dict[str, GuardianDirectory | None] = {}
         shown: dict[str, GuardianDirectory] = {}
-        for notice_id, case_id in list(self.board.calls.items()):
+        pending = list(self.board.calls.items())
+        if visible is not None:
+            kept = set(visible(sorted({case_id for _, case_id in pending})))
+            pending = [(notice, case_id) for notice, case_id in pending if case_id in kept]
+        for notice_id, case_id in pending:
             notification = self.get_case(case_id, GuardianNotification)
             notice = notification.notice(notice_id)
             key = notification.student_key

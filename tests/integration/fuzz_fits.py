@@ -17,8 +17,8 @@ from typing import Any
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from casetrail.http import api_routes
-from casetrail.identity.access import Permission, Relation, permission_of
+from casetrail.http import guarded_routes
+from casetrail.identity.access import Permission, Relation
 from contracts.codes import (
     Channel,
     DeclineReason,
@@ -101,13 +101,8 @@ FITS: dict[str, Callable[[st.DataObject, Any, Seeded, Permission], None]] = {}
 
 def permissions(app: Any) -> dict[str, Permission]:
     """Each operation's permission, by label, from the service's routes."""
-    found = {}
-    for route in api_routes(app.routes):
-        permission = permission_of(route.dependant.dependencies)
-        if permission is not None:
-            for method in route.methods or ():
-                found[f"{method} {route.path}"] = permission
-    return found
+    return {f"{method} {route.path}": permission
+            for route, permission in guarded_routes(app) for method in route.methods or ()}
 
 
 def may_act(permission: Permission, among: Collection[Role] | None = None) -> list[Role]:
