@@ -22,9 +22,11 @@ from services.notification.adapters.gateway import ChannelRouter, FileGateway
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
 from services.notification.application import NotificationApplication
 from services.notification.bootstrap import build_notification
+from services.notification.config import NotificationSettings
 from services.notification.domain.notice import GuardianNotification
+from services.notification.entrypoints.http import build_api
 from services.notification.entrypoints.timers import dispatcher
-from tests.application.conftest import deliver, envelope, published
+from tests.application.conftest import deliver, envelope, published, served
 from tests.application.test_notification import (
     CONTACTS,
     MOTHER,
@@ -35,6 +37,7 @@ from tests.application.test_notification import (
     crisis_path,
     new_app,
 )
+from tests.identity import bearer
 
 OPENER = Actor(role="principal", id="principal-7")
 UNTIL = datetime(2026, 12, 2, 16, 30, tzinfo=UTC)
@@ -149,3 +152,20 @@ async def test_a_family_not_yet_told_when_the_glass_broke_is_told_at_their_conta
                            app.get_case(case_id, GuardianNotification).notices)] == [
         MOTHER.phone]
 
+
+
+async def test_the_auditor_reads_the_alert_and_its_sending_on_the_cases_record(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    app = new_app(env)
+    case_id = uuid4()
+    from_intake(app, break_glass(case_id))
+    await dispatcher(app, thread, ChannelRouter(FileGateway(tmp_path / "out.jsonl")))()
+    monkeypatch.setenv("CASETRAIL_PSEUDONYM_KEY", PSEUDONYM_KEY.decode())
+    async with served(NotificationSettings(), app, build_api) as client:
+        read = await client.get(f"/cases/{case_id}", headers=bearer("auditor"))
+    assert read.status_code == 200, read.text
+    [alert] = read.json()["break_glass_alerts"]
+    assert (alert["actor_role"], alert["actor_id"], alert["reason"], alert["recipient"],
+            alert["dispatched"], alert["failed"]) == (
+        "principal", "principal-7", "responsible_unreachable", "crisis_team_head", True, None)
