@@ -33,7 +33,7 @@ from services.notification.domain.directory import (
     Route,
     directory_id,
 )
-from services.notification.domain.messages import AuthorityReport, Notice
+from services.notification.domain.messages import GlassAlert, Notice, message_recipient
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
 
@@ -155,9 +155,21 @@ class NotificationApplication(ServiceApplication):
         notification = self.find_case(envelope.case_id, GuardianNotification)
         if notification is None:
             notification = GuardianNotification.open(envelope.case_id, student_key, meta)
+        notification.learn_student(student_key, meta)
         notification.tell_family(tier, self.policy, self._routes(student_key), meta,
                                  now=datetime.now(UTC), cause=cause)
         return notification
+
+    def on_break_glass_opened(self, envelope: Envelope, data: intake.BreakGlassOpened,
+                              tracking: Tracking) -> None:
+        """The case's team is told who opened the case with no relation to it (the
+        envelope's actor, from their token), why and until when."""
+        meta = following(envelope, self.name)
+        notification = (self.find_case(envelope.case_id, GuardianNotification)
+                        or GuardianNotification.open_unknown_student(envelope.case_id, meta))
+        notification.alert_break_glass(envelope.event_id, envelope.actor.role.value,
+                                       envelope.actor.id, data.reason.value, data.until, meta)
+        self.record(notification, tracking=tracking)
 
     def on_case_closed(self, envelope: Envelope, data: referral.CaseClosed,
                        tracking: Tracking) -> None:
@@ -252,13 +264,14 @@ class NotificationApplication(ServiceApplication):
             guardian = directory.guardian(message.guardian_rank) if directory else None
             to = guardian.address(channel) if guardian else None
         else:
-            recipient = (message.authority if isinstance(message, AuthorityReport)
-                         else message.escalated_to)
+            recipient = message_recipient(message)
             to = self.contacts.get(recipient)
             channel = (NoticeChannel.EMAIL if to and "@" in to else NoticeChannel.SMS).value
+        text = self.templates.render(message.template_id)
+        if isinstance(message, GlassAlert):
+            text = f"{text}\n{message.facts(case_id)}"
         return OutgoingMessage(message_id=message_id, recipient=recipient, channel=channel,
-                               template_id=message.template_id,
-                               text=self.templates.render(message.template_id), to=to)
+                               template_id=message.template_id, text=text, to=to)
 
     def still_queued(self, message_id: UUID) -> bool:
         """Not sent, withdrawn or failed since the dispatcher listed it."""
@@ -300,8 +313,7 @@ class NotificationApplication(ServiceApplication):
         for message_id, (case_id, kind) in list(self.board.unreachable.items()):
             message = self.get_case(case_id, GuardianNotification).message(message_id)
             assert not isinstance(message, Notice)
-            recipient = (message.authority if isinstance(message, AuthorityReport)
-                         else message.escalated_to)
+            recipient = message_recipient(message)
             found.append({"case_id": case_id, "message_id": message_id, "kind": kind,
                           "recipient": recipient, "template_id": message.template_id,
                           "reason": message.failed})

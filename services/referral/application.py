@@ -26,6 +26,7 @@ from contracts.codes import (
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
+from services.referral.domain.consents import ConsentGiven
 from services.referral.domain.directory import Directory
 from services.referral.domain.referrals import DEAD_ENDS, Referral
 from services.referral.domain.visits import semester
@@ -128,7 +129,29 @@ class ReferralApplication(PacketsAndBoard):
                             meta=meta)
         self.record(aftercare, tracking=tracking)
 
-    # Referrals.
+    # Consents and referrals.
+
+    def record_consent(self, case_id: UUID, given: ConsentGiven, meta: EventMeta) -> UUID:
+        aftercare = self.get_case(case_id, Aftercare)
+        consent_id = uuid4()
+        aftercare.record_consent(consent_id, given, meta)
+        self.record(aftercare)
+        return consent_id
+
+    def withdraw_consent(self, case_id: UUID, consent_id: UUID, meta: EventMeta) -> None:
+        """Nothing more is disclosed under it; what was disclosed stays in the trail."""
+        aftercare = self.get_case(case_id, Aftercare)
+        aftercare.withdraw_consent(consent_id, meta)
+        self.record(aftercare)
+
+    def disclosed_without_consent(self) -> list[tuple[Aftercare, Referral]]:
+        """Every referral made under the safety override, for the auditor."""
+        found = []
+        for referral_id, case_id in list(self.board.without_consent.items()):
+            aftercare = self.get_case(case_id, Aftercare)
+            found.append((aftercare, aftercare.referral(referral_id)))
+        return found
+
 
     def refer(self, case_id: UUID, request: ReferralRequest, meta: EventMeta) -> UUID:
         aftercare = self.get_case(case_id, Aftercare)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any, Protocol
 from uuid import UUID
 
-from casetrail.kernel import EventMeta
+from casetrail.kernel import CaseRuleViolated, EventMeta
 from casetrail.store import ServiceApplication
 from contracts.codes import ReferralResponse, Role, Tier
 from services.referral.domain.aftercare import Aftercare
@@ -94,7 +94,11 @@ class PacketsAndBoard(ServiceApplication):
     def read_packet(self, case_id: UUID, referral_id: UUID, *, purpose: str,
                     reader: EventMeta) -> dict[str, Any]:
         """The packet as FHIR, for the person who carries it to a receiver without a
-        webhook: a read of the case, logged as such."""
+        webhook: a read of the case, logged as such. Once its consent is withdrawn it is
+        not carried any more: only the auditor reads it then, as the trail of what went."""
+        stopped = self.get_case(case_id, Aftercare).disclosure_stopped(referral_id)
+        if stopped and reader.actor_role != Role.AUDITOR:
+            raise CaseRuleViolated(stopped)
         aftercare = self.read_case(case_id, Aftercare, purpose=purpose, reader=reader,
                                    what=REFERRAL_PACKET)
         referral = aftercare.referral(referral_id)

@@ -14,7 +14,7 @@ import pytest
 
 from casetrail.http import api_routes
 from casetrail.kernel import EventMeta
-from contracts.codes import Role, Tier
+from contracts.codes import DisclosureBasis, Role, Tier
 from services.assessment.application import AssessmentApplication
 from services.notification.application import NotificationApplication
 from services.notification.domain.directory import Guardian
@@ -23,7 +23,7 @@ from tests.application.all_services import Running, all_served
 from tests.application.conftest import assigned, deliver, detected, envelope
 from tests.application.reads import Read, position, reads_after
 from tests.application.test_notification import SCHOOL_ID, crisis_path
-from tests.application.test_referral import decide, request
+from tests.application.test_referral import decide, refer
 from tests.identity import bearer
 
 READER = {"role": "crisis_team", "id": "t-9"}
@@ -46,6 +46,7 @@ RECORD_READS = {
     ("referral", "/referrals/flagged"): "flagged_referrals",
     ("referral", "/follow-ups/overdue"): "overdue_follow_ups",
     ("referral", "/home-visits/due"): "home_visits_due",
+    ("referral", "/referrals/without-consent"): "disclosed_without_consent",
 }
 # GET routes that show nobody's record, and why.
 NO_RECORD = {
@@ -183,8 +184,7 @@ def test_reading_a_referral_case_its_packet_or_a_work_list_is_logged(
     assert isinstance(app, ReferralApplication)
     case_id = decide(app, Tier.SERIOUS)
     assigned(app, case_id, "p-1", Role.PSYCH_TEACHER)
-    referral_id = app.refer(case_id, request("district-centre"),
-                            EventMeta.by("crisis_team", "t-1"))
+    referral_id = refer(app, case_id, "district-centre", meta=EventMeta.by("crisis_team", "t-1"))
     assert read(referral, f"/cases/{case_id}") == [by_reader("case_record", case_id)]
     assert read(referral, f"/cases/{case_id}/referrals/{referral_id}/packet") == [
         by_reader("referral_packet", case_id)]
@@ -194,3 +194,20 @@ def test_reading_a_referral_case_its_packet_or_a_work_list_is_logged(
         [logged] = read(referral, path)
         assert (logged.what, logged.subject, logged.role, logged.purpose) == (
             listed, "t-9", "crisis_team", PURPOSE)
+
+
+def test_the_auditors_list_of_disclosures_without_consent_is_a_logged_read_of_its_cases(
+        services: dict[str, Running]) -> None:
+    referral = services["referral"]
+    app = referral.app
+    assert isinstance(app, ReferralApplication)
+    case_id = decide(app, Tier.CRISIS)
+    refer(app, case_id, "anding-hospital", basis=DisclosureBasis.SAFETY_OVERRIDE,
+          rationale="knife in bag")
+    before = position(app)
+    listed = referral.http.get("/referrals/without-consent", params={"purpose": "audit"},
+                               headers=bearer("auditor", subject="a-1"))
+    assert listed.status_code == 200, listed.text
+    [logged] = reads_after(app, before)
+    assert (logged.what, logged.subject, logged.role, logged.purpose, logged.case_ids) == (
+        "disclosed_without_consent", "a-1", "auditor", "audit", (case_id,))

@@ -35,7 +35,7 @@ from contracts.instruments.definitions import AnswerType, Item
 from services.intake.domain.report_chain import ACKNOWLEDGERS, reporter_problem
 from services.referral.domain.receivers import DISCLOSURE, PACKET_PARTS
 from services.referral.entrypoints.access import ACCESS as REFERRAL_ACCESS
-from services.referral.entrypoints.http import CATEGORIES
+from services.referral.entrypoints.consents import CATEGORIES
 from tests.identity import token
 from tests.integration.fuzz_seed import (
     ASSIGNED,
@@ -147,7 +147,8 @@ for label in ("PUT /students/{school_student_id}/key-concerns", "POST /screening
               "POST /cases/{case_id}/follow-ups", "POST /cases/{case_id}/return-plan",
               "POST /cases/{case_id}/home-visits", "POST /cases/{case_id}/closure",
               "POST /cases/{case_id}/reopen", "POST /incidents",
-              "POST /cases/{case_id}/break-glass"):
+              "POST /cases/{case_id}/break-glass",
+              "POST /cases/{case_id}/consents/{consent_id}/withdrawal"):
     fits(label)(as_is)
 
 # -- intake ----------------------------------------------------------------------------------
@@ -321,6 +322,7 @@ def _referral(data: st.DataObject, body: Body, seeded: Seeded,
     else:
         body["receiver_id"] = data.draw(st.sampled_from(sorted(seeded.receivers)))
         may_receive = seeded.receivers[body["receiver_id"]]
+        receiver_type = seeded.receiver_types[body["receiver_id"]]
         body["receiver_type"] = None
     packet = body.get("packet") or {}
     body["packet"] = {part: value for part, value in packet.items()
@@ -328,15 +330,28 @@ def _referral(data: st.DataObject, body: Body, seeded: Seeded,
     if data.draw(st.integers(0, 3), label="safety override") == 3:
         role = data.draw(st.sampled_from(may_act(
             REFERRAL_ACCESS["disclose_under_safety_override"])))
-        body.update(basis=DisclosureBasis.SAFETY_OVERRIDE.value, consent=None,
+        body.update(basis=DisclosureBasis.SAFETY_OVERRIDE.value, consent_id=None,
                     rationale=f"imminent danger {body.get('rationale') or ''}")
     else:
         role = data.draw(st.sampled_from(may_act(permission)))
-        body.update(basis=DisclosureBasis.CONSENT.value, consent={
-            "given_by_guardian_rank": data.draw(st.sampled_from([1, 2])),
-            "given_at": _moment(data), "scope": sorted(CATEGORIES),
-            "receivers": data.draw(st.sampled_from([None, [body["receiver_id"]]]))})
+        # The seeded case's consent to any receiver of the type, covering every category.
+        body.update(basis=DisclosureBasis.CONSENT.value,
+                    consent_id=seeded.consents[receiver_type])
     return role
+
+
+@fits("POST /cases/{case_id}/consents")
+def _consent(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
+    """To the receivers named, or else to any receiver of a type: one of the two."""
+    body["scope"] = sorted(set(body["scope"]) & CATEGORIES) or sorted(CATEGORIES)
+    if data.draw(st.booleans(), label="named receivers"):
+        body.update(receivers=body.get("receivers") or sorted(seeded.receivers)[:1],
+                    receiver_type=None)
+    else:
+        body.update(receivers=None, receiver_type=data.draw(
+            st.sampled_from(list(ReceiverType))).value)
+    return None
 
 
 @fits("POST /cases/{case_id}/referrals/{referral_id}/answers")

@@ -15,14 +15,15 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from contracts.codes import Instrument, Role, SchoolStage, Sign, Tier
+from contracts.codes import Instrument, ReceiverType, Role, SchoolStage, Sign, Tier
 from services.assessment.domain.assessment import Assessment
 from services.intake.domain.transfer import is_later_stage
 from services.referral.application import ReferralApplication
+from services.referral.domain.receivers import DISCLOSURE
 from tests.application.all_services import Running
 from tests.application.conftest import assigned, deliver, detected, envelope
 from tests.application.test_notification import crisis_path
-from tests.application.test_referral import CONSENT, decide
+from tests.application.test_referral import consented, decide
 from tests.identity import bearer
 
 TEAM = bearer(Role.CRISIS_TEAM)
@@ -51,6 +52,9 @@ class Seeded:
     receivers: dict[str, frozenset[str]] = field(default_factory=dict)
     checklist: tuple[str, ...] = ()
     later_stages: tuple[SchoolStage, ...] = ()
+    receiver_types: dict[str, ReceiverType] = field(default_factory=dict)
+    # The seeded case's consent to any receiver of each type, covering every category.
+    consents: dict[ReceiverType, str] = field(default_factory=dict)
     # The tier assessment proposes for the decision's case: deciding another overrides it.
     proposed_tier: Tier | None = None
 
@@ -104,9 +108,14 @@ def _seed_intake(intake: Running) -> tuple[dict[str, str], dict[str, dict[str, s
 
 
 def _refer(referral: Running, case_id: UUID, receiver_id: str) -> str:
+    app = referral.app
+    assert isinstance(app, ReferralApplication)
+    entry = app.directory.find(receiver_id)
+    assert entry is not None
+    consent_id = consented(app, case_id, receiver_type=entry.type)
     referred = _created(referral.http.post(f"/cases/{case_id}/referrals", headers=TEAM,
                                            json={"receiver_id": receiver_id,
-                                                 "consent": CONSENT}))
+                                                 "consent_id": str(consent_id)}))
     referral_id: str = referred["referral_id"]
     return referral_id
 
@@ -128,7 +137,9 @@ def _seed_referral(referral: Running, case_id: UUID
                                     headers=TEAM, json={"response": response}))
     # Tier none needs no follow-up to close; closure and reopening take turns on it.
     closing = str(decide(app, Tier.NONE))
-    return {"case_id": str(case_id), "referral_id": answered}, {
+    withdrawn = consented(app, case_id)  # the first withdrawal takes it, the next are 409s
+    return {"case_id": str(case_id), "referral_id": answered,
+            "consent_id": str(withdrawn)}, {
         "PUT /fhir/Task/{referral_id}": {"referral_id": task},
         "POST /cases/{case_id}/return-plan": {"case_id": str(returning)},
         "POST /cases/{case_id}/closure": {"case_id": closing},
@@ -173,6 +184,9 @@ def seed(services: dict[str, Running]) -> Seeded:
         by_operation=by_operation,
         receivers={r.id: frozenset(r.receiver().may_receive)
                    for r in referral_app.directory.receivers},
+        receiver_types={r.id: r.type for r in referral_app.directory.receivers},
+        consents={kind: str(consented(referral_app, case_id, {"scope": DISCLOSURE[kind]},
+                                      receiver_type=kind)) for kind in ReceiverType},
         checklist=policy.checklist,
         later_stages=tuple(s for s in SchoolStage if is_later_stage(s, policy.school_stage)),
         proposed_tier=Tier(proposed) if proposed else None)

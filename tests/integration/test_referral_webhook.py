@@ -36,7 +36,8 @@ from tests.receivers import Hospital, serving
 
 TOKENS = {"hospital-a": "a-secret-of-hospital-a", "hospital-b": "b-secret"}
 CONSENT = {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
-           "scope": ["student_identity", "risk_tier", "signs_observed"]}
+           "scope": ["student_identity", "risk_tier", "signs_observed"],
+           "receiver_type": "hospital_green_channel"}
 
 
 @dataclass
@@ -97,6 +98,15 @@ def task(status: str, **more: Any) -> dict[str, Any]:
     return {"resourceType": "Task", "status": status, "intent": "order", **more}
 
 
+async def on_record(school: School, case_id: UUID) -> str:
+    """The guardians' consent (CONSENT) recorded in the case: its id."""
+    recorded = await school.http.post(f"/cases/{case_id}/consents", json=CONSENT,
+                                      headers=TEAM)
+    assert recorded.status_code == 201, recorded.text
+    consent_id: str = recorded.json()["consent_id"]
+    return consent_id
+
+
 def receiver_bearer(receiver_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[receiver_id]}"}
 
@@ -106,7 +116,7 @@ async def test_the_hospital_receives_the_packet_and_answers_through_its_task(
     played, _ = hospital
     case_id = await school.thread.run(crisis_case, school.app)
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-a", "consent": CONSENT,
+        "receiver_id": "hospital-a", "consent_id": await on_record(school, case_id),
         "packet": {"patient": {"name": "王小明", "school_student_id": "S-9"}}}, headers=TEAM)
     assert made.status_code == 201, made.text
     referral_id = made.json()["referral_id"]
@@ -153,7 +163,7 @@ async def test_a_decline_through_the_task_reroutes_to_the_next_hospital(
     played.refuse = 0
     case_id = await school.thread.run(crisis_case, school.app)
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-a", "consent": CONSENT}, headers=TEAM)
+        "receiver_id": "hospital-a", "consent_id": await on_record(school, case_id)}, headers=TEAM)
     referral_id = made.json()["referral_id"]
     declined = await school.http.put(
         f"/fhir/Task/{referral_id}", headers=receiver_bearer("hospital-a"),
@@ -185,14 +195,14 @@ async def test_a_packet_part_without_consent_is_refused_naming_the_field(
         "receiver_id": "hospital-a", "packet": {"guardian": {"phone": "13800000000"}}},
         headers=TEAM)
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["loc"] == ["body", "consent"]
+    assert refused.json()["detail"][0]["loc"] == ["body", "consent_id"]
 
 
 async def test_the_packet_can_be_read_for_carrying_by_hand_and_the_read_is_logged(
         school: School) -> None:
     case_id = await school.thread.run(crisis_case, school.app)
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-b", "consent": CONSENT}, headers=TEAM)
+        "receiver_id": "hospital-b", "consent_id": await on_record(school, case_id)}, headers=TEAM)
     referral_id = made.json()["referral_id"]
     packet = await school.http.get(f"/cases/{case_id}/referrals/{referral_id}/packet",
                                    headers=TEAM)
@@ -206,7 +216,7 @@ async def test_the_team_works_from_its_lists_through_return_and_reopening(
         school: School) -> None:
     case_id = await school.thread.run(crisis_case, school.app)
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-a", "consent": CONSENT}, headers=TEAM)
+        "receiver_id": "hospital-a", "consent_id": await on_record(school, case_id)}, headers=TEAM)
     referral_id = made.json()["referral_id"]
     today = school_today()
     review_on = (today + timedelta(days=30)).isoformat()

@@ -172,6 +172,7 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
                 "escalations": [asdict(e) for e in notification.escalations],
                 "plan": asdict(notification.plan) if notification.plan else None,
                 "plans": [asdict(p) for p in notification.plans],
-                "authority_reports": [asdict(r) for r in notification.reports]}
+                "authority_reports": [asdict(r) for r in notification.reports],
+                "break_glass_alerts": [asdict(a) for a in notification.alerts]}
 
     return api

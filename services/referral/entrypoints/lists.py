@@ -51,6 +51,20 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
         cases = await listed("flagged_referrals", app.flagged, _id, purpose, reader)
         return [_flagged(case) for case in cases]
 
+    @api.get("/referrals/without-consent")
+    async def without_consent(
+            reader: Annotated[Principal, ACCESS.depends("read_disclosures_without_consent")],
+            purpose: Purpose = DEFAULT_PURPOSE) -> list[dict[str, Any]]:
+        """Every disclosure made without consent, under the safety override, with its
+        rationale: the auditor's to look at, each one."""
+        found = await run(app.disclosed_without_consent)
+        await logged("disclosed_without_consent", sorted({c.id for c, _ in found}), purpose,
+                     reader)
+        return [{"case_id": case.id, "referral_id": r.referral_id,
+                 "receiver_id": r.receiver_id, "receiver_type": r.receiver_type,
+                 "disclosed": r.disclosed, "basis": r.basis, "rationale": r.rationale,
+                 "without_consent": r.without_consent} for case, r in found]
+
     @api.get("/follow-ups/overdue")
     async def overdue(reader: Lister, purpose: Purpose = DEFAULT_PURPOSE
                       ) -> list[dict[str, Any]]:
