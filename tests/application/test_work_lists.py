@@ -23,7 +23,7 @@ from services.referral.config import ReferralSettings
 from services.referral.entrypoints.http import build_api as referral_api
 from tests.application.conftest import assigned, deliver, detected, envelope, served
 from tests.application.test_notification import SCHOOL_ID, crisis_path, new_app
-from tests.application.test_referral import LIAISON, TEAM, decide, directory, request
+from tests.application.test_referral import LIAISON, decide, directory, refer
 from tests.identity import bearer
 
 MOTHER = {"rank": 1, "relation": "mother", "name": "王芳", "phone": "+86 139 0000 0001",
@@ -67,7 +67,7 @@ async def referral_http(referral: ReferralApplication) -> AsyncIterator[httpx.As
 
 def flagged(app: ReferralApplication) -> UUID:
     case_id = decide(app, Tier.CRISIS)
-    referral_id = app.refer(case_id, request(), TEAM)
+    referral_id = refer(app, case_id)
     app.record_answer(case_id, referral_id, ReferralResponse.DECLINED, LIAISON, "no_capacity")
     return case_id
 

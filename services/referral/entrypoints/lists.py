@@ -57,9 +57,8 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
             purpose: Purpose = DEFAULT_PURPOSE) -> list[dict[str, Any]]:
         """Every disclosure made without consent, under the safety override, with its
         rationale: the auditor's to look at, each one."""
-        found = await run(app.disclosed_without_consent)
-        await logged("disclosed_without_consent", sorted({c.id for c, _ in found}), purpose,
-                     reader)
+        found = await listed("disclosed_without_consent", app.disclosed_without_consent,
+                             lambda item: item[0].id, purpose, reader)
         return [{"case_id": case.id, "referral_id": r.referral_id,
                  "receiver_id": r.receiver_id, "receiver_type": r.receiver_type,
                  "disclosed": r.disclosed, "basis": r.basis, "rationale": r.rationale,
