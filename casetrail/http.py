@@ -331,7 +331,8 @@ LIMITS: dict[int | str, dict[str, Any]] = {
                                             "(CASETRAIL_MAX_BODY_BYTES, for a file "
                                             "CASETRAIL_MAX_UPLOAD_BYTES)"},
     429: {"model": Problem, "description": "more requests than CASETRAIL_RATE_LIMIT from "
-                                            "this identity; Retry-After says when to retry"},
+                                            "this identity (health and the docs not "
+                                            "counted); Retry-After says when to retry"},
     500: {"model": InternalError, "description": "an unexpected failure, logged under the "
                                                  "correlation id"},
 }
