@@ -1,15 +1,17 @@
 """What every service's HTTP API shares: domain errors as status codes, a health check,
-the Idempotency-Key of every command."""
+the Idempotency-Key of every command, bounds on what a request may cost, docs served with
+no CDN."""
 
 from __future__ import annotations
 
 import inspect
 import json
+import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.dependencies.utils import get_typed_signature
@@ -17,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
 from casetrail import idempotency
@@ -24,17 +27,30 @@ from casetrail.identity.access import AccessMatrix, Permission, permission_of
 from casetrail.identity.principal import Principal
 from casetrail.identity.tokens import Unauthenticated
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
+from casetrail.request_limits import BodyLimit, RateLimit
 
 if TYPE_CHECKING:
     from casetrail.service import ServiceRuntime
 
+log = logging.getLogger(__name__)
+
 
 def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
-    """A service's FastAPI app: OpenAPI at /docs, bearer tokens verified on every route but
-    /health and the docs, domain errors as 404/409/422, and /status with the backlogs."""
-    api = FastAPI(title=f"casetrail {runtime.settings.service}", version="1",
-                  lifespan=runtime.lifespan())
+    """A service's FastAPI app: OpenAPI at /docs and /redoc (their assets served here),
+    bearer tokens verified on every route but /health and the docs, domain errors as
+    404/409/422, bodies and rates bounded (413, 429), an unhandled error as 500 with a
+    correlation id, and /status with the backlogs."""
+    settings = runtime.settings
+    api = FastAPIOffline(title=f"casetrail {settings.service}", version="1",
+                         lifespan=runtime.lifespan(), static_url=DOCS_ASSETS,
+                         # Swagger UI's validator badge would send the spec's URL out.
+                         swagger_ui_parameters={"validatorUrl": None}, responses=LIMITS)
     api.router.route_class = CommandRoute
+    # The last added runs first: a flood is refused before its body is read.
+    api.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       upload_limit=settings.max_upload_bytes)
+    api.add_middleware(RateLimit, rate=settings.rate_limit, identify=_subject_of(runtime),
+                       open_paths=OPEN_PATHS, open_prefixes=(DOCS_ASSETS + "/",))
     api.state.idempotency = KeyedCommands(runtime)
     api.state.runtime = runtime
     _install_error_handlers(api)
@@ -52,6 +68,18 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc",
                         "/openapi.json"})
+# Swagger UI's and ReDoc's scripts and styles, from the fastapi-offline package.
+DOCS_ASSETS = "/docs/assets"
+
+
+def _subject_of(runtime: ServiceRuntime) -> Callable[[str], str | None]:
+    def subject(token: str) -> str | None:
+        try:
+            return runtime.verifier.principal(token).subject
+        except Unauthenticated:
+            return None
+
+    return subject
 
 
 def unguarded(api: FastAPI) -> list[str]:
@@ -80,6 +108,16 @@ def api_routes(routes: Sequence[Any]) -> list[APIRoute]:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, _: Exception) -> JSONResponse:
+        # The trace and whatever the error names (a submitted value, perhaps) go to the log
+        # alone; the caller gets the id to quote. Starlette re-raises it for the server.
+        correlation_id = str(uuid4())
+        log.exception("unhandled error %s answering %s %s", correlation_id, request.method,
+                      request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal error",
+                                                      "correlation_id": correlation_id})
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
         # Field, rule and message only: FastAPI's default answer echoes what was sent
@@ -279,6 +317,25 @@ class Problem(BaseModel):
     """Why a request was refused, in words that name no submitted value."""
 
     detail: str
+
+
+class InternalError(BaseModel):
+    """An unhandled failure: the id under which the service logged it, nothing else."""
+
+    detail: str
+    correlation_id: str
+
+
+LIMITS: dict[int | str, dict[str, Any]] = {
+    413: {"model": Problem, "description": "the body is larger than the service takes "
+                                            "(CASETRAIL_MAX_BODY_BYTES, for a file "
+                                            "CASETRAIL_MAX_UPLOAD_BYTES)"},
+    429: {"model": Problem, "description": "more requests than CASETRAIL_RATE_LIMIT from "
+                                            "this identity (health and the docs not "
+                                            "counted); Retry-After says when to retry"},
+    500: {"model": InternalError, "description": "an unexpected failure, logged under the "
+                                                 "correlation id"},
+}
 
 
 def _permission(endpoint: Callable[..., Any]) -> Permission | None:
