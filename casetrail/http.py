@@ -300,19 +300,6 @@ async def idempotency_key(
     raise Replayed(prior.answer)
 
 
-def _declared_size(request: Request, limit: int) -> None:
-    """A keyed command is read whole (its fingerprint covers the body): it must say how long
-    it is, and be no longer than the service takes."""
-    try:
-        size = int(request.headers["content-length"])
-    except (KeyError, ValueError):
-        raise HTTPException(411, "a request with an Idempotency-Key needs a Content-Length") \
-            from None
-    if size > limit:
-        raise HTTPException(413, f"the request is larger than the {limit} bytes this "
-                                 "service takes")
-
-
 class Problem(BaseModel):
     """Why a request was refused, in words that name no submitted value."""
 
@@ -402,7 +389,7 @@ class CommandRoute(APIRoute):
             try:
                 if IDEMPOTENCY_KEY in request.headers:
                     # Kept for the fingerprint: a form (an upload) is parsed from the stream.
-                    _declared_size(request, commands.runtime.settings.http_max_body_bytes)
+                    # Its size is bounded as it streams in (casetrail/request_limits.py).
                     await request.body()
                 response = await handle(request)
                 answer = idempotency.Answer(response.status_code,

@@ -45,9 +45,6 @@ class ServiceSettings(BaseSettings):
         None, validation_alias=AliasChoices("CASETRAIL_CIPHER_KEY"))
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    # The largest request a keyed command may send (it is read whole for its fingerprint);
-    # at least intake's INTAKE_SCREENING_MAX_BYTES, for keyed screening uploads.
-    http_max_body_bytes: int = Field(16_000_000, ge=10_000)
     # The largest request body any route takes (413 beyond), and a route taking a file (a
     # screening's CSV/XLSX answers): counted as it streams, declared length or not.
     max_body_bytes: int = Field(MIB, ge=1024, validation_alias="CASETRAIL_MAX_BODY_BYTES")
@@ -56,6 +53,9 @@ class ServiceSettings(BaseSettings):
     # Requests per identity (a verified token's subject, else the client's address) to this
     # service; beyond it 429 with Retry-After. Health and the docs are not counted.
     rate_limit: Rate = Field("600/minute", validation_alias="CASETRAIL_RATE_LIMIT")
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses); none by
+    # default, or anyone could pick the address a rate limit counts against.
+    trusted_proxies: str = Field("", validation_alias="CASETRAIL_TRUSTED_PROXIES")
     # The relay is woken after each commit; polling is the fallback for a lost wake-up.
     relay_poll_seconds: float = Field(0.5, gt=0)
     relay_batch: int = Field(500, ge=1, le=10_000)

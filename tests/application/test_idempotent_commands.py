@@ -291,7 +291,7 @@ async def test_a_retried_upload_with_its_key_gets_the_first_answer(
 async def test_a_keyed_upload_larger_than_the_service_takes_is_refused_before_it_is_read(
         intake: IntakeApplication) -> None:
     settings = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k",
-                                              "http_max_body_bytes": 10_000})
+                                              "CASETRAIL_MAX_UPLOAD_BYTES": 10_000})
     async with served(settings, intake, intake_api) as client:
         answer = await client.post(
             f"/screenings/{uuid4()}/imports", headers=key(),
