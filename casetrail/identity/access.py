@@ -40,8 +40,9 @@ class Relation(StrEnum):
 
 
 SAYS = {Relation.ANY: "", Relation.SCHOOL: "a case of their school",
-        Relation.REPORTER: "a case they reported", Relation.ASSIGNED: "a case assigned to "
-        "them or under their break-glass", Relation.RECEIVER: "a referral to their institution"}
+        Relation.REPORTER: "their own report, or the case it went to",
+        Relation.ASSIGNED: "a case assigned to them or under their break-glass",
+        Relation.RECEIVER: "a referral to their institution"}
 
 
 # Roles that act across schools: the district's and the auditor's, machine clients, receivers'
