@@ -10,6 +10,7 @@ from uuid import UUID
 import httpx
 import nats.errors
 
+from casetrail.cli.commands import NotSignedIn, RequestRefused
 from casetrail.cli.runtime import NotRunning, Runtime, data_dir
 from contracts.codes import Role
 from contracts.envelope import SERVICES
@@ -75,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     sheet.add_argument("--xlsx", action="store_true", help="an XLSX workbook, not CSV")
     sheet.add_argument("--output", type=Path, default=None,
                        help="where to write it (default screening-<id>-<lang>.csv|xlsx)")
+    sheet.add_argument("--token", default=None,
+                       help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
     return parser
 
 
@@ -103,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return _tool(args, runtime, directory)
+    except NotSignedIn as not_signed_in:
+        print(f"casetrail {args.command}: {not_signed_in}", file=sys.stderr)
+        return 2
+    except RequestRefused as refused:  # a 401 or 403 among them: the service says why
+        print(f"casetrail {args.command}: {refused.service_says()}", file=sys.stderr)
+        return 1
     except (httpx.TransportError, nats.errors.Error, OSError) as lost:
         print(f"casetrail {args.command}: lost the system recorded in "
               f"{directory.absolute()}: {type(lost).__name__}: {lost}", file=sys.stderr)
@@ -136,7 +145,7 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
         from casetrail.cli.template import download_template
 
         return download_template(runtime, args.screening_id, args.lang,
-                                 "xlsx" if args.xlsx else "csv", args.output)
+                                 "xlsx" if args.xlsx else "csv", args.output, args.token)
     from casetrail.cli.timeline import timeline as show
 
     return show(runtime, args.case_id, args.json)
