@@ -93,6 +93,13 @@ def test_a_token_signed_by_another_key_is_refused(up: Up, tmp_path: Path) -> Non
     assert answer.headers["www-authenticate"].startswith("Bearer")
 
 
+def test_a_tool_given_a_token_the_services_refuse_prints_their_reason(up: Up) -> None:
+    refused = casetrail(up, "screening-template", str(uuid4()), "--token", "not-a-token")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == ("casetrail screening-template: HTTP 401: sign in first: "
+                                      "the token is not a valid signed JWT")
+
+
 def test_the_demo_signs_its_people_in_with_the_built_in_issuer(up: Up) -> None:
     demo = casetrail(up, "demo")
     assert demo.returncode == 0, demo.stderr[-2000:]
