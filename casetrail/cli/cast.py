@@ -27,9 +27,9 @@ from contracts.codes import Role
 
 @dataclass(frozen=True)
 class Person:
-    """One of the cast: a login name, the id the trail records, the role; of the school the
-    system serves unless `school` names another (`ours=False` with no school: the auditor's,
-    the liaisons' acting for no school)."""
+    """One of the cast: a login name, the id the trail records, the role, and the school the
+    system serves; or, `ours=False`, the `school` named (another one's, or none: the
+    auditor, a receiver's liaison)."""
 
     login: str
     id: str

@@ -13,7 +13,7 @@ from uuid import UUID
 import httpx
 
 from casetrail.bus.replay import case_timeline
-from casetrail.cli.cast import Cast, liaison
+from casetrail.cli.cast import GUARDIAN, HOTLINE_OPERATOR, PEER, STUDENT, Cast, liaison
 from casetrail.cli.commands import RequestRefused
 from casetrail.cli.desk import Desk
 from casetrail.cli.liaison import Liaison
@@ -78,13 +78,23 @@ async def _school_paths(desk: Desk, run: str) -> UUID:
 
 
 async def _show_refusals(desk: Desk) -> None:
-    """What the API answers to actions that do not fit the case's state."""
-    case_id = await desk.decided_case(f"demo-early-{secrets.token_hex(3)}", "serious",
+    """What the API answers to actions that do not fit the case's state, and to people
+    outside the staff: they may report, and learn only that the report was received; a
+    classmate may not read the case."""
+    student_id = f"demo-early-{secrets.token_hex(3)}"
+    case_id = await desk.decided_case(student_id, "serious",
                                       "self-harm reported by class teacher", signs=["self_harm"])
+    for person, channel in ((GUARDIAN, "guardian"), (HOTLINE_OPERATOR, "hotline"),
+                            (STUDENT, "self_report")):
+        receipt = await desk.report(student_id, signs=["emotional_abnormality"],
+                                    channel=channel, by=person)
+        print(f"a {person.role.value}'s report: answered with {', '.join(sorted(receipt))} "
+              "only (no case, no history)")
     referral_id = await desk.refer(case_id, "district_guidance_centre", "district-centre")
     for attempt, action in (
         ("admit before the receiver accepted", desk.answer(case_id, referral_id, "admitted")),
         ("close before any follow-up", desk.close(case_id, "resolved")),
+        ("a classmate reads the case", desk.read("intake", case_id, by=PEER)),
     ):
         try:
             await action
