@@ -1,7 +1,7 @@
 """The people `casetrail demo`, the end-to-end tests and the benchmark act as, each signed in
 with a token of their own: the school's staff from the class teacher to the principal, those
 who report from outside the staff, the auditor, the receivers' liaisons, and the psychology
-teacher of the school a student moves on to.
+teacher who takes in a record from the school before.
 
 For a data directory, `Cast.signed_in` adds them to the built-in issuer's users (once; their
 passwords are never shown, they sign in through the issuer's key) and signs their tokens.
@@ -27,20 +27,17 @@ from contracts.codes import Role
 
 @dataclass(frozen=True)
 class Person:
-    """One of the cast: a login name, the id the trail records, the role, and the school the
-    system serves; or, `ours=False`, the `school` named (another one's, or none: the
-    auditor, a receiver's liaison)."""
+    """One of the cast: a login name, the id the trail records, the role, and whether they
+    act for the school the system serves (not: the auditor, a receiver's liaison)."""
 
     login: str
     id: str
     role: Role
-    school: str | None = None
     receiver: str | None = None
     ours: bool = True
 
     def principal(self, served: str) -> Principal:
-        return Principal(self.id, self.role, served if self.ours else self.school,
-                         self.receiver)
+        return Principal(self.id, self.role, served if self.ours else None, self.receiver)
 
 
 def liaison(receiver: str) -> Person:
@@ -59,10 +56,11 @@ GUARDIAN = Person("demo-guardian", "guardian-1", Role.GUARDIAN)
 PEER = Person("demo-peer", "classmate-3", Role.PEER)
 STUDENT = Person("demo-student", "student-1", Role.STUDENT)
 AUDITOR = Person("demo-auditor", "auditor-1", Role.AUDITOR, ours=False)
-# The middle school a primary pupil moves on to (the stage transfer).
+# The middle school a primary pupil moves on to (the stage transfer), and the psychology
+# teacher who takes the record in: a deployment serves one school and takes only its
+# tokens, so she signs in as staff of the school served.
 NEXT_SCHOOL = "middle-school-12"
-NEXT_SCHOOL_PSYCH_TEACHER = Person("demo-ms12-psych-teacher", "ms12-psy", Role.PSYCH_TEACHER,
-                                   school=NEXT_SCHOOL, ours=False)
+NEXT_SCHOOL_PSYCH_TEACHER = Person("demo-ms12-psych-teacher", "ms12-psy", Role.PSYCH_TEACHER)
 # The receivers the scenarios refer to (referral's directory of receivers).
 RECEIVERS = ("anding-hospital", "huilongguan-hospital", "district-centre")
 
