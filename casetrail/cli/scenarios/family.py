@@ -45,6 +45,8 @@ async def serious_with_plan(desk: Desk, student_id: str, say: Say) -> UUID:
     say("serious: the targeted plan is agreed with guardian 1")
     referral_id = await desk.refer(case_id, "district_guidance_centre", "district-centre")
     await desk.answer(case_id, referral_id, "accepted")
+    # On the bus before the scenario ends: the trail read next is the CASES stream's.
+    await desk.event(case_id, "referral", "ReferralAnswered", response="accepted")
     say("serious: the district guidance centre accepted the referral")
     return case_id
 
