@@ -15,12 +15,14 @@ from uuid import UUID, uuid4
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.dependencies.utils import get_typed_signature
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casetrail import idempotency
 from casetrail.identity.access import AccessMatrix, Permission, permission_of
@@ -125,6 +127,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=422, content={"detail": [
             {"loc": list(e["loc"]), "type": e["type"], "msg": e["msg"]}
             for e in error.errors()]})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _unreadable(request: Request, error: StarletteHTTPException) -> Response:
+        # Only FastAPI answers 400, for a body it cannot decode (JSON not in UTF-8, a broken
+        # form): bad input like any other, a 422 naming the body.
+        if error.status_code == 400:
+            return JSONResponse(status_code=422, content={"detail": [
+                {"loc": ["body"], "type": "body_unreadable",
+                 "msg": "cannot be decoded as its content type says"}]})
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(CaseRuleViolated)
     async def _conflict(_: Request, error: CaseRuleViolated) -> JSONResponse:
@@ -346,10 +358,13 @@ class CommandRoute(APIRoute):
                  openapi_extra: dict[str, Any] | None = None,
                  description: str | None = None, **kwargs: Any) -> None:
         self.is_command = bool(COMMAND_METHODS & set(methods or ()))
+        self.permission = _permission(endpoint)
         if self.is_command and not any(d.dependency is idempotency_key
                                        for d in dependencies or ()):
-            dependencies = [*(dependencies or ()), Depends(idempotency_key)]
-        self.permission = _permission(endpoint)
+            # Signed in first (FastAPI runs a dependency once per request): a kept key says
+            # nothing to a request without a token.
+            signed_in = [Depends(self.permission)] if self.permission is not None else []
+            dependencies = [*signed_in, *(dependencies or ()), Depends(idempotency_key)]
         if self.permission is not None:
             responses = {**self._refusals(path, self.permission), **(responses or {})}
             openapi_extra = {**(openapi_extra or {}),

@@ -88,3 +88,21 @@ def test_an_input_out_of_a_schools_bounds_is_refused_naming_the_field(
     assert refused.status_code == 422, refused.text
     locs = [error["loc"][:len(field)] for error in refused.json()["detail"]]
     assert field in locs, refused.text
+
+
+UNREADABLE = {
+    "JSON not in UTF-8": ("/reports", "application/json",
+                          "{\"signs\": \"自伤\"}".encode("gb18030")),
+    "a broken form": (f"/screenings/{CASE}/imports", "multipart/form-data; boundary=b",
+                      b"--b\r\nContent-Disposition: form-data; name=\"file\"\r\r\n--b--"),
+}
+
+
+@pytest.mark.parametrize(("path", "content_type", "body"), UNREADABLE.values(),
+                         ids=UNREADABLE.keys())
+def test_a_body_that_cannot_be_decoded_is_refused_naming_the_body(
+        services: dict[str, Running], path: str, content_type: str, body: bytes) -> None:
+    refused = services["intake"].http.post(path, content=body,
+                                           headers={**TEAM, "Content-Type": content_type})
+    assert refused.status_code == 422, refused.text
+    assert [error["loc"] for error in refused.json()["detail"]] == [["body"]]

@@ -168,6 +168,20 @@ async def test_another_person_sending_the_same_key_is_refused_and_learns_nothing
     assert first.json()["case_id"] not in refused.text
 
 
+async def test_a_request_without_a_token_is_a_401_whatever_its_key_was_sent_with_before(
+        assessment: AssessmentApplication, assessment_http: httpx.AsyncClient) -> None:
+    case_id = assessed_case(assessment)
+    headers = key()
+    path = f"/cases/{case_id}/decision"
+    assert (await assessment_http.post(path, json=decision_body(),
+                                       headers=headers)).status_code == 201
+    unsigned = {"Idempotency-Key": headers["Idempotency-Key"]}
+    for body in (decision_body(), decision_body("crisis")):
+        answer = await assessment_http.post(path, json=body, headers=unsigned)
+        assert answer.status_code == 401, answer.text
+        assert "Idempotent-Replayed" not in answer.headers
+
+
 async def test_without_a_key_each_request_is_a_new_report(
         intake_http: httpx.AsyncClient) -> None:
     lead = bearer(LEAD["role"], subject=LEAD["id"])
