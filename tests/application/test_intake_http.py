@@ -229,6 +229,14 @@ def test_the_screenings_template_downloads_in_either_language_and_imports_as_fil
     assert upload(client, screening_id, "filled.csv", filled).json()["positive"] == 1
 
 
+def test_the_templates_openapi_declares_the_files_they_download_as(
+        client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for kind, media_type in (("csv", CSV), ("xlsx", XLSX)):
+        answer = paths[f"/screenings/{{screening_id}}/template.{kind}"]["get"]["responses"]
+        assert list(answer["200"]["content"]) == [media_type]
+
+
 def test_a_file_lacking_columns_is_a_422_naming_them_and_an_unknown_template_a_404(
         client: TestClient) -> None:
     screening_id = asq_screening(client)

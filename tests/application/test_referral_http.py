@@ -78,6 +78,17 @@ def discharged(app: ReferralApplication) -> UUID:
     return case_id
 
 
+async def test_the_packet_and_the_task_are_declared_as_the_fhir_json_they_answer_with(
+        http: httpx.AsyncClient) -> None:
+    paths = (await http.get("/openapi.json")).json()["paths"]
+    for path, method in (("/cases/{case_id}/referrals/{referral_id}/packet", "get"),
+                         ("/fhir/Task/{referral_id}", "put")):
+        responses = paths[path][method]["responses"]
+        assert list(responses["200"]["content"]) == ["application/fhir+json"]
+        # Their refusals are JSON like every other route's.
+        assert list(responses["404"]["content"]) == ["application/json"]
+
+
 ON_RECORD = {"consent_id": "the guardians' consent, recorded"}
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Body, FastAPI, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from casetrail.identity.principal import Principal
 from casetrail.identity.tokens import OtherCredentials
@@ -24,6 +24,18 @@ from services.referral.entrypoints.access import ACCESS
 from services.referral.packets import TaskRefused
 
 FHIR_JSON = "application/fhir+json"
+
+
+class FhirResponse(JSONResponse):
+    """A FHIR resource as JSON, sent as FHIR's own media type."""
+
+    media_type = FHIR_JSON
+
+
+# The OpenAPI of a route answering a FHIR resource, with `response_class=Response`: as its
+# response class, FhirResponse would give the route's refusals (JSON) its media type too.
+FHIR_ANSWER: dict[int | str, dict[str, Any]] = {200: {
+    "description": "a FHIR R4 resource", "content": {FHIR_JSON: {"schema": {"type": "object"}}}}}
 
 
 def receiver_tokens(settings: ReferralSettings) -> OtherCredentials:
@@ -40,10 +52,10 @@ def receiver_tokens(settings: ReferralSettings) -> OtherCredentials:
 
 
 def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> None:
-    @api.put("/fhir/Task/{referral_id}")
+    @api.put("/fhir/Task/{referral_id}", response_class=Response, responses=FHIR_ANSWER)
     async def update_task(referral_id: UUID, task: Annotated[dict[str, Any], Body()],
                           liaison: Annotated[Principal, ACCESS.depends("answer_task")]
-                          ) -> JSONResponse:
+                          ) -> FhirResponse:
         assert liaison.receiver is not None, "a liaison's token names its receiver"
         receiver_id = liaison.receiver
         if task.get("id") not in (None, str(referral_id)):
@@ -60,4 +72,4 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
                                                 response, decline_reason, meta)
         except NotYourReferral as error:
             raise HTTPException(403, str(error)) from None
-        return JSONResponse(app.answered_task(referral), media_type=FHIR_JSON)
+        return FhirResponse(app.answered_task(referral))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from casetrail.http import (
@@ -204,13 +204,14 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
         await run(app.reopen_case, case_id, body.reason, body.meta(actor))
         return {"case_id": case_id, "closed": False}
 
-    @api.get("/cases/{case_id}/referrals/{referral_id}/packet")
+    @api.get("/cases/{case_id}/referrals/{referral_id}/packet", response_class=Response,
+             responses=fhir.FHIR_ANSWER)
     async def packet(case_id: UUID, referral_id: UUID,
                      reader: Annotated[Principal, ACCESS.depends("read_packet")],
-                     purpose: Purpose = DEFAULT_PURPOSE) -> JSONResponse:
+                     purpose: Purpose = DEFAULT_PURPOSE) -> fhir.FhirResponse:
         bundle = await run(app.read_packet, case_id, referral_id, purpose=purpose,
                            reader=reader.meta())
-        return JSONResponse(bundle, media_type="application/fhir+json")
+        return fhir.FhirResponse(bundle)
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID, reader: Annotated[Principal, ACCESS.depends("read_case")],

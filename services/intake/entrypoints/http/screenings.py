@@ -56,6 +56,13 @@ def _is_sheet(upload: UploadFile) -> bool:
     return name.endswith((".csv", ".xlsx")) or upload.content_type in SHEET_TYPES
 
 
+def _file_of(fmt: SheetFormat) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI of a download: a file of the sheet's media type, not JSON."""
+    media_type = fmt.media_type.split(";")[0]
+    return {200: {"description": f"the template as {fmt.value.upper()}",
+                  "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
 def _download(file: TemplateFile) -> Response:
     return Response(file.content, media_type=file.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{file.filename}"'})
@@ -112,13 +119,15 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         # Rendered off the application thread, which is intake's only writer.
         return _download(await asyncio.to_thread(app.template_file, header, lang, fmt))
 
-    @api.get("/screenings/{screening_id}/template.csv")
+    @api.get("/screenings/{screening_id}/template.csv", response_class=Response,
+             responses=_file_of(SheetFormat.CSV))
     async def csv_of(screening_id: UUID, _: TemplateReader,
                      lang: Language = Language.ZH) -> Response:
         """The header to fill in, one row per student: UTF-8 with a byte-order mark."""
         return await template_of(screening_id, lang, SheetFormat.CSV)
 
-    @api.get("/screenings/{screening_id}/template.xlsx")
+    @api.get("/screenings/{screening_id}/template.xlsx", response_class=Response,
+             responses=_file_of(SheetFormat.XLSX))
     async def xlsx_of(screening_id: UUID, _: TemplateReader,
                       lang: Language = Language.ZH) -> Response:
         return await template_of(screening_id, lang, SheetFormat.XLSX)
