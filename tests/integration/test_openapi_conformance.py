@@ -13,6 +13,7 @@ operations, requests and failures per service once the module is done:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -38,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
 from casetrail.http import OPEN_PATHS
 from tests.application.all_services import ENTRIES, Running, all_served
 from tests.identity import bearer
+from tests.infra import fresh_schema
 from tests.integration.fuzz_seed import RECEIVER, Seeded, seed
 
 # Requests drawn per operation and generation mode: bounded, and the same on every run.
@@ -182,13 +184,22 @@ def _fuzz_operation(running: Running, operation: Operation, mode: GenerationMode
         assert mode is GenerationMode.NEGATIVE, operation.label
 
 
-@pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Running]]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def services(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+             postgres: str | None) -> Iterator[dict[str, Running]]:
+    """The four services on one store kind for the module (their tests run in turn)."""
     data = tmp_path_factory.mktemp("conformance")
     # No relay runs here: the health check is not to call it stalled while the test runs.
     patient = {name: {"relay_stall_seconds": 3600} for name in ENTRIES}
-    with all_served((f"sqlite:///{data / 'events.db'}", None), data, patient) as running:
-        yield running
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            store: tuple[str, str | None] = (f"sqlite:///{data / 'events.db'}", None)
+        elif postgres is None:
+            pytest.skip("postgres: set POSTGRES_URL (or run a Docker engine) to test on "
+                        "PostgreSQL")
+        else:
+            store = (postgres, stack.enter_context(fresh_schema(postgres)))
+        yield stack.enter_context(all_served(store, data, patient))
 
 
 @pytest.fixture(scope="module")
@@ -211,19 +222,24 @@ def figures(pytestconfig: pytest.Config) -> Iterator[dict[str, dict[str, Tally]]
         print("\n" + "\n".join(lines))
 
 
+def _store(request: pytest.FixtureRequest) -> str:
+    store: str = request.node.callspec.params["services"]
+    return store
+
+
 @pytest.mark.parametrize("name", list(ENTRIES))
 def test_every_answer_of_the_service_is_one_its_openapi_declares(
         services: dict[str, Running], seeded: Seeded, figures: dict[str, dict[str, Tally]],
-        name: str) -> None:
+        name: str, request: pytest.FixtureRequest) -> None:
     tally = fuzz(name, services[name], seeded, signed_in, conforms)
-    figures.setdefault("signed in as the crisis-team head", {})[name] = tally
+    figures.setdefault(f"signed in, {_store(request)}", {})[name] = tally
     assert not tally.failures, "\n" + tally.line(name) + "\n" + tally.details()
 
 
 @pytest.mark.parametrize("name", list(ENTRIES))
 def test_without_a_token_every_operation_but_the_health_check_is_a_401(
         services: dict[str, Running], seeded: Seeded, figures: dict[str, dict[str, Tally]],
-        name: str) -> None:
+        name: str, request: pytest.FixtureRequest) -> None:
     tally = fuzz(name, services[name], seeded, unsigned, refused_unsigned)
-    figures.setdefault("without a token", {})[name] = tally
+    figures.setdefault(f"without a token, {_store(request)}", {})[name] = tally
     assert not tally.failures, "\n" + tally.line(name) + "\n" + tally.details()
