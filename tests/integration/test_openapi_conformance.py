@@ -26,26 +26,19 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.schemas import APIOperation
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from casetrail.http import OPEN_PATHS
 from tests.application.all_services import ENTRIES, Running, all_served
 from tests.identity import bearer
 from tests.infra import fresh_schema
 from tests.integration.fuzz_seed import RECEIVER, Seeded, seed
+from tests.integration.openapi_checks import CONFORMANCE
 
 # Requests drawn per operation and generation mode: bounded, and the same on every run.
 EXAMPLES = int(os.environ.get("CASETRAIL_CONFORMANCE_EXAMPLES", "25"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
 HEAD = bearer("crisis_team_head", subject="head-1")
 LIAISON = bearer("receiver_liaison", subject="liaison-1", receiver=RECEIVER)
 Operation = APIOperation[Any, Any, Any, Any]
@@ -113,7 +106,7 @@ def send(running: Running, case: Any, headers: dict[str, str]) -> httpx.Response
 def conforms(operation: Operation, case: Any, response: httpx.Response) -> list[tuple[str, str]]:
     """Schemathesis' checks: no 5xx; a declared status code, content type and body."""
     try:
-        case.validate_response(response, checks=CHECKS)
+        case.validate_response(response, checks=CONFORMANCE)
     except FailureGroup as group:
         return [(type(failure).__name__, f"{failure.title}: {failure.message}")
                 for failure in group.exceptions]

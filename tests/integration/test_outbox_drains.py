@@ -1,9 +1,10 @@
 """Whatever a client sends that the OpenAPI schema allows, every outbox drains: schemathesis
 drives every POST and PUT of the four services (path parameters naming records seeded for
 each, tests/integration/fuzz_seed.py), and then each service's relay publishes every stored
-event to a real nats-server, none left stuck. Half the requests are fitted to be carried
-out (tests/integration/fuzz_fits.py), the rest nudged or left as made; every operation must
-be carried out at least once, so that the events it records are among those relayed.
+event to a real nats-server, none left stuck; every answer is one its operation declares.
+Half the requests are fitted to be carried out (tests/integration/fuzz_fits.py), the rest
+nudged or left as made; every operation must be carried out at least once, so that the
+events it records are among those relayed.
 
     .venv/bin/pytest tests/integration/test_outbox_drains.py -q -s   # prints the counts
 """
@@ -34,6 +35,7 @@ from contracts.streams import ensure_streams
 from tests.application.all_services import Running, all_served
 from tests.integration.fuzz_fits import FITS, STAFF, nudged, permissions, signed_in
 from tests.integration.fuzz_seed import RECEIVER, RECEIVER_TOKEN, Seeded, seed
+from tests.integration.openapi_checks import CONFORMANCE
 
 # Rounds of one generated request to every POST and PUT: 25 requests a round.
 ROUNDS = int(os.environ.get("CASETRAIL_FUZZ_ROUNDS", "30"))
@@ -84,6 +86,8 @@ def send(running: Running, case: Any) -> int:
     sent.pop("cookies", None)
     response = running.http.request(**sent)
     assert response.status_code < 500, (case.operation.label, response.text)
+    # Carried out or refused, the answer is one the operation declares.
+    case.validate_response(response, checks=CONFORMANCE)
     if response.status_code == 422:
         refused = response.json()["detail"]
         # An input the bounds let through but the bus contract refuses: a bound is missing.
