@@ -31,8 +31,10 @@ from nats.js.api import StorageType, StreamConfig
 from casetrail.bus.embedded import EmbeddedNats, free_port, server_binary
 from casetrail.bus.identities import BusLogin
 from casetrail.cli.desk import Desk
+from casetrail.cli.keys import PERSONAL_DATA_SERVICES
 from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import Runtime
+from casetrail.personal.vault import new_master_key
 from casetrail.service import connect
 from contracts.envelope import SERVICES
 from contracts.subjects import from_service
@@ -86,7 +88,9 @@ def running_system(data: Path) -> Iterator[tuple[str, Cluster]]:
     nats = EmbeddedNats(data / "nats", free_port()).start()
     cluster = Cluster(
         env={"NATS_URL": nats.url, "CASETRAIL_DATA_DIR": str(data),
-             "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY},
+             "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY,
+             **{f"{service.upper()}_DATA_MASTER_KEY": new_master_key()
+                for service in PERSONAL_DATA_SERVICES}},
         log_dir=data / "logs",
         ports={service: free_port() for service in SERVICES})
     try:

@@ -11,7 +11,7 @@ from contracts.codes import (
     PlanMeasure,
     Tier,
 )
-from contracts.events.base import CaseViewed, Code, EventData, TemplateId
+from contracts.events.base import CaseViewed, Code, EventData, StudentErased, TemplateId
 
 SERVICE = "notification"
 
@@ -121,6 +121,7 @@ class AuthorityReportFailed(EventData):
 
 EVENTS: dict[str, type[EventData]] = {
     "CaseViewed": CaseViewed,
+    "StudentErased": StudentErased,
     "GuardianNoticeIssued": GuardianNoticeIssued,
     "GuardianNoticeDispatched": GuardianNoticeDispatched,
     "GuardianAcknowledged": GuardianAcknowledged,

@@ -15,7 +15,13 @@ from contracts.codes import (
     StudySupport,
     Tier,
 )
-from contracts.events.base import CaseViewed, Code, DirectoryId, EventData
+from contracts.events.base import (
+    CaseViewed,
+    Code,
+    DirectoryId,
+    EventData,
+    StudentErased,
+)
 
 SERVICE = "referral"
 
@@ -118,6 +124,7 @@ class CaseClosed(EventData):
 
 EVENTS: dict[str, type[EventData]] = {
     "CaseViewed": CaseViewed,
+    "StudentErased": StudentErased,
     "TierNoted": TierNoted,
     "FollowUpsScheduled": FollowUpsScheduled,
     "ReferralMade": ReferralMade,

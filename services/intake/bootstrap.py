@@ -1,6 +1,8 @@
 """Wires intake's settings to its store, bus and API, and its ports to their adapters."""
 
 from casetrail.bus.inbox import Subscription
+from casetrail.personal.sealing import PersonalData
+from casetrail.personal.vault import DataKeyVault, vault_of
 from casetrail.service import ServiceEntry
 from services.intake.adapters import sheets
 from services.intake.adapters.published import PUBLISHED
@@ -12,10 +14,13 @@ from services.intake.entrypoints.http import build_api
 
 def build_intake(env: dict[str, str], pseudonym_key: bytes, policy: IntakePolicy | None = None, *,
           read_sheet: SheetReader = sheets.read_sheet,
-          render_template: TemplateRenderer = sheets.render_template) -> IntakeApplication:
-    """The application on the given store, with the shipped adapters unless told others."""
+          render_template: TemplateRenderer = sheets.render_template,
+          personal: PersonalData | None = None) -> IntakeApplication:
+    """The application on the given store, with the shipped adapters unless told others
+    (a transient vault of data keys unless given one)."""
     return IntakeApplication(env, pseudonym_key, policy, read_sheet=read_sheet,
-                             render_template=render_template)
+                             render_template=render_template,
+                             personal=personal or DataKeyVault.transient(env))
 
 
 def application(settings: IntakeSettings) -> IntakeApplication:
@@ -24,7 +29,8 @@ def application(settings: IntakeSettings) -> IntakeApplication:
                           checklist=tuple(settings.emergency_plan().checklist),
                           screening_max_bytes=settings.screening_max_bytes)
     return build_intake(settings.event_store_env(),
-                        settings.pseudonym_key.get_secret_value().encode(), policy)
+                        settings.pseudonym_key.get_secret_value().encode(), policy,
+                        personal=vault_of(settings))
 
 
 def subscriptions(settings: IntakeSettings, app: IntakeApplication) -> list[Subscription]:

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from casetrail.http import service_api
+from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
 from services.intake.application import IntakeApplication
 from services.intake.domain.report_chain import RoleNotPermitted
@@ -24,6 +25,7 @@ def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = service_api(runtime, ACCESS)
     for module in (reports, students, incidents, screenings, transfers, team):
         api.include_router(module.router(runtime, app))
+    api.include_router(erasure_router(runtime, app, ACCESS))
 
     @api.exception_handler(RoleNotPermitted)
     async def _forbidden(_: Request, error: RoleNotPermitted) -> JSONResponse:
