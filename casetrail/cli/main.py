@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from uuid import UUID
@@ -11,7 +12,7 @@ import httpx
 import nats.errors
 
 from casetrail.cli.runtime import NotRunning, Runtime, data_dir
-from contracts.codes import Role
+from contracts.codes import ErasureReason, Role
 from contracts.envelope import SERVICES
 
 
@@ -70,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     sheet.add_argument("--xlsx", action="store_true", help="an XLSX workbook, not CSV")
     sheet.add_argument("--output", type=Path, default=None,
                        help="where to write it (default screening-<id>-<lang>.csv|xlsx)")
+    erasure = commands.add_parser(
+        "erase", parents=[where],
+        help="erase a student's personal data in every service (their data keys)")
+    erasure.add_argument("student_key", help="the student's pseudonymous key (32 hex digits)")
+    erasure.add_argument("--reason", required=True, choices=[r.value for r in ErasureReason])
+    erasure.add_argument("--token", default=os.environ.get("CASETRAIL_TOKEN"),
+                         help="a bearer token (default: $CASETRAIL_TOKEN)")
     return parser
 
 
@@ -128,6 +136,10 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
 
         return download_template(runtime, args.screening_id, args.lang,
                                  "xlsx" if args.xlsx else "csv", args.output)
+    if args.command == "erase":
+        from casetrail.cli.erase import erase
+
+        return erase(runtime, args.student_key, args.reason, args.token)
     from casetrail.cli.timeline import timeline as show
 
     return show(runtime, args.case_id, args.json)

@@ -37,16 +37,19 @@ from casetrail.settings import ServiceSettings
 
 NONCE_BYTES = 12
 
-_metadata = MetaData()
-DATA_KEYS = Table(
-    "personal_data_keys", _metadata,
-    Column("student_key", String(64), primary_key=True),
-    # Names the key a value was sealed under: a key made after an erasure opens none of the
-    # values sealed before it.
-    Column("key_id", String(32), nullable=False),
-    Column("wrapped_key", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+
+def data_keys_table(service: str) -> Table:
+    """The service's table of data keys, one row per student (beside its `<service>_events`,
+    so that services sharing a database schema keep apart)."""
+    return Table(
+        f"{service}_data_keys", MetaData(),
+        Column("student_key", String(64), primary_key=True),
+        # Names the key a value was sealed under: a key made after an erasure opens none of
+        # the values sealed before it.
+        Column("key_id", String(32), nullable=False),
+        Column("wrapped_key", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
 
 
 def master_key_from(text: str) -> bytes:
@@ -68,26 +71,28 @@ _transient: dict[str, bytes] = {}
 class DataKeyVault:
     """The PersonalData port on one service's database."""
 
-    def __init__(self, engine: Engine, master_key: bytes) -> None:
+    def __init__(self, engine: Engine, master_key: bytes, service: str) -> None:
         self._engine = engine
         self._master = master_key
+        self._table = data_keys_table(service)
         # Unwrapped keys by student, and the students known to have none, in this process.
         self._keys: dict[str, tuple[str, AESGCM]] = {}
         self._none: set[str] = set()
         self._lock = threading.Lock()
-        _metadata.create_all(engine)
+        self._table.metadata.create_all(engine)
 
     @classmethod
-    def beside(cls, env: dict[str, str], master_key: bytes) -> DataKeyVault:
-        """The vault in the database of an event store's settings (casetrail.store)."""
-        return cls(create_engine(env["SQLALCHEMY_URL"]), master_key)
+    def beside(cls, env: dict[str, str], master_key: bytes, service: str) -> DataKeyVault:
+        """The service's vault in the database of its event store's settings
+        (casetrail.store)."""
+        return cls(create_engine(env["SQLALCHEMY_URL"]), master_key, service)
 
     @classmethod
-    def transient(cls, env: dict[str, str]) -> DataKeyVault:
+    def transient(cls, env: dict[str, str], service: str) -> DataKeyVault:
         """A vault whose master key is this process's own: what is sealed opens in no other
         process (tests, and tools that build an application for a moment)."""
         url = env["SQLALCHEMY_URL"]
-        return cls.beside(env, _transient.setdefault(url, secrets.token_bytes(32)))
+        return cls.beside(env, _transient.setdefault(url, secrets.token_bytes(32)), service)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -115,7 +120,7 @@ class DataKeyVault:
     def erase(self, student_key: str) -> bool:
         with self._lock, self._engine.begin() as connection:
             deleted = connection.execute(
-                delete(DATA_KEYS).where(DATA_KEYS.c.student_key == student_key)).rowcount
+                delete(self._table).where(self._table.c.student_key == student_key)).rowcount
             self._keys.pop(student_key, None)
             self._none.add(student_key)
         return bool(deleted)
@@ -128,8 +133,8 @@ class DataKeyVault:
                 return None
             with self._engine.connect() as connection:
                 row = connection.execute(
-                    select(DATA_KEYS.c.key_id, DATA_KEYS.c.wrapped_key)
-                    .where(DATA_KEYS.c.student_key == student_key)).first()
+                    select(self._table.c.key_id, self._table.c.wrapped_key)
+                    .where(self._table.c.student_key == student_key)).first()
             if row is None:
                 self._none.add(student_key)
                 return None
@@ -143,7 +148,7 @@ class DataKeyVault:
         data_key = AESGCM.generate_key(bit_length=256)
         try:
             with self._engine.begin() as connection:
-                connection.execute(insert(DATA_KEYS).values(
+                connection.execute(insert(self._table).values(
                     student_key=student_key, key_id=key_id,
                     wrapped_key=aes_key_wrap(self._master, data_key),
                     created_at=datetime.now(UTC)))
@@ -167,4 +172,5 @@ def vault_of(settings: ServiceSettings) -> DataKeyVault:
         raise ValueError(f"{settings.service.upper()}_DATA_MASTER_KEY is not set: it wraps "
                          "the students' data keys (32 bytes, base64; `casetrail up` makes one)")
     return DataKeyVault.beside(settings.event_store_env(),
-                               master_key_from(settings.data_master_key.get_secret_value()))
+                               master_key_from(settings.data_master_key.get_secret_value()),
+                               settings.service)

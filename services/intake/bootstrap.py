@@ -20,7 +20,7 @@ def build_intake(env: dict[str, str], pseudonym_key: bytes, policy: IntakePolicy
     (a transient vault of data keys unless given one)."""
     return IntakeApplication(env, pseudonym_key, policy, read_sheet=read_sheet,
                              render_template=render_template,
-                             personal=personal or DataKeyVault.transient(env))
+                             personal=personal or DataKeyVault.transient(env, "intake"))
 
 
 def application(settings: IntakeSettings) -> IntakeApplication:
