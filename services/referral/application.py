@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -13,6 +14,7 @@ from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, following_latest
+from casetrail.personal.sealing import PersonalData
 from contracts.codes import (
     ClosureReason,
     FollowUpOutcome,
@@ -27,7 +29,7 @@ from contracts.envelope import Envelope
 from contracts.events import assessment, intake
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
 from services.referral.domain.directory import Directory
-from services.referral.domain.referrals import DEAD_ENDS, Referral
+from services.referral.domain.referrals import DEAD_ENDS, Handoff, Referral
 from services.referral.domain.visits import semester
 from services.referral.inputs import InvalidInput
 from services.referral.packets import FhirFormat, PacketsAndBoard
@@ -58,8 +60,8 @@ class ReferralApplication(PacketsAndBoard):
 
     def __init__(self, env: dict[str, str], school_timezone: ZoneInfo, *,
                  directory: Directory, fhir: FhirFormat, ad_hoc_answer_within: timedelta,
-                 police_signs: frozenset[Sign]) -> None:
-        super().__init__(env)
+                 police_signs: frozenset[Sign], personal: PersonalData) -> None:
+        super().__init__(env, personal)
         self.school_timezone = school_timezone
         self.directory = directory
         self.fhir = fhir
@@ -130,11 +132,22 @@ class ReferralApplication(PacketsAndBoard):
 
     # Referrals.
 
+    def _sealed(self, aftercare: Aftercare, handoff: Handoff) -> Handoff:
+        """The packet's parts and the rationale sealed under the student's data key (a
+        re-routing copies them sealed as they are)."""
+        if aftercare.student_key is None:
+            raise CaseRuleViolated("intake has not told referral whose case this is yet")
+        key = aftercare.student_key
+        return replace(handoff, packet={part: self.personal.seal(key, value)
+                                        for part, value in handoff.packet.items()},
+                       rationale=self.seal(key, handoff.rationale))
+
     def refer(self, case_id: UUID, request: ReferralRequest, meta: EventMeta) -> UUID:
         aftercare = self.get_case(case_id, Aftercare)
         # A receiver's answer time runs from the referral being made, even when the team
         # enters a referral it made earlier (`at`).
-        handoff = self.routing.handoff(request, aftercare, datetime.now(UTC))
+        handoff = self._sealed(aftercare, self.routing.handoff(request, aftercare,
+                                                               datetime.now(UTC)))
         aftercare.refer(handoff, meta)
         self.record(aftercare)
         return handoff.referral_id

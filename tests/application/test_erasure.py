@@ -4,6 +4,7 @@ still replays. The store-wide cipher is off here, so the bytes show this layer a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,11 +18,14 @@ from casetrail.kernel import EventMeta
 from casetrail.personal.erasure import Erasure
 from casetrail.personal.sealing import ERASED
 from casetrail.pseudonym import Pseudonyms
-from contracts.codes import GuardianRank, NoticeChannel, PlanMeasure
+from contracts.codes import GuardianRank, NoticeChannel, PlanMeasure, Role, Tier
 from contracts.events import assessment
 from services.intake.domain.case import Case
 from services.notification.application import NotificationApplication
 from services.notification.domain.notice import GuardianNotification
+from services.referral.application import ReferralApplication
+from services.referral.domain.aftercare import Aftercare
+from services.referral.routing import ReferralRequest
 from tests.application.all_services import Running, all_served
 from tests.application.conftest import deliver, envelope
 from tests.conftest import PSEUDONYM_KEY
@@ -34,8 +38,15 @@ NOTE = "宿舍里发现的纸条"
 GUARDIAN = "李秀英"
 PHONE = "+86 139 1234 5678"
 PLAN_NOTES = "母亲同意陪同就医"
-SECRETS = (NAME, NOTE, GUARDIAN, PHONE, PLAN_NOTES, SCHOOL_ID)
+SUMMARY = "近两周情绪低落，夜间失眠"
+SECRETS = (NAME, NOTE, GUARDIAN, PHONE, PLAN_NOTES, SUMMARY, SCHOOL_ID)
+CONSENT = {"given_by_guardian_rank": 1,
+           "given_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+           "scope": ["student_identity", "student_pseudonym", "guardian_contact", "risk_tier",
+                     "signs_observed", "assessment_summary"]}
+PERSONAL = ("intake", "notification", "referral")
 AUDITOR = bearer("auditor")
+TEAM = EventMeta.by("crisis_team", "crisis_team-1")
 
 
 def stored_bytes(store_url: tuple[str, str | None], data_dir: Path) -> bytes:
@@ -87,21 +98,37 @@ def tell_family(notification: Running, case_id: UUID) -> None:
     assert isinstance(app, NotificationApplication)
     deliver(app, app.on_crisis_path_started, envelope("assessment", case_id, (
         assessment.CrisisPathStarted(student_key=KEY, report_id=uuid4()))))
-    meta = EventMeta.by("crisis_team", "crisis_team-1")
-    app.acknowledge(case_id, GuardianRank.PRIMARY, NoticeChannel.PHONE, meta)
+    app.acknowledge(case_id, GuardianRank.PRIMARY, NoticeChannel.PHONE, TEAM)
     app.record_plan(case_id, [PlanMeasure.SAFETY_PLAN], True, GuardianRank.PRIMARY, None,
-                    PLAN_NOTES, meta)
+                    PLAN_NOTES, TEAM)
 
 
-def reads(running: dict[str, Running], case_id: UUID) -> dict[str, Any]:
-    intake, notification = running["intake"], running["notification"]
+def refer(referral: Running, case_id: UUID) -> UUID:
+    """The case decided a crisis, and a hospital sent a packet naming the student."""
+    app = referral.app
+    assert isinstance(app, ReferralApplication)
+    deliver(app, app.on_tier_decided, envelope("assessment", case_id, assessment.TierDecided(
+        student_key=KEY, tier=Tier.CRISIS, proposed_tier=Tier.CRISIS,
+        overrides_proposal=False, participant_roles=[Role.CRISIS_TEAM])))
+    return app.refer(case_id, ReferralRequest("anding-hospital", consent=CONSENT, packet={
+        "patient": {"name": NAME, "school_student_id": SCHOOL_ID},
+        "guardian": {"name": GUARDIAN, "phone": PHONE}, "summary": SUMMARY}), TEAM)
+
+
+def reads(running: dict[str, Running], case_id: UUID, referral_id: UUID) -> dict[str, Any]:
+    intake, notification, referral = (running[name] for name in PERSONAL)
     case = intake.http.get(f"/cases/{case_id}", headers=AUDITOR)
     guardians = notification.http.get(f"/students/{SCHOOL_ID}/guardians", headers=AUDITOR)
     notified = notification.http.get(f"/cases/{case_id}", headers=AUDITOR)
-    for answer in (case, guardians, notified):
+    aftercare = referral.http.get(f"/cases/{case_id}", headers=AUDITOR)
+    packet = referral.http.get(f"/cases/{case_id}/referrals/{referral_id}/packet",
+                               headers=AUDITOR)
+    for answer in (case, guardians, notified, aftercare, packet):
         assert answer.status_code == 200, answer.text
     return {"case": case.json(), "guardian": guardians.json()["guardians"][0],
-            "plan": notified.json()["plan"]}
+            "plan": notified.json()["plan"],
+            "referral": aftercare.json()["referrals"][0],
+            "packet": packet.text}
 
 
 def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_replays(
@@ -109,27 +136,28 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
     with all_served(store_url, tmp_path) as running:
         case_id = report_case(running["intake"])
         tell_family(running["notification"], case_id)
+        referral_id = refer(running["referral"], case_id)
 
-        before = reads(running, case_id)
+        before = reads(running, case_id, referral_id)
         assert (before["case"]["student_name"], before["case"]["student_ref"]) == (
             NAME, SCHOOL_ID)
         assert before["case"]["reports"][0]["description"] == NOTE
         assert (before["guardian"]["name"], before["guardian"]["phone"]) == (GUARDIAN, PHONE)
         assert before["plan"]["notes"] == PLAN_NOTES
+        assert before["referral"]["packet"]["summary"] == SUMMARY
+        assert NAME in before["packet"] and PHONE in before["packet"]
         stored = stored_bytes(store_url, tmp_path)
         assert b"staff_observation" in stored  # the events' state is there to be read
         assert not [s for s in SECRETS if s.encode() in stored]
         counts = event_counts(running)
 
-        clients: dict[str, httpx.Client] = {
-            name: running[name].http for name in ("intake", "notification")}
+        clients: dict[str, httpx.Client] = {name: running[name].http for name in PERSONAL}
         answers = erase_everywhere(clients, KEY, "lawful_request", token("principal"))
-        assert {n: a.status_code for n, a in answers.items()} == {
-            "intake": 200, "notification": 200}
+        assert {n: a.status_code for n, a in answers.items()} == dict.fromkeys(PERSONAL, 200)
         assert all(a.json()["erased_now"] for a in answers.values())
 
         # The trail is what it was, with the erasure (and the request's key) added.
-        for name in ("intake", "notification"):
+        for name in PERSONAL:
             assert sorted(events_since(running[name], counts[name])) == [
                 "Accepted", "Answered", "StudentErased"]
         intake_app, notification_app = running["intake"].app, running["notification"].app
@@ -137,9 +165,11 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
         assert isinstance(erasure, Erasure)
         assert (erasure.reason, erasure.erased_by) == (
             "lawful_request", {"role": "principal", "id": "principal-1"})
-        assert notification_app.repository.get(Erasure.id_for(KEY)).reason == "lawful_request"
+        for name in ("notification", "referral"):
+            assert running[name].app.repository.get(Erasure.id_for(KEY)).reason == (
+                "lawful_request")
 
-        after = reads(running, case_id)
+        after = reads(running, case_id, referral_id)
         assert (after["case"]["student_name"], after["case"]["student_ref"]) == (
             ERASED, ERASED)
         assert after["case"]["reports"][0]["description"] == ERASED
@@ -148,13 +178,18 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
         assert after["guardian"]["relation"] == "mother"
         assert after["plan"]["notes"] == ERASED
         assert after["plan"]["measures"] == ["safety_plan"]
+        assert after["referral"]["packet"] == dict.fromkeys(
+            ("guardian", "patient", "summary"), ERASED)
+        assert after["referral"]["receiver_id"] == "anding-hospital"
+        assert NAME not in after["packet"] and PHONE not in after["packet"]
         # The aggregates still load from their events: the trail replays.
         assert isinstance(intake_app.repository.get(case_id), Case)
         assert isinstance(notification_app.repository.get(case_id), GuardianNotification)
+        assert isinstance(running["referral"].app.repository.get(case_id), Aftercare)
         grown = event_counts(running)
 
         again = erase_everywhere(clients, KEY, "lawful_request", token("principal"))
-        assert [a.json()["erased_now"] for a in again.values()] == [False, False]
+        assert [a.json()["erased_now"] for a in again.values()] == [False, False, False]
         assert event_counts(running) == grown
 
 

@@ -34,10 +34,11 @@ def test_a_consent_for_a_hospital_green_channel_follows_the_reroute_to_the_next_
     first = referral.refer(case_id, request(packet={"patient": PATIENT}, consent=CONSENT), TEAM)
     second = referral.record_answer(case_id, first, ReferralResponse.DECLINED, LIAISON)
     assert second is not None
-    rerouted = referral.get_case(case_id, Aftercare).referral(second)
+    aftercare = referral.get_case(case_id, Aftercare)
+    rerouted = aftercare.referral(second)
     assert rerouted.consent is not None
     assert rerouted.consent["receiver_type"] == "hospital_green_channel"
-    assert rerouted.packet == {"patient": PATIENT}
+    assert referral.opened(aftercare.student_key, rerouted.packet) == {"patient": PATIENT}
 
 
 def test_a_consent_naming_one_hospital_is_not_passed_on_to_another(
