@@ -14,6 +14,7 @@ from services.referral.domain.aftercare import Aftercare
 from services.referral.routing import InvalidReferral
 from tests.application.test_referral import (
     CONSENT,
+    KEY,
     LIAISON,
     PATIENT,
     TEAM,
@@ -38,7 +39,7 @@ def test_a_consent_for_a_hospital_green_channel_follows_the_reroute_to_the_next_
     rerouted = aftercare.referral(second)
     assert rerouted.consent is not None
     assert rerouted.consent["receiver_type"] == "hospital_green_channel"
-    assert referral.opened(aftercare.student_key, rerouted.packet) == {"patient": PATIENT}
+    assert referral.opened(KEY, rerouted.packet) == {"patient": PATIENT}
 
 
 def test_a_consent_naming_one_hospital_is_not_passed_on_to_another(
