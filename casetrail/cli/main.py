@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from uuid import UUID
 
@@ -78,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     erasure.add_argument("--reason", required=True, choices=[r.value for r in ErasureReason])
     erasure.add_argument("--token", default=os.environ.get("CASETRAIL_TOKEN"),
                          help="a bearer token (default: $CASETRAIL_TOKEN)")
+    retention = commands.add_parser(
+        "retention-report", parents=[where],
+        help="the students due for erasure under the retention periods (no names)")
+    retention.add_argument("--as-of", type=date.fromisoformat, default=None,
+                           help="the day to judge by, YYYY-MM-DD (default today)")
+    retention.add_argument("--token", default=os.environ.get("CASETRAIL_TOKEN"),
+                           help="a bearer token (default: $CASETRAIL_TOKEN)")
     return parser
 
 
@@ -136,6 +144,10 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
 
         return download_template(runtime, args.screening_id, args.lang,
                                  "xlsx" if args.xlsx else "csv", args.output)
+    if args.command == "retention-report":
+        from casetrail.cli.retention import retention_report
+
+        return retention_report(runtime, args.token, args.as_of)
     if args.command == "erase":
         from casetrail.cli.erase import erase
 

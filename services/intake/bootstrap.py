@@ -27,7 +27,8 @@ def application(settings: IntakeSettings) -> IntakeApplication:
     policy = IntakePolicy(school_code=settings.school_code, school_stage=settings.school_stage,
                           chain=settings.report_chain,
                           checklist=tuple(settings.emergency_plan().checklist),
-                          screening_max_bytes=settings.screening_max_bytes)
+                          screening_max_bytes=settings.screening_max_bytes,
+                          retention=settings.retention())
     return build_intake(settings.event_store_env(),
                         settings.pseudonym_key.get_secret_value().encode(), policy,
                         personal=vault_of(settings))

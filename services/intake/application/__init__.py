@@ -5,12 +5,13 @@ from services.intake.application.cases import (
     IntakePolicy,
     ReportReceived,
 )
+from services.intake.application.retention import RetentionDesk
 from services.intake.application.screenings import Consent, ScreeningDesk
 from services.intake.application.team import TeamDesk
 from services.intake.application.transfers import TransferConsent, TransferDesk
 
 
-class IntakeApplication(ScreeningDesk, TransferDesk, TeamDesk):
+class IntakeApplication(ScreeningDesk, TransferDesk, TeamDesk, RetentionDesk):
     name = "intake"
 
 

@@ -20,6 +20,7 @@ from contracts.envelope import Envelope
 from contracts.events.referral import CaseReopened
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.report_chain import ChainKind, starting_level
+from services.intake.domain.retention import RetentionPolicy
 from services.intake.domain.student import Student
 from services.intake.domain.transfer import TransferredRecord
 
@@ -44,6 +45,7 @@ class IntakePolicy:
     chain: ChainKind = ChainKind.SCHOOL
     checklist: tuple[str, ...] = DEFAULT_CHECKLIST
     screening_max_bytes: int = 5_000_000
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from services.intake.domain.report_chain import RoleNotPermitted
 from services.intake.entrypoints.http import (
     incidents,
     reports,
+    retention,
     screenings,
     students,
     transfers,
@@ -23,7 +24,7 @@ from services.intake.entrypoints.http.access import ACCESS
 
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = service_api(runtime, ACCESS)
-    for module in (reports, students, incidents, screenings, transfers, team):
+    for module in (reports, students, incidents, screenings, transfers, team, retention):
         api.include_router(module.router(runtime, app))
     api.include_router(erasure_router(runtime, app, ACCESS))
 
