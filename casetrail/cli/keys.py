@@ -19,7 +19,7 @@ from casetrail.personal.vault import new_master_key
 
 RECEIVER_TOKENS = "REFERRAL_RECEIVER_TOKENS"
 # The services that keep students' personal data, each under its own master key.
-PERSONAL_DATA_SERVICES = ("intake", "notification", "referral")
+PERSONAL_DATA_SERVICES = ("intake", "assessment", "notification", "referral")
 
 
 def kept_secret(directory: Path, variable: str, make: Callable[[], str]) -> str:

@@ -16,10 +16,22 @@ import sqlalchemy
 from casetrail.cli.erase import erase_everywhere
 from casetrail.kernel import EventMeta
 from casetrail.personal.erasure import Erasure
-from casetrail.personal.sealing import ERASED
+from casetrail.personal.sealing import ERASED, is_sealed
 from casetrail.pseudonym import Pseudonyms
-from contracts.codes import GuardianRank, NoticeChannel, PlanMeasure, Role, Tier
-from contracts.events import assessment
+from contracts.codes import (
+    Channel,
+    GuardianRank,
+    Instrument,
+    NoticeChannel,
+    PlanMeasure,
+    Role,
+    Sign,
+    Tier,
+)
+from contracts.events import assessment, intake
+from services.assessment.application import AssessmentApplication
+from services.assessment.domain.assessment import Assessment
+from services.assessment.domain.decision import Decision
 from services.intake.domain.case import Case
 from services.notification.application import NotificationApplication
 from services.notification.domain.notice import GuardianNotification
@@ -39,12 +51,14 @@ GUARDIAN = "李秀英"
 PHONE = "+86 139 1234 5678"
 PLAN_NOTES = "母亲同意陪同就医"
 SUMMARY = "近两周情绪低落，夜间失眠"
-SECRETS = (NAME, NOTE, GUARDIAN, PHONE, PLAN_NOTES, SUMMARY, SCHOOL_ID)
+RATIONALE = "自述有自伤念头，班主任观察属实"
+SECRETS = (NAME, NOTE, GUARDIAN, PHONE, PLAN_NOTES, SUMMARY, RATIONALE, SCHOOL_ID)
+PHQ_A = {f"q{n}": 1 for n in range(1, 10)} | {"q9": 2}
 CONSENT = {"given_by_guardian_rank": 1,
            "given_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
            "scope": ["student_identity", "student_pseudonym", "guardian_contact", "risk_tier",
                      "signs_observed", "assessment_summary"]}
-PERSONAL = ("intake", "notification", "referral")
+PERSONAL = ("intake", "assessment", "notification", "referral")
 AUDITOR = bearer("auditor")
 TEAM = EventMeta.by("crisis_team", "crisis_team-1")
 
@@ -103,6 +117,20 @@ def tell_family(notification: Running, case_id: UUID) -> None:
                     PLAN_NOTES, TEAM)
 
 
+def assess(assessment: Running, case_id: UUID) -> None:
+    """An instrument given, and the tier decided with its rationale."""
+    app = assessment.app
+    assert isinstance(app, AssessmentApplication)
+    deliver(app, app.on_case_detected, envelope("intake", case_id, intake.CaseDetected(
+        student_key=KEY, report_id=uuid4(), channel=Channel.STAFF_OBSERVATION,
+        reporter_role=Role.CRISIS_TEAM, signs=[Sign.SELF_HARM], imminent=False)))
+    app.score_instrument(case_id, Instrument.PHQ_A, PHQ_A, language="zh", meta=TEAM)
+    proposed = app.get_case(case_id, Assessment).proposed_tier
+    assert proposed is not None
+    app.decide(case_id, Decision(Tier(proposed), RATIONALE, [
+        {"role": "crisis_team", "id": "crisis_team-1"}]), meta=TEAM)
+
+
 def refer(referral: Running, case_id: UUID) -> UUID:
     """The case decided a crisis, and a hospital sent a packet naming the student."""
     app = referral.app
@@ -116,17 +144,20 @@ def refer(referral: Running, case_id: UUID) -> UUID:
 
 
 def reads(running: dict[str, Running], case_id: UUID, referral_id: UUID) -> dict[str, Any]:
-    intake, notification, referral = (running[name] for name in PERSONAL)
-    case = intake.http.get(f"/cases/{case_id}", headers=AUDITOR)
+    served, notification, referral = (running[name]
+                                      for name in ("intake", "notification", "referral"))
+    case = served.http.get(f"/cases/{case_id}", headers=AUDITOR)
     guardians = notification.http.get(f"/students/{SCHOOL_ID}/guardians", headers=AUDITOR)
     notified = notification.http.get(f"/cases/{case_id}", headers=AUDITOR)
+    assessed = running["assessment"].http.get(f"/cases/{case_id}", headers=AUDITOR)
     aftercare = referral.http.get(f"/cases/{case_id}", headers=AUDITOR)
     packet = referral.http.get(f"/cases/{case_id}/referrals/{referral_id}/packet",
                                headers=AUDITOR)
-    for answer in (case, guardians, notified, aftercare, packet):
+    for answer in (case, guardians, notified, assessed, aftercare, packet):
         assert answer.status_code == 200, answer.text
     return {"case": case.json(), "guardian": guardians.json()["guardians"][0],
             "plan": notified.json()["plan"],
+            "decision": assessed.json()["decisions"][0],
             "referral": aftercare.json()["referrals"][0],
             "packet": packet.text}
 
@@ -136,6 +167,7 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
     with all_served(store_url, tmp_path) as running:
         case_id = report_case(running["intake"])
         tell_family(running["notification"], case_id)
+        assess(running["assessment"], case_id)
         referral_id = refer(running["referral"], case_id)
 
         before = reads(running, case_id, referral_id)
@@ -144,11 +176,15 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
         assert before["case"]["reports"][0]["description"] == NOTE
         assert (before["guardian"]["name"], before["guardian"]["phone"]) == (GUARDIAN, PHONE)
         assert before["plan"]["notes"] == PLAN_NOTES
+        assert before["decision"]["rationale"] == RATIONALE
         assert before["referral"]["packet"]["summary"] == SUMMARY
         assert NAME in before["packet"] and PHONE in before["packet"]
         stored = stored_bytes(store_url, tmp_path)
         assert b"staff_observation" in stored  # the events' state is there to be read
         assert not [s for s in SECRETS if s.encode() in stored]
+        [scored] = [e for e in running["assessment"].app.events.get(case_id)
+                    if isinstance(e, Assessment.InstrumentScored)]
+        assert is_sealed(scored.answers)  # the raw answers: numbers, so not to be grepped
         counts = event_counts(running)
 
         clients: dict[str, httpx.Client] = {name: running[name].http for name in PERSONAL}
@@ -165,7 +201,7 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
         assert isinstance(erasure, Erasure)
         assert (erasure.reason, erasure.erased_by) == (
             "lawful_request", {"role": "principal", "id": "principal-1"})
-        for name in ("notification", "referral"):
+        for name in ("assessment", "notification", "referral"):
             assert running[name].app.repository.get(Erasure.id_for(KEY)).reason == (
                 "lawful_request")
 
@@ -178,6 +214,8 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
         assert after["guardian"]["relation"] == "mother"
         assert after["plan"]["notes"] == ERASED
         assert after["plan"]["measures"] == ["safety_plan"]
+        assert after["decision"]["rationale"] == ERASED
+        assert after["decision"]["tier"] == before["decision"]["tier"]
         assert after["referral"]["packet"] == dict.fromkeys(
             ("guardian", "patient", "summary"), ERASED)
         assert after["referral"]["receiver_id"] == "anding-hospital"
@@ -186,10 +224,11 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
         assert isinstance(intake_app.repository.get(case_id), Case)
         assert isinstance(notification_app.repository.get(case_id), GuardianNotification)
         assert isinstance(running["referral"].app.repository.get(case_id), Aftercare)
+        assert isinstance(running["assessment"].app.repository.get(case_id), Assessment)
         grown = event_counts(running)
 
         again = erase_everywhere(clients, KEY, "lawful_request", token("principal"))
-        assert [a.json()["erased_now"] for a in again.values()] == [False, False, False]
+        assert not any(a.json()["erased_now"] for a in again.values())
         assert event_counts(running) == grown
 
 
