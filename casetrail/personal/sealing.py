@@ -43,3 +43,15 @@ def opened(personal: PersonalData, student_key: str, data: Any) -> Any:
     if isinstance(data, list | tuple):
         return [opened(personal, student_key, value) for value in data]
     return data
+
+
+def resealed(personal: PersonalData, from_key: str, to_key: str, data: Any) -> Any:
+    """The data with every value sealed for one student sealed for another instead (the
+    same student under another pseudonym: a record received from their previous school)."""
+    if is_sealed(data):
+        return personal.seal(to_key, personal.open(from_key, data))
+    if isinstance(data, dict):
+        return {key: resealed(personal, from_key, to_key, value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [resealed(personal, from_key, to_key, value) for value in data]
+    return data
