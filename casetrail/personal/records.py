@@ -29,6 +29,10 @@ class PersonalRecords(ServiceApplication):
         super().__init__(env)
         self.personal = personal
 
+    def close(self) -> None:
+        super().close()
+        self.personal.close()
+
     def seal(self, student_key: str, value: Any) -> str | None:
         return seal_or_none(self.personal, student_key, value)
 

@@ -24,6 +24,9 @@ class PersonalData(Protocol):
     def erase(self, student_key: str) -> bool:
         """Deletes the student's data key; says whether there was one."""
 
+    def close(self) -> None:
+        """Releases its connections (with the application's)."""
+
 
 def is_sealed(value: object) -> bool:
     return isinstance(value, str) and value.startswith(SEALED_PREFIX)

@@ -134,11 +134,9 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
             participants=[p.model_dump(mode="json", exclude_none=True) for p in body.participants],
             overrides_proposal=body.overrides_proposal)
         assessment = await runtime.thread.run(app.decide, case_id, decision, meta=body.meta(actor))
-        decided: dict[str, Any] = await runtime.thread.run(
-            app.opened, assessment.student_key, {"case_id": assessment.id,
-                                                 "tier": assessment.tier,
-                                                 "decision": assessment.decisions[-1]})
-        return decided
+        # The rationale as given, not as sealed: a keyed command runs one command only.
+        return {"case_id": assessment.id, "tier": assessment.tier,
+                "decision": {**assessment.decisions[-1], "rationale": decision.rationale}}
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID,
