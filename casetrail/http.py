@@ -1,14 +1,17 @@
 """What every service's HTTP API shares: domain errors as status codes, a health check,
-the Idempotency-Key of every command."""
+the Idempotency-Key of every command, bounds on what a request may cost, docs served with
+no CDN."""
 
 from __future__ import annotations
 
 import inspect
+import json
+import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.dependencies.utils import get_typed_signature
@@ -16,23 +19,38 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
 from casetrail import idempotency
 from casetrail.identity.access import AccessMatrix, Permission, permission_of
 from casetrail.identity.principal import Principal
+from casetrail.identity.tokens import Unauthenticated
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
+from casetrail.request_limits import BodyLimit, RateLimit
 
 if TYPE_CHECKING:
     from casetrail.service import ServiceRuntime
 
+log = logging.getLogger(__name__)
+
 
 def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
-    """A service's FastAPI app: OpenAPI at /docs, bearer tokens verified on every route but
-    /health and the docs, domain errors as 404/409/422, and /status with the backlogs."""
-    api = FastAPI(title=f"casetrail {runtime.settings.service}", version="1",
-                  lifespan=runtime.lifespan())
+    """A service's FastAPI app: OpenAPI at /docs and /redoc (their assets served here),
+    bearer tokens verified on every route but /health and the docs, domain errors as
+    404/409/422, bodies and rates bounded (413, 429), an unhandled error as 500 with a
+    correlation id, and /status with the backlogs."""
+    settings = runtime.settings
+    api = FastAPIOffline(title=f"casetrail {settings.service}", version="1",
+                         lifespan=runtime.lifespan(), static_url=DOCS_ASSETS,
+                         # Swagger UI's validator badge would send the spec's URL out.
+                         swagger_ui_parameters={"validatorUrl": None}, responses=LIMITS)
     api.router.route_class = CommandRoute
+    # The last added runs first: a flood is refused before its body is read.
+    api.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       upload_limit=settings.max_upload_bytes)
+    api.add_middleware(RateLimit, rate=settings.rate_limit, identify=_subject_of(runtime),
+                       open_paths=OPEN_PATHS, open_prefixes=(DOCS_ASSETS + "/",))
     api.state.idempotency = KeyedCommands(runtime)
     api.state.runtime = runtime
     _install_error_handlers(api)
@@ -50,28 +68,56 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc",
                         "/openapi.json"})
+# Swagger UI's and ReDoc's scripts and styles, from the fastapi-offline package.
+DOCS_ASSETS = "/docs/assets"
+
+
+def _subject_of(runtime: ServiceRuntime) -> Callable[[str], str | None]:
+    def subject(token: str) -> str | None:
+        try:
+            return runtime.verifier.principal(token).subject
+        except Unauthenticated:
+            return None
+
+    return subject
 
 
 def unguarded(api: FastAPI) -> list[str]:
     """Routes that declare no action of the access matrix: none may be, but health and
     the docs (deny by default)."""
-    return [f"{sorted(route.methods or ())[0]} {route.path}" for route in _api_routes(api.routes)
+    return [f"{sorted(route.methods or ())[0]} {route.path}" for route in api_routes(api.routes)
             if route.path not in OPEN_PATHS
             and permission_of(route.dependant.dependencies) is None]
 
 
-def _api_routes(routes: Sequence[Any]) -> list[APIRoute]:
+def guarded_routes(api: FastAPI) -> list[tuple[APIRoute, Permission]]:
+    """Every route of the API with the action it declares, in the order they were added."""
+    return [(route, permission) for route in api_routes(api.routes)
+            if (permission := permission_of(route.dependant.dependencies)) is not None]
+
+
+def api_routes(routes: Sequence[Any]) -> list[APIRoute]:
     """The API routes, also inside included routers (which FastAPI keeps apart)."""
     found: list[APIRoute] = []
     for route in routes:
         if isinstance(route, APIRoute):
             found.append(route)
         elif (included := getattr(route, "original_router", None)) is not None:
-            found.extend(_api_routes(included.routes))
+            found.extend(api_routes(included.routes))
     return found
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, _: Exception) -> JSONResponse:
+        # The trace and whatever the error names (a submitted value, perhaps) go to the log
+        # alone; the caller gets the id to quote. Starlette re-raises it for the server.
+        correlation_id = str(uuid4())
+        log.exception("unhandled error %s answering %s %s", correlation_id, request.method,
+                      request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal error",
+                                                      "correlation_id": correlation_id})
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
         # Field, rule and message only: FastAPI's default answer echoes what was sent
@@ -200,6 +246,20 @@ class Replayed(Exception):
         self.answer = answer
 
 
+def _caller(runtime: ServiceRuntime, request: Request) -> str:
+    """Who sends the request, as their verified token says; else what they sent (which the
+    route's permission then refuses)."""
+    sent = request.headers.get("authorization", "")
+    scheme, _, credentials = sent.partition(" ")
+    if scheme.lower() != "bearer":
+        return sent
+    try:
+        principal = runtime.verifier.principal(credentials)
+    except Unauthenticated:
+        return sent
+    return json.dumps([principal.subject, principal.role, principal.school, principal.receiver])
+
+
 async def idempotency_key(
     request: Request,
     key: Annotated[str | None, Header(
@@ -223,8 +283,7 @@ async def idempotency_key(
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     try:
         fingerprint = idempotency.fingerprint(request.method, target,
-                                              request.headers.get("authorization"),
-                                              await request.body())
+                                              _caller(runtime, request), await request.body())
         prior = await runtime.thread.run(idempotency.prior, runtime.app, request_id)
     except BaseException:
         commands.in_progress.discard(request_id)
@@ -241,23 +300,29 @@ async def idempotency_key(
     raise Replayed(prior.answer)
 
 
-def _declared_size(request: Request, limit: int) -> None:
-    """A keyed command is read whole (its fingerprint covers the body): it must say how long
-    it is, and be no longer than the service takes."""
-    try:
-        size = int(request.headers["content-length"])
-    except (KeyError, ValueError):
-        raise HTTPException(411, "a request with an Idempotency-Key needs a Content-Length") \
-            from None
-    if size > limit:
-        raise HTTPException(413, f"the request is larger than the {limit} bytes this "
-                                 "service takes")
-
-
 class Problem(BaseModel):
     """Why a request was refused, in words that name no submitted value."""
 
     detail: str
+
+
+class InternalError(BaseModel):
+    """An unhandled failure: the id under which the service logged it, nothing else."""
+
+    detail: str
+    correlation_id: str
+
+
+LIMITS: dict[int | str, dict[str, Any]] = {
+    413: {"model": Problem, "description": "the body is larger than the service takes "
+                                            "(CASETRAIL_MAX_BODY_BYTES, for a file "
+                                            "CASETRAIL_MAX_UPLOAD_BYTES)"},
+    429: {"model": Problem, "description": "more requests than CASETRAIL_RATE_LIMIT from "
+                                            "this identity (health and the docs not "
+                                            "counted); Retry-After says when to retry"},
+    500: {"model": InternalError, "description": "an unexpected failure, logged under the "
+                                                 "correlation id"},
+}
 
 
 def _permission(endpoint: Callable[..., Any]) -> Permission | None:
@@ -324,7 +389,7 @@ class CommandRoute(APIRoute):
             try:
                 if IDEMPOTENCY_KEY in request.headers:
                     # Kept for the fingerprint: a form (an upload) is parsed from the stream.
-                    _declared_size(request, commands.runtime.settings.http_max_body_bytes)
+                    # Its size is bounded as it streams in (casetrail/request_limits.py).
                     await request.body()
                 response = await handle(request)
                 answer = idempotency.Answer(response.status_code,

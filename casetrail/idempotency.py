@@ -32,12 +32,13 @@ def request_id(service: str, key: str) -> UUID:
     return uuid5(KEY_NAMESPACE, f"{service}/{key}")
 
 
-def fingerprint(method: str, target: str, authorization: str | None, body: bytes) -> str:
+def fingerprint(method: str, target: str, caller: str, body: bytes) -> str:
     """What makes a retry the same request: method, path with query, caller, body bytes.
 
-    The caller's credentials count, so that another caller's key cannot replay an answer."""
+    The caller counts, so that another caller's key cannot replay an answer; it is who the
+    token says (not the token itself), so a retry after signing in again is still a retry."""
     digest = hashlib.sha256()
-    for part in (method.encode(), target.encode(), (authorization or "").encode()):
+    for part in (method.encode(), target.encode(), caller.encode()):
         digest.update(len(part).to_bytes(4, "big"))
         digest.update(part)
     digest.update(body)

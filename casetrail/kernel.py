@@ -78,16 +78,22 @@ class EventNotPublishable(ValueError):
                          + "; ".join(f"{p.field}: {p.rule}" for p in problems))
 
 
+# What of a case a read showed, when it is not the whole record (a code).
+WHOLE_RECORD = "case_record"
+
+
 class ReadLogged(Aggregate):
     """A case record whose every read by a person is itself an event of the trail."""
 
     class Viewed(Aggregate.Event):
         purpose: str
         meta: EventMeta
+        # Reads stored before it was kept were of the whole record.
+        what: str = WHOLE_RECORD
 
     @event(Viewed)
-    def record_view(self, purpose: str, meta: EventMeta) -> None:
-        """Nothing changes but the trail: who read it, when, and why."""
+    def record_view(self, purpose: str, meta: EventMeta, what: str = WHOLE_RECORD) -> None:
+        """Nothing changes but the trail: who read what of it, when, and why."""
 
 
 READS_NAMESPACE = UUID("0b6f6d1e-2f4a-4c55-8d1c-5a7e3b9f2c40")

@@ -223,7 +223,9 @@ class ServiceRuntime:
 def serve(http: FastAPI, settings: ServiceSettings) -> None:
     logging.basicConfig(level=logging.INFO,
                         format=f"%(asctime)s {settings.service} %(levelname)s %(message)s")
-    uvicorn.run(http, host=settings.http_host, port=settings.http_port, log_level="warning")
+    uvicorn.run(http, host=settings.http_host, port=settings.http_port, log_level="warning",
+                proxy_headers=bool(settings.trusted_proxies),
+                forwarded_allow_ips=settings.trusted_proxies or None)
 
 
 async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplication,

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr
+import limits
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from casetrail.identity.issuer import AUDIENCE, ISSUER, issuer_dir
 from casetrail.identity.tokens import Claims, KeySource, OtherCredentials, TokenVerifier
 from casetrail.store import store_env
+
+
+def _rate(rate: str) -> str:
+    limits.parse(rate)  # a ValueError names what it cannot read
+    return rate
+
+
+# "N/second", "N/minute", "N/hour", "N/day" (the `limits` notation), e.g. "600/minute".
+Rate = Annotated[str, AfterValidator(_rate)]
+MIB = 1024 * 1024
 
 
 class ServiceSettings(BaseSettings):
@@ -36,9 +48,17 @@ class ServiceSettings(BaseSettings):
     data_master_key: SecretStr | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    # The largest request a keyed command may send (it is read whole for its fingerprint);
-    # at least intake's INTAKE_SCREENING_MAX_BYTES, for keyed screening uploads.
-    http_max_body_bytes: int = Field(16_000_000, ge=10_000)
+    # The largest request body any route takes (413 beyond), and a route taking a file (a
+    # screening's CSV/XLSX answers): counted as it streams, declared length or not.
+    max_body_bytes: int = Field(MIB, ge=1024, validation_alias="CASETRAIL_MAX_BODY_BYTES")
+    max_upload_bytes: int = Field(20 * MIB, ge=1024,
+                                  validation_alias="CASETRAIL_MAX_UPLOAD_BYTES")
+    # Requests per identity (a verified token's subject, else the client's address) to this
+    # service; beyond it 429 with Retry-After. Health and the docs are not counted.
+    rate_limit: Rate = Field("600/minute", validation_alias="CASETRAIL_RATE_LIMIT")
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses); none by
+    # default, or anyone could pick the address a rate limit counts against.
+    trusted_proxies: str = Field("", validation_alias="CASETRAIL_TRUSTED_PROXIES")
     # The relay is woken after each commit; polling is the fallback for a lost wake-up.
     relay_poll_seconds: float = Field(0.5, gt=0)
     relay_batch: int = Field(500, ge=1, le=10_000)

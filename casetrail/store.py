@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from casetrail import idempotency
 from casetrail.identity.case_access import CaseAccess, Standing
-from casetrail.kernel import CaseNotFound, EventMeta, ListReads, ReadLogged
+from casetrail.kernel import WHOLE_RECORD, CaseNotFound, EventMeta, ListReads, ReadLogged
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R", bound=ReadLogged)
@@ -222,10 +222,12 @@ class ServiceApplication(Application[UUID]):
         except CaseNotFound:
             return None
 
-    def read_case(self, case_id: UUID, kind: type[R], *, purpose: str, reader: EventMeta) -> R:
-        """A person's read of a case record: logged as an event before it is answered."""
+    def read_case(self, case_id: UUID, kind: type[R], *, purpose: str, reader: EventMeta,
+                  what: str = WHOLE_RECORD) -> R:
+        """A person's read of a case record (or of the part `what` names): logged as an
+        event before it is answered."""
         aggregate = self.get_case(case_id, kind)
-        aggregate.record_view(purpose, reader)
+        aggregate.record_view(purpose, reader, what)
         self.record(aggregate)
         return aggregate
 

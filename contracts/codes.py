@@ -197,6 +197,23 @@ class DisclosureBasis(StrEnum):
     SAFETY_OVERRIDE = "safety_override"
 
 
+class ConsentPurpose(StrEnum):
+    """What the guardians agreed to (001 一(五)2: the use of results is strictly limited)."""
+
+    REFERRAL = "referral"  # the student referred to the receivers, the scope's items disclosed
+
+
+class GuardianRelationship(StrEnum):
+    """How the guardian who gave a consent stands to the student: a code, never a name."""
+
+    MOTHER = "mother"
+    FATHER = "father"
+    GRANDPARENT = "grandparent"
+    OTHER_RELATIVE = "other_relative"
+    LEGAL_GUARDIAN = "legal_guardian"
+    OTHER = "other"
+
+
 class BreakGlassReason(StrEnum):
     """Why someone with no relation to a case opened it (a break-glass): stated, audited."""
 

@@ -32,7 +32,8 @@ def token(role: Role | str, *, subject: str | None = None, school: str | None = 
 
 
 def bearer(role: Role | str, *, subject: str | None = None, school: str | None = SCHOOL,
-           receiver: str | None = None) -> dict[str, str]:
+           receiver: str | None = None, lifetime: timedelta = TOKEN_LIFETIME
+           ) -> dict[str, str]:
     """The Authorization header of a principal with this role (of the test school)."""
     return {"Authorization": "Bearer " + token(role, subject=subject, school=school,
-                                               receiver=receiver)}
+                                               receiver=receiver, lifetime=lifetime)}

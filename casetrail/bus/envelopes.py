@@ -103,7 +103,7 @@ def _not_publishable(event_type: str, prefix: str,
 
 
 def _viewed(event: ReadLogged.Viewed) -> CaseViewed:
-    return CaseViewed(purpose=event.purpose)
+    return CaseViewed(purpose=event.purpose, what=event.what)
 
 
 def _erased(event: Erasure.StudentErased) -> StudentErased:

@@ -132,12 +132,14 @@ class Desk:
 
     async def refer(self, case_id: UUID, receiver_type: str, receiver_id: str) -> UUID:
         """On the primary guardian's consent, just given, to share the codes only."""
-        consent = {"given_by_guardian_rank": 1,
-                   "given_at": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
-                   "scope": ["student_pseudonym", "risk_tier", "signs_observed"]}
+        consent = await self.post("referral", f"/cases/{case_id}/consents", {
+            "given_by_guardian_rank": 1,
+            "given_at": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
+            "scope": ["student_pseudonym", "risk_tier", "signs_observed"],
+            "receivers": [receiver_id], "actor": CRISIS_TEAM})
         result = await self.post("referral", f"/cases/{case_id}/referrals", {
-            "receiver_type": receiver_type, "receiver_id": receiver_id, "consent": consent,
-            "actor": CRISIS_TEAM})
+            "receiver_type": receiver_type, "receiver_id": receiver_id,
+            "consent_id": consent["consent_id"], "actor": CRISIS_TEAM})
         return UUID(result["referral_id"])
 
     async def answer(self, case_id: UUID, referral_id: UUID, response: str) -> dict[str, Any]:

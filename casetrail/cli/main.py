@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="read the password from standard input")
     signin.add_argument("--minutes", type=int, default=None,
                         help="how long the token lasts (default 60, at most 720)")
+    matrix = commands.add_parser("access-matrix",
+                                 help="write who may do what (the services' access.toml) "
+                                      "into README.md")
+    matrix.add_argument("--check", action="store_true",
+                        help="change nothing; exit 1 if README.md shows another matrix")
     sheet = commands.add_parser("screening-template", parents=[where],
                                 help="the file to fill in with a screening's answers")
     sheet.add_argument("screening_id", type=UUID)
@@ -98,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         return up(directory)
     if args.command in ("users", "login"):  # the issuer's files: no running system needed
         return _identity(args, directory)
+    if args.command == "access-matrix":  # from the repository's files: no system needed
+        from casetrail.cli.access_matrix import access_matrix
+
+        return access_matrix(check=args.check)
     if args.command == "bus-credentials":  # for a deployment: no running system needed
         from casetrail.cli.bus_credentials import bus_credentials
 

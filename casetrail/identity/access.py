@@ -1,16 +1,17 @@
 """What each role may do: a service's access matrix, read from its `access.toml`, and the
 FastAPI dependency by which every route says which action it is.
 
-The dependency verifies the bearer token (401), checks the role (403, saying who may), and,
-for a case in the path, how the principal stands to the case (their school's case, their own
-report, their assignment, an open break-glass); the route receives the principal, who is the
-actor of whatever it records. OpenAPI shows each route's action and roles.
+The dependency verifies the bearer token (401), checks the role (403, saying who may), that
+a school's staff act for the service's school (`CASETRAIL_SCHOOL_ID`), and, for a case in the
+path, how the principal stands to the case (their school's case, their own report, their
+assignment, an open break-glass); the route receives the principal, who is the actor of
+whatever it records. OpenAPI shows each route's action and roles.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -39,8 +40,15 @@ class Relation(StrEnum):
 
 
 SAYS = {Relation.ANY: "", Relation.SCHOOL: "a case of their school",
-        Relation.REPORTER: "a case they reported", Relation.ASSIGNED: "a case assigned to "
-        "them or under their break-glass", Relation.RECEIVER: "a referral to their institution"}
+        Relation.REPORTER: "their own report, or the case it went to",
+        Relation.ASSIGNED: "a case assigned to them or under their break-glass",
+        Relation.RECEIVER: "a referral to their institution"}
+
+
+# Roles that act across schools: the district's and the auditor's, machine clients, receivers'
+# liaisons and outside professionals. Every other role acts for one school, named by its token.
+ACROSS_SCHOOLS = frozenset({Role.AUDITOR, Role.DISTRICT_OFFICER, Role.SYSTEM,
+                            Role.RECEIVER_LIAISON, Role.EXTERNAL_PROFESSIONAL})
 
 
 class CaseRelations(Protocol):
@@ -95,6 +103,8 @@ class Permission:
         needed = self.relations.get(principal.role)
         if needed is None:
             raise self.refuse(principal)
+        if principal.role not in ACROSS_SCHOOLS:
+            self._for_this_school(principal, runtime.settings.school_id)
         case_id = request.path_params.get("case_id")
         if needed & {Relation.ANY, Relation.RECEIVER} or case_id is None:
             return principal
@@ -108,6 +118,29 @@ class Permission:
             raise self.refuse(principal, " on this case: only on "
                               + " or ".join(sorted(SAYS[r] for r in needed)))
         return principal
+
+    def _for_this_school(self, principal: Principal, school: str | None) -> None:
+        """A school's staff act for their school only, whether or not a case is in question:
+        a token of another school (or of none) may not act on this school's service."""
+        if principal.school is None:
+            raise self.refuse(principal, " here: the token names no school")
+        if school is None:
+            raise self.refuse(principal, " here: this service is set to serve no school "
+                                         "(CASETRAIL_SCHOOL_ID)")
+        if principal.school != school:
+            raise self.refuse(principal, " here: the token acts for another school")
+
+    def visible(self, book: CaseRelations, principal: Principal,
+                case_ids: Iterable[UUID]) -> list[UUID]:
+        """Of these cases, those the principal (whom the gate let in) may take this action on,
+        in order: what a work list may show them. Call it on the application's thread, as the
+        book reads the store."""
+        needed = self.relations.get(principal.role)
+        if needed is None:
+            return []
+        if Relation.ANY in needed:
+            return list(case_ids)
+        return [case for case in case_ids if needed & book.relations(case, principal)]
 
     def openapi(self) -> dict[str, Any]:
         return {"action": self.action, "what": self.what,

@@ -46,7 +46,7 @@ class KeySource:
             raise ValueError("keys come from a JWKS URL or a JWKS file, one of them")
         self._client = jwt.PyJWKClient(url, cache_keys=True, lifespan=300) if url else None
         self._file = file
-        self._read: tuple[float, jwt.PyJWKSet] | None = None
+        self._read: tuple[tuple[int, int, int], jwt.PyJWKSet] | None = None
 
     def key_for(self, token: str) -> jwt.PyJWK:
         if self._client is not None:
@@ -55,21 +55,24 @@ class KeySource:
             except jwt.PyJWKClientError as error:
                 raise Unauthenticated(f"the issuer's key for this token: {error}") from None
         kid = jwt.get_unverified_header(token).get("kid")
-        keys = self._keys()
-        try:
-            return keys[kid] if kid else keys.keys[0]
-        except (KeyError, IndexError):
-            raise Unauthenticated("the token is signed with a key the issuer does not "
-                                  "publish") from None
+        for fresh in (False, True):  # an unknown key id: the file may be newer than it says
+            keys = self._keys(fresh)
+            try:
+                return keys[kid] if kid else keys.keys[0]
+            except (KeyError, IndexError):
+                continue
+        raise Unauthenticated("the token is signed with a key the issuer does not publish")
 
-    def _keys(self) -> jwt.PyJWKSet:
+    def _keys(self, fresh: bool) -> jwt.PyJWKSet:
         assert self._file is not None
         try:
-            changed = self._file.stat().st_mtime
+            seen = self._file.stat()
         except FileNotFoundError:
             raise Unauthenticated("this service has no issuer keys yet (is the issuer set "
                                   "up? `casetrail up` makes them)") from None
-        if self._read is None or self._read[0] != changed:
+        # A key file replaced within the clock's resolution keeps its mtime, not its inode.
+        changed = (seen.st_mtime_ns, seen.st_size, seen.st_ino)
+        if fresh or self._read is None or self._read[0] != changed:
             self._read = (changed, jwt.PyJWKSet.from_json(self._file.read_text()))
         return self._read[1]
 

@@ -23,9 +23,11 @@ class EventData(BaseModel):
 
 
 class CaseViewed(EventData):
-    """A person read the case record held by this service (who: the envelope's actor)."""
+    """A person read the case record held by this service, or the part of it `what` names
+    (who: the envelope's actor)."""
 
     purpose: str = Field(pattern=r"^[a-z_]+$", max_length=40)
+    what: str = Field("case_record", pattern=r"^[a-z_]+$", max_length=40)
 
 
 class ScreenResult(EventData):

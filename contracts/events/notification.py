@@ -4,14 +4,23 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.codes import (
+    BreakGlassReason,
     CallOutcome,
     DeliveryGuarantee,
     GuardianRank,
     NoticeChannel,
     PlanMeasure,
+    Role,
     Tier,
 )
-from contracts.events.base import CaseViewed, Code, EventData, StudentErased, TemplateId
+from contracts.events.base import (
+    CaseViewed,
+    Code,
+    DirectoryId,
+    EventData,
+    StudentErased,
+    TemplateId,
+)
 
 SERVICE = "notification"
 
@@ -119,6 +128,32 @@ class AuthorityReportFailed(EventData):
     reason: str = Field(pattern=r"^[a-z_]+$", max_length=40)
 
 
+class BreakGlassAlertIssued(EventData):
+    """The crisis-team head is to be told of intake's BreakGlassOpened (`opened_by`): who
+    opened the case (role and id), the reason code and until when."""
+
+    alert_id: UUID
+    opened_by: UUID
+    opened_by_role: Role
+    opened_by_id: DirectoryId
+    reason: BreakGlassReason
+    until: datetime
+
+
+class BreakGlassAlertDispatched(EventData):
+    alert_id: UUID
+    channel: NoticeChannel
+    delivery: DeliveryGuarantee | None = None  # as GuardianNoticeDispatched's
+
+
+class BreakGlassAlertFailed(EventData):
+    """Nobody could be reached for the alert (`no_contact`: no crisis-team head contact on
+    file; or its address refused for good): the team is told to reach them by hand."""
+
+    alert_id: UUID
+    reason: str = Field(pattern=r"^[a-z_]+$", max_length=40)
+
+
 EVENTS: dict[str, type[EventData]] = {
     "CaseViewed": CaseViewed,
     "StudentErased": StudentErased,
@@ -134,4 +169,7 @@ EVENTS: dict[str, type[EventData]] = {
     "AuthorityReportIssued": AuthorityReportIssued,
     "AuthorityReportDispatched": AuthorityReportDispatched,
     "AuthorityReportFailed": AuthorityReportFailed,
+    "BreakGlassAlertIssued": BreakGlassAlertIssued,
+    "BreakGlassAlertDispatched": BreakGlassAlertDispatched,
+    "BreakGlassAlertFailed": BreakGlassAlertFailed,
 }

@@ -5,9 +5,12 @@ from pydantic import Field
 
 from contracts.codes import (
     ClosureReason,
+    ConsentPurpose,
     DeclineReason,
     DisclosureBasis,
     FollowUpOutcome,
+    GuardianRank,
+    GuardianRelationship,
     ReceiverType,
     ReferralResponse,
     ReopenReason,
@@ -50,6 +53,30 @@ class ReferralMade(EventData):
     consent_id: UUID | None = None
     answer_by: datetime | None = None
     rerouted_from: UUID | None = None  # the referral this one replaces (declined, unanswered)
+    # Optional, same version: disclosed without consent, under the safety override; every
+    # one is the auditor's to look at (None in events published before the flag).
+    without_consent: bool | None = None
+
+
+class ConsentRecorded(EventData):
+    """The guardians' consent on record in the case: who gave it (rank and relationship
+    codes; who recorded it is the envelope's actor), for what, to whom, when."""
+
+    consent_id: UUID
+    purpose: ConsentPurpose
+    scope: list[Code]
+    given_by_guardian_rank: GuardianRank
+    relationship: GuardianRelationship | None = None
+    given_at: datetime
+    receivers: list[DirectoryId] | None = None
+    receiver_type: ReceiverType | None = None
+
+
+class ConsentWithdrawn(EventData):
+    """Nothing more is disclosed under the consent (who withdrew it and when: the
+    envelope's actor and time); what was disclosed before stays disclosed."""
+
+    consent_id: UUID
 
 
 class ReferralDelivered(EventData):
@@ -139,4 +166,6 @@ EVENTS: dict[str, type[EventData]] = {
     "HomeVisitRecorded": HomeVisitRecorded,
     "HomeVisitDue": HomeVisitDue,
     "CaseReopened": CaseReopened,
+    "ConsentRecorded": ConsentRecorded,
+    "ConsentWithdrawn": ConsentWithdrawn,
 }

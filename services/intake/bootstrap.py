@@ -1,5 +1,7 @@
 """Wires intake's settings to its store, bus and API, and its ports to their adapters."""
 
+from zoneinfo import ZoneInfo
+
 from casetrail.bus.inbox import Subscription
 from casetrail.personal.sealing import PersonalData
 from casetrail.personal.vault import DataKeyVault, vault_of
@@ -28,7 +30,8 @@ def application(settings: IntakeSettings) -> IntakeApplication:
                           chain=settings.report_chain,
                           checklist=tuple(settings.emergency_plan().checklist),
                           screening_max_bytes=settings.screening_max_bytes,
-                          retention=settings.retention())
+                          retention=settings.retention(),
+                          school_timezone=ZoneInfo(settings.school_timezone))
     return build_intake(settings.event_store_env(),
                         settings.pseudonym_key.get_secret_value().encode(), policy,
                         personal=vault_of(settings))

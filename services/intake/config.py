@@ -51,6 +51,8 @@ class IntakeSettings(ServiceSettings):
     report_chain: ChainKind = ChainKind.SCHOOL
     emergency_plan_file: Path = DEFAULT_EMERGENCY_PLAN
     screening_max_bytes: int = Field(5_000_000, ge=1_000, le=100_000_000)
+    # The district's figures count cases by the school's months.
+    school_timezone: str = "Asia/Shanghai"
     # Years each kind of record is kept (services.intake.domain.retention): the policy
     # documents set none, so these are the system's defaults.
     retention_case_years: int = Field(3, ge=1, le=100)

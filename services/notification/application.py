@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -34,9 +34,12 @@ from services.notification.domain.directory import (
     Route,
     directory_id,
 )
-from services.notification.domain.messages import AuthorityReport, Notice
+from services.notification.domain.messages import GlassAlert, Notice, message_recipient
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
+
+# Of a list of cases, those the reader may see: their need-to-know, as the API decides it.
+CaseFilter = Callable[[list[UUID]], list[UUID]]
 
 
 @dataclass(frozen=True)
@@ -164,9 +167,21 @@ class NotificationApplication(PersonalRecords):
         notification = self.find_case(envelope.case_id, GuardianNotification)
         if notification is None:
             notification = GuardianNotification.open(envelope.case_id, student_key, meta)
+        notification.learn_student(student_key, meta)
         notification.tell_family(tier, self.policy, self._routes(student_key), meta,
                                  now=datetime.now(UTC), cause=cause)
         return notification
+
+    def on_break_glass_opened(self, envelope: Envelope, data: intake.BreakGlassOpened,
+                              tracking: Tracking) -> None:
+        """The case's team is told who opened the case with no relation to it (the
+        envelope's actor, from their token), why and until when."""
+        meta = following(envelope, self.name)
+        notification = (self.find_case(envelope.case_id, GuardianNotification)
+                        or GuardianNotification.open_unknown_student(envelope.case_id, meta))
+        notification.alert_break_glass(envelope.event_id, envelope.actor.role.value,
+                                       envelope.actor.id, data.reason.value, data.until, meta)
+        self.record(notification, tracking=tracking)
 
     def on_case_closed(self, envelope: Envelope, data: referral.CaseClosed,
                        tracking: Tracking) -> None:
@@ -210,13 +225,19 @@ class NotificationApplication(PersonalRecords):
         self.record(notification)
         return plan_id
 
-    def pending_calls(self, *, purpose: str, reader: EventMeta) -> list[dict[str, Any]]:
+    def pending_calls(self, *, purpose: str, reader: EventMeta,
+                      visible: CaseFilter | None = None) -> list[dict[str, Any]]:
         """The team's call list: phone notices whose guardian is not reached yet, with the
-        number to call. Each student's contacts shown is a logged read of the directory."""
+        number to call; only of the cases `visible` keeps (the reader's need-to-know), if
+        given. Each student's contacts shown is a logged read of the directory."""
         calls = []
         directories: dict[str, GuardianDirectory | None] = {}
         shown: dict[str, GuardianDirectory] = {}
-        for notice_id, case_id in list(self.board.calls.items()):
+        pending = list(self.board.calls.items())
+        if visible is not None:
+            kept = set(visible(sorted({case_id for _, case_id in pending})))
+            pending = [(notice, case_id) for notice, case_id in pending if case_id in kept]
+        for notice_id, case_id in pending:
             notification = self.get_case(case_id, GuardianNotification)
             notice = notification.notice(notice_id)
             key = notification.student_key
@@ -259,13 +280,14 @@ class NotificationApplication(PersonalRecords):
             # An erased guardian has no contact left: the message cannot reach them.
             to = None if address == ERASED else address
         else:
-            recipient = (message.authority if isinstance(message, AuthorityReport)
-                         else message.escalated_to)
+            recipient = message_recipient(message)
             to = self.contacts.get(recipient)
             channel = (NoticeChannel.EMAIL if to and "@" in to else NoticeChannel.SMS).value
+        text = self.templates.render(message.template_id)
+        if isinstance(message, GlassAlert):
+            text = f"{text}\n{message.facts(case_id)}"
         return OutgoingMessage(message_id=message_id, recipient=recipient, channel=channel,
-                               template_id=message.template_id,
-                               text=self.templates.render(message.template_id), to=to)
+                               template_id=message.template_id, text=text, to=to)
 
     def still_queued(self, message_id: UUID) -> bool:
         """Not sent, withdrawn or failed since the dispatcher listed it."""
@@ -307,8 +329,7 @@ class NotificationApplication(PersonalRecords):
         for message_id, (case_id, kind) in list(self.board.unreachable.items()):
             message = self.get_case(case_id, GuardianNotification).message(message_id)
             assert not isinstance(message, Notice)
-            recipient = (message.authority if isinstance(message, AuthorityReport)
-                         else message.escalated_to)
+            recipient = message_recipient(message)
             found.append({"case_id": case_id, "message_id": message_id, "kind": kind,
                           "recipient": recipient, "template_id": message.template_id,
                           "reason": message.failed})

@@ -51,6 +51,7 @@ def subscriptions(settings: NotificationSettings,
         }),
         Subscription(settings.service, "intake", {
             "IncidentReported": app.on_incident_reported,
+            "BreakGlassOpened": app.on_break_glass_opened,
         }),
         Subscription(settings.service, "referral", {
             "CaseClosed": app.on_case_closed,

@@ -8,6 +8,7 @@ from pydantic_settings import SettingsConfigDict
 from casetrail.settings import ServiceSettings
 from contracts.codes import Tier
 from services.notification.adapters.smtp import SmtpSettings
+from services.notification.domain.glass import GLASS_RECIPIENT
 from services.notification.domain.policy import COMMISSION, NotificationPolicy
 
 SHIPPED_POLICY = Path(__file__).resolve().parent / "policy.toml"
@@ -65,10 +66,11 @@ class NotificationSettings(ServiceSettings):
 
     def missing_contacts(self) -> list[str]:
         """Who the policy escalates to, or reports to, with no contact set: each such message
-        fails for want of a contact (no_contact) and goes on the team's list instead."""
+        fails for want of a contact (no_contact) and goes on the team's list instead. The
+        crisis-team head is always needed: every break-glass alert goes to them."""
         policy, contacts = self.policy(), self.contacts()  # the policy file read once
         ladders = {step for tier in (Tier.CRISIS, Tier.SERIOUS, Tier.GENERAL)
-                   for step in policy.for_tier(tier).ladder}
+                   for step in policy.for_tier(tier).ladder} | {GLASS_RECIPIENT}
         missing = [f"NOTIFICATION_{recipient.upper()}_CONTACT is not set: an escalation to "
                    f"the {recipient.replace('_', ' ')} will reach nobody (no_contact)"
                    for recipient in ("crisis_team_head", "police")

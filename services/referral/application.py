@@ -28,6 +28,7 @@ from contracts.codes import (
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
+from services.referral.domain.consents import ConsentGiven
 from services.referral.domain.directory import Directory
 from services.referral.domain.referrals import DEAD_ENDS, Handoff, Referral
 from services.referral.domain.visits import semester
@@ -130,7 +131,29 @@ class ReferralApplication(PacketsAndBoard):
                             meta=meta)
         self.record(aftercare, tracking=tracking)
 
-    # Referrals.
+    # Consents and referrals.
+
+    def record_consent(self, case_id: UUID, given: ConsentGiven, meta: EventMeta) -> UUID:
+        aftercare = self.get_case(case_id, Aftercare)
+        consent_id = uuid4()
+        aftercare.record_consent(consent_id, given, meta)
+        self.record(aftercare)
+        return consent_id
+
+    def withdraw_consent(self, case_id: UUID, consent_id: UUID, meta: EventMeta) -> None:
+        """Nothing more is disclosed under it; what was disclosed stays in the trail."""
+        aftercare = self.get_case(case_id, Aftercare)
+        aftercare.withdraw_consent(consent_id, meta)
+        self.record(aftercare)
+
+    def disclosed_without_consent(self) -> list[tuple[Aftercare, Referral]]:
+        """Every referral made under the safety override, for the auditor."""
+        found = []
+        for referral_id, case_id in list(self.board.without_consent.items()):
+            aftercare = self.get_case(case_id, Aftercare)
+            found.append((aftercare,
+                          self._opened_referral(aftercare, aftercare.referral(referral_id))))
+        return found
 
     def _sealed(self, aftercare: Aftercare, handoff: Handoff) -> Handoff:
         """The packet's parts and the rationale sealed under the student's data key (a

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any, Protocol
 from uuid import UUID
 
-from casetrail.kernel import EventMeta
+from casetrail.kernel import CaseRuleViolated, EventMeta
 from casetrail.personal.records import PersonalRecords
 from casetrail.personal.sealing import ERASED
 from contracts.codes import ReferralResponse, Role, Tier
@@ -18,6 +18,9 @@ from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.board import ReferralBoard
 from services.referral.domain.directory import Directory
 from services.referral.domain.referrals import Referral
+
+# What of a case reading a referral's packet shows.
+REFERRAL_PACKET = "referral_packet"
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,13 @@ class PacketsAndBoard(PersonalRecords):
     def read_packet(self, case_id: UUID, referral_id: UUID, *, purpose: str,
                     reader: EventMeta) -> dict[str, Any]:
         """The packet as FHIR, for the person who carries it to a receiver without a
-        webhook: a read of the case, logged as such."""
-        aftercare = self.read_case(case_id, Aftercare, purpose=purpose, reader=reader)
+        webhook: a read of the case, logged as such. Once its consent is withdrawn it is
+        not carried any more: only the auditor reads it then, as the trail of what went."""
+        stopped = self.get_case(case_id, Aftercare).disclosure_stopped(referral_id)
+        if stopped and reader.actor_role != Role.AUDITOR:
+            raise CaseRuleViolated(stopped)
+        aftercare = self.read_case(case_id, Aftercare, purpose=purpose, reader=reader,
+                                   what=REFERRAL_PACKET)
         referral = self._opened_referral(aftercare, aftercare.referral(referral_id))
         entry = self.directory.find(referral.receiver_id)
         return self.fhir.packet_bundle(referral, self._codes(aftercare),

@@ -36,8 +36,7 @@ class ReferralRequest:
     receiver_id: str
     receiver_type: ReceiverType | None = None
     basis: DisclosureBasis = DisclosureBasis.CONSENT
-    # given_by_guardian_rank, given_at, scope (categories), receivers (ids, optional)
-    consent: dict[str, Any] | None = None
+    consent_id: UUID | None = None  # the consent on record the referral is made under
     rationale: str | None = None
     packet: dict[str, Any] = field(default_factory=dict)  # patient, guardian, summary
 
@@ -67,46 +66,29 @@ class Routing:
                                   f"not receive {PACKET_PARTS[part]}")
         disclosed = disclosure(receiver, parts, signs_known=bool(case.signs),
                                pseudonym_known=case.student_key is not None)
-        consent_id = self._check_basis(request, disclosed)
+        self._check_basis(request, disclosed)
+        # Whether the consent exists, stands and covers this receiver and what is disclosed
+        # is the case's to say (409): it holds the consents.
         return Handoff(uuid4(), receiver, request.basis, disclosed,
                        now + timedelta(minutes=receiver.answer_within_minutes),
-                       {part: request.packet[part] for part in sorted(parts)}, consent_id,
-                       self._consent_for(request, receiver), request.rationale)
+                       {part: request.packet[part] for part in sorted(parts)},
+                       request.consent_id, None, request.rationale)
 
     @staticmethod
-    def _consent_for(request: ReferralRequest, receiver: Receiver) -> dict[str, Any] | None:
-        """The consent as it will be held: to the receivers it names, or else to any
-        receiver of this one's type; never silently to whoever comes next."""
-        if request.consent is None:
-            return None
-        named = request.consent.get("receivers")
-        if named:
-            if receiver.receiver_id not in named:
-                raise InvalidReferral("consent.receivers",
-                                      f"does not name {receiver.receiver_id}")
-            return dict(request.consent)
-        return {**request.consent, "receiver_type": receiver.receiver_type.value}
-
-    @staticmethod
-    def _check_basis(request: ReferralRequest, disclosed: list[str]) -> UUID | None:
-        """The id of the consent the referral rests on; None under the safety override."""
+    def _check_basis(request: ReferralRequest, disclosed: list[str]) -> None:
         if request.basis == DisclosureBasis.SAFETY_OVERRIDE:
-            if request.consent is not None:
-                raise InvalidReferral("consent", "a safety override claims no consent")
+            if request.consent_id is not None:
+                raise InvalidReferral("consent_id", "a safety override claims no consent")
             if not (request.rationale or "").strip():
                 raise InvalidReferral("rationale", "a safety override needs its rationale")
-            return None
-        if request.consent is None:
-            # Whatever is disclosed, a referral on the basis of consent records the consent
+            return
+        if request.consent_id is None:
+            # Whatever is disclosed, a referral on the basis of consent names the consent
             # it rests on: the trail never says "consent" where none was given.
             personal = sorted(PERSONAL & set(disclosed))
             what = f"disclosing {personal}" if personal else "a referral on the basis of consent"
-            raise InvalidReferral("consent", f"{what} needs the guardians' consent on record, "
-                                  "or the safety override")
-        uncovered = sorted(set(disclosed) - set(request.consent["scope"]))
-        if uncovered:
-            raise InvalidReferral("consent.scope", f"does not cover {uncovered}")
-        return uuid4()
+            raise InvalidReferral("consent_id", f"{what} needs the guardians' consent on "
+                                  "record, or the safety override")
 
     def reroute(self, declined: Referral, case: CaseVisits, tried: set[str],
                 now: datetime) -> Handoff | None:

@@ -69,7 +69,8 @@ def all_served(store_url: tuple[str, str | None], data_dir: Path,
         settings = settings_of(entry, store_url, data_dir, (extra or {}).get(name))
         app = entry.checked_application(settings)
         runtime = ServiceRuntime(settings=settings, app=app, published=entry.published,
-                                 thread=ApplicationThread(f"{name}-test"))
+                                 thread=ApplicationThread(f"{name}-test"),
+                                 other_credentials=entry.other_credentials(settings))
         running[name] = Running(entry, runtime, app, TestClient(entry.build_api(runtime, app)))
     try:
         yield running

@@ -23,10 +23,9 @@ from tests.application.test_notification import (
 from tests.application.test_referral import (
     LIAISON,
     PATIENT,
-    TEAM,
     decide,
     directory,
-    request,
+    refer,
 )
 
 
@@ -47,7 +46,7 @@ def test_the_notice_to_the_next_guardian_after_a_failed_call_is_caused_by_the_fa
 def test_a_reroute_after_a_decline_is_caused_by_the_decline(env: dict[str, str]) -> None:
     app = build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory())
     case_id = decide(app, Tier.CRISIS)
-    first = app.refer(case_id, request(packet={"patient": PATIENT}), TEAM)
+    first = refer(app, case_id, packet={"patient": PATIENT})
     app.record_answer(case_id, first, ReferralResponse.DECLINED, LIAISON, "no_capacity")
     [declined] = published(app, REFERRAL, "ReferralAnswered")
     _, rerouted = published(app, REFERRAL, "ReferralMade")
@@ -60,7 +59,7 @@ def test_a_reroute_after_no_answer_in_time_is_caused_by_the_passing_over(
         env: dict[str, str]) -> None:
     app = build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory(minutes=1))
     case_id = decide(app, Tier.CRISIS)
-    app.refer(case_id, request(packet={"patient": PATIENT}), TEAM)
+    refer(app, case_id, packet={"patient": PATIENT})
     assert app.pass_over_unanswered(datetime.now(UTC) + timedelta(minutes=2)) == 1
     [passed_over] = published(app, REFERRAL, "ReferralUnanswered")
     _, rerouted = published(app, REFERRAL, "ReferralMade")

@@ -22,7 +22,7 @@ LONG_AGO = "0001-01-01"
 FAR_AHEAD = (TODAY + timedelta(days=800)).isoformat()
 TWO_YEARS_AGO = (TODAY - timedelta(days=800)).isoformat()
 CONSENT = {"given_by_guardian_rank": 1, "given_at": datetime.now(UTC).isoformat(),
-           "scope": ["risk_tier"]}
+           "scope": ["risk_tier"], "receiver_type": "hospital_green_channel"}
 RETURN_PLAN = {"study_support": ["reduced_timetable"], "review_on": TODAY.isoformat(),
                "responsible": [{"role": "class_teacher", "id": "ct-1"}]}
 PLAN = {"measures": ["safety_plan"], "agreed": True, "guardian_rank": 1}
@@ -41,12 +41,12 @@ OUT_OF_BOUNDS: list[tuple[str, str, dict[str, Any], list[str]]] = [
     ("referral", f"/cases/{CASE}/return-plan",
      {**RETURN_PLAN, "responsible": [{"role": "class_teacher", "id": "ct-1"}] * 50},
      ["body", "responsible"]),
-    ("referral", f"/cases/{CASE}/referrals",
-     {"receiver_id": "hospital-a", "consent": {**CONSENT, "scope": ["risk_tier"] * 50}},
-     ["body", "consent", "scope"]),
-    ("referral", f"/cases/{CASE}/referrals",
-     {"receiver_id": "hospital-a", "consent": {**CONSENT, "receivers": ["h"] * 50}},
-     ["body", "consent", "receivers"]),
+    ("referral", f"/cases/{CASE}/consents", {**CONSENT, "scope": ["risk_tier"] * 50},
+     ["body", "scope"]),
+    ("referral", f"/cases/{CASE}/consents",
+     {**CONSENT, "receiver_type": None, "receivers": ["h"] * 50}, ["body", "receivers"]),
+    ("referral", f"/cases/{CASE}/consents", {**CONSENT, "given_at": FAR_AHEAD + "T00:00:00Z"},
+     ["body", "given_at"]),
     ("referral", f"/cases/{CASE}/referrals",
      {"receiver_id": "hospital-a", "packet": {"patient": {"birth_date": LONG_AGO}}},
      ["body", "packet", "patient", "birth_date"]),

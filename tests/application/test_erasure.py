@@ -4,7 +4,6 @@ still replays. The store-wide cipher is off here, so the bytes show this layer a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -40,6 +39,7 @@ from services.referral.domain.aftercare import Aftercare
 from services.referral.routing import ReferralRequest
 from tests.application.all_services import Running, all_served
 from tests.application.conftest import deliver, envelope
+from tests.application.test_referral import consented
 from tests.conftest import PSEUDONYM_KEY
 from tests.identity import bearer, token
 
@@ -54,10 +54,6 @@ SUMMARY = "近两周情绪低落，夜间失眠"
 RATIONALE = "自述有自伤念头，班主任观察属实"
 SECRETS = (NAME, NOTE, GUARDIAN, PHONE, PLAN_NOTES, SUMMARY, RATIONALE, SCHOOL_ID)
 PHQ_A = {f"q{n}": 1 for n in range(1, 10)} | {"q9": 2}
-CONSENT = {"given_by_guardian_rank": 1,
-           "given_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
-           "scope": ["student_identity", "student_pseudonym", "guardian_contact", "risk_tier",
-                     "signs_observed", "assessment_summary"]}
 PERSONAL = ("intake", "assessment", "notification", "referral")
 AUDITOR = bearer("auditor")
 TEAM = EventMeta.by("crisis_team", "crisis_team-1")
@@ -138,7 +134,8 @@ def refer(referral: Running, case_id: UUID) -> UUID:
     deliver(app, app.on_tier_decided, envelope("assessment", case_id, assessment.TierDecided(
         student_key=KEY, tier=Tier.CRISIS, proposed_tier=Tier.CRISIS,
         overrides_proposal=False, participant_roles=[Role.CRISIS_TEAM])))
-    return app.refer(case_id, ReferralRequest("anding-hospital", consent=CONSENT, packet={
+    return app.refer(case_id, ReferralRequest("anding-hospital", consent_id=consented(
+        app, case_id), packet={
         "patient": {"name": NAME, "school_student_id": SCHOOL_ID},
         "guardian": {"name": GUARDIAN, "phone": PHONE}, "summary": SUMMARY}), TEAM)
 

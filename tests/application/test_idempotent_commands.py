@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -145,6 +145,30 @@ async def test_the_same_key_with_another_body_is_refused_naming_the_header_and_c
     assert len(published(assessment, ASSESSMENT, "TierDecided")) == 1
 
 
+async def test_a_retry_with_a_refreshed_token_of_the_same_person_gets_the_first_answer(
+        intake_http: httpx.AsyncClient) -> None:
+    headers = key()
+    first = await intake_http.post("/reports", json=report_body(), headers=headers)
+    # An hour later the client signed in again: a new token, the same person.
+    refreshed = {**headers, **bearer(LEAD["role"], subject=LEAD["id"],
+                                     lifetime=timedelta(minutes=30))}
+    assert refreshed["Authorization"] != headers["Authorization"]
+    again = await intake_http.post("/reports", json=report_body(), headers=refreshed)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(await case_reports(intake_http, first.json()["case_id"])) == 1
+
+
+async def test_another_person_sending_the_same_key_is_refused_and_learns_nothing(
+        intake_http: httpx.AsyncClient) -> None:
+    headers = key()
+    first = await intake_http.post("/reports", json=report_body(), headers=headers)
+    other = {**headers, **bearer(LEAD["role"], subject="someone-else")}
+    refused = await intake_http.post("/reports", json=report_body(), headers=other)
+    assert refused.status_code == 422
+    assert first.json()["case_id"] not in refused.text
+
+
 async def test_without_a_key_each_request_is_a_new_report(
         intake_http: httpx.AsyncClient) -> None:
     lead = bearer(LEAD["role"], subject=LEAD["id"])
@@ -268,7 +292,7 @@ async def test_a_retried_upload_with_its_key_gets_the_first_answer(
 async def test_a_keyed_upload_larger_than_the_service_takes_is_refused_before_it_is_read(
         intake: IntakeApplication) -> None:
     settings = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k",
-                                              "http_max_body_bytes": 10_000})
+                                              "CASETRAIL_MAX_UPLOAD_BYTES": 10_000})
     async with served(settings, intake, intake_api) as client:
         answer = await client.post(
             f"/screenings/{uuid4()}/imports", headers=key(),

@@ -77,7 +77,7 @@ def test_reading_a_case_is_logged_with_who_and_why(intake: IntakeApplication) ->
     logged = PUBLISHED.envelope(last)
     assert logged is not None and logged.type == "CaseViewed"
     assert logged.actor == Actor(role="psych_teacher", id="p-7")
-    assert logged.data == {"purpose": "assessment"}
+    assert logged.data == {"purpose": "assessment", "what": "case_record"}
 
 
 def test_an_unknown_case_is_not_found(intake: IntakeApplication) -> None:

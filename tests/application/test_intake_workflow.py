@@ -138,7 +138,7 @@ def test_a_concern_after_closure_opens_a_case_linked_to_the_last_one(
     assert growth["open_case_id"] == second.case_id
     viewed = published(intake, PUBLISHED, "CaseViewed")
     assert {v.case_id for v in viewed} == {first.case_id, second.case_id}
-    assert all(v.data == {"purpose": "growth_file"} for v in viewed)
+    assert all(v.data == {"purpose": "growth_file", "what": "growth_file"} for v in viewed)
 
 
 def test_a_reopened_case_takes_the_students_concerns_again(intake: IntakeApplication) -> None:

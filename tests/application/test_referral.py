@@ -26,6 +26,7 @@ from services.referral.adapters.published import PUBLISHED
 from services.referral.application import NotYourReferral, ReferralApplication
 from services.referral.bootstrap import build_referral
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.consents import ConsentGiven
 from services.referral.domain.directory import Directory
 from services.referral.domain.referrals import CaseReferrals
 from services.referral.routing import InvalidReferral, ReferralRequest
@@ -35,10 +36,13 @@ TEAM = EventMeta.by("crisis_team", "lead")
 LIAISON = EventMeta.by("receiver_liaison", "hospital-7")
 HOSPITAL = ReceiverType.HOSPITAL_GREEN_CHANNEL
 KEY = "0" * 32
-CONSENT = {"given_by_guardian_rank": 1,
-           "given_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
-           "scope": ["student_identity", "student_pseudonym", "guardian_contact", "risk_tier",
-                     "signs_observed", "assessment_summary"]}
+# The guardians' consent as POST /cases/{id}/consents takes it, but for whom it reaches:
+# `receivers` (ids) or a `receiver_type`.
+CONSENT: dict[str, Any] = {
+    "given_by_guardian_rank": 1, "relationship": "mother",
+    "given_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+    "scope": ["student_identity", "student_pseudonym", "guardian_contact", "risk_tier",
+              "signs_observed", "assessment_summary"]}
 PATIENT = {"name": "王小明", "birth_date": "2010-05-01", "school_student_id": "S-1"}
 
 
@@ -77,16 +81,39 @@ def school_today() -> date:
 
 
 def request(receiver_id: str = "hospital-a", **more: Any) -> ReferralRequest:
-    """On the guardians' consent unless told otherwise (`consent=None` for none at all)."""
-    if more.get("basis", DisclosureBasis.CONSENT) == DisclosureBasis.CONSENT:
-        more.setdefault("consent", CONSENT)
     return ReferralRequest(receiver_id, **more)
+
+
+def consented(app: ReferralApplication, case_id: UUID, consent: dict[str, Any] | None = None,
+              receiver_type: ReceiverType | None = HOSPITAL, meta: EventMeta = TEAM) -> UUID:
+    """The guardians' consent (CONSENT unless given) on record in the case: to the receivers
+    it names, else to any receiver of `receiver_type`."""
+    given = {**CONSENT, **(consent or {})}
+    named = given.get("receivers")
+    kind = given.get("receiver_type", receiver_type)
+    return app.record_consent(case_id, ConsentGiven(
+        "referral", list(given["scope"]), given["given_by_guardian_rank"],
+        datetime.fromisoformat(given["given_at"]), given.get("relationship"), named,
+        None if named else kind), meta)
+
+
+def refer(app: ReferralApplication, case_id: UUID, receiver_id: str = "hospital-a", *,
+          meta: EventMeta = TEAM, consent: dict[str, Any] | None = CONSENT,
+          **more: Any) -> UUID:
+    """A referral on the guardians' consent (`consent`, recorded first, to the type of the
+    receiver referred to), unless its basis is the safety override or `consent` is None."""
+    if (more.get("basis", DisclosureBasis.CONSENT) == DisclosureBasis.CONSENT
+            and consent is not None and "consent_id" not in more):
+        entry = app.directory.find(receiver_id)
+        kind = more.get("receiver_type") or (entry.type if entry else None)
+        more["consent_id"] = consented(app, case_id, consent, kind)
+    return app.refer(case_id, ReferralRequest(receiver_id, **more), meta)
 
 
 def test_a_crisis_case_goes_from_hospital_to_closure(referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.CRISIS)
     assert len(referral.get_case(case_id, Aftercare).follow_ups) == 8
-    referral_id = referral.refer(case_id, request("hospital-7", receiver_type=HOSPITAL), TEAM)
+    referral_id = refer(referral, case_id, "hospital-7", receiver_type=HOSPITAL)
     for answer in (ReferralResponse.ACCEPTED, ReferralResponse.ADMITTED):
         referral.record_answer(case_id, referral_id, answer, LIAISON)
     assert referral.record_follow_up(case_id, FollowUpOutcome.STABLE, TEAM) == 1
@@ -100,7 +127,7 @@ def test_a_crisis_case_goes_from_hospital_to_closure(referral: ReferralApplicati
 
 def test_admission_before_acceptance_is_refused(referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.SERIOUS)
-    referral_id = referral.refer(case_id, request("district-centre"), TEAM)
+    referral_id = refer(referral, case_id, "district-centre")
     with pytest.raises(CaseRuleViolated, match="cannot be admitted"):
         referral.record_answer(case_id, referral_id, ReferralResponse.ADMITTED,
                                LIAISON)
@@ -109,27 +136,25 @@ def test_admission_before_acceptance_is_refused(referral: ReferralApplication) -
 def test_a_receiver_outside_the_directory_needs_its_type(referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.SERIOUS)
     with pytest.raises(InvalidReferral) as refused:
-        referral.refer(case_id, request("somewhere-else"), TEAM)
+        refer(referral, case_id, "somewhere-else")
     assert refused.value.field == "receiver_id"
     with pytest.raises(InvalidReferral) as refused:
-        referral.refer(case_id, request("hospital-a", receiver_type=ReceiverType.POLICE), TEAM)
+        refer(referral, case_id, "hospital-a", receiver_type=ReceiverType.POLICE)
     assert refused.value.field == "receiver_type"
 
 
 @pytest.mark.parametrize(("ask", "field"), [
     ({"receiver_id": "district-centre", "packet": {"patient": PATIENT}}, "packet.patient"),
-    ({"packet": {"patient": PATIENT}, "consent": None}, "consent"),
-    ({"packet": {"guardian": {"phone": "138"}},
-      "consent": {**CONSENT, "scope": ["risk_tier"]}}, "consent.scope"),
+    ({"packet": {"patient": PATIENT}, "consent": None}, "consent_id"),
     ({"basis": DisclosureBasis.SAFETY_OVERRIDE}, "rationale"),
-    ({"basis": DisclosureBasis.SAFETY_OVERRIDE, "rationale": "x", "consent": CONSENT},
-     "consent"),
+    ({"basis": DisclosureBasis.SAFETY_OVERRIDE, "rationale": "x", "consent_id": uuid4()},
+     "consent_id"),
 ])
 def test_a_referral_that_would_disclose_too_much_is_refused_naming_the_field(
         referral: ReferralApplication, ask: dict[str, Any], field: str) -> None:
     case_id = decide(referral, Tier.CRISIS)
     with pytest.raises(InvalidReferral) as refused:
-        referral.refer(case_id, request(**{"receiver_id": "hospital-a", **ask}), TEAM)
+        refer(referral, case_id, **{"receiver_id": "hospital-a", **ask})
     assert refused.value.field == field
 
 
@@ -137,15 +162,25 @@ def test_a_referral_on_the_basis_of_consent_without_one_is_refused_not_recorded_
         referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.CRISIS)
     with pytest.raises(InvalidReferral) as refused:
-        referral.refer(case_id, request("district-centre", consent=None), TEAM)
-    assert refused.value.field == "consent"
+        refer(referral, case_id, "district-centre", consent=None)
+    assert refused.value.field == "consent_id"
+    assert referral.get_case(case_id, Aftercare).referrals == []
+
+
+def test_a_consent_that_does_not_cover_what_goes_is_refused_as_the_cases_rule(
+        referral: ReferralApplication) -> None:
+    case_id = decide(referral, Tier.CRISIS)
+    with pytest.raises(CaseRuleViolated, match=r"does not cover \['guardian_contact'\]"):
+        refer(referral, case_id, packet={"guardian": {"phone": "138"}},
+              consent={**CONSENT, "scope": ["risk_tier", "signs_observed",
+                                            "student_pseudonym"]})
     assert referral.get_case(case_id, Aftercare).referrals == []
 
 
 def test_a_decline_reroutes_to_the_next_hospital_then_leaves_the_case_flagged(
         referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.CRISIS)
-    first = referral.refer(case_id, request(packet={"patient": PATIENT}, consent=CONSENT), TEAM)
+    first = refer(referral, case_id, packet={"patient": PATIENT})
     second = referral.record_answer(case_id, first, ReferralResponse.DECLINED, LIAISON,
                                     "no_capacity")
     assert second is not None
@@ -165,7 +200,7 @@ def test_a_referral_unanswered_in_time_is_passed_to_the_next_receiver(
         env: dict[str, str]) -> None:
     app = build_referral(env, ZoneInfo("Asia/Shanghai"), directory=directory(0.01))
     case_id = decide(app, Tier.SERIOUS)
-    first = app.refer(case_id, request(), EventMeta.by("crisis_team", "lead"))
+    first = refer(app, case_id, meta=EventMeta.by("crisis_team", "lead"))
     assert app.pass_over_unanswered(datetime.now(UTC)) == 0
     assert app.pass_over_unanswered(datetime.now(UTC) + timedelta(seconds=1)) == 1
     aftercare = app.get_case(case_id, Aftercare)
@@ -200,7 +235,7 @@ def test_imminent_danger_without_a_police_sign_calls_no_police(
 def test_only_the_receiver_referred_to_answers_its_task_and_a_repeat_changes_nothing(
         referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.CRISIS)
-    referral_id = referral.refer(case_id, request(), TEAM)
+    referral_id = refer(referral, case_id)
     with pytest.raises(NotYourReferral):
         referral.answer_task(referral_id, "hospital-b", ReferralResponse.ACCEPTED, None,
                              LIAISON)
@@ -238,7 +273,7 @@ def test_a_key_concern_student_gets_a_home_visit_due_until_visited(
 def test_a_return_plan_after_discharge_and_reopening_linked_to_the_closure(
         referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.SERIOUS)
-    referral_id = referral.refer(case_id, request("district-centre"), TEAM)
+    referral_id = refer(referral, case_id, "district-centre")
     for answer in (ReferralResponse.ACCEPTED, ReferralResponse.DISCHARGED):
         referral.record_answer(case_id, referral_id, answer, LIAISON)
     referral.plan_return(case_id, ["catch_up_tutoring"], school_today(),
@@ -260,7 +295,7 @@ def test_packets_wait_for_their_retry_and_the_board_survives_a_restart(
     app = build_referral(env, ZoneInfo("Asia/Shanghai"),
                               directory=directory(endpoint="http://127.0.0.1:9/fhir"))
     case_id = decide(app, Tier.CRISIS)
-    referral_id = app.refer(case_id, request(), TEAM)
+    referral_id = refer(app, case_id)
     now = datetime.now(UTC)
     [packet] = app.packets_due(now, lambda n: timedelta(minutes=n))
     assert packet.referral_id == referral_id

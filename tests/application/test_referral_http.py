@@ -29,13 +29,13 @@ from services.referral.domain.aftercare import Aftercare
 from services.referral.entrypoints.http import build_api
 from tests.application.conftest import assigned, deliver, envelope, served
 from tests.application.test_referral import (
-    CONSENT,
     LIAISON,
     PATIENT,
     TEAM,
+    consented,
     decide,
     directory,
-    request,
+    refer,
     school_today,
 )
 from tests.identity import bearer
@@ -72,17 +72,20 @@ async def http(app: ReferralApplication) -> AsyncIterator[httpx.AsyncClient]:
 
 def discharged(app: ReferralApplication) -> UUID:
     case_id = decided(app, Tier.SERIOUS)
-    referral_id = app.refer(case_id, request("district-centre"), TEAM)
+    referral_id = refer(app, case_id, "district-centre")
     for answer in (ReferralResponse.ACCEPTED, ReferralResponse.DISCHARGED):
         app.record_answer(case_id, referral_id, answer, LIAISON)
     return case_id
 
 
+ON_RECORD = {"consent_id": "the guardians' consent, recorded"}
+
+
 @pytest.mark.parametrize(("role", "body", "allowed"), [
-    ("class_teacher", {"consent": CONSENT}, False),
-    ("grade_leader", {"consent": CONSENT}, False),
-    ("psych_teacher", {"consent": CONSENT}, True),
-    ("principal", {"consent": CONSENT}, True),
+    ("class_teacher", ON_RECORD, False),
+    ("grade_leader", ON_RECORD, False),
+    ("psych_teacher", ON_RECORD, True),
+    ("principal", ON_RECORD, True),
     ("psych_teacher", {"basis": "safety_override", "rationale": "knife in bag"}, False),
     ("crisis_team", {"basis": "safety_override", "rationale": "knife in bag"}, True),
 ])
@@ -90,6 +93,8 @@ async def test_referrals_are_made_by_the_psychology_staff_and_leaders_the_overri
         app: ReferralApplication, http: httpx.AsyncClient, role: str, body: dict[str, Any],
         allowed: bool) -> None:
     case_id = decided(app, Tier.CRISIS)
+    if body is ON_RECORD:
+        body = {"consent_id": str(consented(app, case_id))}
     made = await http.post(f"/cases/{case_id}/referrals", json={
         "receiver_id": "hospital-a", **body}, headers=as_(role))
     assert made.status_code == (201 if allowed else 403), made.text
@@ -104,7 +109,7 @@ async def test_referrals_are_made_by_the_psychology_staff_and_leaders_the_overri
 async def test_an_answer_given_by_phone_is_recorded_by_the_team_or_the_psych_teacher(
         app: ReferralApplication, http: httpx.AsyncClient, role: str, allowed: bool) -> None:
     case_id = decided(app, Tier.SERIOUS)
-    referral_id = app.refer(case_id, request("district-centre"), TEAM)
+    referral_id = refer(app, case_id, "district-centre")
     answered = await http.post(f"/cases/{case_id}/referrals/{referral_id}/answers",
                                json={"response": "accepted"}, headers=as_(role))
     assert answered.status_code == (201 if allowed else 403), answered.text
@@ -154,8 +159,7 @@ async def test_follow_ups_returns_and_home_visits_are_recorded_by_those_who_foll
 async def test_the_packet_is_read_only_by_psychology_staff_leaders_and_auditors(
         app: ReferralApplication, http: httpx.AsyncClient, role: str, allowed: bool) -> None:
     case_id = decided(app, Tier.CRISIS)
-    referral_id = app.refer(case_id, request(packet={"patient": PATIENT}, consent=CONSENT),
-                            TEAM)
+    referral_id = refer(app, case_id, packet={"patient": PATIENT})
     packet = await http.get(f"/cases/{case_id}/referrals/{referral_id}/packet",
                             headers=as_(role))
     assert packet.status_code == (200 if allowed else 403)
@@ -191,7 +195,7 @@ async def test_a_referral_on_the_basis_of_consent_without_a_consent_is_refused_n
     refused = await http.post(f"/cases/{case_id}/referrals", json={
         "receiver_id": "district-centre", "basis": "consent"}, headers=as_("crisis_team"))
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["loc"] == ["body", "consent"]
+    assert refused.json()["detail"][0]["loc"] == ["body", "consent_id"]
     assert app.get_case(case_id, Aftercare).referrals == []
 
 

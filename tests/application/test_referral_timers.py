@@ -38,7 +38,7 @@ from tests.application.test_referral import (
     TEAM,
     decide,
     directory,
-    request,
+    refer,
 )
 
 
@@ -64,7 +64,7 @@ def test_a_referral_entered_late_still_gives_the_receiver_its_full_answer_time(
         referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.SERIOUS)
     made_earlier = TEAM.caused(uuid4(), occurred_at=datetime.now(UTC) - timedelta(hours=3))
-    referral_id = referral.refer(case_id, request("district-centre"), made_earlier)
+    referral_id = refer(referral, case_id, "district-centre", meta=made_earlier)
     answer_by = referral.get_case(case_id, Aftercare).referral(referral_id).answer_by
     assert answer_by is not None and answer_by > datetime.now(UTC) + timedelta(minutes=59)
 
@@ -108,7 +108,7 @@ def test_a_hospital_declining_after_the_tier_fell_to_none_is_recorded_and_the_ca
         env: dict[str, str]) -> None:
     app = build_referral(env, ZoneInfo("Asia/Shanghai"), directory=two_police())
     case_id = decide(app, Tier.CRISIS)
-    referral_id = app.refer(case_id, request("hospital-a"), TEAM)
+    referral_id = refer(app, case_id, "hospital-a")
     decide(app, Tier.NONE, case_id=case_id)
     answered = app.answer_task(referral_id, "hospital-a", ReferralResponse.DECLINED,
                                "no_capacity", LIAISON)
@@ -121,7 +121,7 @@ def test_a_hospital_declining_after_the_tier_fell_to_none_is_recorded_and_the_ca
 def test_a_declined_referral_with_no_receiver_left_says_so_on_the_teams_list(
         referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.SERIOUS)
-    referral_id = referral.refer(case_id, request("district-centre"), TEAM)
+    referral_id = refer(referral, case_id, "district-centre")
     assert referral.record_answer(case_id, referral_id, ReferralResponse.DECLINED,
                                   LIAISON) is None
     [flagged] = referral.flagged()
@@ -132,7 +132,7 @@ def test_a_declined_referral_with_no_receiver_left_says_so_on_the_teams_list(
 def test_a_case_that_cannot_be_read_holds_up_no_other_case(
         referral: ReferralApplication) -> None:
     case_id = decide(referral, Tier.SERIOUS)
-    referral_id = referral.refer(case_id, request("district-centre"), TEAM)
+    referral_id = refer(referral, case_id, "district-centre")
     broken = uuid4()  # a deadline whose case is missing from the store: that case fails
     referral.board.answer_by[uuid4()] = (broken, datetime.now(UTC) - timedelta(days=1))
     tick = datetime.now(UTC) + timedelta(hours=2)

@@ -157,7 +157,7 @@ async def test_only_those_entitled_may_read_a_case_record(desk: Desk) -> None:
     assert record["student_name"] == "欧阳小明"
     viewed = await desk.event(case_id, "intake", "CaseViewed")
     assert viewed.actor.id == "p-1"
-    assert viewed.data == {"purpose": "assessment"}
+    assert viewed.data == {"purpose": "assessment", "what": "case_record"}
 
 
 async def test_each_service_reports_its_outbox_and_inbox_backlog(

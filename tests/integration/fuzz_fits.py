@@ -17,6 +17,8 @@ from typing import Any
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from casetrail.http import guarded_routes
+from casetrail.identity.access import Permission, Relation
 from contracts.codes import (
     Channel,
     DeclineReason,
@@ -30,18 +32,13 @@ from contracts.fhir import BUSINESS_STATUS_SYSTEM, DECLINE_SYSTEM
 from contracts.instruments import INSTRUMENTS, InstrumentDefinition
 from contracts.instruments.answers import _SPELLINGS
 from contracts.instruments.definitions import AnswerType, Item
-from services.assessment.entrypoints.http import ASSESSORS, DECIDERS
 from services.intake.domain.report_chain import ACKNOWLEDGERS, reporter_problem
-from services.intake.entrypoints.http.common import FLAGGERS, PSYCH_STAFF, SCREENING_STAFF
-from services.notification.entrypoints.http import (
-    DIRECTORY_KEEPERS,
-    FAMILY_CONTACTS,
-    PLANNERS,
-)
 from services.referral.domain.receivers import DISCLOSURE, PACKET_PARTS
-from services.referral.entrypoints import roles
-from services.referral.entrypoints.http import CATEGORIES
+from services.referral.entrypoints.access import ACCESS as REFERRAL_ACCESS
+from services.referral.entrypoints.consents import CATEGORIES
+from tests.identity import token
 from tests.integration.fuzz_seed import (
+    ASSIGNED,
     RECEIVER_TOKEN,
     SCREENED,
     SCREENING_INSTRUMENT,
@@ -49,8 +46,8 @@ from tests.integration.fuzz_seed import (
     Seeded,
 )
 
-# Who acts, when nudged: those allowed most commands (a random role is mostly a 403).
-STAFF = ["crisis_team", "psych_teacher", "class_teacher", "principal", "receiver_liaison"]
+# Who signs in, when nudged: those allowed most commands (a random role is mostly a 403).
+STAFF = [Role.CRISIS_TEAM, Role.PSYCH_TEACHER, Role.CLASS_TEACHER, Role.PRINCIPAL]
 # Fixed for the run: hypothesis replays draws, which must not depend on the clock.
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
@@ -77,7 +74,7 @@ def nudged(data: st.DataObject, body: Any, *, within: bool = False) -> Any:
     changed = {}
     for key, value in body.items():
         if key == "role" and isinstance(value, str):
-            changed[key] = data.draw(st.sampled_from(STAFF))
+            changed[key] = data.draw(st.sampled_from(STAFF)).value
         elif key in DATES and isinstance(value, str):
             low, high = DATES[key] if within else (TODAY - AROUND_A_YEAR, TODAY + AROUND_A_YEAR)
             changed[key] = data.draw(st.dates(min_value=low, max_value=high)).isoformat()
@@ -96,23 +93,41 @@ def _moment(data: st.DataObject, *, within: bool = True) -> str:
 
 
 Body = dict[str, Any]
-Fit = Callable[[st.DataObject, Body, Seeded], None]
+# A body's fit: the body changed in place, and the role that must act if the body decides it.
+Fit = Callable[[st.DataObject, Body, Seeded, Permission], Role | None]
 # By operation label: what fits a generated case (its path already naming seeded records).
-FITS: dict[str, Callable[[st.DataObject, Any, Seeded], None]] = {}
+FITS: dict[str, Callable[[st.DataObject, Any, Seeded, Permission], None]] = {}
 
 
-def fits(label: str, *, acting: Collection[Role] | None = None,
-         by: str = "actor") -> Callable[[Fit], Fit]:
-    """The fit of the body of the operation `label`; its actor (`body[by]`) takes a role
-    of `acting`."""
+def permissions(app: Any) -> dict[str, Permission]:
+    """Each operation's permission, by label, from the service's routes."""
+    return {f"{method} {route.path}": permission
+            for route, permission in guarded_routes(app) for method in route.methods or ()}
+
+
+def may_act(permission: Permission, among: Collection[Role] | None = None) -> list[Role]:
+    """The roles (of `among`) that may take the action on the seeded records: on any, their
+    school's, or as the assignee the seed made of their role."""
+    return sorted(role for role, relations in permission.relations.items()
+                  if (among is None or role in among) and (
+                      relations & {Relation.ANY, Relation.SCHOOL}
+                      or (Relation.ASSIGNED in relations and role in ASSIGNED)))
+
+
+def signed_in(case: Any, role: Role) -> None:
+    case.headers["authorization"] = f"Bearer {token(role)}"
+
+
+def fits(label: str) -> Callable[[Fit], Fit]:
+    """The fit of the body of the operation `label`, signed in as a role that may act."""
 
     def register(fit: Fit) -> Fit:
-        def fitted(data: st.DataObject, case: Any, seeded: Seeded) -> None:
-            body = case.body
-            if acting is not None:
-                role = data.draw(st.sampled_from(sorted(acting)), label="role")
-                body[by] = role.value if by == "actor_role" else {**body[by], "role": role.value}
-            fit(data, body, seeded)
+        def fitted(data: st.DataObject, case: Any, seeded: Seeded,
+                   permission: Permission) -> None:
+            role = fit(data, case.body, seeded, permission)
+            if role is None:
+                role = data.draw(st.sampled_from(may_act(permission)), label="role")
+            signed_in(case, role)
 
         FITS[label] = fitted
         return fit
@@ -120,75 +135,93 @@ def fits(label: str, *, acting: Collection[Role] | None = None,
     return register
 
 
-def as_is(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+def as_is(data: st.DataObject, body: Body, seeded: Seeded,
+          permission: Permission) -> Role | None:
     """Nothing but the role (and the dates and times, fitted for every operation)."""
+    return None
 
 
-for label, acting in {
-        "PUT /students/{school_student_id}/key-concerns": FLAGGERS,
-        "POST /screenings": SCREENING_STAFF,
-        "POST /screenings/{screening_id}/consents": SCREENING_STAFF,
-        "POST /cases/{case_id}/acknowledgements": FAMILY_CONTACTS,
-        "POST /cases/{case_id}/calls": FAMILY_CONTACTS,
-        "POST /cases/{case_id}/intervention-plan": PLANNERS,
-        "POST /cases/{case_id}/follow-ups": roles.FOLLOW_UP.roles,
-        "POST /cases/{case_id}/return-plan": roles.RETURN_PLAN.roles,
-        "POST /cases/{case_id}/home-visits": roles.HOME_VISIT.roles,
-        "POST /cases/{case_id}/closure": roles.CLOSE.roles,
-        "POST /cases/{case_id}/reopen": roles.REOPEN.roles}.items():
-    fits(label, acting=acting)(as_is)
-fits("POST /incidents")(as_is)  # anyone may report an incident
+for label in ("PUT /students/{school_student_id}/key-concerns", "POST /screenings",
+              "POST /screenings/{screening_id}/consents", "POST /cases/{case_id}/acknowledgements",
+              "POST /cases/{case_id}/calls", "POST /cases/{case_id}/intervention-plan",
+              "POST /cases/{case_id}/follow-ups", "POST /cases/{case_id}/return-plan",
+              "POST /cases/{case_id}/home-visits", "POST /cases/{case_id}/closure",
+              "POST /cases/{case_id}/reopen", "POST /incidents",
+              "POST /cases/{case_id}/break-glass",
+              "POST /cases/{case_id}/consents/{consent_id}/withdrawal",
+              "POST /students/{student_key}/erasure"):
+    fits(label)(as_is)
 
 # -- intake ----------------------------------------------------------------------------------
 
 CHANNELS_AND_ROLES = [(channel, role) for channel in Channel for role in Role
                       if reporter_problem(channel, role) is None]
-# Who forwards from any level: the school's psychology staff and leadership.
-SCHOOL_STAFF = PSYCH_STAFF
 
 
 @fits("POST /reports")
-def _report(data: st.DataObject, body: Body, seeded: Seeded) -> None:
-    channel, role = data.draw(st.sampled_from(CHANNELS_AND_ROLES), label="reporter")
+def _report(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
+    channel, role = data.draw(st.sampled_from(
+        [(c, r) for c, r in CHANNELS_AND_ROLES if r in permission.roles]), label="reporter")
     body["channel"] = channel.value
-    body["reporter"] = {**body["reporter"], "role": role.value}
+    return role
 
 
-@fits("POST /cases/{case_id}/reports/{report_id}/forwards", acting=SCHOOL_STAFF)
-def _forward(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+@fits("POST /cases/{case_id}/reports/{report_id}/forwards")
+def _forward(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     # The seeded report starts at the class level: grade is next, then school.
     body["to_level"] = data.draw(st.sampled_from([ReportLevel.GRADE, ReportLevel.SCHOOL]))
+    return None
 
 
 @fits("POST /cases/{case_id}/reports/{report_id}/acknowledgements")
-def _acknowledge(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+def _acknowledge(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     # Its report stays at the class level, where it is acknowledged once.
     level = data.draw(st.sampled_from([ReportLevel.CLASS] * 3 + [ReportLevel.SCHOOL]))
     body["level"] = level.value
-    role = data.draw(st.sampled_from(sorted(ACKNOWLEDGERS[level])))
-    body["actor"] = {**body["actor"], "role": role.value}
+    # The class teacher acknowledges as the report's reporter (the seed's), the rest as
+    # assignees or on their school's case.
+    return data.draw(st.sampled_from(may_act(permission, ACKNOWLEDGERS[level])))
 
 
-@fits("POST /screenings/{screening_id}/imports", acting=SCREENING_STAFF, by="actor_role")
-def _import(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+@fits("POST /screenings/{screening_id}/imports")
+def _import(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     body["file"] = screening_file(data, INSTRUMENTS[SCREENING_INSTRUMENT])
+    return None
 
 
 @fits("POST /cases/{case_id}/incidents/{incident_id}/checklist")
-def _checklist(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+def _checklist(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     body["item"] = data.draw(st.sampled_from(seeded.checklist))
+    return None
 
 
-@fits("POST /cases/{case_id}/transfers", acting=PSYCH_STAFF)
-def _transfer(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+@fits("POST /cases/{case_id}/transfers")
+def _transfer(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     body["to_stage"] = data.draw(st.sampled_from(seeded.later_stages)).value
     body["consent"] = {"guardian_rank": data.draw(st.sampled_from([1, 2])),
                        "guardian_given_at": _moment(data), "student_consented": True}
+    return None
 
 
-@fits("POST /transfers/{transfer_id}/receipt", acting=PSYCH_STAFF)
-def _receipt(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+@fits("POST /transfers/{transfer_id}/receipt")
+def _receipt(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     body["school_code"] = TRANSFER_SCHOOL
+    return None
+
+
+@fits("POST /cases/{case_id}/assignments")
+def _assignment(data: st.DataObject, body: Body, seeded: Seeded,
+                permission: Permission) -> Role | None:
+    # Someone not assigned yet: assigning the same person twice is a 409.
+    body["assignee_id"] = f"staff-{data.draw(st.uuids()).hex[:12]}"
+    return None
 
 
 def spellings(item: Item) -> list[str | int]:
@@ -226,8 +259,9 @@ def screening_file(data: st.DataObject, definition: InstrumentDefinition) -> byt
 # -- assessment ------------------------------------------------------------------------------
 
 
-@fits("POST /cases/{case_id}/instruments", acting=ASSESSORS)
-def _instrument(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+@fits("POST /cases/{case_id}/instruments")
+def _instrument(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     instrument = data.draw(st.sampled_from(sorted(INSTRUMENTS)))
     definition = INSTRUMENTS[instrument]
     body["instrument"] = instrument.value
@@ -242,10 +276,12 @@ def _instrument(data: st.DataObject, body: Body, seeded: Seeded) -> None:
     body["answers"] = answers
     language = data.draw(st.sampled_from([None, *definition.languages]))
     body["language"] = language.value if language else None
+    return None
 
 
-@fits("POST /cases/{case_id}/decision", acting=DECIDERS)
-def _decision(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+@fits("POST /cases/{case_id}/decision")
+def _decision(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     # Its case keeps the proposal it was seeded with: another tier overrides it, and says so.
     body["overrides_proposal"] = (seeded.proposed_tier is not None
                                   and body["tier"] != seeded.proposed_tier.value)
@@ -254,26 +290,30 @@ def _decision(data: st.DataObject, body: Body, seeded: Seeded) -> None:
             participant["organisation"] = "district centre"
     if not body["rationale"].strip():
         body["rationale"] = "agreed by the team"
+    return None
 
 
 # -- notification ----------------------------------------------------------------------------
 
 
-@fits("PUT /students/{school_student_id}/guardians", acting=DIRECTORY_KEEPERS)
-def _guardians(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+@fits("PUT /students/{school_student_id}/guardians")
+def _guardians(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     guardians = body["guardians"][:2]
     for rank, guardian in enumerate(guardians, start=1):
         guardian["rank"] = rank
         if guardian["preferred_channel"] == "email" and guardian.get("email") is None:
             guardian["email"] = f"guardian{rank}@example.org"
     body["guardians"] = guardians
+    return None
 
 
 # -- referral --------------------------------------------------------------------------------
 
 
 @fits("POST /cases/{case_id}/referrals")
-def _referral(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+def _referral(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     """To a receiver of the directory, or one outside it (the id drawn) named with its type;
     on a consent that covers what goes, or (the case is a crisis) the safety override."""
     if data.draw(st.integers(0, 3), label="outside the directory") == 3:
@@ -283,31 +323,48 @@ def _referral(data: st.DataObject, body: Body, seeded: Seeded) -> None:
     else:
         body["receiver_id"] = data.draw(st.sampled_from(sorted(seeded.receivers)))
         may_receive = seeded.receivers[body["receiver_id"]]
+        receiver_type = seeded.receiver_types[body["receiver_id"]]
         body["receiver_type"] = None
     packet = body.get("packet") or {}
     body["packet"] = {part: value for part, value in packet.items()
                       if PACKET_PARTS[part] in may_receive}
     if data.draw(st.integers(0, 3), label="safety override") == 3:
-        role = data.draw(st.sampled_from(sorted(roles.OVERRIDE.roles)))
-        body.update(basis=DisclosureBasis.SAFETY_OVERRIDE.value, consent=None,
+        role = data.draw(st.sampled_from(may_act(
+            REFERRAL_ACCESS["disclose_under_safety_override"])))
+        body.update(basis=DisclosureBasis.SAFETY_OVERRIDE.value, consent_id=None,
                     rationale=f"imminent danger {body.get('rationale') or ''}")
     else:
-        role = data.draw(st.sampled_from(sorted(roles.REFER.roles)))
-        body.update(basis=DisclosureBasis.CONSENT.value, consent={
-            "given_by_guardian_rank": data.draw(st.sampled_from([1, 2])),
-            "given_at": _moment(data), "scope": sorted(CATEGORIES),
-            "receivers": data.draw(st.sampled_from([None, [body["receiver_id"]]]))})
-    body["actor"] = {**body["actor"], "role": role.value}
+        role = data.draw(st.sampled_from(may_act(permission)))
+        # The seeded case's consent to any receiver of the type, covering every category.
+        body.update(basis=DisclosureBasis.CONSENT.value,
+                    consent_id=seeded.consents[receiver_type])
+    return role
 
 
-@fits("POST /cases/{case_id}/referrals/{referral_id}/answers", acting=roles.ANSWER.roles)
-def _answer(data: st.DataObject, body: Body, seeded: Seeded) -> None:
+@fits("POST /cases/{case_id}/consents")
+def _consent(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
+    """To the receivers named, or else to any receiver of a type: one of the two."""
+    body["scope"] = sorted(set(body["scope"]) & CATEGORIES) or sorted(CATEGORIES)
+    if data.draw(st.booleans(), label="named receivers"):
+        body.update(receivers=body.get("receivers") or sorted(seeded.receivers)[:1],
+                    receiver_type=None)
+    else:
+        body.update(receivers=None, receiver_type=data.draw(
+            st.sampled_from(list(ReceiverType))).value)
+    return None
+
+
+@fits("POST /cases/{case_id}/referrals/{referral_id}/answers")
+def _answer(data: st.DataObject, body: Body, seeded: Seeded,
+        permission: Permission) -> Role | None:
     # The seeded referral is requested: accepted first, then the receiver's care; or,
     # rarely, declined (and re-routed), which leaves no answer to give after it.
     body["response"] = data.draw(st.sampled_from(
         [ReferralResponse.ACCEPTED] * 3 + [ReferralResponse.SCHEDULED,
                                            ReferralResponse.ADMITTED,
                                            ReferralResponse.DECLINED]))
+    return None
 
 
 def fhir_task(data: st.DataObject, referral_id: str) -> Body:
@@ -329,7 +386,8 @@ def fhir_task(data: st.DataObject, referral_id: str) -> Body:
     return task
 
 
-def _fhir_task_update(data: st.DataObject, case: Any, seeded: Seeded) -> None:
+def _fhir_task_update(data: st.DataObject, case: Any, seeded: Seeded,
+                      permission: Permission) -> None:
     """The Task of the seeded referral, from the receiver it was made to."""
     case.body = fhir_task(data, case.path_parameters["referral_id"])
     case.headers["authorization"] = f"Bearer {RECEIVER_TOKEN}"

@@ -15,18 +15,23 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from contracts.codes import Instrument, SchoolStage, Sign, Tier
+from contracts.codes import Instrument, ReceiverType, Role, SchoolStage, Sign, Tier
 from services.assessment.domain.assessment import Assessment
 from services.intake.domain.transfer import is_later_stage
 from services.referral.application import ReferralApplication
+from services.referral.domain.receivers import DISCLOSURE
 from tests.application.all_services import Running
-from tests.application.conftest import deliver, detected, envelope
+from tests.application.conftest import assigned, deliver, detected, envelope
 from tests.application.test_notification import crisis_path
-from tests.application.test_referral import CONSENT, decide
+from tests.application.test_referral import consented, decide
+from tests.identity import bearer
 
-TEAM = {"role": "crisis_team", "id": "t-1"}
-TEACHER = {"role": "class_teacher", "id": "ct-1"}
-LIAISON = {"role": "receiver_liaison", "id": "rl-1"}
+TEAM = bearer(Role.CRISIS_TEAM)
+HEAD = bearer(Role.CRISIS_TEAM_HEAD)
+# The seed's reports are the class teacher's (`class_teacher-1`, as tests sign in).
+TEACHER = bearer(Role.CLASS_TEACHER)
+# Assigned to every seeded case, each as `<role>-1`.
+ASSIGNED = frozenset({Role.PSYCH_TEACHER, Role.CLASS_TEACHER, Role.EXTERNAL_PROFESSIONAL})
 RECEIVER = "anding-hospital"
 RECEIVER_TOKEN = "fuzz-receiver-token"
 TRANSFER_SCHOOL = "middle-1"
@@ -47,6 +52,9 @@ class Seeded:
     receivers: dict[str, frozenset[str]] = field(default_factory=dict)
     checklist: tuple[str, ...] = ()
     later_stages: tuple[SchoolStage, ...] = ()
+    receiver_types: dict[str, ReceiverType] = field(default_factory=dict)
+    # The seeded case's consent to any receiver of each type, covering every category.
+    consents: dict[ReceiverType, str] = field(default_factory=dict)
     # The tier assessment proposes for the decision's case: deciding another overrides it.
     proposed_tier: Tier | None = None
 
@@ -61,8 +69,8 @@ def _created(response: Any) -> dict[str, Any]:
 
 
 def _report(intake: Any, student: str) -> dict[str, Any]:
-    return _created(intake.post("/reports", json={
-        "student": {"school_student_id": student, "name": "张三"}, "reporter": TEACHER,
+    return _created(intake.post("/reports", headers=TEACHER, json={
+        "student": {"school_student_id": student, "name": "张三"},
         "channel": "staff_observation", "signs": ["self_harm"]}))
 
 
@@ -73,16 +81,20 @@ def _seed_intake(intake: Running) -> tuple[dict[str, str], dict[str, dict[str, s
     # Its own report for the acknowledgements: the forwards move the first one up.
     acknowledged = _report(http, "S-2")
     today = datetime.now(UTC).date().isoformat()
-    screening = _created(http.post("/screenings", json={
-        "instrument": SCREENING_INSTRUMENT, "held_on": today, "actor": TEAM}))["screening_id"]
-    _created(http.post(f"/screenings/{screening}/consents", json={"actor": TEAM, "consents": [
+    screening = _created(http.post("/screenings", headers=TEAM, json={
+        "instrument": SCREENING_INSTRUMENT, "held_on": today}))["screening_id"]
+    _created(http.post(f"/screenings/{screening}/consents", headers=TEAM, json={"consents": [
         {"school_student_id": student, "student_consented": True, "guardian_consented": True}
         for student in SCREENED]}))
-    incident = _created(http.post("/incidents", json={
-        "student": {"school_student_id": "S-1"}, "kind": "self_harm", "reporter": TEAM}))
-    transfer = _created(http.post(f"/cases/{case_id}/transfers", json={
+    incident = _created(http.post("/incidents", headers=TEAM, json={
+        "student": {"school_student_id": "S-1"}, "kind": "self_harm"}))
+    for case in {case_id, acknowledged["case_id"], incident["case_id"]}:
+        for role in ASSIGNED:
+            _created(http.post(f"/cases/{case}/assignments", headers=HEAD, json={
+                "assignee_id": f"{role.value}-1", "assignee_role": role.value}))
+    transfer = _created(http.post(f"/cases/{case_id}/transfers", headers=bearer(
+        Role.PRINCIPAL), json={
         "to_school": TRANSFER_SCHOOL, "to_stage": "middle",
-        "actor": {**TEAM, "role": "principal"},
         "consent": {"guardian_rank": 1, "guardian_given_at": datetime.now(UTC).isoformat(),
                     "student_consented": True}}))
     paths = {"case_id": case_id, "report_id": reported["report_id"],
@@ -96,8 +108,14 @@ def _seed_intake(intake: Running) -> tuple[dict[str, str], dict[str, dict[str, s
 
 
 def _refer(referral: Running, case_id: UUID, receiver_id: str) -> str:
-    referred = _created(referral.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": receiver_id, "consent": CONSENT, "actor": TEAM}))
+    app = referral.app
+    assert isinstance(app, ReferralApplication)
+    entry = app.directory.find(receiver_id)
+    assert entry is not None
+    consent_id = consented(app, case_id, receiver_type=entry.type)
+    referred = _created(referral.http.post(f"/cases/{case_id}/referrals", headers=TEAM,
+                                           json={"receiver_id": receiver_id,
+                                                 "consent_id": str(consent_id)}))
     referral_id: str = referred["referral_id"]
     return referral_id
 
@@ -116,10 +134,12 @@ def _seed_referral(referral: Running, case_id: UUID
     discharged = _refer(referral, returning, "district-centre")
     for response in ("accepted", "discharged"):
         _created(referral.http.post(f"/cases/{returning}/referrals/{discharged}/answers",
-                                    json={"response": response, "actor": LIAISON}))
+                                    headers=TEAM, json={"response": response}))
     # Tier none needs no follow-up to close; closure and reopening take turns on it.
     closing = str(decide(app, Tier.NONE))
-    return {"case_id": str(case_id), "referral_id": answered}, {
+    withdrawn = consented(app, case_id)  # the first withdrawal takes it, the next are 409s
+    return {"case_id": str(case_id), "referral_id": answered,
+            "consent_id": str(withdrawn)}, {
         "PUT /fhir/Task/{referral_id}": {"referral_id": task},
         "POST /cases/{case_id}/return-plan": {"case_id": str(returning)},
         "POST /cases/{case_id}/closure": {"case_id": closing},
@@ -149,6 +169,13 @@ def seed(services: dict[str, Running]) -> Seeded:
     by_operation.update(referral_targets)
     referral_app = services["referral"].app
     assert isinstance(referral_app, ReferralApplication)
+    cases = {case_id, deciding, acknowledging, *(UUID(c["case_id"]) for c in [
+        *referral_targets.values(), *by_operation.values()] if "case_id" in c)}
+    for name, running in services.items():
+        if name != "intake":
+            for case in cases:
+                for role in ASSIGNED:
+                    assigned(running.app, case, f"{role.value}-1", role)
     policy = services["intake"].app.policy  # type: ignore[attr-defined]
     return Seeded(
         paths={"intake": paths, "assessment": {"case_id": str(case_id)},
@@ -157,6 +184,9 @@ def seed(services: dict[str, Running]) -> Seeded:
         by_operation=by_operation,
         receivers={r.id: frozenset(r.receiver().may_receive)
                    for r in referral_app.directory.receivers},
+        receiver_types={r.id: r.type for r in referral_app.directory.receivers},
+        consents={kind: str(consented(referral_app, case_id, {"scope": DISCLOSURE[kind]},
+                                      receiver_type=kind)) for kind in ReceiverType},
         checklist=policy.checklist,
         later_stages=tuple(s for s in SchoolStage if is_later_stage(s, policy.school_stage)),
         proposed_tier=Tier(proposed) if proposed else None)

@@ -27,11 +27,12 @@ from schemathesis.schemas import APIOperation
 from casetrail.bus.identities import BusLogin
 from casetrail.bus.relay import OutboxRelay
 from casetrail.http import IDEMPOTENCY_KEY
+from casetrail.identity.access import Permission
 from casetrail.service import connect
 from casetrail.store import tracking_store
 from contracts.streams import ensure_streams
 from tests.application.all_services import Running, all_served
-from tests.integration.fuzz_fits import FITS, nudged
+from tests.integration.fuzz_fits import FITS, STAFF, nudged, permissions, signed_in
 from tests.integration.fuzz_seed import RECEIVER, RECEIVER_TOKEN, Seeded, seed
 
 # Rounds of one generated request to every POST and PUT: 25 requests a round.
@@ -50,9 +51,10 @@ def commands(running: Running) -> list[APIOperation[Any, Any, Any, Any]]:
 
 
 def drawn(data: st.DataObject, operation: APIOperation[Any, Any, Any, Any],
-          path: dict[str, str], seeded: Seeded) -> tuple[Any, str]:
+          path: dict[str, str], seeded: Seeded, permission: Permission) -> tuple[Any, str]:
     """A generated request to the operation, its path naming seeded records, and its body
-    as made, nudged or fitted; and which of those."""
+    as made, nudged or fitted, and which of those; signed in as drawn (nudged) or as a role
+    that may act (fitted), or with whatever credentials schemathesis made (raw)."""
     case = data.draw(operation.as_strategy(), label=operation.label)
     for name in case.path_parameters or {}:
         if name in path:
@@ -60,8 +62,10 @@ def drawn(data: st.DataObject, operation: APIOperation[Any, Any, Any, Any],
     mode = data.draw(st.sampled_from(MODES), label="mode")
     if mode != "raw" and isinstance(case.body, dict):
         case.body = nudged(data, case.body, within=mode == "fitted")
+    if mode == "nudged":
+        signed_in(case, data.draw(st.sampled_from(STAFF), label="role"))
     if mode == "fitted":
-        FITS[operation.label](data, case, seeded)
+        FITS[operation.label](data, case, seeded, permission)
         # A fresh key or none: generated ones repeat, and a repeat with another body is a 422.
         case.headers.pop(IDEMPOTENCY_KEY, None)
         if data.draw(st.booleans(), label="keyed"):
@@ -71,8 +75,6 @@ def drawn(data: st.DataObject, operation: APIOperation[Any, Any, Any, Any],
 
 def send(running: Running, case: Any) -> int:
     """The generated request; its status code."""
-    if "authorization" in case.headers:
-        case.headers["authorization"] = f"Bearer {RECEIVER_TOKEN}"
     sent = case.as_transport_kwargs(base_url="http://testserver")
     files = sent.get("files")
     if files:  # multipart: schemathesis' requests-style parts, as httpx takes them
@@ -131,8 +133,12 @@ def test_every_outbox_drains_whatever_valid_schema_input_the_apis_are_sent(
     seeded = seed(services)
     operations = [(name, op) for name, running in services.items()
                   for op in commands(running)]
+    permitted = {label: permission for running in services.values()
+                 for label, permission in permissions(running.http.app).items()}
     labels = [op.label for _, op in operations]
-    assert len(set(labels)) == len(labels), "an operation label names two operations"
+    # The chassis' erasure route is every service's: a label is one service's operation.
+    assert len({(name, op.label) for name, op in operations}) == len(operations), \
+        "an operation label names two operations of one service"
     assert not set(labels) - set(FITS), f"no fit for {sorted(set(labels) - set(FITS))}"
     outcomes: Counter[tuple[str, str, int]] = Counter()  # (operation, mode, status code)
 
@@ -141,7 +147,8 @@ def test_every_outbox_drains_whatever_valid_schema_input_the_apis_are_sent(
     @given(data=st.data())
     def a_round(data: st.DataObject) -> None:
         for name, operation in operations:
-            case, mode = drawn(data, operation, seeded.path_of(name, operation.label), seeded)
+            case, mode = drawn(data, operation, seeded.path_of(name, operation.label), seeded,
+                               permitted[operation.label])
             outcomes[operation.label, mode, send(services[name], case)] += 1
 
     a_round()

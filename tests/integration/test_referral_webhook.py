@@ -26,15 +26,18 @@ from services.referral.config import ReferralSettings
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.directory import Directory
 from services.referral.domain.visits import semester
+from services.referral.entrypoints.fhir import receiver_tokens
 from services.referral.entrypoints.http import build_api
 from services.referral.entrypoints.timers import deliverer
 from tests.application.conftest import deliver, envelope
 from tests.application.test_referral import school_today
+from tests.identity import bearer
 from tests.receivers import Hospital, serving
 
 TOKENS = {"hospital-a": "a-secret-of-hospital-a", "hospital-b": "b-secret"}
 CONSENT = {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
-           "scope": ["student_identity", "risk_tier", "signs_observed"]}
+           "scope": ["student_identity", "risk_tier", "signs_observed"],
+           "receiver_type": "hospital_green_channel"}
 
 
 @dataclass
@@ -71,7 +74,8 @@ async def school(tmp_path: Path, hospital: tuple[Hospital, str]) -> AsyncIterato
     app = build_referral(settings.event_store_env(), settings.timezone(),
                               directory=directory)
     thread = ApplicationThread("referral-test")
-    api = build_api(ServiceRuntime(settings=settings, app=app, thread=thread), app)
+    api = build_api(ServiceRuntime(settings=settings, app=app, thread=thread,
+                                   other_credentials=receiver_tokens(settings)), app)
     async with httpx.AsyncClient(timeout=10) as outgoing, httpx.AsyncClient(
             transport=httpx.ASGITransport(app=api), base_url="http://school") as http:
         yield School(app, thread, http, WebhookPoster(outgoing, settings.receiver_tokens))
@@ -87,11 +91,23 @@ def crisis_case(app: ReferralApplication) -> UUID:
     return case_id
 
 
+TEAM = bearer(Role.CRISIS_TEAM)
+
+
 def task(status: str, **more: Any) -> dict[str, Any]:
     return {"resourceType": "Task", "status": status, "intent": "order", **more}
 
 
-def bearer(receiver_id: str) -> dict[str, str]:
+async def on_record(school: School, case_id: UUID) -> str:
+    """The guardians' consent (CONSENT) recorded in the case: its id."""
+    recorded = await school.http.post(f"/cases/{case_id}/consents", json=CONSENT,
+                                      headers=TEAM)
+    assert recorded.status_code == 201, recorded.text
+    consent_id: str = recorded.json()["consent_id"]
+    return consent_id
+
+
+def receiver_bearer(receiver_id: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[receiver_id]}"}
 
 
@@ -100,9 +116,8 @@ async def test_the_hospital_receives_the_packet_and_answers_through_its_task(
     played, _ = hospital
     case_id = await school.thread.run(crisis_case, school.app)
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-a", "consent": CONSENT,
-        "packet": {"patient": {"name": "王小明", "school_student_id": "S-9"}},
-        "actor": {"role": "crisis_team", "id": "lead"}})
+        "receiver_id": "hospital-a", "consent_id": await on_record(school, case_id),
+        "packet": {"patient": {"name": "王小明", "school_student_id": "S-9"}}}, headers=TEAM)
     assert made.status_code == 201, made.text
     referral_id = made.json()["referral_id"]
 
@@ -123,23 +138,22 @@ async def test_the_hospital_receives_the_packet_and_answers_through_its_task(
     assert (await school.http.put(url, json=task("accepted"),
                                   headers={"Authorization": "Bearer guess"})).status_code == 401
     assert (await school.http.put(url, json=task("accepted"),
-                                  headers=bearer("hospital-b"))).status_code == 403
+                                  headers=receiver_bearer("hospital-b"))).status_code == 403
     refused = await school.http.put(url, json=task("accepted", focus="x"),
-                                    headers=bearer("hospital-a"))
+                                    headers=receiver_bearer("hospital-a"))
     assert refused.status_code == 422
     out_of_order = await school.http.put(url, json=task("completed"),
-                                         headers=bearer("hospital-a"))
+                                         headers=receiver_bearer("hospital-a"))
     assert out_of_order.status_code == 409
     for sent, expected in [
             (task("accepted"), "accepted"),
             (task("in-progress", businessStatus={"coding": [{"code": "admitted"}]}),
              "in-progress"),
             (task("completed"), "completed")]:
-        answered = await school.http.put(url, json=sent, headers=bearer("hospital-a"))
+        answered = await school.http.put(url, json=sent, headers=receiver_bearer("hospital-a"))
         assert answered.status_code == 200, answered.text
         assert answered.json()["status"] == expected
-    record = await school.http.get(f"/cases/{case_id}", headers={
-        "x-actor-role": "crisis_team", "x-actor-id": "lead"})
+    record = await school.http.get(f"/cases/{case_id}", headers=TEAM)
     assert record.json()["referrals"][0]["status"] == "discharged"
 
 
@@ -149,18 +163,16 @@ async def test_a_decline_through_the_task_reroutes_to_the_next_hospital(
     played.refuse = 0
     case_id = await school.thread.run(crisis_case, school.app)
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-a", "consent": CONSENT,
-        "actor": {"role": "crisis_team", "id": "lead"}})
+        "receiver_id": "hospital-a", "consent_id": await on_record(school, case_id)}, headers=TEAM)
     referral_id = made.json()["referral_id"]
     declined = await school.http.put(
-        f"/fhir/Task/{referral_id}", headers=bearer("hospital-a"),
+        f"/fhir/Task/{referral_id}", headers=receiver_bearer("hospital-a"),
         json=task("rejected", statusReason={"coding": [{"code": "no_capacity"}]}))
     assert declined.json()["statusReason"]["coding"][0]["code"] == "no_capacity"
     await school.deliver_due()
     [(bundle, headers)] = played.received  # the declined packet was never sent again
     assert headers["authorization"] == f"Bearer {TOKENS['hospital-b']}"
-    flagged = await school.http.get("/referrals/flagged", headers={
-        "x-actor-role": "crisis_team", "x-actor-id": "lead"})
+    flagged = await school.http.get("/referrals/flagged", headers=TEAM)
     [entry] = flagged.json()
     assert entry["referrals"][0]["decline_reason"] == "no_capacity"
     assert entry["referrals"][0]["rerouted_to"] is not None
@@ -169,11 +181,8 @@ async def test_a_decline_through_the_task_reroutes_to_the_next_hospital(
     assert owner["identifier"]["value"] == "hospital-b"
 
 
-TEAM_HEADERS = {"x-actor-role": "crisis_team", "x-actor-id": "lead"}
-
-
 async def test_the_directory_is_listed_without_its_tokens(school: School) -> None:
-    listed = (await school.http.get("/receivers")).json()
+    listed = (await school.http.get("/receivers", headers=TEAM)).json()
     assert [r["id"] for r in listed] == list(TOKENS)
     assert listed[0]["may_receive"][0] == "student_identity"
     assert not any(token in str(listed) for token in TOKENS.values())
@@ -183,21 +192,20 @@ async def test_a_packet_part_without_consent_is_refused_naming_the_field(
         school: School) -> None:
     case_id = await school.thread.run(crisis_case, school.app)
     refused = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-a", "packet": {"guardian": {"phone": "13800000000"}},
-        "actor": {"role": "crisis_team", "id": "lead"}})
+        "receiver_id": "hospital-a", "packet": {"guardian": {"phone": "13800000000"}}},
+        headers=TEAM)
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["loc"] == ["body", "consent"]
+    assert refused.json()["detail"][0]["loc"] == ["body", "consent_id"]
 
 
 async def test_the_packet_can_be_read_for_carrying_by_hand_and_the_read_is_logged(
         school: School) -> None:
     case_id = await school.thread.run(crisis_case, school.app)
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-b", "consent": CONSENT,
-        "actor": {"role": "crisis_team", "id": "lead"}})
+        "receiver_id": "hospital-b", "consent_id": await on_record(school, case_id)}, headers=TEAM)
     referral_id = made.json()["referral_id"]
     packet = await school.http.get(f"/cases/{case_id}/referrals/{referral_id}/packet",
-                                   headers=TEAM_HEADERS)
+                                   headers=TEAM)
     assert packet.headers["content-type"] == "application/fhir+json"
     Bundle.model_validate(packet.json())
     stored = await school.thread.run(school.app.events.get, case_id)
@@ -207,41 +215,39 @@ async def test_the_packet_can_be_read_for_carrying_by_hand_and_the_read_is_logge
 async def test_the_team_works_from_its_lists_through_return_and_reopening(
         school: School) -> None:
     case_id = await school.thread.run(crisis_case, school.app)
-    actor = {"role": "crisis_team", "id": "lead"}
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
-        "receiver_id": "hospital-a", "consent": CONSENT, "actor": actor})
+        "receiver_id": "hospital-a", "consent_id": await on_record(school, case_id)}, headers=TEAM)
     referral_id = made.json()["referral_id"]
     today = school_today()
     review_on = (today + timedelta(days=30)).isoformat()
     too_early = await school.http.post(f"/cases/{case_id}/return-plan", json={
         "study_support": ["reduced_timetable"], "review_on": review_on,
-        "responsible": [{"role": "class_teacher", "id": "t-1"}], "actor": actor})
+        "responsible": [{"role": "class_teacher", "id": "t-1"}]}, headers=TEAM)
     assert too_early.status_code == 409
     for response in ("accepted", "discharged"):
         await school.http.post(f"/cases/{case_id}/referrals/{referral_id}/answers",
-                               json={"response": response, "actor": actor})
+                               json={"response": response}, headers=TEAM)
     planned = await school.http.post(f"/cases/{case_id}/return-plan", json={
         "study_support": ["reduced_timetable", "catch_up_tutoring"],
         "review_on": review_on, "responsible": [{"role": "class_teacher", "id": "t-1"}],
-        "notes": "mornings only for two weeks", "actor": actor})
+        "notes": "mornings only for two weeks"}, headers=TEAM)
     assert planned.status_code == 201, planned.text
     visit = await school.http.post(f"/cases/{case_id}/home-visits", json={
-        "made_on": today.isoformat(), "actor": actor})
+        "made_on": today.isoformat()}, headers=TEAM)
     assert visit.json()["semester"] == semester(today)
     await school.http.post(f"/cases/{case_id}/follow-ups",
-                           json={"outcome": "improving", "actor": actor})
+                           json={"outcome": "improving"}, headers=TEAM)
     await school.http.post(f"/cases/{case_id}/closure",
-                           json={"reason": "resolved", "actor": actor})
+                           json={"reason": "resolved"}, headers=TEAM)
     reopened = await school.http.post(f"/cases/{case_id}/reopen",
-                                      json={"reason": "relapse", "actor": actor})
+                                      json={"reason": "relapse"}, headers=TEAM)
     assert reopened.status_code == 201
-    record = (await school.http.get(f"/cases/{case_id}", headers=TEAM_HEADERS)).json()
+    record = (await school.http.get(f"/cases/{case_id}", headers=TEAM)).json()
     assert record["closed"] is False
     assert record["closures"][0]["reopened_because"] == "relapse"
     assert record["return_plans"][0]["study_support"] == ["reduced_timetable",
                                                           "catch_up_tutoring"]
     for path in ("/referrals/flagged", "/follow-ups/overdue", "/home-visits/due"):
-        listed = await school.http.get(path, headers=TEAM_HEADERS)
+        listed = await school.http.get(path, headers=TEAM)
         assert listed.status_code == 200 and listed.json() == []
-        assert (await school.http.get(path, headers={
-            "x-actor-role": "peer", "x-actor-id": "p"})).status_code == 403
+        assert (await school.http.get(path, headers=bearer(Role.PEER))).status_code == 403

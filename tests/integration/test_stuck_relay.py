@@ -18,7 +18,7 @@ from casetrail.bus.relay import OutboxRelay
 from casetrail.bus.replay import case_timeline
 from casetrail.kernel import EventMeta
 from casetrail.store import tracking_store
-from contracts.codes import Tier
+from contracts.codes import Role, Tier
 from contracts.events import referral as contract
 from services.referral.adapters.published import PUBLISHED
 from services.referral.application import ReferralApplication
@@ -27,8 +27,10 @@ from services.referral.domain.visits import CaseVisits, semester
 from tests.application.all_services import settings_of
 from tests.application.conftest import served
 from tests.application.test_referral import decide
+from tests.identity import bearer
 
 TEAM = EventMeta.by("class_teacher", "ct-1")
+SYSTEM = bearer(Role.SYSTEM)
 
 
 def repaired(event: CaseVisits.HomeVisitRecorded) -> contract.HomeVisitRecorded:
@@ -59,7 +61,7 @@ async def test_a_relay_stuck_on_an_event_the_bus_cannot_take_says_so_and_skips_n
     assert await case_timeline(nc, later_case) == []  # not overtaken
 
     async with served(settings, unchecked, ENTRY.build_api, published=PUBLISHED) as http:
-        status = (await http.get("/status")).json()["outbox"]
+        status = (await http.get("/status", headers=SYSTEM)).json()["outbox"]
         health = await http.get("/health")
     stuck: dict[str, Any] = status["stuck"]
     assert stuck["position"] == poison
@@ -81,7 +83,7 @@ async def test_a_relay_stuck_on_an_event_the_bus_cannot_take_says_so_and_skips_n
     assert await case_timeline(nc, later_case) != []
     async with served(settings, unchecked, ENTRY.build_api, published=fixed) as http:
         assert (await http.get("/health")).status_code == 200
-        assert (await http.get("/status")).json()["outbox"]["backlog"] == 0
+        assert (await http.get("/status", headers=SYSTEM)).json()["outbox"]["backlog"] == 0
 
 
 
@@ -100,7 +102,8 @@ async def test_a_relay_that_does_not_move_while_events_wait_makes_the_service_un
         stalled = await http.get("/health")
         assert stalled.status_code == 503
         assert stalled.json()["status"] == "stalled"
-        assert (await http.get("/status")).json()["outbox"]["stalled_seconds"] >= 0.3
+        status = (await http.get("/status", headers=SYSTEM)).json()
+        assert status["outbox"]["stalled_seconds"] >= 0.3
         relay = OutboxRelay(app=app, published=PUBLISHED, js=nc.jetstream(),
                             positions=tracking_store("referral_relay",
                                                      settings.relay_store_env()))

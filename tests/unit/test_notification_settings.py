@@ -33,3 +33,14 @@ def test_a_ladder_without_the_police_needs_no_police_contact(tmp_path: Path) -> 
     warnings = settings(policy_file=policy, crisis_team_head_contact="+86 138",
                         commission_contact="duty@edu.example.cn").missing_contacts()
     assert warnings == []
+
+
+def test_a_ladder_without_the_team_head_still_needs_their_contact_for_break_glass_alerts(
+        tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text("\n".join(
+        f'[{tier}]\nacknowledge_within = "PT1H"\nladder = ["guardian_1", "police"]'
+        for tier in ("crisis", "serious", "general")))
+    warnings = settings(policy_file=policy, police_contact="+86 110",
+                        commission_contact="duty@edu.example.cn").missing_contacts()
+    assert [w.split(" ", 1)[0] for w in warnings] == ["NOTIFICATION_CRISIS_TEAM_HEAD_CONTACT"]

@@ -21,6 +21,7 @@ from contracts.codes import (
 )
 from services.referral.domain.aftercare import Aftercare, ReturnPlan
 from services.referral.domain.board import ReferralBoard
+from services.referral.domain.consents import ConsentGiven
 from services.referral.domain.receivers import (
     ASSESSMENT_SUMMARY,
     DISCLOSURE,
@@ -42,8 +43,6 @@ HOSPITAL = Receiver("anding-hospital", ReceiverType.HOSPITAL_GREEN_CHANNEL,
                     tuple(DISCLOSURE[ReceiverType.HOSPITAL_GREEN_CHANNEL]), 60)
 CENTRE = Receiver("district-centre", ReceiverType.DISTRICT_GUIDANCE_CENTRE,
                   tuple(DISCLOSURE[ReceiverType.DISTRICT_GUIDANCE_CENTRE]), 60)
-CONSENT = {"given_by_guardian_rank": 1, "given_at": "2024-03-01T08:00:00+08:00",
-           "scope": DISCLOSURE[ReceiverType.HOSPITAL_GREEN_CHANNEL]}
 
 
 def meta(at: datetime = MORNING) -> EventMeta:
@@ -90,20 +89,40 @@ def test_naming_the_student_without_consent_or_override_is_refused() -> None:
         referred(aftercare, handoff(disclosed=(STUDENT_IDENTITY, RISK_TIER)))
 
 
+def on_record(aftercare: Aftercare, scope: list[str] | None = None) -> UUID:
+    consent_id = uuid4()
+    aftercare.record_consent(consent_id, ConsentGiven(
+        "referral", scope or DISCLOSURE[HOSPITAL.receiver_type], 1,
+        MORNING - timedelta(hours=1), receiver_type=HOSPITAL.receiver_type.value), meta())
+    return consent_id
+
+
 def test_a_consent_that_does_not_cover_a_category_is_refused() -> None:
     aftercare = assessed()
-    narrow = {**CONSENT, "scope": [RISK_TIER]}
+    consent_id = on_record(aftercare, [RISK_TIER])
     with pytest.raises(CaseRuleViolated, match="does not cover"):
-        referred(aftercare, handoff(disclosed=(GUARDIAN_CONTACT, RISK_TIER), consent=narrow,
-                                    consent_id=uuid4()))
+        referred(aftercare, handoff(disclosed=(GUARDIAN_CONTACT, RISK_TIER),
+                                    consent_id=consent_id))
 
 
 def test_consent_on_record_lets_the_hospital_know_who_the_student_is() -> None:
     aftercare = assessed()
-    consent_id = uuid4()
+    consent_id = on_record(aftercare)
     referral_id = referred(aftercare, handoff(disclosed=(STUDENT_IDENTITY, RISK_TIER),
-                                              consent=CONSENT, consent_id=consent_id))
+                                              consent_id=consent_id))
     assert aftercare.referral(referral_id).consent_id == consent_id
+
+
+def test_a_withdrawn_consent_lets_nothing_more_go_and_keeps_what_went() -> None:
+    aftercare = assessed()
+    consent_id = on_record(aftercare)
+    first = referred(aftercare, handoff(disclosed=(STUDENT_IDENTITY, RISK_TIER),
+                                        consent_id=consent_id))
+    aftercare.withdraw_consent(consent_id, meta(MORNING + timedelta(hours=1)))
+    with pytest.raises(CaseRuleViolated, match="was withdrawn"):
+        referred(aftercare, handoff(consent_id=consent_id))
+    assert [r.referral_id for r in aftercare.referrals] == [first]
+    assert aftercare.disclosure_stopped(first) is not None
 
 
 @pytest.mark.parametrize("tier", [Tier.GENERAL, Tier.SERIOUS])

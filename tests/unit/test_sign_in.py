@@ -4,14 +4,16 @@ prints a short-lived token the services verify."""
 from __future__ import annotations
 
 import io
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
 from casetrail.cli.main import main
-from casetrail.identity.issuer import AUDIENCE, ISSUER, issuer_dir
-from casetrail.identity.tokens import KeySource, TokenVerifier
+from casetrail.identity.issuer import AUDIENCE, ISSUER, LocalIssuer, issuer_dir
+from casetrail.identity.principal import Principal
+from casetrail.identity.tokens import KeySource, TokenVerifier, Unauthenticated
 from contracts.codes import Role
 
 
@@ -62,3 +64,21 @@ def test_staff_are_added_with_their_school_and_a_liaison_with_its_receiver(
     assert main(["users", "add", "hosp", "--role", "receiver_liaison", "--receiver",
                  "hospital-a", "--data-dir", str(tmp_path)]) == 0
     assert "give --school" in capsys.readouterr().err
+
+
+def test_a_service_trusts_a_new_issuer_key_even_when_the_key_file_keeps_its_mtime(
+        tmp_path: Path) -> None:
+    old, new = LocalIssuer(tmp_path / "old").ensure(), LocalIssuer(tmp_path / "new").ensure()
+    published = tmp_path / "jwks.json"
+    published.write_bytes(old.jwks_file.read_bytes())
+    verifier = TokenVerifier(ISSUER, AUDIENCE, KeySource(file=published))
+    someone = Principal("u-1", Role.PSYCH_TEACHER, "school-1", None)
+    assert verifier.principal(old.issue(someone)) == someone
+    seen = published.stat()
+    replacement = tmp_path / "jwks.json.new"
+    replacement.write_bytes(new.jwks_file.read_bytes())
+    replacement.replace(published)  # rotated within the clock's resolution
+    os.utime(published, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    assert verifier.principal(new.issue(someone)) == someone
+    with pytest.raises(Unauthenticated):
+        verifier.principal(old.issue(someone))

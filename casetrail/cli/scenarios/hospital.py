@@ -37,11 +37,13 @@ async def hospital_path(desk: Desk, liaisons: dict[str, Liaison], student_id: st
     await desk.acknowledge(case_id, channel="sms")
     await desk.decide(case_id, "crisis", rationale="attempt within the last 24 hours")
     await desk.event(case_id, "referral", "TierNoted", tier="crisis", decided=True)
+    consent = await desk.post("referral", f"/cases/{case_id}/consents", {
+        "given_by_guardian_rank": 1, "relationship": "mother", "given_at": now().isoformat(),
+        "scope": ["student_identity", "guardian_contact", "risk_tier", "signs_observed",
+                  "assessment_summary"], "receiver_type": "hospital_green_channel",
+        "actor": CRISIS_TEAM})
     declined = UUID((await desk.post("referral", f"/cases/{case_id}/referrals", {
-        "receiver_id": FIRST, "basis": "consent",
-        "consent": {"given_by_guardian_rank": 1, "given_at": now().isoformat(),
-                    "scope": ["student_identity", "guardian_contact", "risk_tier",
-                              "signs_observed", "assessment_summary"]},
+        "receiver_id": FIRST, "basis": "consent", "consent_id": consent["consent_id"],
         "packet": {"patient": {"name": "学生戊", "birth_date": "2011-05-02",
                                "gender": "female", "school_student_id": student_id},
                    "guardian": {"name": "母亲", "phone": "+86 138 0000 0001",

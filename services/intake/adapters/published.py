@@ -96,7 +96,7 @@ PUBLISHED = PublishedEvents(
     internal=frozenset({
         Case.ClosureNoted, Case.ReopeningNoted, Case.ReopeningSetAside,
         Student.Registered, Student.CaseOpened, Student.CaseReleased, Student.CaseResumed,
-        Student.RecordReceived, Student.KeyConcernsRecorded,
+        Student.RecordReceived, Student.KeyConcernsRecorded, Student.FileRead,
         Screening.Scheduled, Screening.ConsentsRecorded, Screening.BatchImported,
         ConsentToTransfer.Given, Transfer.Disclosed, Transfer.Received}),
 )

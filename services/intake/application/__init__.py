@@ -5,13 +5,14 @@ from services.intake.application.cases import (
     IntakePolicy,
     ReportReceived,
 )
+from services.intake.application.reports import ReportDesk
 from services.intake.application.retention import RetentionDesk
 from services.intake.application.screenings import Consent, ScreeningDesk
 from services.intake.application.team import TeamDesk
 from services.intake.application.transfers import TransferConsent, TransferDesk
 
 
-class IntakeApplication(ScreeningDesk, TransferDesk, TeamDesk, RetentionDesk):
+class IntakeApplication(ScreeningDesk, TransferDesk, TeamDesk, ReportDesk, RetentionDesk):
     name = "intake"
 
 

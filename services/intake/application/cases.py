@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
@@ -28,6 +29,11 @@ DEFAULT_CHECKLIST = ("secure_scene", "first_aid", "contact_guardians",
                      "call_emergency_services", "notify_education_commission",
                      "notify_police", "support_witnesses", "preserve_records")
 
+CHINA = ZoneInfo("Asia/Shanghai")
+
+# What of a case the growth file shows: its summary line.
+GROWTH_FILE = "growth_file"
+
 # The signs an incident of each kind shows; the crisis path starts from them at once.
 INCIDENT_SIGNS: dict[IncidentKind, list[Sign]] = {
     IncidentKind.SUICIDE_ATTEMPT: [Sign.SUICIDE_ATTEMPT],
@@ -38,7 +44,8 @@ INCIDENT_SIGNS: dict[IncidentKind, list[Sign]] = {
 
 @dataclass(frozen=True)
 class IntakePolicy:
-    """The school's own settings: its code, its report chain, its emergency plan."""
+    """The school's own settings: its code, its report chain, its emergency plan, the time
+    zone its months are counted in."""
 
     school_code: str = "school"
     school_stage: SchoolStage = SchoolStage.PRIMARY
@@ -46,6 +53,7 @@ class IntakePolicy:
     checklist: tuple[str, ...] = DEFAULT_CHECKLIST
     screening_max_bytes: int = 5_000_000
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    school_timezone: ZoneInfo = CHINA
 
 
 @dataclass(frozen=True)
@@ -152,14 +160,16 @@ class CaseDesk(PersonalRecords):
 
     def student_file(self, student_ref: str, *, purpose: str,
                      reader: EventMeta) -> dict[str, Any]:
-        """The growth file (一生一策): flags and every case; each case read is logged."""
+        """The growth file (一生一策): flags and every case; the read is logged on the
+        student and on each case."""
         student = self.find_case(Student.id_for(self.student_key(student_ref)), Student)
         if student is None:
             raise CaseNotFound("intake has no record of that student")
         records: list[Case | TransferredRecord] = [self._record_of(i) for i in student.case_ids]
+        student.record_file_read(purpose, reader)
         for record in records:
-            record.record_view(purpose, reader)
-        self.record(*records)
+            record.record_view(purpose, reader, GROWTH_FILE)
+        self.record(student, *records)
         return {"school_student_id": student_ref,
                 "key_concerns": student.key_concerns,
                 "open_case_id": student.open_case_id,

@@ -19,6 +19,9 @@ from services.intake.domain.transfer import (
     TransferredRecord,
 )
 
+# What of a case a transfer's packet shows: the history the receiving school is entitled to.
+TRANSFER_PACKET = "transfer_packet"
+
 
 @dataclass(frozen=True)
 class TransferConsent:
@@ -77,7 +80,7 @@ class TransferDesk(CaseDesk):
         """What was sent; the read is logged on the case it came from."""
         transfer = self.get_case(transfer_id, Transfer)
         case = self.get_case(transfer.case_id, Case)
-        case.record_view(purpose, reader)
+        case.record_view(purpose, reader, TRANSFER_PACKET)
         self.record(case)
         packet: dict[str, Any] = self.opened(case.student_key, {
             "transfer_id": transfer.id, "from_school": transfer.from_school,

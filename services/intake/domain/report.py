@@ -40,3 +40,17 @@ def new_report(report_id: UUID, channel: str, signs: list[str], imminent: bool,
         "reporter_id": meta.actor_id, "observed_at": meta.occurred_at, "level": level,
         "screen": screen, "path": [step("reported", level, meta)],
     }
+
+
+# A report's steps as its reporter sees them: the first is its receipt.
+SEEN_AS = {"reported": "received"}
+
+
+def status_of(report: dict[str, Any]) -> dict[str, Any]:
+    """What a report's reporter may learn of it: where it stands and when each step was
+    taken, as codes and times; never the student, its content, nor who handled it."""
+    steps = [{"step": SEEN_AS.get(s["step"], s["step"]), "level": s["level"], "at": s["at"]}
+             for s in report["path"]]
+    return {"report_id": report["report_id"], "status": steps[-1]["step"],
+            "level": report["level"], "received_at": steps[0]["at"], "steps": steps,
+            "attached_to_case": True}

@@ -99,6 +99,17 @@ class Student(Aggregate):
     def _key_concerns_recorded(self, key_concerns: list[str], meta: EventMeta) -> None:
         self.key_concerns = [KeyConcern(k) for k in key_concerns]
 
+    class FileRead(Aggregate.Event):
+        """A person read the growth file (who: meta), flags included, and why; each case
+        it lists notes the read too."""
+
+        purpose: str
+        meta: EventMeta
+
+    @event(FileRead)
+    def record_file_read(self, purpose: str, meta: EventMeta) -> None:
+        """Nothing changes but the trail."""
+
     def record_key_concerns(self, key_concerns: list[KeyConcern], meta: EventMeta) -> bool:
         """Replace the flags (in a stable order); say whether anything changed."""
         flags = sorted(set(key_concerns), key=list(KeyConcern).index)

@@ -3,17 +3,21 @@ codes; never a contact, a name or the plan's notes. The guardian directory stays
 
 from casetrail.bus.envelopes import PublishedEvents
 from contracts.codes import (
+    BreakGlassReason,
     CallOutcome,
     DeliveryGuarantee,
     GuardianRank,
     NoticeChannel,
     PlanMeasure,
+    Role,
     Tier,
 )
 from contracts.events import notification as contract
 from contracts.events.base import EventData
 from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import GuardianDirectory as Directory
+from services.notification.domain.glass import GlassAlerts
+from services.notification.domain.messages import GlassAlert
 from services.notification.domain.notice import GuardianNotification as Notification
 from services.notification.domain.plan import PlanAndReports as Record
 from services.notification.domain.settling import Settling
@@ -31,6 +35,10 @@ def _guarantee(delivery: str) -> DeliveryGuarantee | None:
 
 
 def _dispatched(e: Notification.NoticeDispatched) -> EventData:
+    if e.kind == GlassAlert.KIND:
+        return contract.BreakGlassAlertDispatched(alert_id=e.message_id,
+                                                  channel=NoticeChannel(e.channel),
+                                                  delivery=_guarantee(e.delivery))
     if e.kind == "escalation":
         return contract.EscalationDispatched(escalation_id=e.message_id,
                                              channel=NoticeChannel(e.channel),
@@ -46,6 +54,8 @@ def _failed(e: Notification.NoticeFailed) -> contract.GuardianNoticeFailed:
 
 
 def _unreachable(e: Notification.Unreachable) -> EventData:
+    if e.kind == GlassAlert.KIND:
+        return contract.BreakGlassAlertFailed(alert_id=e.message_id, reason=e.reason)
     if e.kind == "escalation":
         return contract.EscalationFailed(escalation_id=e.message_id,
                                          escalated_to=e.recipient, reason=e.reason)
@@ -85,6 +95,12 @@ def _report_dispatched(e: Record.ReportDispatched) -> contract.AuthorityReportDi
                                               delivery=_guarantee(e.delivery))
 
 
+def _alert(e: GlassAlerts.GlassAlertIssued) -> contract.BreakGlassAlertIssued:
+    return contract.BreakGlassAlertIssued(
+        alert_id=e.alert_id, opened_by=e.opened_by, opened_by_role=Role(e.actor_role),
+        opened_by_id=e.actor_id, reason=BreakGlassReason(e.reason), until=e.until)
+
+
 PUBLISHED = PublishedEvents(
     contract.SERVICE,
     {Notification.NoticeIssued: _issued, Notification.NoticeDispatched: _dispatched,
@@ -92,9 +108,9 @@ PUBLISHED = PublishedEvents(
      Notification.Called: _called,
      Notification.Acknowledged: _acknowledged, Notification.Escalated: _escalated,
      Record.PlanRecorded: _plan, Record.ReportIssued: _report,
-     Record.ReportDispatched: _report_dispatched},
+     Record.ReportDispatched: _report_dispatched, GlassAlerts.GlassAlertIssued: _alert},
     internal=frozenset({Notification.Opened, Directory.Opened, Directory.GuardiansRecorded,
                         Directory.Read, Settling.MessagesWithdrawn, Settling.Closed,
                         Settling.Reopened, Delivery.DeliveryAttemptFailed,
-                        Record.ReportOverdue}),
+                        Record.ReportOverdue, Notification.StudentLearnt}),
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from contracts.codes import Tier
 from services.notification.domain.messages import (
+    GLASS_TEMPLATE,
     LANGUAGES,
     REPORT_TEMPLATE,
     escalation_template,
@@ -28,8 +29,8 @@ class MissingTemplates(ValueError):
 
 def required_templates(policy: NotificationPolicy) -> set[str]:
     """Every template the policy can ask for: each tier's ladder step, in each language a
-    guardian may have, and the commission's incident report."""
-    needed = {REPORT_TEMPLATE}
+    guardian may have, the commission's incident report and the break-glass alert."""
+    needed = {REPORT_TEMPLATE, GLASS_TEMPLATE}
     for tier in (Tier.CRISIS, Tier.SERIOUS, Tier.GENERAL):
         for step in policy.for_tier(tier).ladder:
             if guardian_rank_of(step) is None:

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.codes import NoticeChannel
+from services.notification.domain.glass import GlassAlerts
 from services.notification.domain.messages import Escalation
 from services.notification.domain.notice import GuardianNotification as Notification
 from services.notification.domain.plan import PlanAndReports as Record
@@ -20,7 +21,7 @@ from services.notification.domain.settling import Settling
 
 class NoticeBoard:
     def __init__(self) -> None:
-        # notice, escalation or report id -> case id, in the order they were issued
+        # notice, escalation, report or alert id -> case id, in the order they were issued
         self.undispatched: dict[UUID, UUID] = {}
         # case id -> (the ladder step awaiting acknowledgement, until when)
         self.deadlines: dict[UUID, tuple[UUID, datetime]] = {}
@@ -72,6 +73,8 @@ class NoticeBoard:
                 self.deadlines.pop(case_id, None)
                 if event.due_by is not None:
                     self.deadlines[case_id] = (event.escalation_id, event.due_by)
+            elif isinstance(event, GlassAlerts.GlassAlertIssued):
+                self.undispatched[event.alert_id] = case_id
             elif isinstance(event, Record.ReportIssued):
                 self.undispatched[event.report_id] = case_id
                 self.reports_due[event.report_id] = (case_id, event.report_by)

@@ -23,6 +23,7 @@ def escalation_template(escalated_to: str, tier: str) -> str:
 
 
 REPORT_TEMPLATE = f"authority-report-incident-{DEFAULT_LANGUAGE}-v1"
+GLASS_TEMPLATE = f"break-glass-opened-{DEFAULT_LANGUAGE}-v1"
 
 
 @dataclass
@@ -113,4 +114,39 @@ class AuthorityReport:
         return REPORT_TEMPLATE
 
 
-Message = Notice | Escalation | AuthorityReport
+@dataclass
+class GlassAlert:
+    """The crisis-team head told that someone with no relation to the case opened it."""
+
+    KIND: ClassVar[str] = "break_glass"
+    alert_id: UUID
+    opened_by: UUID  # intake's BreakGlassOpened event
+    actor_role: str
+    actor_id: str
+    reason: str
+    until: datetime
+    recipient: str
+    dispatched: bool = False
+    failed: str | None = None  # why nobody could be reached (no_contact), if so
+
+    @property
+    def template_id(self) -> str:
+        return GLASS_TEMPLATE
+
+    def facts(self, case_id: UUID) -> str:
+        """What the head needs to act on it, ids and codes only (no person's name): appended
+        to the fixed text, as the template itself takes nothing of a case."""
+        return (f"case {case_id}; opened by {self.actor_role} {self.actor_id}; "
+                f"reason {self.reason}; until {self.until.isoformat()}")
+
+
+Message = Notice | Escalation | AuthorityReport | GlassAlert
+
+
+def message_recipient(message: Escalation | AuthorityReport | GlassAlert) -> str:
+    """Whom a message beyond the family names: crisis_team_head, police, the authority."""
+    if isinstance(message, Escalation):
+        return message.escalated_to
+    if isinstance(message, AuthorityReport):
+        return message.authority
+    return message.recipient

@@ -20,14 +20,17 @@ from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, Tier
 from contracts.events.notification import SERVICE
 from services.notification.domain.delivery import Delivery
 from services.notification.domain.directory import Route
+from services.notification.domain.glass import GlassAlerts
 from services.notification.domain.messages import (
     DEFAULT_LANGUAGE,
     AuthorityReport,
     Call,
     Escalation,
+    GlassAlert,
     Message,
     Notice,
     Plan,
+    message_recipient,
     template_for,
 )
 from services.notification.domain.plan import PlanAndReports
@@ -41,7 +44,7 @@ UNKNOWN_PRIMARY = Route(GuardianRank.PRIMARY.value, NoticeChannel.SMS.value, DEF
 UNREACHED = {CallOutcome.NO_ANSWER, CallOutcome.WRONG_NUMBER}
 
 
-class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
+class GuardianNotification(PlanAndReports, Settling, Delivery, GlassAlerts, ReadLogged):
     class Opened(Aggregate.Created):
         student_key: str
         meta: EventMeta
@@ -54,6 +57,7 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
         self.calls: list[Call] = []
         self.plans: list[Plan] = []
         self.reports: list[AuthorityReport] = []
+        self.alerts: list[GlassAlert] = []
         self.current: UUID | None = None  # the ladder step awaiting acknowledgement
         self.closed = False
         self.told_since = 0  # notices before this index belong to a closed chapter
@@ -62,6 +66,24 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
     @classmethod
     def open(cls, case_id: UUID, student_key: str, meta: EventMeta) -> GuardianNotification:
         return cls._create(cls.Opened, id=case_id, student_key=student_key, meta=meta)
+
+    @classmethod
+    def open_unknown_student(cls, case_id: UUID, meta: EventMeta) -> GuardianNotification:
+        """Opened by an event that names no student (a break-glass): the key is learnt from
+        the first event that asks to tell the family."""
+        return cls.open(case_id, "", meta)
+
+    def learn_student(self, student_key: str, meta: EventMeta) -> None:
+        if not self.student_key:
+            self._student_learnt(student_key, meta)
+
+    class StudentLearnt(Aggregate.Event):
+        student_key: str
+        meta: EventMeta
+
+    @event(StudentLearnt)
+    def _student_learnt(self, student_key: str, meta: EventMeta) -> None:
+        self.student_key = student_key
 
     def tell_family(self, tier: Tier, policy: NotificationPolicy, routes: Mapping[int, Route],
                     meta: EventMeta, *, now: datetime, cause: str | None = None) -> None:
@@ -131,10 +153,13 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
         raise CaseRuleViolated(f"no notice {notice_id} in this case")
 
     def message(self, message_id: UUID) -> Message:
-        """A notice, an escalation or an authority report, by its id."""
+        """A notice, an escalation, an authority report or a break-glass alert, by its id."""
         for escalation in self.escalations:
             if escalation.escalation_id == message_id:
                 return escalation
+        for alert in self.alerts:
+            if alert.alert_id == message_id:
+                return alert
         for report in self.reports:
             if report.report_id == message_id:
                 return report
@@ -190,15 +215,15 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
     def fail_unreachable(self, message_id: UUID, reason: str, policy: NotificationPolicy,
                          routes: Mapping[int, Route], meta: EventMeta, *,
                          now: datetime) -> bool:
-        """An escalation or authority report nobody can receive (no contact on file, or an
-        address refused for good): recorded as such, never as sent, and left to the team.
+        """An escalation, authority report or break-glass alert nobody can receive (no
+        contact on file, or an address refused for good): recorded as such, never as sent,
+        and left to the team.
         An escalation's ladder goes on at once to its next step, as for a guardian."""
         message = self.message(message_id)
         if isinstance(message, Notice) or message.dispatched or message.failed:
             return False
         was_current = self.current == message_id
-        recipient = (message.escalated_to if isinstance(message, Escalation)
-                     else message.authority)
+        recipient = message_recipient(message)
         self._unreachable(message_id, message.KIND, recipient, reason, meta)
         if isinstance(message, Escalation) and was_current and not self.settled:
             self._next_step(self.notice(message.notice_id), message.step, policy, routes,
@@ -207,7 +232,7 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
 
     class Unreachable(Aggregate.Event):
         message_id: UUID
-        kind: str  # escalation or report
+        kind: str  # escalation, report or break_glass
         recipient: str  # whom it names: crisis_team_head, police, the authority
         reason: str
         meta: EventMeta
@@ -340,3 +365,4 @@ class GuardianNotification(PlanAndReports, Settling, Delivery, ReadLogged):
         self.escalations.append(Escalation(escalation_id, notice_id, self.notice(notice_id).tier,
                                            escalated_to, step, due_by))
         self.current = escalation_id if due_by is not None else None
+

@@ -24,6 +24,10 @@ from services.notification.domain.notice import GuardianNotification
 SchoolStudentId = Annotated[str, Path(min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9_.:-]+$")]
 ACCESS = AccessMatrix.load(FilePath(__file__).parents[1] / "access.toml")
+# The name of the call list in a reader's log of lists read.
+CALL_LIST = "pending_calls"
+# Whose cases a work list shows: those the reader may read.
+READ_CASE = ACCESS["read_case"]
 
 
 class GuardianIn(BaseModel):
@@ -124,9 +128,28 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
     @api.get("/calls/pending")
     async def pending_calls(reader: Annotated[Principal, ACCESS.depends("read_call_list")],
                             purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
-        calls = await runtime.thread.run(app.pending_calls, purpose=purpose,
-                                         reader=reader.meta())
-        return {"calls": calls, "unreachable": await runtime.thread.run(app.unreachable)}
+        """Calls still to make and messages nobody could receive, of the cases the reader
+        may read only (a class teacher sees their own cases'); each student's contacts shown
+        is a read of them, and the cases listed are a logged read of a list."""
+        assert runtime.relations is not None, "the runtime always has a relation book"
+        book = runtime.relations
+        meta = reader.meta()
+
+        def readable(case_ids: list[UUID]) -> list[UUID]:
+            return READ_CASE.visible(book, reader, case_ids)
+
+        def unreachable() -> list[dict[str, Any]]:
+            found = app.unreachable()
+            kept = set(readable(sorted({u["case_id"] for u in found})))
+            return [u for u in found if u["case_id"] in kept]
+
+        calls = await runtime.thread.run(app.pending_calls, purpose=purpose, reader=meta,
+                                         visible=readable)
+        unreachable_calls = await runtime.thread.run(unreachable)
+        listed = sorted({entry["case_id"] for entry in [*calls, *unreachable_calls]})
+        await runtime.thread.run(lambda: app.read_list(CALL_LIST, listed, purpose=purpose,
+                                                       reader=meta))
+        return {"calls": calls, "unreachable": unreachable_calls}
 
     @api.post("/cases/{case_id}/intervention-plan", status_code=201)
     async def record_plan(
@@ -152,7 +175,8 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
                 "escalations": [asdict(e) for e in notification.escalations],
                 "plan": asdict(notification.plan) if notification.plan else None,
                 "plans": [asdict(p) for p in notification.plans],
-                "authority_reports": [asdict(r) for r in notification.reports]})
+                "authority_reports": [asdict(r) for r in notification.reports],
+                "break_glass_alerts": [asdict(a) for a in notification.alerts]})
         return record
 
     api.include_router(erasure_router(runtime, app, ACCESS))

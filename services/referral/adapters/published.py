@@ -1,13 +1,16 @@
 """What referral puts on the bus: receivers, disclosures and answers, follow-ups, visits,
-closure; as ids and codes. Packets, consent details, rationales and notes stay here."""
+closure, consents; as ids and codes. Packets, rationales and notes stay here."""
 
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.kernel import event_id_of
 from contracts.codes import (
     ClosureReason,
+    ConsentPurpose,
     DeclineReason,
     DisclosureBasis,
     FollowUpOutcome,
+    GuardianRank,
+    GuardianRelationship,
     ReceiverType,
     ReferralResponse,
     ReopenReason,
@@ -17,6 +20,7 @@ from contracts.codes import (
 )
 from contracts.events import referral as contract
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.consents import CaseConsents
 from services.referral.domain.referrals import CaseReferrals
 from services.referral.domain.visits import CaseVisits
 
@@ -34,7 +38,21 @@ def _referred(e: CaseReferrals.Referred) -> contract.ReferralMade:
                                  receiver_type=ReceiverType(e.receiver_type),
                                  receiver_id=e.receiver_id, disclosed=e.disclosed,
                                  basis=DisclosureBasis(e.basis), consent_id=e.consent_id,
-                                 answer_by=e.answer_by, rerouted_from=e.rerouted_from)
+                                 answer_by=e.answer_by, rerouted_from=e.rerouted_from,
+                                 without_consent=e.basis == DisclosureBasis.SAFETY_OVERRIDE)
+
+
+def _consent_recorded(e: CaseConsents.ConsentRecorded) -> contract.ConsentRecorded:
+    return contract.ConsentRecorded(
+        consent_id=e.consent_id, purpose=ConsentPurpose(e.purpose), scope=e.scope,
+        given_by_guardian_rank=GuardianRank(e.given_by_guardian_rank),
+        relationship=GuardianRelationship(e.relationship) if e.relationship else None,
+        given_at=e.given_at, receivers=e.receivers,
+        receiver_type=ReceiverType(e.receiver_type) if e.receiver_type else None)
+
+
+def _consent_withdrawn(e: CaseConsents.ConsentWithdrawn) -> contract.ConsentWithdrawn:
+    return contract.ConsentWithdrawn(consent_id=e.consent_id)
 
 
 def _answered(e: CaseReferrals.Answered) -> contract.ReferralAnswered:
@@ -99,7 +117,9 @@ PUBLISHED = PublishedEvents(
      CaseReferrals.Unanswered: _unanswered, Aftercare.FollowedUp: _followed_up,
      Aftercare.FollowUpOverdue: _overdue, Aftercare.ReturnPlanned: _return_planned,
      CaseVisits.HomeVisitRecorded: _visited, CaseVisits.HomeVisitDue: _visit_due,
-     Aftercare.Closed: _closed, Aftercare.Reopened: _reopened},
+     Aftercare.Closed: _closed, Aftercare.Reopened: _reopened,
+     CaseConsents.ConsentRecorded: _consent_recorded,
+     CaseConsents.ConsentWithdrawn: _consent_withdrawn},
     # What intake and assessment told us, kept as the context of referrals; and what is
     # flagged for the team's list (why a referral was not re-routed, a report after closure).
     internal=frozenset({Aftercare.Opened, CaseVisits.StudentNoted, CaseReferrals.RerouteHeld,

@@ -56,6 +56,7 @@ class Aftercare(CaseReferrals):
         self.tier_decided = False
         self.follow_ups: list[FollowUp] = []
         self.referrals = []
+        self.consents = {}
         self.return_plans: list[ReturnPlan] = []
         self.closures: list[Closure] = []
         self.reports_after_closure: list[UUID] = []

@@ -11,7 +11,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from contracts.codes import DisclosureBasis
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.consents import CaseConsents
 from services.referral.domain.referrals import CaseReferrals
 from services.referral.domain.visits import CaseVisits
 
@@ -31,6 +33,9 @@ class ReferralBoard:
         self.visited: dict[UUID, set[str]] = {}  # case -> semesters with a home visit
         self.visit_due: dict[UUID, set[str]] = {}  # case -> semesters found without one
         self.closed: set[UUID] = set()
+        self.consent_of: dict[UUID, UUID] = {}  # undelivered referral -> its consent
+        # Referrals disclosed without consent (the safety override): the auditor's list.
+        self.without_consent: dict[UUID, UUID] = {}  # referral -> case
 
     def apply(self, events: Iterable[Any]) -> None:
         for event in events:
@@ -42,7 +47,19 @@ class ReferralBoard:
             self.undelivered[event.referral_id] = (case_id, event.receiver_id)
             if event.answer_by is not None:
                 self.answer_by[event.referral_id] = (case_id, event.answer_by)
+            if event.consent_id is not None:
+                self.consent_of[event.referral_id] = event.consent_id
+            if event.basis == DisclosureBasis.SAFETY_OVERRIDE:
+                self.without_consent[event.referral_id] = case_id
+        elif isinstance(event, CaseConsents.ConsentWithdrawn):
+            # Its packets not yet taken are not sent any more.
+            for referral_id, consent_id in list(self.consent_of.items()):
+                if consent_id == event.consent_id:
+                    self.undelivered.pop(referral_id, None)
+                    self.last_failure.pop(referral_id, None)
+                    del self.consent_of[referral_id]
         elif isinstance(event, CaseReferrals.Delivered):
+            self.consent_of.pop(event.referral_id, None)
             self.undelivered.pop(event.referral_id, None)
             self.last_failure.pop(event.referral_id, None)
         elif isinstance(event, CaseReferrals.DeliveryFailed):
@@ -77,6 +94,7 @@ class ReferralBoard:
             self.flagged.add(case_id)
 
     def _settled(self, referral_id: UUID) -> None:
+        self.consent_of.pop(referral_id, None)
         self.answer_by.pop(referral_id, None)
         self.undelivered.pop(referral_id, None)
         self.last_failure.pop(referral_id, None)

@@ -2,7 +2,8 @@
 
 A referral can be accepted or declined; an accepted one scheduled, then admitted, then
 discharged (DOMAIN.md, Referred). Each handoff is a disclosure: what went to whom, on which
-basis (the guardians' consent, or the safety override of 001 一(五)2).
+basis (a consent on record, consents.py; or the safety override of 001 一(五)2, flagged for
+the auditor).
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from eventsourcing.domain import Aggregate, event
 
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import DisclosureBasis, ReferralResponse, Tier
+from services.referral.domain.consents import (
+    CaseConsents,
+    disclosure_problem,
+    not_on_record,
+    use_problem,
+)
 from services.referral.domain.receivers import PERSONAL, Receiver
-from services.referral.domain.visits import CaseVisits
 
 REQUESTED = "requested"
 UNANSWERED = "unanswered"
@@ -38,23 +44,6 @@ TAKEN = {ReferralResponse.ACCEPTED.value, ReferralResponse.SCHEDULED.value,
          ReferralResponse.ADMITTED.value, ReferralResponse.DISCHARGED.value}
 
 
-def consent_reaches(consent: dict[str, Any], receiver: Receiver) -> bool:
-    """Whom the guardians agreed to: the receivers named, or else any receiver of one type
-    (what they usually agree to: "a hospital green channel"). A consent recorded before
-    it said so is read as the type of the receivers it was used for."""
-    named: list[str] | None = consent.get("receivers")
-    if named:
-        return receiver.receiver_id in named
-    kind: str = consent.get("receiver_type", receiver.receiver_type.value)
-    return kind == receiver.receiver_type
-
-
-def consent_to(consent: dict[str, Any]) -> str:
-    if consent.get("receivers"):
-        return "given for " + ", ".join(consent["receivers"])
-    return f"given for any {consent.get('receiver_type')}"
-
-
 @dataclass(frozen=True)
 class Handoff:
     """A referral as the team (or the re-routing) asks for it, disclosure worked out."""
@@ -65,8 +54,9 @@ class Handoff:
     disclosed: list[str]
     answer_by: datetime
     packet: dict[str, Any] = field(default_factory=dict)
-    consent_id: UUID | None = None
-    # given_by_guardian_rank, given_at, scope (categories); receiver_type or receivers (ids)
+    consent_id: UUID | None = None  # the consent on record it is made under
+    # Only a re-route of a referral made before consents were records: the consent as that
+    # referral held it (given_by_guardian_rank, given_at, scope; receiver_type or receivers).
     consent: dict[str, Any] | None = None
     rationale: str | None = None
     rerouted_from: UUID | None = None
@@ -80,7 +70,7 @@ class Referral:
     disclosed: list[str]
     basis: str = DisclosureBasis.CONSENT.value
     consent_id: UUID | None = None
-    consent: dict[str, Any] | None = None
+    consent: dict[str, Any] | None = None  # what the consent said when the referral was made
     rationale: str | None = None
     packet: dict[str, Any] = field(default_factory=dict)
     answer_by: datetime | None = None
@@ -91,8 +81,13 @@ class Referral:
     delivery_attempts: int = 0
     held: str | None = None  # why it was not re-routed: the team's to take up
 
+    @property
+    def without_consent(self) -> bool:
+        """Disclosed under the safety override: the auditor looks at every one."""
+        return self.basis == DisclosureBasis.SAFETY_OVERRIDE
 
-class CaseReferrals(CaseVisits):
+
+class CaseReferrals(CaseConsents):
     tier: str | None
     referrals: list[Referral]
 
@@ -103,7 +98,7 @@ class CaseReferrals(CaseVisits):
             raise CaseRuleViolated("the case has not been assessed yet")
         if self.tier == Tier.NONE:
             raise CaseRuleViolated("the case was assessed as tier none: no referral")
-        self._check_basis(handoff)
+        consent = self._check_basis(handoff)
         beyond = sorted(set(handoff.disclosed) - set(handoff.receiver.may_receive))
         if beyond:
             raise CaseRuleViolated(f"{handoff.receiver.receiver_id} may not receive {beyond}")
@@ -113,28 +108,47 @@ class CaseReferrals(CaseVisits):
                 raise CaseRuleViolated(f"a referral that is {earlier.status} is not re-routed")
         self._referred(handoff.referral_id, handoff.receiver.receiver_type.value,
                        handoff.receiver.receiver_id, handoff.disclosed, meta,
-                       handoff.basis.value, handoff.consent_id, handoff.consent,
+                       handoff.basis.value, handoff.consent_id, consent,
                        handoff.rationale, handoff.packet, handoff.answer_by,
                        handoff.rerouted_from)
 
-    def _check_basis(self, handoff: Handoff) -> None:
+    def _check_basis(self, handoff: Handoff) -> dict[str, Any] | None:
+        """The consent the referral is made under, as it will hold it; None under the
+        safety override."""
         if handoff.basis == DisclosureBasis.SAFETY_OVERRIDE:
             if self.tier != Tier.CRISIS:
                 raise CaseRuleViolated("only a crisis may override consent for safety")
             if not (handoff.rationale or "").strip():
                 raise CaseRuleViolated("a safety override needs its rationale")
-            return
+            return None
+        consent = self._consent_given(handoff)
         personal = sorted(PERSONAL & set(handoff.disclosed))
-        if personal and handoff.consent is None:
+        if personal and consent is None:
             raise CaseRuleViolated(f"disclosing {personal} needs the guardians' consent")
-        uncovered = sorted(set(handoff.disclosed) - set((handoff.consent or {}).get(
-            "scope", handoff.disclosed)))
-        if uncovered:
-            raise CaseRuleViolated(f"the consent does not cover {uncovered}")
-        consent = handoff.consent
-        if consent is not None and not consent_reaches(consent, handoff.receiver):
-            raise CaseRuleViolated(f"the guardians' consent does not reach "
-                                   f"{handoff.receiver.receiver_id} ({consent_to(consent)})")
+        problem = consent and disclosure_problem(consent, handoff.receiver, handoff.disclosed)
+        if problem:
+            raise CaseRuleViolated(problem)
+        return consent
+
+    def _consent_given(self, handoff: Handoff) -> dict[str, Any] | None:
+        if handoff.consent_id is None:
+            return None
+        record = self.consent(handoff.consent_id)
+        if record is None:
+            if handoff.consent is not None:
+                return handoff.consent  # re-routed under what a referral held before records
+            raise CaseRuleViolated(not_on_record(handoff.consent_id))
+        problem = use_problem(record)
+        if problem:
+            raise CaseRuleViolated(problem)
+        return record.given()
+
+    def disclosure_stopped(self, referral_id: UUID) -> str | None:
+        """Why the referral's packet may not go out (any more), if so: its consent was
+        withdrawn. A referral made before consents were records names none on record."""
+        consent_id = self.referral(referral_id).consent_id
+        record = self.consent(consent_id) if consent_id else None
+        return use_problem(record) if record else None
 
     class Referred(Aggregate.Event):
         referral_id: UUID

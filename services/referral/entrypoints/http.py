@@ -15,7 +15,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from casetrail.http import (
     DEFAULT_PURPOSE,
     Command,
-    PastMoment,
     PastSchoolDate,
     PlannedDate,
     Purpose,
@@ -30,7 +29,6 @@ from contracts.codes import (
     DeclineReason,
     DisclosureBasis,
     FollowUpOutcome,
-    GuardianRank,
     ReceiverType,
     ReferralResponse,
     ReopenReason,
@@ -39,40 +37,20 @@ from contracts.codes import (
 )
 from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
-from services.referral.domain.receivers import DISCLOSURE
-from services.referral.entrypoints import fhir, lists
+from services.referral.entrypoints import consents, fhir, lists
 from services.referral.entrypoints.access import ACCESS
 from services.referral.inputs import InvalidInput
 from services.referral.routing import ReferralRequest
 
 SAFE_ID = r"^[A-Za-z0-9_.:-]+$"
-ReceiverId = Annotated[str, Field(min_length=1, max_length=64, pattern=SAFE_ID)]
-CATEGORIES = {c for categories in DISCLOSURE.values() for c in categories}
-# The most receivers one consent names, and people one return plan makes responsible.
-MOST_NAMED = 20
+MOST_NAMED = 20  # people one return plan makes responsible
 # A student's birth date: not in the future, and a student younger than eighty.
 BirthDate = Annotated[date, AfterValidator(within(back=timedelta(days=80 * 366),
                                                   ahead=timedelta(0)))]
 
 
-def _category(code: str) -> str:
-    if code not in CATEGORIES:
-        raise ValueError(f"unknown category; one of {sorted(CATEGORIES)}")
-    return code
-
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ConsentIn(Strict):
-    given_by_guardian_rank: GuardianRank
-    given_at: PastMoment
-    scope: list[Annotated[str, AfterValidator(_category)]] = Field(
-        min_length=1, max_length=len(CATEGORIES))
-    # The receivers the guardians agreed to, by id; without, any receiver of the type of
-    # the one referred to (a re-route goes on under it only to a receiver it reaches).
-    receivers: list[ReceiverId] | None = Field(None, min_length=1, max_length=MOST_NAMED)
 
 
 class PatientIn(Strict):
@@ -98,13 +76,14 @@ class PacketIn(Strict):
 
 class ReferralIn(Command):
     """A receiver from the directory; or one outside it, named with its type (no webhook,
-    its type's disclosure and the ad hoc answer time). On the basis of consent the
-    guardians' consent is needed, also when only codes go (tier, signs, pseudonym)."""
+    its type's disclosure and the ad hoc answer time). On the basis of consent it names the
+    guardians' consent on record in the case (`consent_id`, from POST .../consents), also
+    when only codes go (tier, signs, pseudonym)."""
 
     receiver_id: str = Field(min_length=1, max_length=64, pattern=SAFE_ID)
     receiver_type: ReceiverType | None = None  # checked against the directory if given
     basis: DisclosureBasis = DisclosureBasis.CONSENT
-    consent: ConsentIn | None = None
+    consent_id: UUID | None = None
     rationale: str | None = Field(None, max_length=2000)
     packet: PacketIn = PacketIn()
 
@@ -112,8 +91,7 @@ class ReferralIn(Command):
         packet = self.packet.model_dump(mode="json", exclude_none=True)
         return ReferralRequest(
             self.receiver_id, self.receiver_type, self.basis,
-            self.consent.model_dump(mode="json", exclude_none=True) if self.consent else None,
-            self.rationale,
+            self.consent_id, self.rationale,
             {part: value for part, value in packet.items() if value})
 
 
@@ -247,6 +225,7 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
         opened: dict[str, Any] = await run(app.opened, aftercare.student_key, record)
         return opened
 
+    consents.routes(api, runtime, app)
     lists.routes(api, runtime, app)
     fhir.routes(api, runtime, app)
     api.include_router(erasure_router(runtime, app, ACCESS))
@@ -256,14 +235,15 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
 def case_record(aftercare: Aftercare, *, with_packets: bool) -> dict[str, Any]:
     """The case as referral holds it; the packets' contents (the student's and family's
     details, the team's summary) only for those who may read packets."""
-    referrals = [asdict(r) | ({} if with_packets else {"packet": None})
-                 for r in aftercare.referrals]
+    referrals = [asdict(r) | {"without_consent": r.without_consent}
+                 | ({} if with_packets else {"packet": None}) for r in aftercare.referrals]
     return {"case_id": aftercare.id, "tier": aftercare.tier,
             "tier_decided": aftercare.tier_decided, "closed": aftercare.closed,
             "closed_because": aftercare.closed_because,
             "closures": [asdict(c) for c in aftercare.closures],
             "key_concerns": aftercare.key_concerns, "signs": aftercare.signs,
             "referrals": referrals,
+            "consents": [asdict(c) for c in aftercare.consents.values()],
             "flagged": [r.referral_id for r in aftercare.flags()],
             "follow_ups": [asdict(f) for f in aftercare.follow_ups],
             "return_plans": [asdict(p) for p in aftercare.return_plans],

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from fastapi import FastAPI
@@ -16,32 +17,58 @@ from services.referral.domain.referrals import Referral
 from services.referral.entrypoints.access import ACCESS
 
 Lister = Annotated[Principal, ACCESS.depends("read_work_lists")]
+# Whose cases a work list shows: those the reader may read.
+READ_CASE = ACCESS["read_case"]
+T = TypeVar("T")
 
 CONCERN_AFTER_CLOSURE = "concern_after_closure"
 
 
 def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> None:
+    """Each list shows only the cases the reader may read (a psychology teacher, those
+    assigned to them), and logs the read of those."""
     run = runtime.thread.run
+    assert runtime.relations is not None, "the runtime always has a relation book"
+    book = runtime.relations
 
-    async def logged(listed: str, case_ids: list[UUID], purpose: str,
-                     reader: Principal) -> None:
-        await run(lambda: app.read_list(listed, case_ids, purpose=purpose,
-                                        reader=reader.meta()))
+    async def listed(name: str, found: Callable[[], Sequence[T]], case_of: Callable[[T], UUID],
+                     purpose: str, reader: Principal) -> list[T]:
+        def read() -> list[T]:
+            items = found()
+            kept = set(READ_CASE.visible(book, reader, [case_of(item) for item in items]))
+            shown = [item for item in items if case_of(item) in kept]
+            app.read_list(name, [case_of(item) for item in shown], purpose=purpose,
+                          reader=reader.meta())
+            return shown
+
+        return await run(read)
 
     @api.get("/referrals/flagged")
     async def flagged(reader: Lister, purpose: Purpose = DEFAULT_PURPOSE
                       ) -> list[dict[str, Any]]:
         """Declined or unanswered referrals no later referral has made good, and reports
         on cases already closed."""
-        cases = await run(app.flagged)
-        await logged("flagged_referrals", [c.id for c in cases], purpose, reader)
+        cases = await listed("flagged_referrals", app.flagged, _id, purpose, reader)
         return [_flagged(case) for case in cases]
+
+    @api.get("/referrals/without-consent")
+    async def without_consent(
+            reader: Annotated[Principal, ACCESS.depends("read_disclosures_without_consent")],
+            purpose: Purpose = DEFAULT_PURPOSE) -> list[dict[str, Any]]:
+        """Every disclosure made without consent, under the safety override, with its
+        rationale: the auditor's to look at, each one."""
+        found = await listed("disclosed_without_consent", app.disclosed_without_consent,
+                             lambda item: item[0].id, purpose, reader)
+        return [{"case_id": case.id, "referral_id": r.referral_id,
+                 "receiver_id": r.receiver_id, "receiver_type": r.receiver_type,
+                 "disclosed": r.disclosed, "basis": r.basis, "rationale": r.rationale,
+                 "without_consent": r.without_consent} for case, r in found]
 
     @api.get("/follow-ups/overdue")
     async def overdue(reader: Lister, purpose: Purpose = DEFAULT_PURPOSE
                       ) -> list[dict[str, Any]]:
-        due = await run(app.overdue_follow_ups)
-        await logged("overdue_follow_ups", [case.id for case, _ in due], purpose, reader)
+        due = await listed("overdue_follow_ups", app.overdue_follow_ups,
+                           lambda item: item[0].id, purpose, reader)
         return [{"case_id": case.id, "tier": case.tier,
                  "overdue": [{"number": f.number, "due": f.due} for f in follow_ups]}
                 for case, follow_ups in due]
@@ -49,10 +76,14 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
     @api.get("/home-visits/due")
     async def visits_due(reader: Lister, purpose: Purpose = DEFAULT_PURPOSE
                          ) -> list[dict[str, Any]]:
-        missing = await run(lambda: app.board.visits_missing())
-        await logged("home_visits_due", sorted(missing), purpose, reader)
-        return [{"case_id": case_id, "semesters": semesters}
-                for case_id, semesters in sorted(missing.items())]
+        missing = await listed("home_visits_due",
+                               lambda: sorted(app.board.visits_missing().items()),
+                               lambda item: item[0], purpose, reader)
+        return [{"case_id": case_id, "semesters": semesters} for case_id, semesters in missing]
+
+
+def _id(case: Aftercare) -> UUID:
+    return case.id
 
 
 def _flagged(case: Aftercare) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from casetrail.service import ServiceRuntime
 from services.intake.application import IntakeApplication
 from services.intake.domain.report_chain import RoleNotPermitted
 from services.intake.entrypoints.http import (
+    figures,
     incidents,
+    report_status,
     reports,
     retention,
     screenings,
@@ -24,7 +26,8 @@ from services.intake.entrypoints.http.access import ACCESS
 
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = service_api(runtime, ACCESS)
-    for module in (reports, students, incidents, screenings, transfers, team, retention):
+    for module in (reports, report_status, students, incidents, screenings, transfers,
+                   team, figures, retention):
         api.include_router(module.router(runtime, app))
     api.include_router(erasure_router(runtime, app, ACCESS))
 

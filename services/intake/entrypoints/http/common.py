@@ -28,8 +28,9 @@ def invalid(loc: tuple[str | int, ...], message: str) -> RequestValidationError:
 
 def receipt_for(reporter: Principal, answer: dict[str, Any]) -> dict[str, Any]:
     """What a reporter learns of what their report did: those who may read case records get
-    the case; anyone else only that the report was taken, since whether it opened a case or
-    joined one (and which case came before) is the student's history."""
+    the case; anyone else only that the report was taken, and its id to follow it by
+    (GET /reports/{report_id}), since whether it opened a case or joined one (and which
+    case came before) is the student's history."""
     if reporter.role in ACCESS["read_case"].roles:
         return answer
     return {"report_id": answer["report_id"], "received": True}

@@ -47,7 +47,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
                              reporter: Annotated[Principal, ACCESS.depends("report")]
                              ) -> dict[str, Any]:
         """A case reader gets the case it opened or joined; anyone else {report_id,
-        received: true}."""
+        received: true}. Its reporter follows the report by GET /reports/{report_id}."""
         problem = reporter_problem(body.channel, reporter.role)
         if problem is not None:
             fault, reason = problem
