@@ -134,9 +134,11 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
             participants=[p.model_dump(mode="json", exclude_none=True) for p in body.participants],
             overrides_proposal=body.overrides_proposal)
         assessment = await runtime.thread.run(app.decide, case_id, decision, meta=body.meta(actor))
-        # The rationale as given, not as sealed: a keyed command runs one command only.
+        # Without the rationale: a keyed command's answer is kept in the store as it is
+        # sent, where personal text is kept only sealed (the case record shows it).
         return {"case_id": assessment.id, "tier": assessment.tier,
-                "decision": {**assessment.decisions[-1], "rationale": decision.rationale}}
+                "decision": {key: value for key, value in assessment.decisions[-1].items()
+                             if key != "rationale"}}
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID,
