@@ -158,12 +158,19 @@ class ReferralApplication(PacketsAndBoard):
     def _sealed(self, aftercare: Aftercare, handoff: Handoff) -> Handoff:
         """The packet's parts and the rationale sealed under the student's data key (a
         re-routing copies them sealed as they are)."""
-        if aftercare.student_key is None:
-            raise CaseRuleViolated("intake has not told referral whose case this is yet")
-        key = aftercare.student_key
+        key = self._student_of(aftercare)
         return replace(handoff, packet={part: self.personal.seal(key, value)
                                         for part, value in handoff.packet.items()},
                        rationale=self.seal(key, handoff.rationale))
+
+    def _sealed_note(self, aftercare: Aftercare, notes: str | None) -> str | None:
+        return None if notes is None else self.personal.seal(self._student_of(aftercare), notes)
+
+    @staticmethod
+    def _student_of(aftercare: Aftercare) -> str:
+        if aftercare.student_key is None:
+            raise CaseRuleViolated("intake has not told referral whose case this is yet")
+        return aftercare.student_key
 
     def refer(self, case_id: UUID, request: ReferralRequest, meta: EventMeta) -> UUID:
         aftercare = self.get_case(case_id, Aftercare)
@@ -277,7 +284,8 @@ class ReferralApplication(PacketsAndBoard):
         if review_on < returned_on:
             raise InvalidInput("review_on", f"is before the return to school ({returned_on})")
         aftercare = self.get_case(case_id, Aftercare)
-        plan = ReturnPlan(uuid4(), returned_on, study_support, review_on, responsible, notes)
+        plan = ReturnPlan(uuid4(), returned_on, study_support, review_on, responsible,
+                          self._sealed_note(aftercare, notes))
         aftercare.plan_return(plan, meta)
         self.record(aftercare)
         return plan.plan_id
@@ -288,7 +296,8 @@ class ReferralApplication(PacketsAndBoard):
             raise InvalidInput("made_on", "is in the future: record a visit once it is made")
         aftercare = self.get_case(case_id, Aftercare)
         visit_id = uuid4()
-        semester = aftercare.record_home_visit(visit_id, made_on, notes, meta)
+        semester = aftercare.record_home_visit(visit_id, made_on,
+                                               self._sealed_note(aftercare, notes), meta)
         self.record(aftercare)
         return visit_id, semester
 

@@ -4,6 +4,7 @@ still replays. The store-wide cipher is off here, so the bytes show this layer a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -52,7 +53,9 @@ PHONE = "+86 139 1234 5678"
 PLAN_NOTES = "母亲同意陪同就医"
 SUMMARY = "近两周情绪低落，夜间失眠"
 RATIONALE = "自述有自伤念头，班主任观察属实"
-SECRETS = (NAME, NOTE, GUARDIAN, PHONE, PLAN_NOTES, SUMMARY, RATIONALE, SCHOOL_ID)
+VISIT_NOTES = "家中父母关系紧张"
+SECRETS = (NAME, NOTE, GUARDIAN, PHONE, PLAN_NOTES, SUMMARY, RATIONALE, VISIT_NOTES,
+           SCHOOL_ID)
 PHQ_A = {f"q{n}": 1 for n in range(1, 10)} | {"q9": 2}
 PERSONAL = ("intake", "assessment", "notification", "referral")
 AUDITOR = bearer("auditor")
@@ -134,6 +137,8 @@ def refer(referral: Running, case_id: UUID) -> UUID:
     deliver(app, app.on_tier_decided, envelope("assessment", case_id, assessment.TierDecided(
         student_key=KEY, tier=Tier.CRISIS, proposed_tier=Tier.CRISIS,
         overrides_proposal=False, participant_roles=[Role.CRISIS_TEAM])))
+    app.record_home_visit(case_id, datetime.now(UTC).date() - timedelta(days=1), VISIT_NOTES,
+                          TEAM)
     return app.refer(case_id, ReferralRequest("anding-hospital", consent_id=consented(
         app, case_id), packet={
         "patient": {"name": NAME, "school_student_id": SCHOOL_ID},
@@ -156,6 +161,7 @@ def reads(running: dict[str, Running], case_id: UUID, referral_id: UUID) -> dict
             "plan": notified.json()["plan"],
             "decision": assessed.json()["decisions"][0],
             "referral": aftercare.json()["referrals"][0],
+            "visit": aftercare.json()["home_visits"][0],
             "packet": packet.text}
 
 
@@ -175,6 +181,7 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
         assert before["plan"]["notes"] == PLAN_NOTES
         assert before["decision"]["rationale"] == RATIONALE
         assert before["referral"]["packet"]["summary"] == SUMMARY
+        assert before["visit"]["notes"] == VISIT_NOTES
         assert NAME in before["packet"] and PHONE in before["packet"]
         stored = stored_bytes(store_url, tmp_path)
         assert b"staff_observation" in stored  # the events' state is there to be read
@@ -216,6 +223,8 @@ def test_an_erased_student_reads_as_erased_everywhere_while_the_trail_still_repl
         assert after["referral"]["packet"] == dict.fromkeys(
             ("guardian", "patient", "summary"), ERASED)
         assert after["referral"]["receiver_id"] == "anding-hospital"
+        assert (after["visit"]["notes"], after["visit"]["made_on"]) == (
+            ERASED, before["visit"]["made_on"])
         assert NAME not in after["packet"] and PHONE not in after["packet"]
         # The aggregates still load from their events: the trail replays.
         assert isinstance(intake_app.repository.get(case_id), Case)
