@@ -27,10 +27,11 @@ from sqlalchemy import (
     create_engine,
     delete,
     insert,
+    inspect,
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from casetrail.personal.sealing import ERASED, SEALED_PREFIX
 from casetrail.settings import ServiceSettings
@@ -79,7 +80,12 @@ class DataKeyVault:
         self._keys: dict[str, tuple[str, AESGCM]] = {}
         self._none: set[str] = set()
         self._lock = threading.Lock()
-        self._table.metadata.create_all(engine)
+        try:
+            self._table.metadata.create_all(engine)
+        except DBAPIError:
+            # The service's other process (its relay) made the table at the same moment.
+            if not inspect(engine).has_table(self._table.name):
+                raise
 
     @classmethod
     def beside(cls, env: dict[str, str], master_key: bytes, service: str) -> DataKeyVault:
