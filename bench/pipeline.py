@@ -30,10 +30,12 @@ from nats.js.api import StorageType, StreamConfig
 
 from casetrail.bus.embedded import EmbeddedNats, free_port, server_binary
 from casetrail.bus.identities import BusLogin
+from casetrail.cli.cast import Cast
 from casetrail.cli.desk import Desk
 from casetrail.cli.keys import PERSONAL_DATA_SERVICES
 from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import Runtime
+from casetrail.identity.issuer import LocalIssuer, issuer_dir
 from casetrail.personal.vault import new_master_key
 from casetrail.service import connect
 from contracts.envelope import SERVICES
@@ -48,6 +50,7 @@ NOTICE_TIMEOUT_SECONDS = 30.0
 # and the first case through would otherwise wait seconds for them.
 NOTICE_WARMUP = 5
 PSEUDONYM_KEY = "bench-pseudonym-key"
+SCHOOL = "bench-school"
 # Tier, imminent, signs: what the full-case run cycles through.
 TIERS: list[tuple[str, bool, list[str]]] = [
     ("crisis", True, ["suicide_attempt"]),
@@ -84,11 +87,15 @@ def machine_context() -> list[str]:
 
 @contextmanager
 def running_system(data: Path) -> Iterator[tuple[str, Cluster]]:
-    """An embedded nats-server and the eight processes, stopped on the way out."""
+    """An embedded nats-server and the eight processes, stopped on the way out; they take
+    the tokens of the data dir's built-in issuer."""
     nats = EmbeddedNats(data / "nats", free_port()).start()
     cluster = Cluster(
         env={"NATS_URL": nats.url, "CASETRAIL_DATA_DIR": str(data),
-             "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY,
+             "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_SCHOOL_ID": SCHOOL,
+             "CASETRAIL_OIDC_JWKS_FILE": str(LocalIssuer(issuer_dir(data)).ensure().jwks_file),
+             # One desk makes every request: a person's rate limit would measure itself.
+             "CASETRAIL_RATE_LIMIT": "1000000/minute",
              **{f"{service.upper()}_DATA_MASTER_KEY": new_master_key()
                 for service in PERSONAL_DATA_SERVICES}},
         log_dir=data / "logs",
@@ -193,13 +200,14 @@ def throughput_lines(cases: int, concurrency: int, wall: float) -> list[str]:
             f"{concurrency}: {cases / wall:.1f} cases/s, wall {wall:.1f} s"]
 
 
-async def measure(nats_url: str, cluster: Cluster, args: argparse.Namespace) -> list[str]:
+async def measure(nats_url: str, cluster: Cluster, data: Path,
+                  args: argparse.Namespace) -> list[str]:
     run = f"b{time.time_ns() % 10**9}"
     runtime = Runtime(nats_url, {s: cluster.url(s) for s in SERVICES})
     nc = await connect(nats_url, "bench", BusLogin("bench"))  # the bench's server is open
     try:
         async with httpx.AsyncClient(timeout=30.0) as http:
-            desk = Desk(runtime, nc, http)
+            desk = Desk(runtime, nc, http, Cast.signed_in(data, SCHOOL))
             floor = await publish_floor(nc)
             notice = await report_to_notice(desk, nc, args.cases, run)
             wall = await full_cases(desk, args.full_cases, args.concurrency, run)
@@ -216,7 +224,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
     print(f"data dir: {data} (logs in logs/; removed after a successful run)", flush=True)
     with running_system(data) as (nats_url, cluster):
-        lines = asyncio.run(measure(nats_url, cluster, args))
+        lines = asyncio.run(measure(nats_url, cluster, data, args))
     shutil.rmtree(data)
     for line in lines:
         print(line)

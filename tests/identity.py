@@ -9,6 +9,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from casetrail.cli.cast import Cast
 from casetrail.identity.issuer import TOKEN_LIFETIME, LocalIssuer
 from casetrail.identity.principal import Principal
 from contracts.codes import Role
@@ -37,3 +38,8 @@ def bearer(role: Role | str, *, subject: str | None = None, school: str | None =
     """The Authorization header of a principal with this role (of the test school)."""
     return {"Authorization": "Bearer " + token(role, subject=subject, school=school,
                                                receiver=receiver, lifetime=lifetime)}
+
+
+def cast() -> Cast:
+    """The people of `casetrail.cli.cast`, signed in by the tests' issuer (of the test school)."""
+    return Cast(lambda person: ISSUER.issue(person.principal(SCHOOL)))

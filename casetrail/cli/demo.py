@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import sys
 from pathlib import Path
 from uuid import UUID
 
 import httpx
 
 from casetrail.bus.replay import case_timeline
-from casetrail.cli.desk import Desk, RequestRefused
-from casetrail.cli.keys import receiver_tokens
+from casetrail.cli.cast import GUARDIAN, HOTLINE_OPERATOR, PEER, STUDENT, Cast, liaison
+from casetrail.cli.commands import RequestRefused
+from casetrail.cli.desk import Desk
 from casetrail.cli.liaison import Liaison
 from casetrail.cli.runtime import Runtime
 from casetrail.cli.scenarios import (
@@ -24,7 +26,10 @@ from casetrail.cli.scenarios import (
     serious_with_plan,
     stage_transfer,
 )
+from casetrail.cli.scenarios.hospital import FIRST, SECOND
 from casetrail.cli.timeline import render
+from casetrail.cli.up import DEFAULT_SCHOOL
+from casetrail.identity.issuer import LocalIssuer, issuer_dir
 from casetrail.service import connect
 
 CASES = [
@@ -35,11 +40,11 @@ CASES = [
 ]
 
 
-async def _demo(runtime: Runtime, directory: Path) -> None:
+async def _demo(runtime: Runtime, cast: Cast) -> None:
     nc = await connect(runtime.nats_url, "casetrail-demo", runtime.login())
     run = secrets.token_hex(3)
     async with httpx.AsyncClient(timeout=30.0) as http:
-        desk = Desk(runtime, nc, http)
+        desk = Desk(runtime, nc, http, cast)
         done: list[UUID] = []
         for n, (tier, imminent, signs) in enumerate(CASES, start=1):
             case_id = await desk.through_every_stage(f"demo-{run}-{n}", tier,
@@ -51,19 +56,21 @@ async def _demo(runtime: Runtime, directory: Path) -> None:
             print()
             print(render(case_id, await case_timeline(nc, case_id)))
         print()
-        hospital_case = await _school_paths(desk, run, directory)
+        hospital_case = await _school_paths(desk, run)
         print()
         print(render(hospital_case, await case_timeline(nc, hospital_case)))
     await nc.close()
 
 
-async def _school_paths(desk: Desk, run: str, directory: Path) -> UUID:
+async def _school_paths(desk: Desk, run: str) -> UUID:
     """Each path of the school's workflow, narrated; returns the hospital path's case."""
     await screening_batch(desk, f"demo-{run}-screen", print)
     await serious_with_plan(desk, f"demo-{run}-serious", print)
     await crisis_with_primary_unreachable(desk, f"demo-{run}-crisis", print)
-    liaisons = {receiver: Liaison(desk.http, desk.runtime.services["referral"], receiver, token)
-                for receiver, token in receiver_tokens(directory).items()}
+    # Each hospital's system signs in as its liaison (a receiver's own token does as well).
+    liaisons = {receiver: Liaison(desk.http, desk.runtime.services["referral"], receiver,
+                                  desk.cast.token(liaison(receiver)))
+                for receiver in (FIRST, SECOND)}
     path = await hospital_path(desk, liaisons, f"demo-{run}-hospital", print, webhooks=False)
     await incident(desk, f"demo-{run}-incident", print)
     await stage_transfer(desk, f"demo-{run}-transfer", print)
@@ -71,13 +78,23 @@ async def _school_paths(desk: Desk, run: str, directory: Path) -> UUID:
 
 
 async def _show_refusals(desk: Desk) -> None:
-    """What the API answers to actions that do not fit the case's state."""
-    case_id = await desk.decided_case(f"demo-early-{secrets.token_hex(3)}", "serious",
+    """What the API answers to actions that do not fit the case's state, and to people
+    outside the staff: they may report, and learn only that the report was received; a
+    classmate may not read the case."""
+    student_id = f"demo-early-{secrets.token_hex(3)}"
+    case_id = await desk.decided_case(student_id, "serious",
                                       "self-harm reported by class teacher", signs=["self_harm"])
+    for person, channel in ((GUARDIAN, "guardian"), (HOTLINE_OPERATOR, "hotline"),
+                            (STUDENT, "self_report")):
+        receipt = await desk.report(student_id, signs=["emotional_abnormality"],
+                                    channel=channel, by=person)
+        print(f"a {person.role.value}'s report: answered with {', '.join(sorted(receipt))} "
+              "only (no case, no history)")
     referral_id = await desk.refer(case_id, "district_guidance_centre", "district-centre")
     for attempt, action in (
         ("admit before the receiver accepted", desk.answer(case_id, referral_id, "admitted")),
         ("close before any follow-up", desk.close(case_id, "resolved")),
+        ("a classmate reads the case", desk.read("intake", case_id, by=PEER)),
     ):
         try:
             await action
@@ -86,6 +103,14 @@ async def _show_refusals(desk: Desk) -> None:
 
 
 def demo(runtime: Runtime, directory: Path) -> int:
-    """Against the system recorded in `directory`, playing its receivers with their tokens."""
-    asyncio.run(_demo(runtime, directory))
+    """Against the system recorded in `directory`, as a cast of the school's people and its
+    receivers' liaisons, each signed in by the built-in issuer."""
+    if runtime.signed_by or not LocalIssuer(issuer_dir(directory)).jwks_file.exists():
+        print("casetrail demo: needs the built-in issuer, which signs its people in, but the "
+              f"services take tokens signed by {runtime.signed_by or 'another issuer'}: run "
+              "it against a `casetrail up` started without CASETRAIL_OIDC_ISSUER, "
+              "CASETRAIL_OIDC_JWKS_URL or CASETRAIL_OIDC_JWKS_FILE.", file=sys.stderr)
+        return 2
+    cast = Cast.signed_in(directory, runtime.school or DEFAULT_SCHOOL)
+    asyncio.run(_demo(runtime, cast))
     return 0

@@ -1,4 +1,5 @@
-"""The crisis team's desk: the HTTP calls people make, and waiting for the bus to catch up.
+"""The crisis team's desk: the HTTP calls people make, each with their own token, and
+waiting for the bus to catch up.
 
 Used by `casetrail demo`, the end-to-end tests and the benchmark.
 """
@@ -12,25 +13,23 @@ from uuid import UUID
 
 import httpx
 from nats.aio.client import Client
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_delay, wait_fixed
 
 from casetrail.bus.replay import wait_for_event
-from casetrail.cli.commands import send_command
+from casetrail.cli.cast import (
+    CLASS_TEACHER,
+    CRISIS_TEAM,
+    CRISIS_TEAM_HEAD,
+    PSYCH_TEACHER,
+    Cast,
+    Person,
+)
+from casetrail.cli.commands import RequestRefused, send_command
 from casetrail.cli.runtime import Runtime
 from contracts.envelope import Envelope
 
-CRISIS_TEAM = {"role": "crisis_team", "id": "team-lead-1"}
-PSYCH_TEACHER = {"role": "psych_teacher", "id": "psy-1"}
-CLASS_TEACHER = {"role": "class_teacher", "id": "teacher-1"}
-GRADE_LEADER = {"role": "grade_leader", "id": "grade-8-lead"}
-PRINCIPAL = {"role": "principal", "id": "principal-1"}
-
-
-class RequestRefused(RuntimeError):
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"{response.request.method} {response.request.url.path} → "
-                         f"{response.status_code}: {response.text}")
-        self.status_code = response.status_code
-        self.detail = response.json().get("detail") if response.content else None
+# How long the other services may take to learn of an assignment from intake's event.
+ASSIGNMENT_TRAVELS_SECONDS = 30.0
 
 
 def _answer(response: httpx.Response) -> Any:
@@ -46,39 +45,72 @@ def _record(response: httpx.Response) -> dict[str, Any]:
 
 class Desk:
     """Every command goes with its own Idempotency-Key and is retried with it until answered
-    (casetrail/cli/commands.py): a timeout or a restarted service never does it twice."""
+    (casetrail/cli/commands.py): a timeout or a restarted service never does it twice. Each
+    request is made `by` one of the cast, with their token."""
 
-    def __init__(self, runtime: Runtime, nc: Client, http: httpx.AsyncClient) -> None:
+    def __init__(self, runtime: Runtime, nc: Client, http: httpx.AsyncClient,
+                 cast: Cast) -> None:
         self.runtime = runtime
         self.nc = nc
         self.http = http
+        self.cast = cast
 
-    async def post(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def post(self, service: str, path: str, body: dict[str, Any], *,
+                   by: Person) -> dict[str, Any]:
         return _record(await send_command(self.http, "POST",
-                                          f"{self.runtime.services[service]}{path}", json=body))
+                                          f"{self.runtime.services[service]}{path}", json=body,
+                                          headers=self.cast.headers(by)))
 
-    async def put(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def put(self, service: str, path: str, body: dict[str, Any], *,
+                  by: Person) -> dict[str, Any]:
         return _record(await send_command(self.http, "PUT",
-                                          f"{self.runtime.services[service]}{path}", json=body))
+                                          f"{self.runtime.services[service]}{path}", json=body,
+                                          headers=self.cast.headers(by)))
 
-    async def upload(self, service: str, path: str, filename: str, content: bytes,
-                     actor: dict[str, str]) -> dict[str, Any]:
+    async def upload(self, service: str, path: str, filename: str, content: bytes, *,
+                     by: Person) -> dict[str, Any]:
         return _record(await send_command(
             self.http, "POST", f"{self.runtime.services[service]}{path}",
-            files={"file": (filename, content)},
-            data={"actor_role": actor["role"], "actor_id": actor["id"]}))
+            files={"file": (filename, content)}, headers=self.cast.headers(by)))
 
-    async def get(self, service: str, path: str, actor: dict[str, str],
+    async def get(self, service: str, path: str, *, by: Person,
                   purpose: str = "case_work") -> Any:
-        """A person's read: who and why go with it, and the service logs it."""
-        return _answer(await self.http.get(
-            f"{self.runtime.services[service]}{path}", params={"purpose": purpose},
-            headers={"X-Actor-Role": actor["role"], "X-Actor-Id": actor["id"]}))
+        """A person's read: why goes with it (who is the token's), and the service logs it."""
+        return _answer(await self._get(service, path, by, purpose))
 
-    async def read(self, service: str, case_id: UUID, actor: dict[str, str],
+    async def _get(self, service: str, path: str, by: Person,
+                   purpose: str = "case_work") -> httpx.Response:
+        return await self.http.get(f"{self.runtime.services[service]}{path}",
+                                   params={"purpose": purpose}, headers=self.cast.headers(by))
+
+    async def read(self, service: str, case_id: UUID, *, by: Person,
                    purpose: str = "case_work") -> dict[str, Any]:
-        result: dict[str, Any] = await self.get(service, f"/cases/{case_id}", actor, purpose)
+        result: dict[str, Any] = await self.get(service, f"/cases/{case_id}", by=by,
+                                                purpose=purpose)
         return result
+
+    async def assign(self, case_id: UUID, person: Person, *, working_in: tuple[str, ...]
+                     ) -> None:
+        """The crisis-team head assigns `person` to the case; returns once each service
+        they will work it in knows. Intake records the assignment; the others learn of it
+        from intake's event a moment later, so there the assignee opens the case first."""
+        await self.post("intake", f"/cases/{case_id}/assignments",
+                        {"assignee_id": person.id, "assignee_role": person.role.value},
+                        by=CRISIS_TEAM_HEAD)
+        for service in working_in:
+            if service != "intake":
+                await self.allowed(service, case_id, person)
+
+    async def allowed(self, service: str, case_id: UUID, person: Person) -> None:
+        """Until the service lets `person` read the case (an answer other than 403)."""
+        retrying = AsyncRetrying(retry=retry_if_result(lambda r: r.status_code == 403),
+                                 wait=wait_fixed(0.1),
+                                 stop=stop_after_delay(ASSIGNMENT_TRAVELS_SECONDS),
+                                 retry_error_callback=_last_answer)
+        response: httpx.Response = await retrying(self._get, service, f"/cases/{case_id}",
+                                                  person)
+        if response.status_code == 403:
+            raise RequestRefused(response)
 
     async def event(self, case_id: UUID, service: str, event_type: str,
                     timeout: float = 30.0, **data: Any) -> Envelope:
@@ -100,20 +132,17 @@ class Desk:
 
     async def report(self, student_id: str, *, signs: list[str], imminent: bool = False,
                      channel: str = "staff_observation", name: str | None = None,
-                     description: str = "",
-                     reporter: dict[str, str] | None = None) -> dict[str, Any]:
+                     description: str = "", by: Person = CLASS_TEACHER) -> dict[str, Any]:
         return await self.post("intake", "/reports", {
             "student": {"school_student_id": student_id, "name": name},
-            "reporter": reporter or CLASS_TEACHER,
             "channel": channel, "signs": signs, "imminent": imminent,
-            "description": description})
+            "description": description}, by=by)
 
     async def decide(self, case_id: UUID, tier: str, rationale: str, *,
                      overrides_proposal: bool = False) -> dict[str, Any]:
         return await self.post("assessment", f"/cases/{case_id}/decision", {
-            "tier": tier, "rationale": rationale, "actor": CRISIS_TEAM,
-            "overrides_proposal": overrides_proposal,
-            "participants": [CRISIS_TEAM, PSYCH_TEACHER]})
+            "tier": tier, "rationale": rationale, "overrides_proposal": overrides_proposal,
+            "participants": [staff(CRISIS_TEAM), staff(PSYCH_TEACHER)]}, by=CRISIS_TEAM)
 
     async def decided_case(self, student_id: str, tier: str, rationale: str, *,
                            signs: list[str]) -> UUID:
@@ -127,8 +156,9 @@ class Desk:
 
     async def acknowledge(self, case_id: UUID, channel: str = "phone",
                           guardian_rank: int = 1) -> dict[str, Any]:
+        """The psychology teacher (assigned to the case) records the guardian's answer."""
         return await self.post("notification", f"/cases/{case_id}/acknowledgements", {
-            "guardian_rank": guardian_rank, "channel": channel, "actor": PSYCH_TEACHER})
+            "guardian_rank": guardian_rank, "channel": channel}, by=PSYCH_TEACHER)
 
     async def refer(self, case_id: UUID, receiver_type: str, receiver_id: str) -> UUID:
         """On the primary guardian's consent, just given, to share the codes only."""
@@ -136,28 +166,29 @@ class Desk:
             "given_by_guardian_rank": 1,
             "given_at": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
             "scope": ["student_pseudonym", "risk_tier", "signs_observed"],
-            "receivers": [receiver_id], "actor": CRISIS_TEAM})
+            "receivers": [receiver_id]}, by=CRISIS_TEAM)
         result = await self.post("referral", f"/cases/{case_id}/referrals", {
             "receiver_type": receiver_type, "receiver_id": receiver_id,
-            "consent_id": consent["consent_id"], "actor": CRISIS_TEAM})
+            "consent_id": consent["consent_id"]}, by=CRISIS_TEAM)
         return UUID(result["referral_id"])
 
     async def answer(self, case_id: UUID, referral_id: UUID, response: str) -> dict[str, Any]:
+        """The receiver's answer, given by phone or letter: the team records it."""
         return await self.post("referral", f"/cases/{case_id}/referrals/{referral_id}/answers",
-                                {"response": response,
-                                 "actor": {"role": "receiver_liaison", "id": "liaison-1"}})
+                               {"response": response}, by=CRISIS_TEAM)
 
     async def follow_up(self, case_id: UUID, outcome: str) -> dict[str, Any]:
         return await self.post("referral", f"/cases/{case_id}/follow-ups",
-                                {"outcome": outcome, "actor": PSYCH_TEACHER})
+                               {"outcome": outcome}, by=PSYCH_TEACHER)
 
     async def close(self, case_id: UUID, reason: str) -> dict[str, Any]:
-        return await self.post("referral", f"/cases/{case_id}/closure",
-                                {"reason": reason, "actor": CRISIS_TEAM})
+        return await self.post("referral", f"/cases/{case_id}/closure", {"reason": reason},
+                               by=CRISIS_TEAM)
 
     async def through_every_stage(self, student_id: str, tier: str, *,
                                   imminent: bool = False, signs: list[str]) -> UUID:
-        """One case from report to closure, the way the team would walk it."""
+        """One case from report to closure, the way the team would walk it: the psychology
+        teacher, assigned to it, talks with the family and follows the student up."""
         received = await self.report(student_id, signs=signs, imminent=imminent,
                                      name=f"Student {student_id}",
                                      description="observed in class; details stay in intake")
@@ -167,6 +198,7 @@ class Desk:
                           overrides_proposal=proposed.data["tier"] != tier)
         await self.event(case_id, "referral", "TierNoted", tier=tier, decided=True)
         if tier != "none":
+            await self.assign(case_id, PSYCH_TEACHER, working_in=("notification", "referral"))
             await self.event(case_id, "notification", "GuardianNoticeIssued")
             await self.acknowledge(case_id)
         if tier in ("serious", "crisis"):
@@ -187,9 +219,20 @@ class Desk:
     async def _close_police_alerts(self, case_id: UUID) -> None:
         """Imminent danger with a weapon (or harm to others, a missing student) alerted the
         police; the team enters their answer: they came, and their part is done."""
-        record = await self.read("referral", case_id, CRISIS_TEAM)
+        record = await self.read("referral", case_id, by=CRISIS_TEAM)
         for referral in record["referrals"]:
             if referral["receiver_type"] == "police" and referral["status"] == "requested":
                 referral_id = UUID(referral["referral_id"])
                 await self.answer(case_id, referral_id, "accepted")
                 await self.answer(case_id, referral_id, "discharged")
+
+
+def _last_answer(state: RetryCallState) -> httpx.Response:
+    assert state.outcome is not None
+    response: httpx.Response = state.outcome.result()
+    return response
+
+
+def staff(person: Person) -> dict[str, str]:
+    """A person as a decision's participant or a plan's responsible names them."""
+    return {"role": person.role.value, "id": person.id}

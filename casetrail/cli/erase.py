@@ -3,22 +3,22 @@ service that holds some, by deleting the student's data key there. The trail sta
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from casetrail.cli.commands import IDEMPOTENCY_KEY, bearer
 from casetrail.cli.keys import PERSONAL_DATA_SERVICES
 from casetrail.cli.runtime import Runtime
 
 
 def erase_everywhere(clients: Mapping[str, httpx.Client], student_key: str, reason: str,
-                     token: str) -> dict[str, httpx.Response]:
-    """Each service's answer; one Idempotency-Key for the run, so that a retry of it
-    anywhere changes nothing."""
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+                     token: str | None) -> dict[str, httpx.Response]:
+    """Each service's answer, as the one signed in (`token`, else CASETRAIL_TOKEN); one
+    Idempotency-Key for the run, so that a retry of it anywhere changes nothing."""
+    headers = {**bearer(token), IDEMPOTENCY_KEY: str(uuid.uuid4())}
     return {service: client.post(f"/students/{student_key}/erasure",
                                  json={"reason": reason}, headers=headers)
             for service, client in clients.items()}
@@ -41,10 +41,7 @@ def _detail(response: httpx.Response) -> str:
 
 
 def erase(runtime: Runtime, student_key: str, reason: str, token: str | None) -> int:
-    if not token:
-        print("casetrail erase: no token: pass --token or set CASETRAIL_TOKEN "
-              "(casetrail login NAME)", file=sys.stderr)
-        return 2
+    """0 once every service has erased the student (now or before), 1 if one refused."""
     clients = {service: httpx.Client(base_url=runtime.services[service], timeout=30.0)
                for service in PERSONAL_DATA_SERVICES}
     try:

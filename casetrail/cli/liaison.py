@@ -8,8 +8,7 @@ from uuid import UUID
 
 import httpx
 
-from casetrail.cli.commands import send_command
-from casetrail.cli.desk import RequestRefused
+from casetrail.cli.commands import RequestRefused, send_command
 from contracts.fhir import BUSINESS_STATUS_SYSTEM, DECLINE_SYSTEM
 
 

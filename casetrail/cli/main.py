@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,6 +11,7 @@ from uuid import UUID
 import httpx
 import nats.errors
 
+from casetrail.cli.commands import NotSignedIn, RequestRefused
 from casetrail.cli.runtime import NotRunning, Runtime, data_dir
 from contracts.codes import ErasureReason, Role
 from contracts.envelope import SERVICES
@@ -77,20 +77,22 @@ def _parser() -> argparse.ArgumentParser:
     sheet.add_argument("--xlsx", action="store_true", help="an XLSX workbook, not CSV")
     sheet.add_argument("--output", type=Path, default=None,
                        help="where to write it (default screening-<id>-<lang>.csv|xlsx)")
+    sheet.add_argument("--token", default=None,
+                       help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
     erasure = commands.add_parser(
         "erase", parents=[where],
         help="erase a student's personal data in every service (their data keys)")
     erasure.add_argument("student_key", help="the student's pseudonymous key (32 hex digits)")
     erasure.add_argument("--reason", required=True, choices=[r.value for r in ErasureReason])
-    erasure.add_argument("--token", default=os.environ.get("CASETRAIL_TOKEN"),
-                         help="a bearer token (default: $CASETRAIL_TOKEN)")
+    erasure.add_argument("--token", default=None,
+                         help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
     retention = commands.add_parser(
         "retention-report", parents=[where],
         help="the students due for erasure under the retention periods (no names)")
     retention.add_argument("--as-of", type=date.fromisoformat, default=None,
                            help="the day to judge by, YYYY-MM-DD (default today)")
-    retention.add_argument("--token", default=os.environ.get("CASETRAIL_TOKEN"),
-                           help="a bearer token (default: $CASETRAIL_TOKEN)")
+    retention.add_argument("--token", default=None,
+                           help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
     return parser
 
 
@@ -119,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return _tool(args, runtime, directory)
+    except NotSignedIn as not_signed_in:
+        print(f"casetrail {args.command}: {not_signed_in}", file=sys.stderr)
+        return 2
+    except RequestRefused as refused:  # a 401 or 403 among them: the service says why
+        print(f"casetrail {args.command}: {refused.service_says()}", file=sys.stderr)
+        return 1
     except (httpx.TransportError, nats.errors.Error, OSError) as lost:
         print(f"casetrail {args.command}: lost the system recorded in "
               f"{directory.absolute()}: {type(lost).__name__}: {lost}", file=sys.stderr)
@@ -152,7 +160,7 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
         from casetrail.cli.template import download_template
 
         return download_template(runtime, args.screening_id, args.lang,
-                                 "xlsx" if args.xlsx else "csv", args.output)
+                                 "xlsx" if args.xlsx else "csv", args.output, args.token)
     if args.command == "retention-report":
         from casetrail.cli.retention import retention_report
 

@@ -3,12 +3,12 @@ periods, by key and record id (never a name), and how to erase each."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from typing import Any
 
 import httpx
 
+from casetrail.cli.commands import RequestRefused, bearer
 from casetrail.cli.runtime import Runtime
 
 
@@ -26,16 +26,11 @@ def render(report: dict[str, Any]) -> str:
 
 
 def retention_report(runtime: Runtime, token: str | None, as_of: date | None) -> int:
-    if not token:
-        print("casetrail retention-report: no token: pass --token or set CASETRAIL_TOKEN "
-              "(casetrail login NAME)", file=sys.stderr)
-        return 2
+    """As the one signed in (`--token` or CASETRAIL_TOKEN)."""
     response = httpx.get(f"{runtime.services['intake']}/retention",
                          params={"as_of": as_of.isoformat()} if as_of else {},
-                         headers={"Authorization": f"Bearer {token}"}, timeout=30.0)
-    if response.status_code != 200:
-        print(f"casetrail retention-report: intake refused ({response.status_code}): "
-              f"{response.text[:200]}", file=sys.stderr)
-        return 1
+                         headers=bearer(token), timeout=30.0)
+    if response.is_error:
+        raise RequestRefused(response)
     print(render(response.json()))
     return 0

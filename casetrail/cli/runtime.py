@@ -40,6 +40,10 @@ class Runtime:
     # The operators' NATS identity (read-only on the bus) and the CA of a TLS server.
     nats_seed_file: str | None = field(default=None, kw_only=True)
     nats_tls_ca_file: str | None = field(default=None, kw_only=True)
+    # The school the services serve, and who signs the tokens they take when it is not the
+    # built-in issuer of the data directory (an OpenID Connect provider, a JWKS).
+    school: str | None = field(default=None, kw_only=True)
+    signed_by: str | None = field(default=None, kw_only=True)
 
     def login(self) -> BusLogin:
         """How the tools sign in to this system's bus."""

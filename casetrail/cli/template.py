@@ -9,18 +9,21 @@ from uuid import UUID
 
 import httpx
 
+from casetrail.cli.commands import RequestRefused, bearer
 from casetrail.cli.runtime import Runtime
 
 
 def download_template(runtime: Runtime, screening_id: UUID, lang: str, kind: str,
-                      output: Path | None) -> int:
+                      output: Path | None, token: str | None) -> int:
+    """As the one signed in (`--token` or CASETRAIL_TOKEN)."""
     url = f"{runtime.services['intake']}/screenings/{screening_id}/template.{kind}"
-    response = httpx.get(url, params={"lang": lang}, timeout=30.0)
+    response = httpx.get(url, params={"lang": lang}, headers=bearer(token), timeout=30.0)
     if response.status_code == 404:
         print(f"casetrail screening-template: intake at {runtime.services['intake']} has no "
               f"screening {screening_id}.", file=sys.stderr)
         return 1
-    response.raise_for_status()
+    if response.is_error:
+        raise RequestRefused(response)
     path = output or Path(f"screening-{screening_id}-{lang}.{kind}")
     path.write_bytes(response.content)
     print(f"wrote {path}: fill in one row per student and import it with "

@@ -18,7 +18,7 @@ from casetrail.bus.identities import OPERATOR, BusIdentities
 from casetrail.cli.keys import machine_secrets
 from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import NotRunning, Runtime
-from casetrail.identity.issuer import LocalIssuer, issuer_dir
+from casetrail.identity.issuer import ISSUER, LocalIssuer, issuer_dir
 from contracts.envelope import SERVICES
 
 NATS_PORT = 4222
@@ -89,7 +89,9 @@ def up(directory: Path) -> int:
         cluster.start_all()
         Runtime(nats_url, {s: cluster.url(s) for s in SERVICES},
                 pid=os.getpid(), nats_seed_file=operator_seed,
-                nats_tls_ca_file=os.environ.get("NATS_TLS_CA_FILE")).save(directory)
+                nats_tls_ca_file=os.environ.get("NATS_TLS_CA_FILE"),
+                school=cluster.env["CASETRAIL_SCHOOL_ID"],
+                signed_by=_signed_by()).save(directory)
         print(f"NATS          {nats_url}" + (" (embedded)" if nats else ""))
         for service in SERVICES:
             print(f"{service:<14}{cluster.url(service)}  (API docs: {cluster.url(service)}/docs)")
@@ -112,11 +114,19 @@ def up(directory: Path) -> int:
 def _identity_env(directory: Path) -> dict[str, str]:
     """The school served, and the built-in issuer's keys unless a provider is configured."""
     env = {"CASETRAIL_SCHOOL_ID": os.environ.get("CASETRAIL_SCHOOL_ID", DEFAULT_SCHOOL)}
-    if not (os.environ.get("CASETRAIL_OIDC_JWKS_URL")
-            or os.environ.get("CASETRAIL_OIDC_JWKS_FILE")):
+    if _signed_by() is None:
         env["CASETRAIL_OIDC_JWKS_FILE"] = str(LocalIssuer(issuer_dir(directory)).ensure()
                                               .jwks_file)
     return env
+
+
+def _signed_by() -> str | None:
+    """Who signs the tokens the services take, when it is not the built-in issuer: the
+    school's OpenID Connect provider, or keys given as a JWKS."""
+    issuer = os.environ.get("CASETRAIL_OIDC_ISSUER")
+    return ((issuer if issuer and issuer != ISSUER else None)
+            or os.environ.get("CASETRAIL_OIDC_JWKS_URL")
+            or os.environ.get("CASETRAIL_OIDC_JWKS_FILE"))
 
 
 def _supervise(cluster: Cluster, directory: Path) -> None:

@@ -19,6 +19,7 @@ from casetrail.cli.runtime import Runtime
 from casetrail.service import connect
 from contracts.envelope import SERVICES
 from tests.conftest import CIPHER_KEY, DATA_MASTER_KEYS, PSEUDONYM_KEY
+from tests.identity import cast
 
 # Short enough to watch an escalation happen, long enough for the happy path to acknowledge.
 ESCALATE_CRISIS_AFTER_SECONDS = 4
@@ -108,4 +109,4 @@ async def as_intake(system: System) -> AsyncIterator[Client]:
 @pytest.fixture
 async def desk(system: System, nc: Client) -> AsyncIterator[Desk]:
     async with httpx.AsyncClient(timeout=30.0) as http:
-        yield Desk(system.runtime, nc, http)
+        yield Desk(system.runtime, nc, http, cast())

@@ -16,7 +16,9 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 from casetrail.bus.identities import OPERATOR
 from casetrail.bus.replay import case_timeline, read_all
-from casetrail.cli.desk import Desk, RequestRefused
+from casetrail.cli.cast import CRISIS_TEAM
+from casetrail.cli.commands import RequestRefused
+from casetrail.cli.desk import Desk
 from casetrail.service import connect
 from contracts.codes import Channel, Role, Sign
 from contracts.envelope import Actor, Envelope
@@ -131,7 +133,7 @@ async def referral_knows(desk: Desk, case_id: UUID, timeout: float = 30.0) -> No
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         try:
-            await desk.read("referral", case_id, {"role": "psych_teacher", "id": "p-1"})
+            await desk.read("referral", case_id, by=CRISIS_TEAM)
             return
         except RequestRefused as refused:
             if refused.status_code != 404 or asyncio.get_running_loop().time() > deadline:

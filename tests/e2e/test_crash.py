@@ -36,6 +36,7 @@ from services.referral.adapters.published import PUBLISHED as REFERRAL
 from services.referral.bootstrap import build_referral
 from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
 from tests.e2e.conftest import System, running_services, secured_nats
+from tests.identity import cast
 
 pytestmark = pytest.mark.e2e
 
@@ -150,7 +151,7 @@ async def test_reports_taken_while_nats_is_down_flow_once_it_is_back(tmp_path: P
         with running_services(tmp_path, nats.url) as system:
             nc = await connect(nats.url, "e2e-restart", system.login(OPERATOR))
             async with httpx.AsyncClient(timeout=30.0) as http:
-                desk = Desk(system.runtime, nc, http)
+                desk = Desk(system.runtime, nc, http, cast())
                 students = await families_on_file(desk, 7)
                 before = await report_crisis_cases(desk, students[:2])
                 await wait_until_complete(desk, before)

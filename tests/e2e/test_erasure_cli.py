@@ -7,6 +7,7 @@ from datetime import date
 import httpx
 import pytest
 
+from casetrail.cli.commands import TOKEN_VARIABLE, NotSignedIn
 from casetrail.cli.erase import erase
 from casetrail.cli.retention import retention_report
 from casetrail.personal.sealing import ERASED
@@ -42,8 +43,11 @@ def test_casetrail_erase_erases_the_student_in_every_service_once(
 
 
 def test_casetrail_erase_needs_a_token_that_may_erase(
-        system: System, capsys: pytest.CaptureFixture[str]) -> None:
-    assert erase(system.runtime, KEY, "lawful_request", None) == 2
+        system: System, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(TOKEN_VARIABLE, raising=False)
+    with pytest.raises(NotSignedIn):
+        erase(system.runtime, KEY, "lawful_request", None)
     assert erase(system.runtime, KEY, "lawful_request", token("class_teacher")) == 1
     assert "refused (403)" in capsys.readouterr().out
 

@@ -11,7 +11,9 @@ import pytest
 from nats.aio.client import Client
 
 from casetrail.bus.replay import case_timeline, dead_letters
-from casetrail.cli.desk import CRISIS_TEAM, Desk, RequestRefused
+from casetrail.cli.cast import AUDITOR, CLASS_TEACHER, CRISIS_TEAM, PEER, PSYCH_TEACHER
+from casetrail.cli.commands import RequestRefused
+from casetrail.cli.desk import Desk
 from casetrail.cli.scenarios.common import register_guardians
 from casetrail.cli.timeline import STAGE_ORDER, stages_reached
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
@@ -50,7 +52,8 @@ async def test_an_unacknowledged_crisis_notice_escalates_after_the_wait(desk: De
     # Nobody's contact is configured here: the trail says so, and the team sees it.
     await desk.event(case_id, "notification", "EscalationFailed",
                      escalation_id=escalated.data["escalation_id"], reason="no_contact")
-    pending = await desk.get("notification", "/calls/pending", CRISIS_TEAM, "guardian_call")
+    pending = await desk.get("notification", "/calls/pending", by=CRISIS_TEAM,
+                             purpose="guardian_call")
     assert {"case_id": str(case_id), "message_id": escalated.data["escalation_id"],
             "kind": "escalation", "recipient": "crisis_team_head",
             "template_id": "escalation-unacknowledged-crisis-zh-v1",
@@ -66,7 +69,7 @@ async def test_no_name_school_id_or_free_text_reaches_the_bus(
     await desk.event(case_id, "assessment", "TierProposed")
     await desk.decide(case_id, "crisis", rationale=f"{name} told the teacher: {text}")
     await desk.event(case_id, "referral", "TierNoted", decided=True)
-    await desk.read("intake", case_id, {"role": "psych_teacher", "id": "p-1"})
+    await desk.read("intake", case_id, by=CRISIS_TEAM)
     await desk.event(case_id, "intake", "CaseViewed")
     sub = await nc.jetstream().subscribe(">", stream=CASES_STREAM, ordered_consumer=True)
     seen = 0
@@ -149,14 +152,15 @@ async def test_actions_that_do_not_fit_the_case_are_refused_with_the_reason(
 async def test_only_those_entitled_may_read_a_case_record(desk: Desk) -> None:
     received = await desk.report(f"s-{secrets.token_hex(4)}", signs=[], name="欧阳小明")
     case_id = UUID(received["case_id"])
-    with pytest.raises(RequestRefused) as refused:
-        await desk.read("intake", case_id, {"role": "peer", "id": "classmate-3"})
-    assert refused.value.status_code == 403
-    record = await desk.read("intake", case_id, {"role": "psych_teacher", "id": "p-1"},
-                             purpose="assessment")
+    for not_entitled in (PEER, PSYCH_TEACHER):  # a classmate; a teacher not yet assigned
+        with pytest.raises(RequestRefused) as refused:
+            await desk.read("intake", case_id, by=not_entitled)
+        assert refused.value.status_code == 403
+    await desk.assign(case_id, PSYCH_TEACHER, working_in=("intake",))
+    record = await desk.read("intake", case_id, by=PSYCH_TEACHER, purpose="assessment")
     assert record["student_name"] == "欧阳小明"
     viewed = await desk.event(case_id, "intake", "CaseViewed")
-    assert viewed.actor.id == "p-1"
+    assert viewed.actor.id == PSYCH_TEACHER.id
     assert viewed.data == {"purpose": "assessment", "what": "case_record"}
 
 
@@ -165,7 +169,8 @@ async def test_each_service_reports_its_outbox_and_inbox_backlog(
     case_id = await desk.through_every_stage(f"s-{secrets.token_hex(4)}", "general",
                                              signs=["grade_swing"])
     await desk.event(case_id, "referral", "CaseClosed")
-    response = await desk.http.get(f"{system.cluster.url('assessment')}/status")
+    response = await desk.http.get(f"{system.cluster.url('assessment')}/status",
+                                   headers=desk.cast.headers(AUDITOR))
     status = response.json()
     assert status["outbox"]["committed"] >= status["outbox"]["relayed"] > 0
     assert set(status["inbox"]) == {"assessment-from-intake", "assessment-from-referral"}
@@ -174,8 +179,7 @@ async def test_each_service_reports_its_outbox_and_inbox_backlog(
 
 async def test_bad_input_is_refused_naming_the_field(desk: Desk, system: System) -> None:
     response = await desk.http.post(f"{system.cluster.url('intake')}/reports", json={
-        "student": {"school_student_id": "S-1"}, "reporter": {"role": "class_teacher",
-                                                              "id": "t"},
-        "channel": "carrier_pigeon"})
+        "student": {"school_student_id": "S-1"}, "channel": "carrier_pigeon"},
+        headers=desk.cast.headers(CLASS_TEACHER))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "channel"]

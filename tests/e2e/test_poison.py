@@ -16,7 +16,9 @@ import pytest
 from nats.aio.client import Client
 
 from casetrail.bus.replay import case_timeline
-from casetrail.cli.desk import Desk, RequestRefused
+from casetrail.cli.cast import AUDITOR, CLASS_TEACHER
+from casetrail.cli.commands import RequestRefused
+from casetrail.cli.desk import Desk
 from casetrail.kernel import EventMeta
 from services.referral.application import ReferralApplication
 from services.referral.bootstrap import ENTRY
@@ -26,17 +28,17 @@ from tests.e2e.conftest import System
 
 pytestmark = pytest.mark.e2e
 
-TEACHER = {"role": "class_teacher", "id": "ct-1"}
-
-
 async def decided_case(desk: Desk) -> UUID:
-    return await desk.decided_case(f"s-{secrets.token_hex(4)}", "serious", "seen by the team",
-                                   signs=["self_harm"])
+    """A serious case, the class teacher assigned to it to visit the family."""
+    case_id = await desk.decided_case(f"s-{secrets.token_hex(4)}", "serious",
+                                      "seen by the team", signs=["self_harm"])
+    await desk.assign(case_id, CLASS_TEACHER, working_in=("referral",))
+    return case_id
 
 
 async def home_visit(desk: Desk, case_id: UUID, made_on: str) -> dict[str, Any]:
-    return await desk.post("referral", f"/cases/{case_id}/home-visits",
-                           {"made_on": made_on, "actor": TEACHER})
+    return await desk.post("referral", f"/cases/{case_id}/home-visits", {"made_on": made_on},
+                           by=CLASS_TEACHER)
 
 
 def today() -> str:
@@ -84,7 +86,8 @@ async def test_an_old_event_the_bus_cannot_take_is_named_and_nothing_overtakes_i
                 break
             await asyncio.sleep(0.2)
         assert health.status_code == 503, health.text
-        status = (await http.get(f"{referral}/status")).json()["outbox"]
+        status = (await http.get(f"{referral}/status",
+                                 headers=desk.cast.headers(AUDITOR))).json()["outbox"]
     assert status["stuck"]["position"] == poison
     assert status["stuck"]["event_type"] == "HomeVisitRecorded"
     assert "data.semester" in status["stuck"]["reason"]

@@ -14,8 +14,9 @@ import pytest
 from nats.aio.client import Client
 
 from casetrail.bus.replay import read_all
+from casetrail.cli.cast import CLASS_TEACHER, CRISIS_TEAM, PSYCH_TEACHER
 from casetrail.cli.commands import IDEMPOTENCY_KEY, send_command
-from casetrail.cli.desk import CLASS_TEACHER, CRISIS_TEAM, PSYCH_TEACHER, Desk
+from casetrail.cli.desk import Desk, staff
 from casetrail.pseudonym import Pseudonyms
 from contracts.envelope import Envelope
 from contracts.subjects import CASES_STREAM
@@ -30,10 +31,12 @@ KILLS_PER_API = 3
 
 @dataclass
 class Sent:
-    """One logical action: its key, its request, and the first answer it got."""
+    """One logical action: its key, its request (with the sender's token), and the first
+    answer it got."""
 
     url: str
     body: dict[str, Any]
+    signed_in: dict[str, str]
     key: str = field(default_factory=lambda: str(uuid4()))
     answer: httpx.Response | None = None
 
@@ -48,7 +51,7 @@ class Attempts:
 
 async def send(http: httpx.AsyncClient, sent: Sent) -> httpx.Response:
     return await send_command(http, "POST", sent.url, json=sent.body,
-                              headers={IDEMPOTENCY_KEY: sent.key})
+                              headers={IDEMPOTENCY_KEY: sent.key, **sent.signed_in})
 
 
 async def send_all_staggered(http: httpx.AsyncClient, actions: list[Sent]) -> None:
@@ -96,8 +99,9 @@ async def test_reports_and_decisions_retried_across_sigkills_exist_exactly_once(
     students = [f"retry-{run}-{n}" for n in range(CASES)]
     intake = system.cluster.url("intake")
     reports = [Sent(f"{intake}/reports", {
-        "student": {"school_student_id": s, "name": "王小明"}, "reporter": CLASS_TEACHER,
-        "channel": "staff_observation", "signs": ["self_harm"]}) for s in students]
+        "student": {"school_student_id": s, "name": "王小明"},
+        "channel": "staff_observation", "signs": ["self_harm"]}, desk.cast.headers(CLASS_TEACHER))
+        for s in students]
     async with httpx.AsyncClient(timeout=5.0,
                                  event_hooks={"request": [attempts]}) as http:
         await asyncio.gather(send_all_staggered(http, reports),
@@ -117,15 +121,17 @@ async def test_reports_and_decisions_retried_across_sigkills_exist_exactly_once(
                     and e.case_id in case_ids]
         for sent in reports:
             assert sent.answer is not None
-            record = await desk.read("intake", UUID(sent.answer.json()["case_id"]), PSYCH_TEACHER)
+            record = await desk.read("intake", UUID(sent.answer.json()["case_id"]),
+                                     by=CRISIS_TEAM)
             assert len(record["reports"]) == 1
 
         proposals = await asyncio.gather(*(desk.event(c, "assessment", "TierProposed")
                                            for c in case_ids))
         assessment = system.cluster.url("assessment")
         decisions = [Sent(f"{assessment}/cases/{p.case_id}/decision", {
-            "tier": p.data["tier"], "rationale": "team meeting", "actor": CRISIS_TEAM,
-            "participants": [CRISIS_TEAM, PSYCH_TEACHER]}) for p in proposals]
+            "tier": p.data["tier"], "rationale": "team meeting",
+            "participants": [staff(CRISIS_TEAM), staff(PSYCH_TEACHER)]},
+            desk.cast.headers(CRISIS_TEAM)) for p in proposals]
         await asyncio.gather(send_all_staggered(http, decisions),
                              kill_repeatedly(system, "assessment"))
         all_answered(decisions)
@@ -136,7 +142,7 @@ async def test_reports_and_decisions_retried_across_sigkills_exist_exactly_once(
     decided = Counter(e.case_id for e in await on_cases(nc) if e.type == "TierDecided")
     assert {c: decided[c] for c in case_ids} == dict.fromkeys(case_ids, 1)
     for case_id in case_ids:
-        record = await desk.read("assessment", case_id, PSYCH_TEACHER)
+        record = await desk.read("assessment", case_id, by=CRISIS_TEAM)
         assert len(record["decisions"]) == 1
     # Work done whose answer the kill kept from the client: without keys, each a duplicate.
     replayed = sum(1 for s in reports + decisions

@@ -16,7 +16,8 @@ from fhir.resources.R4B.bundle import Bundle
 from nats.aio.client import Client
 
 from casetrail.bus.replay import case_timeline, read_all
-from casetrail.cli.desk import CRISIS_TEAM, Desk
+from casetrail.cli.cast import CRISIS_TEAM
+from casetrail.cli.desk import Desk
 from casetrail.cli.liaison import Liaison
 from casetrail.cli.scenarios import (
     crisis_with_primary_unreachable,
@@ -189,7 +190,7 @@ async def test_a_stage_transfer_is_an_event_on_both_sides(desk: Desk, nc: Client
     assert sent.data["transfer_id"] == received.data["transfer_id"] == str(run.transfer_id)
     assert received.data["from_case_id"] == str(run.case_id)
     assert sent.data["consent_id"]
-    packet = await desk.get("intake", f"/transfers/{run.transfer_id}", CRISIS_TEAM)
+    packet = await desk.get("intake", f"/transfers/{run.transfer_id}", by=CRISIS_TEAM)
     assert "description" not in json.dumps(packet)
 
 

@@ -26,6 +26,7 @@ from tests.e2e.test_crash import (
     report_crisis_cases,
     wait_until_complete,
 )
+from tests.identity import cast
 from tests.integration.gateway_servers import WebhookServer
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +58,7 @@ async def test_each_crisis_notice_reaches_its_family_once_while_the_api_is_kille
         with running_system(tmp_path, settings) as system:
             nc = await connect(system.nats_url, "e2e-sms-provider", system.login(OPERATOR))
             async with httpx.AsyncClient(timeout=30.0) as http:
-                desk = Desk(system.runtime, nc, http)
+                desk = Desk(system.runtime, nc, http, cast())
                 case_ids = await report_crisis_cases(desk, await families_on_file(desk, CASES))
                 api = system.cluster.processes["notification"]
                 kills, chance = 0, random.Random(8)

@@ -106,3 +106,13 @@ def test_up_refuses_to_start_a_second_system_on_the_data_dir_of_a_running_one(
     assert main(["up", "--data-dir", str(tmp_path)]) == 2
     assert f"process {os.getpid()}" in capsys.readouterr().err
     assert (tmp_path / "runtime.json").exists()
+
+
+def test_a_tool_that_acts_for_a_person_without_a_token_says_how_to_sign_in_and_exits_2(
+        tmp_path: Path, listening: list[int], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CASETRAIL_TOKEN", raising=False)
+    recorded(tmp_path, listening, os.getpid())
+    assert main(["screening-template", str(uuid4()), "--data-dir", str(tmp_path)]) == 2
+    said = capsys.readouterr().err
+    assert "casetrail login" in said and "CASETRAIL_TOKEN" in said and "--token" in said

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from casetrail.cli.desk import PSYCH_TEACHER, Desk
+from casetrail.cli.cast import PSYCH_TEACHER
+from casetrail.cli.desk import Desk
 
 Say = Callable[[str], None]
 
@@ -28,4 +29,4 @@ async def register_guardians(desk: Desk, student_id: str, *, primary: str,
                           "phone": "+86 138 0000 0002", "email": "father@example.cn",
                           "preferred_channel": secondary, "language": "zh"})
     await desk.put("notification", f"/students/{student_id}/guardians",
-                   {"guardians": guardians, "actor": PSYCH_TEACHER})
+                   {"guardians": guardians}, by=PSYCH_TEACHER)

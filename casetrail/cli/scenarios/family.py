@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from casetrail.cli.desk import CLASS_TEACHER, GRADE_LEADER, PRINCIPAL, PSYCH_TEACHER, Desk
+from casetrail.cli.cast import CLASS_TEACHER, GRADE_LEADER, PRINCIPAL, PSYCH_TEACHER
+from casetrail.cli.desk import Desk
 from casetrail.cli.scenarios.common import Say, now, register_guardians
 
 
@@ -19,17 +20,16 @@ async def serious_with_plan(desk: Desk, student_id: str, say: Say) -> UUID:
                                  name="学生甲", description="cuts on the forearm seen in PE")
     case_id, report_id = UUID(received["case_id"]), received["report_id"]
     chain = f"/cases/{case_id}/reports/{report_id}"
-    await desk.post("intake", f"{chain}/forwards", {"to_level": "grade", "actor": CLASS_TEACHER})
-    await desk.post("intake", f"{chain}/acknowledgements",
-                    {"level": "grade", "actor": GRADE_LEADER})
-    await desk.post("intake", f"{chain}/forwards", {"to_level": "school", "actor": GRADE_LEADER})
-    await desk.post("intake", f"{chain}/acknowledgements",
-                    {"level": "school", "actor": PRINCIPAL})
+    await desk.post("intake", f"{chain}/forwards", {"to_level": "grade"}, by=CLASS_TEACHER)
+    await desk.post("intake", f"{chain}/acknowledgements", {"level": "grade"}, by=GRADE_LEADER)
+    await desk.post("intake", f"{chain}/forwards", {"to_level": "school"}, by=GRADE_LEADER)
+    await desk.post("intake", f"{chain}/acknowledgements", {"level": "school"}, by=PRINCIPAL)
     say(f"serious: report {report_id} climbed class → grade → school")
     proposed = await desk.event(case_id, "assessment", "TierProposed")
     say(f"serious: proposed {proposed.data['tier']} because {proposed.data['reasons']}")
     await desk.decide(case_id, "serious", rationale="repeated self-harm, no plan or intent",
                       overrides_proposal=proposed.data["tier"] != "serious")
+    await desk.assign(case_id, PSYCH_TEACHER, working_in=("notification",))
     notice = await desk.event(case_id, "notification", "GuardianNoticeIssued", guardian_rank=1)
     await desk.event(case_id, "notification", "GuardianNoticeDispatched")
     say(f"serious: guardian 1 told by {notice.data['channel']} "
@@ -40,7 +40,7 @@ async def serious_with_plan(desk: Desk, student_id: str, say: Say) -> UUID:
                      "guardian_supervision"],
         "agreed": True, "guardian_rank": 1,
         "review_on": (now() + timedelta(days=14)).date().isoformat(),
-        "notes": "weekly counselling; mother checks in each evening", "actor": PSYCH_TEACHER})
+        "notes": "weekly counselling; mother checks in each evening"}, by=PSYCH_TEACHER)
     await desk.event(case_id, "notification", "InterventionPlanRecorded", agreed=True)
     say("serious: the targeted plan is agreed with guardian 1")
     referral_id = await desk.refer(case_id, "district_guidance_centre", "district-centre")
@@ -54,15 +54,16 @@ async def crisis_with_primary_unreachable(desk: Desk, student_id: str, say: Say)
     secondary guardian at once, who acknowledges; the team's decision follows."""
     await register_guardians(desk, student_id, primary="phone", secondary="sms")
     received = await desk.report(student_id, signs=["suicidal_ideation"], imminent=True,
-                                 reporter=PSYCH_TEACHER, name="学生乙",
+                                 by=PSYCH_TEACHER, name="学生乙",
                                  description="said goodbye to friends, gave things away")
     case_id = UUID(received["case_id"])
     await desk.event(case_id, "assessment", "CrisisPathStarted")
+    await desk.assign(case_id, PSYCH_TEACHER, working_in=("notification",))
     first = await desk.event(case_id, "notification", "GuardianNoticeIssued", guardian_rank=1)
     say(f"crisis: guardian 1 to be phoned (on the call list), acknowledge by "
         f"{first.data['acknowledge_by']}")
     await desk.post("notification", f"/cases/{case_id}/calls",
-                    {"guardian_rank": 1, "outcome": "no_answer", "actor": PSYCH_TEACHER})
+                    {"guardian_rank": 1, "outcome": "no_answer"}, by=PSYCH_TEACHER)
     await desk.event(case_id, "notification", "GuardianNoticeFailed")
     second = await desk.event(case_id, "notification", "GuardianNoticeIssued", guardian_rank=2)
     say(f"crisis: guardian 1 did not answer; guardian 2 told by {second.data['channel']}")

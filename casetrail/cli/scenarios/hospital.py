@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from casetrail.cli.desk import CRISIS_TEAM, PSYCH_TEACHER, Desk
+from casetrail.cli.cast import CLASS_TEACHER, CRISIS_TEAM, PSYCH_TEACHER
+from casetrail.cli.desk import Desk, staff
 from casetrail.cli.liaison import Liaison
 from casetrail.cli.scenarios.common import Say, now, register_guardians
 
@@ -33,6 +34,7 @@ async def hospital_path(desk: Desk, liaisons: dict[str, Liaison], student_id: st
     received = await desk.report(student_id, signs=["suicide_attempt"], imminent=True,
                                  name="学生戊", description="overdose at home, told a friend")
     case_id = UUID(received["case_id"])
+    await desk.assign(case_id, PSYCH_TEACHER, working_in=("notification", "referral"))
     await desk.event(case_id, "notification", "GuardianNoticeIssued")
     await desk.acknowledge(case_id, channel="sms")
     await desk.decide(case_id, "crisis", rationale="attempt within the last 24 hours")
@@ -40,16 +42,16 @@ async def hospital_path(desk: Desk, liaisons: dict[str, Liaison], student_id: st
     consent = await desk.post("referral", f"/cases/{case_id}/consents", {
         "given_by_guardian_rank": 1, "relationship": "mother", "given_at": now().isoformat(),
         "scope": ["student_identity", "guardian_contact", "risk_tier", "signs_observed",
-                  "assessment_summary"], "receiver_type": "hospital_green_channel",
-        "actor": CRISIS_TEAM})
+                  "assessment_summary"], "receiver_type": "hospital_green_channel"},
+        by=CRISIS_TEAM)
     declined = UUID((await desk.post("referral", f"/cases/{case_id}/referrals", {
         "receiver_id": FIRST, "basis": "consent", "consent_id": consent["consent_id"],
         "packet": {"patient": {"name": "学生戊", "birth_date": "2011-05-02",
                                "gender": "female", "school_student_id": student_id},
                    "guardian": {"name": "母亲", "phone": "+86 138 0000 0001",
                                 "relation": "mother"},
-                   "summary": "overdose yesterday; ASQ acute positive"},
-        "actor": CRISIS_TEAM}))["referral_id"])
+                   "summary": "overdose yesterday; ASQ acute positive"}},
+        by=CRISIS_TEAM))["referral_id"])
     made = await desk.event(case_id, "referral", "ReferralMade", referral_id=str(declined))
     say(f"hospital: referred to {FIRST}, disclosed {made.data['disclosed']} "
         f"under {made.data['basis']}")
@@ -75,8 +77,8 @@ async def hospital_path(desk: Desk, liaisons: dict[str, Liaison], student_id: st
     await desk.post("referral", f"/cases/{case_id}/return-plan", {
         "study_support": ["reduced_timetable", "regular_counselling", "exam_deferral"],
         "review_on": (back + timedelta(days=28)).date().isoformat(),
-        "responsible": [PSYCH_TEACHER, {"role": "class_teacher", "id": "teacher-1"}],
-        "actor": CRISIS_TEAM, "at": back.isoformat()})
+        "responsible": [staff(PSYCH_TEACHER), staff(CLASS_TEACHER)], "at": back.isoformat()},
+        by=CRISIS_TEAM)
     await desk.event(case_id, "referral", "ReturnToSchoolPlanned")
     overdue = await desk.event(case_id, "referral", "FollowUpOverdue", number=1)
     say(f"hospital: back at school with a plan; follow-up 1 (due {overdue.data['due']}) "

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from casetrail.cli.desk import CLASS_TEACHER, PSYCH_TEACHER, Desk
+from casetrail.cli.cast import (
+    CLASS_TEACHER,
+    NEXT_SCHOOL,
+    NEXT_SCHOOL_PSYCH_TEACHER,
+    PSYCH_TEACHER,
+)
+from casetrail.cli.desk import Desk
 from casetrail.cli.scenarios.common import Say, now, register_guardians
 
 ASQ_ITEMS = ["q1", "q2", "q3", "q4", "q5"]
@@ -31,19 +37,19 @@ async def screening_batch(desk: Desk, prefix: str, say: Say) -> ScreeningRun:
     nothing (001 一(五)2)."""
     positive, negative, unconsented = (f"{prefix}-{n}" for n in ("a", "b", "c"))
     screening = await desk.post("intake", "/screenings", {
-        "instrument": "asq", "held_on": now().date().isoformat(), "grade_label": "初二",
-        "actor": PSYCH_TEACHER})
+        "instrument": "asq", "held_on": now().date().isoformat(), "grade_label": "初二"},
+        by=PSYCH_TEACHER)
     path = f"/screenings/{screening['screening_id']}"
-    await desk.post("intake", f"{path}/consents", {"actor": PSYCH_TEACHER, "consents": [
+    await desk.post("intake", f"{path}/consents", {"consents": [
         {"school_student_id": positive, "student_consented": True, "guardian_consented": True},
         {"school_student_id": negative, "student_consented": True, "guardian_consented": True},
         {"school_student_id": unconsented, "student_consented": True,
-         "guardian_consented": False}]})
+         "guardian_consented": False}]}, by=PSYCH_TEACHER)
     sheet = _csv([[positive, "yes", "no", "no", "no", "no"],
                   [negative, "no", "no", "no", "no", ""],
                   [unconsented, "no", "no", "no", "no", ""]])
     first = await desk.upload("intake", f"{path}/imports", "asq-class-8-2.csv", sheet,
-                              PSYCH_TEACHER)
+                              by=PSYCH_TEACHER)
     for refused in first["refused"]:
         say(f"screening: line {refused['line']} refused: {refused['reason']}")
     say(f"screening: {first['accepted']} rows accepted, {first['positive']} positive")
@@ -52,7 +58,7 @@ async def screening_batch(desk: Desk, prefix: str, say: Say) -> ScreeningRun:
     say(f"screening: the positive screen opened case {case_id}, proposed "
         f"{proposed.data['tier']} because {proposed.data['reasons']}")
     again = await desk.upload("intake", f"{path}/imports", "asq-class-8-2.csv", sheet,
-                              PSYCH_TEACHER)
+                              by=PSYCH_TEACHER)
     say(f"screening: the same file again is batch {again['batch_id']}: nothing new")
     return ScreeningRun(first, again, case_id)
 
@@ -70,7 +76,7 @@ async def incident(desk: Desk, student_id: str, say: Say) -> IncidentRun:
     await register_guardians(desk, student_id, primary="sms")
     reported = await desk.post("intake", "/incidents", {
         "student": {"school_student_id": student_id, "name": "学生丙"}, "kind": "self_harm",
-        "reporter": CLASS_TEACHER, "description": "found in the washroom, bleeding"})
+        "description": "found in the washroom, bleeding"}, by=CLASS_TEACHER)
     case_id, incident_id = UUID(reported["case_id"]), UUID(reported["incident_id"])
     say(f"incident: case {case_id}, emergency plan: {', '.join(reported['checklist'])}")
     await desk.event(case_id, "assessment", "CrisisPathStarted", incident=True)
@@ -84,9 +90,10 @@ async def incident(desk: Desk, student_id: str, say: Say) -> IncidentRun:
     else:
         say(f"incident: guardians told, then the commission (due {report.data['report_by']}, "
             f"on time: {sent.data['on_time']})")
+    await desk.assign(case_id, PSYCH_TEACHER, working_in=("intake",))
     for item in reported["checklist"][:2]:
         await desk.post("intake", f"/cases/{case_id}/incidents/{incident_id}/checklist",
-                        {"item": item, "actor": PSYCH_TEACHER})
+                        {"item": item}, by=PSYCH_TEACHER)
         await desk.event(case_id, "intake", "ChecklistItemDone", item=item)
     say(f"incident: ticked {', '.join(reported['checklist'][:2])}")
     return IncidentRun(case_id, incident_id, reported["checklist"])
@@ -107,17 +114,18 @@ async def stage_transfer(desk: Desk, student_id: str, say: Say) -> TransferRun:
     case_id = UUID(received["case_id"])
     await desk.event(case_id, "assessment", "TierProposed")
     await desk.decide(case_id, "general", rationale="low mood after moving house")
+    await desk.assign(case_id, PSYCH_TEACHER, working_in=("intake",))
     sent = await desk.post("intake", f"/cases/{case_id}/transfers", {
-        "to_school": "middle-school-12", "to_stage": "middle",
+        "to_school": NEXT_SCHOOL, "to_stage": "middle",
         "consent": {"guardian_rank": 1, "guardian_given_at": now().isoformat(),
-                    "student_consented": True},
-        "actor": PSYCH_TEACHER})
+                    "student_consented": True}},
+        by=PSYCH_TEACHER)
     transfer_id = UUID(sent["transfer_id"])
     disclosed = await desk.event(case_id, "intake", "TransferDisclosed")
-    say(f"transfer: sent to middle-school-12 with consent: {disclosed.data['categories']}")
+    say(f"transfer: sent to {NEXT_SCHOOL} with consent: {disclosed.data['categories']}")
     receipt = await desk.post("intake", f"/transfers/{transfer_id}/receipt", {
-        "school_student_id": f"{student_id}-m", "school_code": "middle-school-12",
-        "actor": {"role": "psych_teacher", "id": "ms12-psy"}})
+        "school_student_id": f"{student_id}-m", "school_code": NEXT_SCHOOL},
+        by=NEXT_SCHOOL_PSYCH_TEACHER)
     new_case = UUID(receipt["case_id"])
     await desk.event(new_case, "intake", "TransferReceived", transfer_id=str(transfer_id))
     say(f"transfer: received by the middle school as case {new_case}, linked to {case_id}")
