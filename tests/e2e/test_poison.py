@@ -23,7 +23,7 @@ from casetrail.kernel import EventMeta
 from services.referral.application import ReferralApplication
 from services.referral.bootstrap import ENTRY
 from services.referral.config import ReferralSettings
-from tests.conftest import CIPHER_KEY, DATA_MASTER_KEYS
+from tests.conftest import CIPHER_KEY, DATA_MASTER_KEY
 from tests.e2e.conftest import System
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +63,7 @@ def stored_before_the_check(system: System, case_id: UUID) -> int:
     its log position."""
     settings = ReferralSettings.model_validate({
         "CASETRAIL_DATA_DIR": str(system.data_dir), "CASETRAIL_CIPHER_KEY": CIPHER_KEY,
-        **DATA_MASTER_KEYS})
+        "data_master_key": DATA_MASTER_KEY})
     app = ENTRY.application(settings)
     assert isinstance(app, ReferralApplication)
     try:
