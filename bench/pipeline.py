@@ -32,9 +32,11 @@ from casetrail.bus.embedded import EmbeddedNats, free_port, server_binary
 from casetrail.bus.identities import BusLogin
 from casetrail.cli.cast import Cast
 from casetrail.cli.desk import Desk
+from casetrail.cli.keys import PERSONAL_DATA_SERVICES
 from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import Runtime
 from casetrail.identity.issuer import LocalIssuer, issuer_dir
+from casetrail.personal.vault import new_master_key
 from casetrail.service import connect
 from contracts.envelope import SERVICES
 from contracts.subjects import from_service
@@ -93,7 +95,9 @@ def running_system(data: Path) -> Iterator[tuple[str, Cluster]]:
              "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_SCHOOL_ID": SCHOOL,
              "CASETRAIL_OIDC_JWKS_FILE": str(LocalIssuer(issuer_dir(data)).ensure().jwks_file),
              # One desk makes every request: a person's rate limit would measure itself.
-             "CASETRAIL_RATE_LIMIT": "1000000/minute"},
+             "CASETRAIL_RATE_LIMIT": "1000000/minute",
+             **{f"{service.upper()}_DATA_MASTER_KEY": new_master_key()
+                for service in PERSONAL_DATA_SERVICES}},
         log_dir=data / "logs",
         ports={service: free_port() for service in SERVICES})
     try:

@@ -43,6 +43,9 @@ class ServiceSettings(BaseSettings):
     store_schema: str | None = None
     cipher_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("CASETRAIL_CIPHER_KEY"))
+    # Wraps the students' data keys (casetrail.personal): 32 bytes, base64;
+    # `<SERVICE>_DATA_MASTER_KEY`.
+    data_master_key: SecretStr | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     # The largest request body any route takes (413 beyond), and a route taking a file (a

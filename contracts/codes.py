@@ -254,3 +254,10 @@ class SchoolStage(StrEnum):
     PRIMARY = "primary"
     MIDDLE = "middle"
     HIGH = "high"
+
+
+class ErasureReason(StrEnum):
+    """Why a student's personal data was erased (PIPL art. 47)."""
+
+    LAWFUL_REQUEST = "lawful_request"
+    RETENTION_ELAPSED = "retention_elapsed"

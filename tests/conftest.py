@@ -6,12 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from casetrail.cli.keys import PERSONAL_DATA_SERVICES
+from casetrail.personal.vault import new_master_key
 from casetrail.store import ServiceApplication
 from tests.identity import use_test_issuer
 from tests.infra import fresh_schema, new_nats_server, postgres_url
 
 PSEUDONYM_KEY = "test-pseudonym-key"
 CIPHER_KEY = "dGVzdC1jaXBoZXIta2V5LW9mLTMyLWJ5dGVzLW9rISE="  # base64 of 32 test bytes
+# Wraps the students' data keys: the tests' own, made afresh for each run.
+DATA_MASTER_KEY = new_master_key()
+DATA_MASTER_KEYS = {f"{service.upper()}_DATA_MASTER_KEY": DATA_MASTER_KEY
+                    for service in PERSONAL_DATA_SERVICES}
 
 
 def pytest_configure(config: pytest.Config) -> None:

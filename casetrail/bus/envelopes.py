@@ -19,8 +19,10 @@ from casetrail.kernel import (
     ReadLogged,
     event_id_of,
 )
+from casetrail.personal.erasure import Erasure
+from contracts.codes import ErasureReason
 from contracts.envelope import Actor, Envelope
-from contracts.events.base import CaseViewed, EventData
+from contracts.events.base import CaseViewed, EventData, StudentErased
 
 DataOf = Callable[[Any], EventData]
 
@@ -46,8 +48,10 @@ class PublishedEvents:
     def __init__(self, service: str, published: Mapping[type[Any], DataOf],
                  internal: frozenset[type[Any]] = frozenset()) -> None:
         self.service = service
-        # Reads are part of every service's trail (who read which case, and why).
-        self.published: dict[type[Any], DataOf] = {ReadLogged.Viewed: _viewed, **published}
+        # Reads are part of every service's trail (who read which case, and why), and so
+        # is an erasure.
+        self.published: dict[type[Any], DataOf] = {ReadLogged.Viewed: _viewed,
+                                                   Erasure.StudentErased: _erased, **published}
         # A service's record of its clients' Idempotency-Keys stays in its store.
         self.internal = internal | idempotency.INTERNAL_EVENTS | CHASSIS_EVENTS
 
@@ -100,3 +104,7 @@ def _not_publishable(event_type: str, prefix: str,
 
 def _viewed(event: ReadLogged.Viewed) -> CaseViewed:
     return CaseViewed(purpose=event.purpose, what=event.what)
+
+
+def _erased(event: Erasure.StudentErased) -> StudentErased:
+    return StudentErased(student_key=event.student_key, reason=ErasureReason(event.reason))

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SAWarning
 
 from casetrail.http import guarded_routes
 from casetrail.identity.access import AccessMatrix, Permission
+from casetrail.personal.vault import new_master_key
 from casetrail.service import ServiceEntry, ServiceRuntime
 from casetrail.settings import ServiceSettings
 from casetrail.worker import ApplicationThread
@@ -67,7 +68,8 @@ def service_apis() -> Iterator[dict[str, FastAPI]]:
                 kind = entry.settings
                 assert isinstance(kind, type) and issubclass(kind, ServiceSettings)
                 settings = kind.model_validate({"CASETRAIL_DATA_DIR": scratch,
-                                                "CASETRAIL_PSEUDONYM_KEY": "routes-only"})
+                                                "CASETRAIL_PSEUDONYM_KEY": "routes-only",
+                                                "data_master_key": new_master_key()})
                 app = entry.checked_application(settings)
                 runtime = ServiceRuntime(settings=settings, app=app,
                                          thread=ApplicationThread(f"{service}-routes"))

@@ -15,7 +15,11 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from casetrail.personal.vault import new_master_key
+
 RECEIVER_TOKENS = "REFERRAL_RECEIVER_TOKENS"
+# The services that keep students' personal data, each under its own master key.
+PERSONAL_DATA_SERVICES = ("intake", "assessment", "notification", "referral")
 
 
 def kept_secret(directory: Path, variable: str, make: Callable[[], str]) -> str:
@@ -38,8 +42,9 @@ def _receiver_ids() -> list[str]:
 
 
 def machine_secrets(directory: Path) -> dict[str, str]:
-    """Student pseudonyms on the bus, events encrypted at rest, and one bearer token per
-    receiver for its answers (handed to each receiver out of band)."""
+    """Student pseudonyms on the bus, events encrypted at rest, one bearer token per
+    receiver for its answers (handed to each receiver out of band), and each service's
+    master key of the students' data keys."""
     return {
         "CASETRAIL_PSEUDONYM_KEY": kept_secret(
             directory, "CASETRAIL_PSEUDONYM_KEY", lambda: secrets.token_urlsafe(32)),
@@ -48,6 +53,9 @@ def machine_secrets(directory: Path) -> dict[str, str]:
             lambda: base64.b64encode(secrets.token_bytes(32)).decode()),
         RECEIVER_TOKENS: kept_secret(directory, RECEIVER_TOKENS, lambda: json.dumps(
             {receiver: secrets.token_urlsafe(24) for receiver in _receiver_ids()})),
+        **{variable: kept_secret(directory, variable, new_master_key)
+           for variable in (f"{service.upper()}_DATA_MASTER_KEY"
+                            for service in PERSONAL_DATA_SERVICES)},
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from uuid import UUID
 
@@ -12,7 +13,7 @@ import nats.errors
 
 from casetrail.cli.commands import NotSignedIn, RequestRefused
 from casetrail.cli.runtime import NotRunning, Runtime, data_dir
-from contracts.codes import Role
+from contracts.codes import ErasureReason, Role
 from contracts.envelope import SERVICES
 
 
@@ -78,6 +79,20 @@ def _parser() -> argparse.ArgumentParser:
                        help="where to write it (default screening-<id>-<lang>.csv|xlsx)")
     sheet.add_argument("--token", default=None,
                        help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
+    erasure = commands.add_parser(
+        "erase", parents=[where],
+        help="erase a student's personal data in every service (their data keys)")
+    erasure.add_argument("student_key", help="the student's pseudonymous key (32 hex digits)")
+    erasure.add_argument("--reason", required=True, choices=[r.value for r in ErasureReason])
+    erasure.add_argument("--token", default=None,
+                         help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
+    retention = commands.add_parser(
+        "retention-report", parents=[where],
+        help="the students due for erasure under the retention periods (no names)")
+    retention.add_argument("--as-of", type=date.fromisoformat, default=None,
+                           help="the day to judge by, YYYY-MM-DD (default today)")
+    retention.add_argument("--token", default=None,
+                           help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
     return parser
 
 
@@ -146,6 +161,14 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
 
         return download_template(runtime, args.screening_id, args.lang,
                                  "xlsx" if args.xlsx else "csv", args.output, args.token)
+    if args.command == "retention-report":
+        from casetrail.cli.retention import retention_report
+
+        return retention_report(runtime, args.token, args.as_of)
+    if args.command == "erase":
+        from casetrail.cli.erase import erase
+
+        return erase(runtime, args.student_key, args.reason, args.token)
     from casetrail.cli.timeline import timeline as show
 
     return show(runtime, args.case_id, args.json)

@@ -8,6 +8,7 @@ from contracts.events.base import (
     EventData,
     ReasonCode,
     ScreenResult,
+    StudentErased,
     StudentKey,
 )
 
@@ -57,6 +58,7 @@ class TierDecided(EventData):
 
 EVENTS: dict[str, type[EventData]] = {
     "CaseViewed": CaseViewed,
+    "StudentErased": StudentErased,
     "TierProposed": TierProposed,
     "CrisisPathStarted": CrisisPathStarted,
     "TierDecided": TierDecided,

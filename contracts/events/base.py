@@ -2,7 +2,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.codes import Instrument
+from contracts.codes import ErasureReason, Instrument
 
 # Codes, not words: what a str on the bus may hold, so free text cannot slip through.
 Code = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=64)]
@@ -39,3 +39,12 @@ class ScreenResult(EventData):
     positive: bool
     acute: bool = False
     flagged_items: list[Code] = Field(default_factory=list)
+
+
+class StudentErased(EventData):
+    """The service deleted the student's data key: their personal fields there read as
+    erased from now on; the trail (ids, codes, times, actors) stays. Who: the envelope's
+    actor."""
+
+    student_key: StudentKey
+    reason: ErasureReason

@@ -18,6 +18,7 @@ from contracts.events.base import (
     DirectoryId,
     EventData,
     ScreenResult,
+    StudentErased,
     StudentKey,
 )
 
@@ -132,6 +133,7 @@ EVENTS: dict[str, type[EventData]] = {
     "TransferDisclosed": TransferDisclosed,
     "TransferReceived": TransferReceived,
     "CaseViewed": CaseViewed,
+    "StudentErased": StudentErased,
     "CaseAssigned": CaseAssigned,
     "BreakGlassOpened": BreakGlassOpened,
 }

@@ -13,7 +13,14 @@ from contracts.codes import (
     Role,
     Tier,
 )
-from contracts.events.base import CaseViewed, Code, DirectoryId, EventData, TemplateId
+from contracts.events.base import (
+    CaseViewed,
+    Code,
+    DirectoryId,
+    EventData,
+    StudentErased,
+    TemplateId,
+)
 
 SERVICE = "notification"
 
@@ -149,6 +156,7 @@ class BreakGlassAlertFailed(EventData):
 
 EVENTS: dict[str, type[EventData]] = {
     "CaseViewed": CaseViewed,
+    "StudentErased": StudentErased,
     "GuardianNoticeIssued": GuardianNoticeIssued,
     "GuardianNoticeDispatched": GuardianNoticeDispatched,
     "GuardianAcknowledged": GuardianAcknowledged,

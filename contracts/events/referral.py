@@ -18,7 +18,13 @@ from contracts.codes import (
     StudySupport,
     Tier,
 )
-from contracts.events.base import CaseViewed, Code, DirectoryId, EventData
+from contracts.events.base import (
+    CaseViewed,
+    Code,
+    DirectoryId,
+    EventData,
+    StudentErased,
+)
 
 SERVICE = "referral"
 
@@ -145,6 +151,7 @@ class CaseClosed(EventData):
 
 EVENTS: dict[str, type[EventData]] = {
     "CaseViewed": CaseViewed,
+    "StudentErased": StudentErased,
     "TierNoted": TierNoted,
     "FollowUpsScheduled": FollowUpsScheduled,
     "ReferralMade": ReferralMade,

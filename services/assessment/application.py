@@ -10,7 +10,7 @@ from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
 from casetrail.kernel import EventMeta, event_id_of
-from casetrail.store import ServiceApplication
+from casetrail.personal.records import PersonalRecords
 from contracts.codes import Channel, Instrument
 from contracts.envelope import Envelope
 from contracts.events import intake
@@ -19,7 +19,10 @@ from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
 
 
-class AssessmentApplication(ServiceApplication):
+class AssessmentApplication(PersonalRecords):
+    """The raw answers of an instrument and a decision's rationale are sealed under the
+    student's data key before they go into an event."""
+
     name = "assessment"
 
     def on_case_detected(self, envelope: Envelope, data: intake.CaseDetected,
@@ -62,7 +65,9 @@ class AssessmentApplication(ServiceApplication):
                          answers: Mapping[str, str | int | None], *,
                          language: str | None, meta: EventMeta) -> ScreenResult:
         assessment = self.get_case(case_id, Assessment)
-        result = assessment.score_instrument(instrument, answers, language, meta)
+        result = assessment.score_instrument(
+            instrument, answers, language, meta,
+            kept_as=self.personal.seal(assessment.student_key, dict(answers)))
         self.record(assessment)
         return result
 
@@ -74,6 +79,7 @@ class AssessmentApplication(ServiceApplication):
                 meta,
                 causation_id=event_id_of(self.name, case_id, assessment.crisis_path_version),
                 correlation_id=assessment.crisis_path_correlation or meta.correlation_id)
-        assessment.decide(decision, meta)
+        assessment.decide(decision, meta, rationale_kept_as=self.personal.seal(
+            assessment.student_key, decision.rationale))
         self.record(assessment)
         return assessment

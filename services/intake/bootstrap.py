@@ -3,6 +3,8 @@
 from zoneinfo import ZoneInfo
 
 from casetrail.bus.inbox import Subscription
+from casetrail.personal.sealing import PersonalData
+from casetrail.personal.vault import DataKeyVault, vault_of
 from casetrail.service import ServiceEntry
 from services.intake.adapters import sheets
 from services.intake.adapters.published import PUBLISHED
@@ -14,10 +16,13 @@ from services.intake.entrypoints.http import build_api
 
 def build_intake(env: dict[str, str], pseudonym_key: bytes, policy: IntakePolicy | None = None, *,
           read_sheet: SheetReader = sheets.read_sheet,
-          render_template: TemplateRenderer = sheets.render_template) -> IntakeApplication:
-    """The application on the given store, with the shipped adapters unless told others."""
+          render_template: TemplateRenderer = sheets.render_template,
+          personal: PersonalData | None = None) -> IntakeApplication:
+    """The application on the given store, with the shipped adapters unless told others
+    (a transient vault of data keys unless given one)."""
     return IntakeApplication(env, pseudonym_key, policy, read_sheet=read_sheet,
-                             render_template=render_template)
+                             render_template=render_template,
+                             personal=personal or DataKeyVault.transient(env, "intake"))
 
 
 def application(settings: IntakeSettings) -> IntakeApplication:
@@ -25,9 +30,11 @@ def application(settings: IntakeSettings) -> IntakeApplication:
                           chain=settings.report_chain,
                           checklist=tuple(settings.emergency_plan().checklist),
                           screening_max_bytes=settings.screening_max_bytes,
+                          retention=settings.retention(),
                           school_timezone=ZoneInfo(settings.school_timezone))
     return build_intake(settings.event_store_env(),
-                        settings.pseudonym_key.get_secret_value().encode(), policy)
+                        settings.pseudonym_key.get_secret_value().encode(), policy,
+                        personal=vault_of(settings))
 
 
 def subscriptions(settings: IntakeSettings, app: IntakeApplication) -> list[Subscription]:

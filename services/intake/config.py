@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from casetrail.settings import ServiceSettings
 from contracts.codes import SchoolStage
 from services.intake.domain.report_chain import ChainKind
+from services.intake.domain.retention import RetentionPolicy
 
 DEFAULT_EMERGENCY_PLAN = Path(__file__).with_name("emergency_plan.toml")
 
@@ -52,6 +53,16 @@ class IntakeSettings(ServiceSettings):
     screening_max_bytes: int = Field(5_000_000, ge=1_000, le=100_000_000)
     # The district's figures count cases by the school's months.
     school_timezone: str = "Asia/Shanghai"
+    # Years each kind of record is kept (services.intake.domain.retention): the policy
+    # documents set none, so these are the system's defaults.
+    retention_case_years: int = Field(3, ge=1, le=100)
+    retention_screening_answers_years: int = Field(1, ge=1, le=100)
+    retention_transferred_record_years: int = Field(3, ge=1, le=100)
+
+    def retention(self) -> RetentionPolicy:
+        return RetentionPolicy(self.retention_case_years,
+                               self.retention_screening_answers_years,
+                               self.retention_transferred_record_years)
 
     def emergency_plan(self) -> EmergencyPlan:
         """Read and validated at start-up: a broken plan stops the service, not an incident."""

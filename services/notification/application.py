@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any, Protocol
@@ -13,8 +13,9 @@ from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
 from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.personal.records import PersonalRecords
+from casetrail.personal.sealing import ERASED, PersonalData
 from casetrail.pseudonym import Pseudonyms
-from casetrail.store import ServiceApplication
 from contracts.codes import (
     CallOutcome,
     DeliveryGuarantee,
@@ -82,15 +83,18 @@ class MessageTexts(Protocol):
     def render(self, template_id: str) -> str: ...
 
 
-class NotificationApplication(ServiceApplication):
+class NotificationApplication(PersonalRecords):
+    """The guardians' names and contacts and the plans' notes are sealed under the
+    student's data key before they go into an event."""
+
     name = "notification"
 
     def __init__(self, env: dict[str, str], policy: NotificationPolicy, *,
                  pseudonym_key: bytes, contacts: Mapping[str, str] | None = None,
-                 templates: MessageTexts) -> None:
+                 templates: MessageTexts, personal: PersonalData) -> None:
         """`contacts`: the address (phone number or e-mail) of each recipient beyond the
         family: crisis_team_head, police, district_education_commission."""
-        super().__init__(env)
+        super().__init__(env, personal)
         self.policy = policy
         self.pseudonyms = Pseudonyms(pseudonym_key)
         self.contacts = dict(contacts or {})
@@ -108,7 +112,10 @@ class NotificationApplication(ServiceApplication):
                          meta: EventMeta) -> None:
         student_key = self.pseudonyms.student_key(school_student_id)
         directory = self._directory(student_key) or GuardianDirectory.open(student_key, meta)
-        directory.record(guardians, meta)
+        directory.record([replace(g, name=self.personal.seal(student_key, g.name),
+                                  phone=self.personal.seal(student_key, g.phone),
+                                  email=self.seal(student_key, g.email))
+                          for g in guardians], meta)
         self.record(directory)
 
     def read_guardians(self, school_student_id: str, *, purpose: str,
@@ -119,7 +126,12 @@ class NotificationApplication(ServiceApplication):
             raise CaseNotFound("no guardians on file for this student")
         directory.record_read(purpose, reader)
         self.record(directory)
-        return directory.guardians
+        return [self._opened_guardian(directory.student_key, g) for g in directory.guardians]
+
+    def _opened_guardian(self, student_key: str, guardian: Guardian) -> Guardian:
+        return replace(guardian, name=self.opened(student_key, guardian.name),
+                       phone=self.opened(student_key, guardian.phone),
+                       email=self.opened(student_key, guardian.email))
 
     def _directory(self, student_key: str) -> GuardianDirectory | None:
         return self.find_case(directory_id(student_key), GuardianDirectory)
@@ -208,8 +220,8 @@ class NotificationApplication(ServiceApplication):
                     guardian_rank: GuardianRank, review_on: date | None, notes: str | None,
                     meta: EventMeta) -> UUID:
         notification = self.get_case(case_id, GuardianNotification)
-        plan_id = notification.record_plan(measures, agreed, guardian_rank, review_on, notes,
-                                           meta)
+        plan_id = notification.record_plan(measures, agreed, guardian_rank, review_on,
+                                           self.seal(notification.student_key, notes), meta)
         self.record(notification)
         return plan_id
 
@@ -235,6 +247,7 @@ class NotificationApplication(ServiceApplication):
             guardian = directory.guardian(notice.guardian_rank) if directory else None
             if directory is not None and guardian is not None:
                 shown[key] = directory
+                guardian = self._opened_guardian(key, guardian)
             calls.append({
                 "case_id": case_id, "notice_id": notice_id, "tier": notice.tier,
                 "guardian_rank": notice.guardian_rank, "acknowledge_by": notice.acknowledge_by,
@@ -262,7 +275,10 @@ class NotificationApplication(ServiceApplication):
             recipient, channel = f"guardian_{message.guardian_rank}", message.channel
             directory = self._directory(notification.student_key)
             guardian = directory.guardian(message.guardian_rank) if directory else None
-            to = guardian.address(channel) if guardian else None
+            address = self.opened(notification.student_key,
+                                  guardian.address(channel)) if guardian else None
+            # An erased guardian has no contact left: the message cannot reach them.
+            to = None if address == ERASED else address
         else:
             recipient = message_recipient(message)
             to = self.contacts.get(recipient)

@@ -3,6 +3,8 @@
 from collections.abc import Mapping
 
 from casetrail.bus.inbox import Subscription
+from casetrail.personal.sealing import PersonalData
+from casetrail.personal.vault import DataKeyVault, vault_of
 from casetrail.service import BackgroundTask, ServiceEntry, every
 from casetrail.worker import ApplicationThread
 from services.notification.adapters.gateway import ChannelRouter, FileGateway
@@ -24,17 +26,20 @@ from services.notification.entrypoints.timers import dispatcher, escalator
 
 def build_notification(env: dict[str, str], policy: NotificationPolicy, *,
                        pseudonym_key: bytes, contacts: Mapping[str, str] | None = None,
-                       templates: MessageTexts | None = None) -> NotificationApplication:
-    """The application on the given store, with the shipped templates unless told others."""
+                       templates: MessageTexts | None = None,
+                       personal: PersonalData | None = None) -> NotificationApplication:
+    """The application on the given store, with the shipped templates unless told others
+    (a transient vault of data keys unless given one)."""
     return NotificationApplication(env, policy, pseudonym_key=pseudonym_key,
-                                   contacts=contacts, templates=templates or Templates.load())
+                                   contacts=contacts, templates=templates or Templates.load(),
+                                   personal=personal or DataKeyVault.transient(env, "notification"))
 
 
 def application(settings: NotificationSettings) -> NotificationApplication:
     return build_notification(
         settings.event_store_env(), settings.policy(),
         pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
-        contacts=settings.contacts())
+        contacts=settings.contacts(), personal=vault_of(settings))
 
 
 def subscriptions(settings: NotificationSettings,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -13,6 +14,7 @@ from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, following_latest
+from casetrail.personal.sealing import PersonalData
 from contracts.codes import (
     ClosureReason,
     FollowUpOutcome,
@@ -28,7 +30,7 @@ from contracts.events import assessment, intake
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
 from services.referral.domain.consents import ConsentGiven
 from services.referral.domain.directory import Directory
-from services.referral.domain.referrals import DEAD_ENDS, Referral
+from services.referral.domain.referrals import DEAD_ENDS, Handoff, Referral
 from services.referral.domain.visits import semester
 from services.referral.inputs import InvalidInput
 from services.referral.packets import FhirFormat, PacketsAndBoard
@@ -59,8 +61,8 @@ class ReferralApplication(PacketsAndBoard):
 
     def __init__(self, env: dict[str, str], school_timezone: ZoneInfo, *,
                  directory: Directory, fhir: FhirFormat, ad_hoc_answer_within: timedelta,
-                 police_signs: frozenset[Sign]) -> None:
-        super().__init__(env)
+                 police_signs: frozenset[Sign], personal: PersonalData) -> None:
+        super().__init__(env, personal)
         self.school_timezone = school_timezone
         self.directory = directory
         self.fhir = fhir
@@ -149,15 +151,33 @@ class ReferralApplication(PacketsAndBoard):
         found = []
         for referral_id, case_id in list(self.board.without_consent.items()):
             aftercare = self.get_case(case_id, Aftercare)
-            found.append((aftercare, aftercare.referral(referral_id)))
+            found.append((aftercare,
+                          self._opened_referral(aftercare, aftercare.referral(referral_id))))
         return found
 
+    def _sealed(self, aftercare: Aftercare, handoff: Handoff) -> Handoff:
+        """The packet's parts and the rationale sealed under the student's data key (a
+        re-routing copies them sealed as they are)."""
+        key = self._student_of(aftercare)
+        return replace(handoff, packet={part: self.personal.seal(key, value)
+                                        for part, value in handoff.packet.items()},
+                       rationale=self.seal(key, handoff.rationale))
+
+    def _sealed_note(self, aftercare: Aftercare, notes: str | None) -> str | None:
+        return None if notes is None else self.personal.seal(self._student_of(aftercare), notes)
+
+    @staticmethod
+    def _student_of(aftercare: Aftercare) -> str:
+        if aftercare.student_key is None:
+            raise CaseRuleViolated("intake has not told referral whose case this is yet")
+        return aftercare.student_key
 
     def refer(self, case_id: UUID, request: ReferralRequest, meta: EventMeta) -> UUID:
         aftercare = self.get_case(case_id, Aftercare)
         # A receiver's answer time runs from the referral being made, even when the team
         # enters a referral it made earlier (`at`).
-        handoff = self.routing.handoff(request, aftercare, datetime.now(UTC))
+        handoff = self._sealed(aftercare, self.routing.handoff(request, aftercare,
+                                                               datetime.now(UTC)))
         aftercare.refer(handoff, meta)
         self.record(aftercare)
         return handoff.referral_id
@@ -264,7 +284,8 @@ class ReferralApplication(PacketsAndBoard):
         if review_on < returned_on:
             raise InvalidInput("review_on", f"is before the return to school ({returned_on})")
         aftercare = self.get_case(case_id, Aftercare)
-        plan = ReturnPlan(uuid4(), returned_on, study_support, review_on, responsible, notes)
+        plan = ReturnPlan(uuid4(), returned_on, study_support, review_on, responsible,
+                          self._sealed_note(aftercare, notes))
         aftercare.plan_return(plan, meta)
         self.record(aftercare)
         return plan.plan_id
@@ -275,7 +296,8 @@ class ReferralApplication(PacketsAndBoard):
             raise InvalidInput("made_on", "is in the future: record a visit once it is made")
         aftercare = self.get_case(case_id, Aftercare)
         visit_id = uuid4()
-        semester = aftercare.record_home_visit(visit_id, made_on, notes, meta)
+        semester = aftercare.record_home_visit(visit_id, made_on,
+                                               self._sealed_note(aftercare, notes), meta)
         self.record(aftercare)
         return visit_id, semester
 

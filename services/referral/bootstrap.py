@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from casetrail.bus.inbox import Subscription
+from casetrail.personal.sealing import PersonalData
+from casetrail.personal.vault import DataKeyVault, vault_of
 from casetrail.service import BackgroundTask, ServiceEntry, every
 from casetrail.worker import ApplicationThread
 from contracts.codes import Sign
@@ -25,12 +27,15 @@ from services.referral.entrypoints.timers import backoff, deliverer, watcher
 def build_referral(env: dict[str, str], school_timezone: ZoneInfo, *,
                    directory: Directory | None = None,
                    ad_hoc_answer_within: timedelta = timedelta(days=1),
-                   police_signs: frozenset[Sign] = POLICE_SIGNS) -> ReferralApplication:
+                   police_signs: frozenset[Sign] = POLICE_SIGNS,
+                   personal: PersonalData | None = None) -> ReferralApplication:
     """The application on the given store, with the shipped directory of receivers unless
-    given another, and FHIR R4 as the receivers' format."""
+    given another, FHIR R4 as the receivers' format, and a transient vault of data keys
+    unless given one."""
     return ReferralApplication(
         env, school_timezone, directory=directory or load_directory(DEFAULT_RECEIVERS),
-        fhir=fhir, ad_hoc_answer_within=ad_hoc_answer_within, police_signs=police_signs)
+        fhir=fhir, ad_hoc_answer_within=ad_hoc_answer_within, police_signs=police_signs,
+        personal=personal or DataKeyVault.transient(env, "referral"))
 
 
 def application(settings: ReferralSettings) -> ReferralApplication:
@@ -38,7 +43,7 @@ def application(settings: ReferralSettings) -> ReferralApplication:
         settings.event_store_env(), settings.timezone(),
         directory=load_directory(settings.receivers_file),
         ad_hoc_answer_within=timedelta(minutes=settings.ad_hoc_answer_within_minutes),
-        police_signs=settings.police_signs)
+        police_signs=settings.police_signs, personal=vault_of(settings))
 
 
 def subscriptions(settings: ReferralSettings, app: ReferralApplication) -> list[Subscription]:

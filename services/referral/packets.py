@@ -4,14 +4,15 @@ carrying a packet by hand read from referral's store."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, Protocol
 from uuid import UUID
 
 from casetrail.kernel import CaseRuleViolated, EventMeta
-from casetrail.store import ServiceApplication
+from casetrail.personal.records import PersonalRecords
+from casetrail.personal.sealing import ERASED
 from contracts.codes import ReferralResponse, Role, Tier
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.board import ReferralBoard
@@ -63,7 +64,7 @@ class PacketPoster(Protocol):
         """None when the receiver took the packet; otherwise the reason, as a code."""
 
 
-class PacketsAndBoard(ServiceApplication):
+class PacketsAndBoard(PersonalRecords):
     name = "referral"
     directory: Directory
     fhir: FhirFormat
@@ -85,7 +86,7 @@ class PacketsAndBoard(ServiceApplication):
             if last is not None and last + backoff(attempt) > now:
                 continue
             aftercare = self.get_case(case_id, Aftercare)
-            referral = aftercare.referral(referral_id)
+            referral = self._opened_referral(aftercare, aftercare.referral(referral_id))
             due.append(OutgoingPacket(case_id, referral_id, receiver_id, str(entry.endpoint),
                                       self.fhir.packet_bundle(
                                           referral, self._codes(aftercare), entry.name)))
@@ -101,10 +102,20 @@ class PacketsAndBoard(ServiceApplication):
             raise CaseRuleViolated(stopped)
         aftercare = self.read_case(case_id, Aftercare, purpose=purpose, reader=reader,
                                    what=REFERRAL_PACKET)
-        referral = aftercare.referral(referral_id)
+        referral = self._opened_referral(aftercare, aftercare.referral(referral_id))
         entry = self.directory.find(referral.receiver_id)
         return self.fhir.packet_bundle(referral, self._codes(aftercare),
                                        entry.name if entry else referral.receiver_id)
+
+    def _opened_referral(self, aftercare: Aftercare, referral: Referral) -> Referral:
+        """The referral with its packet and rationale opened; an erased part is left out
+        of the packet (nothing of it is left to send)."""
+        key = aftercare.student_key
+        if key is None:
+            return referral
+        packet = {part: value for part, value in self.opened(key, referral.packet).items()
+                  if value != ERASED}
+        return replace(referral, packet=packet, rationale=self.opened(key, referral.rationale))
 
     def read_task(self, body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
         """A receiver's Task as its answer (TaskRefused if it is none); reads no store."""

@@ -19,7 +19,7 @@ from services.assessment.bootstrap import ENTRY as ASSESSMENT
 from services.intake.bootstrap import ENTRY as INTAKE
 from services.notification.bootstrap import ENTRY as NOTIFICATION
 from services.referral.bootstrap import ENTRY as REFERRAL
-from tests.conftest import PSEUDONYM_KEY
+from tests.conftest import DATA_MASTER_KEY, PSEUDONYM_KEY
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -54,7 +54,8 @@ def settings_of(entry: ServiceEntry[S, Any], store_url: tuple[str, str | None],
         url = f"sqlite:///{data_dir}/{kind.__name__}.db"
     settings: S = kind.model_validate({  # type: ignore[assignment]
         "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_DATA_DIR": str(data_dir),
-        "store_url": url, "store_schema": schema, **(extra or {})})
+        "store_url": url, "store_schema": schema, "data_master_key": DATA_MASTER_KEY,
+        **(extra or {})})
     return settings
 
 

@@ -8,6 +8,7 @@ from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import Channel, ClosureReason, Role, Sign, Tier
 from contracts.events import intake, referral
 from services.assessment.application import AssessmentApplication
+from services.assessment.bootstrap import build_assessment
 from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
 from tests.application.conftest import deliver, detected, envelope
@@ -17,7 +18,7 @@ LEAD = [{"role": "crisis_team", "id": "lead"}]
 
 @pytest.fixture
 def assessment(env: dict[str, str]) -> AssessmentApplication:
-    return AssessmentApplication(env)
+    return build_assessment(env)
 
 
 def test_an_imminent_report_is_proposed_crisis_and_starts_the_crisis_path(

@@ -11,6 +11,7 @@ import pytest
 
 from contracts.codes import KeyConcern, Sign
 from services.assessment.application import AssessmentApplication
+from services.assessment.bootstrap import build_assessment
 from services.assessment.config import AssessmentSettings
 from services.assessment.entrypoints.http import build_api
 from tests.application.conftest import assigned, deliver, detected, envelope, served
@@ -22,7 +23,7 @@ PSYCH = {"role": "psych_teacher", "id": "p1"}
 
 @pytest.fixture
 def app(env: dict[str, str]) -> AssessmentApplication:
-    return AssessmentApplication(env)
+    return build_assessment(env)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from contracts.events import intake, referral
 from contracts.events.base import ScreenResult
 from services.assessment.adapters.published import PUBLISHED
 from services.assessment.application import AssessmentApplication
+from services.assessment.bootstrap import build_assessment
 from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
 from tests.application.conftest import STUDENT_KEY, deliver, detected, envelope
@@ -34,7 +35,7 @@ PHQ_SEVERE = {f"q{n}": 3 for n in range(1, 10)} | {"q9": 0}
 
 @pytest.fixture
 def assessment(env: dict[str, str]) -> AssessmentApplication:
-    return AssessmentApplication(env)
+    return build_assessment(env)
 
 
 def published(app: AssessmentApplication, case_id: UUID) -> list[tuple[str, dict[str, object]]]:

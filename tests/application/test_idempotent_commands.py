@@ -22,6 +22,7 @@ from casetrail.worker import ApplicationThread
 from contracts.codes import Sign, Tier
 from services.assessment.adapters.published import PUBLISHED as ASSESSMENT
 from services.assessment.application import AssessmentApplication
+from services.assessment.bootstrap import build_assessment
 from services.assessment.config import AssessmentSettings
 from services.assessment.domain.decision import Decision
 from services.assessment.entrypoints.http import build_api as assessment_api
@@ -79,7 +80,7 @@ async def intake_http(intake: IntakeApplication) -> AsyncIterator[httpx.AsyncCli
 
 @pytest.fixture
 def assessment(env: dict[str, str]) -> Iterator[AssessmentApplication]:
-    app = AssessmentApplication(env)
+    app = build_assessment(env)
     yield app
     app.close()
 
@@ -261,7 +262,7 @@ def every_api(env: dict[str, str]) -> list[tuple[FastAPI, ServiceApplication]]:
     intake_settings = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"})
     apps: list[tuple[ServiceSettings, ServiceApplication, Any]] = [
         (intake_settings, build_intake(env, b"k"), intake_api),
-        (AssessmentSettings(), AssessmentApplication(env), assessment_api),
+        (AssessmentSettings(), build_assessment(env), assessment_api),
         (NotificationSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"}),
          build_notification(env, NotificationPolicy(), pseudonym_key=b"k"), notification_api),
         (ReferralSettings(), build_referral(env, ZoneInfo("Asia/Shanghai")), referral_api),

@@ -71,7 +71,7 @@ def test_reading_a_case_is_logged_with_who_and_why(intake: IntakeApplication) ->
                                      meta=TEACHER)
     reader = EventMeta.by("psych_teacher", "p-7")
     case = intake.read_case(received.case_id, Case, purpose="assessment", reader=reader)
-    assert case.student_name == "张三"
+    assert intake.opened(case.student_key, case.student_name) == "张三"
     last = intake.mapper.to_domain_event(intake.recorder.select_notifications(
         start=intake.recorder.max_notification_id() or 0, limit=1)[0])
     logged = PUBLISHED.envelope(last)
@@ -93,7 +93,8 @@ def test_with_a_cipher_key_names_and_descriptions_are_not_stored_in_clear(
     received = intake.report_concern(
         student_ref="S-1", student_name="欧阳小明",
         concern=Concern(uuid4(), Channel.HOTLINE, [], False, "宿舍里的纸条"), meta=TEACHER)
-    assert intake.get_case(received.case_id, Case).student_name == "欧阳小明"
+    case = intake.get_case(received.case_id, Case)
+    assert intake.opened(case.student_key, case.student_name) == "欧阳小明"
     stored = path.read_bytes() + (tmp_path / "intake.db-wal").read_bytes()
     for secret in ("欧阳小明", "宿舍里的纸条", "S-1"):
         assert secret.encode() not in stored

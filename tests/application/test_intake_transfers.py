@@ -129,3 +129,18 @@ def test_a_receipt_must_name_the_school_the_transfer_was_sent_to(client: TestCli
     assert unnamed.json()["detail"][0]["loc"] == ["body", "school_code"]
     assert client.post(path, json=receipt | {"school_code": "high-2"}).status_code == 409
     assert client.post(path, json=receipt | {"school_code": "high-1"}).status_code == 201
+
+
+def test_the_received_record_shows_the_name_under_the_students_new_school_id(
+        intake: IntakeApplication) -> None:
+    case_id = intake.report_concern(
+        student_ref="S-1", student_name="欧阳小明",
+        concern=Concern(report_id=UUID(int=2), channel=Channel.STAFF_OBSERVATION, signs=[],
+                        imminent=False, description=""),
+        meta=EventMeta.by("class_teacher", "ct-1")).case_id
+    transfer = send(intake, case_id)
+    record = intake.receive_transfer(transfer.id, student_ref="M-1", school_code="middle-9",
+                                     meta=TEAM)
+    shown = intake.opened(record.student_key, record.packet)
+    assert shown["case_summary"]["student_name"] == "欧阳小明"
+    assert intake.opened(record.student_key, record.student_ref) == "M-1"

@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from casetrail.personal.vault import DataKeyVault
 from services.notification.adapters.templates import MissingTemplates, Templates
 from services.notification.application import NotificationApplication
 from tests.application.conftest import deliver, envelope
@@ -27,7 +28,8 @@ def test_the_service_refuses_to_start_when_a_ladder_step_has_no_template(
     texts = {k: v for k, v in shipped.texts.items() if k != "guardian-notice-serious-en-v1"}
     with pytest.raises(MissingTemplates, match="guardian-notice-serious-en-v1"):
         NotificationApplication(env, POLICY, pseudonym_key=PSEUDONYM_KEY, contacts=CONTACTS,
-                                templates=Templates(texts))
+                                templates=Templates(texts),
+                                personal=DataKeyVault.transient(env, "notification"))
 
 
 def test_the_shipped_templates_cover_every_tier_step_and_language_of_the_shipped_policy(

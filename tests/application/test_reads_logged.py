@@ -47,6 +47,7 @@ RECORD_READS = {
     ("referral", "/follow-ups/overdue"): "overdue_follow_ups",
     ("referral", "/home-visits/due"): "home_visits_due",
     ("referral", "/referrals/without-consent"): "disclosed_without_consent",
+    ("intake", "/retention"): "retention",
 }
 # GET routes that show nobody's record, and why.
 NO_RECORD = {

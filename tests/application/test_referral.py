@@ -187,7 +187,7 @@ def test_a_decline_reroutes_to_the_next_hospital_then_leaves_the_case_flagged(
     aftercare = referral.get_case(case_id, Aftercare)
     rerouted = aftercare.referral(second)
     assert (rerouted.receiver_id, rerouted.rerouted_from) == ("hospital-b", first)
-    assert rerouted.packet == {"patient": PATIENT}
+    assert referral.opened(KEY, rerouted.packet) == {"patient": PATIENT}
     assert rerouted.consent_id == aftercare.referral(first).consent_id
     [flagged] = referral.flagged()
     assert (flagged.id, [r.referral_id for r in flagged.flags()]) == (case_id, [first])

@@ -21,6 +21,7 @@ from tests.application.conftest import published
 from tests.application.test_referral import (
     CONSENT,
     HOSPITAL,
+    KEY,
     LIAISON,
     PATIENT,
     TEAM,
@@ -96,7 +97,7 @@ def test_a_consent_for_a_hospital_green_channel_follows_the_reroute_to_the_next_
     assert rerouted.consent_id == aftercare.referral(first).consent_id
     assert rerouted.consent is not None
     assert rerouted.consent["receiver_type"] == "hospital_green_channel"
-    assert rerouted.packet == {"patient": PATIENT}
+    assert referral.opened(KEY, rerouted.packet) == {"patient": PATIENT}
 
 
 def test_a_consent_naming_one_hospital_is_not_passed_on_to_another(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from casetrail.personal.vault import DataKeyVault
 from casetrail.worker import ApplicationThread
 from contracts.codes import (
     Channel,
@@ -191,7 +192,8 @@ class BrokenPassOver(ReferralApplication):
 async def test_a_failing_timer_job_leaves_the_other_jobs_to_run_on_the_same_tick(
         env: dict[str, str]) -> None:
     app = BrokenPassOver(env, ZoneInfo("Asia/Shanghai"), directory=directory(60), fhir=fhir,
-                         ad_hoc_answer_within=timedelta(days=1), police_signs=POLICE_SIGNS)
+                         ad_hoc_answer_within=timedelta(days=1), police_signs=POLICE_SIGNS,
+                         personal=DataKeyVault.transient(env, "referral"))
     case_id = decide(app, Tier.CRISIS, at=datetime.now(UTC) - timedelta(days=8))
     thread = ApplicationThread("referral-timers-test")
     try:

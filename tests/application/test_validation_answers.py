@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from casetrail.service import ServiceRuntime
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication
-from services.assessment.application import AssessmentApplication
+from services.assessment.bootstrap import build_assessment
 from services.assessment.config import AssessmentSettings
 from services.assessment.entrypoints.http import build_api as assessment_api
 from services.intake.bootstrap import build_intake
@@ -50,7 +50,7 @@ REQUESTS: dict[str, tuple[Callable[[], ServiceSettings],
          "signs": ["self_harm"], "description": FREE_TEXT},
         ["body", "channel"]),
     "assessment": (
-        AssessmentSettings, AssessmentApplication, assessment_api, "POST",
+        AssessmentSettings, build_assessment, assessment_api, "POST",
         f"/cases/{CASE}/decision",
         {"tier": "apocalyptic", "rationale": f"{NAME}: {FREE_TEXT}",
          "participants": [TEAM]},

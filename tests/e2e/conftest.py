@@ -18,7 +18,7 @@ from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import Runtime
 from casetrail.service import connect
 from contracts.envelope import SERVICES
-from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
+from tests.conftest import CIPHER_KEY, DATA_MASTER_KEYS, PSEUDONYM_KEY
 from tests.identity import cast
 
 # Short enough to watch an escalation happen, long enough for the happy path to acknowledge.
@@ -58,6 +58,7 @@ def running_services(data: Path, nats_url: str,
         env={"NATS_URL": nats_url, "CASETRAIL_DATA_DIR": str(data),
              **identities.service_env(),
              "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_CIPHER_KEY": CIPHER_KEY,
+             **DATA_MASTER_KEYS,
              "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": str(ESCALATE_CRISIS_AFTER_SECONDS),
              "NOTIFICATION_TIMER_TICK_SECONDS": "0.2",
              "ASSESSMENT_REDELIVERY_DELAY_SECONDS": "0.1",

@@ -26,7 +26,7 @@ from casetrail.store import ServiceApplication, store_env
 from contracts.envelope import Envelope
 from contracts.subjects import CASES_STREAM
 from services.assessment.adapters.published import PUBLISHED as ASSESSMENT
-from services.assessment.application import AssessmentApplication
+from services.assessment.bootstrap import build_assessment
 from services.intake.adapters.published import PUBLISHED as INTAKE
 from services.intake.bootstrap import build_intake
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
@@ -82,7 +82,7 @@ def stored_event_ids(system: System) -> dict[str, set[UUID]]:
 
     stores: list[tuple[ServiceApplication, PublishedEvents]] = [
         (build_intake(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
-        (AssessmentApplication(env("assessment")), ASSESSMENT),
+        (build_assessment(env("assessment")), ASSESSMENT),
         (build_notification(env("notification"), NotificationPolicy(),
                             pseudonym_key=PSEUDONYM_KEY.encode()), NOTIFICATION),
         (build_referral(env("referral"), ZoneInfo("Asia/Shanghai")), REFERRAL),

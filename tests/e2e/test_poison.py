@@ -23,7 +23,7 @@ from casetrail.kernel import EventMeta
 from services.referral.application import ReferralApplication
 from services.referral.bootstrap import ENTRY
 from services.referral.config import ReferralSettings
-from tests.conftest import CIPHER_KEY
+from tests.conftest import CIPHER_KEY, DATA_MASTER_KEY
 from tests.e2e.conftest import System
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +62,8 @@ def stored_before_the_check(system: System, case_id: UUID) -> int:
     """A visit of year 1 written to referral's store as a release without the check did;
     its log position."""
     settings = ReferralSettings.model_validate({
-        "CASETRAIL_DATA_DIR": str(system.data_dir), "CASETRAIL_CIPHER_KEY": CIPHER_KEY})
+        "CASETRAIL_DATA_DIR": str(system.data_dir), "CASETRAIL_CIPHER_KEY": CIPHER_KEY,
+        "data_master_key": DATA_MASTER_KEY})
     app = ENTRY.application(settings)
     assert isinstance(app, ReferralApplication)
     try:

@@ -148,7 +148,8 @@ for label in ("PUT /students/{school_student_id}/key-concerns", "POST /screening
               "POST /cases/{case_id}/home-visits", "POST /cases/{case_id}/closure",
               "POST /cases/{case_id}/reopen", "POST /incidents",
               "POST /cases/{case_id}/break-glass",
-              "POST /cases/{case_id}/consents/{consent_id}/withdrawal"):
+              "POST /cases/{case_id}/consents/{consent_id}/withdrawal",
+              "POST /students/{student_key}/erasure"):
     fits(label)(as_is)
 
 # -- intake ----------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_an_instrument_is_scored_recorded_with_its_answers_and_the_tier_proposed
     assert assessment.proposed_tier == Tier.SERIOUS
     assert assessment.reasons == ["instrument:phq_a:item:q9"]
     [scored] = of_type(assessment, Assessment.InstrumentScored)
-    assert scored.answers["q9"] == 2
+    assert isinstance(scored.answers, dict) and scored.answers["q9"] == 2
     assert scored.language == "zh"
     [instrument] = assessment.instruments
     assert instrument["band"] == "moderate"

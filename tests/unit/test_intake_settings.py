@@ -10,10 +10,12 @@ from pydantic import ValidationError
 from services.intake.application.cases import DEFAULT_CHECKLIST
 from services.intake.bootstrap import application
 from services.intake.config import EmergencyPlan, IntakeSettings
+from tests.conftest import DATA_MASTER_KEY
 
 
 def settings(**values: object) -> IntakeSettings:
-    return IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k", **values})
+    return IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k",
+                                          "data_master_key": DATA_MASTER_KEY, **values})
 
 
 def test_the_shipped_emergency_plan_is_the_default_checklist() -> None:

@@ -95,25 +95,29 @@ class Assessment(ReadLogged):
         self.key_concerns = key_concerns
 
     def score_instrument(self, instrument: Instrument, answers: Mapping[str, str | int | None],
-                         language: str | None, meta: EventMeta) -> ScreenResult:
+                         language: str | None, meta: EventMeta, *,
+                         kept_as: str | None = None) -> ScreenResult:
         """An instrument given during the assessment: scored by its published rule (raises
-        InvalidAnswers), recorded with the answers, and the proposal made again."""
+        InvalidAnswers), recorded with the answers (as `kept_as` says: sealed for the
+        student), and the proposal made again."""
         self._open_for("an instrument")
         result = score(instrument, answers)
-        self._score(instrument.value, dict(answers), language, result.model_dump(mode="json"),
-                    meta)
+        self._score(instrument.value, kept_as or dict(answers), language,
+                    result.model_dump(mode="json"), meta)
         self._repropose(meta)
         return result
 
     class InstrumentScored(Aggregate.Event):
         instrument: str
-        answers: Answers  # the raw answers stay in this store; the bus gets the result only
+        # The raw answers stay in this store (sealed for the student; a plain mapping in
+        # events stored before); the bus gets the result only.
+        answers: Answers | str
         language: str | None
         result: dict[str, Any]
         meta: EventMeta
 
     @event(InstrumentScored)
-    def _score(self, instrument: str, answers: Answers, language: str | None,
+    def _score(self, instrument: str, answers: Answers | str, language: str | None,
                result: dict[str, Any], meta: EventMeta) -> None:
         self.screens[instrument] = result
         self.instruments.append({**result, "language": language,
@@ -177,11 +181,14 @@ class Assessment(ReadLogged):
         """The next decision is the formal one after the latest imminent-danger start."""
         return self.crisis_path_open
 
-    def decide(self, decision: Decision, meta: EventMeta) -> None:
-        """The crisis team's decision; a later decision re-grades the case (re-assessment)."""
+    def decide(self, decision: Decision, meta: EventMeta, *,
+               rationale_kept_as: str | None = None) -> None:
+        """The crisis team's decision; a later decision re-grades the case (re-assessment).
+        The rationale is recorded as `rationale_kept_as` says (sealed for the student)."""
         self._open_for("a decision")
         check_decision(decision, proposed=self.proposed_tier)
-        self._decide(decision.tier.value, self.proposed_tier, decision.rationale,
+        self._decide(decision.tier.value, self.proposed_tier,
+                     rationale_kept_as or decision.rationale,
                      decision.participants, self.student_key, meta,
                      overrides_proposal=decision.overrides_proposal, previous_tier=self.tier,
                      follows_crisis_path=self.decision_follows_crisis_path)

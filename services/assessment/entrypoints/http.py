@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from casetrail.http import DEFAULT_PURPOSE, Command, Purpose, service_api
 from casetrail.identity.access import AccessMatrix
 from casetrail.identity.principal import Principal
+from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
 from contracts.codes import Instrument, Role, Tier
 from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language
@@ -133,8 +134,11 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
             participants=[p.model_dump(mode="json", exclude_none=True) for p in body.participants],
             overrides_proposal=body.overrides_proposal)
         assessment = await runtime.thread.run(app.decide, case_id, decision, meta=body.meta(actor))
+        # Without the rationale: a keyed command's answer is kept in the store as it is
+        # sent, where personal text is kept only sealed (the case record shows it).
         return {"case_id": assessment.id, "tier": assessment.tier,
-                "decision": assessment.decisions[-1]}
+                "decision": {key: value for key, value in assessment.decisions[-1].items()
+                             if key != "rationale"}}
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID,
@@ -142,6 +146,9 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
                         purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
         assessment = await runtime.thread.run(app.read_case, case_id, Assessment,
                                               purpose=purpose, reader=reader.meta())
-        return _view(assessment)
+        view: dict[str, Any] = await runtime.thread.run(app.opened, assessment.student_key,
+                                                        _view(assessment))
+        return view
 
+    api.include_router(erasure_router(runtime, app, ACCESS))
     return api

@@ -13,13 +13,15 @@ from eventsourcing.persistence import Tracking
 from casetrail.bus.inbox import following
 from casetrail.identity.case_access import Standing
 from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.personal.records import PersonalRecords
+from casetrail.personal.sealing import PersonalData
 from casetrail.pseudonym import Pseudonyms
-from casetrail.store import ServiceApplication
 from contracts.codes import Channel, IncidentKind, KeyConcern, ReportLevel, SchoolStage, Sign
 from contracts.envelope import Envelope
 from contracts.events.referral import CaseReopened
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.report_chain import ChainKind, starting_level
+from services.intake.domain.retention import RetentionPolicy
 from services.intake.domain.student import Student
 from services.intake.domain.transfer import TransferredRecord
 
@@ -50,6 +52,7 @@ class IntakePolicy:
     chain: ChainKind = ChainKind.SCHOOL
     checklist: tuple[str, ...] = DEFAULT_CHECKLIST
     screening_max_bytes: int = 5_000_000
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     school_timezone: ZoneInfo = CHINA
 
 
@@ -70,10 +73,13 @@ class IncidentReceived:
     checklist: list[str] = field(default_factory=list)
 
 
-class CaseDesk(ServiceApplication):
+class CaseDesk(PersonalRecords):
+    """The student's school id and name and every description are sealed under the
+    student's data key before they go into an event."""
+
     def __init__(self, env: dict[str, str], pseudonym_key: bytes,
-                 policy: IntakePolicy | None = None) -> None:
-        super().__init__(env)
+                 policy: IntakePolicy | None = None, *, personal: PersonalData) -> None:
+        super().__init__(env, personal)
         self._pseudonyms = Pseudonyms(pseudonym_key)
         self.policy = policy or IntakePolicy()
 
@@ -90,14 +96,16 @@ class CaseDesk(ServiceApplication):
         student = self._student(key, meta)
         concern = replace(
             concern, key_concerns=list(student.key_concerns),
-            level=starting_level(self.policy.chain, concern.channel, meta.actor_role))
+            level=starting_level(self.policy.chain, concern.channel, meta.actor_role),
+            description=self.personal.seal(key, concern.description))
         if student.open_case_id is not None:
             case = self.get_case(student.open_case_id, Case)
             case.attach(concern, meta)
             return ReportReceived(case.id, concern.report_id, opened=False), [case]
         previous = student.last_case_id
-        case = Case.detect(uuid4(), student_key=key, student_ref=student_ref,
-                           student_name=student_name, concern=concern, meta=meta,
+        case = Case.detect(uuid4(), student_key=key,
+                           student_ref=self.personal.seal(key, student_ref),
+                           student_name=self.seal(key, student_name), concern=concern, meta=meta,
                            previous_case_id=previous)
         student.open_case(case.id, meta)
         return (ReportReceived(case.id, concern.report_id, opened=True,

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from casetrail.kernel import EventMeta
+from casetrail.personal.sealing import PersonalData
 from contracts.codes import Channel, GuardianRank, Instrument, Role
 from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language, items_of, score
 from services.intake.application.cases import CaseDesk, IntakePolicy
@@ -58,8 +59,8 @@ class Consent:
 class ScreeningDesk(CaseDesk):
     def __init__(self, env: dict[str, str], pseudonym_key: bytes,
                  policy: IntakePolicy | None = None, *, read_sheet: SheetReader,
-                 render_template: TemplateRenderer) -> None:
-        super().__init__(env, pseudonym_key, policy)
+                 render_template: TemplateRenderer, personal: PersonalData) -> None:
+        super().__init__(env, pseudonym_key, policy, personal=personal)
         self._read_sheet = read_sheet
         self._render_template = render_template
 
@@ -139,7 +140,8 @@ class ScreeningDesk(CaseDesk):
             lines[key] = row.line
             screen = result.model_dump(mode="json")
             accepted.append({"line": row.line, "student_key": key, "screen": screen,
-                             "answers": {item: row.values.get(item) for item in items}})
+                             "answers": self.personal.seal(
+                                 key, {item: row.values.get(item) for item in items})})
             if result.positive:
                 received, touched = self.take_concern(
                     student_ref=row.school_student_id, student_name=None,

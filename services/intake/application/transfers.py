@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from casetrail.kernel import CaseRuleViolated, EventMeta
+from casetrail.personal.sealing import resealed
 from contracts.codes import GuardianRank, SchoolStage
 from services.intake.application.cases import CaseDesk
 from services.intake.domain.case import Case
@@ -64,8 +65,11 @@ class TransferDesk(CaseDesk):
         record_id = uuid4()
         transfer.receive(record_id, school_code, meta)
         key = self.student_key(student_ref)
-        record = TransferredRecord.open(record_id, transfer, student_key=key,
-                                        student_ref=student_ref, meta=meta)
+        sent_for = self.get_case(transfer.case_id, Case).student_key
+        record = TransferredRecord.open(
+            record_id, transfer, student_key=key,
+            student_ref=self.personal.seal(key, student_ref), meta=meta,
+            packet=resealed(self.personal, sent_for, key, transfer.packet))
         student = self._student(key, meta)
         student.receive_record(record.id, meta)
         self.record(transfer, record, student)
@@ -78,8 +82,10 @@ class TransferDesk(CaseDesk):
         case = self.get_case(transfer.case_id, Case)
         case.record_view(purpose, reader, TRANSFER_PACKET)
         self.record(case)
-        return {"transfer_id": transfer.id, "from_school": transfer.from_school,
-                "from_case_id": transfer.case_id, "to_school": transfer.to_school,
-                "to_stage": transfer.to_stage, "consent": transfer.consent,
-                "disclosed_at": transfer.disclosed_at, "received_record_id": transfer.record_id,
-                "categories": list(ENTITLED), "history": transfer.packet}
+        packet: dict[str, Any] = self.opened(case.student_key, {
+            "transfer_id": transfer.id, "from_school": transfer.from_school,
+            "from_case_id": transfer.case_id, "to_school": transfer.to_school,
+            "to_stage": transfer.to_stage, "consent": transfer.consent,
+            "disclosed_at": transfer.disclosed_at, "received_record_id": transfer.record_id,
+            "categories": list(ENTITLED), "history": transfer.packet})
+        return packet

@@ -163,8 +163,9 @@ class TransferredRecord(ReadLogged):
 
     @classmethod
     def open(cls, record_id: UUID, transfer: Transfer, *, student_key: str, student_ref: str,
-             meta: EventMeta) -> TransferredRecord:
+             meta: EventMeta, packet: dict[str, Any] | None = None) -> TransferredRecord:
+        """`packet`: the transfer's, as this record keeps it (sealed for the student here)."""
         return cls._create(cls.Received, id=record_id, transfer_id=transfer.id,
                            from_school=transfer.from_school, from_case_id=transfer.case_id,
                            student_key=student_key, student_ref=student_ref,
-                           packet=transfer.packet, meta=meta)
+                           packet=transfer.packet if packet is None else packet, meta=meta)

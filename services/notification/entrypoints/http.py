@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from casetrail.http import DEFAULT_PURPOSE, Command, PlannedDate, Purpose, service_api
 from casetrail.identity.access import AccessMatrix
 from casetrail.identity.principal import Principal
+from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure
 from services.notification.application import NotificationApplication
@@ -166,13 +167,17 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
         notification = await runtime.thread.run(
             app.read_case, case_id, GuardianNotification, purpose=purpose,
             reader=reader.meta())
-        return {"case_id": notification.id,
+        record: dict[str, Any] = await runtime.thread.run(
+            app.opened, notification.student_key, {
+                "case_id": notification.id,
                 "notices": [asdict(n) for n in notification.notices],
                 "calls": [asdict(c) for c in notification.calls],
                 "escalations": [asdict(e) for e in notification.escalations],
                 "plan": asdict(notification.plan) if notification.plan else None,
                 "plans": [asdict(p) for p in notification.plans],
                 "authority_reports": [asdict(r) for r in notification.reports],
-                "break_glass_alerts": [asdict(a) for a in notification.alerts]}
+                "break_glass_alerts": [asdict(a) for a in notification.alerts]})
+        return record
 
+    api.include_router(erasure_router(runtime, app, ACCESS))
     return api

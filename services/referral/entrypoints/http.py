@@ -22,6 +22,7 @@ from casetrail.http import (
     within,
 )
 from casetrail.identity.principal import Principal
+from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
 from contracts.codes import (
     ClosureReason,
@@ -218,12 +219,17 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
                         purpose: Purpose = DEFAULT_PURPOSE) -> dict[str, Any]:
         aftercare = await run(app.read_case, case_id, Aftercare, purpose=purpose,
                               reader=reader.meta())
-        return case_record(aftercare,
-                           with_packets=reader.role in ACCESS["read_packet"].roles)
+        record = case_record(aftercare,
+                             with_packets=reader.role in ACCESS["read_packet"].roles)
+        if aftercare.student_key is None:
+            return record
+        opened: dict[str, Any] = await run(app.opened, aftercare.student_key, record)
+        return opened
 
     consents.routes(api, runtime, app)
     lists.routes(api, runtime, app)
     fhir.routes(api, runtime, app)
+    api.include_router(erasure_router(runtime, app, ACCESS))
     return api
 
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from casetrail.http import service_api
+from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
 from services.intake.application import IntakeApplication
 from services.intake.domain.report_chain import RoleNotPermitted
@@ -14,6 +15,7 @@ from services.intake.entrypoints.http import (
     incidents,
     report_status,
     reports,
+    retention,
     screenings,
     students,
     transfers,
@@ -25,8 +27,9 @@ from services.intake.entrypoints.http.access import ACCESS
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = service_api(runtime, ACCESS)
     for module in (reports, report_status, students, incidents, screenings, transfers,
-                   team, figures):
+                   team, figures, retention):
         api.include_router(module.router(runtime, app))
+    api.include_router(erasure_router(runtime, app, ACCESS))
 
     @api.exception_handler(RoleNotPermitted)
     async def _forbidden(_: Request, error: RoleNotPermitted) -> JSONResponse:

@@ -89,11 +89,14 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         record = await runtime.thread.run(app.read_record, case_id, purpose=purpose,
                                           reader=reader.meta())
         if isinstance(record, TransferredRecord):
-            return {"case_id": record.id, "kind": "transferred_record",
-                    "student_ref": record.student_ref, "transfer_id": record.transfer_id,
-                    "from_school": record.from_school, "from_case_id": record.from_case_id,
-                    "received_at": record.received_at, "history": record.packet}
-        return case_record(record)
+            shown = {"case_id": record.id, "kind": "transferred_record",
+                     "student_ref": record.student_ref, "transfer_id": record.transfer_id,
+                     "from_school": record.from_school, "from_case_id": record.from_case_id,
+                     "received_at": record.received_at, "history": record.packet}
+        else:
+            shown = case_record(record)
+        opened: dict[str, Any] = await runtime.thread.run(app.opened, record.student_key, shown)
+        return opened
 
     return api
 

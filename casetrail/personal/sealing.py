@@ -1,0 +1,60 @@
+"""The port through which an application seals a student's personal fields before they go
+into an event, and opens them when they are read."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+# What a personal field reads as once the student's data key is gone.
+ERASED = "[erased]"
+# How a sealed value starts: `sealed:v1:<key id>:<nonce and ciphertext, base64>`.
+SEALED_PREFIX = "sealed:v1:"
+
+
+class PersonalData(Protocol):
+    """Sealing under each student's own data key (named by the student's pseudonym)."""
+
+    def seal(self, student_key: str, value: Any) -> str:
+        """The value (anything JSON can hold) sealed under the student's data key, made on
+        first use."""
+
+    def open(self, student_key: str, sealed: str) -> Any:
+        """The value sealed, or ERASED when the key it was sealed under is gone."""
+
+    def erase(self, student_key: str) -> bool:
+        """Deletes the student's data key; says whether there was one."""
+
+    def close(self) -> None:
+        """Releases its connections (with the application's)."""
+
+
+def is_sealed(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(SEALED_PREFIX)
+
+
+def seal_or_none(personal: PersonalData, student_key: str, value: Any) -> str | None:
+    """Nothing to seal stays nothing (an empty field says no more than an absent one)."""
+    return None if value is None else personal.seal(student_key, value)
+
+
+def opened(personal: PersonalData, student_key: str, data: Any) -> Any:
+    """The data (a record built for a reader) with every sealed value in it opened."""
+    if is_sealed(data):
+        return personal.open(student_key, data)
+    if isinstance(data, dict):
+        return {key: opened(personal, student_key, value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [opened(personal, student_key, value) for value in data]
+    return data
+
+
+def resealed(personal: PersonalData, from_key: str, to_key: str, data: Any) -> Any:
+    """The data with every value sealed for one student sealed for another instead (the
+    same student under another pseudonym: a record received from their previous school)."""
+    if is_sealed(data):
+        return personal.seal(to_key, personal.open(from_key, data))
+    if isinstance(data, dict):
+        return {key: resealed(personal, from_key, to_key, value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [resealed(personal, from_key, to_key, value) for value in data]
+    return data
