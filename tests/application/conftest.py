@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -38,6 +38,14 @@ async def served(settings: ServiceSettings, app: A,
     async with httpx.AsyncClient(transport=transport,
                                  base_url=f"http://{settings.service}") as client:
         yield client
+    thread.shutdown()
+
+
+@pytest.fixture
+def thread() -> Iterator[ApplicationThread]:
+    """An application thread, as a service runs its application on."""
+    thread = ApplicationThread("application-test")
+    yield thread
     thread.shutdown()
 
 

@@ -4,7 +4,6 @@ relation to it (role and id), why and until when; ids and codes only, once per b
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -41,13 +40,6 @@ from tests.identity import bearer
 
 OPENER = Actor(role="principal", id="principal-7")
 UNTIL = datetime(2026, 12, 2, 16, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def thread() -> Iterator[ApplicationThread]:
-    thread = ApplicationThread("notification-test")
-    yield thread
-    thread.shutdown()
 
 
 def break_glass(case_id: UUID) -> Envelope:

@@ -4,7 +4,6 @@ deliver fails and the ladder goes on to the next guardian."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,13 +41,6 @@ from tests.application.test_notification import (
 from tests.integration.gateway_servers import SmtpServer, WebhookServer
 
 SECRET = b"webhook-secret"
-
-
-@pytest.fixture
-def thread() -> Iterator[ApplicationThread]:
-    thread = ApplicationThread("notification-test")
-    yield thread
-    thread.shutdown()
 
 
 def serious_case(app: NotificationApplication) -> GuardianNotification:
