@@ -35,10 +35,11 @@ INTRODUCTION = """\
 Generated from each service's `access.toml` and its API's routes by `casetrail
 access-matrix` (a unit test fails when this section and the files disagree). A cell says how
 the role must stand to the case in the path: `any` (no relation needed), `school` (a case of
-its school), `reporter` (a case it reported), `assigned` (assigned to it, or under its
-break-glass), `receiver` (a referral to its institution); blank, refused (403). Every role
-but auditor, district_officer, system, receiver_liaison and external_professional acts only
-for the school its token names, and that must be the service's (`CASETRAIL_SCHOOL_ID`). A
+its school), `reporter` (its own report, or the case it went to), `assigned` (assigned to
+it, or under its break-glass), `receiver` (a referral to its institution); blank, refused
+(403). A token that names a school acts only for that school, whatever its role, and that
+must be the service's (`CASETRAIL_SCHOOL_ID`); only auditor, district_officer,
+receiver_liaison and external_professional may come with a token naming no school. A
 work list (calls pending, flagged referrals, follow-ups overdue, home visits due) shows its
 reader only the cases their `read_case` cell lets them read."""
 

@@ -45,10 +45,12 @@ SAYS = {Relation.ANY: "", Relation.SCHOOL: "a case of their school",
         Relation.RECEIVER: "a referral to their institution"}
 
 
-# Roles that act across schools: the district's and the auditor's, machine clients, receivers'
-# liaisons and outside professionals. Every other role acts for one school, named by its token.
-ACROSS_SCHOOLS = frozenset({Role.AUDITOR, Role.DISTRICT_OFFICER, Role.SYSTEM,
-                            Role.RECEIVER_LIAISON, Role.EXTERNAL_PROFESSIONAL})
+# Roles whose token may name no school: the district's and the auditor's, receivers' liaisons
+# and outside professionals work across schools. A token that names a school acts for that
+# school only, whatever its role; every other role's token (a machine client's too) must name
+# the service's school.
+ACROSS_SCHOOLS = frozenset({Role.AUDITOR, Role.DISTRICT_OFFICER, Role.RECEIVER_LIAISON,
+                            Role.EXTERNAL_PROFESSIONAL})
 
 
 class CaseRelations(Protocol):
@@ -103,7 +105,7 @@ class Permission:
         needed = self.relations.get(principal.role)
         if needed is None:
             raise self.refuse(principal)
-        if principal.role not in ACROSS_SCHOOLS:
+        if principal.role not in ACROSS_SCHOOLS or principal.school is not None:
             self._for_this_school(principal, runtime.settings.school_id)
         case_id = request.path_params.get("case_id")
         if needed & {Relation.ANY, Relation.RECEIVER} or case_id is None:

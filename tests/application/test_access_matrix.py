@@ -141,8 +141,8 @@ CELLS = [Cell(route, role) for route in ROUTES for role in Role]
 DENIED = [cell for cell in CELLS if cell.needed is None]
 ALLOWED = [(cell, relation) for cell in CELLS if cell.needed is not None
            for relation in sorted(cell.needed)]
-OF_A_SCHOOL = [cell for cell in CELLS
-               if cell.needed is not None and cell.role not in ACROSS_SCHOOLS]
+ALLOWED_CELLS = [cell for cell in CELLS if cell.needed is not None]
+OF_A_SCHOOL = [cell for cell in ALLOWED_CELLS if cell.role not in ACROSS_SCHOOLS]
 # Cells a role is let into only by its assignment (or its own report): a break-glass opens them.
 BY_ASSIGNMENT = [cell for cell in CELLS if cell.on_a_case and cell.needed is not None
                  and Relation.ASSIGNED in cell.needed
@@ -307,6 +307,17 @@ def test_a_school_role_acts_only_for_the_school_its_token_names(
         elsewhere)))
     nowhere = world.principal(cell, relation, school=None)
     assert "names no school" in refused_at_the_gate(call(world, cell, header(nowhere)))
+
+
+@pytest.mark.parametrize("cell", ALLOWED_CELLS, ids=str)
+def test_a_token_naming_another_school_acts_for_none_here_whatever_its_role(
+        world: World, cell: Cell) -> None:
+    """A machine client or an auditor of another school is no more this school's than its
+    staff: erasing a student here needs a token of this school."""
+    assert cell.needed is not None
+    elsewhere = world.principal(cell, sorted(cell.needed)[0], school=OTHER_SCHOOL)
+    assert "acts for another school" in refused_at_the_gate(call(world, cell, header(
+        elsewhere)))
 
 
 @pytest.mark.parametrize("cell", BY_ASSIGNMENT, ids=str)

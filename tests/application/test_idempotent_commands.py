@@ -258,6 +258,18 @@ async def test_the_kept_answer_is_encrypted_at_rest_like_all_event_state(
     assert kept is not None and kept.answer is not None and kept.answer.status == 201
 
 
+async def test_a_kept_answer_names_no_student_so_erasing_the_student_leaves_none_readable(
+        intake: IntakeApplication, intake_http: httpx.AsyncClient) -> None:
+    """A kept answer is not sealed under the student's key: it must hold nothing of theirs."""
+    headers = key()
+    flagged = await intake_http.put("/students/S-77/key-concerns", headers=headers,
+                                    json={"key_concerns": ["left_behind"]})
+    assert flagged.status_code == 200, flagged.text
+    assert "S-77" not in flagged.text
+    kept = prior(intake, request_id("intake", headers["Idempotency-Key"]))
+    assert kept is not None and kept.answer is not None and "S-77" not in kept.answer.body
+
+
 def every_api(env: dict[str, str]) -> list[tuple[FastAPI, ServiceApplication]]:
     intake_settings = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"})
     apps: list[tuple[ServiceSettings, ServiceApplication, Any]] = [

@@ -88,7 +88,7 @@ def test_flags_and_the_growth_file_by_school_id(client: TestClient) -> None:
     flagged = client.put("/students/S-1/key-concerns",
                          json={"key_concerns": ["bereaved"]}, headers=by(PSYCH))
     assert flagged.status_code == 200
-    assert flagged.json() == {"school_student_id": "S-1", "key_concerns": ["bereaved"]}
+    assert flagged.json() == {"key_concerns": ["bereaved"]}
     growth = client.get("/students/S-1", headers=READ_AS).json()
     assert growth["key_concerns"] == ["bereaved"]
     assert [c["case_id"] for c in growth["cases"]] == [received["case_id"]]

@@ -67,7 +67,7 @@ def test_staff_who_know_the_student_may_flag_key_concerns_and_see_no_case_id(
     flagged = client.put("/students/S-1/key-concerns", json={
         "key_concerns": ["poverty"]}, headers=by({"role": role, "id": "s-1"}))
     assert flagged.status_code == 200
-    assert flagged.json() == {"school_student_id": "S-1", "key_concerns": ["poverty"]}
+    assert flagged.json() == {"key_concerns": ["poverty"]}
 
 
 @pytest.mark.parametrize("role", ["peer", "guardian", "subject_teacher", "hotline_operator"])
@@ -81,7 +81,7 @@ def test_clearing_the_flags_of_an_unknown_student_answers_none_and_keeps_no_reco
         client: TestClient) -> None:
     cleared = client.put("/students/S-404/key-concerns", json={"key_concerns": []},
                          headers=by(PSYCH))
-    assert cleared.json() == {"school_student_id": "S-404", "key_concerns": []}
+    assert cleared.json() == {"key_concerns": []}
     assert client.get("/students/S-404", headers=READ_AS).status_code == 404
 
 

@@ -30,10 +30,11 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
                                       Principal, ACCESS.depends("flag_key_concerns")]
                                   ) -> dict[str, Any]:
         """Replaces the flags; the student's open case shows them (and assessment hears).
-        The answer names no case: whether the student has one is for case readers to see."""
+        The answer names no case (whether the student has one is for case readers to see),
+        nor the student: a kept answer is not sealed under the student's key."""
         key_concerns = await runtime.thread.run(app.record_key_concerns, school_student_id,
                                                 body.key_concerns, body.meta(actor))
-        return {"school_student_id": school_student_id, "key_concerns": key_concerns}
+        return {"key_concerns": key_concerns}
 
     @api.get("/students/{school_student_id}")
     async def growth_file(school_student_id: StudentPath,
