@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -248,3 +249,20 @@ def test_a_file_lacking_columns_is_a_422_naming_them_and_an_unknown_template_a_4
     assert client.get(f"/screenings/{unknown}/template.csv").status_code == 404
     assert client.get(f"/screenings/{screening_id}/template.csv",
                       params={"lang": "fr"}).status_code == 422
+
+
+def test_a_break_glass_opens_by_the_servers_clock_and_lasts_no_longer_than_it_says(
+        client: TestClient) -> None:
+    case_id = report(client)["case_id"]
+    opener = bearer("psych_teacher", subject="p-glass")
+    path = f"/cases/{case_id}/break-glass"
+    later = (datetime.now(UTC) + timedelta(minutes=4)).isoformat()
+    dated = client.post(path, json={"reason": "imminent_danger", "minutes": 120, "at": later},
+                        headers=opener)
+    assert dated.status_code == 422
+    assert dated.json()["detail"][0]["loc"] == ["body", "at"]
+    opened = client.post(path, json={"reason": "imminent_danger", "minutes": 120},
+                         headers=opener)
+    assert opened.status_code == 201, opened.text
+    until = datetime.fromisoformat(opened.json()["until"])
+    assert until <= datetime.now(UTC) + timedelta(minutes=120)

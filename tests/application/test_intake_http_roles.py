@@ -40,12 +40,21 @@ def test_a_reporter_who_may_not_read_cases_learns_only_that_the_report_was_recei
     assert answer["report_id"] in [r["report_id"] for r in record["reports"]]
 
 
-def test_a_case_reader_who_reports_gets_the_case_and_whether_it_was_opened(
+def test_a_reader_of_every_case_of_the_school_who_reports_learns_whether_it_was_opened(
         client: TestClient) -> None:
     post_report(client, GUARDIAN, "guardian")
-    answer = post_report(client, TEACHER, "staff_observation")
+    answer = post_report(client, {"role": "crisis_team", "id": "t-2"}, "staff_observation")
     assert answer["opened"] is False and answer["case_id"]
     assert "previous_case_id" in answer
+
+
+def test_a_class_teacher_who_reports_gets_the_case_to_forward_in_but_not_its_history(
+        client: TestClient) -> None:
+    """Whether the student had a case open, or one before, is not a reporter's to learn."""
+    post_report(client, GUARDIAN, "guardian")
+    answer = post_report(client, TEACHER, "staff_observation")
+    assert answer["case_id"] and answer["received"] is True
+    assert "opened" not in answer and "previous_case_id" not in answer
 
 
 def test_an_incident_reported_by_someone_who_may_not_read_cases_gives_only_a_receipt(

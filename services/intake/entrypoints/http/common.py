@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
+from casetrail.identity.access import Relation
 from casetrail.identity.principal import Principal
 from services.intake.entrypoints.http.access import ACCESS
 
@@ -26,11 +27,20 @@ def invalid(loc: tuple[str | int, ...], message: str) -> RequestValidationError:
     return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message}])
 
 
+# What of a report's answer tells the student's history: that a case was open already, or
+# which one came before it.
+HISTORY = ("opened", "previous_case_id")
+
+
 def receipt_for(reporter: Principal, answer: dict[str, Any]) -> dict[str, Any]:
-    """What a reporter learns of what their report did: those who may read case records get
-    the case; anyone else only that the report was taken, and its id to follow it by
-    (GET /reports/{report_id}), since whether it opened a case or joined one (and which
-    case came before) is the student's history."""
-    if reporter.role in ACCESS["read_case"].roles:
+    """What a reporter learns of what their report did. Those who read every case of the
+    school get the whole answer; staff who work a case only once assigned (or as its
+    reporter) get the case to forward the report in, but not the student's history; anyone
+    else only that the report was taken, and its id to follow it by (GET
+    /reports/{report_id})."""
+    reads = ACCESS["read_case"].relations.get(reporter.role, frozenset())
+    if reads & {Relation.ANY, Relation.SCHOOL}:
         return answer
+    if reporter.role in ACCESS["forward_report"].roles:
+        return {**{k: v for k, v in answer.items() if k not in HISTORY}, "received": True}
     return {"report_id": answer["report_id"], "received": True}

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from casetrail.http import Command, CommandRoute
 from casetrail.identity.principal import Principal
@@ -25,7 +25,12 @@ class AssignmentIn(Command):
     assignee_role: Role = Role.PSYCH_TEACHER
 
 
-class BreakGlassIn(Command):
+class BreakGlassIn(BaseModel):
+    """Opened now, by the server's clock: a break-glass is never back- or forward-dated, so it
+    lasts no longer than it says and the trail shows when it was opened."""
+
+    model_config = ConfigDict(extra="forbid")
+
     reason: BreakGlassReason
     minutes: int = Field(30, ge=1, le=LONGEST_BREAK_GLASS.seconds // 60)
 
@@ -47,7 +52,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
                           ) -> dict[str, Any]:
         """Opens the case to the caller until `until`; the opening is an event of the case."""
         until = await runtime.thread.run(app.open_break_glass, case_id, body.reason,
-                                         timedelta(minutes=body.minutes), body.meta(actor))
+                                         timedelta(minutes=body.minutes), actor.meta())
         return {"case_id": case_id, "until": until}
 
     return api
