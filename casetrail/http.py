@@ -23,11 +23,12 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from casetrail import idempotency
 from casetrail.identity.access import AccessMatrix, Permission, permission_of
 from casetrail.identity.principal import Principal
-from casetrail.identity.tokens import Unauthenticated
+from casetrail.identity.tokens import Unauthenticated, verified_once
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from casetrail.request_limits import BodyLimit, RateLimit
 
@@ -74,10 +75,10 @@ OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc",
 DOCS_ASSETS = "/docs/assets"
 
 
-def _subject_of(runtime: ServiceRuntime) -> Callable[[str], str | None]:
-    def subject(token: str) -> str | None:
+def _subject_of(runtime: ServiceRuntime) -> Callable[[Scope, str], str | None]:
+    def subject(scope: Scope, token: str) -> str | None:
         try:
-            return runtime.verifier.principal(token).subject
+            return verified_once(runtime.verifier, scope, token).subject
         except Unauthenticated:
             return None
 
@@ -266,7 +267,7 @@ def _caller(runtime: ServiceRuntime, request: Request) -> str:
     if scheme.lower() != "bearer":
         return sent
     try:
-        principal = runtime.verifier.principal(credentials)
+        principal = verified_once(runtime.verifier, request.scope, credentials)
     except Unauthenticated:
         return sent
     return json.dumps([principal.subject, principal.role, principal.school, principal.receiver])

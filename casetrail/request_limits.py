@@ -93,8 +93,9 @@ def _content_length(scope: Scope) -> int | None:
         return None
 
 
-# Who is asking, from a bearer token: the verified subject, or None if it does not verify.
-Identify = Callable[[str], str | None]
+# Who is asking, from a request's bearer token: the verified subject, or None if it does not
+# verify.
+Identify = Callable[[Scope, str], str | None]
 
 
 class RateLimit:
@@ -133,7 +134,8 @@ class RateLimit:
 
     def _identity(self, scope: Scope) -> str:
         scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token and (subject := self.identify(token.strip())):
+        token = token.strip()
+        if scheme.lower() == "bearer" and token and (subject := self.identify(scope, token)):
             return f"subject:{subject}"
         client = scope.get("client")
         return f"address:{client[0] if client else 'unknown'}"

@@ -22,7 +22,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from casetrail.identity.principal import Principal
-from casetrail.identity.tokens import Unauthenticated
+from casetrail.identity.tokens import Unauthenticated, verified_once
 from contracts.codes import Role
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ class Permission:
             raise unauthenticated(f"{self.what} needs a bearer token")
         runtime: ServiceRuntime = request.app.state.runtime
         try:
-            principal = runtime.verifier.principal(credentials.credentials)
+            principal = verified_once(runtime.verifier, request.scope,
+                                      credentials.credentials)
         except Unauthenticated as error:
             raise unauthenticated(str(error)) from None
         needed = self.relations.get(principal.role)

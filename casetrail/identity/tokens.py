@@ -9,7 +9,7 @@ keys `casetrail up` writes under `data/secrets/issuer`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,27 @@ class TokenVerifier:
                                   f"{self.claims.receiver!r} claim")
         return Principal(subject, role, school, receiver if role is Role.RECEIVER_LIAISON
                          else None)
+
+
+# Where a request's scope keeps its verified token: (token, principal or why not).
+VERIFIED = "casetrail.verified"
+
+
+def verified_once(verifier: TokenVerifier, scope: MutableMapping[str, Any],
+                  token: str) -> Principal:
+    """The token's principal, verified once per request however many parts ask (the rate
+    limit, the route's permission, a keyed command's caller); Unauthenticated otherwise."""
+    kept = scope.get(VERIFIED)
+    if kept is None or kept[0] != token:
+        try:
+            kept = (token, verifier.principal(token))
+        except Unauthenticated as error:
+            kept = (token, str(error))
+        scope[VERIFIED] = kept
+    if isinstance(kept[1], str):
+        raise Unauthenticated(kept[1])
+    principal: Principal = kept[1]
+    return principal
 
 
 def _directory_id(payload: dict[str, Any], claim: str) -> str | None:
