@@ -3,6 +3,7 @@ into an event, and opens them when they are read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 # What a personal field reads as once the student's data key is gone.
@@ -37,24 +38,24 @@ def seal_or_none(personal: PersonalData, student_key: str, value: Any) -> str | 
     return None if value is None else personal.seal(student_key, value)
 
 
+def _each_sealed(data: Any, change: Callable[[str], Any]) -> Any:
+    """The data with `change` made to every sealed value in it, however deep."""
+    if is_sealed(data):
+        return change(data)
+    if isinstance(data, dict):
+        return {key: _each_sealed(value, change) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_each_sealed(value, change) for value in data]
+    return data
+
+
 def opened(personal: PersonalData, student_key: str, data: Any) -> Any:
     """The data (a record built for a reader) with every sealed value in it opened."""
-    if is_sealed(data):
-        return personal.open(student_key, data)
-    if isinstance(data, dict):
-        return {key: opened(personal, student_key, value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [opened(personal, student_key, value) for value in data]
-    return data
+    return _each_sealed(data, lambda sealed: personal.open(student_key, sealed))
 
 
 def resealed(personal: PersonalData, from_key: str, to_key: str, data: Any) -> Any:
     """The data with every value sealed for one student sealed for another instead (the
     same student under another pseudonym: a record received from their previous school)."""
-    if is_sealed(data):
-        return personal.seal(to_key, personal.open(from_key, data))
-    if isinstance(data, dict):
-        return {key: resealed(personal, from_key, to_key, value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [resealed(personal, from_key, to_key, value) for value in data]
-    return data
+    return _each_sealed(data, lambda sealed: personal.seal(to_key,
+                                                           personal.open(from_key, sealed)))

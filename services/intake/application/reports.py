@@ -42,10 +42,10 @@ class ReportDesk(CaseDesk):
         report = self.get_case(case_id, Case).report(report_id)
         return ReportOwner(case_id, report["reporter_id"])
 
-    def report_status(self, report_id: UUID, *, purpose: str,
+    def report_status(self, owner: ReportOwner, report_id: UUID, *, purpose: str,
                       reader: EventMeta) -> dict[str, Any]:
-        """The report's status only; the read is logged on its case, as of that report."""
-        owner = self.report_owner(report_id)
+        """The status only of the report (`owner`: whose it is, as `report_owner` says); the
+        read is logged on its case, as of that report."""
         case = self.read_case(owner.case_id, Case, purpose=purpose, reader=reader,
                               what=REPORT_STATUS)
         return status_of(case.report(report_id))

@@ -79,9 +79,8 @@ class TransferDesk(CaseDesk):
                         reader: EventMeta) -> dict[str, Any]:
         """What was sent; the read is logged on the case it came from."""
         transfer = self.get_case(transfer_id, Transfer)
-        case = self.get_case(transfer.case_id, Case)
-        case.record_view(purpose, reader, TRANSFER_PACKET)
-        self.record(case)
+        case = self.read_case(transfer.case_id, Case, purpose=purpose, reader=reader,
+                              what=TRANSFER_PACKET)
         packet: dict[str, Any] = self.opened(case.student_key, {
             "transfer_id": transfer.id, "from_school": transfer.from_school,
             "from_case_id": transfer.case_id, "to_school": transfer.to_school,

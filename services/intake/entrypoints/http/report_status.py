@@ -41,8 +41,8 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         if Relation.ANY not in needed and not needed & await relations(owner, reader):
             raise READ_OWN_REPORT.refuse(reader, ": only a report they made, or one to a "
                                                  "case of their school")
-        status = await runtime.thread.run(app.report_status, report_id, purpose=purpose,
-                                          reader=reader.meta())
+        status = await runtime.thread.run(app.report_status, owner, report_id,
+                                          purpose=purpose, reader=reader.meta())
         if reader.role in ACCESS["read_case"].roles:
             status["case_id"] = owner.case_id
         return status
