@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from casetrail.cli.commands import bearer
 from casetrail.identity.issuer import (
     TOKEN_LIFETIME,
     LocalIssuer,
@@ -90,7 +91,7 @@ class Cast:
         return held[0]
 
     def headers(self, person: Person) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(person)}"}
+        return bearer(self.token(person))
 
     @classmethod
     def signed_in(cls, data_dir: Path, school: str) -> Cast:
@@ -109,6 +110,6 @@ class Cast:
                                  receiver=principal.receiver, user_id=principal.subject)
             return added
 
-        for person in EVERYONE:
-            user(person)
-        return cls(lambda person: issuer.issue(user(person).principal()))
+        # Read once: the directory is a file, read whole on every lookup.
+        known = {person: user(person) for person in EVERYONE}
+        return cls(lambda person: issuer.issue(known[person].principal()))

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from casetrail.cli.commands import IDEMPOTENCY_KEY, bearer
+from casetrail.cli.commands import IDEMPOTENCY_KEY, RequestRefused, bearer
 from casetrail.cli.keys import PERSONAL_DATA_SERVICES
 from casetrail.cli.runtime import Runtime
 
@@ -26,18 +26,11 @@ def erase_everywhere(clients: Mapping[str, httpx.Client], student_key: str, reas
 
 def _line(service: str, response: httpx.Response) -> str:
     if response.status_code != 200:
-        return f"{service:<14}refused ({response.status_code}): {_detail(response)}"
+        return f"{service:<14}refused ({response.status_code}): {RequestRefused(response).detail}"
     done: dict[str, Any] = response.json()
     how = "erased" if done["erased_now"] else "erased before"
     return (f"{service:<14}{how} at {done['erased_at']} by {done['erased_by']['role']}:"
             f"{done['erased_by']['id']} ({done['reason']})")
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        return str(response.json().get("detail", ""))
-    except ValueError:
-        return response.text[:200]
 
 
 def erase(runtime: Runtime, student_key: str, reason: str, token: str | None) -> int:

@@ -57,12 +57,3 @@ def machine_secrets(directory: Path) -> dict[str, str]:
            for variable in (f"{service.upper()}_DATA_MASTER_KEY"
                             for service in PERSONAL_DATA_SERVICES)},
     }
-
-
-def receiver_tokens(directory: Path) -> dict[str, str]:
-    """The tokens `up` made or was given, for the demo to play the receivers."""
-    if not (text := os.environ.get(RECEIVER_TOKENS)):
-        path = directory / "secrets" / RECEIVER_TOKENS.lower()
-        text = path.read_text() if path.exists() else "{}"
-    tokens: dict[str, str] = json.loads(text)
-    return tokens

@@ -69,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
                                       "into README.md")
     matrix.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 if README.md shows another matrix")
-    sheet = commands.add_parser("screening-template", parents=[where],
+    # The tools that act for a person, as the token says.
+    signed = argparse.ArgumentParser(add_help=False)
+    signed.add_argument("--token", default=None,
+                        help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
+    sheet = commands.add_parser("screening-template", parents=[where, signed],
                                 help="the file to fill in with a screening's answers")
     sheet.add_argument("screening_id", type=UUID)
     sheet.add_argument("--lang", choices=["zh", "en"], default="zh",
@@ -77,22 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     sheet.add_argument("--xlsx", action="store_true", help="an XLSX workbook, not CSV")
     sheet.add_argument("--output", type=Path, default=None,
                        help="where to write it (default screening-<id>-<lang>.csv|xlsx)")
-    sheet.add_argument("--token", default=None,
-                       help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
     erasure = commands.add_parser(
-        "erase", parents=[where],
+        "erase", parents=[where, signed],
         help="erase a student's personal data in every service (their data keys)")
     erasure.add_argument("student_key", help="the student's pseudonymous key (32 hex digits)")
     erasure.add_argument("--reason", required=True, choices=[r.value for r in ErasureReason])
-    erasure.add_argument("--token", default=None,
-                         help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
     retention = commands.add_parser(
-        "retention-report", parents=[where],
+        "retention-report", parents=[where, signed],
         help="the students due for erasure under the retention periods (no names)")
     retention.add_argument("--as-of", type=date.fromisoformat, default=None,
                            help="the day to judge by, YYYY-MM-DD (default today)")
-    retention.add_argument("--token", default=None,
-                           help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
     return parser
 
 
