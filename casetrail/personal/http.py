@@ -1,5 +1,6 @@
 """The erasure route every service holding personal data has."""
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -33,8 +34,6 @@ def erasure_router(runtime: "ServiceRuntime", app: PersonalRecords,
         codes, times, actors) stays. Once: a repeat answers the erasure done before."""
         done = await runtime.thread.run(app.erase_student, student_key, body.reason,
                                         body.meta(actor))
-        return {"student_key": done.student_key, "reason": done.reason,
-                "erased_by": done.erased_by, "erased_at": done.erased_at,
-                "erased_now": done.erased_now}
+        return asdict(done)
 
     return api

@@ -164,7 +164,8 @@ class ReferralApplication(PacketsAndBoard):
                        rationale=self.seal(key, handoff.rationale))
 
     def _sealed_note(self, aftercare: Aftercare, notes: str | None) -> str | None:
-        return None if notes is None else self.personal.seal(self._student_of(aftercare), notes)
+        # Nothing to seal asks for no student (whom referral may not know yet).
+        return None if notes is None else self.seal(self._student_of(aftercare), notes)
 
     @staticmethod
     def _student_of(aftercare: Aftercare) -> str:

@@ -97,11 +97,12 @@ class PacketsAndBoard(PersonalRecords):
         """The packet as FHIR, for the person who carries it to a receiver without a
         webhook: a read of the case, logged as such. Once its consent is withdrawn it is
         not carried any more: only the auditor reads it then, as the trail of what went."""
-        stopped = self.get_case(case_id, Aftercare).disclosure_stopped(referral_id)
+        aftercare = self.get_case(case_id, Aftercare)
+        stopped = aftercare.disclosure_stopped(referral_id)
         if stopped and reader.actor_role != Role.AUDITOR:
             raise CaseRuleViolated(stopped)
-        aftercare = self.read_case(case_id, Aftercare, purpose=purpose, reader=reader,
-                                   what=REFERRAL_PACKET)
+        aftercare.record_view(purpose, reader, REFERRAL_PACKET)
+        self.record(aftercare)
         referral = self._opened_referral(aftercare, aftercare.referral(referral_id))
         entry = self.directory.find(referral.receiver_id)
         return self.fhir.packet_bundle(referral, self._codes(aftercare),
