@@ -138,18 +138,17 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
         def readable(case_ids: list[UUID]) -> list[UUID]:
             return READ_CASE.visible(book, reader, case_ids)
 
-        def unreachable() -> list[dict[str, Any]]:
+        def call_list() -> dict[str, Any]:
+            calls = app.pending_calls(purpose=purpose, reader=meta, visible=readable)
             found = app.unreachable()
             kept = set(readable(sorted({u["case_id"] for u in found})))
-            return [u for u in found if u["case_id"] in kept]
+            unreachable = [u for u in found if u["case_id"] in kept]
+            app.read_list(CALL_LIST, sorted({entry["case_id"] for entry in [*calls, *unreachable]}),
+                          purpose=purpose, reader=meta)
+            return {"calls": calls, "unreachable": unreachable}
 
-        calls = await runtime.thread.run(app.pending_calls, purpose=purpose, reader=meta,
-                                         visible=readable)
-        unreachable_calls = await runtime.thread.run(unreachable)
-        listed = sorted({entry["case_id"] for entry in [*calls, *unreachable_calls]})
-        await runtime.thread.run(lambda: app.read_list(CALL_LIST, listed, purpose=purpose,
-                                                       reader=meta))
-        return {"calls": calls, "unreachable": unreachable_calls}
+        # One turn on the application thread: the lists and the log of their read together.
+        return await runtime.thread.run(call_list)
 
     @api.post("/cases/{case_id}/intervention-plan", status_code=201)
     async def record_plan(
