@@ -11,7 +11,7 @@ whatever it records. OpenAPI shows each route's action and roles.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -109,18 +109,29 @@ class Permission:
         if principal.role not in ACROSS_SCHOOLS or principal.school is not None:
             self._for_this_school(principal, runtime.settings.school_id)
         case_id = request.path_params.get("case_id")
-        if needed & {Relation.ANY, Relation.RECEIVER} or case_id is None:
+        if case_id is None:
             return principal
         try:
             case = UUID(str(case_id))
         except ValueError:
             return principal  # the route's own validation answers 422
+        await self.check_case(runtime, case, principal)
+        return principal
+
+    async def check_case(self, runtime: ServiceRuntime, case: UUID, principal: Principal, *,
+                         seen_as: Callable[[frozenset[Relation]], frozenset[Relation]]
+                         | None = None, why: str | None = None) -> None:
+        """403 unless the principal (whose role the gate let in) stands to the case as their
+        cell needs; `seen_as` narrows what the book says for a record within the case (a
+        report is its own reporter's), `why` words the refusal."""
+        needed = self.relations[principal.role]
+        if needed & {Relation.ANY, Relation.RECEIVER}:
+            return
         assert runtime.relations is not None, "the runtime always has a relation book"
         held = await runtime.thread.run(runtime.relations.relations, case, principal)
-        if not needed & held:
-            raise self.refuse(principal, " on this case: only on "
+        if not needed & (seen_as(held) if seen_as else held):
+            raise self.refuse(principal, why or " on this case: only on "
                               + " or ".join(sorted(SAYS[r] for r in needed)))
-        return principal
 
     def _for_this_school(self, principal: Principal, school: str | None) -> None:
         """A school's staff act for their school only, whether or not a case is in question:

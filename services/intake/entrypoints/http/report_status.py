@@ -18,16 +18,16 @@ from services.intake.entrypoints.http.access import ACCESS
 READ_OWN_REPORT = ACCESS["read_own_report"]
 
 
+def own_report(owner: ReportOwner, reader: Principal,
+               held: frozenset[Relation]) -> frozenset[Relation]:
+    """How the reader stands to this report: "reporter" is its own reporter only, not
+    whoever reported something else to the same case."""
+    own = {Relation.REPORTER} if reader.subject == owner.reporter_id else set()
+    return (held - {Relation.REPORTER}) | own
+
+
 def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     api = APIRouter(route_class=CommandRoute)
-
-    async def relations(owner: ReportOwner, reader: Principal) -> frozenset[Relation]:
-        """How the reader stands to this report: "reporter" is its own reporter only, not
-        whoever reported something else to the same case."""
-        assert runtime.relations is not None, "the runtime always has a relation book"
-        held = await runtime.thread.run(runtime.relations.relations, owner.case_id, reader)
-        own = {Relation.REPORTER} if reader.subject == owner.reporter_id else set()
-        return (held - {Relation.REPORTER}) | own
 
     @api.get("/reports/{report_id}")
     async def report_status(report_id: UUID,
@@ -37,10 +37,9 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         and times: never the student, other reports nor the case. A case reader also gets
         the case's id. The read is logged on the case."""
         owner = await runtime.thread.run(app.report_owner, report_id)
-        needed = READ_OWN_REPORT.relations[reader.role]
-        if Relation.ANY not in needed and not needed & await relations(owner, reader):
-            raise READ_OWN_REPORT.refuse(reader, ": only a report they made, or one to a "
-                                                 "case of their school")
+        await READ_OWN_REPORT.check_case(
+            runtime, owner.case_id, reader, seen_as=lambda held: own_report(owner, reader, held),
+            why=": only a report they made, or one to a case of their school")
         status = await runtime.thread.run(app.report_status, owner, report_id,
                                           purpose=purpose, reader=reader.meta())
         if reader.role in ACCESS["read_case"].roles:
