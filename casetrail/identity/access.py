@@ -11,11 +11,11 @@ whatever it records. OpenAPI shows each route's action and roles.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 from uuid import UUID
 
 from fastapi import Depends, HTTPException, Request, Security
@@ -27,6 +27,8 @@ from contracts.codes import Role
 
 if TYPE_CHECKING:
     from casetrail.service import ServiceRuntime
+
+T = TypeVar("T")
 
 
 class Relation(StrEnum):
@@ -155,6 +157,13 @@ class Permission:
         if Relation.ANY in needed:
             return list(case_ids)
         return [case for case in case_ids if needed & book.relations(case, principal)]
+
+    def visible_items(self, book: CaseRelations, principal: Principal, items: Sequence[T],
+                      case_of: Callable[[T], UUID]) -> list[T]:
+        """Of a work list's items, in order, those of the cases `visible` keeps (each case
+        asked about once)."""
+        kept = set(self.visible(book, principal, sorted({case_of(item) for item in items})))
+        return [item for item in items if case_of(item) in kept]
 
     def openapi(self) -> dict[str, Any]:
         return {"action": self.action, "what": self.what,

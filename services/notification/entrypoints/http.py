@@ -140,9 +140,8 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
 
         def call_list() -> dict[str, Any]:
             calls = app.pending_calls(purpose=purpose, reader=meta, visible=readable)
-            found = app.unreachable()
-            kept = set(readable(sorted({u["case_id"] for u in found})))
-            unreachable = [u for u in found if u["case_id"] in kept]
+            unreachable = READ_CASE.visible_items(book, reader, app.unreachable(),
+                                                  lambda u: u["case_id"])
             app.read_list(CALL_LIST, sorted({entry["case_id"] for entry in [*calls, *unreachable]}),
                           purpose=purpose, reader=meta)
             return {"calls": calls, "unreachable": unreachable}

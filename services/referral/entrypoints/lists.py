@@ -34,9 +34,7 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
     async def listed(name: str, found: Callable[[], Sequence[T]], case_of: Callable[[T], UUID],
                      purpose: str, reader: Principal) -> list[T]:
         def read() -> list[T]:
-            items = found()
-            kept = set(READ_CASE.visible(book, reader, [case_of(item) for item in items]))
-            shown = [item for item in items if case_of(item) in kept]
+            shown = READ_CASE.visible_items(book, reader, found(), case_of)
             app.read_list(name, [case_of(item) for item in shown], purpose=purpose,
                           reader=reader.meta())
             return shown
