@@ -32,6 +32,7 @@ from casetrail.http import unguarded
 from casetrail.identity.access import CaseRelations
 from casetrail.identity.access_book import AccessBook, keeping_access
 from casetrail.identity.tokens import OtherCredentials, TokenVerifier
+from casetrail.ledger.keeper import keeper_of, ledger_warnings
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, tracking_store
 from casetrail.worker import ApplicationThread
@@ -252,7 +253,13 @@ async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplicat
 
     await nc.subscribe(outbox_subject(settings.service), cb=woken)
     log.info("relaying %s from position %d", settings.service, relay.last_relayed())
+    # The log's checkpoints are committed beside the relay, from the same store.
+    keeper = keeper_of(settings, app, published, nc)
+    checkpoints = (asyncio.create_task(every(settings.checkpoint_seconds, keeper.commit)(stop))
+                   if keeper is not None else None)
     await relay.run(stop, wake, settings.relay_poll_seconds)
+    if checkpoints is not None:
+        await checkpoints
     await nc.drain()
 
 
@@ -323,7 +330,7 @@ class ServiceEntry(Generic[S, A]):
         elif command == "relay":
             relay(settings, self.application(settings), self.published)  # it stores nothing
         elif command == "check":
-            for warning in self.warnings(settings):
+            for warning in [*ledger_warnings(settings), *self.warnings(settings)]:
                 print(warning)
         else:
             raise SystemExit(f"usage: python -m services.{settings.service} serve|relay|check")

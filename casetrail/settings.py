@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from casetrail.identity.issuer import AUDIENCE, ISSUER, issuer_dir
 from casetrail.identity.tokens import Claims, KeySource, OtherCredentials, TokenVerifier
+from casetrail.ledger.signing import log_origin, public_verifier_key
 from casetrail.store import store_env
 
 
@@ -46,6 +47,12 @@ class ServiceSettings(BaseSettings):
     # Wraps the students' data keys (casetrail.personal): 32 bytes, base64;
     # `<SERVICE>_DATA_MASTER_KEY`.
     data_master_key: SecretStr | None = None
+    # Signs this service's checkpoints of its log (casetrail.ledger): a 32-byte Ed25519
+    # seed, base64; `<SERVICE>_LEDGER_SIGNING_KEY`. Unset, the service commits no checkpoint.
+    ledger_signing_key: SecretStr | None = None
+    # How often the relay's process commits new events of the log to a signed checkpoint.
+    checkpoint_seconds: float = Field(10.0, gt=0,
+                                      validation_alias="CASETRAIL_CHECKPOINT_SECONDS")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     # The largest request body any route takes (413 beyond), and a route taking a file (a
@@ -79,6 +86,17 @@ class ServiceSettings(BaseSettings):
     school_id: str | None = Field(None, validation_alias="CASETRAIL_SCHOOL_ID")
     max_deliver: int = Field(5, ge=1)
     redelivery_delay_seconds: float = Field(0.5, ge=0)
+
+    def ledger_origin(self) -> str | None:
+        """The name of this service's log (and of its key); None while no school is set."""
+        return log_origin(self.school_id, self.service) if self.school_id else None
+
+    def ledger_verifier_key(self) -> str | None:
+        """The public key auditors check this service's checkpoints by, if it signs any."""
+        origin = self.ledger_origin()
+        if origin is None or self.ledger_signing_key is None:
+            return None
+        return public_verifier_key(origin, self.ledger_signing_key.get_secret_value())
 
     def token_verifier(self, other: OtherCredentials | None = None) -> TokenVerifier:
         keys = (KeySource(url=self.oidc_jwks_url) if self.oidc_jwks_url else

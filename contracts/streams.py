@@ -12,6 +12,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from contracts.checkpoints import CHECKPOINT_SUBJECTS, CHECKPOINTS_STREAM
 from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, DLQ_STREAM, DLQ_SUBJECTS
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,15 @@ def dlq_stream(replicas: int = 1) -> StreamConfig:
     return _kept_for_good(DLQ_STREAM, DLQ_SUBJECTS, replicas)
 
 
+def checkpoints_stream(replicas: int = 1) -> StreamConfig:
+    """Each service's signed checkpoints of its log, and the leaves each adds: kept as long
+    as the trail they prove."""
+    return _kept_for_good(CHECKPOINTS_STREAM, CHECKPOINT_SUBJECTS, replicas)
+
+
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
     """Create the streams if missing; leave an existing stream's settings as they are."""
-    for config in (cases_stream(replicas), dlq_stream(replicas)):
+    for config in (cases_stream(replicas), dlq_stream(replicas), checkpoints_stream(replicas)):
         assert config.name is not None
         try:
             info = await js.stream_info(config.name)

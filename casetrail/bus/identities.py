@@ -19,6 +19,7 @@ from typing import Any
 
 import nkeys
 
+from contracts.checkpoints import CHECKPOINTS_STREAM, checkpoint_subject
 from contracts.envelope import SERVICES
 from contracts.subjects import (
     CASES_STREAM,
@@ -69,15 +70,20 @@ def _consumer_calls(service: str, upstream: str) -> list[str]:
 
 
 def service_permissions(service: str) -> Permissions:
-    """A service publishes its own events and dead letters and provisions the streams if
-    they are missing (create only: changing a live stream is an operator's call)."""
+    """A service publishes its own events, dead letters and checkpoints, and provisions the
+    streams if they are missing (create only: changing a live stream is an operator's call).
+    It reads CHECKPOINTS back (what its log committed) through throw-away ordered consumers:
+    only hashes are there."""
     streams = [f"$JS.API.STREAM.{call}.{name}" for call in ("INFO", "CREATE")
-               for name in (CASES_STREAM, DLQ_STREAM)]
+               for name in (CASES_STREAM, DLQ_STREAM, CHECKPOINTS_STREAM)]
     consumers = [call for upstream in CONSUMES[service]
                  for call in _consumer_calls(service, upstream)]
+    committed = [f"$JS.API.CONSUMER.CREATE.{CHECKPOINTS_STREAM}",
+                 f"$JS.FC.{CHECKPOINTS_STREAM}.>"]
     return {
         "publish": {"allow": [from_service(service), dlq_subject(service),
-                              outbox_subject(service), "$JS.API.INFO", *streams, *consumers]},
+                              checkpoint_subject(service), outbox_subject(service),
+                              "$JS.API.INFO", *streams, *consumers, *committed]},
         "subscribe": {"allow": [f"{inbox_prefix(service)}.>", outbox_subject(service)]},
     }
 

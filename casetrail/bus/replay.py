@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from uuid import UUID
 
 from nats.aio.client import Client
@@ -15,24 +16,40 @@ from contracts.envelope import Envelope
 from contracts.subjects import CASES_STREAM, DLQ_STREAM, case_subject, case_trail, dlq_subject
 
 
-async def read_all(nc: Client, stream: str, subject: str, timeout: float) -> list[bytes]:
+@dataclass(frozen=True)
+class StreamMessage:
+    """A message as the stream keeps it: its body, its headers and its stream sequence."""
+
+    data: bytes
+    headers: dict[str, str]
+    seq: int
+
+
+async def read_messages(nc: Client, stream: str, subject: str,
+                        timeout: float) -> list[StreamMessage]:
     """Every message on `subject` in stream order, through a throw-away ordered consumer."""
     js = nc.jetstream()
     sub = await js.subscribe(subject, stream=stream, ordered_consumer=True,
                              config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
-    bodies: list[bytes] = []
+    messages: list[StreamMessage] = []
     try:
         while True:
             try:
                 msg = await sub.next_msg(timeout=timeout)
             except NatsTimeout:
                 break
-            bodies.append(msg.data)
+            messages.append(StreamMessage(msg.data, dict(msg.headers or {}),
+                                          msg.metadata.sequence.stream))
             if msg.metadata.num_pending == 0:
                 break
     finally:
         await sub.unsubscribe()
-    return bodies
+    return messages
+
+
+async def read_all(nc: Client, stream: str, subject: str, timeout: float) -> list[bytes]:
+    """The bodies of every message on `subject`, in stream order."""
+    return [message.data for message in await read_messages(nc, stream, subject, timeout)]
 
 
 async def case_timeline(nc: Client, case_id: UUID, timeout: float = 1.0) -> list[Envelope]:

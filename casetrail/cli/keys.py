@@ -15,9 +15,13 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from casetrail.ledger.signing import log_origin, new_signing_key, public_verifier_key
 from casetrail.personal.vault import new_master_key
+from contracts.envelope import SERVICES
 
 RECEIVER_TOKENS = "REFERRAL_RECEIVER_TOKENS"
+# The auditors' copy of every service's public ledger key, one `service vkey` a line.
+LEDGER_KEYS_FILE = "ledger-keys.txt"
 # The services that keep students' personal data, each under its own master key.
 PERSONAL_DATA_SERVICES = ("intake", "assessment", "notification", "referral")
 
@@ -43,8 +47,8 @@ def _receiver_ids() -> list[str]:
 
 def machine_secrets(directory: Path) -> dict[str, str]:
     """Student pseudonyms on the bus, events encrypted at rest, one bearer token per
-    receiver for its answers (handed to each receiver out of band), and each service's
-    master key of the students' data keys."""
+    receiver for its answers (handed to each receiver out of band), each service's master
+    key of the students' data keys, and each service's key signing its log's checkpoints."""
     return {
         "CASETRAIL_PSEUDONYM_KEY": kept_secret(
             directory, "CASETRAIL_PSEUDONYM_KEY", lambda: secrets.token_urlsafe(32)),
@@ -56,4 +60,26 @@ def machine_secrets(directory: Path) -> dict[str, str]:
         **{variable: kept_secret(directory, variable, new_master_key)
            for variable in (f"{service.upper()}_DATA_MASTER_KEY"
                             for service in PERSONAL_DATA_SERVICES)},
+        **{variable: kept_secret(directory, variable, new_signing_key)
+           for variable in map(ledger_key_variable, SERVICES)},
     }
+
+
+def ledger_key_variable(service: str) -> str:
+    return f"{service.upper()}_LEDGER_SIGNING_KEY"
+
+
+def write_ledger_keys(directory: Path, school: str, env: dict[str, str]) -> Path:
+    """The public keys of the services' logs, for auditors (`casetrail verify --keys`,
+    `python -m trailproof --key`): no secret."""
+    path = directory / LEDGER_KEYS_FILE
+    path.write_text("".join(
+        f"{service} {public_verifier_key(log_origin(school, service), env[variable])}\n"
+        for service in SERVICES if (variable := ledger_key_variable(service)) in env))
+    return path
+
+
+def read_ledger_keys(path: Path) -> dict[str, str]:
+    """The verifier key of each service's log, from a file `write_ledger_keys` wrote."""
+    return dict(line.split(maxsplit=1) for line in path.read_text().splitlines()
+                if line.strip())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from casetrail.bus.embedded import EmbeddedNats, free_port, port_open
 from casetrail.bus.identities import OPERATOR, BusIdentities
-from casetrail.cli.keys import machine_secrets
+from casetrail.cli.keys import machine_secrets, write_ledger_keys
 from casetrail.cli.processes import Cluster
 from casetrail.cli.runtime import NotRunning, Runtime
 from casetrail.identity.issuer import ISSUER, LocalIssuer, issuer_dir
@@ -86,6 +86,7 @@ def up(directory: Path) -> int:
         for service, warnings in cluster.warnings().items():
             for warning in warnings:
                 print(f"warning: {service}: {warning}")
+        write_ledger_keys(directory, cluster.env["CASETRAIL_SCHOOL_ID"], cluster.env)
         cluster.start_all()
         Runtime(nats_url, {s: cluster.url(s) for s in SERVICES},
                 pid=os.getpid(), nats_seed_file=operator_seed,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from casetrail.http import DEFAULT_PURPOSE, Command, Purpose, service_api
 from casetrail.identity.access import AccessMatrix
 from casetrail.identity.principal import Principal
+from casetrail.ledger.http import ledger_router
 from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
 from contracts.codes import Instrument, Role, Tier
@@ -151,4 +152,5 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
         return view
 
     api.include_router(erasure_router(runtime, app, ACCESS))
+    api.include_router(ledger_router(runtime, ACCESS))
     return api

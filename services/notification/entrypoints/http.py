@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from casetrail.http import DEFAULT_PURPOSE, Command, PlannedDate, Purpose, service_api
 from casetrail.identity.access import AccessMatrix
 from casetrail.identity.principal import Principal
+from casetrail.ledger.http import ledger_router
 from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
 from contracts.codes import CallOutcome, GuardianRank, NoticeChannel, PlanMeasure
@@ -178,4 +179,5 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
         return record
 
     api.include_router(erasure_router(runtime, app, ACCESS))
+    api.include_router(ledger_router(runtime, ACCESS))
     return api

@@ -22,6 +22,7 @@ from casetrail.http import (
     within,
 )
 from casetrail.identity.principal import Principal
+from casetrail.ledger.http import ledger_router
 from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
 from contracts.codes import (
@@ -230,6 +231,7 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
     lists.routes(api, runtime, app)
     fhir.routes(api, runtime, app)
     api.include_router(erasure_router(runtime, app, ACCESS))
+    api.include_router(ledger_router(runtime, ACCESS))
     return api
 
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from casetrail.http import service_api
+from casetrail.ledger.http import ledger_router
 from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
 from services.intake.application import IntakeApplication
@@ -30,6 +31,7 @@ def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
                    team, figures, retention):
         api.include_router(module.router(runtime, app))
     api.include_router(erasure_router(runtime, app, ACCESS))
+    api.include_router(ledger_router(runtime, ACCESS))
 
     @api.exception_handler(RoleNotPermitted)
     async def _forbidden(_: Request, error: RoleNotPermitted) -> JSONResponse:

@@ -1,0 +1,167 @@
+"""The ledger keeper: a service's log committed, new leaves at a time, to a Merkle tree whose
+signed checkpoints go onto the CHECKPOINTS stream.
+
+The stream is the truth of what was committed: the keeper reads its own checkpoints back on
+start, and again after any failure to publish. Each checkpoint is published on the condition
+that the last one on the service's subject is the one it extends (JetStream's expected last
+subject sequence), so a crash, a lost ack or a second keeper can neither lose the log nor
+fork it: a refused checkpoint is re-read and the next one built on what the stream holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nats.aio.client import Client
+
+from casetrail.bus.envelopes import PublishedEvents
+from casetrail.bus.replay import read_messages
+from casetrail.ledger.leaves import leaf_of, notifications_after
+from casetrail.ledger.signing import signing_key_from
+from casetrail.settings import ServiceSettings
+from casetrail.store import ServiceApplication
+from contracts.checkpoints import (
+    CHECKPOINTS_STREAM,
+    CheckpointLeaf,
+    CheckpointMessage,
+    checkpoint_msg_id,
+    checkpoint_subject,
+)
+from contracts.subjects import MSG_ID_HEADER
+from trailproof import merkle
+from trailproof.leaf import Leaf
+from trailproof.note import Checkpoint, sign_checkpoint
+
+log = logging.getLogger(__name__)
+
+# Leaves in one checkpoint message at most: more new events make several checkpoints.
+MAX_LEAVES = 1000
+EXPECTED_LAST_SUBJECT_SEQ = "Nats-Expected-Last-Subject-Sequence"
+
+
+class CommittedLogBroken(RuntimeError):
+    """The stream's checkpoints of this service do not follow on from each other."""
+
+
+@dataclass
+class CommittedLog:
+    """What the stream holds of one service's log: every leaf hash, the last position
+    committed, and the stream sequence of the last checkpoint message."""
+
+    hashes: list[bytes] = field(default_factory=list)
+    position: int = 0
+    last_seq: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.hashes)
+
+    def take(self, message: CheckpointMessage, seq: int) -> None:
+        """A checkpoint read back: its new leaves appended; a copy of one already taken (a
+        re-publish beyond the duplicate window) is passed over."""
+        if message.start > self.size:
+            raise CommittedLogBroken(f"{message.service}'s checkpoint at seq {seq} starts at "
+                                     f"leaf {message.start}, but the log has {self.size}")
+        self.extend(message.service, message.leaves[self.size - message.start:], seq)
+
+    def extend(self, service: str, leaves: Sequence[CheckpointLeaf], seq: int) -> None:
+        for leaf in leaves:
+            self.hashes.append(Leaf(service, leaf.position, leaf.stored, leaf.envelope).hash())
+            self.position = leaf.position
+        self.last_seq = seq
+
+
+class LedgerKeeper:
+    def __init__(self, *, app: ServiceApplication, published: PublishedEvents, nc: Client,
+                 origin: str, key: Ed25519PrivateKey, max_leaves: int = MAX_LEAVES,
+                 read_timeout: float = 1.0) -> None:
+        self.app = app
+        self.published = published
+        self.service = published.service
+        self.nc = nc
+        self.origin = origin
+        self.key = key
+        self.max_leaves = max_leaves
+        self.read_timeout = read_timeout
+        self.log: CommittedLog | None = None
+
+    async def load(self) -> CommittedLog:
+        """The service's log as its checkpoints on the stream commit it."""
+        committed = CommittedLog()
+        for message in await read_messages(self.nc, CHECKPOINTS_STREAM,
+                                           checkpoint_subject(self.service), self.read_timeout):
+            committed.take(CheckpointMessage.from_bytes(message.data), message.seq)
+        return committed
+
+    def _new_leaves(self, after: int) -> list[Leaf]:
+        return [leaf_of(self.service, n, self.published, self.app)
+                for n in notifications_after(self.app, after, self.max_leaves)]
+
+    async def commit(self) -> int:
+        """Checkpoint what the store has beyond the last committed position, a message per
+        `max_leaves`; the number of leaves committed (0: nothing new, nothing published)."""
+        if self.log is None:
+            self.log = await self.load()
+            log.info("%s's log: %d leaves committed, up to position %d", self.service,
+                     self.log.size, self.log.position)
+        done = 0
+        while leaves := await asyncio.to_thread(self._new_leaves, self.log.position):
+            try:
+                landed = await self._publish(self.log, leaves)
+            except Exception:
+                self.log = None  # what did land is re-read from the stream next time
+                raise
+            if not landed:
+                # Published before, by this keeper unheard or by another: read it back.
+                log.info("%s's checkpoint was already on %s; reading the log again",
+                         self.service, CHECKPOINTS_STREAM)
+                self.log = None
+                break
+            done += len(leaves)
+            if len(leaves) < self.max_leaves:
+                break
+        return done
+
+    async def _publish(self, committed: CommittedLog, leaves: Sequence[Leaf]) -> bool:
+        """One signed checkpoint of the log extended by `leaves`; False if the stream had
+        it already."""
+        hashes = [*committed.hashes, *(leaf.hash() for leaf in leaves)]
+        note = sign_checkpoint(Checkpoint(self.origin, len(hashes), merkle.root(hashes)),
+                               self.key)
+        entries = [CheckpointLeaf(position=leaf.position, stored=leaf.stored,
+                                  envelope=leaf.envelope) for leaf in leaves]
+        message = CheckpointMessage(service=self.service, note=note, start=committed.size,
+                                    leaves=entries)
+        ack = await self.nc.jetstream().publish(
+            checkpoint_subject(self.service), message.to_bytes(), stream=CHECKPOINTS_STREAM,
+            headers={MSG_ID_HEADER: checkpoint_msg_id(self.service, message.size),
+                     EXPECTED_LAST_SUBJECT_SEQ: str(committed.last_seq)})
+        if ack.duplicate:
+            return False
+        committed.extend(self.service, entries, ack.seq)
+        return True
+
+
+def keeper_of(settings: ServiceSettings, app: ServiceApplication, published: PublishedEvents,
+              nc: Client) -> LedgerKeeper | None:
+    """The service's keeper, if its settings give it a signing key and a school."""
+    origin = settings.ledger_origin()
+    if origin is None or settings.ledger_signing_key is None:
+        return None
+    return LedgerKeeper(app=app, published=published, nc=nc, origin=origin,
+                        key=signing_key_from(settings.ledger_signing_key.get_secret_value()))
+
+
+def ledger_warnings(settings: ServiceSettings) -> list[str]:
+    """What `casetrail up` says of a service that will commit no checkpoints."""
+    if settings.ledger_signing_key is None:
+        return [f"{settings.service.upper()}_LEDGER_SIGNING_KEY is not set: the service's "
+                "log is not committed to signed checkpoints"]
+    if settings.school_id is None:
+        return ["CASETRAIL_SCHOOL_ID is not set: the service's log has no name to sign "
+                "its checkpoints under"]
+    return []
