@@ -86,7 +86,7 @@ def _b64(text: str) -> bytes:
 
 
 def _parse_verifier_key(vkey: str) -> _VerifierKey:
-    parts = vkey.split("+")
+    parts = vkey.split("+", 2)  # the base64 key may itself hold a "+"
     if len(parts) != 3 or not _NAME.fullmatch(parts[0]) or not _KEY_ID.fullmatch(parts[1]):
         raise NoteRejected("malformed verifier key (want name+keyid+key)")
     name, key_id, encoded = parts

@@ -20,8 +20,14 @@ from trailproof.note import (
 
 ORIGIN = "casetrail.school-1/intake"
 OTHER = "casetrail.school-1/referral"
-KEY = Ed25519PrivateKey.generate()
-OTHER_KEY = Ed25519PrivateKey.generate()
+
+
+def key(seed: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(seed.encode()).digest())
+
+
+KEY = key("intake")
+OTHER_KEY = key("referral")
 VKEY = verifier_key(ORIGIN, KEY.public_key())
 OTHER_VKEY = verifier_key(OTHER, OTHER_KEY.public_key())
 CHECKPOINT = Checkpoint(ORIGIN, 12, hashlib.sha256(b"root").digest())
@@ -44,6 +50,14 @@ def test_the_note_is_the_checkpoint_body_a_blank_line_and_a_signature_line() -> 
     assert signed[:4] == key_id and len(signed) == 4 + 64
     encoded = base64.b64encode(b"\x01" + public).decode()
     assert verifier_key(ORIGIN, KEY.public_key()) == f"{ORIGIN}+{key_id.hex()}+{encoded}"
+
+
+def test_every_key_opens_what_it_signed_whatever_its_verifier_key_spells() -> None:
+    keys = [key(f"key {i}") for i in range(40)]
+    vkeys = [verifier_key(ORIGIN, k.public_key()) for k in keys]
+    assert any("+" in vkey.split("+", 2)[2] for vkey in vkeys)
+    for signer, vkey in zip(keys, vkeys, strict=True):
+        assert open_checkpoint(sign_checkpoint(CHECKPOINT, signer), [vkey]) == CHECKPOINT
 
 
 def test_a_note_with_signatures_of_unknown_keys_beside_a_known_one_opens() -> None:
@@ -112,7 +126,7 @@ def test_a_malformed_note_is_rejected_saying_what_is_wrong(note: str, reason: st
 
 @pytest.mark.parametrize("vkey", [
     "casetrail.school-1/intake", f"{VKEY}x", VKEY.replace("+", "+0", 1),
-    VKEY.split("+")[0] + "+00000000+" + VKEY.split("+")[2],
+    VKEY.split("+", 2)[0] + "+00000000+" + VKEY.split("+", 2)[2],
 ])
 def test_a_malformed_verifier_key_is_rejected(vkey: str) -> None:
     with pytest.raises(NoteRejected, match="verifier key"):
