@@ -18,8 +18,9 @@ from contracts.subjects import CASES_STREAM, DLQ_STREAM, case_subject, case_trai
 
 @dataclass(frozen=True)
 class StreamMessage:
-    """A message as the stream keeps it: its body, its headers and its stream sequence."""
+    """A message as the stream keeps it: its subject, body, headers and stream sequence."""
 
+    subject: str
     data: bytes
     headers: dict[str, str]
     seq: int
@@ -38,7 +39,7 @@ async def read_messages(nc: Client, stream: str, subject: str,
                 msg = await sub.next_msg(timeout=timeout)
             except NatsTimeout:
                 break
-            messages.append(StreamMessage(msg.data, dict(msg.headers or {}),
+            messages.append(StreamMessage(msg.subject, msg.data, dict(msg.headers or {}),
                                           msg.metadata.sequence.stream))
             if msg.metadata.num_pending == 0:
                 break

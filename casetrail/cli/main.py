@@ -91,6 +91,25 @@ def _parser() -> argparse.ArgumentParser:
         help="the students due for erasure under the retention periods (no names)")
     retention.add_argument("--as-of", type=date.fromisoformat, default=None,
                            help="the day to judge by, YYYY-MM-DD (default today)")
+    keys = argparse.ArgumentParser(add_help=False)
+    keys.add_argument("--keys", type=Path, default=None,
+                      help="the services' verifier keys, `service vkey` a line (default: "
+                           "<data dir>/ledger-keys.txt, which `casetrail up` writes)")
+    verify = commands.add_parser(
+        "verify", parents=[where, signed, keys],
+        help="check every service's store against its signed checkpoints and CASES "
+             "(an auditor's token)")
+    verify.add_argument("--case", dest="case_id", type=UUID, default=None,
+                        help="report only the findings about this case")
+    audit = commands.add_parser("audit", parents=[where], help="what an auditor takes away")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    bundle = audit_commands.add_parser(
+        "export", parents=[where, keys],
+        help="a case's proof bundle (its events, each with its inclusion proof against a "
+             "signed checkpoint), for `python -m trailproof`")
+    bundle.add_argument("case_id", type=UUID)
+    bundle.add_argument("--output", type=Path, default=None,
+                        help="where to write it (default case-<id>.proof.json)")
     return parser
 
 
@@ -167,6 +186,17 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
         from casetrail.cli.erase import erase
 
         return erase(runtime, args.student_key, args.reason, args.token)
+    if args.command in ("verify", "audit"):
+        from casetrail.cli.keys import LEDGER_KEYS_FILE
+
+        keys = args.keys or directory / LEDGER_KEYS_FILE
+        if args.command == "verify":
+            from casetrail.cli.verify import verify
+
+            return verify(runtime, keys, args.token, args.case_id)
+        from casetrail.cli.audit import export
+
+        return export(runtime, args.case_id, keys, args.output)
     from casetrail.cli.timeline import timeline as show
 
     return show(runtime, args.case_id, args.json)

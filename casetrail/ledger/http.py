@@ -1,8 +1,7 @@
 """The ledger routes every service has: the public key of its log, and its store's records
 as they are now, for an auditor to hold against the checkpoints and the bus."""
 
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
@@ -34,7 +33,7 @@ class RecordOut(BaseModel):
     # The envelope the relay publishes for it, as its bytes read; null for an internal
     # event, or for a record that no longer reads back.
     envelope: str | None
-    case_id: UUID
+    case_id: UUID | None
     type: str
     version: int
 
@@ -75,8 +74,10 @@ def ledger_router(runtime: "ServiceRuntime", access: AccessMatrix) -> APIRouter:
             raise HTTPException(404, "this service runs without its bus contract")
         records = await runtime.thread.run(stored_records, runtime.app, runtime.published,
                                            start, limit)
-        page: list[dict[str, Any]] = [asdict(record) for record in records]
-        return RecordsPage(records=[RecordOut.model_validate(r) for r in page],
+        return RecordsPage(records=[RecordOut(
+            position=r.position, stored=r.stored, case_id=r.case_id, type=r.type,
+            version=r.version, envelope=r.envelope.decode() if r.envelope is not None else None)
+            for r in records],
                            next=records[-1].position + 1 if len(records) == limit else None)
 
     return api

@@ -49,30 +49,49 @@ class CommittedLogBroken(RuntimeError):
 
 @dataclass
 class CommittedLog:
-    """What the stream holds of one service's log: every leaf hash, the last position
-    committed, and the stream sequence of the last checkpoint message."""
+    """What the stream holds of one service's log: its leaves and their hashes, the last
+    signed note, and the stream sequence of the last checkpoint message."""
 
+    service: str
+    leaves: list[CheckpointLeaf] = field(default_factory=list)
     hashes: list[bytes] = field(default_factory=list)
-    position: int = 0
+    note: str | None = None
     last_seq: int = 0
 
     @property
     def size(self) -> int:
         return len(self.hashes)
 
+    @property
+    def position(self) -> int:
+        """The store position of the last leaf committed (0: none yet)."""
+        return self.leaves[-1].position if self.leaves else 0
+
     def take(self, message: CheckpointMessage, seq: int) -> None:
         """A checkpoint read back: its new leaves appended; a copy of one already taken (a
         re-publish beyond the duplicate window) is passed over."""
         if message.start > self.size:
-            raise CommittedLogBroken(f"{message.service}'s checkpoint at seq {seq} starts at "
+            raise CommittedLogBroken(f"{self.service}'s checkpoint at seq {seq} starts at "
                                      f"leaf {message.start}, but the log has {self.size}")
-        self.extend(message.service, message.leaves[self.size - message.start:], seq)
+        if message.size > self.size:
+            self.extend(message.leaves[self.size - message.start:], message.note, seq)
 
-    def extend(self, service: str, leaves: Sequence[CheckpointLeaf], seq: int) -> None:
+    def extend(self, leaves: Sequence[CheckpointLeaf], note: str, seq: int) -> None:
         for leaf in leaves:
-            self.hashes.append(Leaf(service, leaf.position, leaf.stored, leaf.envelope).hash())
-            self.position = leaf.position
+            self.leaves.append(leaf)
+            self.hashes.append(
+                Leaf(self.service, leaf.position, leaf.stored, leaf.envelope).hash())
+        self.note = note
         self.last_seq = seq
+
+
+async def committed_log(nc: Client, service: str, timeout: float = 1.0) -> CommittedLog:
+    """A service's log as its checkpoints on the stream commit it."""
+    committed = CommittedLog(service)
+    for message in await read_messages(nc, CHECKPOINTS_STREAM, checkpoint_subject(service),
+                                       timeout):
+        committed.take(CheckpointMessage.from_bytes(message.data), message.seq)
+    return committed
 
 
 class LedgerKeeper:
@@ -89,14 +108,6 @@ class LedgerKeeper:
         self.read_timeout = read_timeout
         self.log: CommittedLog | None = None
 
-    async def load(self) -> CommittedLog:
-        """The service's log as its checkpoints on the stream commit it."""
-        committed = CommittedLog()
-        for message in await read_messages(self.nc, CHECKPOINTS_STREAM,
-                                           checkpoint_subject(self.service), self.read_timeout):
-            committed.take(CheckpointMessage.from_bytes(message.data), message.seq)
-        return committed
-
     def _new_leaves(self, after: int) -> list[Leaf]:
         return [leaf_of(self.service, n, self.published, self.app)
                 for n in notifications_after(self.app, after, self.max_leaves)]
@@ -105,7 +116,7 @@ class LedgerKeeper:
         """Checkpoint what the store has beyond the last committed position, a message per
         `max_leaves`; the number of leaves committed (0: nothing new, nothing published)."""
         if self.log is None:
-            self.log = await self.load()
+            self.log = await committed_log(self.nc, self.service, self.read_timeout)
             log.info("%s's log: %d leaves committed, up to position %d", self.service,
                      self.log.size, self.log.position)
         done = 0
@@ -142,7 +153,7 @@ class LedgerKeeper:
                      EXPECTED_LAST_SUBJECT_SEQ: str(committed.last_seq)})
         if ack.duplicate:
             return False
-        committed.extend(self.service, entries, ack.seq)
+        committed.extend(entries, note, ack.seq)
         return True
 
 

@@ -72,8 +72,9 @@ def stored_record(notification: Notification, published: PublishedEvents,
         envelope = envelope_of(notification, published, app)
     except Exception:
         envelope = None
-    return StoredRecord(position=notification.id, stored=stored_digest(notification),
-                        envelope=envelope.to_bytes().decode() if envelope else None,
+    return StoredRecord(service=published.service, position=notification.id,
+                        stored=stored_digest(notification),
+                        envelope=envelope.to_bytes() if envelope else None,
                         case_id=UUID(str(notification.originator_id)),
                         type=envelope.type if envelope else notification.topic.rpartition(":")[2],
                         version=notification.originator_version)
