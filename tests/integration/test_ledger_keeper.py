@@ -3,7 +3,7 @@ checkpoints, batched, and never lost or forked by a restart or a second keeper."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -25,19 +25,11 @@ from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication
 from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Concern
-from tests.infra import new_nats_server
 from trailproof import merkle
 from trailproof.note import open_checkpoint, verifier_key
 
 ORIGIN = "casetrail.school-1/intake"
 KEY = Ed25519PrivateKey.generate()
-
-
-@pytest.fixture
-def own_nats(tmp_path: Path) -> Iterator[str]:
-    """A server of this test's own: the keeper reads back every checkpoint of its subject."""
-    with new_nats_server(tmp_path / "nats") as url:
-        yield url
 
 
 @pytest.fixture
@@ -56,7 +48,7 @@ def intake(tmp_path: Path) -> IntakeApplication:
 def report(intake: IntakeApplication, student: str) -> None:
     intake.report_concern(
         student_ref=student, student_name=None,
-        concern=Concern(uuid4(), Channel.HOTLINE, [Sign.SELF_HARM], True, None),
+        concern=Concern(uuid4(), Channel.HOTLINE, [Sign.SELF_HARM], True, "在宿舍"),
         meta=EventMeta.by("hotline_operator", "op-1"))
 
 
