@@ -208,11 +208,15 @@ def _take(log: _Log, published: PublishedCheckpoint, key: str | None,
                        f"but the checkpoints before it signed {len(log.leaves)} leaves")
     leaves = [*log.leaves[:published.start], *published.leaves]
     positions = [leaf.position for leaf in leaves]
-    if len(leaves) != signed.size or any(leaf.service != published.service for leaf in leaves) \
-            or positions != sorted(set(positions)):
+    if len(leaves) != signed.size:
         return finding(FindingKind.BROKEN_CHECKPOINT,
-                       f"checkpoint of size {signed.size} carries {len(leaves)} leaves, of "
-                       "other services or out of order")
+                       f"checkpoint of size {signed.size} carries leaves up to {len(leaves)}")
+    if any(leaf.service != published.service for leaf in published.leaves):
+        return finding(FindingKind.BROKEN_CHECKPOINT,
+                       f"checkpoint of size {signed.size} carries leaves of another service")
+    if positions != sorted(set(positions)):
+        return finding(FindingKind.BROKEN_CHECKPOINT,
+                       f"checkpoint of size {signed.size} carries positions out of order")
     hashes = [*log.hashes[:published.start], *(leaf.hash() for leaf in published.leaves)]
     if merkle.root(hashes) != signed.root:
         return finding(FindingKind.BROKEN_CHECKPOINT,

@@ -338,3 +338,19 @@ def test_a_case_is_checked_alone_but_every_checkpoint_always() -> None:
 
 def test_a_case_checked_alone_counts_only_its_own_events() -> None:
     assert CLEAN.verdict(case_id=CASE).events_checked == 7
+
+
+def test_a_checkpoint_carrying_too_few_misplaced_or_foreign_leaves_is_broken() -> None:
+    first = CHECKPOINTS[0]
+    assessment = CHECKPOINTS[1].leaves[0]
+    carried = [first.leaves[:2], (first.leaves[1], first.leaves[0], first.leaves[2]),
+               (*first.leaves[:2], replace(first.leaves[2], service="assessment")),
+               (assessment, *first.leaves[1:])]
+    verdict = verify_trail(keys=KEYS, bus=[], checkpoints=[replace(first, leaves=tuple(leaves))
+                                                           for leaves in carried])
+    assert [(f.kind, f.detail) for f in verdict.findings] == [
+        (FindingKind.BROKEN_CHECKPOINT, "checkpoint of size 3 carries leaves up to 2"),
+        (FindingKind.BROKEN_CHECKPOINT, "checkpoint of size 3 carries positions out of order"),
+        (FindingKind.BROKEN_CHECKPOINT, "checkpoint of size 3 carries leaves of another service"),
+        (FindingKind.BROKEN_CHECKPOINT, "checkpoint of size 3 carries leaves of another service"),
+    ]
