@@ -150,10 +150,11 @@ def verify_trail(*, keys: Mapping[str, str], checkpoints: Sequence[PublishedChec
         pending += _bus_findings(service, log, [e for e in bus if e.service == service],
                                  case_id, known, findings, checked)
         if pending:
+            count = len(set(pending))
             findings.append(known.finding(
                 FindingKind.NOT_YET_CHECKPOINTED, service, min(pending),
-                f"{len(set(pending))} events after position {log.last_position}, the last "
-                "checkpointed, are not in a checkpoint yet"))
+                f"not in a checkpoint yet: {count} {'event' if count == 1 else 'events'} "
+                f"after position {log.last_position}, the last checkpointed"))
     return Verdict(tuple(findings), len(checked), len(checkpoints))
 
 
