@@ -18,7 +18,7 @@ def report(verdict: BundleVerdict) -> str:
         lines.append("WARNING the keys of " + ", ".join(verdict.unpinned) + " come from the "
                      "bundle itself, which proves nothing by itself: pin each service's "
                      "published key with --key")
-    lines.append("OK: every event is in its service's signed log" if verdict.ok
+    lines.append("OK: every event is in its service's signed log" if verdict.ok()
                  else f"FAILED: {len(verdict.problems)} problems")
     return "\n".join(lines)
 
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     verdict = verify_bundle(bundle, args.key or None)
     print(report(verdict))
-    return 0 if verdict.ok else 1
+    return 0 if verdict.ok() else 1
 
 
 if __name__ == "__main__":

@@ -54,7 +54,6 @@ class BundleVerdict:
     problems: tuple[str, ...]  # each names the event or checkpoint it is about
     unpinned: tuple[str, ...]  # origins whose key only the bundle itself vouches for
 
-    @property
     def ok(self) -> bool:
         return not self.problems
 

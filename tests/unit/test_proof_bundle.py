@@ -83,19 +83,19 @@ def make_bundle(case: str = CASE, *, signers: dict[str, Ed25519PrivateKey] | Non
 def test_a_sound_bundle_verifies_against_the_pinned_keys() -> None:
     verdict = verify_bundle(make_bundle(), PINNED)
     assert verdict.problems == ()
-    assert verdict.ok and verdict.unpinned == ()
+    assert verdict.ok() and verdict.unpinned == ()
     assert (verdict.case_id, verdict.events_checked, verdict.checkpoints_checked) == (CASE, 4, 2)
 
 
 def test_a_bundle_checked_with_its_own_keys_says_they_are_not_pinned() -> None:
     verdict = verify_bundle(make_bundle(), None)
-    assert verdict.ok
+    assert verdict.ok()
     assert verdict.unpinned == (origin("assessment"), origin("intake"))
 
 
 def test_pinning_one_service_leaves_the_other_unpinned() -> None:
     verdict = verify_bundle(make_bundle(), [VKEYS["intake"]])
-    assert verdict.ok and verdict.unpinned == (origin("assessment"),)
+    assert verdict.ok() and verdict.unpinned == (origin("assessment"),)
 
 
 def test_one_altered_byte_of_an_envelope_is_found_and_the_event_named() -> None:
@@ -133,9 +133,9 @@ def rewritten_log() -> dict[str, list[tuple[int, bytes | None]]]:
 def test_a_forged_checkpoint_passes_only_on_its_own_key_and_fails_on_the_pinned_one() -> None:
     forger = {**KEYS, "intake": key("operator")}
     forged = make_bundle(signers=forger, logs=rewritten_log())
-    assert verify_bundle(forged, None).ok  # consistent with itself: why keys are pinned
+    assert verify_bundle(forged, None).ok()  # consistent with itself: why keys are pinned
     verdict = verify_bundle(forged, PINNED)
-    assert not verdict.ok
+    assert not verdict.ok()
     assert verdict.problems[0] == ("checkpoint of casetrail.school-1/intake: checkpoint of "
                                    "casetrail.school-1/intake is signed by another key than "
                                    "the known one")
