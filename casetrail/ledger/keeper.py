@@ -49,12 +49,14 @@ class CommittedLogBroken(RuntimeError):
 
 @dataclass
 class CommittedLog:
-    """What the stream holds of one service's log: its leaves and their hashes, the last
-    signed note, and the stream sequence of the last checkpoint message."""
+    """What the stream holds of one service's log: its leaves and their hashes (and the
+    tree's right edge, to sign the next root from), the last signed note, and the stream
+    sequence of the last checkpoint message."""
 
     service: str
     leaves: list[CheckpointLeaf] = field(default_factory=list)
     hashes: list[bytes] = field(default_factory=list)
+    frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
     note: str | None = None
     last_seq: int = 0
 
@@ -81,6 +83,7 @@ class CommittedLog:
             self.leaves.append(leaf)
             self.hashes.append(
                 Leaf(self.service, leaf.position, leaf.stored, leaf.envelope).hash())
+            self.frontier.append(self.hashes[-1])
         self.note = note
         self.last_seq = seq
 
@@ -140,9 +143,10 @@ class LedgerKeeper:
     async def _publish(self, committed: CommittedLog, leaves: Sequence[Leaf]) -> bool:
         """One signed checkpoint of the log extended by `leaves`; False if the stream had
         it already."""
-        hashes = [*committed.hashes, *(leaf.hash() for leaf in leaves)]
-        note = sign_checkpoint(Checkpoint(self.origin, len(hashes), merkle.root(hashes)),
-                               self.key)
+        tree = committed.frontier.copy()
+        for leaf in leaves:
+            tree.append(leaf.hash())
+        note = sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), self.key)
         entries = [CheckpointLeaf(position=leaf.position, stored=leaf.stored,
                                   envelope=leaf.envelope) for leaf in leaves]
         message = CheckpointMessage(service=self.service, note=note, start=committed.size,

@@ -237,7 +237,7 @@ async def test_a_tampered_trail_is_found_out_event_by_event_and_an_erased_one_st
     assert not bundle.uncommitted
     offline = verify_bundle(json.loads(json.dumps(bundle.bundle)),
                             list(keys_of(services).values()))
-    assert offline.ok and offline.events_checked == len(bundle.bundle["events"]), \
+    assert offline.ok() and offline.events_checked == len(bundle.bundle["events"]), \
         offline.problems
     assert len({event["service"] for event in bundle.bundle["events"]}) > 1
 
