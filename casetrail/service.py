@@ -330,7 +330,7 @@ class ServiceEntry(Generic[S, A]):
         elif command == "relay":
             relay(settings, self.application(settings), self.published)  # it stores nothing
         elif command == "check":
-            for warning in [*ledger_warnings(settings), *self.warnings(settings)]:
+            for warning in [*self.warnings(settings), *ledger_warnings(settings)]:
                 print(warning)
         else:
             raise SystemExit(f"usage: python -m services.{settings.service} serve|relay|check")

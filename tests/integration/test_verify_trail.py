@@ -140,6 +140,11 @@ def records(services: dict[str, Running], service: str) -> list[dict[str, Any]]:
     return found
 
 
+def case_of(services: dict[str, Running], service: str, position: int) -> UUID:
+    [case_id] = [r["case_id"] for r in records(services, service) if r["position"] == position]
+    return UUID(case_id)
+
+
 def student_of(services: dict[str, Running], case_id: UUID) -> str:
     for record in records(services, "intake"):
         envelope = json.loads(record["envelope"] or "{}")
@@ -233,6 +238,8 @@ async def test_a_tampered_trail_is_found_out_event_by_event_and_an_erased_one_st
     await settle(nc, services)
     after_erasure = await verdict(nc, services)
     assert after_erasure.ok() and not after_erasure.findings, after_erasure.findings
+    one_case = await verdict(nc, services, erased_case)
+    assert one_case.ok() and 0 < one_case.events_checked < after_erasure.events_checked
     bundle = await case_bundle(nc, erased_case, SERVICES, keys_of(services))
     assert not bundle.uncommitted
     offline = verify_bundle(json.loads(json.dumps(bundle.bundle)),
@@ -255,6 +262,8 @@ async def test_a_tampered_trail_is_found_out_event_by_event_and_an_erased_one_st
         (FindingKind.DELETED, "assessment", assessment[1]),
         (FindingKind.FORGED_CHECKPOINT, "referral", 10_000),
     }, tampered.findings
+    of_the_case = await verdict(nc, services, case_of(services, "intake", intake[0]))
+    assert (FindingKind.ALTERED, "intake", intake[0]) in problems(of_the_case)
     named = {(f.service, f.position): f.event for f in tampered.findings}
     assert all(named[("intake", at)] for at in intake[:3])  # "<type> v<n> of case <id>"
     assert named[("assessment", assessment[1])]
