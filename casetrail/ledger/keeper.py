@@ -110,10 +110,26 @@ class LedgerKeeper:
         self.max_leaves = max_leaves
         self.read_timeout = read_timeout
         self.log: CommittedLog | None = None
+        # The position of a record that cannot be read back, which the log stops before (as
+        # the relay does): said once.
+        self.stuck: int | None = None
 
     def _new_leaves(self, after: int) -> list[Leaf]:
-        return [leaf_of(self.service, n, self.published, self.app)
-                for n in notifications_after(self.app, after, self.max_leaves)]
+        leaves = []
+        for notification in notifications_after(self.app, after, self.max_leaves):
+            try:
+                leaves.append(leaf_of(self.service, notification, self.published, self.app))
+            except Exception as error:
+                if self.stuck != notification.id:
+                    # The error's name only: its text may carry the record's data.
+                    log.error("%s's log cannot commit position %d (%s); nothing after it is "
+                              "checkpointed until it can", self.service, notification.id,
+                              type(error).__name__)
+                self.stuck = notification.id
+                break
+        else:
+            self.stuck = None
+        return leaves
 
     async def commit(self) -> int:
         """Checkpoint what the store has beyond the last committed position, a message per

@@ -8,6 +8,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+import sqlalchemy
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nats.aio.client import Client
 
@@ -25,6 +26,7 @@ from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication
 from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Concern
+from tests.conftest import CIPHER_KEY
 from trailproof import merkle
 from trailproof.note import open_checkpoint, verifier_key
 
@@ -116,3 +118,21 @@ async def test_a_keeper_behind_the_stream_cannot_fork_the_log_and_goes_on_from_w
     published = await checkpoints(nc)
     assert [m.start for m in published[1:]] == [m.size for m in published[:-1]]
     assert published[-1].size == len(store_leaf_hashes(intake))
+
+
+async def test_a_record_that_cannot_be_read_back_stops_the_log_before_it_as_it_stops_the_relay(
+        tmp_path: Path, nc: Client) -> None:
+    url = f"sqlite:///{tmp_path}/ciphered.db"
+    intake = build_intake(store_env(url=url, cipher_key=CIPHER_KEY), b"k")
+    report(intake, "S-1")
+    broken = 2
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as db:  # its ciphertext no longer opens
+        db.execute(sqlalchemy.text("UPDATE intake_events SET state = :state WHERE id = :id"),
+                   {"state": b"\0" * 40, "id": broken})
+    engine.dispose()
+    stopped = keeper(intake, nc)
+    assert await stopped.commit() == broken - 1
+    assert stopped.stuck == broken
+    assert await stopped.commit() == 0
+    assert [m.size for m in await checkpoints(nc)] == [broken - 1]
