@@ -11,7 +11,6 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CHECKPOINTS_STREAM = "CHECKPOINTS"
 CHECKPOINT_SUBJECTS = "checkpoint.>"
 
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]

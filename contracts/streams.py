@@ -12,8 +12,14 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from contracts.checkpoints import CHECKPOINT_SUBJECTS, CHECKPOINTS_STREAM
-from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, DLQ_STREAM, DLQ_SUBJECTS
+from contracts.checkpoints import CHECKPOINT_SUBJECTS
+from contracts.subjects import (
+    CASE_SUBJECTS,
+    CASES_STREAM,
+    CHECKPOINTS_STREAM,
+    DLQ_STREAM,
+    DLQ_SUBJECTS,
+)
 
 log = logging.getLogger(__name__)
 

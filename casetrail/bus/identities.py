@@ -19,10 +19,11 @@ from typing import Any
 
 import nkeys
 
-from contracts.checkpoints import CHECKPOINTS_STREAM, checkpoint_subject
+from contracts.checkpoints import checkpoint_subject
 from contracts.envelope import SERVICES
 from contracts.subjects import (
     CASES_STREAM,
+    CHECKPOINTS_STREAM,
     CONSUMES,
     DLQ_STREAM,
     dlq_subject,

@@ -25,13 +25,12 @@ from casetrail.ledger.signing import signing_key_from
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication
 from contracts.checkpoints import (
-    CHECKPOINTS_STREAM,
     CheckpointLeaf,
     CheckpointMessage,
     checkpoint_msg_id,
     checkpoint_subject,
 )
-from contracts.subjects import MSG_ID_HEADER
+from contracts.subjects import CHECKPOINTS_STREAM, MSG_ID_HEADER
 from trailproof import merkle
 from trailproof.leaf import Leaf
 from trailproof.note import Checkpoint, sign_checkpoint

@@ -21,8 +21,8 @@ from casetrail.ledger.verification import (
     Verdict,
     verify_trail,
 )
-from contracts.checkpoints import CHECKPOINT_SUBJECTS, CHECKPOINTS_STREAM, CheckpointMessage
-from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, POSITION_HEADER
+from contracts.checkpoints import CHECKPOINT_SUBJECTS, CheckpointMessage
+from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, CHECKPOINTS_STREAM, POSITION_HEADER
 from trailproof.leaf import Leaf
 
 

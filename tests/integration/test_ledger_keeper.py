@@ -19,9 +19,10 @@ from casetrail.ledger.keeper import LedgerKeeper
 from casetrail.ledger.leaves import all_notifications, leaf_of
 from casetrail.service import connect
 from casetrail.store import store_env
-from contracts.checkpoints import CHECKPOINTS_STREAM, CheckpointMessage, checkpoint_subject
+from contracts.checkpoints import CheckpointMessage, checkpoint_subject
 from contracts.codes import Channel, Sign
 from contracts.streams import ensure_streams
+from contracts.subjects import CHECKPOINTS_STREAM
 from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication
 from services.intake.bootstrap import build_intake

@@ -30,14 +30,9 @@ from casetrail.ledger.sources import verified
 from casetrail.ledger.verification import INFO_KINDS, FindingKind, Verdict
 from casetrail.service import connect
 from casetrail.store import tracking_store
-from contracts.checkpoints import (
-    CHECKPOINTS_STREAM,
-    CheckpointLeaf,
-    CheckpointMessage,
-    checkpoint_subject,
-)
+from contracts.checkpoints import CheckpointLeaf, CheckpointMessage, checkpoint_subject
 from contracts.envelope import SERVICES
-from contracts.subjects import CASES_STREAM
+from contracts.subjects import CASES_STREAM, CHECKPOINTS_STREAM
 from tests.application.all_services import ENTRIES, Running, settings_of
 from tests.conftest import CIPHER_KEY
 from tests.identity import bearer
