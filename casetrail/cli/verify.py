@@ -16,14 +16,16 @@ from casetrail.cli.runtime import Runtime
 from casetrail.ledger.sources import verified
 from casetrail.ledger.verification import INFO_KINDS, Finding, Verdict
 from casetrail.service import connect
+from contracts.envelope import SERVICES
 
 
 async def _verdict(runtime: Runtime, keys: dict[str, str], token: str | None,
                    case_id: UUID | None) -> Verdict:
     headers = bearer(token)
     nc = await connect(runtime.nats_url, "casetrail-verify", runtime.login())
+    # The services that publish on CASES, each with its store (not a read side's).
     stores = {service: httpx.Client(base_url=url, timeout=60.0)
-              for service, url in runtime.services.items()}
+              for service, url in runtime.services.items() if service in SERVICES}
     try:
         return await verified(nc, stores, headers, keys, case_id)
     except httpx.HTTPStatusError as refused:
