@@ -34,7 +34,9 @@ class RecordOut(BaseModel):
     # event, or for a record that no longer reads back.
     envelope: str | None
     case_id: UUID | None
+    # The envelope's type if published, else the stored class's name.
     type: str
+    # The record's version within its case (with case_id, the stored row's key).
     version: int
 
 

@@ -23,6 +23,7 @@ from nats.aio.client import Client
 from casetrail.bus.identities import BusLogin
 from casetrail.bus.relay import OutboxRelay
 from casetrail.cli.keys import PERSONAL_DATA_SERVICES
+from casetrail.cli.verify import line
 from casetrail.ledger.export import case_bundle
 from casetrail.ledger.keeper import LedgerKeeper, keeper_of
 from casetrail.ledger.signing import new_signing_key
@@ -262,3 +263,6 @@ async def test_a_tampered_trail_is_found_out_event_by_event_and_an_erased_one_st
     named = {(f.service, f.position): f.event for f in tampered.findings}
     assert all(named[("intake", at)] for at in intake[:3])  # "<type> v<n> of case <id>"
     assert named[("assessment", assessment[1])]
+    printed = [line(finding) for finding in tampered.findings]  # as `casetrail verify` says
+    print("\n".join(printed))
+    assert all(f"position {at}" in "".join(printed) for at in intake[:3])
