@@ -58,6 +58,10 @@ NO_RECORD = {
     "/screenings/{screening_id}/template.xlsx": "an instrument's header",
     "/instruments/{instrument}": "an instrument's form",
     "/receivers": "the directory of institutions",
+    "/ledger/key": "the public key of the service's log",
+    # What CASES carries of each record (ids and codes) and digests: no record of a person,
+    # and a logged read would change the very log an auditor is checking.
+    "/ledger/records": "digests and envelopes, as on the bus",
 }
 
 
