@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from uuid import UUID
 
-from casetrail.cli.keys import read_ledger_keys
 from casetrail.cli.runtime import Runtime
 from casetrail.ledger.export import CaseBundle, case_bundle
 from casetrail.service import connect
@@ -23,10 +22,10 @@ async def _bundle(runtime: Runtime, case_id: UUID, keys: dict[str, str]) -> Case
         await nc.close()
 
 
-def export(runtime: Runtime, case_id: UUID, keys_file: Path, output: Path | None) -> int:
+def export(runtime: Runtime, case_id: UUID, keys: dict[str, str], output: Path | None) -> int:
     """0 once every event of the case on CASES is in the bundle with its proof; 1 if some
-    are not committed yet (they are named, and left out)."""
-    found = asyncio.run(_bundle(runtime, case_id, read_ledger_keys(keys_file)))
+    are not committed yet (they are named, and left out). `keys`: by service."""
+    found = asyncio.run(_bundle(runtime, case_id, keys))
     events = found.bundle["events"]
     if not events and not found.uncommitted:
         print(f"casetrail audit export: no events of case {case_id} on CASES",

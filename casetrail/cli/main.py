@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         help="check every service's store against its signed checkpoints and CASES "
              "(an auditor's token)")
     verify.add_argument("--case", dest="case_id", type=UUID, default=None,
-                        help="report only the findings about this case")
+                        help="check only this case's events (the checkpoints always whole)")
     audit = commands.add_parser("audit", parents=[where], help="what an auditor takes away")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     bundle = audit_commands.add_parser(
@@ -187,9 +187,14 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
 
         return erase(runtime, args.student_key, args.reason, args.token)
     if args.command in ("verify", "audit"):
-        from casetrail.cli.keys import LEDGER_KEYS_FILE
+        from casetrail.cli.keys import LEDGER_KEYS_FILE, read_ledger_keys
 
-        keys = args.keys or directory / LEDGER_KEYS_FILE
+        try:
+            keys = read_ledger_keys(args.keys or directory / LEDGER_KEYS_FILE)
+        except OSError as unreadable:
+            print(f"casetrail {args.command}: cannot read the services' ledger keys: "
+                  f"{unreadable}", file=sys.stderr)
+            return 2
         if args.command == "verify":
             from casetrail.cli.verify import verify
 

@@ -4,14 +4,11 @@ held against each other; each finding names the event, and the exit code says if
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 from uuid import UUID
 
 import httpx
 
 from casetrail.cli.commands import RequestRefused, bearer
-from casetrail.cli.keys import read_ledger_keys
 from casetrail.cli.runtime import Runtime
 from casetrail.ledger.sources import verified
 from casetrail.ledger.verification import INFO_KINDS, Finding, Verdict
@@ -44,14 +41,10 @@ def line(finding: Finding) -> str:
     return f"{label:<26}{where}{what}: {finding.detail}"
 
 
-def verify(runtime: Runtime, keys_file: Path, token: str | None, case_id: UUID | None) -> int:
-    """0 when the trail verifies clean, 1 with findings."""
-    try:
-        keys = read_ledger_keys(keys_file)
-    except OSError as error:
-        print(f"casetrail verify: cannot read the services' keys from {keys_file}: {error}",
-              file=sys.stderr)
-        return 2
+def verify(runtime: Runtime, keys: dict[str, str], token: str | None,
+           case_id: UUID | None) -> int:
+    """0 when the trail verifies clean, 1 with findings; `keys` are the services' verifier
+    keys, by service."""
     verdict = asyncio.run(_verdict(runtime, keys, token, case_id))
     for finding in verdict.findings:
         print(line(finding))
