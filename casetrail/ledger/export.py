@@ -46,15 +46,16 @@ def bundle_of(case_id: UUID, published: Sequence[StreamMessage],
         if envelope.event_id in seen:  # a copy re-published beyond the duplicate window
             continue
         seen.add(envelope.event_id)
-        log = logs.get(envelope.service)
+        service = message.subject.split(".")[2]  # who published it, as the bus allows
+        log = logs.get(service)
         position = int(message.headers.get(POSITION_HEADER, "0"))
-        index = indexes.get(envelope.service, {}).get(position)
+        index = indexes.get(service, {}).get(position)
         if log is None or log.note is None or index is None:
-            uncommitted.append(f"{envelope.service} {envelope.type} event {envelope.event_id} "
+            uncommitted.append(f"{service} {envelope.type} event {envelope.event_id} "
                                f"(position {position})")
             continue
         events.append(BundleEvent(
-            service=envelope.service, origin=origin_of(log.note), envelope=message.data,
+            service=service, origin=origin_of(log.note), envelope=message.data,
             position=position, stored=log.leaves[index].stored, index=index,
             tree_size=log.size, proof=inclusion_proof(index, log.hashes)))
     checkpoints = {origin_of(log.note): log.note for log in logs.values()
@@ -66,6 +67,7 @@ def bundle_of(case_id: UUID, published: Sequence[StreamMessage],
 
 async def case_bundle(nc: Client, case_id: UUID, services: Sequence[str],
                       keys: Mapping[str, str], timeout: float = 1.0) -> CaseBundle:
-    logs = {service: await committed_log(nc, service, timeout) for service in services}
+    logs = {service: await committed_log(nc, service, keys.get(service), timeout)
+            for service in services}
     published = await read_messages(nc, CASES_STREAM, case_trail(case_id), timeout)
     return bundle_of(case_id, published, logs, keys)

@@ -33,7 +33,13 @@ from contracts.checkpoints import (
 from contracts.subjects import CHECKPOINTS_STREAM, MSG_ID_HEADER
 from trailproof import merkle
 from trailproof.leaf import Leaf
-from trailproof.note import Checkpoint, sign_checkpoint
+from trailproof.note import (
+    Checkpoint,
+    NoteRejected,
+    open_checkpoint,
+    sign_checkpoint,
+    verifier_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +74,36 @@ class CommittedLog:
         """The store position of the last leaf committed (0: none yet)."""
         return self.leaves[-1].position if self.leaves else 0
 
-    def take(self, message: CheckpointMessage, seq: int) -> None:
-        """A checkpoint read back: its new leaves appended; a copy of one already taken (a
-        re-publish beyond the duplicate window) is passed over."""
+    def take(self, message: CheckpointMessage, seq: int, verifier_key: str | None = None
+             ) -> bool:
+        """A checkpoint read back: its new leaves appended, if given a key only when the key
+        signs it and its root; a copy of one already taken (re-published beyond the
+        duplicate window) is passed over, and so is one the key does not sign (a forgery,
+        which `casetrail verify` reports). Whether it was taken."""
+        self.last_seq = seq  # the last message on the subject, taken or not
+        if verifier_key is not None and not _opens(message.note, verifier_key):
+            log.warning("%s's checkpoint at seq %d is not signed by its key; passed over",
+                        self.service, seq)
+            return False
         if message.start > self.size:
             raise CommittedLogBroken(f"{self.service}'s checkpoint at seq {seq} starts at "
                                      f"leaf {message.start}, but the log has {self.size}")
-        if message.size > self.size:
-            self.extend(message.leaves[self.size - message.start:], message.note, seq)
+        new = message.leaves[self.size - message.start:]
+        if not new:
+            return False
+        if verifier_key is not None and not self._roots(message.note, new, verifier_key):
+            log.warning("%s's checkpoint at seq %d signs another root than its leaves give; "
+                        "passed over", self.service, seq)
+            return False
+        self.extend(new, message.note, seq)
+        return True
+
+    def _roots(self, note: str, new: Sequence[CheckpointLeaf], verifier_key: str) -> bool:
+        signed = open_checkpoint(note, [verifier_key])
+        tree = self.frontier.copy()
+        for leaf in new:
+            tree.append(Leaf(self.service, leaf.position, leaf.stored, leaf.envelope).hash())
+        return (signed.size, signed.root) == (tree.size, tree.root())
 
     def extend(self, leaves: Sequence[CheckpointLeaf], note: str, seq: int) -> None:
         for leaf in leaves:
@@ -87,12 +115,21 @@ class CommittedLog:
         self.last_seq = seq
 
 
-async def committed_log(nc: Client, service: str, timeout: float = 1.0) -> CommittedLog:
-    """A service's log as its checkpoints on the stream commit it."""
+def _opens(note: str, verifier_key: str) -> bool:
+    try:
+        open_checkpoint(note, [verifier_key])
+    except NoteRejected:
+        return False
+    return True
+
+
+async def committed_log(nc: Client, service: str, verifier_key: str | None,
+                        timeout: float = 1.0) -> CommittedLog:
+    """A service's log as its checkpoints on the stream commit it (those its key signs)."""
     committed = CommittedLog(service)
     for message in await read_messages(nc, CHECKPOINTS_STREAM, checkpoint_subject(service),
                                        timeout):
-        committed.take(CheckpointMessage.from_bytes(message.data), message.seq)
+        committed.take(CheckpointMessage.from_bytes(message.data), message.seq, verifier_key)
     return committed
 
 
@@ -106,6 +143,7 @@ class LedgerKeeper:
         self.nc = nc
         self.origin = origin
         self.key = key
+        self.verifier_key = verifier_key(origin, key.public_key())
         self.max_leaves = max_leaves
         self.read_timeout = read_timeout
         self.log: CommittedLog | None = None
@@ -134,7 +172,8 @@ class LedgerKeeper:
         """Checkpoint what the store has beyond the last committed position, a message per
         `max_leaves`; the number of leaves committed (0: nothing new, nothing published)."""
         if self.log is None:
-            self.log = await committed_log(self.nc, self.service, self.read_timeout)
+            self.log = await committed_log(self.nc, self.service, self.verifier_key,
+                                           self.read_timeout)
             log.info("%s's log: %d leaves committed, up to position %d", self.service,
                      self.log.size, self.log.position)
         done = 0

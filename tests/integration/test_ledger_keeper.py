@@ -19,7 +19,7 @@ from casetrail.ledger.keeper import LedgerKeeper
 from casetrail.ledger.leaves import all_notifications, leaf_of
 from casetrail.service import connect
 from casetrail.store import store_env
-from contracts.checkpoints import CheckpointMessage, checkpoint_subject
+from contracts.checkpoints import CheckpointLeaf, CheckpointMessage, checkpoint_subject
 from contracts.codes import Channel, Sign
 from contracts.streams import ensure_streams
 from contracts.subjects import CHECKPOINTS_STREAM
@@ -29,7 +29,7 @@ from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Concern
 from tests.conftest import CIPHER_KEY
 from trailproof import merkle
-from trailproof.note import open_checkpoint, verifier_key
+from trailproof.note import Checkpoint, open_checkpoint, sign_checkpoint, verifier_key
 
 ORIGIN = "casetrail.school-1/intake"
 KEY = Ed25519PrivateKey.generate()
@@ -137,3 +137,22 @@ async def test_a_record_that_cannot_be_read_back_stops_the_log_before_it_as_it_s
     assert stopped.stuck == broken
     assert await stopped.commit() == 0
     assert [m.size for m in await checkpoints(nc)] == [broken - 1]
+
+
+async def test_a_forged_checkpoint_on_the_subject_is_passed_over_and_the_log_goes_on_after_it(
+        intake: IntakeApplication, nc: Client) -> None:
+    report(intake, "S-1")
+    await keeper(intake, nc).commit()
+    [real] = await checkpoints(nc)
+    forged = CheckpointMessage(service="intake", start=real.size, leaves=[CheckpointLeaf(
+        position=10_000, stored="0" * 64, envelope=None)], note=sign_checkpoint(
+        Checkpoint(ORIGIN, real.size + 1, b"\0" * 32), Ed25519PrivateKey.generate()))
+    await nc.jetstream().publish(checkpoint_subject("intake"), forged.to_bytes(),
+                                 stream=CHECKPOINTS_STREAM)
+    report(intake, "S-2")
+    restarted = keeper(intake, nc)
+    assert await restarted.commit() > 0
+    latest = (await checkpoints(nc))[-1]
+    assert latest.start == real.size
+    vkey = verifier_key(ORIGIN, KEY.public_key())
+    assert open_checkpoint(latest.note, [vkey]).root == merkle.root(store_leaf_hashes(intake))

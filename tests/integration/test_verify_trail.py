@@ -249,20 +249,24 @@ async def test_a_tampered_trail_is_found_out_event_by_event_and_an_erased_one_st
     alter_one_byte(services["intake"], intake[0])
     swap(services["intake"], intake[1], intake[2])
     delete(services["assessment"], assessment[1])
-    await forge_checkpoint(nc, services["referral"])
+    await forge_checkpoint(nc, services["intake"])
     tampered = await verdict(nc, services)
     assert problems(tampered) == {
         (FindingKind.ALTERED, "intake", intake[0]),
         (FindingKind.REORDERED, "intake", intake[1]),
         (FindingKind.REORDERED, "intake", intake[2]),
         (FindingKind.DELETED, "assessment", assessment[1]),
-        (FindingKind.FORGED_CHECKPOINT, "referral", 10_000),
+        (FindingKind.FORGED_CHECKPOINT, "intake", 10_000),
     }, tampered.findings
     of_the_case = await verdict(nc, services, case_of(services, "intake", intake[0]))
     assert (FindingKind.ALTERED, "intake", intake[0]) in problems(of_the_case)
     named = {(f.service, f.position): f.event for f in tampered.findings}
     assert all(named[("intake", at)] for at in intake[:3])  # "<type> v<n> of case <id>"
     assert named[("assessment", assessment[1])]
+    # The bundle is of CASES and CHECKPOINTS alone: the stores' tampering is not in it, and
+    # the forged checkpoint is passed over.
+    again = await case_bundle(nc, erased_case, SERVICES, keys_of(services))
+    assert verify_bundle(again.bundle, list(keys_of(services).values())).ok()
     printed = [line(finding) for finding in tampered.findings]  # as `casetrail verify` says
     print("\n".join(printed))
     assert all(f"position {at}" in "".join(printed) for at in intake[:3])
