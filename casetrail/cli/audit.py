@@ -10,6 +10,7 @@ from uuid import UUID
 
 from casetrail.cli.runtime import Runtime
 from casetrail.ledger.export import CaseBundle, case_bundle
+from casetrail.ledger.keeper import CommittedLogBroken
 from casetrail.service import connect
 from contracts.envelope import SERVICES
 
@@ -25,7 +26,11 @@ async def _bundle(runtime: Runtime, case_id: UUID, keys: dict[str, str]) -> Case
 def export(runtime: Runtime, case_id: UUID, keys: dict[str, str], output: Path | None) -> int:
     """0 once every event of the case on CASES is in the bundle with its proof; 1 if some
     are not committed yet (they are named, and left out). `keys`: by service."""
-    found = asyncio.run(_bundle(runtime, case_id, keys))
+    try:
+        found = asyncio.run(_bundle(runtime, case_id, keys))
+    except CommittedLogBroken as broken:  # `casetrail verify` says more
+        print(f"casetrail audit export: {broken}", file=sys.stderr)
+        return 1
     events = found.bundle["events"]
     if not events and not found.uncommitted:
         print(f"casetrail audit export: no events of case {case_id} on CASES",

@@ -1,6 +1,7 @@
 """A case's proof bundle, from the CASES and CHECKPOINTS streams alone: each envelope of the
 case as published, its leaf, and its inclusion proof against the latest checkpoint of its
-service's log (trailproof.bundle's format, which `python -m trailproof` checks offline)."""
+service's log that the service's key signs (trailproof.bundle's format, which
+`python -m trailproof` checks offline)."""
 
 from __future__ import annotations
 
