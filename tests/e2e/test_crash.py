@@ -73,22 +73,26 @@ async def wait_until_complete(desk: Desk, case_ids: list[UUID]) -> None:
                                       timeout=120) for case_id in case_ids))
 
 
-def stored_event_ids(system: System) -> dict[str, set[UUID]]:
-    """What each service committed to its own store and means to publish."""
-    data = system.data_dir
+def service_stores(data: Path) -> list[tuple[ServiceApplication, PublishedEvents]]:
+    """Each service's own store in the data directory (SQLite), as its bootstrap builds it;
+    the caller closes them."""
 
     def env(service: str) -> dict[str, str]:
         return store_env(url=f"sqlite:///{data / service}.db", cipher_key=CIPHER_KEY)
 
-    stores: list[tuple[ServiceApplication, PublishedEvents]] = [
+    return [
         (build_intake(env("intake"), PSEUDONYM_KEY.encode()), INTAKE),
         (build_assessment(env("assessment")), ASSESSMENT),
         (build_notification(env("notification"), NotificationPolicy(),
                             pseudonym_key=PSEUDONYM_KEY.encode()), NOTIFICATION),
         (build_referral(env("referral"), ZoneInfo("Asia/Shanghai")), REFERRAL),
     ]
+
+
+def stored_event_ids(system: System) -> dict[str, set[UUID]]:
+    """What each service committed to its own store and means to publish."""
     ids: dict[str, set[UUID]] = {}
-    for app, published in stores:
+    for app, published in service_stores(system.data_dir):
         notifications = app.recorder.select_notifications(start=1, limit=1_000_000)
         envelopes = (published.envelope(app.mapper.to_domain_event(n)) for n in notifications)
         ids[published.service] = {e.event_id for e in envelopes if e is not None}
