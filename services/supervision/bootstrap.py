@@ -31,7 +31,8 @@ def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates
     runtime = ReadSideRuntime(settings=settings, app=store,
                               thread=ApplicationThread(settings.service),
                               background=list(background), progress=progress)
-    api = build_api(runtime, Supervision(trail, states, store, runtime.thread))
+    api = build_api(runtime, Supervision(trail, states, store, runtime.thread,
+                                              settings.timezone))
     if open_routes := unguarded(api):
         raise RuntimeError(f"routes outside the access matrix: {open_routes}")
     return api

@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -19,3 +21,9 @@ class SupervisionSettings(ServiceSettings):
     service_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_URLS))
     # How long a service may take to answer its part before the trail says it did not.
     service_timeout_seconds: float = Field(5.0, gt=0)
+    # The school's calendar, as referral keeps it: when a follow-up's day has passed.
+    school_timezone: str = "Asia/Shanghai"
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.school_timezone)
