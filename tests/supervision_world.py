@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -65,15 +66,16 @@ class Disagreeing:
 
 @contextmanager
 def served_supervision(store_url: tuple[str, str | None], data_dir: Path,
-                       trail: CaseTrail | None = None,
-                       states: ServiceStates | None = None) -> Iterator[Served]:
+                       trail: CaseTrail | None = None, states: ServiceStates | None = None,
+                       extra: Mapping[str, Any] | None = None) -> Iterator[Served]:
     """Supervision's API (without its lifespan: no bus) on the test's store, on the given
-    trail (else an empty one) and states (else none that answers)."""
+    trail (else an empty one) and states (else none that answers), with `extra` settings."""
     url, schema = store_url
     if url.startswith("sqlite:///"):
         url = f"sqlite:///{data_dir}/supervision.db"
     settings = SupervisionSettings.model_validate({
-        "CASETRAIL_DATA_DIR": str(data_dir), "store_url": url, "store_schema": schema})
+        "CASETRAIL_DATA_DIR": str(data_dir), "store_url": url, "store_schema": schema,
+        **(extra or {})})
     api = build(settings, trail or ListedTrail([]),
                 states or ServiceStatesOverHttp({}, settings.service_timeout_seconds))
     runtime = api.state.runtime
