@@ -216,7 +216,7 @@ class CaseTrailView(BaseModel):
     case_id: UUID
     as_of: AwareDatetime
     state: CaseState
-    events: list[dict[str, Any]]
+    events: list[Envelope]
     stores: dict[str, PartAnswer]
     differences: list[Difference]
 

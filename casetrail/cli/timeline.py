@@ -72,16 +72,16 @@ def render_as_of(view: dict[str, Any]) -> str:
     service's store."""
     state = view["state"]
     assessment, referral = state["assessment"], state["referral"]
-    decided = assessment["decided"]
+    if (decided := assessment["decided"]) is not None:
+        how = (f"  decided by {decided['by']['role']}:{decided['by']['id']} at "
+               f"{decided['at']}")
+    else:
+        how = f"  (proposed {assessment['proposed_tier']})" if assessment["proposed_tier"] else ""
     lines = [f"case {view['case_id']} as of {view['as_of']}: {state['events']} events on "
              f"CASES by then",
              f"  stage       {state['stage'] or '-'}" + ("  (closed)" if state["closed"]
                                                           else ""),
-             f"  tier        {assessment['tier'] or '-'}" + (
-                 f"  decided by {decided['by']['role']}:{decided['by']['id']} at "
-                 f"{decided['at']}" if decided else ""
-                 + (f"  (proposed {assessment['proposed_tier']})"
-                    if assessment["proposed_tier"] else ""))]
+             f"  tier        {assessment['tier'] or '-'}{how}"]
     for told in state["told"]:
         acknowledged = (f"acknowledged {told['acknowledged_at']} by "
                         f"{told['acknowledged_by']['role']}:{told['acknowledged_by']['id']}"

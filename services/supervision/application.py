@@ -3,6 +3,7 @@ service's own store says of it. Supervision only reads; its store logs who read 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -74,9 +75,9 @@ class Supervision:
         events = up_to(envelopes, as_of)
         state = case_state(case_id, events, as_of,
                            today=as_of.astimezone(self.school_timezone).date())
-        stores = {service: await self.states.part(service, case_id, as_of, credentials,
-                                                         purpose)
-                  for service in SERVICES}
-        return CaseTrailView(case_id=case_id, as_of=as_of, state=state,
-                             events=[e.model_dump(mode="json") for e in events],
+        answers = await asyncio.gather(*(
+            self.states.part(service, case_id, as_of, credentials, purpose)
+            for service in SERVICES))
+        stores = dict(zip(SERVICES, answers, strict=True))
+        return CaseTrailView(case_id=case_id, as_of=as_of, state=state, events=events,
                              stores=stores, differences=differences(state, stores))
