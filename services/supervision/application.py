@@ -56,10 +56,10 @@ class Supervision:
     def __init__(self, trail: CaseTrail, states: ServiceStates, store: SupervisionStore,
                  thread: ApplicationThread, school_timezone: ZoneInfo) -> None:
         self.trail = trail
-        self.school_timezone = school_timezone
         self.states = states
         self.store = store
         self.thread = thread
+        self.school_timezone = school_timezone
 
     async def case_trail(self, case_id: UUID, as_of: datetime, *, purpose: str,
                          reader: EventMeta, credentials: str) -> CaseTrailView:

@@ -19,6 +19,7 @@ from services.supervision.application import StillReplaying, Supervision
 
 ACCESS = AccessMatrix.load(Path(__file__).parents[1] / "access.toml")
 
+
 def build_api(runtime: ServiceRuntime, supervision: Supervision) -> FastAPI:
     api = service_api(runtime, ACCESS)
 
@@ -27,7 +28,7 @@ def build_api(runtime: ServiceRuntime, supervision: Supervision) -> FastAPI:
     async def case_trail(case_id: UUID,
                          reader: Annotated[Principal, ACCESS.depends("read_trail")],
                          credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                                    Security(BEARER)],
+                                                Security(BEARER)],
                          as_of: AsOf = None,
                          purpose: Purpose = DEFAULT_PURPOSE) -> CaseTrailView:
         """The case as CASES had it at `as_of`, its events up to then, and beside it each
