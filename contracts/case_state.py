@@ -61,11 +61,15 @@ class Decided(BaseModel):
 
 
 class IntakePart(Part):
-    """Intake's: when the case was detected, through which channel, what came after."""
+    """Intake's: when the case was detected, through which channel, how far its reports
+    went up the chain (class → grade → school), who was assigned, each break-glass."""
 
     detected_at: AwareDatetime | None = None  # as recorded
     source: Channel | None = None  # the first report's channel
     reports: int = 0
+    # Each step up the chain after a report was made, as "forwarded:grade" or
+    # "acknowledged:school", sorted (reports of one case may climb at once).
+    chain: list[str] = []
     assignees: list[str] = []
     break_glass_openings: int = 0
 

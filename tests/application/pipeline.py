@@ -29,6 +29,7 @@ class Pipeline:
     services: dict[str, Running]
     trail: list[Envelope] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)
+    report_id: UUID | None = None  # the first report's, once made
 
     def settle(self) -> None:
         """Carries every event published since the last call to the services that follow
@@ -77,7 +78,20 @@ class Pipeline:
             headers=bearer("class_teacher", subject="ct-1"))
         assert made.status_code == 201, made.text
         self.settle()
+        self.report_id = UUID(made.json()["report_id"])
         return UUID(made.json()["case_id"])
+
+    def climbed(self, case_id: UUID) -> None:
+        """The class teacher's report forwarded to the grade, which acknowledges it."""
+        reports = f"/cases/{case_id}/reports/{self.report_id}"
+        intake = self.services["intake"].http
+        forwarded = intake.post(f"{reports}/forwards", json={"to_level": "grade"},
+                                headers=bearer("class_teacher", subject="ct-1"))
+        assert forwarded.status_code in (200, 201), forwarded.text
+        acknowledged = intake.post(f"{reports}/acknowledgements", json={"level": "grade"},
+                                   headers=bearer("grade_leader", subject="gl-1"))
+        assert acknowledged.status_code in (200, 201), acknowledged.text
+        self.settle()
 
     def decided(self, case_id: UUID, tier: Tier) -> None:
         answer = self.services["assessment"].http.post(f"/cases/{case_id}/decision", json={

@@ -48,6 +48,8 @@ def test_the_stores_and_their_published_events_agree_at_every_moment_of_a_case(
         pipeline: Pipeline) -> None:
     case_id = pipeline.reported()
     moments = [pipeline.now]
+    pipeline.climbed(case_id)
+    moments.append(pipeline.now)
     pipeline.decided(case_id, Tier.SERIOUS)
     moments.append(pipeline.now)
     pipeline.acknowledged(case_id)
@@ -61,6 +63,7 @@ def test_the_stores_and_their_published_events_agree_at_every_moment_of_a_case(
         assert differences(replayed, stores_at(pipeline, case_id, moment)) == [], moment
     final = case_state(case_id, pipeline.trail, pipeline.now, today=pipeline.now.date())
     assert final.stage == "referred" and final.assessment.tier is Tier.SERIOUS
+    assert final.intake.chain == ["acknowledged:grade", "forwarded:grade"]
     assert final.notification.notices[0].acknowledged
     assert final.referral.referrals[0].status == "accepted"
 

@@ -13,7 +13,10 @@ from services.intake.domain.case import Case
 
 def part_of(case: Case) -> IntakePart:
     return IntakePart(detected_at=case.created_on, source=case.reports[0]["channel"],
-                      reports=len(case.reports), assignees=sorted(case.assignees),
+                      reports=len(case.reports),
+                      chain=sorted(f"{s['step']}:{s['level']}" for report in case.reports
+                                   for s in report["path"] if s["step"] != "reported"),
+                      assignees=sorted(case.assignees),
                       break_glass_openings=len(case.break_glass))
 
 

@@ -44,6 +44,10 @@ class IntakeFolder:
                                        "source": data["channel"], "reports": 1})
         elif e.type == "ReportAttached":
             self.part = changed(part, {"reports": part.reports + 1})
+        elif e.type in {"ReportForwarded", "ReportAcknowledged"}:
+            step = (f"forwarded:{data['to_level']}" if e.type == "ReportForwarded"
+                    else f"acknowledged:{data['level']}")
+            self.part = changed(part, {"chain": sorted([*part.chain, step])})
         elif e.type == "CaseAssigned":
             self.part = changed(part, {"assignees": sorted({*part.assignees,
                                                             data["assignee_id"]})})
