@@ -147,7 +147,8 @@ class ReferralPart(Part):
 
 
 class Told(BaseModel):
-    """A guardian told: which notice, by which channel, when, and who acknowledged."""
+    """A guardian told: which notice, by which channel, when it was recorded as issued and
+    as sent, and when (as they said) and by whom it was acknowledged."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -155,6 +156,7 @@ class Told(BaseModel):
     guardian_rank: GuardianRank
     channel: NoticeChannel
     issued_at: AwareDatetime
+    dispatched_at: AwareDatetime | None = None
     acknowledged_at: AwareDatetime | None = None
     acknowledged_by: Actor | None = None
 

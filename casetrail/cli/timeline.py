@@ -79,15 +79,16 @@ def render_as_of(view: dict[str, Any]) -> str:
         how = f"  (proposed {assessment['proposed_tier']})" if assessment["proposed_tier"] else ""
     lines = [f"case {view['case_id']} as of {view['as_of']}: {state['events']} events on "
              f"CASES by then",
-             f"  stage       {state['stage'] or '-'}" + ("  (closed)" if state["closed"]
-                                                          else ""),
+             f"  stage       {state['stage'] or '-'}",
              f"  tier        {assessment['tier'] or '-'}{how}"]
     for told in state["told"]:
         acknowledged = (f"acknowledged {told['acknowledged_at']} by "
                         f"{told['acknowledged_by']['role']}:{told['acknowledged_by']['id']}"
                         if told["acknowledged_at"] else "not acknowledged")
-        lines.append(f"  told        guardian {told['guardian_rank']} by {told['channel']} "
-                     f"at {told['issued_at']} (notice {told['notice_id']}), {acknowledged}")
+        sent = f"sent {told['dispatched_at']}" if told["dispatched_at"] else "not sent"
+        lines.append(f"  told        guardian {told['guardian_rank']} by {told['channel']}, "
+                     f"issued {told['issued_at']}, {sent} (notice {told['notice_id']}), "
+                     f"{acknowledged}")
     for r in referral["referrals"]:
         lines.append(f"  referral    {r['receiver_id']} ({r['receiver_type']}): {r['status']}"
                      + (f", re-routed to {r['rerouted_to']}" if r["rerouted_to"] else ""))

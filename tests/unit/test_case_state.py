@@ -71,6 +71,7 @@ def test_a_general_case_names_who_decided_its_tier_and_which_guardian_acknowledg
     [told] = waiting.told
     assert (told.notice_id, told.channel, told.acknowledged_at) == (notice, NoticeChannel.SMS,
                                                                     None)
+    assert told.dispatched_at == told_not_acknowledged
     assert waiting.notification.notices[0].dispatched
     assert not waiting.notification.notices[0].acknowledged
 

@@ -32,19 +32,23 @@ def up_to(envelopes: Iterable[Envelope], as_of: datetime) -> list[Envelope]:
 
 
 def told(events: Sequence[Envelope]) -> list[Told]:
-    """Each guardian told (notice, channel, when) and, once they did, who acknowledged."""
+    """Each guardian told (notice, channel, when issued and sent) and, once they did, who
+    acknowledged and when."""
     notices: dict[UUID, Told] = {}
     for e in events:
-        if e.service != "notification":
+        if e.service != "notification" or e.data.get("notice_id") is None:
             continue
+        notice_id = UUID(e.data["notice_id"])
         if e.type == "GuardianNoticeIssued":
-            notice_id = UUID(e.data["notice_id"])
             notices[notice_id] = Told(notice_id=notice_id,
                                       guardian_rank=e.data["guardian_rank"],
-                                      channel=e.data["channel"], issued_at=e.occurred_at)
-        elif e.type == "GuardianAcknowledged" and (
-                notice := notices.get(UUID(e.data["notice_id"]))) is not None:
-            notices[notice.notice_id] = notice.model_copy(update={
+                                      channel=e.data["channel"], issued_at=e.recorded_at)
+        elif (notice := notices.get(notice_id)) is None:
+            continue
+        elif e.type == "GuardianNoticeDispatched":
+            notices[notice_id] = notice.model_copy(update={"dispatched_at": e.recorded_at})
+        elif e.type == "GuardianAcknowledged":
+            notices[notice_id] = notice.model_copy(update={
                 "acknowledged_at": e.occurred_at, "acknowledged_by": e.actor})
     return list(notices.values())
 
