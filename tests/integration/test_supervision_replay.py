@@ -20,11 +20,18 @@ from nats.errors import Error as NatsError
 
 from casetrail.bus.embedded import EmbeddedNats
 from casetrail.bus.identities import SUPERVISION, BusIdentities, BusLogin
+from casetrail.bus.replay import read_all
 from casetrail.service import connect
 from contracts.codes import Tier
 from contracts.envelope import SERVICES, Envelope
 from contracts.streams import ensure_streams
-from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, case_subject
+from contracts.subjects import (
+    CASES_STREAM,
+    DLQ_STREAM,
+    MSG_ID_HEADER,
+    case_subject,
+    dlq_subject,
+)
 from services.supervision.adapters.case_stream import CasesReplica, following_cases
 from services.supervision.application import ServiceStates
 from services.supervision.bootstrap import build
@@ -180,5 +187,7 @@ async def test_supervisions_identity_reads_cases_but_publishes_nothing(
                 stream=CASES_STREAM, timeout=2)
         with pytest.raises(REFUSED):
             await client.jetstream().delete_stream(CASES_STREAM)
+        with pytest.raises(REFUSED):  # the services' dead letters are not the record
+            await read_all(client, DLQ_STREAM, dlq_subject("intake"), timeout=1)
     finally:
         await client.close()
