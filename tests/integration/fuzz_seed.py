@@ -59,7 +59,7 @@ class Seeded:
     proposed_tier: Tier | None = None
 
     def path_of(self, service: str, label: str) -> dict[str, str]:
-        return {**self.paths[service], **self.by_operation.get(label, {})}
+        return {**self.paths.get(service, {}), **self.by_operation.get(label, {})}
 
 
 def _created(response: Any) -> dict[str, Any]:

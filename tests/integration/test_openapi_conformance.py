@@ -30,17 +30,20 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 from schemathesis.schemas import APIOperation
 
+from casetrail.cli.processes import SERVED
 from casetrail.http import OPEN_PATHS
-from tests.application.all_services import ENTRIES, Running, all_served
+from tests.application.all_services import Running, Served, all_served
 from tests.identity import bearer
 from tests.infra import fresh_schema
 from tests.integration.fuzz_seed import RECEIVER, Seeded, seed
 from tests.integration.openapi_checks import CONFORMANCE
+from tests.supervision_world import served_supervision
 
 # Requests drawn per operation and generation mode: bounded, and the same on every run.
 EXAMPLES = int(os.environ.get("CASETRAIL_CONFORMANCE_EXAMPLES", "25"))
 HEAD = bearer("crisis_team_head", subject="head-1")
 LIAISON = bearer("receiver_liaison", subject="liaison-1", receiver=RECEIVER)
+AUDITOR = bearer("auditor", subject="auditor-1", school=None)
 Operation = APIOperation[Any, Any, Any, Any]
 # Who sends the requests to an operation: the Authorization header, or none.
 Token = Callable[[Operation], dict[str, str]]
@@ -79,13 +82,13 @@ class Tally:
                          for (label, kind), times in sorted(self.failures.items()))
 
 
-def operations(running: Running) -> list[Operation]:
+def operations(running: Served) -> list[Operation]:
     """Every operation of the service's OpenAPI schema (a broken schema fails here)."""
     schema = schemathesis.openapi.from_dict(running.http.app.openapi())  # type: ignore[attr-defined]
     return [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
 
 
-def send(running: Running, case: Any, headers: dict[str, str]) -> httpx.Response:
+def send(running: Served, case: Any, headers: dict[str, str]) -> httpx.Response:
     """The drawn request, sent to the service in process (no lifespan: no bus); with the
     token in `headers`, or with none."""
     sent = case.as_transport_kwargs(base_url="http://testserver", headers=headers)
@@ -133,7 +136,9 @@ def refused_unsigned(operation: Operation, case: Any,
 
 def signed_in(operation: Operation) -> dict[str, str]:
     """The school's crisis-team head; at the receivers' FHIR endpoint, the liaison of the
-    receiver the seeded referral went to."""
+    receiver the seeded referral went to; at the auditor's replay, the auditor."""
+    if operation.path.endswith(("/state", "/trail")):
+        return AUDITOR
     return LIAISON if operation.path.startswith("/fhir/") else HEAD
 
 
@@ -141,7 +146,7 @@ def unsigned(operation: Operation) -> dict[str, str]:
     return {}
 
 
-def fuzz(name: str, running: Running, seeded: Seeded, token: Token, judge: Judge) -> Tally:
+def fuzz(name: str, running: Served, seeded: Seeded, token: Token, judge: Judge) -> Tally:
     """Drawn requests to every operation, input its schema allows and input it refuses;
     each answer judged."""
     tally = Tally()
@@ -153,7 +158,7 @@ def fuzz(name: str, running: Running, seeded: Seeded, token: Token, judge: Judge
     return tally
 
 
-def _fuzz_operation(running: Running, operation: Operation, mode: GenerationMode,
+def _fuzz_operation(running: Served, operation: Operation, mode: GenerationMode,
                     path: dict[str, str], headers: dict[str, str], judge: Judge,
                     tally: Tally) -> None:
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -179,13 +184,14 @@ def _fuzz_operation(running: Running, operation: Operation, mode: GenerationMode
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def services(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-             postgres: str | None) -> Iterator[dict[str, Running]]:
-    """The four services on one store kind for the module (their tests run in turn)."""
+             postgres: str | None) -> Iterator[dict[str, Served]]:
+    """The four services and supervision on one store kind for the module (their tests run
+    in turn)."""
     data = tmp_path_factory.mktemp("conformance")
     # No relay runs here: the health check is not to call it stalled while the test runs;
     # and one person sends every request: no rate limit is to refuse them before the API.
     patient = {name: {"relay_stall_seconds": 3600, "CASETRAIL_RATE_LIMIT": "1000000/minute"}
-               for name in ENTRIES}
+               for name in SERVED}
     with contextlib.ExitStack() as stack:
         if request.param == "sqlite":
             store: tuple[str, str | None] = (f"sqlite:///{data / 'events.db'}", None)
@@ -194,13 +200,17 @@ def services(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                         "PostgreSQL")
         else:
             store = (postgres, stack.enter_context(fresh_schema(postgres)))
-        yield stack.enter_context(all_served(store, data, patient))
+        services: dict[str, Served] = {**stack.enter_context(all_served(store, data, patient))}
+        services["supervision"] = stack.enter_context(served_supervision(
+            store, data, extra=patient["supervision"]))
+        yield services
 
 
 @pytest.fixture(scope="module")
-def seeded(services: dict[str, Running]) -> Seeded:
+def seeded(services: dict[str, Served]) -> Seeded:
     """Records of every kind a path names (tests/integration/fuzz_seed.py)."""
-    return seed(services)
+    return seed({name: running for name, running in services.items()
+                 if isinstance(running, Running)})
 
 
 @pytest.fixture(scope="module")
@@ -222,18 +232,18 @@ def _store(request: pytest.FixtureRequest) -> str:
     return store
 
 
-@pytest.mark.parametrize("name", list(ENTRIES))
+@pytest.mark.parametrize("name", SERVED)
 def test_every_answer_of_the_service_is_one_its_openapi_declares(
-        services: dict[str, Running], seeded: Seeded, figures: dict[str, dict[str, Tally]],
+        services: dict[str, Served], seeded: Seeded, figures: dict[str, dict[str, Tally]],
         name: str, request: pytest.FixtureRequest) -> None:
     tally = fuzz(name, services[name], seeded, signed_in, conforms)
     figures.setdefault(f"signed in, {_store(request)}", {})[name] = tally
     assert not tally.failures, "\n" + tally.line(name) + "\n" + tally.details()
 
 
-@pytest.mark.parametrize("name", list(ENTRIES))
+@pytest.mark.parametrize("name", SERVED)
 def test_without_a_token_every_operation_but_the_health_check_is_a_401(
-        services: dict[str, Running], seeded: Seeded, figures: dict[str, dict[str, Tally]],
+        services: dict[str, Served], seeded: Seeded, figures: dict[str, dict[str, Tally]],
         name: str, request: pytest.FixtureRequest) -> None:
     tally = fuzz(name, services[name], seeded, unsigned, refused_unsigned)
     figures.setdefault(f"without a token, {_store(request)}", {})[name] = tally

@@ -18,6 +18,7 @@ from services.intake.entrypoints.http import (
     reports,
     retention,
     screenings,
+    state,
     students,
     transfers,
 )
@@ -28,7 +29,7 @@ from services.intake.entrypoints.http.access import ACCESS
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = service_api(runtime, ACCESS)
     for module in (reports, report_status, students, incidents, screenings, transfers,
-                   team, figures, retention):
+                   team, figures, retention, state):
         api.include_router(module.router(runtime, app))
     api.include_router(erasure_router(runtime, app, ACCESS))
     api.include_router(ledger_router(runtime, ACCESS))
