@@ -1,0 +1,2 @@
+"""Each service's log committed to a signed Merkle tree (trailproof), and the check that the
+store, the checkpoints and the bus still agree."""
