@@ -1,42 +1,60 @@
 """How fast the record replays, next to reading the raw stream alone.
 
 Starts its own nats-server (as bench/pipeline.py does), publishes a synthetic CASES stream of
-at least `--events` envelopes (bench/synthetic_trail.py), then measures in one run, in events
-per second, each beside the floor of reading the raw stream with nats-py: the supervisors'
-figures rebuilt from zero (read, decode, fold). See bench/README.md.
+at least `--events` envelopes (bench/synthetic_trail.py) and its signed checkpoints on
+CHECKPOINTS (bench/synthetic_checkpoints.py), then measures in one run, in events per
+second, each beside the floor of reading the raw stream with nats-py: the supervisors'
+figures rebuilt from zero; every case rebuilt as of a time, and one case read from CASES and
+rebuilt; the whole trail verified against the signed checkpoints. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from nats.aio.client import Client
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
 from bench.pipeline import machine_context
+from bench.synthetic_checkpoints import (
+    CHECKPOINT_SUBJECTS,
+    CHECKPOINTS_STREAM,
+    SignedLog,
+    signed_log,
+)
 from bench.synthetic_trail import TERM_DAYS, TERM_START, Published, synthetic_trail
 from casetrail.bus.embedded import EmbeddedNats, free_port
 from casetrail.bus.identities import BusLogin
-from casetrail.bus.replay import read_all
+from casetrail.bus.replay import case_timeline, read_all
+from casetrail.ledger.verification import BusEvent, PublishedCheckpoint, verify_trail
 from casetrail.service import connect
 from contracts.envelope import Envelope
 from contracts.streams import ensure_streams
-from contracts.subjects import CASE_SUBJECTS, CASES_STREAM
+from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
+from services.supervision.domain.case_state import case_state, up_to
 from services.supervision.domain.figures import Grouping, Period, SupervisionFigures
+from trailproof.leaf import Leaf
 
 SCHOOL = "bench-school"
 DISTRICTS = {SCHOOL: "bench-district"}
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 PUBLISH_WINDOW = 500  # publishes awaiting their acks at once
 READ_TIMEOUT_SECONDS = 5.0
+# The moment every case is rebuilt as of: mid-term, when many are open.
+AS_OF = TERM_START + timedelta(days=TERM_DAYS // 2)
 
 
 def arguments() -> argparse.Namespace:
@@ -60,11 +78,12 @@ class Rate:
     def line(self, floor: Rate | None) -> str:
         ratio = "" if floor is None else f"  ({self.per_second / floor.per_second:.2f}x floor)"
         return (f"{self.what}: {self.per_second:,.0f} events/s, {self.events:,} events in "
-                f"{self.seconds:.2f} s{ratio}")
+                f"{self.seconds:.3f} s{ratio}")
 
 
-async def publish(nc: Client, trail: list[Published]) -> float:
-    """Seconds to publish the whole trail onto CASES, acks awaited a window at a time."""
+async def publish(nc: Client, trail: list[Published], log: SignedLog) -> float:
+    """Seconds to publish the whole trail onto CASES, acks awaited a window at a time; then
+    its checkpoints onto CHECKPOINTS."""
     js = nc.jetstream()
     await ensure_streams(js)
     start = time.perf_counter()
@@ -72,7 +91,13 @@ async def publish(nc: Client, trail: list[Published]) -> float:
         await asyncio.gather(*(js.publish(m.subject, m.body, stream=CASES_STREAM,
                                           headers=m.headers)
                                for m in trail[first:first + PUBLISH_WINDOW]))
-    return time.perf_counter() - start
+    took = time.perf_counter() - start
+    await js.add_stream(StreamConfig(name=CHECKPOINTS_STREAM, subjects=[CHECKPOINT_SUBJECTS],
+                                     storage=StorageType.FILE))
+    for subject, msg_id, body in log.messages:
+        await js.publish(subject, body, stream=CHECKPOINTS_STREAM,
+                         headers={MSG_ID_HEADER: msg_id})
+    return took
 
 
 async def timed(what: str, run: Callable[[], Awaitable[int]]) -> Rate:
@@ -96,14 +121,92 @@ async def figures_from_zero(nc: Client) -> int:
     return len(bodies)
 
 
-async def measure(url: str, trail: list[Published]) -> list[str]:
-    nc = await connect(url, "bench", BusLogin("bench"))  # the bench's server is open
+async def every_case_as_of(nc: Client) -> int:
+    """Each case of the stream rebuilt as it stood at AS_OF, from one read of CASES."""
+    bodies = await read_all(nc, CASES_STREAM, CASE_SUBJECTS, READ_TIMEOUT_SECONDS)
+    by_case: dict[UUID, list[Envelope]] = {}
+    seen: set[UUID] = set()
+    for body in bodies:
+        envelope = Envelope.from_bytes(body)
+        if envelope.event_id not in seen:
+            seen.add(envelope.event_id)
+            by_case.setdefault(envelope.case_id, []).append(envelope)
+    for case_id, envelopes in by_case.items():
+        case_state(case_id, up_to(envelopes, AS_OF), AS_OF)
+    return len(bodies)
+
+
+async def one_case_as_of(nc: Client, case_id: UUID) -> int:
+    """One case read from CASES by its subject and rebuilt as of AS_OF."""
+    envelopes = await case_timeline(nc, case_id)
+    case_state(case_id, up_to(envelopes, AS_OF), AS_OF)
+    return len(envelopes)
+
+
+@dataclass(frozen=True)
+class _Message:
+    subject: str
+    data: bytes
+    headers: dict[str, str]
+    seq: int
+
+
+async def _messages(nc: Client, stream: str, subject: str) -> list[_Message]:
+    """As casetrail.bus.replay.read_all, keeping each message's headers and sequence."""
+    sub = await nc.jetstream().subscribe(
+        subject, stream=stream, ordered_consumer=True,
+        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+    messages: list[_Message] = []
     try:
-        published = await publish(nc, trail)
+        while True:
+            try:
+                msg = await sub.next_msg(timeout=READ_TIMEOUT_SECONDS)
+            except NatsTimeout:
+                break
+            messages.append(_Message(msg.subject, msg.data, dict(msg.headers or {}),
+                                     msg.metadata.sequence.stream))
+            if msg.metadata.num_pending == 0:
+                break
+    finally:
+        await sub.unsubscribe()
+    return messages
+
+
+async def whole_trail_verified(nc: Client, keys: dict[str, str]) -> int:
+    """CASES and CHECKPOINTS read, and every event checked against the signed leaves."""
+    checkpoints = []
+    for message in await _messages(nc, CHECKPOINTS_STREAM, CHECKPOINT_SUBJECTS):
+        body = json.loads(message.data)
+        checkpoints.append(PublishedCheckpoint(
+            service=body["service"], note=body["note"], start=body["start"],
+            leaves=tuple(Leaf(body["service"], leaf["position"], leaf["stored"],
+                              leaf["envelope"]) for leaf in body["leaves"])))
+    bus = [BusEvent(service=m.subject.split(".")[2], position=int(m.headers[POSITION_HEADER]),
+                    body=m.data, seq=m.seq)
+           for m in await _messages(nc, CASES_STREAM, CASE_SUBJECTS)]
+    verdict = verify_trail(keys=keys, checkpoints=checkpoints, bus=bus)
+    if not verdict.ok():
+        raise RuntimeError(f"the synthetic trail does not verify: {verdict.findings[:3]}")
+    return len(bus)
+
+
+async def measure(url: str, trail: list[Published], log: SignedLog) -> list[str]:
+    nc = await connect(url, "bench", BusLogin("bench"))  # the bench's server is open
+    # A crisis case: the longest trails.
+    ((longest, _),) = Counter(m.envelope.case_id for m in trail).most_common(1)
+    try:
+        published = await publish(nc, trail, log)
         floor = await timed("floor: CASES read raw with nats-py (ordered consumer)",
                             lambda: raw_stream(nc))
-        rates = [await timed("supervisors' figures rebuilt from zero (read, decode, fold)",
-                             lambda: figures_from_zero(nc))]
+        rates = [await timed("(b) supervisors' figures rebuilt from zero (read, decode, fold)",
+                             lambda: figures_from_zero(nc)),
+                 await timed(f"(c) every case rebuilt as of {AS_OF:%Y-%m-%d} (read, decode, "
+                             "fold per case)", lambda: every_case_as_of(nc)),
+                 await timed("(c) one case read by its subject and rebuilt as of then",
+                             lambda: one_case_as_of(nc, longest)),
+                 await timed("(d) whole trail verified against the signed checkpoints "
+                             f"(read CASES + {len(log.messages)} checkpoints, verify)",
+                             lambda: whole_trail_verified(nc, log.keys))]
         again = await timed("floor again, after the others", lambda: raw_stream(nc))
     finally:
         await nc.close()
@@ -118,10 +221,11 @@ def main() -> None:
     for line in machine_context():
         print(line, flush=True)
     trail = synthetic_trail(args.events, args.seed)
+    log = signed_log(trail, SCHOOL)
     data = Path(tempfile.mkdtemp(prefix="casetrail-replay-"))
     nats = EmbeddedNats(data / "nats", free_port()).start()
     try:
-        lines = asyncio.run(measure(nats.url, trail))
+        lines = asyncio.run(measure(nats.url, trail, log))
     finally:
         nats.stop()
     shutil.rmtree(data)
