@@ -55,6 +55,7 @@ PUBLISH_WINDOW = 500  # publishes awaiting their acks at once
 READ_TIMEOUT_SECONDS = 5.0
 # The moment every case is rebuilt as of: mid-term, when many are open.
 AS_OF = TERM_START + timedelta(days=TERM_DAYS // 2)
+AS_DAY = AS_OF.astimezone(TIMEZONE).date()
 
 
 def arguments() -> argparse.Namespace:
@@ -132,14 +133,14 @@ async def every_case_as_of(nc: Client) -> int:
             seen.add(envelope.event_id)
             by_case.setdefault(envelope.case_id, []).append(envelope)
     for case_id, envelopes in by_case.items():
-        case_state(case_id, up_to(envelopes, AS_OF), AS_OF)
+        case_state(case_id, up_to(envelopes, AS_OF), AS_OF, today=AS_DAY)
     return len(bodies)
 
 
 async def one_case_as_of(nc: Client, case_id: UUID) -> int:
     """One case read from CASES by its subject and rebuilt as of AS_OF."""
     envelopes = await case_timeline(nc, case_id)
-    case_state(case_id, up_to(envelopes, AS_OF), AS_OF)
+    case_state(case_id, up_to(envelopes, AS_OF), AS_OF, today=AS_DAY)
     return len(envelopes)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from casetrail.kernel import CaseNotFound, EventMeta
 from casetrail.store import ServiceApplication
@@ -55,8 +56,9 @@ class Supervision:
     """The auditor's questions, answered from the record alone."""
 
     def __init__(self, trail: CaseTrail, states: ServiceStates, store: SupervisionStore,
-                 thread: ApplicationThread) -> None:
+                 thread: ApplicationThread, school_timezone: ZoneInfo) -> None:
         self.trail = trail
+        self.school_timezone = school_timezone
         self.states = states
         self.store = store
         self.thread = thread
@@ -73,7 +75,8 @@ class Supervision:
         await self.thread.run(self.store.read_list, TRAIL_READ, [case_id], purpose=purpose,
                               reader=reader)
         events = up_to(envelopes, as_of)
-        state = case_state(case_id, events, as_of)
+        state = case_state(case_id, events, as_of,
+                           today=as_of.astimezone(self.school_timezone).date())
         stores = {service: await self.states.part(service, case_id, as_of, credentials,
                                                          purpose)
                   for service in SERVICES}

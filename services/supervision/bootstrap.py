@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
@@ -37,7 +36,8 @@ def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates
     runtime = ReadSideRuntime(settings=settings, app=store,
                               thread=ApplicationThread(settings.service),
                               background=list(background), progress=progress)
-    api = build_api(runtime, Supervision(trail, states, store, runtime.thread),
+    api = build_api(runtime, Supervision(trail, states, store, runtime.thread,
+                                         settings.timezone),
                     figures or supervisor_figures(settings, trail))
     if open_routes := unguarded(api):
         raise RuntimeError(f"routes outside the access matrix: {open_routes}")
@@ -46,7 +46,7 @@ def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates
 
 def supervisor_figures(settings: SupervisionSettings, trail: CaseTrail) -> SupervisorFigures:
     """An empty figures model, to be fed the deployment's CASES from its start."""
-    return SupervisorFigures(trail, SupervisionFigures(ZoneInfo(settings.school_timezone)),
+    return SupervisorFigures(trail, SupervisionFigures(settings.timezone),
                              Districts.load(settings.districts_file).schools, render_figures)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import SettingsConfigDict
@@ -25,6 +26,7 @@ class Districts(BaseModel):
     def load(cls, path: Path) -> Districts:
         return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
+
 DEFAULT_SERVICE_URLS = {"intake": "http://127.0.0.1:8001",
                         "assessment": "http://127.0.0.1:8002",
                         "notification": "http://127.0.0.1:8003",
@@ -41,10 +43,15 @@ class SupervisionSettings(ServiceSettings):
     service_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_URLS))
     # How long a service may take to answer its part before the trail says it did not.
     service_timeout_seconds: float = Field(5.0, gt=0)
-    # The figures per district place each school by this file; they count the cases
-    # detected on a date of the schools' time zone.
-    districts_file: Path = DEFAULT_DISTRICTS
+    # The school's calendar, as referral keeps it: when a follow-up's day has passed, and
+    # the day a case was detected on for the figures.
     school_timezone: str = "Asia/Shanghai"
+    # The figures per district place each school by this file.
+    districts_file: Path = DEFAULT_DISTRICTS
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.school_timezone)
 
     def school(self) -> str:
         return self.school_id or UNNAMED_SCHOOL

@@ -54,20 +54,21 @@ def told(events: Sequence[Envelope]) -> list[Told]:
     return list(notices.values())
 
 
-def follow_ups_at(referral: ReferralPart, as_of: datetime) -> tuple[list[date], list[date]]:
-    """The follow-ups still owed at `as_of`: those due from that day on, and those whose
-    day had passed (as referral counts them: late once the day is over)."""
+def follow_ups_at(referral: ReferralPart, today: date) -> tuple[list[date], list[date]]:
+    """The follow-ups still owed on the school's day `today`: those due from that day on,
+    and those whose day had passed (as referral counts them: late once the day is over)."""
     if referral.closed:
         return [], []
-    today = as_of.date()
     owed = [f for f in referral.follow_ups if not f.done]
     return ([f.due for f in owed if f.due >= today],
             [f.due for f in owed if f.due < today])
 
 
-def case_state(case_id: UUID, events: Sequence[Envelope], as_of: datetime) -> CaseState:
-    """The state of the case at `as_of` from its envelopes recorded by then (give it
-    `up_to(...)`'s answer: later ones would be read as if already recorded)."""
+def case_state(case_id: UUID, events: Sequence[Envelope], as_of: datetime, *,
+               today: date) -> CaseState:
+    """The state of the case at `as_of` (the school's day `today`) from its envelopes
+    recorded by then (give it `up_to(...)`'s answer: later ones would be read as if already
+    recorded)."""
     intake, assessment = IntakeFolder(), AssessmentFolder()
     notification, referral = NotificationFolder(), ReferralFolder()
     folders: dict[str, Folder] = {"intake": intake, "assessment": assessment,
@@ -78,7 +79,7 @@ def case_state(case_id: UUID, events: Sequence[Envelope], as_of: datetime) -> Ca
     reached = stages_reached(events)
     closed = referral.closed
     stages = [s for s in reached if s != "closed"]
-    due, overdue = follow_ups_at(referral.part, as_of)
+    due, overdue = follow_ups_at(referral.part, today)
     return CaseState(
         case_id=case_id, as_of=as_of, events=len(events),
         stage="closed" if closed else (stages[-1] if stages else None),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from contracts.case_state import (
@@ -19,10 +19,18 @@ from contracts.case_state import (
     IntakePart,
     NoticeState,
     NotificationPart,
+    Part,
     ReferralPart,
     ReferralState,
 )
 from contracts.envelope import Envelope
+
+P = TypeVar("P", bound=Part)
+
+
+def changed(part: P, change: dict[str, Any]) -> P:
+    """The part with the change, validated (codes read as codes)."""
+    return type(part).model_validate({**part.model_dump(), **change})
 
 
 @dataclass
@@ -30,18 +38,17 @@ class IntakeFolder:
     part: IntakePart = field(default_factory=IntakePart)
 
     def take(self, e: Envelope) -> None:
-        data = e.data
+        part, data = self.part, e.data
         if e.type == "CaseDetected":
-            self.part = self.part.model_copy(update={
-                "detected_at": e.recorded_at, "source": data["channel"], "reports": 1})
+            self.part = changed(part, {"detected_at": e.recorded_at,
+                                       "source": data["channel"], "reports": 1})
         elif e.type == "ReportAttached":
-            self.part = self.part.model_copy(update={"reports": self.part.reports + 1})
+            self.part = changed(part, {"reports": part.reports + 1})
         elif e.type == "CaseAssigned":
-            self.part = self.part.model_copy(update={
-                "assignees": [*self.part.assignees, data["assignee_id"]]})
+            self.part = changed(part, {"assignees": sorted({*part.assignees,
+                                                            data["assignee_id"]})})
         elif e.type == "BreakGlassOpened":
-            self.part = self.part.model_copy(update={
-                "break_glass_openings": self.part.break_glass_openings + 1})
+            self.part = changed(part, {"break_glass_openings": part.break_glass_openings + 1})
 
 
 @dataclass
@@ -51,11 +58,11 @@ class AssessmentFolder:
     def take(self, e: Envelope) -> None:
         data = e.data
         if e.type == "TierProposed":
-            self.part = self.part.model_copy(update={"proposed_tier": data["tier"]})
+            self.part = changed(self.part, {"proposed_tier": data["tier"]})
         elif e.type == "CrisisPathStarted":
-            self.part = self.part.model_copy(update={"crisis_path_started": True})
+            self.part = changed(self.part, {"crisis_path_started": True})
         elif e.type == "TierDecided":
-            self.part = self.part.model_copy(update={
+            self.part = changed(self.part, {
                 "tier": data["tier"], "decisions": self.part.decisions + 1,
                 "decided": Decided(by=e.actor, at=e.occurred_at)})
 

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Query, Security
+from fastapi import FastAPI, HTTPException, Security
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import AwareDatetime
 
-from casetrail.http import DEFAULT_PURPOSE, Purpose, service_api
+from casetrail.http import DEFAULT_PURPOSE, AsOf, Purpose, service_api
 from casetrail.identity.access import BEARER, AccessMatrix
 from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
@@ -21,10 +20,6 @@ from services.supervision.application import StillReplaying, Supervision, Superv
 from services.supervision.entrypoints.figures import figures_route
 
 ACCESS = AccessMatrix.load(Path(__file__).parents[1] / "access.toml")
-
-AsOf = Annotated[AwareDatetime | None, Query(
-    description="the moment to replay the case at (recorded time, with its offset); "
-                "now if left out")]
 
 
 def build_api(runtime: ServiceRuntime, supervision: Supervision,
