@@ -117,3 +117,39 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
             sr = node_hash(sr, c)
         fn, sn = fn >> 1, sn >> 1
     return fr == old_root and sr == new_root and sn == 0
+
+
+class Frontier:
+    """The right edge of a growing tree: the roots of the perfect subtrees its leaves make,
+    largest first. Enough to append leaves and give the root without the leaves before, so
+    following a long log costs a few hashes a leaf rather than a whole tree a checkpoint."""
+
+    def __init__(self, leaf_hashes: Sequence[bytes] = ()) -> None:
+        self.size = 0
+        self._peaks: list[bytes] = []
+        for leaf in leaf_hashes:
+            self.append(leaf)
+
+    def copy(self) -> Frontier:
+        frontier = Frontier()
+        frontier.size, frontier._peaks = self.size, list(self._peaks)
+        return frontier
+
+    def append(self, leaf_hash: bytes) -> None:
+        self._peaks.append(leaf_hash)
+        self.size += 1
+        # Like a binary counter's carry: two perfect subtrees of one height make the next.
+        carries = self.size
+        while not carries & 1:
+            right = self._peaks.pop()
+            self._peaks.append(node_hash(self._peaks.pop(), right))
+            carries >>= 1
+
+    def root(self) -> bytes:
+        """MTH of the tree so far: the peaks folded from the right (§2.1.1 splits alike)."""
+        if not self._peaks:
+            return root([])
+        head = self._peaks[-1]
+        for peak in reversed(self._peaks[:-1]):
+            head = node_hash(peak, head)
+        return head

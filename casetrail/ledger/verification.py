@@ -9,6 +9,7 @@ finding and is not taken.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class _Log:
 
     leaves: list[Leaf] = field(default_factory=list)
     hashes: list[bytes] = field(default_factory=list)
+    frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
     root: bytes = merkle.root([])
     notes: set[str] = field(default_factory=set)
 
@@ -148,10 +150,11 @@ def verify_trail(*, keys: Mapping[str, str], checkpoints: Sequence[PublishedChec
         pending += _bus_findings(service, log, [e for e in bus if e.service == service],
                                  case_id, known, findings, checked)
         if pending:
+            count = len(set(pending))
             findings.append(known.finding(
                 FindingKind.NOT_YET_CHECKPOINTED, service, min(pending),
-                f"{len(set(pending))} events after position {log.last_position}, the last "
-                "checkpointed, are not in a checkpoint yet"))
+                f"not in a checkpoint yet: {count} {'event' if count == 1 else 'events'} "
+                f"after position {log.last_position}, the last checkpointed"))
     return Verdict(tuple(findings), len(checked), len(checkpoints))
 
 
@@ -202,42 +205,52 @@ def _take(log: _Log, published: PublishedCheckpoint, key: str | None,
         signed = open_checkpoint(published.note, [key])
     except NoteRejected as rejected:
         return finding(FindingKind.FORGED_CHECKPOINT, rejected.reason)
-    if published.start > len(log.leaves):
+    start, before = published.start, len(log.leaves)
+    if start > before:
         return finding(FindingKind.INCONSISTENT_CHECKPOINTS,
-                       f"checkpoint of size {signed.size} starts at leaf {published.start}, "
-                       f"but the checkpoints before it signed {len(log.leaves)} leaves")
-    leaves = [*log.leaves[:published.start], *published.leaves]
-    positions = [leaf.position for leaf in leaves]
-    if len(leaves) != signed.size:
-        return finding(FindingKind.BROKEN_CHECKPOINT,
-                       f"checkpoint of size {signed.size} carries leaves up to {len(leaves)}")
+                       f"checkpoint of size {signed.size} starts at leaf {start}, but the "
+                       f"checkpoints before it signed {before} leaves")
+    if start + len(published.leaves) != signed.size:
+        return finding(FindingKind.BROKEN_CHECKPOINT, f"checkpoint of size {signed.size} "
+                       f"carries leaves up to {start + len(published.leaves)}")
     if any(leaf.service != published.service for leaf in published.leaves):
         return finding(FindingKind.BROKEN_CHECKPOINT,
                        f"checkpoint of size {signed.size} carries leaves of another service")
-    if positions != sorted(set(positions)):
+    positions = [log.leaves[start - 1].position if start else 0,
+                 *(leaf.position for leaf in published.leaves)]
+    if any(earlier >= later for earlier, later in itertools.pairwise(positions)):
         return finding(FindingKind.BROKEN_CHECKPOINT,
                        f"checkpoint of size {signed.size} carries positions out of order")
-    hashes = [*log.hashes[:published.start], *(leaf.hash() for leaf in published.leaves)]
-    if merkle.root(hashes) != signed.root:
+    added = [leaf.hash() for leaf in published.leaves]
+    if start == before:  # the usual checkpoint: leaves after those signed before
+        frontier = log.frontier.copy()
+        for leaf_hash in added:
+            frontier.append(leaf_hash)
+    else:
+        frontier = merkle.Frontier([*log.hashes[:start], *added])
+    if frontier.root() != signed.root:
         return finding(FindingKind.BROKEN_CHECKPOINT,
                        f"the leaves carried do not give the root signed at size {signed.size}")
-    if signed.size < len(log.leaves):
+    # Appended leaves extend the log by construction; leaves carried again over signed ones
+    # must prove the earlier tree a prefix of the new one.
+    if start < before and signed.size < before:
         return finding(FindingKind.INCONSISTENT_CHECKPOINTS,
-                       f"checkpoint shrinks the log from {len(log.leaves)} to {signed.size}")
-    if not merkle.verify_consistency(len(log.leaves), signed.size, log.root, signed.root,
-                                     merkle.consistency_proof(len(log.leaves), hashes)):
-        rewritten = next((old.position for old, new in zip(log.leaves, leaves, strict=False)
-                          if old != new), first)
+                       f"checkpoint shrinks the log from {before} to {signed.size}")
+    if start < before and not merkle.verify_consistency(
+            before, signed.size, log.root, signed.root,
+            merkle.consistency_proof(before, [*log.hashes[:start], *added])):
+        rewritten = next((old.position for old, new in zip(log.leaves[start:], published.leaves,
+                                                             strict=False) if old != new), first)
         return finding(FindingKind.INCONSISTENT_CHECKPOINTS,
                        f"checkpoint of size {signed.size} does not extend the one of size "
-                       f"{len(log.leaves)} before it: it rewrites this leaf", rewritten)
-    before = len(log.leaves)
-    log.leaves, log.hashes, log.root = leaves, hashes, signed.root
+                       f"{before} before it: it rewrites this leaf", rewritten)
+    log.leaves[start:], log.hashes[start:] = published.leaves, added
+    log.frontier, log.root = frontier, signed.root
     log.notes.add(published.note)
-    if published.start != before and signed.size > before:
+    if start != before and signed.size > before:
         return finding(FindingKind.INCONSISTENT_CHECKPOINTS,
-                       f"checkpoint of size {signed.size} starts at leaf {published.start}, "
-                       f"not after the {before} leaves signed before it")
+                       f"checkpoint of size {signed.size} starts at leaf {start}, not after "
+                       f"the {before} leaves signed before it")
     return None
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from trailproof.merkle import (
+    Frontier,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -177,3 +178,20 @@ def test_proofs_outside_the_tree_are_refused() -> None:
     with pytest.raises(ValueError, match="outside"):
         consistency_proof(4, LEAVES[:3])
     assert not verify_inclusion(0, 0, LEAVES[0], [], ROOTS[0])
+
+
+def test_a_frontier_grown_leaf_by_leaf_has_the_root_of_the_whole_tree_at_every_size() -> None:
+    frontier = Frontier()
+    assert frontier.root() == ROOTS[0]
+    for size in range(1, LARGEST + 1):
+        frontier.append(LEAVES[size - 1])
+        assert (frontier.size, frontier.root()) == (size, ROOTS[size])
+    reference = Frontier(reference_hashes(8))
+    assert reference.root() == REFERENCE_ROOTS[7]
+
+
+def test_a_copied_frontier_grows_apart_from_its_original() -> None:
+    frontier = Frontier(LEAVES[:5])
+    grown = frontier.copy()
+    grown.append(LEAVES[5])
+    assert (frontier.root(), grown.root()) == (ROOTS[5], ROOTS[6])

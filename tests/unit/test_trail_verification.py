@@ -140,7 +140,7 @@ def test_a_clean_log_verifies_with_only_its_unsigned_tail_noted() -> None:
     assert verdict.ok()
     assert verdict.findings == (Finding(
         FindingKind.NOT_YET_CHECKPOINTED, "intake", 7, f"CaseViewed v1 of case {OTHER}",
-        "1 events after position 6, the last checkpointed, are not in a checkpoint yet"),)
+        "not in a checkpoint yet: 1 event after position 6, the last checkpointed"),)
     assert (verdict.events_checked, verdict.checkpoints_checked) == (9, 4)
 
 
