@@ -51,7 +51,9 @@ from trailproof.leaf import Leaf
 SCHOOL = "bench-school"
 DISTRICTS = {SCHOOL: "bench-district"}
 TIMEZONE = ZoneInfo("Asia/Shanghai")
-PUBLISH_WINDOW = 500  # publishes awaiting their acks at once
+PUBLISH_WINDOW = 256  # publishes awaiting their acks at once
+# Generous: every write is fsynced, on a machine others share.
+PUBLISH_TIMEOUT = 60.0
 READ_TIMEOUT_SECONDS = 5.0
 # The moment every case is rebuilt as of: mid-term, when many are open.
 AS_OF = TERM_START + timedelta(days=TERM_DAYS // 2)
@@ -90,14 +92,14 @@ async def publish(nc: Client, trail: list[Published], log: SignedLog) -> float:
     start = time.perf_counter()
     for first in range(0, len(trail), PUBLISH_WINDOW):
         await asyncio.gather(*(js.publish(m.subject, m.body, stream=CASES_STREAM,
-                                          headers=m.headers)
+                                          headers=m.headers, timeout=PUBLISH_TIMEOUT)
                                for m in trail[first:first + PUBLISH_WINDOW]))
     took = time.perf_counter() - start
     await js.add_stream(StreamConfig(name=CHECKPOINTS_STREAM, subjects=[CHECKPOINT_SUBJECTS],
                                      storage=StorageType.FILE))
     for subject, msg_id, body in log.messages:
         await js.publish(subject, body, stream=CHECKPOINTS_STREAM,
-                         headers={MSG_ID_HEADER: msg_id})
+                         headers={MSG_ID_HEADER: msg_id}, timeout=PUBLISH_TIMEOUT)
     return took
 
 
