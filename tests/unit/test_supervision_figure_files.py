@@ -33,7 +33,8 @@ def test_the_csv_reads_back_with_a_header_in_chinese_and_english() -> None:
     by_code = {line[4]: line for line in lines[1:]}
     assert by_code["cases"][3] == "district-east"
     assert by_code["cases"][6] == "6"
-    assert by_code["referrals.accepted"][5] == "转介 · 接受 / referrals · accepted"
+    assert by_code["referrals.by_answer.accepted"][5] == (
+        "转介 · 按答复 · 接受 / referrals · by answer · accepted")
     assert by_code["by_tier.serious"][5] == "按风险等级 · 较严重 / by tier · serious"
     assert by_code["hours_to_stage.assessed.p50"][6] == "2.0"
     assert lines[1][:3] == ["2026-03-01", "2026-03-31", "学区 / district"]

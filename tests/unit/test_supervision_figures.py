@@ -57,15 +57,17 @@ def test_five_cases_through_every_stage_show_every_measure() -> None:
         "referred": {"cases": 5, "p50": 5.0, "p90": 5.0},
         "followed_up": {"cases": 5, "p50": 168.0, "p90": 168.0},
         "closed": {"cases": 5, "p50": 720.0, "p90": 720.0}}
-    assert figures["guardians"] == {"notified": 5, "reached": 5, "reached_share": 1.0,
+    assert figures["guardians"] == {"notified": 5, "by_outcome": {"reached": 5},
+                                    "reached_share": 1.0,
                                     "hours_to_reach": {"cases": 5, "p50": 4.0, "p90": 4.0}}
-    assert figures["referrals"] == {"made": 10, "accepted": 5, "declined": 5, "rerouted": 5,
-                                    "unanswered": 0, "cases_referred": 5,
-                                    "succeeded_share": 1.0}
-    # The record's now is day 30: all three follow-ups were due, one of them done late.
-    assert figures["follow_ups"] == {"due": 15, "done": 10, "on_time": 5, "overdue": 5,
-                                     "on_time_share": round(5 / 15, 3)}
-    assert figures["home_visits"] == {"done": 5, "cases_visited": 5, "owed": 0}
+    assert figures["referrals"] == {"made": 10, "by_answer": {"accepted": 5, "declined": 5},
+                                    "rerouted": 5, "flagged_unanswered": 0,
+                                    "cases_referred": 5, "succeeded_share": 1.0}
+    # The record's now is day 30: all three follow-ups were due, one done late, one not done.
+    assert figures["follow_ups"] == {"due": 15,
+                                     "by_outcome": {"late": 5, "not_done": 5, "on_time": 5},
+                                     "flagged_overdue": 5, "on_time_share": round(5 / 15, 3)}
+    assert figures["home_visits"] == {"done": 5, "cases_visited": 5, "flagged_due": 0}
     assert figures["closures"] == {"closed": 5, "by_reason": {"resolved": 5}, "reopened": 0}
 
 
@@ -91,7 +93,7 @@ def test_a_guardian_reached_by_phone_counts_as_reached_and_a_missed_call_does_no
         trails.append(("school-a", trail))
     guardians = next(group(fed(*trails)))["guardians"]
     assert guardians["notified"] == 10
-    assert guardians["reached"] == 5
+    assert guardians["by_outcome"] == {"reached": 5, "not_reached": 5}
     assert guardians["reached_share"] == 0.5
     assert guardians["hours_to_reach"] == {"cases": 5, "p50": 1.0, "p90": 1.0}
     assert next(group(fed(*trails)))["hours_to_stage"]["family_notified"]["cases"] == 5
@@ -112,9 +114,10 @@ def test_an_unanswered_referral_and_a_reopened_case_and_an_owed_visit_are_counte
                      START + timedelta(hours=41))]
         trails.append(("school-a", trail))
     figures = next(group(fed(*trails)))
-    assert figures["referrals"]["unanswered"] == 5
+    assert figures["referrals"]["flagged_unanswered"] == 5
+    assert figures["referrals"]["by_answer"] == {"awaiting": 5}
     assert figures["referrals"]["succeeded_share"] == 0.0
-    assert figures["home_visits"] == {"done": 0, "cases_visited": 0, "owed": 5}
+    assert figures["home_visits"] == {"done": 0, "cases_visited": 0, "flagged_due": 5}
     assert figures["closures"] == {"closed": 5, "by_reason": {"no_further_action": 5},
                                    "reopened": 5}
     assert figures["hours_to_stage"]["closed"]["p50"] == 40.0
@@ -135,17 +138,20 @@ def test_fewer_than_five_cases_are_shown_as_under_five_and_their_measures_hidden
     assert (a["cases"], b["cases"], c["cases"]) == ("withheld", "<5", 7)
     assert b["by_tier"] == {"serious": "<5"}
     assert b["hours_to_stage"]["assessed"] == {"cases": "<5", "p50": "<5", "p90": "<5"}
-    assert b["guardians"]["reached"] == "<5"
+    assert b["guardians"]["by_outcome"] == {"reached": "<5"}
     assert b["guardians"]["reached_share"] == "<5"
     assert b["referrals"]["succeeded_share"] == "<5"
     assert b["follow_ups"]["on_time_share"] == "<5"
 
 
-def test_a_share_is_hidden_when_the_rest_of_it_is_a_small_count() -> None:
+def test_a_small_outcome_hides_the_next_smallest_and_the_share_that_would_give_it_away(
+) -> None:
     trails = [("school-a", full_case()) for _ in range(6)]
-    for _ in range(1):  # one more notified but never reached
-        trails.append(("school-a", full_case()[:4]))
-    assert next(group(fed(*trails)))["guardians"]["reached_share"] == "<5"
+    trails.append(("school-a", full_case()[:4]))  # one more told but never reached
+    guardians = next(group(fed(*trails)))["guardians"]
+    assert guardians["notified"] == 7
+    assert guardians["by_outcome"] == {"not_reached": "<5", "reached": "withheld"}
+    assert guardians["reached_share"] == "<5"
 
 
 def test_the_range_holds_cases_detected_on_its_first_and_last_days_in_the_schools_zone(

@@ -17,6 +17,7 @@ from contracts.events import assessment, intake, notification, referral
 # The source of a case opened by a record arriving from the student's previous school.
 TRANSFER_SOURCE = "transfer"
 UNDECIDED = "undecided"
+ACCEPTED, DECLINED, AWAITING = "accepted", "declined", "awaiting"
 
 # The (service, type) of every event `CaseProgress.apply` counts; the others pass by undecoded.
 COUNTED: frozenset[tuple[str, str]] = frozenset({
@@ -124,15 +125,14 @@ class CaseProgress:
             return None
         return _hours(self.detected_at, self.guardian_reached_at)
 
-    def accepted(self) -> int:
-        return sum(answer not in (None, ReferralResponse.DECLINED)
-                   for answer in self.referrals.values())
+    def answers(self) -> list[str]:
+        """Each referral's outcome: a receiver took the student on (accepted, scheduled,
+        admitted, discharged), declined, or no answer yet."""
+        return [AWAITING if answer is None else DECLINED if answer == ReferralResponse.DECLINED
+                else ACCEPTED for answer in self.referrals.values()]
 
-    def declined(self) -> int:
-        return sum(answer == ReferralResponse.DECLINED for answer in self.referrals.values())
-
-    def follow_ups_due(self, by: date) -> int:
-        return sum(follow_up.due <= by for follow_up in self.follow_ups)
+    def follow_ups_due(self, by: date) -> list[FollowUp]:
+        return [follow_up for follow_up in self.follow_ups if follow_up.due <= by]
 
     def _detected(self, at: datetime, source: str) -> None:
         if self.detected_at is None:

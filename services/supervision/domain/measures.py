@@ -11,20 +11,21 @@ from datetime import date
 from typing import Any
 
 from casetrail.small_counts import SMALLEST_SHOWN, SUPPRESSED, Cell, shown, suppressed
-from services.supervision.domain.case_progress import CaseProgress, Stage
+from services.supervision.domain.case_progress import ACCEPTED, CaseProgress, Stage
 
 Figure = Cell | float | None  # None: nothing to measure (no case reached it)
 
 
 def measures(lines: Sequence[CaseProgress], due_by: date) -> dict[str, Any]:
-    """What the supervisors count of `lines`; follow-ups fall due by `due_by`."""
+    """What the supervisors count of `lines`; follow-ups fall due by `due_by`. Outcomes that
+    add up to a total shown beside them are one table each, suppressed together."""
     notified = [line for line in lines if line.notice_issued]
     reached = [line for line in notified if line.guardian_reached_at is not None]
+    answers = [answer for line in lines for answer in line.answers()]
     referred = [line for line in lines if line.referrals]
-    succeeded = [line for line in referred if line.accepted()]
-    follow_ups = [f for line in lines for f in line.follow_ups]
-    due = sum(line.follow_ups_due(due_by) for line in lines)
-    on_time = sum(f.done and f.on_time for f in follow_ups)
+    succeeded = [line for line in referred if ACCEPTED in line.answers()]
+    due = [f for line in lines for f in line.follow_ups_due(due_by)]
+    on_time = sum(f.done and f.on_time for f in due)
     return {
         "by_tier": suppressed(Counter(line.tier for line in lines)),
         "by_source": suppressed(Counter(line.source or "" for line in lines)),
@@ -32,32 +33,32 @@ def measures(lines: Sequence[CaseProgress], due_by: date) -> dict[str, Any]:
                            for stage in Stage},
         "guardians": {
             "notified": shown(len(notified)),
-            "reached": shown(len(reached)),
+            "by_outcome": table(reached=len(reached), not_reached=len(notified) - len(reached)),
             "reached_share": share(len(reached), len(notified)),
             "hours_to_reach": timing([line.hours_to_reach_guardian() for line in reached]),
         },
         "referrals": {
-            "made": shown(sum(len(line.referrals) for line in lines)),
-            "accepted": shown(sum(line.accepted() for line in lines)),
-            "declined": shown(sum(line.declined() for line in lines)),
+            "made": shown(len(answers)),
+            "by_answer": suppressed(Counter(answers)),
             "rerouted": shown(sum(line.rerouted for line in lines)),
-            "unanswered": shown(sum(line.unanswered for line in lines)),
+            "flagged_unanswered": shown(sum(line.unanswered for line in lines)),
             "cases_referred": shown(len(referred)),
             # Primero's "referrals closed successfully": a case whose referrals ended with
             # a receiver taking the student on, declines and re-routings on the way or not.
             "succeeded_share": share(len(succeeded), len(referred)),
         },
         "follow_ups": {
-            "due": shown(due),
-            "done": shown(sum(f.done for f in follow_ups)),
-            "on_time": shown(on_time),
-            "overdue": shown(sum(f.overdue for f in follow_ups)),
-            "on_time_share": share(on_time, due),
+            "due": shown(len(due)),
+            "by_outcome": table(on_time=on_time,
+                                late=sum(f.done and not f.on_time for f in due),
+                                not_done=sum(not f.done for f in due)),
+            "flagged_overdue": shown(sum(f.overdue for f in due)),
+            "on_time_share": share(on_time, len(due)),
         },
         "home_visits": {
             "done": shown(sum(len(line.visits) for line in lines)),
             "cases_visited": shown(sum(bool(line.visits) for line in lines)),
-            "owed": shown(sum(line.visits_owed for line in lines)),
+            "flagged_due": shown(sum(line.visits_owed for line in lines)),
         },
         "closures": {
             "closed": shown(sum(len(line.closures) for line in lines)),
@@ -65,6 +66,12 @@ def measures(lines: Sequence[CaseProgress], due_by: date) -> dict[str, Any]:
             "reopened": shown(sum(line.reopened for line in lines)),
         },
     }
+
+
+def table(**counts: int) -> dict[str, Cell]:
+    """Counts that add up to a total shown elsewhere, suppressed as one table (the ones
+    of nothing left out: a zero gives nobody away)."""
+    return suppressed(Counter({key: count for key, count in counts.items() if count}))
 
 
 def timing(hours: Sequence[float | None]) -> dict[str, Figure]:
