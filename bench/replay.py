@@ -73,6 +73,8 @@ class Rate:
     what: str
     events: int
     seconds: float
+    # Of those, the seconds after the stream was read: decoding, folding, verifying.
+    work_seconds: float
 
     @property
     def per_second(self) -> float:
@@ -80,8 +82,21 @@ class Rate:
 
     def line(self, floor: Rate | None) -> str:
         ratio = "" if floor is None else f"  ({self.per_second / floor.per_second:.2f}x floor)"
+        work = (f"; after the read alone {self.events / self.work_seconds:,.0f} events/s"
+                if self.work_seconds else "")
         return (f"{self.what}: {self.per_second:,.0f} events/s, {self.events:,} events in "
-                f"{self.seconds:.3f} s{ratio}")
+                f"{self.seconds:.3f} s{ratio}{work}")
+
+
+@dataclass
+class Work:
+    """What a measurement read, and when its read ended."""
+
+    events: int = 0
+    read_done: float = 0.0
+
+    def read(self, events: int) -> None:
+        self.events, self.read_done = events, time.perf_counter()
 
 
 async def publish(nc: Client, trail: list[Published], log: SignedLog) -> float:
@@ -103,30 +118,33 @@ async def publish(nc: Client, trail: list[Published], log: SignedLog) -> float:
     return took
 
 
-async def timed(what: str, run: Callable[[], Awaitable[int]]) -> Rate:
+async def timed(what: str, run: Callable[[Work], Awaitable[None]]) -> Rate:
+    work = Work()
     start = time.perf_counter()
-    events = await run()
-    return Rate(what, events, time.perf_counter() - start)
+    await run(work)
+    end = time.perf_counter()
+    return Rate(what, work.events, end - start, end - work.read_done if work.read_done else 0)
 
 
-async def raw_stream(nc: Client) -> int:
+async def raw_stream(nc: Client, work: Work) -> None:
     """The floor: every message of CASES read with nats-py, nothing done with it."""
-    return len(await read_all(nc, CASES_STREAM, CASE_SUBJECTS, READ_TIMEOUT_SECONDS))
+    work.events = len(await read_all(nc, CASES_STREAM, CASE_SUBJECTS, READ_TIMEOUT_SECONDS))
 
 
-async def figures_from_zero(nc: Client) -> int:
+async def figures_from_zero(nc: Client, work: Work) -> None:
     bodies = await read_all(nc, CASES_STREAM, CASE_SUBJECTS, READ_TIMEOUT_SECONDS)
+    work.read(len(bodies))
     model = SupervisionFigures(TIMEZONE)
     for body in bodies:
         model.apply(Envelope.from_bytes(body), SCHOOL)
     term = Period(TERM_START.date(), date.fromordinal(TERM_START.toordinal() + TERM_DAYS))
     model.figures(term, Grouping.DISTRICT, DISTRICTS)
-    return len(bodies)
 
 
-async def every_case_as_of(nc: Client) -> int:
+async def every_case_as_of(nc: Client, work: Work) -> None:
     """Each case of the stream rebuilt as it stood at AS_OF, from one read of CASES."""
     bodies = await read_all(nc, CASES_STREAM, CASE_SUBJECTS, READ_TIMEOUT_SECONDS)
+    work.read(len(bodies))
     by_case: dict[UUID, list[Envelope]] = {}
     seen: set[UUID] = set()
     for body in bodies:
@@ -136,14 +154,13 @@ async def every_case_as_of(nc: Client) -> int:
             by_case.setdefault(envelope.case_id, []).append(envelope)
     for case_id, envelopes in by_case.items():
         case_state(case_id, up_to(envelopes, AS_OF), AS_OF, today=AS_DAY)
-    return len(bodies)
 
 
-async def one_case_as_of(nc: Client, case_id: UUID) -> int:
+async def one_case_as_of(nc: Client, case_id: UUID, work: Work) -> None:
     """One case read from CASES by its subject and rebuilt as of AS_OF."""
     envelopes = await case_timeline(nc, case_id)
+    work.read(len(envelopes))
     case_state(case_id, up_to(envelopes, AS_OF), AS_OF, today=AS_DAY)
-    return len(envelopes)
 
 
 @dataclass(frozen=True)
@@ -175,10 +192,13 @@ async def _messages(nc: Client, stream: str, subject: str) -> list[_Message]:
     return messages
 
 
-async def whole_trail_verified(nc: Client, keys: dict[str, str]) -> int:
+async def whole_trail_verified(nc: Client, keys: dict[str, str], work: Work) -> None:
     """CASES and CHECKPOINTS read, and every event checked against the signed leaves."""
+    published = await _messages(nc, CHECKPOINTS_STREAM, CHECKPOINT_SUBJECTS)
+    cases = await _messages(nc, CASES_STREAM, CASE_SUBJECTS)
+    work.read(len(cases))
     checkpoints = []
-    for message in await _messages(nc, CHECKPOINTS_STREAM, CHECKPOINT_SUBJECTS):
+    for message in published:
         body = json.loads(message.data)
         checkpoints.append(PublishedCheckpoint(
             service=body["service"], note=body["note"], start=body["start"],
@@ -186,11 +206,10 @@ async def whole_trail_verified(nc: Client, keys: dict[str, str]) -> int:
                               leaf["envelope"]) for leaf in body["leaves"])))
     bus = [BusEvent(service=m.subject.split(".")[2], position=int(m.headers[POSITION_HEADER]),
                     body=m.data, seq=m.seq)
-           for m in await _messages(nc, CASES_STREAM, CASE_SUBJECTS)]
+           for m in cases]
     verdict = verify_trail(keys=keys, checkpoints=checkpoints, bus=bus)
     if not verdict.ok():
         raise RuntimeError(f"the synthetic trail does not verify: {verdict.findings[:3]}")
-    return len(bus)
 
 
 async def measure(url: str, trail: list[Published], log: SignedLog) -> list[str]:
@@ -200,17 +219,18 @@ async def measure(url: str, trail: list[Published], log: SignedLog) -> list[str]
     try:
         published = await publish(nc, trail, log)
         floor = await timed("floor: CASES read raw with nats-py (ordered consumer)",
-                            lambda: raw_stream(nc))
+                            lambda work: raw_stream(nc, work))
         rates = [await timed("(b) supervisors' figures rebuilt from zero (read, decode, fold)",
-                             lambda: figures_from_zero(nc)),
+                             lambda work: figures_from_zero(nc, work)),
                  await timed(f"(c) every case rebuilt as of {AS_OF:%Y-%m-%d} (read, decode, "
-                             "fold per case)", lambda: every_case_as_of(nc)),
+                             "fold per case)", lambda work: every_case_as_of(nc, work)),
                  await timed("(c) one case read by its subject and rebuilt as of then",
-                             lambda: one_case_as_of(nc, longest)),
+                             lambda work: one_case_as_of(nc, longest, work)),
                  await timed("(d) whole trail verified against the signed checkpoints "
                              f"(read CASES + {len(log.messages)} checkpoints, verify)",
-                             lambda: whole_trail_verified(nc, log.keys))]
-        again = await timed("floor again, after the others", lambda: raw_stream(nc))
+                             lambda work: whole_trail_verified(nc, log.keys, work))]
+        again = await timed("floor again, after the others",
+                            lambda work: raw_stream(nc, work))
     finally:
         await nc.close()
     cases = len({m.envelope.case_id for m in trail})
