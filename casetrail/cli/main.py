@@ -122,6 +122,18 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_argument("case_id", type=UUID)
     bundle.add_argument("--output", type=Path, default=None,
                         help="where to write it (default case-<id>.proof.json)")
+    figures = commands.add_parser(
+        "figures", parents=[where, signed],
+        help="the supervisors' figures per school or district (no names, no case ids)")
+    figures.add_argument("--from", dest="first", required=True, type=date.fromisoformat,
+                         help="the first detection date, YYYY-MM-DD (included)")
+    figures.add_argument("--to", dest="last", required=True, type=date.fromisoformat,
+                         help="the last detection date, YYYY-MM-DD (included)")
+    figures.add_argument("--by", choices=["school", "district"], default="school")
+    figures.add_argument("--format", dest="fmt", choices=["json", "csv", "xlsx"],
+                         default="csv")
+    figures.add_argument("--output", type=Path, default=None,
+                         help="where to write it (default figures-<by>-<from>-<to>.<format>)")
     return parser
 
 
@@ -194,6 +206,11 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
         from casetrail.cli.retention import retention_report
 
         return retention_report(runtime, args.token, args.as_of)
+    if args.command == "figures":
+        from casetrail.cli.figures import download_figures
+
+        return download_figures(runtime, args.first, args.last, args.by, args.fmt,
+                                args.output, args.token)
     if args.command == "erase":
         from casetrail.cli.erase import erase
 

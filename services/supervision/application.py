@@ -4,9 +4,9 @@ service's own store says of it. Supervision only reads; its store logs who read 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,8 @@ from contracts.case_state import CaseTrailView, PartAnswer
 from contracts.envelope import SERVICES, Envelope
 from services.supervision.domain.case_state import case_state, up_to
 from services.supervision.domain.comparison import differences
+from services.supervision.domain.figure_sheet import FigureFormat
+from services.supervision.domain.figures import Grouping, Period, SupervisionFigures
 
 
 class CaseTrail(Protocol):
@@ -81,3 +83,34 @@ class Supervision:
         stores = dict(zip(SERVICES, answers, strict=True))
         return CaseTrailView(case_id=case_id, as_of=as_of, state=state, events=events,
                              stores=stores, differences=differences(state, stores))
+
+
+class FigureFiles(Protocol):
+    """The figures as a sheet file (CSV or XLSX)."""
+
+    def __call__(self, figures: Mapping[str, Any], fmt: FigureFormat) -> bytes: ...
+
+
+class SupervisorFigures:
+    """The district's and the auditors' figures (督导), folded from CASES as it is read:
+    counts, shares and times, never a case id or a name, so no read of a case is logged."""
+
+    def __init__(self, trail: CaseTrail, model: SupervisionFigures,
+                 districts: Mapping[str, str], files: FigureFiles) -> None:
+        self.trail = trail
+        self.model = model
+        self.districts = districts
+        self.files = files
+
+    def take(self, envelope: Envelope, school: str) -> None:
+        """The next envelope of `school`'s CASES, as the replica reads it."""
+        self.model.apply(envelope, school)
+
+    def figures(self, period: Period, by: Grouping) -> dict[str, Any]:
+        if not self.trail.caught_up:
+            raise StillReplaying("supervision is still reading CASES from its start")
+        return self.model.figures(period, by, self.districts)
+
+    async def figures_file(self, period: Period, by: Grouping, fmt: FigureFormat) -> bytes:
+        figures = self.figures(period, by)  # on the loop the replica feeds: a consistent cut
+        return await asyncio.to_thread(self.files, figures, fmt)

@@ -4,6 +4,7 @@ states over HTTP, and its API; `python -m services.supervision serve|check` runs
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,40 +13,53 @@ from casetrail.http import unguarded
 from casetrail.service import BackgroundTask, ReadSideRuntime, serve, service_login
 from casetrail.worker import ApplicationThread
 from services.supervision.adapters.case_stream import CasesReplica, following_cases
+from services.supervision.adapters.figure_files import render_figures
 from services.supervision.adapters.service_states import ServiceStatesOverHttp
 from services.supervision.application import (
     CaseTrail,
     ServiceStates,
     Supervision,
     SupervisionStore,
+    SupervisorFigures,
 )
-from services.supervision.config import SupervisionSettings
+from services.supervision.config import Districts, SupervisionSettings
+from services.supervision.domain.figures import SupervisionFigures
 from services.supervision.entrypoints.http import build_api
 
 
 def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates, *,
           background: Sequence[BackgroundTask] = (),
-          progress: Callable[[], dict[str, Any]] = dict) -> FastAPI:
+          progress: Callable[[], dict[str, Any]] = dict,
+          figures: SupervisorFigures | None = None) -> FastAPI:
     """The API on the given trail and states: the bus's and the services', or a test's."""
     store = SupervisionStore(settings.event_store_env())
     runtime = ReadSideRuntime(settings=settings, app=store,
                               thread=ApplicationThread(settings.service),
                               background=list(background), progress=progress)
     api = build_api(runtime, Supervision(trail, states, store, runtime.thread,
-                                              settings.timezone))
+                                         settings.timezone),
+                    figures or supervisor_figures(settings, trail))
     if open_routes := unguarded(api):
         raise RuntimeError(f"routes outside the access matrix: {open_routes}")
     return api
 
 
+def supervisor_figures(settings: SupervisionSettings, trail: CaseTrail) -> SupervisorFigures:
+    """An empty figures model, to be fed the deployment's CASES from its start."""
+    return SupervisorFigures(trail, SupervisionFigures(settings.timezone),
+                             Districts.load(settings.districts_file).schools, render_figures)
+
+
 def live(settings: SupervisionSettings) -> FastAPI:
     """CASES replayed and followed over NATS; the services asked over HTTP."""
     replica = CasesReplica()
+    figures = supervisor_figures(settings, replica)
+    replica.followers.append(partial(figures.take, school=settings.school()))
     return build(settings, replica,
                  ServiceStatesOverHttp(settings.service_urls, settings.service_timeout_seconds),
                  background=[following_cases(settings.nats_url, service_login(settings),
                                              replica)],
-                 progress=replica.progress)
+                 progress=replica.progress, figures=figures)
 
 
 def main(argv: list[str]) -> None:

@@ -1,9 +1,31 @@
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import SettingsConfigDict
 
 from casetrail.settings import ServiceSettings
+from contracts.events.base import DirectoryId
+
+DEFAULT_DISTRICTS = Path(__file__).with_name("districts.toml")
+# The school a deployment's CASES is counted under when CASETRAIL_SCHOOL_ID is unset.
+UNNAMED_SCHOOL = "school"
+
+
+class Districts(BaseModel):
+    """Which district each school is in (directory ids), from a file the district keeps."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schools: dict[DirectoryId, DirectoryId] = Field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Districts:
+        return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+
 
 DEFAULT_SERVICE_URLS = {"intake": "http://127.0.0.1:8001",
                         "assessment": "http://127.0.0.1:8002",
@@ -21,9 +43,15 @@ class SupervisionSettings(ServiceSettings):
     service_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_URLS))
     # How long a service may take to answer its part before the trail says it did not.
     service_timeout_seconds: float = Field(5.0, gt=0)
-    # The school's calendar, as referral keeps it: when a follow-up's day has passed.
+    # The school's calendar, as referral keeps it: when a follow-up's day has passed, and
+    # the day a case was detected on for the figures.
     school_timezone: str = "Asia/Shanghai"
+    # The figures per district place each school by this file.
+    districts_file: Path = DEFAULT_DISTRICTS
 
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.school_timezone)
+
+    def school(self) -> str:
+        return self.school_id or UNNAMED_SCHOOL

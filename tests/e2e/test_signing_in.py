@@ -107,3 +107,18 @@ def test_the_demo_signs_its_people_in_with_the_built_in_issuer(up: Up) -> None:
         in demo.stdout
     listed = casetrail(up, "users", "list").stdout
     assert "demo-crisis-team-head" in listed and "demo-liaison-anding-hospital" in listed
+
+
+def test_a_district_officer_signed_in_downloads_the_figures_as_a_workbook(up: Up) -> None:
+    added = casetrail(up, "users", "add", "wang.fang", "--role", "district_officer")
+    assert added.returncode == 0, added.stderr
+    password = re.search(r"password \(shown once\): (\S+)", added.stdout)
+    assert password is not None
+    token = casetrail(up, "login", "wang.fang", "--password-stdin",
+                      stdin=password[1] + "\n").stdout.strip()
+    output = up.data_dir / "figures.xlsx"
+    figures = casetrail(up, "figures", "--from", "2026-01-01", "--to", "2026-12-31",
+                        "--by", "district", "--format", "xlsx", "--output", str(output),
+                        "--token", token)
+    assert figures.returncode == 0, figures.stderr
+    assert output.read_bytes().startswith(b"PK\x03\x04")  # an XLSX is a zip

@@ -8,9 +8,10 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from casetrail.kernel import EventMeta
+from casetrail.small_counts import suppressed
 from contracts.codes import Channel, ReportLevel
 from services.intake.domain.case import Case, Concern
-from services.intake.domain.figures import CaseFigures, suppressed
+from services.intake.domain.figures import CaseFigures
 
 TEACHER = EventMeta.by("class_teacher", "t-1")
 

@@ -10,14 +10,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from casetrail.small_counts import SMALLEST_SHOWN, shown, suppressed
 from services.intake.domain.case import Case
-
-SMALLEST_SHOWN = 5
-SUPPRESSED = "<5"
-# A count that is not small, hidden because it would give a small one away with the total.
-WITHHELD = "withheld"
-
-Cell = int | str
 
 
 @dataclass
@@ -63,17 +57,3 @@ class CaseFigures:
                                                for line in lines)),
                 "smallest_shown": SMALLEST_SHOWN}
 
-
-def shown(count: int) -> Cell:
-    return SUPPRESSED if 0 < count < SMALLEST_SHOWN else count
-
-
-def suppressed(counts: Counter[str]) -> dict[str, Cell]:
-    """The counts with every small cell shown as "<5", and then the smallest of the others
-    withheld, since the total less the others would give the small ones away."""
-    small = {key for key, count in counts.items() if count < SMALLEST_SHOWN}
-    withheld = set()
-    if small and len(counts) > len(small):
-        withheld.add(min((key for key in counts if key not in small), key=counts.__getitem__))
-    return {key: SUPPRESSED if key in small else WITHHELD if key in withheld else count
-            for key, count in sorted(counts.items())}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -33,6 +33,8 @@ class CasesReplica:
     read: int = 0
     unreadable: int = 0
     caught_up: bool = False
+    # Read models folded as CASES is read (each envelope once, in stream order).
+    followers: list[Callable[[Envelope], None]] = field(default_factory=list)
 
     def take(self, body: bytes) -> None:
         self.read += 1
@@ -47,6 +49,8 @@ class CasesReplica:
             return
         self.seen.add(envelope.event_id)
         self.by_case.setdefault(envelope.case_id, []).append(envelope)
+        for follower in self.followers:
+            follower(envelope)
 
     def envelopes(self, case_id: UUID) -> Sequence[Envelope]:
         return tuple(self.by_case.get(case_id, ()))

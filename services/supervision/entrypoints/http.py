@@ -1,4 +1,5 @@
-"""Supervision's HTTP API: the auditor's replay of a case as it stood at a time."""
+"""Supervision's HTTP API: the auditor's replay of a case as it stood at a time, and the
+supervisors' figures."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from casetrail.identity.access import BEARER, AccessMatrix
 from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
 from contracts.case_state import CaseTrailView
-from services.supervision.application import StillReplaying, Supervision
+from services.supervision.application import StillReplaying, Supervision, SupervisorFigures
+from services.supervision.entrypoints.figures import figures_route
 
 ACCESS = AccessMatrix.load(Path(__file__).parents[1] / "access.toml")
 
 
-def build_api(runtime: ServiceRuntime, supervision: Supervision) -> FastAPI:
+def build_api(runtime: ServiceRuntime, supervision: Supervision,
+              figures: SupervisorFigures) -> FastAPI:
     api = service_api(runtime, ACCESS)
+    figures_route(api, ACCESS, figures)
 
     @api.get("/cases/{case_id}/trail", responses={503: {
         "description": "supervision is still reading CASES from its start; retry"}})
