@@ -181,6 +181,11 @@ Purpose = Annotated[str, Query(pattern=r"^[a-z_]+$", max_length=40,
                                description="why you read it (a code): logged with the read")]
 DEFAULT_PURPOSE = "case_work"
 
+# The moment a record is replayed at (recorded time): now if left out.
+AsOf = Annotated[AwareDatetime | None, Query(
+    description="the moment to see the record as it stood at (recorded time, with its "
+                "offset); now if left out")]
+
 
 CLOCK_SKEW = timedelta(minutes=5)
 OLDEST = timedelta(days=366)

@@ -80,6 +80,8 @@ class EventNotPublishable(ValueError):
 
 # What of a case a read showed, when it is not the whole record (a code).
 WHOLE_RECORD = "case_record"
+# A read of the service's part of a case as it stood at a time (the auditor's replay).
+CASE_STATE = "case_state"
 
 
 class ReadLogged(Aggregate):

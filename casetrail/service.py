@@ -220,6 +220,34 @@ class ServiceRuntime:
         return lifespan
 
 
+@dataclass
+class ReadSideRuntime(ServiceRuntime):
+    """A process that publishes nothing on CASES (supervision): its store only logs its
+    readers' reads, so it has no outbox, no relay and no durable consumers; its background
+    tasks follow the bus, and `progress` says how far they have read."""
+
+    progress: Callable[[], dict[str, Any]] = field(default=dict)
+
+    async def outbox(self) -> dict[str, Any]:
+        return {"committed": 0, "relayed": 0, "backlog": 0, "stuck": None,
+                "stalled_seconds": 0.0}
+
+    async def status(self) -> dict[str, Any]:
+        return {"service": self.settings.service, "outbox": await self.outbox(),
+                "inbox": self.progress()}
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(task(stop)) for task in self.background]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.thread.shutdown()
+
+
 def serve(http: FastAPI, settings: ServiceSettings) -> None:
     logging.basicConfig(level=logging.INFO,
                         format=f"%(asctime)s {settings.service} %(levelname)s %(message)s")

@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEvent, DomainEventProtocol
 from eventsourcing.persistence import (
     InfrastructureFactory,
     JSONTranscoder,
@@ -26,7 +26,14 @@ from sqlalchemy.engine import Engine
 
 from casetrail import idempotency
 from casetrail.identity.case_access import CaseAccess, Standing
-from casetrail.kernel import WHOLE_RECORD, CaseNotFound, EventMeta, ListReads, ReadLogged
+from casetrail.kernel import (
+    CASE_STATE,
+    WHOLE_RECORD,
+    CaseNotFound,
+    EventMeta,
+    ListReads,
+    ReadLogged,
+)
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R", bound=ReadLogged)
@@ -229,6 +236,24 @@ class ServiceApplication(Application[UUID]):
         aggregate = self.get_case(case_id, kind)
         aggregate.record_view(purpose, reader, what)
         self.record(aggregate)
+        return aggregate
+
+    def read_case_as_of(self, case_id: UUID, kind: type[R], as_of: datetime, *, purpose: str,
+                        reader: EventMeta) -> R:
+        """A person's read of the case as this store had it at `as_of` (recorded time: its
+        events stored by then), logged as a read of the case as it stands now before it is
+        answered; CaseNotFound if the store had no record of it yet."""
+        self.read_case(case_id, kind, purpose=purpose, reader=reader, what=CASE_STATE)
+        version = None
+        for stored in self.events.get(case_id):
+            assert isinstance(stored, DomainEvent)
+            if stored.timestamp > as_of:
+                break
+            version = stored.originator_version
+        if version is None:
+            raise CaseNotFound(f"{self.name} had no case {case_id} at {as_of.isoformat()}")
+        aggregate: object = self.repository.get(case_id, version=version)
+        assert isinstance(aggregate, kind)
         return aggregate
 
 

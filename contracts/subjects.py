@@ -4,6 +4,8 @@ from uuid import UUID
 
 CASES_STREAM = "CASES"
 DLQ_STREAM = "DLQ"
+# The services' signed checkpoints of their logs (hashes only), kept for good like CASES.
+CHECKPOINTS_STREAM = "CHECKPOINTS"
 CASE_SUBJECTS = "case.>"
 DLQ_SUBJECTS = "dlq.>"
 

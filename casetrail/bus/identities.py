@@ -4,7 +4,8 @@ Each user is an nkey (Ed25519): the server's configuration holds only public key
 process proves its identity with the seed kept in `data/secrets/nats/` (mode 0600). The
 permissions are allow-lists: a service publishes only its own events (`case.*.<service>.*`),
 its own dead letters, and the JetStream calls its relay and its durable consumers need; the
-operator only reads. Per-subject permissions are what make the subject's service segment a
+operator only reads, and so does supervision (the auditors' read side), only CASES and
+CHECKPOINTS. Per-subject permissions are what make the subject's service segment a
 statement of who published it.
 """
 
@@ -22,6 +23,7 @@ import nkeys
 from contracts.envelope import SERVICES
 from contracts.subjects import (
     CASES_STREAM,
+    CHECKPOINTS_STREAM,
     CONSUMES,
     DLQ_STREAM,
     dlq_subject,
@@ -31,7 +33,9 @@ from contracts.subjects import (
 )
 
 OPERATOR = "operator"
-PRINCIPALS = (*SERVICES, OPERATOR)
+# The auditors' read side: on the bus, a reader of the record, never a publisher.
+SUPERVISION = "supervision"
+PRINCIPALS = (*SERVICES, SUPERVISION, OPERATOR)
 
 Permissions = dict[str, dict[str, list[str]]]
 
@@ -96,8 +100,28 @@ def operator_permissions() -> Permissions:
     }
 
 
+def supervision_permissions() -> Permissions:
+    """The read side replays CASES and CHECKPOINTS through throw-away ordered consumers and
+    follows them; nothing else, and it publishes no event."""
+    api = "$JS.API"
+    streams = (CASES_STREAM, CHECKPOINTS_STREAM)
+    return {
+        "publish": {"allow": [f"{api}.INFO",
+                              *(f"{api}.STREAM.INFO.{name}" for name in streams),
+                              *(f"{api}.CONSUMER.CREATE.{name}" for name in streams),
+                              *(f"{api}.CONSUMER.CREATE.{name}.>" for name in streams),
+                              *(f"{api}.CONSUMER.INFO.{name}.*" for name in streams),
+                              "$JS.FC.>"]},
+        "subscribe": {"allow": [f"{inbox_prefix(SUPERVISION)}.>"]},
+    }
+
+
 def permissions_of(principal: str) -> Permissions:
-    return operator_permissions() if principal == OPERATOR else service_permissions(principal)
+    if principal == OPERATOR:
+        return operator_permissions()
+    if principal == SUPERVISION:
+        return supervision_permissions()
+    return service_permissions(principal)
 
 
 def _new_seed() -> bytes:
@@ -138,4 +162,5 @@ class BusIdentities:
 
     def service_env(self) -> dict[str, str]:
         """Each service's seed, in the variables its settings read."""
-        return {f"{s.upper()}_NATS_SEED_FILE": str(self.seed_file(s)) for s in SERVICES}
+        return {f"{s.upper()}_NATS_SEED_FILE": str(self.seed_file(s))
+                for s in (*SERVICES, SUPERVISION)}

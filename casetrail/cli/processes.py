@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,10 +13,14 @@ from pathlib import Path
 
 import httpx
 
+from casetrail.bus.identities import SUPERVISION
 from casetrail.children import dying_with_parent
 from contracts.envelope import SERVICES
 
-DEFAULT_PORTS = {"intake": 8001, "assessment": 8002, "notification": 8003, "referral": 8004}
+DEFAULT_PORTS = {"intake": 8001, "assessment": 8002, "notification": 8003, "referral": 8004,
+                 SUPERVISION: 8005}
+# The processes with an API: the four publishing services, then the auditors' read side.
+SERVED = (*SERVICES, SUPERVISION)
 
 
 @dataclass
@@ -69,7 +74,8 @@ class ServiceProcess:
 
 @dataclass
 class Cluster:
-    """The four services, each an API process and a relay process, on one machine."""
+    """The four services, each an API process and a relay process, and supervision (an API
+    that reads the bus and publishes nothing, so no relay), on one machine."""
 
     env: dict[str, str]
     log_dir: Path
@@ -84,7 +90,9 @@ class Cluster:
 
     def _env(self, service: str) -> dict[str, str]:
         return {**os.environ, **self.env,
-                f"{service.upper()}_HTTP_PORT": str(self.ports[service])}
+                f"{service.upper()}_HTTP_PORT": str(self.ports[service]),
+                # Where supervision asks each service for its own part of a case.
+                "SUPERVISION_SERVICE_URLS": json.dumps({s: self.url(s) for s in SERVICES})}
 
     def start(self, service: str, role: str, timeout: float = 30.0) -> ServiceProcess:
         process = ServiceProcess(service, role, self._env(service), self.log_dir,
@@ -109,6 +117,7 @@ class Cluster:
             self.start(service, "serve")
         for service in SERVICES:
             self.start(service, "relay")
+        self.start(SUPERVISION, "serve")  # it replays CASES, which the relays fill
 
     def wait_healthy(self, service: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

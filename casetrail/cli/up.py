@@ -16,10 +16,9 @@ from pathlib import Path
 from casetrail.bus.embedded import EmbeddedNats, free_port, port_open
 from casetrail.bus.identities import OPERATOR, BusIdentities
 from casetrail.cli.keys import machine_secrets
-from casetrail.cli.processes import Cluster
+from casetrail.cli.processes import SERVED, Cluster
 from casetrail.cli.runtime import NotRunning, Runtime
 from casetrail.identity.issuer import ISSUER, LocalIssuer, issuer_dir
-from contracts.envelope import SERVICES
 
 NATS_PORT = 4222
 DEFAULT_SCHOOL = "school-1"
@@ -80,20 +79,20 @@ def up(directory: Path) -> int:
                                **bus_env, **machine_secrets(directory),
                                **_identity_env(directory)},
                           log_dir=directory / "logs", bound_to_parent=True)
-        for service in SERVICES:
+        for service in SERVED:
             if port_text := os.environ.get(f"{service.upper()}_HTTP_PORT"):
                 cluster.ports[service] = int(port_text)
         for service, warnings in cluster.warnings().items():
             for warning in warnings:
                 print(f"warning: {service}: {warning}")
         cluster.start_all()
-        Runtime(nats_url, {s: cluster.url(s) for s in SERVICES},
+        Runtime(nats_url, {s: cluster.url(s) for s in SERVED},
                 pid=os.getpid(), nats_seed_file=operator_seed,
                 nats_tls_ca_file=os.environ.get("NATS_TLS_CA_FILE"),
                 school=cluster.env["CASETRAIL_SCHOOL_ID"],
                 signed_by=_signed_by()).save(directory)
         print(f"NATS          {nats_url}" + (" (embedded)" if nats else ""))
-        for service in SERVICES:
+        for service in SERVED:
             print(f"{service:<14}{cluster.url(service)}  (API docs: {cluster.url(service)}/docs)")
         print(f"school        {cluster.env['CASETRAIL_SCHOOL_ID']}; sign in: casetrail users "
               "add NAME --role ROLE --school SCHOOL, then casetrail login NAME")

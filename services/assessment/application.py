@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -11,10 +12,12 @@ from eventsourcing.persistence import Tracking
 from casetrail.bus.inbox import following
 from casetrail.kernel import EventMeta, event_id_of
 from casetrail.personal.records import PersonalRecords
+from contracts.case_state import AssessmentPart
 from contracts.codes import Channel, Instrument
 from contracts.envelope import Envelope
 from contracts.events import intake
 from contracts.events.base import ScreenResult
+from services.assessment.case_part import part_of
 from services.assessment.domain.assessment import Assessment
 from services.assessment.domain.decision import Decision
 
@@ -83,3 +86,9 @@ class AssessmentApplication(PersonalRecords):
             assessment.student_key, decision.rationale))
         self.record(assessment)
         return assessment
+
+    def state_at(self, case_id: UUID, as_of: datetime, *, purpose: str,
+                 reader: EventMeta) -> AssessmentPart:
+        """The case as assessment's store had it at `as_of`; the read is logged."""
+        return part_of(self.read_case_as_of(case_id, Assessment, as_of, purpose=purpose,
+                                            reader=reader))

@@ -16,6 +16,7 @@ from casetrail.kernel import CaseNotFound, EventMeta
 from casetrail.personal.records import PersonalRecords
 from casetrail.personal.sealing import ERASED, PersonalData
 from casetrail.pseudonym import Pseudonyms
+from contracts.case_state import NotificationPart
 from contracts.codes import (
     CallOutcome,
     DeliveryGuarantee,
@@ -27,6 +28,7 @@ from contracts.codes import (
 )
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake, referral
+from services.notification.case_part import part_of
 from services.notification.domain.board import NoticeBoard
 from services.notification.domain.directory import (
     Guardian,
@@ -357,3 +359,9 @@ class NotificationApplication(PersonalRecords):
 
     def _system(self, now: datetime | None = None) -> EventMeta:
         return EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)
+
+    def state_at(self, case_id: UUID, as_of: datetime, *, purpose: str,
+                 reader: EventMeta) -> NotificationPart:
+        """The case as notification's store had it at `as_of`; the read is logged."""
+        return part_of(self.read_case_as_of(case_id, GuardianNotification, as_of, purpose=purpose,
+                                            reader=reader))

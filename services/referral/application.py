@@ -15,6 +15,7 @@ from eventsourcing.persistence import Tracking
 from casetrail.bus.inbox import following
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, following_latest
 from casetrail.personal.sealing import PersonalData
+from contracts.case_state import ReferralPart
 from contracts.codes import (
     ClosureReason,
     FollowUpOutcome,
@@ -27,6 +28,7 @@ from contracts.codes import (
 )
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake
+from services.referral.case_part import part_of
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
 from services.referral.domain.consents import ConsentGiven
 from services.referral.domain.directory import Directory
@@ -325,3 +327,9 @@ class ReferralApplication(PacketsAndBoard):
         aftercare = self.get_case(case_id, Aftercare)
         aftercare.reopen(reason, self._school_day(meta.occurred_at), meta)
         self.record(aftercare)
+
+    def state_at(self, case_id: UUID, as_of: datetime, *, purpose: str,
+                 reader: EventMeta) -> ReferralPart:
+        """The case as referral's store had it at `as_of`; the read is logged."""
+        return part_of(self.read_case_as_of(case_id, Aftercare, as_of, purpose=purpose,
+                                            reader=reader))

@@ -14,10 +14,9 @@ from nats.aio.client import Client
 from casetrail.bus.embedded import EmbeddedNats, free_port
 from casetrail.bus.identities import OPERATOR, BusIdentities, BusLogin
 from casetrail.cli.desk import Desk
-from casetrail.cli.processes import Cluster
+from casetrail.cli.processes import SERVED, Cluster
 from casetrail.cli.runtime import Runtime
 from casetrail.service import connect
-from contracts.envelope import SERVICES
 from tests.conftest import CIPHER_KEY, DATA_MASTER_KEYS, PSEUDONYM_KEY
 from tests.identity import cast
 
@@ -34,7 +33,7 @@ class System:
 
     @property
     def runtime(self) -> Runtime:
-        return Runtime(self.nats_url, {s: self.cluster.url(s) for s in SERVICES},
+        return Runtime(self.nats_url, {s: self.cluster.url(s) for s in SERVED},
                        nats_seed_file=str(self.identities.seed_file(OPERATOR)))
 
     def login(self, principal: str) -> BusLogin:
@@ -51,7 +50,7 @@ def secured_nats(data: Path, port: int | None = None) -> EmbeddedNats:
 @contextlib.contextmanager
 def running_services(data: Path, nats_url: str,
                      settings: dict[str, str] | None = None) -> Iterator[System]:
-    """The eight processes on the given NATS (secured by `secured_nats(data)`); SQLite stores
+    """The nine processes on the given NATS (secured by `secured_nats(data)`); SQLite stores
     unless `settings` say otherwise."""
     identities = BusIdentities.kept_in(data / "secrets")
     cluster = Cluster(
@@ -64,7 +63,7 @@ def running_services(data: Path, nats_url: str,
              "ASSESSMENT_REDELIVERY_DELAY_SECONDS": "0.1",
              "ASSESSMENT_MAX_DELIVER": "3", **(settings or {})},
         log_dir=data / "logs",
-        ports={service: free_port() for service in SERVICES})
+        ports={service: free_port() for service in SERVED})
     try:
         cluster.start_all()
         yield System(cluster, nats_url, data, identities)

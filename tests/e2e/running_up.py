@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casetrail.bus.embedded import free_port
+from casetrail.cli.processes import SERVED
 from casetrail.cli.runtime import NotRunning, Runtime
-from contracts.envelope import SERVICES
 
 
 @dataclass
@@ -55,7 +55,7 @@ def gone(pid: int) -> bool:
 def running_up(data_dir: Path, *, leave_out: tuple[str, ...] = ()) -> Iterator[Up]:
     """`casetrail up` on free ports with this environment, less the variables `leave_out`
     names; returns once the tools find the system it runs, kills it and its children after."""
-    ports = {f"{s.upper()}_HTTP_PORT": free_port() for s in SERVICES}
+    ports = {f"{s.upper()}_HTTP_PORT": free_port() for s in SERVED}
     env = {key: value for key, value in os.environ.items()
            if key not in ("NATS_URL", *leave_out)}
     nats_port = free_port()

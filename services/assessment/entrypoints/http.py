@@ -3,6 +3,7 @@ as it stands."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -10,11 +11,12 @@ from uuid import UUID
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from casetrail.http import DEFAULT_PURPOSE, Command, Purpose, service_api
+from casetrail.http import DEFAULT_PURPOSE, AsOf, Command, Purpose, service_api
 from casetrail.identity.access import AccessMatrix
 from casetrail.identity.principal import Principal
 from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
+from contracts.case_state import AssessmentPart
 from contracts.codes import Instrument, Role, Tier
 from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language
 from services.assessment.application import AssessmentApplication
@@ -139,6 +141,16 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
         return {"case_id": assessment.id, "tier": assessment.tier,
                 "decision": {key: value for key, value in assessment.decisions[-1].items()
                              if key != "rationale"}}
+
+    @api.get("/cases/{case_id}/state")
+    async def case_state(case_id: UUID,
+                         reader: Annotated[Principal, ACCESS.depends("read_state")],
+                         as_of: AsOf = None,
+                         purpose: Purpose = DEFAULT_PURPOSE) -> AssessmentPart:
+        """Assessment's part of the case as its own store had it at `as_of` (the events it
+        had stored by then), for the auditor to lay beside CASES; the read is logged."""
+        return await runtime.thread.run(app.state_at, case_id, as_of or datetime.now(UTC),
+                                        purpose=purpose, reader=reader.meta())
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID,

@@ -8,11 +8,13 @@ from services.intake.application.cases import (
 from services.intake.application.reports import ReportDesk
 from services.intake.application.retention import RetentionDesk
 from services.intake.application.screenings import Consent, ScreeningDesk
+from services.intake.application.state import StateDesk
 from services.intake.application.team import TeamDesk
 from services.intake.application.transfers import TransferConsent, TransferDesk
 
 
-class IntakeApplication(ScreeningDesk, TransferDesk, TeamDesk, ReportDesk, RetentionDesk):
+class IntakeApplication(ScreeningDesk, TransferDesk, TeamDesk, ReportDesk, RetentionDesk,
+                        StateDesk):
     name = "intake"
 
 

@@ -4,7 +4,7 @@ reopening, the team's lists; the receivers' FHIR endpoint is in fhir.py."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from casetrail.http import (
     DEFAULT_PURPOSE,
+    AsOf,
     Command,
     PastSchoolDate,
     PlannedDate,
@@ -24,6 +25,7 @@ from casetrail.http import (
 from casetrail.identity.principal import Principal
 from casetrail.personal.http import erasure_router
 from casetrail.service import ServiceRuntime
+from contracts.case_state import ReferralPart
 from contracts.codes import (
     ClosureReason,
     DeclineReason,
@@ -213,6 +215,16 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
         bundle = await run(app.read_packet, case_id, referral_id, purpose=purpose,
                            reader=reader.meta())
         return fhir.FhirResponse(bundle)
+
+    @api.get("/cases/{case_id}/state")
+    async def case_state(case_id: UUID,
+                         reader: Annotated[Principal, ACCESS.depends("read_state")],
+                         as_of: AsOf = None,
+                         purpose: Purpose = DEFAULT_PURPOSE) -> ReferralPart:
+        """Referral's part of the case as its own store had it at `as_of` (the events it
+        had stored by then), for the auditor to lay beside CASES; the read is logged."""
+        return await runtime.thread.run(app.state_at, case_id, as_of or datetime.now(UTC),
+                                        purpose=purpose, reader=reader.meta())
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID, reader: Annotated[Principal, ACCESS.depends("read_case")],

@@ -17,6 +17,7 @@ from services.intake.entrypoints.http import (
     reports,
     retention,
     screenings,
+    state,
     students,
     transfers,
 )
@@ -27,7 +28,7 @@ from services.intake.entrypoints.http.access import ACCESS
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = service_api(runtime, ACCESS)
     for module in (reports, report_status, students, incidents, screenings, transfers,
-                   team, figures, retention):
+                   team, figures, retention, state):
         api.include_router(module.router(runtime, app))
     api.include_router(erasure_router(runtime, app, ACCESS))
 

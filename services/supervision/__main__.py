@@ -1,0 +1,5 @@
+import sys
+
+from services.supervision.bootstrap import main
+
+main(sys.argv)

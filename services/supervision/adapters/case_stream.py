@@ -1,0 +1,84 @@
+"""CASES in memory: replayed from its first message at every start through an ordered
+consumer (nats-py), then followed; supervision keeps nothing of a case on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+
+from casetrail.bus.identities import BusLogin
+from casetrail.service import BackgroundTask, connect
+from contracts.envelope import Envelope
+from contracts.subjects import CASE_SUBJECTS, CASES_STREAM
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CasesReplica:
+    """Every envelope read from CASES, by case, each event once, in stream order."""
+
+    by_case: dict[UUID, list[Envelope]] = field(default_factory=dict)
+    seen: set[UUID] = field(default_factory=set)
+    read: int = 0
+    unreadable: int = 0
+    caught_up: bool = False
+
+    def take(self, body: bytes) -> None:
+        self.read += 1
+        try:
+            envelope = Envelope.from_bytes(body)
+        except ValidationError:
+            # Counted, never a reason to stop reading the record (its subject's
+            # permissions say who could have written it).
+            self.unreadable += 1
+            return
+        if envelope.event_id in self.seen:
+            return
+        self.seen.add(envelope.event_id)
+        self.by_case.setdefault(envelope.case_id, []).append(envelope)
+
+    def envelopes(self, case_id: UUID) -> Sequence[Envelope]:
+        return tuple(self.by_case.get(case_id, ()))
+
+    def progress(self) -> dict[str, Any]:
+        return {CASES_STREAM: {"read": self.read, "unreadable": self.unreadable,
+                               "cases": len(self.by_case), "caught_up": self.caught_up}}
+
+
+def following_cases(nats_url: str, login: BusLogin, replica: CasesReplica,
+                    wait_seconds: float = 1.0) -> BackgroundTask:
+    """Reads CASES from its start into the replica, then each new event, until stopped."""
+
+    async def follow(stop: asyncio.Event) -> None:
+        nc = await connect(nats_url, "supervision-cases", login)
+        try:
+            js = nc.jetstream()
+            sub = await js.subscribe(CASE_SUBJECTS, stream=CASES_STREAM,
+                                     ordered_consumer=True,
+                                     config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+            info = await js.stream_info(CASES_STREAM)
+            if info.state.messages == 0:
+                replica.caught_up = True
+            while not stop.is_set():
+                try:
+                    msg = await sub.next_msg(timeout=wait_seconds)
+                except NatsTimeout:
+                    continue
+                replica.take(msg.data)
+                if msg.metadata.num_pending == 0 and not replica.caught_up:
+                    replica.caught_up = True
+                    log.info("supervision: CASES replayed, %d events of %d cases",
+                             replica.read, len(replica.by_case))
+        finally:
+            await nc.drain()
+
+    return follow
