@@ -12,6 +12,7 @@ from casetrail.http import unguarded
 from casetrail.service import BackgroundTask, ReadSideRuntime, serve, service_login
 from casetrail.worker import ApplicationThread
 from services.supervision.adapters.case_stream import CasesReplica, following_cases
+from services.supervision.adapters.report.renderer import WeasyReportRenderer
 from services.supervision.adapters.service_states import ServiceStatesOverHttp
 from services.supervision.application import (
     CaseTrail,
@@ -21,6 +22,7 @@ from services.supervision.application import (
 )
 from services.supervision.config import SupervisionSettings
 from services.supervision.entrypoints.http import build_api
+from services.supervision.incident_reports import IncidentReports
 
 
 def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates, *,
@@ -31,8 +33,11 @@ def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates
     runtime = ReadSideRuntime(settings=settings, app=store,
                               thread=ApplicationThread(settings.service),
                               background=list(background), progress=progress)
+    renderer = WeasyReportRenderer(cjk_font=settings.report_cjk_font,
+                                   zone=settings.school_timezone)
     api = build_api(runtime, Supervision(trail, states, store, runtime.thread,
-                                              settings.timezone))
+                                              settings.timezone),
+                    IncidentReports(trail, store, runtime.thread, renderer))
     if open_routes := unguarded(api):
         raise RuntimeError(f"routes outside the access matrix: {open_routes}")
     return api

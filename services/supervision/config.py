@@ -23,6 +23,9 @@ class SupervisionSettings(ServiceSettings):
     service_timeout_seconds: float = Field(5.0, gt=0)
     # The school's calendar, as referral keeps it: when a follow-up's day has passed.
     school_timezone: str = "Asia/Shanghai"
+    # The CJK font family the incident report draws Chinese with; unset: the first one
+    # fontconfig lists for Chinese (`fc-list :lang=zh family`).
+    report_cjk_font: str | None = None
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -141,7 +141,7 @@ class IncidentReport:
     decisions: list[TierDecision]
     disclosures: list[AuditRecord]
     reads: list[AuditRecord]
-    verification: VerificationSummary
+    verification: VerificationSummary | None  # None: not verified for this report
 
     @property
     def breaches(self) -> list[Deadline]:
@@ -265,7 +265,7 @@ def _stages(trail: Sequence[Envelope], records: list[AuditRecord]) -> list[Stage
 
 
 def incident_report(case_id: UUID, envelopes: Sequence[Envelope], *, as_of: datetime,
-                    verification: VerificationSummary) -> IncidentReport:
+                    verification: VerificationSummary | None) -> IncidentReport:
     """The report of the case as the record stood `as_of` (recorded time)."""
     trail = [e for e in recorded_order(envelopes) if e.recorded_at <= as_of]
     records = audit_records(trail)

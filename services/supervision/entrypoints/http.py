@@ -16,11 +16,15 @@ from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
 from contracts.case_state import CaseTrailView
 from services.supervision.application import StillReplaying, Supervision
+from services.supervision.entrypoints import reports as report_routes
+from services.supervision.incident_reports import IncidentReports
 
 ACCESS = AccessMatrix.load(Path(__file__).parents[1] / "access.toml")
 
-def build_api(runtime: ServiceRuntime, supervision: Supervision) -> FastAPI:
+def build_api(runtime: ServiceRuntime, supervision: Supervision,
+              reports: IncidentReports) -> FastAPI:
     api = service_api(runtime, ACCESS)
+    api.include_router(report_routes.router(ACCESS, reports))
 
     @api.get("/cases/{case_id}/trail", responses={503: {
         "description": "supervision is still reading CASES from its start; retry"}})

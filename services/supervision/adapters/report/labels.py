@@ -65,6 +65,11 @@ UI: Words = {
     "actor": ("Actor", "执行者"),
     "passed": ("Verified: no finding", "验证通过：未发现问题"),
     "failed": ("Verification found problems", "验证发现问题"),
+    "unverified": ("not verified here", "本报告未验证"),
+    "unverified_note": ("This report was built without checking the trail: run "
+                        "`casetrail verify --case` for its verification.",
+                        "本报告生成时未验证记录完整性："
+                        "请运行 `casetrail verify --case` 进行验证。"),
     "checked": ("Events checked", "已验证事件"),
     "checkpoints": ("Signed checkpoints", "签名检查点"),
     "findings": ("Findings", "发现"),
