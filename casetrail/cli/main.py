@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -91,6 +91,22 @@ def _parser() -> argparse.ArgumentParser:
         help="the students due for erasure under the retention periods (no names)")
     retention.add_argument("--as-of", type=date.fromisoformat, default=None,
                            help="the day to judge by, YYYY-MM-DD (default today)")
+    audit = commands.add_parser("audit", parents=[where],
+                                help="the auditor's documents of a case")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    incident = audit_commands.add_parser(
+        "report", parents=[where, signed],
+        help="a case's incident report: timeline, handoffs, breaches, decisions, reads")
+    incident.add_argument("case_id", type=UUID)
+    incident.add_argument("--lang", choices=["zh", "en"], default="zh",
+                          help="the report's language (default zh)")
+    incident.add_argument("--format", dest="report_format", choices=["html", "pdf"],
+                          default="html", help="HTML or PDF (default html)")
+    incident.add_argument("--output", type=Path, default=None,
+                          help="where to write it (default report-<case>-<lang>.html|pdf)")
+    incident.add_argument("--as-of", type=datetime.fromisoformat, default=None,
+                          help="the record as it stood then (ISO 8601 with offset; "
+                               "default now)")
     return parser
 
 
@@ -163,6 +179,11 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
         from casetrail.cli.retention import retention_report
 
         return retention_report(runtime, args.token, args.as_of)
+    if args.command == "audit":
+        from casetrail.cli.audit_report import audit_report
+
+        return audit_report(runtime, args.case_id, args.lang, args.report_format,
+                            args.output, args.token, args.as_of)
     if args.command == "erase":
         from casetrail.cli.erase import erase
 
