@@ -37,7 +37,8 @@ def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates
                                    zone=settings.school_timezone)
     api = build_api(runtime, Supervision(trail, states, store, runtime.thread,
                                               settings.timezone),
-                    IncidentReports(trail, store, runtime.thread, renderer))
+                    IncidentReports(trail, store, runtime.thread, renderer,
+                                    settings.timezone))
     if open_routes := unguarded(api):
         raise RuntimeError(f"routes outside the access matrix: {open_routes}")
     return api

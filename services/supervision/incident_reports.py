@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
@@ -55,8 +55,9 @@ class ReportRenderer(Protocol):
 
 class IncidentReports:
     def __init__(self, trail: CaseTrail, store: SupervisionStore, thread: ApplicationThread,
-                 renderer: ReportRenderer) -> None:
+                 renderer: ReportRenderer, school_timezone: tzinfo) -> None:
         self.trail = trail
+        self.school_timezone = school_timezone
         self.store = store
         self.thread = thread
         self.renderer = renderer
@@ -77,7 +78,8 @@ class IncidentReports:
                      verification: VerificationSummary | None = None) -> bytes:
         """The case's incident report as the record stood at `as_of`."""
         envelopes = await self._read(case_id, REPORT_READ, purpose=purpose, reader=reader)
-        report = incident_report(case_id, envelopes, as_of=as_of, verification=verification)
+        report = incident_report(case_id, envelopes, as_of=as_of, verification=verification,
+                                 school_timezone=self.school_timezone)
         # Rendering takes seconds (fonts, the chart): off the event loop, and off the
         # application's thread, which logs the other readers' reads meanwhile.
         return await asyncio.to_thread(self.renderer.render, report, language, report_format)

@@ -4,8 +4,9 @@ breach, in Chinese and in English, as HTML and as a PDF with its CJK font embedd
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PageObject, PdfReader
@@ -185,3 +186,19 @@ def test_a_chinese_report_without_its_cjk_font_fails_naming_the_package_to_insta
     with pytest.raises(RenderingUnavailable, match="fonts-noto-cjk"):
         bare.render(report, Language.ZH, ReportFormat.PDF)
     assert bare.render(report, Language.EN, ReportFormat.HTML).startswith(b"<!DOCTYPE html>")
+
+
+def test_a_follow_up_is_due_by_the_end_of_its_day_in_the_schools_time_zone() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    report = incident_report(CASE_ID, crisis_case(), as_of=AFTER, verification=None,
+                             school_timezone=shanghai)
+    first = next(d for d in report.deadlines if d.check is Check.FOLLOW_UP)
+    assert first.due.astimezone(shanghai).date() == date(2026, 3, 16)
+    assert first.due.astimezone(shanghai).hour == 23
+
+
+def test_each_stage_is_marked_once_on_the_timeline_where_it_was_first_reached(
+        report: IncidentReport) -> None:
+    marked = [e.stage for e in report.timeline if e.stage is not None]
+    # A referral accepted is an answer's, which the timeline shows as "Referral answered".
+    assert marked == [s.stage for s in report.stages if s.stage is not Stage.REFERRAL_ACCEPTED]

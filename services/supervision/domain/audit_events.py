@@ -88,8 +88,8 @@ class AuditRecord:
     answers: tuple[Answer, ...] = field(default=())
     sent: bool = True  # False: every attempt to tell failed
 
-    def agent(self, kind: AgentKind) -> Agent | None:
-        return next((a for a in self.agents if a.kind is kind), None)
+    def agent(self, kind: AgentKind | str) -> Agent | None:
+        return next((a for a in self.agents if a.kind == kind), None)
 
     def answered(self, *kinds: str) -> Answer | None:
         return next((a for a in self.answers if a.kind in kinds), None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from uuid import UUID
 
@@ -157,8 +157,9 @@ class IncidentReport:
         return max([*ends, *(d.due for d in self.deadlines)], default=self.as_of)
 
 
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day, time.max, tzinfo=UTC)
+def _end_of(day: date, zone: tzinfo) -> datetime:
+    """The last moment of a school day, in the school's own time zone."""
+    return datetime.combine(day, time.max, tzinfo=zone)
 
 
 class _Deadlines:
@@ -194,7 +195,7 @@ class _Deadlines:
         return sorted(out, key=lambda d: d.due)
 
 
-def _deadlines(trail: Sequence[Envelope], as_of: datetime) -> _Deadlines:
+def _deadlines(trail: Sequence[Envelope], as_of: datetime, zone: tzinfo) -> _Deadlines:
     found = _Deadlines(as_of)
     receivers: dict[UUID, str] = {}
     for envelope in trail:
@@ -214,7 +215,7 @@ def _deadlines(trail: Sequence[Envelope], as_of: datetime) -> _Deadlines:
             found.missed(Check.REFERRAL_ANSWER, receivers[data.referral_id])
         elif isinstance(data, referral.FollowUpsScheduled):
             for number, due in enumerate(data.due_dates, start=1):
-                found.set(Check.FOLLOW_UP, str(number), at, _end_of(due))
+                found.set(Check.FOLLOW_UP, str(number), at, _end_of(due, zone))
         elif isinstance(data, referral.FollowUpOverdue):
             found.missed(Check.FOLLOW_UP, str(data.number))
         elif isinstance(data, referral.FollowUpRecorded):
@@ -265,23 +266,29 @@ def _stages(trail: Sequence[Envelope], records: list[AuditRecord]) -> list[Stage
 
 
 def incident_report(case_id: UUID, envelopes: Sequence[Envelope], *, as_of: datetime,
-                    verification: VerificationSummary | None) -> IncidentReport:
-    """The report of the case as the record stood `as_of` (recorded time)."""
+                    verification: VerificationSummary | None,
+                    school_timezone: tzinfo = UTC) -> IncidentReport:
+    """The report of the case as the record stood `as_of` (recorded time); a follow-up is
+    due by the end of its day in the school's time zone."""
     trail = [e for e in recorded_order(envelopes) if e.recorded_at <= as_of]
     records = audit_records(trail)
-    deadlines = _deadlines(trail, as_of).all()
+    deadlines = _deadlines(trail, as_of, school_timezone).all()
     decisions = _decisions(trail)
     late_events = {(d.done, d.check) for d in deadlines if d.breached and d.done}
-    timeline = [TimelineEntry(
-        e.occurred_at, e.service, e.type, e.actor.role.value, e.actor.id,
-        REACHED_BY.get((e.service, e.type)),
-        e.type in {"FollowUpOverdue", "ReferralUnanswered", "NoticeEscalated"}
-        or any(e.occurred_at == done for done, _ in late_events))
-        for e in sorted(trail, key=lambda e: e.occurred_at)]
+    stages = _stages(trail, records)
+    first = {(s.stage, s.at) for s in stages}
+    timeline = []
+    for e in sorted(trail, key=lambda e: e.occurred_at):
+        stage = REACHED_BY.get((e.service, e.type))
+        timeline.append(TimelineEntry(
+            e.occurred_at, e.service, e.type, e.actor.role.value, e.actor.id,
+            stage if (stage, e.occurred_at) in first else None,
+            e.type in {"FollowUpOverdue", "ReferralUnanswered", "NoticeEscalated"}
+            or any(e.occurred_at == done for done, _ in late_events)))
     return IncidentReport(
         case_id=case_id, pseudonym=student_pseudonym(trail), as_of=as_of,
         tier=decisions[-1].tier if decisions else None, timeline=timeline,
-        stages=_stages(trail, records), deadlines=deadlines, decisions=decisions,
+        stages=stages, deadlines=deadlines, decisions=decisions,
         disclosures=[r for r in records if r.pattern is Pattern.DISCLOSURE],
         reads=[r for r in records if r.pattern is Pattern.READ],
         verification=verification)

@@ -236,6 +236,9 @@ CODES: Words = {
     "sms": ("SMS", "短信"),
     "phone": ("phone", "电话"),
     "email": ("email", "电子邮件"),
+    # kinds of code
+    "template": ("template", "模板"),
+    "tier": ("tier", "等级"),
     # guardians by rank
     "guardian_1": ("guardian 1", "第一监护人"),
     "guardian_2": ("guardian 2", "第二监护人"),
@@ -268,5 +271,5 @@ class Labels:
         """A code, or a `kind:value` code such as `tier:crisis`, in words."""
         if ":" in code:
             kind, value = code.split(":", 1)
-            return f"{kind}: {self._pick(CODES, value)}"
+            return f"{self._pick(CODES, kind)}: {self._pick(CODES, value)}"
         return self._pick(CODES, code)
