@@ -56,7 +56,7 @@ def timeline_svg(report: IncidentReport, labels: Labels, font: str) -> str:
     rows = _rows(report, labels)
     names = [labels.stage(s.stage) for s in stages] + [name for name, _ in rows]
     plt.rcParams.update({"font.family": font, "svg.fonttype": "path", "font.size": 8})
-    figure, axes = plt.subplots(figsize=(7.2, 0.28 * len(names) + 1.1))
+    figure, axes = plt.subplots(figsize=(7.2, 0.22 * len(names) + 1.0))
     try:
         for y, reached in enumerate(stages):
             axes.plot(_span(reached.at, start), y, marker="D", color=STAGE, markersize=5)

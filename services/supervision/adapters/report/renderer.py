@@ -74,7 +74,14 @@ class WeasyReportRenderer:
             f"package {CJK_PACKAGES}, e.g. apt-get install -y fonts-noto-cjk")
 
     def font_for(self, language: Language) -> str:
-        return self.cjk_font if language is Language.ZH else LATIN_FONT
+        """Chinese needs the CJK font; English takes it too when there is one (its Latin is
+        narrow enough for the tables' times), else matplotlib's own."""
+        if language is Language.ZH:
+            return self.cjk_font
+        try:
+            return self.cjk_font
+        except RenderingUnavailable:
+            return LATIN_FONT
 
     def render(self, report: IncidentReport, language: Language,
                report_format: ReportFormat) -> bytes:
