@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 
+from casetrail.cli.audit_report import audit_report
+from casetrail.cli.commands import RequestRefused
+from casetrail.cli.runtime import Runtime
 from casetrail.kernel import ListReads
 from contracts.case_state import PartAnswer
 from contracts.envelope import Envelope
@@ -18,7 +22,8 @@ from services.supervision.application import SupervisionStore
 from services.supervision.bootstrap import build
 from services.supervision.config import SupervisionSettings
 from services.supervision.incident_reports import AUDIT_EVENTS_READ, REPORT_READ
-from tests.identity import bearer
+from tests.identity import bearer, token
+from tests.receivers import serving_app
 from tests.supervision_case import CASE_ID, HOSPITAL, crisis_case
 
 AUDITOR = bearer("auditor", subject="a-1")
@@ -114,3 +119,18 @@ def test_a_language_or_format_the_report_has_not_is_refused_naming_the_field(
     response = client.get(f"/cases/{CASE_ID}/report", params={"lang": "fr"}, headers=AUDITOR)
     assert response.status_code == 422
     assert "lang" in response.text and "fr" not in response.text.replace("format", "")
+
+
+def test_casetrail_audit_report_writes_the_report_the_auditor_reads(
+        settings: SupervisionSettings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    api = build(settings, CasesInMemory(crisis_case()), NoServiceAsked())
+    output = tmp_path / "report.html"
+    with serving_app(api, lifespan="off") as base:
+        runtime = Runtime("nats://127.0.0.1:4222", {"supervision": base})
+        assert audit_report(runtime, CASE_ID, "en", "html", output, token("auditor"),
+                            None) == 0
+        with pytest.raises(RequestRefused):
+            audit_report(runtime, CASE_ID, "en", "html", output, token("principal"), None)
+    assert "Incident report" in output.read_text()
+    assert str(output) in capsys.readouterr().out
