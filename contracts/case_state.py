@@ -9,6 +9,7 @@ that a message was still on its way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
 from uuid import UUID
@@ -22,7 +23,7 @@ from contracts.codes import (
     ReceiverType,
     Tier,
 )
-from contracts.envelope import Actor
+from contracts.envelope import Actor, Envelope
 
 VERSION: Literal[1] = 1
 
@@ -36,6 +37,12 @@ STAGES: dict[tuple[str, str], str] = {
     ("referral", "CaseClosed"): "closed",
 }
 STAGE_ORDER = list(dict.fromkeys(STAGES.values()))
+
+
+def stages_reached(events: Iterable[Envelope]) -> list[str]:
+    """The stages the events mark reached, in the pipeline's order."""
+    reached = {STAGES[(e.service, e.type)] for e in events if (e.service, e.type) in STAGES}
+    return [stage for stage in STAGE_ORDER if stage in reached]
 
 
 class Part(BaseModel):

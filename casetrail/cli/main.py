@@ -17,6 +17,14 @@ from contracts.codes import ErasureReason, Role
 from contracts.envelope import SERVICES
 
 
+def _moment(text: str) -> datetime:
+    """An ISO time that says its offset: a moment, not a wall-clock reading."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the time with its offset (Z or +08:00)")
+    return moment
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casetrail", description=__doc__)
     # Every command takes it, before or after its own arguments.
@@ -30,10 +38,18 @@ def _parser() -> argparse.ArgumentParser:
                         help="start NATS (unless NATS_URL is set) and the four services")
     commands.add_parser("demo", parents=[where],
                         help="drive cases of every tier through a running system")
-    timeline = commands.add_parser("timeline", parents=[where],
+    # The tools that act for a person, as the token says.
+    signed = argparse.ArgumentParser(add_help=False)
+    signed.add_argument("--token", default=None,
+                        help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
+    timeline = commands.add_parser("timeline", parents=[where, signed],
                                    help="replay one case from the CASES stream")
     timeline.add_argument("case_id", type=UUID)
     timeline.add_argument("--json", action="store_true", help="the envelopes, as JSON")
+    timeline.add_argument("--as-of", type=_moment, default=None,
+                          help="the case as the record stood then (ISO time with its offset, "
+                               "e.g. 2026-03-02T16:00:00+08:00), beside each service's own "
+                               "store, from supervision; as an auditor (--token)")
     letters = commands.add_parser("dead-letters", parents=[where],
                                   help="what a service could not handle, and why")
     letters.add_argument("service", choices=SERVICES)
@@ -69,10 +85,6 @@ def _parser() -> argparse.ArgumentParser:
                                       "into README.md")
     matrix.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 if README.md shows another matrix")
-    # The tools that act for a person, as the token says.
-    signed = argparse.ArgumentParser(add_help=False)
-    signed.add_argument("--token", default=None,
-                        help="a bearer token from `casetrail login` (default: $CASETRAIL_TOKEN)")
     sheet = commands.add_parser("screening-template", parents=[where, signed],
                                 help="the file to fill in with a screening's answers")
     sheet.add_argument("screening_id", type=UUID)
@@ -188,6 +200,10 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
         from casetrail.cli.erase import erase
 
         return erase(runtime, args.student_key, args.reason, args.token)
+    if args.as_of is not None:
+        from casetrail.cli.timeline import timeline_as_of
+
+        return timeline_as_of(runtime, args.case_id, args.as_of, args.token, args.json)
     from casetrail.cli.timeline import timeline as show
 
     return show(runtime, args.case_id, args.json)

@@ -48,6 +48,11 @@ RECORD_READS = {
     ("referral", "/home-visits/due"): "home_visits_due",
     ("referral", "/referrals/without-consent"): "disclosed_without_consent",
     ("intake", "/retention"): "retention",
+    # The auditor's replay: each service's part of a case as it stood at a time.
+    ("intake", "/cases/{case_id}/state"): "case_state",
+    ("assessment", "/cases/{case_id}/state"): "case_state",
+    ("notification", "/cases/{case_id}/state"): "case_state",
+    ("referral", "/cases/{case_id}/state"): "case_state",
 }
 # GET routes that show nobody's record, and why.
 NO_RECORD = {

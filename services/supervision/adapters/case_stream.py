@@ -4,12 +4,14 @@ consumer (nats-py), then followed; supervision keeps nothing of a case on disk."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
@@ -56,29 +58,41 @@ class CasesReplica:
 
 def following_cases(nats_url: str, login: BusLogin, replica: CasesReplica,
                     wait_seconds: float = 1.0) -> BackgroundTask:
-    """Reads CASES from its start into the replica, then each new event, until stopped."""
+    """Reads CASES from its start into the replica, then each new event, until stopped; a
+    stream not there yet (supervision started first) or a lost server is waited for, and
+    reading starts again from the start (the replica keeps each event once)."""
 
     async def follow(stop: asyncio.Event) -> None:
-        nc = await connect(nats_url, "supervision-cases", login)
-        try:
-            js = nc.jetstream()
-            sub = await js.subscribe(CASE_SUBJECTS, stream=CASES_STREAM,
-                                     ordered_consumer=True,
-                                     config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
-            info = await js.stream_info(CASES_STREAM)
-            if info.state.messages == 0:
-                replica.caught_up = True
-            while not stop.is_set():
-                try:
-                    msg = await sub.next_msg(timeout=wait_seconds)
-                except NatsTimeout:
-                    continue
-                replica.take(msg.data)
-                if msg.metadata.num_pending == 0 and not replica.caught_up:
-                    replica.caught_up = True
-                    log.info("supervision: CASES replayed, %d events of %d cases",
-                             replica.read, len(replica.by_case))
-        finally:
-            await nc.drain()
+        while not stop.is_set():
+            try:
+                await _read(nats_url, login, replica, wait_seconds, stop)
+            except NatsError as failed:
+                log.warning("supervision: cannot read CASES (%r); trying again", failed)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait_seconds)
 
     return follow
+
+
+async def _read(nats_url: str, login: BusLogin, replica: CasesReplica, wait_seconds: float,
+                stop: asyncio.Event) -> None:
+    nc = await connect(nats_url, "supervision-cases", login)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(CASES_STREAM)
+        sub = await js.subscribe(CASE_SUBJECTS, stream=CASES_STREAM, ordered_consumer=True,
+                                 config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+        if info.state.messages == 0:
+            replica.caught_up = True
+        while not stop.is_set():
+            try:
+                msg = await sub.next_msg(timeout=wait_seconds)
+            except NatsTimeout:
+                continue
+            replica.take(msg.data)
+            if msg.metadata.num_pending == 0 and not replica.caught_up:
+                replica.caught_up = True
+                log.info("supervision: CASES replayed, %d events of %d cases",
+                         replica.read, len(replica.by_case))
+    finally:
+        await nc.close()

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
-from contracts.case_state import STAGE_ORDER, STAGES, CaseState, ReferralPart, Told
+from contracts.case_state import CaseState, ReferralPart, Told, stages_reached
 from contracts.envelope import Envelope
 from services.supervision.domain.flags import open_flags
 from services.supervision.domain.parts import (
@@ -29,11 +29,6 @@ class Folder(Protocol):
 def up_to(envelopes: Iterable[Envelope], as_of: datetime) -> list[Envelope]:
     """The envelopes the record held at `as_of`, in stream order."""
     return [e for e in envelopes if e.recorded_at <= as_of]
-
-
-def stages_reached(events: Sequence[Envelope]) -> list[str]:
-    reached = {STAGES[(e.service, e.type)] for e in events if (e.service, e.type) in STAGES}
-    return [stage for stage in STAGE_ORDER if stage in reached]
 
 
 def told(events: Sequence[Envelope]) -> list[Told]:
