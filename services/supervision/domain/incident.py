@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from uuid import UUID
 
+from contracts.case_state import STAGES
 from contracts.envelope import Envelope
 from contracts.events import assessment, notification, referral
 from contracts.events import read_data as read_event
@@ -31,29 +32,25 @@ from services.supervision.domain.audit_events import (
 
 
 class Stage(StrEnum):
-    """The case pipeline (DOMAIN.md): each stage and the first event that reaches it."""
+    """The pipeline's stages (contracts.case_state.STAGES), with the steps between them an
+    auditor times too: the crisis path, the guardian's acknowledgement, a referral taken."""
 
     DETECTED = "detected"
-    CRISIS_PATH = "crisis_path"
+    CRISIS_PATH = "crisis-path"
     ASSESSED = "assessed"
-    FAMILY_NOTIFIED = "family_notified"
+    FAMILY_NOTIFIED = "family-notified"
     ACKNOWLEDGED = "acknowledged"
     REFERRED = "referred"
-    REFERRAL_ACCEPTED = "referral_accepted"
-    FOLLOWED_UP = "followed_up"
+    REFERRAL_ACCEPTED = "referral-accepted"
+    FOLLOWED_UP = "followed-up"
     CLOSED = "closed"
 
 
 REACHED_BY: dict[tuple[str, str], Stage] = {
-    ("intake", "CaseDetected"): Stage.DETECTED,
+    **{event: Stage(stage) for event, stage in STAGES.items()},
     ("intake", "TransferReceived"): Stage.DETECTED,
     ("assessment", "CrisisPathStarted"): Stage.CRISIS_PATH,
-    ("assessment", "TierDecided"): Stage.ASSESSED,
-    ("notification", "GuardianNoticeDispatched"): Stage.FAMILY_NOTIFIED,
     ("notification", "GuardianAcknowledged"): Stage.ACKNOWLEDGED,
-    ("referral", "ReferralMade"): Stage.REFERRED,
-    ("referral", "FollowUpRecorded"): Stage.FOLLOWED_UP,
-    ("referral", "CaseClosed"): Stage.CLOSED,
 }
 TAKEN = frozenset({"accepted", "scheduled", "admitted"})  # a referral's answer that takes it
 

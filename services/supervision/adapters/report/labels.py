@@ -136,13 +136,13 @@ EVENTS: Words = {
 
 STAGES: Words = {
     "detected": ("Detected", "发现"),
-    "crisis_path": ("Crisis path", "危机流程"),
+    "crisis-path": ("Crisis path", "危机流程"),
     "assessed": ("Assessed", "研判"),
-    "family_notified": ("Family notified", "通知家长"),
+    "family-notified": ("Family notified", "通知家长"),
     "acknowledged": ("Guardian acknowledged", "家长确认"),
     "referred": ("Referred", "转介"),
-    "referral_accepted": ("Referral accepted", "转介接收"),
-    "followed_up": ("Followed up", "跟踪"),
+    "referral-accepted": ("Referral accepted", "转介接收"),
+    "followed-up": ("Followed up", "跟踪"),
     "closed": ("Closed", "结案"),
 }
 
