@@ -20,10 +20,12 @@ from contracts.codes import (
     FollowUpOutcome,
     GuardianRank,
     GuardianRelationship,
+    IncidentKind,
     NoticeChannel,
     ReceiverType,
     ReferralResponse,
     Role,
+    SchoolStage,
     Sign,
     Tier,
 )
@@ -42,6 +44,7 @@ POLICE_REFERRAL = UUID("4f5a6b7c-8d9e-4f0a-9b2c-3d4e5f607182")
 CENTRE_REFERRAL = UUID("5a6b7c8d-9e0f-4a1b-8c3d-4e5f60718293")
 CENTRE_REROUTE = UUID("6b7c8d9e-0f1a-4b2c-9d4e-5f60718293a4")
 REPORT = UUID("7c8d9e0f-1a2b-4c3d-8e5f-60718293a4b5")
+TRANSFER = UUID("8d9e0f1a-2b3c-4d4e-9f60-718293a4b5c6")
 HOSPITAL, POLICE, CENTRE, CENTRE_2 = "hosp-green-01", "police-sjs", "dgc-sjs", "dgc-bj"
 
 
@@ -176,4 +179,22 @@ def crisis_case(*, closed: bool = True) -> list[Envelope]:
     if closed:
         s.add("referral", timedelta(weeks=8, days=1), referral.CaseClosed(
             reason=ClosureReason.RESOLVED), Role.CRISIS_TEAM_HEAD, "h-1")
+    return s.envelopes
+
+
+def incident_then_transfer() -> list[Envelope]:
+    """An incident reported to the district commission late, then the student's history sent
+    to the next school under the guardians' consent."""
+    s = Story()
+    s.add("intake", minutes(0), intake.IncidentReported(
+        incident_id=uuid4(), student_key=STUDENT_KEY, kind=IncidentKind.SELF_HARM,
+        checklist=["contact_guardians", "call_120"]), Role.PRINCIPAL, "pr-1")
+    s.add("notification", minutes(1), notification.AuthorityReportIssued(
+        report_id=REPORT, incident_id=uuid4(), authority="district_education_commission",
+        report_by=START + minutes(61)), Role.SYSTEM, "notification")
+    s.add("notification", minutes(75), notification.AuthorityReportDispatched(
+        report_id=REPORT, on_time=False), Role.SYSTEM, "notification")
+    s.add("intake", timedelta(days=90), intake.TransferDisclosed(
+        transfer_id=TRANSFER, to_school="school-77", to_stage=SchoolStage.HIGH,
+        categories=["case_history", "risk_tier"], consent_id=CONSENT), Role.PRINCIPAL, "pr-1")
     return s.envelopes

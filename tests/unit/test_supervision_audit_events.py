@@ -29,9 +29,11 @@ from tests.supervision_case import (
     HOSPITAL,
     NOTICE,
     POLICE,
+    REPORT,
     START,
     STUDENT_KEY,
     crisis_case,
+    incident_then_transfer,
 )
 
 
@@ -161,3 +163,20 @@ def test_a_notice_no_attempt_delivered_is_a_failed_disclosure() -> None:
     (notice,) = of_kind(audit_records([*failed, failure]), Kind.GUARDIAN_NOTICE)
     assert not notice.sent
     assert audit_event(notice, CASE_ID, STUDENT_KEY)["outcome"] == "4"
+
+
+def test_an_incident_reported_to_the_district_commission_is_a_disclosure_marked_late() -> None:
+    (report,) = of_kind(audit_records(incident_then_transfer()), Kind.AUTHORITY_REPORT)
+    recipient = report.agent(AgentKind.RECIPIENT)
+    assert recipient is not None and recipient.id == "district_education_commission"
+    assert report.handle == REPORT and [a.kind for a in report.answers] == ["late"]
+    AuditEvent.model_validate(audit_event(report, CASE_ID, STUDENT_KEY))
+
+
+def test_a_history_sent_to_the_next_school_is_a_disclosure_under_the_consent() -> None:
+    (transfer,) = of_kind(audit_records(incident_then_transfer()), Kind.TRANSFER)
+    assert transfer.agent(AgentKind.RECIPIENT).id == "school-77"  # type: ignore[union-attr]
+    assert transfer.what == ("case_history", "risk_tier")
+    assert (transfer.basis, transfer.authorization) == ("consent", CONSENT)
+    resource = AuditEvent.model_validate(audit_event(transfer, CASE_ID, STUDENT_KEY))
+    assert resource.type.code == "110106"

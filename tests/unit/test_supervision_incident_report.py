@@ -31,6 +31,7 @@ from tests.supervision_case import (
     POLICE,
     START,
     crisis_case,
+    incident_then_transfer,
 )
 
 AFTER = START + timedelta(weeks=10)
@@ -202,3 +203,17 @@ def test_each_stage_is_marked_once_on_the_timeline_where_it_was_first_reached(
     marked = [e.stage for e in report.timeline if e.stage is not None]
     # A referral accepted is an answer's, which the timeline shows as "Referral answered".
     assert marked == [s.stage for s in report.stages if s.stage is not Stage.REFERRAL_ACCEPTED]
+
+
+def test_an_incident_reported_late_to_the_commission_is_a_breach_in_both_languages(
+        renderer: WeasyReportRenderer) -> None:
+    report = incident_report(CASE_ID, incident_then_transfer(),
+                             as_of=START + timedelta(days=100), verification=None)
+    assert [(b.check, b.subject) for b in report.breaches] == [
+        (Check.AUTHORITY_REPORT, "district_education_commission")]
+    assert report.breaches[0].allowed == timedelta(hours=1)
+    english = text_of(renderer.render(report, Language.EN, ReportFormat.HTML))
+    assert "Report to the authority" in english and "district education commission" in english
+    assert "next school" in english and "not verified here" in english
+    chinese = text_of(renderer.render(report, Language.ZH, ReportFormat.HTML))
+    assert "向主管部门报告" in chinese and "区教委" in chinese and "转入学校" in chinese
