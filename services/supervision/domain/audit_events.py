@@ -209,11 +209,13 @@ class _Trail:
             self.mark(notice_id, sent=True)
             return
         issued, notice = self.issued.get(notice_id, (envelope, None))
-        rank = int(notice.guardian_rank) if notice else 1
+        # A notice's guardian is named where it was issued; without that, by no rank.
+        guardian = (_guardian(int(notice.guardian_rank)) if notice
+                    else Agent(AgentKind.RECIPIENT, GUARDIAN, "unknown"))
         what = (f"template:{notice.template_id}", f"tier:{notice.tier.value}") if notice else ()
         self.add(AuditRecord(
             envelope.event_id, Pattern.DISCLOSURE, Kind.GUARDIAN_NOTICE, envelope.occurred_at,
-            envelope.service, (_user(issued), _source(envelope), _guardian(rank)), what,
+            envelope.service, (_user(issued), _source(envelope), guardian), what,
             handle=notice_id, channel=channel, sent=sent))
 
     def _called(self, envelope: Envelope, data: notification.GuardianCalled) -> None:

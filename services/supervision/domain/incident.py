@@ -271,7 +271,7 @@ def incident_report(case_id: UUID, envelopes: Sequence[Envelope], *, as_of: date
     records = audit_records(trail)
     deadlines = _deadlines(trail, as_of, school_timezone).all()
     decisions = _decisions(trail)
-    late_events = {(d.done, d.check) for d in deadlines if d.breached and d.done}
+    met_late = {d.done for d in deadlines if d.breached and d.done}
     stages = _stages(trail, records)
     first = {(s.stage, s.at) for s in stages}
     timeline = []
@@ -281,7 +281,7 @@ def incident_report(case_id: UUID, envelopes: Sequence[Envelope], *, as_of: date
             e.occurred_at, e.service, e.type, e.actor.role.value, e.actor.id,
             stage if (stage, e.occurred_at) in first else None,
             e.type in {"FollowUpOverdue", "ReferralUnanswered", "NoticeEscalated"}
-            or any(e.occurred_at == done for done, _ in late_events)))
+            or e.occurred_at in met_late))
     return IncidentReport(
         case_id=case_id, pseudonym=student_pseudonym(trail), as_of=as_of,
         tier=decisions[-1].tier if decisions else None, timeline=timeline,
