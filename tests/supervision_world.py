@@ -19,7 +19,7 @@ from services.supervision.adapters.service_states import ServiceStatesOverHttp
 from services.supervision.application import CaseTrail, ServiceStates
 from services.supervision.bootstrap import build
 from services.supervision.config import SupervisionSettings
-from tests.application.all_services import Running
+from tests.application.all_services import Running, Served
 
 
 class ListedTrail:
@@ -64,18 +64,30 @@ class Disagreeing:
 
 
 @contextmanager
-def supervision(store_url: tuple[str, str | None], data_dir: Path, trail: CaseTrail,
-                states: ServiceStates) -> Iterator[tuple[TestClient, ServiceApplication]]:
-    """Supervision's API (without its lifespan: no bus) and its store of reads."""
+def served_supervision(store_url: tuple[str, str | None], data_dir: Path,
+                       trail: CaseTrail | None = None,
+                       states: ServiceStates | None = None) -> Iterator[Served]:
+    """Supervision's API (without its lifespan: no bus) on the test's store, on the given
+    trail (else an empty one) and states (else none that answers)."""
     url, schema = store_url
     if url.startswith("sqlite:///"):
         url = f"sqlite:///{data_dir}/supervision.db"
     settings = SupervisionSettings.model_validate({
         "CASETRAIL_DATA_DIR": str(data_dir), "store_url": url, "store_schema": schema})
-    api = build(settings, trail, states)
+    api = build(settings, trail or ListedTrail([]),
+                states or ServiceStatesOverHttp({}, settings.service_timeout_seconds))
+    runtime = api.state.runtime
     client = TestClient(api)
     try:
-        yield client, api.state.runtime.app
+        yield Served(runtime=runtime, app=runtime.app, http=client)
     finally:
         client.close()
-        api.state.runtime.thread.shutdown()
+        runtime.thread.shutdown()
+
+
+@contextmanager
+def supervision(store_url: tuple[str, str | None], data_dir: Path, trail: CaseTrail,
+                states: ServiceStates) -> Iterator[tuple[TestClient, ServiceApplication]]:
+    """Supervision's HTTP client and its store of reads."""
+    with served_supervision(store_url, data_dir, trail, states) as served:
+        yield served.http, served.app

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.exc import SAWarning
 
+from casetrail.bus.identities import SUPERVISION
 from casetrail.http import guarded_routes
 from casetrail.identity.access import AccessMatrix, Permission
 from casetrail.personal.vault import new_master_key
@@ -50,13 +51,23 @@ def entry_of(service: str) -> ServiceEntry[Any, Any]:
     return entry
 
 
+def read_side_api(settings_of: Mapping[str, Any]) -> tuple[FastAPI, ServiceRuntime]:
+    """Supervision's API as its bootstrap builds it (no bus read until it runs)."""
+    bootstrap = importlib.import_module("services.supervision.bootstrap")
+    settings = importlib.import_module("services.supervision.config").SupervisionSettings
+    api: FastAPI = bootstrap.live(settings.model_validate(settings_of))
+    runtime: ServiceRuntime = api.state.runtime
+    return api, runtime
+
+
 def access_of(service: str) -> AccessMatrix:
     return AccessMatrix.load(ROOT / "services" / service / "access.toml")
 
 
 @contextmanager
 def service_apis() -> Iterator[dict[str, FastAPI]]:
-    """Every service's API as its bootstrap builds it, on a throw-away store: for its routes."""
+    """Every service's API as its bootstrap builds it, supervision's too, on a throw-away
+    store: for their routes."""
     with (tempfile.TemporaryDirectory(prefix="casetrail-access-matrix-") as scratch,
           warnings.catch_warnings()):
         # Each service's store declares the same tracking table class again: harmless here.
@@ -76,6 +87,8 @@ def service_apis() -> Iterator[dict[str, FastAPI]]:
                                          thread=ApplicationThread(f"{service}-routes"))
                 built.append(runtime)
                 apis[service] = entry.build_api(runtime, app)
+            apis[SUPERVISION], runtime = read_side_api({"CASETRAIL_DATA_DIR": scratch})
+            built.append(runtime)
             yield apis
         finally:
             for runtime in built:

@@ -29,11 +29,10 @@ ENTRIES: dict[str, ServiceEntry[Any, Any]] = {
 
 
 @dataclass(frozen=True)
-class Running:
-    """One service in process: its settings, its application and an HTTP client of its API
-    (without its bus consumers: no lifespan)."""
+class Served:
+    """One process's API in process: its runtime, its store and an HTTP client of its API
+    (without its lifespan: no bus)."""
 
-    entry: ServiceEntry[Any, Any]
     runtime: ServiceRuntime
     app: ServiceApplication
     http: TestClient
@@ -41,6 +40,13 @@ class Running:
     @property
     def settings(self) -> ServiceSettings:
         return self.runtime.settings
+
+
+@dataclass(frozen=True)
+class Running(Served):
+    """One publishing service in process, with the wiring its bootstrap declares."""
+
+    entry: ServiceEntry[Any, Any]
 
 
 def settings_of(entry: ServiceEntry[S, Any], store_url: tuple[str, str | None],
@@ -71,7 +77,8 @@ def all_served(store_url: tuple[str, str | None], data_dir: Path,
         runtime = ServiceRuntime(settings=settings, app=app, published=entry.published,
                                  thread=ApplicationThread(f"{name}-test"),
                                  other_credentials=entry.other_credentials(settings))
-        running[name] = Running(entry, runtime, app, TestClient(entry.build_api(runtime, app)))
+        running[name] = Running(runtime=runtime, app=app, entry=entry,
+                                http=TestClient(entry.build_api(runtime, app)))
     try:
         yield running
     finally:

@@ -35,10 +35,11 @@ from contracts.events import intake
 from contracts.events.base import EventData
 from services.intake.application import IntakeApplication
 from services.intake.domain.report_chain import reporter_problem
-from tests.application.all_services import Running, all_served
+from tests.application.all_services import ENTRIES, Served, all_served
 from tests.application.conftest import deliver, detected, envelope
 from tests.identity import OTHER_SCHOOL, SCHOOL, token
 from tests.infra import fresh_schema
+from tests.supervision_world import served_supervision
 
 CASE = "{case}"  # in a sample path: the case the module's world stands on
 
@@ -154,10 +155,10 @@ Glass = Literal["none", "open", "expired"]
 
 @dataclass
 class World:
-    """The four services and one case they all know of, with principals standing to it as
-    the cells need, made as they are first asked for."""
+    """The four services and supervision, and one case the four know of, with principals
+    standing to it as the cells need, made as they are first asked for."""
 
-    services: dict[str, Running]
+    services: dict[str, Served]
     case_id: UUID
     made: set[tuple[str, str]] = field(default_factory=set)
 
@@ -236,26 +237,29 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     refused before they change anything (the route's own 422 on an empty body)."""
     data_dir = tmp_path_factory.mktemp("matrix")
     if request.param == "sqlite":
-        with all_served((f"sqlite:///{data_dir / 'events.db'}", None), data_dir) as services:
-            yield _world(services)
+        store = (f"sqlite:///{data_dir / 'events.db'}", None)
+        with (all_served(store, data_dir) as services,
+              served_supervision(store, data_dir) as supervision):
+            yield _world({**services, "supervision": supervision})
         return
     if postgres is None:
         pytest.skip("postgres: set POSTGRES_URL (or run a Docker engine) to test on PostgreSQL")
     with (fresh_schema(postgres, "matrix") as schema,
-          all_served((postgres, schema), data_dir) as services):
-        yield _world(services)
-        for running in services.values():
+          all_served((postgres, schema), data_dir) as services,
+          served_supervision((postgres, schema), data_dir) as supervision):
+        yield _world({**services, "supervision": supervision})
+        for running in (*services.values(), supervision):
             running.app.close()
 
 
-def _world(services: dict[str, Running]) -> World:
+def _world(services: dict[str, Served]) -> World:
     opened = services["intake"].http.post("/reports", json={
         "student": {"school_student_id": "S-1"}, "channel": "staff_observation",
         "signs": ["grade_swing"]}, headers=header(Principal("opener", Role.CRISIS_TEAM,
                                                             SCHOOL)))
     assert opened.status_code == 201, opened.text
     world = World(services, UUID(opened.json()["case_id"]))
-    for service in services:
+    for service in ENTRIES:
         if service != "intake":
             world.note(service, detected(), Actor(role="crisis_team", id="opener"))
     return world

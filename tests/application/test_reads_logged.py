@@ -19,12 +19,13 @@ from services.assessment.application import AssessmentApplication
 from services.notification.application import NotificationApplication
 from services.notification.domain.directory import Guardian
 from services.referral.application import ReferralApplication
-from tests.application.all_services import Running, all_served
+from tests.application.all_services import Served, all_served
 from tests.application.conftest import assigned, deliver, detected, envelope
 from tests.application.reads import Read, position, reads_after
 from tests.application.test_notification import SCHOOL_ID, crisis_path
 from tests.application.test_referral import decide, refer
 from tests.identity import bearer
+from tests.supervision_world import ListedTrail, served_supervision
 
 READER = {"role": "crisis_team", "id": "t-9"}
 AS_READER = bearer("crisis_team", subject="t-9")
@@ -53,6 +54,8 @@ RECORD_READS = {
     ("assessment", "/cases/{case_id}/state"): "case_state",
     ("notification", "/cases/{case_id}/state"): "case_state",
     ("referral", "/cases/{case_id}/state"): "case_state",
+    # Supervision logs its readers' reads in its own store (a list read of the one case).
+    ("supervision", "/cases/{case_id}/trail"): "case_trail",
 }
 # GET routes that show nobody's record, and why.
 NO_RECORD = {
@@ -67,12 +70,13 @@ NO_RECORD = {
 
 
 @pytest.fixture
-def services(store_url: tuple[str, str | None], tmp_path: Path) -> Iterator[dict[str, Running]]:
-    with all_served(store_url, tmp_path) as running:
-        yield running
+def services(store_url: tuple[str, str | None], tmp_path: Path) -> Iterator[dict[str, Served]]:
+    with (all_served(store_url, tmp_path) as running,
+          served_supervision(store_url, tmp_path) as supervision):
+        yield {**running, "supervision": supervision}
 
 
-def get_routes(service: Running) -> set[str]:
+def get_routes(service: Served) -> set[str]:
     routes = api_routes(service.http.app.routes)  # type: ignore[attr-defined]
     # The docs' pages and assets are not in the schema: they show nothing of anyone.
     return {route.path for route in routes
@@ -80,14 +84,14 @@ def get_routes(service: Running) -> set[str]:
 
 
 def test_every_get_route_is_a_logged_read_or_shows_no_record(
-        services: dict[str, Running]) -> None:
+        services: dict[str, Served]) -> None:
     for name, service in services.items():
         for path in get_routes(service):
             assert (name, path) in RECORD_READS or path in NO_RECORD, (name, path)
     assert all(path in get_routes(services[name]) for name, path in RECORD_READS)
 
 
-def read(service: Running, path: str) -> list[Read]:
+def read(service: Served, path: str) -> list[Read]:
     before = position(service.app)
     response = service.http.get(path, headers=AS_READER, params={"purpose": PURPOSE})
     assert response.status_code == 200, response.text
@@ -98,7 +102,7 @@ def by_reader(what: str, record: UUID, case_ids: tuple[UUID, ...] = ()) -> Read:
     return Read(record, what, READER["id"], READER["role"], PURPOSE, case_ids)
 
 
-def reported(intake: Running) -> tuple[UUID, UUID]:
+def reported(intake: Served) -> tuple[UUID, UUID]:
     made = intake.http.post("/reports", json={
         "student": {"school_student_id": "S-1", "name": "张三"},
         "channel": "staff_observation"}, headers=bearer("class_teacher", subject="ct-1"))
@@ -107,7 +111,7 @@ def reported(intake: Running) -> tuple[UUID, UUID]:
 
 
 def test_reading_an_intake_case_or_a_reports_status_logs_one_read_of_the_case(
-        services: dict[str, Running]) -> None:
+        services: dict[str, Served]) -> None:
     intake = services["intake"]
     case_id, report_id = reported(intake)
     assert read(intake, f"/cases/{case_id}") == [by_reader("case_record", case_id)]
@@ -115,7 +119,7 @@ def test_reading_an_intake_case_or_a_reports_status_logs_one_read_of_the_case(
 
 
 def test_reading_a_growth_file_logs_a_read_of_the_student_and_of_each_case(
-        services: dict[str, Running]) -> None:
+        services: dict[str, Served]) -> None:
     intake = services["intake"]
     case_id, _ = reported(intake)
     student_read, case_read = read(intake, "/students/S-1")
@@ -126,7 +130,7 @@ def test_reading_a_growth_file_logs_a_read_of_the_student_and_of_each_case(
 
 
 def test_reading_the_growth_file_of_a_student_with_flags_only_is_logged_too(
-        services: dict[str, Running]) -> None:
+        services: dict[str, Served]) -> None:
     intake = services["intake"]
     flagged = intake.http.put("/students/S-2/key-concerns", json={
         "key_concerns": ["left_behind"]}, headers=TEAM)
@@ -136,7 +140,7 @@ def test_reading_the_growth_file_of_a_student_with_flags_only_is_logged_too(
 
 
 def test_reading_a_transfers_packet_logs_a_read_of_the_case_it_came_from(
-        services: dict[str, Running]) -> None:
+        services: dict[str, Served]) -> None:
     intake = services["intake"]
     case_id, _ = reported(intake)
     sent = intake.http.post(f"/cases/{case_id}/transfers", json={
@@ -150,7 +154,7 @@ def test_reading_a_transfers_packet_logs_a_read_of_the_case_it_came_from(
 
 
 def test_reading_an_assessment_logs_one_read_of_the_case(
-        services: dict[str, Running]) -> None:
+        services: dict[str, Served]) -> None:
     assessment = services["assessment"]
     app = assessment.app
     assert isinstance(app, AssessmentApplication)
@@ -159,7 +163,7 @@ def test_reading_an_assessment_logs_one_read_of_the_case(
     assert read(assessment, f"/cases/{case_id}") == [by_reader("case_record", case_id)]
 
 
-def notified(notification: Running) -> UUID:
+def notified(notification: Served) -> UUID:
     """A crisis case whose primary guardian is to be called."""
     app = notification.app
     assert isinstance(app, NotificationApplication)
@@ -172,7 +176,7 @@ def notified(notification: Running) -> UUID:
 
 
 def test_reading_a_notification_record_guardians_or_the_call_list_is_logged(
-        services: dict[str, Running]) -> None:
+        services: dict[str, Served]) -> None:
     notification = services["notification"]
     case_id = notified(notification)
     assert read(notification, f"/cases/{case_id}") == [by_reader("case_record", case_id)]
@@ -186,7 +190,7 @@ def test_reading_a_notification_record_guardians_or_the_call_list_is_logged(
 
 
 def test_reading_a_referral_case_its_packet_or_a_work_list_is_logged(
-        services: dict[str, Running]) -> None:
+        services: dict[str, Served]) -> None:
     referral = services["referral"]
     app = referral.app
     assert isinstance(app, ReferralApplication)
@@ -205,7 +209,7 @@ def test_reading_a_referral_case_its_packet_or_a_work_list_is_logged(
 
 
 def test_the_auditors_list_of_disclosures_without_consent_is_a_logged_read_of_its_cases(
-        services: dict[str, Running]) -> None:
+        services: dict[str, Served]) -> None:
     referral = services["referral"]
     app = referral.app
     assert isinstance(app, ReferralApplication)
@@ -219,3 +223,17 @@ def test_the_auditors_list_of_disclosures_without_consent_is_a_logged_read_of_it
     [logged] = reads_after(app, before)
     assert (logged.what, logged.subject, logged.role, logged.purpose, logged.case_ids) == (
         "disclosed_without_consent", "a-1", "auditor", "audit", (case_id,))
+
+
+def test_the_auditors_replay_of_a_case_is_a_logged_read_of_it_in_supervision(
+        store_url: tuple[str, str | None], tmp_path: Path) -> None:
+    case_id = uuid4()
+    trail = ListedTrail([envelope("intake", case_id, detected())])
+    with served_supervision(store_url, tmp_path, trail) as supervision:
+        before = position(supervision.app)
+        shown = supervision.http.get(f"/cases/{case_id}/trail", params={"purpose": "audit"},
+                                     headers=bearer("auditor", subject="a-1"))
+        assert shown.status_code == 200, shown.text
+        [logged] = reads_after(supervision.app, before)
+    assert (logged.what, logged.subject, logged.role, logged.purpose, logged.case_ids) == (
+        "case_trail", "a-1", "auditor", "audit", (case_id,))
