@@ -24,7 +24,7 @@ ACCESS = AccessMatrix.load(Path(__file__).parents[1] / "access.toml")
 def build_api(runtime: ServiceRuntime, supervision: Supervision,
               reports: IncidentReports) -> FastAPI:
     api = service_api(runtime, ACCESS)
-    api.include_router(report_routes.router(ACCESS, reports))
+    report_routes.routes(api, ACCESS, reports)
 
     @api.get("/cases/{case_id}/trail", responses={503: {
         "description": "supervision is still reading CASES from its start; retry"}})

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import Response
 
 from casetrail.http import DEFAULT_PURPOSE, AsOf, Purpose
@@ -28,10 +28,10 @@ REPLAYING: dict[int | str, dict[str, Any]] = {503: {
                    "machine lacks a font the report needs (the answer names the package)"}}
 
 
-def router(access: AccessMatrix, reports: IncidentReports) -> APIRouter:
-    routes = APIRouter()
+def routes(api: FastAPI, access: AccessMatrix, reports: IncidentReports) -> None:
+    """The routes added to the service's API (its route class documents who may)."""
 
-    @routes.get("/cases/{case_id}/report", response_class=Response, responses={
+    @api.get("/cases/{case_id}/report", response_class=Response, responses={
         200: {"content": {"text/html": {}, "application/pdf": {}},
               "description": "the incident report"}, **REPLAYING})
     async def incident_report(
@@ -53,7 +53,7 @@ def router(access: AccessMatrix, reports: IncidentReports) -> APIRouter:
         return Response(body, media_type=format.media_type,
                         headers={"Content-Disposition": disposition})
 
-    @routes.get("/cases/{case_id}/audit-events", response_class=Response, responses={
+    @api.get("/cases/{case_id}/audit-events", response_class=Response, responses={
         200: {"content": {FHIR_JSON: {}},
               "description": "a FHIR R4 Bundle (collection) of AuditEvents"}, **REPLAYING})
     async def audit_events(
@@ -67,5 +67,3 @@ def router(access: AccessMatrix, reports: IncidentReports) -> APIRouter:
         except StillReplaying as replaying:
             raise HTTPException(503, str(replaying), headers={"Retry-After": "1"}) from None
         return Response(json.dumps(bundle), media_type=FHIR_JSON)
-
-    return routes
