@@ -14,3 +14,15 @@ TIER_SYSTEM = "urn:casetrail:tier"
 CATEGORY_SYSTEM = "urn:casetrail:disclosure-category"
 DECLINE_SYSTEM = "urn:casetrail:decline-reason"  # Task.statusReason of a rejected Task
 BUSINESS_STATUS_SYSTEM = "urn:casetrail:referral-status"  # scheduled | admitted, in-progress
+
+# The auditor's AuditEvent records (IHE BALP): who acted, for what purpose, on what basis.
+ACTOR_SYSTEM = "urn:casetrail:actor"  # an opaque person or client id, never a name
+ROLE_SYSTEM = "urn:casetrail:role"
+SERVICE_SYSTEM = "urn:casetrail:service"  # the service that holds, or released, the record
+PURPOSE_SYSTEM = "urn:casetrail:purpose"  # the purpose code logged with a read
+BASIS_SYSTEM = "urn:casetrail:disclosure-basis"  # consent | safety_override
+GUARDIAN_SYSTEM = "urn:casetrail:guardian-rank"  # the family is told by rank, never by name
+CONSENT_SYSTEM = "urn:casetrail:consent"
+NOTICE_SYSTEM = "urn:casetrail:notice"
+SCHOOL_SYSTEM = "urn:casetrail:school"
+AUTHORITY_SYSTEM = "urn:casetrail:authority"

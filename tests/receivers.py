@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
@@ -39,17 +39,25 @@ class Hospital:
 
 @contextlib.contextmanager
 def serving(hospital: Hospital) -> Iterator[str]:
+    with serving_app(hospital.app()) as base:
+        yield f"{base}/fhir"
+
+
+@contextlib.contextmanager
+def serving_app(app: FastAPI, *, lifespan: Literal["auto", "on", "off"] = "auto"
+                ) -> Iterator[str]:
+    """The app served over HTTP on a free port for the test's while: its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(hospital.app(), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
-        assert time.monotonic() < deadline, "the hospital's server did not start"
+        assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/fhir"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(5)

@@ -113,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
              "(an auditor's token)")
     verify.add_argument("--case", dest="case_id", type=UUID, default=None,
                         help="check only this case's events (the checkpoints always whole)")
-    audit = commands.add_parser("audit", parents=[where], help="what an auditor takes away")
+    audit = commands.add_parser("audit", parents=[where],
+                                help="the auditor's documents of a case")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     bundle = audit_commands.add_parser(
         "export", parents=[where, keys],
@@ -134,6 +135,19 @@ def _parser() -> argparse.ArgumentParser:
                          default="csv")
     figures.add_argument("--output", type=Path, default=None,
                          help="where to write it (default figures-<by>-<from>-<to>.<format>)")
+    incident = audit_commands.add_parser(
+        "report", parents=[where, signed],
+        help="a case's incident report: timeline, handoffs, breaches, decisions, reads")
+    incident.add_argument("case_id", type=UUID)
+    incident.add_argument("--lang", choices=["zh", "en"], default="zh",
+                          help="the report's language (default zh)")
+    incident.add_argument("--format", dest="report_format", choices=["html", "pdf"],
+                          default="html", help="HTML or PDF (default html)")
+    incident.add_argument("--output", type=Path, default=None,
+                          help="where to write it (default report-<case>-<lang>.html|pdf)")
+    incident.add_argument("--as-of", type=datetime.fromisoformat, default=None,
+                          help="the record as it stood then (ISO 8601 with offset; "
+                               "default now)")
     return parser
 
 
@@ -211,6 +225,11 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
 
         return download_figures(runtime, args.first, args.last, args.by, args.fmt,
                                 args.output, args.token)
+    if args.command == "audit" and args.audit_command == "report":
+        from casetrail.cli.audit_report import audit_report
+
+        return audit_report(runtime, args.case_id, args.lang, args.report_format,
+                            args.output, args.token, args.as_of)
     if args.command == "erase":
         from casetrail.cli.erase import erase
 

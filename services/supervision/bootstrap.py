@@ -14,6 +14,7 @@ from casetrail.service import BackgroundTask, ReadSideRuntime, serve, service_lo
 from casetrail.worker import ApplicationThread
 from services.supervision.adapters.case_stream import CasesReplica, following_cases
 from services.supervision.adapters.figure_files import render_figures
+from services.supervision.adapters.report.renderer import WeasyReportRenderer
 from services.supervision.adapters.service_states import ServiceStatesOverHttp
 from services.supervision.application import (
     CaseTrail,
@@ -25,6 +26,7 @@ from services.supervision.application import (
 from services.supervision.config import Districts, SupervisionSettings
 from services.supervision.domain.figures import SupervisionFigures
 from services.supervision.entrypoints.http import build_api
+from services.supervision.incident_reports import IncidentReports
 
 
 def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates, *,
@@ -36,9 +38,13 @@ def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates
     runtime = ReadSideRuntime(settings=settings, app=store,
                               thread=ApplicationThread(settings.service),
                               background=list(background), progress=progress)
+    renderer = WeasyReportRenderer(cjk_font=settings.report_cjk_font,
+                                   zone=settings.school_timezone)
     api = build_api(runtime, Supervision(trail, states, store, runtime.thread,
                                          settings.timezone),
-                    figures or supervisor_figures(settings, trail))
+                    figures or supervisor_figures(settings, trail),
+                    IncidentReports(trail, store, runtime.thread, renderer,
+                                    settings.timezone))
     if open_routes := unguarded(api):
         raise RuntimeError(f"routes outside the access matrix: {open_routes}")
     return api

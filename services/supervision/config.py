@@ -48,6 +48,9 @@ class SupervisionSettings(ServiceSettings):
     school_timezone: str = "Asia/Shanghai"
     # The figures per district place each school by this file.
     districts_file: Path = DEFAULT_DISTRICTS
+    # The CJK font family the incident report draws Chinese with; unset: the first one
+    # fontconfig lists for Chinese (`fc-list :lang=zh family`).
+    report_cjk_font: str | None = None
 
     @property
     def timezone(self) -> ZoneInfo:

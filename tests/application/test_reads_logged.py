@@ -56,6 +56,8 @@ RECORD_READS = {
     ("referral", "/cases/{case_id}/state"): "case_state",
     # Supervision logs its readers' reads in its own store (a list read of the one case).
     ("supervision", "/cases/{case_id}/trail"): "case_trail",
+    ("supervision", "/cases/{case_id}/report"): "incident_report",
+    ("supervision", "/cases/{case_id}/audit-events"): "audit_events",
 }
 # GET routes that show nobody's record, and why.
 NO_RECORD = {

@@ -62,7 +62,7 @@ def services(store_url: tuple[str, str | None], tmp_path: Path,
             extra["receiver_tokens"] = {RECEIVER: RECEIVER_TOKEN}
         api = entry.api(settings_of(entry, store_url, tmp_path, extra))
         runtime = api.state.runtime
-        running[name] = Running(entry, runtime, runtime.app, TestClient(api))
+        running[name] = Running(runtime, runtime.app, TestClient(api), entry)
     with contextlib.ExitStack() as lifespans:
         for service in running.values():
             lifespans.enter_context(service.http)

@@ -17,15 +17,18 @@ from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
 from contracts.case_state import CaseTrailView
 from services.supervision.application import StillReplaying, Supervision, SupervisorFigures
+from services.supervision.entrypoints import reports as report_routes
 from services.supervision.entrypoints.figures import figures_route
+from services.supervision.incident_reports import IncidentReports
 
 ACCESS = AccessMatrix.load(Path(__file__).parents[1] / "access.toml")
 
 
 def build_api(runtime: ServiceRuntime, supervision: Supervision,
-              figures: SupervisorFigures) -> FastAPI:
+              figures: SupervisorFigures, reports: IncidentReports) -> FastAPI:
     api = service_api(runtime, ACCESS)
     figures_route(api, ACCESS, figures)
+    report_routes.routes(api, ACCESS, reports)
 
     @api.get("/cases/{case_id}/trail", responses={503: {
         "description": "supervision is still reading CASES from its start; retry"}})
