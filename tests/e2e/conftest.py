@@ -16,7 +16,9 @@ from casetrail.bus.identities import OPERATOR, BusIdentities, BusLogin
 from casetrail.cli.desk import Desk
 from casetrail.cli.processes import SERVED, Cluster
 from casetrail.cli.runtime import Runtime
+from casetrail.ledger.signing import new_signing_key
 from casetrail.service import connect
+from contracts.envelope import SERVICES
 from tests.conftest import CIPHER_KEY, DATA_MASTER_KEYS, PSEUDONYM_KEY
 from tests.identity import cast
 
@@ -58,6 +60,8 @@ def running_services(data: Path, nats_url: str,
              **identities.service_env(),
              "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_CIPHER_KEY": CIPHER_KEY,
              **DATA_MASTER_KEYS,
+             # Each service signs its log's checkpoints, as under `casetrail up`.
+             **{f"{s.upper()}_LEDGER_SIGNING_KEY": new_signing_key() for s in SERVICES},
              "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": str(ESCALATE_CRISIS_AFTER_SECONDS),
              "NOTIFICATION_TIMER_TICK_SECONDS": "0.2",
              "ASSESSMENT_REDELIVERY_DELAY_SECONDS": "0.1",
