@@ -163,7 +163,8 @@ def report_text(settings: SupervisionSettings, verifier: FixedVerdict | None) ->
     response = TestClient(api).get(f"/cases/{CASE_ID}/report",
                                    params={"lang": "en", "format": "html"}, headers=AUDITOR)
     assert response.status_code == 200, response.text
-    return response.text
+    text: str = response.text
+    return text
 
 
 def test_a_case_whose_events_match_the_signed_checkpoints_is_reported_verified(
