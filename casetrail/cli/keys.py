@@ -77,9 +77,3 @@ def write_ledger_keys(directory: Path, school: str, env: dict[str, str]) -> Path
         f"{service} {public_verifier_key(log_origin(school, service), env[variable])}\n"
         for service in SERVICES if (variable := ledger_key_variable(service)) in env))
     return path
-
-
-def read_ledger_keys(path: Path) -> dict[str, str]:
-    """The verifier key of each service's log, from a file `write_ledger_keys` wrote."""
-    return dict(line.split(maxsplit=1) for line in path.read_text().splitlines()
-                if line.strip())

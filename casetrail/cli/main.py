@@ -235,7 +235,8 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
 
         return erase(runtime, args.student_key, args.reason, args.token)
     if args.command in ("verify", "audit"):
-        from casetrail.cli.keys import LEDGER_KEYS_FILE, read_ledger_keys
+        from casetrail.cli.keys import LEDGER_KEYS_FILE
+        from casetrail.ledger.signing import read_ledger_keys
 
         try:
             keys = read_ledger_keys(args.keys or directory / LEDGER_KEYS_FILE)

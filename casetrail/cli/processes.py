@@ -15,6 +15,7 @@ import httpx
 
 from casetrail.bus.identities import SUPERVISION
 from casetrail.children import dying_with_parent
+from casetrail.cli.keys import LEDGER_KEYS_FILE
 from contracts.envelope import SERVICES
 
 DEFAULT_PORTS = {"intake": 8001, "assessment": 8002, "notification": 8003, "referral": 8004,
@@ -89,10 +90,16 @@ class Cluster:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def _env(self, service: str) -> dict[str, str]:
-        return {**os.environ, **self.env,
-                f"{service.upper()}_HTTP_PORT": str(self.ports[service]),
-                # Where supervision asks each service for its own part of a case.
-                "SUPERVISION_SERVICE_URLS": json.dumps({s: self.url(s) for s in SERVICES})}
+        env = {**os.environ, **self.env,
+               f"{service.upper()}_HTTP_PORT": str(self.ports[service]),
+               # Where supervision asks each service for its own part of a case.
+               "SUPERVISION_SERVICE_URLS": json.dumps({s: self.url(s) for s in SERVICES})}
+        # The keys `casetrail up` wrote for auditors: supervision pins them to check each
+        # report's case against the signed checkpoints.
+        keys = Path(env.get("CASETRAIL_DATA_DIR", "data")) / LEDGER_KEYS_FILE
+        if keys.exists():
+            env.setdefault("SUPERVISION_LEDGER_KEYS_FILE", str(keys))
+        return env
 
     def start(self, service: str, role: str, timeout: float = 30.0) -> ServiceProcess:
         process = ServiceProcess(service, role, self._env(service), self.log_dir,

@@ -11,7 +11,7 @@ import httpx
 from casetrail.cli.commands import RequestRefused, bearer
 from casetrail.cli.runtime import Runtime
 from casetrail.ledger.sources import verified
-from casetrail.ledger.verification import INFO_KINDS, Finding, Verdict
+from casetrail.ledger.verification import INFO_KINDS, Verdict
 from casetrail.service import connect
 from contracts.envelope import SERVICES
 
@@ -33,21 +33,13 @@ async def _verdict(runtime: Runtime, keys: dict[str, str], token: str | None,
         await nc.close()
 
 
-def line(finding: Finding) -> str:
-    where = f"{finding.service}" + (f" position {finding.position}"
-                                    if finding.position is not None else "")
-    what = f" ({finding.event})" if finding.event else ""
-    label = "note" if finding.kind in INFO_KINDS else finding.kind.upper()
-    return f"{label:<26}{where}{what}: {finding.detail}"
-
-
 def verify(runtime: Runtime, keys: dict[str, str], token: str | None,
            case_id: UUID | None) -> int:
     """0 when the trail verifies clean, 1 with findings; `keys` are the services' verifier
     keys, by service."""
     verdict = asyncio.run(_verdict(runtime, keys, token, case_id))
     for finding in verdict.findings:
-        print(line(finding))
+        print(finding.line())
     problems = [f for f in verdict.findings if f.kind not in INFO_KINDS]
     scope = f"case {case_id}" if case_id else "the whole trail"
     print(f"{scope}: {verdict.events_checked} events checked against "

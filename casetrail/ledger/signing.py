@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -31,3 +32,10 @@ def new_signing_key() -> str:
 def public_verifier_key(origin: str, signing_key: str) -> str:
     """The C2SP verifier key of the log, as auditors are given it."""
     return verifier_key(origin, signing_key_from(signing_key).public_key())
+
+
+def read_ledger_keys(path: Path) -> dict[str, str]:
+    """The verifier key of each service's log, one `service vkey` a line, as `casetrail up`
+    writes them for auditors (and supervision) to pin."""
+    return dict(line.split(maxsplit=1) for line in path.read_text().splitlines()
+                if line.strip())

@@ -22,7 +22,13 @@ from casetrail.ledger.verification import (
     verify_trail,
 )
 from contracts.checkpoints import CHECKPOINT_SUBJECTS, CheckpointMessage
-from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, CHECKPOINTS_STREAM, POSITION_HEADER
+from contracts.subjects import (
+    CASE_SUBJECTS,
+    CASES_STREAM,
+    CHECKPOINTS_STREAM,
+    POSITION_HEADER,
+    case_trail,
+)
 from trailproof.leaf import Leaf
 
 
@@ -47,12 +53,14 @@ async def published_checkpoints(nc: Client, timeout: float = 1.0
     return checkpoints, unreadable
 
 
-async def bus_events(nc: Client, timeout: float = 1.0) -> list[BusEvent]:
-    """Every event on CASES, of the service its subject names, at its store position."""
+async def bus_events(nc: Client, timeout: float = 1.0,
+                     subject: str = CASE_SUBJECTS) -> list[BusEvent]:
+    """Every event on CASES (or on `subject` of it), of the service its subject names, at
+    its store position."""
     return [BusEvent(service=message.subject.split(".")[2],
                      position=int(message.headers.get(POSITION_HEADER, "0")),
                      body=message.data, seq=message.seq)
-            for message in await read_messages(nc, CASES_STREAM, CASE_SUBJECTS, timeout)]
+            for message in await read_messages(nc, CASES_STREAM, subject, timeout)]
 
 
 def store_records(http: httpx.Client, service: str,
@@ -81,5 +89,16 @@ async def verified(nc: Client, stores: Mapping[str, httpx.Client], headers: Mapp
     store = {service: store_records(http, service, headers) for service, http in stores.items()}
     verdict = verify_trail(keys=keys, checkpoints=checkpoints, bus=bus, store=store,
                            case_id=case_id)
+    return Verdict((*unreadable, *verdict.findings), verdict.events_checked,
+                   verdict.checkpoints_checked)
+
+
+async def verified_on_the_bus(nc: Client, keys: Mapping[str, str], case_id: UUID) -> Verdict:
+    """The verdict on one case's events on CASES against the signed checkpoints, from the
+    bus alone: no store is compared (a record deleted before it was published, or altered
+    since, is found only by `verified` with the stores)."""
+    checkpoints, unreadable = await published_checkpoints(nc)
+    bus = await bus_events(nc, subject=case_trail(case_id))
+    verdict = verify_trail(keys=keys, checkpoints=checkpoints, bus=bus, case_id=case_id)
     return Verdict((*unreadable, *verdict.findings), verdict.events_checked,
                    verdict.checkpoints_checked)

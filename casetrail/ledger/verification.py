@@ -82,6 +82,14 @@ class Finding:
     event: str | None  # "<type> v<version> of case <id>" where known
     detail: str
 
+    def line(self) -> str:
+        """The finding as one line of text, naming the event where known."""
+        where = self.service + (f" position {self.position}" if self.position is not None
+                                else "")
+        what = f" ({self.event})" if self.event else ""
+        label = "note" if self.kind in INFO_KINDS else self.kind.upper()
+        return f"{label:<26}{where}{what}: {self.detail}"
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -11,6 +11,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.ledger.verification import Verdict
 from casetrail.store import ServiceApplication
 from casetrail.worker import ApplicationThread
 from contracts.case_state import CaseTrailView, PartAnswer
@@ -36,6 +37,19 @@ class ServiceStates(Protocol):
 
     async def part(self, service: str, case_id: UUID, as_of: datetime,
                    credentials: str, purpose: str) -> PartAnswer: ...
+
+
+class CaseVerifier(Protocol):
+    """Every event of a case on CASES held against the services' signed checkpoints on
+    CHECKPOINTS, whose own signatures (by pinned keys) and consistency are checked too: from
+    the bus alone, no service's store compared. Raises VerificationUnavailable when the bus
+    cannot be read."""
+
+    async def verify(self, case_id: UUID) -> Verdict: ...
+
+
+class VerificationUnavailable(RuntimeError):
+    """CASES or CHECKPOINTS could not be read just now."""
 
 
 class StillReplaying(RuntimeError):

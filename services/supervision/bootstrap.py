@@ -10,14 +10,17 @@ from typing import Any
 from fastapi import FastAPI
 
 from casetrail.http import unguarded
+from casetrail.ledger.signing import read_ledger_keys
 from casetrail.service import BackgroundTask, ReadSideRuntime, serve, service_login
 from casetrail.worker import ApplicationThread
 from services.supervision.adapters.case_stream import CasesReplica, following_cases
+from services.supervision.adapters.checkpoint_verifier import CheckpointsOnTheBus
 from services.supervision.adapters.figure_files import render_figures
 from services.supervision.adapters.report.renderer import WeasyReportRenderer
 from services.supervision.adapters.service_states import ServiceStatesOverHttp
 from services.supervision.application import (
     CaseTrail,
+    CaseVerifier,
     ServiceStates,
     Supervision,
     SupervisionStore,
@@ -32,8 +35,10 @@ from services.supervision.incident_reports import IncidentReports
 def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates, *,
           background: Sequence[BackgroundTask] = (),
           progress: Callable[[], dict[str, Any]] = dict,
-          figures: SupervisorFigures | None = None) -> FastAPI:
-    """The API on the given trail and states: the bus's and the services', or a test's."""
+          figures: SupervisorFigures | None = None,
+          verifier: CaseVerifier | None = None) -> FastAPI:
+    """The API on the given trail, states and verifier: the bus's and the services', or a
+    test's; without a verifier, reports say no key is pinned to check the checkpoints."""
     store = SupervisionStore(settings.event_store_env())
     runtime = ReadSideRuntime(settings=settings, app=store,
                               thread=ApplicationThread(settings.service),
@@ -44,7 +49,7 @@ def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates
                                          settings.timezone),
                     figures or supervisor_figures(settings, trail),
                     IncidentReports(trail, store, runtime.thread, renderer,
-                                    settings.timezone))
+                                    settings.timezone, verifier))
     if open_routes := unguarded(api):
         raise RuntimeError(f"routes outside the access matrix: {open_routes}")
     return api
@@ -56,6 +61,15 @@ def supervisor_figures(settings: SupervisionSettings, trail: CaseTrail) -> Super
                              Districts.load(settings.districts_file).schools, render_figures)
 
 
+def case_verifier(settings: SupervisionSettings) -> CaseVerifier | None:
+    """The bus's checkpoints checked with the keys pinned in the settings' file, if any."""
+    if settings.ledger_keys_file is None:
+        return None
+    keys = read_ledger_keys(settings.ledger_keys_file)  # a missing file stops the start
+    return CheckpointsOnTheBus(settings.nats_url, service_login(settings), keys,
+                               settings.verify_timeout_seconds) if keys else None
+
+
 def live(settings: SupervisionSettings) -> FastAPI:
     """CASES replayed and followed over NATS; the services asked over HTTP."""
     replica = CasesReplica()
@@ -65,7 +79,8 @@ def live(settings: SupervisionSettings) -> FastAPI:
                  ServiceStatesOverHttp(settings.service_urls, settings.service_timeout_seconds),
                  background=[following_cases(settings.nats_url, service_login(settings),
                                              replica)],
-                 progress=replica.progress, figures=figures)
+                 progress=replica.progress, figures=figures,
+                 verifier=case_verifier(settings))
 
 
 def main(argv: list[str]) -> None:

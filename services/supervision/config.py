@@ -51,6 +51,12 @@ class SupervisionSettings(ServiceSettings):
     # The CJK font family the incident report draws Chinese with; unset: the first one
     # fontconfig lists for Chinese (`fc-list :lang=zh family`).
     report_cjk_font: str | None = None
+    # The services' verifier keys, one `service vkey` a line (`casetrail up` writes
+    # <data-dir>/ledger-keys.txt): a report checks its case's events against the checkpoints
+    # signed by these keys. Unset: reports say the checkpoints could not be checked.
+    ledger_keys_file: Path | None = None
+    # How long a report waits for the bus to verify its case before it says it could not.
+    verify_timeout_seconds: float = Field(10.0, gt=0)
 
     @property
     def timezone(self) -> ZoneInfo:

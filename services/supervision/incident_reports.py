@@ -1,7 +1,8 @@
 """Supervision's incident reports and audit events of a case, from CASES alone: the
 application builds them (domain/incident.py, domain/audit_fhir.py) and renders a report
-through the ReportRenderer port (an adapter turns it into HTML or PDF). Each answer is a read
-of the case, logged before it is given."""
+through the ReportRenderer port (an adapter turns it into HTML or PDF). A report states the
+case's verification against the signed checkpoints (the CaseVerifier port). Each answer is a
+read of the case, logged before it is given."""
 
 from __future__ import annotations
 
@@ -13,12 +14,20 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.ledger.verification import INFO_KINDS, Verdict
 from casetrail.worker import ApplicationThread
 from contracts.envelope import Envelope
-from services.supervision.application import CaseTrail, StillReplaying, SupervisionStore
+from services.supervision.application import (
+    CaseTrail,
+    CaseVerifier,
+    StillReplaying,
+    SupervisionStore,
+    VerificationUnavailable,
+)
 from services.supervision.domain.audit_events import audit_records, student_pseudonym
 from services.supervision.domain.audit_fhir import audit_bundle
 from services.supervision.domain.incident import (
+    Checked,
     IncidentReport,
     VerificationSummary,
     incident_report,
@@ -53,14 +62,28 @@ class ReportRenderer(Protocol):
                report_format: ReportFormat) -> bytes: ...
 
 
+def verification_summary(verdict: Verdict) -> VerificationSummary:
+    """The verdict as the report states it: each finding a line naming its event, the tail
+    not yet in a checkpoint a note (it says how far, not that anything is wrong)."""
+    return VerificationSummary(
+        Checked.PASSED if verdict.ok() else Checked.FAILED,
+        checked=verdict.events_checked, checkpoints=verdict.checkpoints_checked,
+        findings=[f.line() for f in verdict.findings if f.kind not in INFO_KINDS],
+        notes=[f.line() for f in verdict.findings if f.kind in INFO_KINDS])
+
+
 class IncidentReports:
+    """`verifier` None: no verifier key is pinned, so no checkpoint can be checked."""
+
     def __init__(self, trail: CaseTrail, store: SupervisionStore, thread: ApplicationThread,
-                 renderer: ReportRenderer, school_timezone: tzinfo) -> None:
+                 renderer: ReportRenderer, school_timezone: tzinfo,
+                 verifier: CaseVerifier | None) -> None:
         self.trail = trail
         self.school_timezone = school_timezone
         self.store = store
         self.thread = thread
         self.renderer = renderer
+        self.verifier = verifier
 
     async def _read(self, case_id: UUID, what: str, *, purpose: str,
                     reader: EventMeta) -> Sequence[Envelope]:
@@ -73,11 +96,21 @@ class IncidentReports:
                               reader=reader)
         return envelopes
 
+    async def verification(self, case_id: UUID) -> VerificationSummary:
+        """The case's events on the bus now, against the signed checkpoints."""
+        if self.verifier is None:
+            return VerificationSummary(Checked.NO_KEY)
+        try:
+            return verification_summary(await self.verifier.verify(case_id))
+        except VerificationUnavailable:
+            return VerificationSummary(Checked.UNREADABLE)
+
     async def report(self, case_id: UUID, as_of: datetime, language: Language,
-                     report_format: ReportFormat, *, purpose: str, reader: EventMeta,
-                     verification: VerificationSummary | None = None) -> bytes:
-        """The case's incident report as the record stood at `as_of`."""
+                     report_format: ReportFormat, *, purpose: str, reader: EventMeta) -> bytes:
+        """The case's incident report as the record stood at `as_of`, with the verification
+        of its events as the bus has them now."""
         envelopes = await self._read(case_id, REPORT_READ, purpose=purpose, reader=reader)
+        verification = await self.verification(case_id)
         report = incident_report(case_id, envelopes, as_of=as_of, verification=verification,
                                  school_timezone=self.school_timezone)
         # Rendering takes seconds (fonts, the chart): off the event loop, and off the

@@ -16,9 +16,10 @@ from casetrail.cli.audit_report import audit_report
 from casetrail.cli.commands import RequestRefused
 from casetrail.cli.runtime import Runtime
 from casetrail.kernel import ListReads
+from casetrail.ledger.verification import Finding, FindingKind, Verdict
 from contracts.case_state import PartAnswer
 from contracts.envelope import Envelope
-from services.supervision.application import SupervisionStore
+from services.supervision.application import SupervisionStore, VerificationUnavailable
 from services.supervision.bootstrap import build
 from services.supervision.config import SupervisionSettings
 from services.supervision.incident_reports import AUDIT_EVENTS_READ, REPORT_READ
@@ -134,3 +135,65 @@ def test_casetrail_audit_report_writes_the_report_the_auditor_reads(
             audit_report(runtime, CASE_ID, "en", "html", output, token("principal"), None)
     assert "Incident report" in output.read_text()
     assert str(output) in capsys.readouterr().out
+
+
+class FixedVerdict:
+    """The verifier port, answering one verdict for the case (or the bus being down)."""
+
+    def __init__(self, verdict: Verdict | None) -> None:
+        self.verdict = verdict
+        self.asked: list[UUID] = []
+
+    async def verify(self, case_id: UUID) -> Verdict:
+        self.asked.append(case_id)
+        if self.verdict is None:
+            raise VerificationUnavailable("the bus is down")
+        return self.verdict
+
+
+ALTERED = Finding(FindingKind.BUS_ALTERED, "intake", 3, f"CaseOpened v1 of case {CASE_ID}",
+                  "at stream sequence 7: its sha256 differs from the envelope committed in "
+                  "leaf 2")
+PENDING = Finding(FindingKind.NOT_YET_CHECKPOINTED, "referral", 9, None,
+                  "not in a checkpoint yet: 1 event after position 8, the last checkpointed")
+
+
+def report_text(settings: SupervisionSettings, verifier: FixedVerdict | None) -> str:
+    api = build(settings, CasesInMemory(crisis_case()), NoServiceAsked(), verifier=verifier)
+    response = TestClient(api).get(f"/cases/{CASE_ID}/report",
+                                   params={"lang": "en", "format": "html"}, headers=AUDITOR)
+    assert response.status_code == 200, response.text
+    text: str = response.text
+    return text
+
+
+def test_a_case_whose_events_match_the_signed_checkpoints_is_reported_verified(
+        settings: SupervisionSettings) -> None:
+    verifier = FixedVerdict(Verdict((PENDING,), events_checked=23, checkpoints_checked=4))
+    text = report_text(settings, verifier)
+    assert verifier.asked == [CASE_ID]
+    assert 'id="verdict">Verified: no finding' in text
+    assert '<td id="events-checked">23</td>' in text
+    assert "not in a checkpoint yet" in text  # a note, not a finding
+    assert "stores were not compared" in text and "casetrail verify --case" in text
+
+
+def test_a_finding_is_reported_naming_the_event(settings: SupervisionSettings) -> None:
+    text = report_text(settings, FixedVerdict(Verdict((ALTERED,), 23, 4)))
+    assert 'id="verdict">Verification found problems' in text
+    assert "BUS_ALTERED" in text and f"intake position 3 (CaseOpened v1 of case {CASE_ID})" \
+        in text
+    assert "Verified" not in text
+
+
+def test_without_a_pinned_key_the_report_says_the_checkpoints_could_not_be_checked(
+        settings: SupervisionSettings) -> None:
+    text = report_text(settings, None)
+    assert "Not verified: the checkpoints could not be checked" in text
+    assert "SUPERVISION_LEDGER_KEYS_FILE" in text and "Verified" not in text
+
+
+def test_a_bus_that_cannot_be_read_leaves_the_report_unverified_saying_so(
+        settings: SupervisionSettings) -> None:
+    text = report_text(settings, FixedVerdict(None))
+    assert "Not verified: the bus could not be read" in text and "Verified" not in text

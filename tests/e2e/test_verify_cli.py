@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from casetrail.cli.keys import LEDGER_KEYS_FILE, read_ledger_keys
+from casetrail.cli.keys import LEDGER_KEYS_FILE
 from casetrail.cli.runtime import Runtime
+from casetrail.ledger.signing import read_ledger_keys
 from contracts.envelope import SERVICES
 from tests.e2e.running_up import running_up
 from tests.identity import bearer, token

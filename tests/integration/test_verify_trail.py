@@ -23,7 +23,6 @@ from nats.aio.client import Client
 from casetrail.bus.identities import BusLogin
 from casetrail.bus.relay import OutboxRelay
 from casetrail.cli.keys import PERSONAL_DATA_SERVICES
-from casetrail.cli.verify import line
 from casetrail.ledger.export import case_bundle
 from casetrail.ledger.keeper import LedgerKeeper, keeper_of
 from casetrail.ledger.signing import new_signing_key
@@ -267,6 +266,6 @@ async def test_a_tampered_trail_is_found_out_event_by_event_and_an_erased_one_st
     # the forged checkpoint is passed over.
     again = await case_bundle(nc, erased_case, SERVICES, keys_of(services))
     assert verify_bundle(again.bundle, list(keys_of(services).values())).ok()
-    printed = [line(finding) for finding in tampered.findings]  # as `casetrail verify` says
+    printed = [finding.line() for finding in tampered.findings]  # as `casetrail verify` says
     print("\n".join(printed))
     assert all(f"position {at}" in "".join(printed) for at in intake[:3])

@@ -10,10 +10,9 @@ import pytest
 from casetrail.cli.keys import (
     ledger_key_variable,
     machine_secrets,
-    read_ledger_keys,
     write_ledger_keys,
 )
-from casetrail.ledger.signing import signing_key_from
+from casetrail.ledger.signing import read_ledger_keys, signing_key_from
 from casetrail.settings import ServiceSettings
 from contracts.envelope import SERVICES
 

@@ -17,6 +17,7 @@ from services.supervision.adapters.report.labels import CHECKS, CODES, EVENTS, S
 from services.supervision.adapters.report.renderer import WeasyReportRenderer
 from services.supervision.domain.incident import (
     Check,
+    Checked,
     IncidentReport,
     Stage,
     VerificationSummary,
@@ -35,7 +36,7 @@ from tests.supervision_case import (
 )
 
 AFTER = START + timedelta(weeks=10)
-VERIFIED = VerificationSummary(ok=True, checked=37, findings=[], checkpoints=4)
+VERIFIED = VerificationSummary(Checked.PASSED, checked=37, checkpoints=4)
 
 
 @pytest.fixture(scope="module")

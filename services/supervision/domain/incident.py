@@ -116,14 +116,32 @@ class TimelineEntry:
     breach: bool  # the event marks, or met late, a deadline
 
 
+class Checked(StrEnum):
+    """How far the case's events could be checked against the signed checkpoints."""
+
+    PASSED = "passed"  # every event checked matches what a signed checkpoint committed
+    FAILED = "failed"  # findings, each naming its event
+    NO_KEY = "no_key"  # no verifier key pinned: the checkpoints could not be checked
+    UNREADABLE = "unreadable"  # the bus could not be read when the report was made
+
+
 @dataclass(frozen=True)
 class VerificationSummary:
     """What the trail's verification found (passed in: the report does not verify)."""
 
-    ok: bool
-    checked: int  # events checked
-    findings: list[str] = field(default_factory=list)
+    outcome: Checked
+    checked: int = 0  # events checked
     checkpoints: int = 0
+    findings: list[str] = field(default_factory=list)  # each names its event where known
+    notes: list[str] = field(default_factory=list)  # how far the record is checkpointed
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Checked.PASSED
+
+    @property
+    def checked_against_checkpoints(self) -> bool:
+        return self.outcome in (Checked.PASSED, Checked.FAILED)
 
 
 @dataclass(frozen=True)

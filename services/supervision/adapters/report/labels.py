@@ -63,8 +63,32 @@ UI: Words = {
     "timeline": ("Timeline of events", "事件时间线"),
     "event": ("Event", "事件"),
     "actor": ("Actor", "执行者"),
-    "passed": ("Verified: no finding", "验证通过：未发现问题"),
-    "failed": ("Verification found problems", "验证发现问题"),
+    "verdict_passed": ("Verified: no finding", "验证通过：未发现问题"),
+    "verdict_failed": ("Verification found problems", "验证发现问题"),
+    "verdict_no_key": ("Not verified: the checkpoints could not be checked",
+                       "未验证：无法核验检查点"),
+    "verdict_unreadable": ("Not verified: the bus could not be read",
+                           "未验证：无法读取消息总线"),
+    "note_no_key": ("No verifier key of the services' logs is pinned for supervision "
+                    "(SUPERVISION_LEDGER_KEYS_FILE), so the signed checkpoints could not be "
+                    "checked and nothing in this report is verified.",
+                    "督导服务未固定任何服务日志的验证公钥（SUPERVISION_LEDGER_KEYS_FILE），"
+                    "因此无法核验签名检查点，本报告的内容均未经验证。"),
+    "note_unreadable": ("CASES or CHECKPOINTS could not be read when this report was made: "
+                        "nothing in it is verified. Ask for the report again.",
+                        "生成本报告时无法读取 CASES 或 CHECKPOINTS，本报告的内容均未经验证。"
+                        "请重新获取报告。"),
+    "scope_note": ("Checked from the bus alone: every event of this case on CASES against the "
+                   "services' signed checkpoints on CHECKPOINTS, and the checkpoints' own "
+                   "signatures (pinned keys) and consistency.",
+                   "仅依据消息总线核验：本案在 CASES 上的每个事件均与各服务在 CHECKPOINTS "
+                   "上签名的检查点逐一比对，并核验检查点本身的签名（固定公钥）与前后一致性。"),
+    "stores_not_compared": ("The services' own stores were not compared: `casetrail verify "
+                            "--case` does that, reading each service's store with an "
+                            "auditor's token.",
+                            "未与各服务自身的存储比对：如需比对，请运行 "
+                            "`casetrail verify --case`（以审计员令牌读取各服务的存储）。"),
+    "pending": ("Not in a checkpoint yet", "尚未纳入检查点"),
     "unverified": ("not verified here", "本报告未验证"),
     "unverified_note": ("This report was built without checking the trail: run "
                         "`casetrail verify --case` for its verification.",
