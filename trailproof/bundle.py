@@ -103,6 +103,10 @@ def verify_bundle(bundle: Mapping[str, Any], trusted_keys: Sequence[str] | None)
             problems.append(f"checkpoint filed under {origin} is of {checkpoint.origin}")
             continue
         checkpoints[origin] = checkpoint
+    if pinned:
+        # Once the auditor pins keys, a log signed only by the bundle's own key proves nothing.
+        problems += [f"checkpoint of {origin}: no pinned key for it"
+                     for origin in sorted(set(notes) - pinned_names)]
     for number, event in enumerate(events, start=1):
         problem = _event_problem(case_id, event, checkpoints)
         if problem is not None:

@@ -145,7 +145,7 @@ def _parser() -> argparse.ArgumentParser:
                           default="html", help="HTML or PDF (default html)")
     incident.add_argument("--output", type=Path, default=None,
                           help="where to write it (default report-<case>-<lang>.html|pdf)")
-    incident.add_argument("--as-of", type=datetime.fromisoformat, default=None,
+    incident.add_argument("--as-of", type=_moment, default=None,
                           help="the record as it stood then (ISO 8601 with offset; "
                                "default now)")
     return parser

@@ -22,6 +22,7 @@ from nats.aio.client import Client
 
 from casetrail.bus.identities import BusLogin
 from casetrail.bus.relay import OutboxRelay
+from casetrail.bus.replay import case_timeline, read_messages
 from casetrail.cli.keys import PERSONAL_DATA_SERVICES
 from casetrail.ledger.export import case_bundle
 from casetrail.ledger.keeper import LedgerKeeper, keeper_of
@@ -31,12 +32,23 @@ from casetrail.ledger.verification import INFO_KINDS, FindingKind, Verdict
 from casetrail.service import connect
 from casetrail.store import tracking_store
 from contracts.checkpoints import CheckpointLeaf, CheckpointMessage, checkpoint_subject
-from contracts.envelope import SERVICES
-from contracts.subjects import CASES_STREAM, CHECKPOINTS_STREAM
+from contracts.envelope import SERVICES, Envelope
+from contracts.subjects import (
+    CASES_STREAM,
+    CHECKPOINTS_STREAM,
+    MSG_ID_HEADER,
+    POSITION_HEADER,
+    case_trail,
+)
+from services.supervision.adapters.checkpoint_verifier import CheckpointsOnTheBus
+from services.supervision.adapters.service_states import ServiceStatesOverHttp
+from services.supervision.bootstrap import build
+from services.supervision.config import SupervisionSettings
 from tests.application.all_services import ENTRIES, Running, settings_of
 from tests.conftest import CIPHER_KEY
 from tests.identity import bearer
 from tests.integration.fuzz_seed import RECEIVER, RECEIVER_TOKEN
+from tests.supervision_world import ListedTrail
 from trailproof import merkle
 from trailproof.bundle import verify_bundle
 from trailproof.leaf import Leaf
@@ -269,3 +281,44 @@ async def test_a_tampered_trail_is_found_out_event_by_event_and_an_erased_one_st
     printed = [finding.line() for finding in tampered.findings]  # as `casetrail verify` says
     print("\n".join(printed))
     assert all(f"position {at}" in "".join(printed) for at in intake[:3])
+
+
+def report_text(settings: SupervisionSettings, trail: list[Envelope],
+                verifier: CheckpointsOnTheBus) -> str:
+    api = build(settings, ListedTrail(trail), ServiceStatesOverHttp({}, 1.0), verifier=verifier)
+    case_id = trail[0].case_id
+    response = TestClient(api).get(f"/cases/{case_id}/report",
+                                   params={"lang": "en", "format": "html"}, headers=AUDITOR)
+    assert response.status_code == 200, response.text
+    text: str = response.text
+    return text
+
+
+async def test_supervisions_report_says_a_clean_case_verified_and_names_what_was_tampered(
+        services: dict[str, Running], nc: Client, own_nats: str,
+        store_url: tuple[str, str | None]) -> None:
+    case_id = report(services, "S-9")
+    await settle(nc, services)
+    trail = await case_timeline(nc, case_id)
+    url, schema = store_url
+    settings = SupervisionSettings(store_url=url, store_schema=schema)
+    verifier = CheckpointsOnTheBus(own_nats, BusLogin("test"), keys_of(services), 10.0)
+    clean = report_text(settings, trail, verifier)
+    assert 'id="verdict">Verified: no finding' in clean
+    assert f'<td id="events-checked">{len(trail)}</td>' in clean
+
+    first = (await read_messages(nc, CASES_STREAM, case_trail(case_id), 1.0))[0]
+    altered = json.loads(first.data)
+    altered["occurred_at"] = "2020-01-01T00:00:00Z"
+    await nc.jetstream().publish(first.subject, json.dumps(altered).encode(),
+                                 stream=CASES_STREAM,
+                                 headers={**first.headers, MSG_ID_HEADER: str(uuid4())})
+    found = report_text(settings, trail, verifier)
+    assert 'id="verdict">Verification found problems' in found
+    position = first.headers[POSITION_HEADER]
+    service = first.subject.split(".")[2]
+    assert "BUS_ALTERED" in found and f"{service} position {position} (" in found
+
+    await forge_checkpoint(nc, services["intake"])
+    forged = report_text(settings, trail, verifier)
+    assert "FORGED_CHECKPOINT" in forged and "intake position 10000" in forged

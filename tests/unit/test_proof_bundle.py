@@ -93,9 +93,10 @@ def test_a_bundle_checked_with_its_own_keys_says_they_are_not_pinned() -> None:
     assert verdict.unpinned == (origin("assessment"), origin("intake"))
 
 
-def test_pinning_one_service_leaves_the_other_unpinned() -> None:
+def test_pinning_one_service_refuses_the_log_its_key_does_not_pin() -> None:
     verdict = verify_bundle(make_bundle(), [VKEYS["intake"]])
-    assert verdict.ok() and verdict.unpinned == (origin("assessment"),)
+    assert not verdict.ok() and verdict.unpinned == (origin("assessment"),)
+    assert f"checkpoint of {origin('assessment')}: no pinned key for it" in verdict.problems
 
 
 def test_one_altered_byte_of_an_envelope_is_found_and_the_event_named() -> None:
@@ -222,7 +223,7 @@ def test_the_verifier_exits_1_naming_each_problem(tmp_path: Path,
     assert main([written(tmp_path, forged), "--key", VKEYS["intake"]]) == 1
     out = capsys.readouterr().out
     assert "PROBLEM event #1 (intake position 1, CaseClosed v1" in out
-    assert "FAILED: 3 problems" in out
+    assert "FAILED: 4 problems" in out
 
 
 @pytest.mark.parametrize("content", [None, "{not json", "[]"])
