@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shutil
 import tempfile
 import time
@@ -25,12 +24,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from nats.aio.client import Client
-from nats.errors import TimeoutError as NatsTimeout
-from nats.js.api import ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
 from bench.pipeline import machine_context
 from bench.synthetic_checkpoints import (
-    CHECKPOINT_SUBJECTS,
     CHECKPOINTS_STREAM,
     SignedLog,
     signed_log,
@@ -39,14 +35,14 @@ from bench.synthetic_trail import TERM_DAYS, TERM_START, Published, synthetic_tr
 from casetrail.bus.embedded import EmbeddedNats, free_port
 from casetrail.bus.identities import BusLogin
 from casetrail.bus.replay import case_timeline, read_all
-from casetrail.ledger.verification import BusEvent, PublishedCheckpoint, verify_trail
+from casetrail.ledger.sources import bus_events, published_checkpoints
+from casetrail.ledger.verification import verify_trail
 from casetrail.service import connect
 from contracts.envelope import Envelope
 from contracts.streams import ensure_streams
-from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
+from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, MSG_ID_HEADER
 from services.supervision.domain.case_state import case_state, up_to
 from services.supervision.domain.figures import Grouping, Period, SupervisionFigures
-from trailproof.leaf import Leaf
 
 SCHOOL = "bench-school"
 DISTRICTS = {SCHOOL: "bench-district"}
@@ -101,7 +97,7 @@ class Work:
 
 async def publish(nc: Client, trail: list[Published], log: SignedLog) -> float:
     """Seconds to publish the whole trail onto CASES, acks awaited a window at a time; then
-    its checkpoints onto CHECKPOINTS."""
+    its checkpoints onto CHECKPOINTS (both streams provisioned as the services do)."""
     js = nc.jetstream()
     await ensure_streams(js)
     start = time.perf_counter()
@@ -110,8 +106,6 @@ async def publish(nc: Client, trail: list[Published], log: SignedLog) -> float:
                                           headers=m.headers, timeout=PUBLISH_TIMEOUT)
                                for m in trail[first:first + PUBLISH_WINDOW]))
     took = time.perf_counter() - start
-    await js.add_stream(StreamConfig(name=CHECKPOINTS_STREAM, subjects=[CHECKPOINT_SUBJECTS],
-                                     storage=StorageType.FILE))
     for subject, msg_id, body in log.messages:
         await js.publish(subject, body, stream=CHECKPOINTS_STREAM,
                          headers={MSG_ID_HEADER: msg_id}, timeout=PUBLISH_TIMEOUT)
@@ -163,53 +157,16 @@ async def one_case_as_of(nc: Client, case_id: UUID, work: Work) -> None:
     case_state(case_id, up_to(envelopes, AS_OF), AS_OF, today=AS_DAY)
 
 
-@dataclass(frozen=True)
-class _Message:
-    subject: str
-    data: bytes
-    headers: dict[str, str]
-    seq: int
-
-
-async def _messages(nc: Client, stream: str, subject: str) -> list[_Message]:
-    """As casetrail.bus.replay.read_all, keeping each message's headers and sequence."""
-    sub = await nc.jetstream().subscribe(
-        subject, stream=stream, ordered_consumer=True,
-        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
-    messages: list[_Message] = []
-    try:
-        while True:
-            try:
-                msg = await sub.next_msg(timeout=READ_TIMEOUT_SECONDS)
-            except NatsTimeout:
-                break
-            messages.append(_Message(msg.subject, msg.data, dict(msg.headers or {}),
-                                     msg.metadata.sequence.stream))
-            if msg.metadata.num_pending == 0:
-                break
-    finally:
-        await sub.unsubscribe()
-    return messages
-
-
 async def whole_trail_verified(nc: Client, keys: dict[str, str], work: Work) -> None:
-    """CASES and CHECKPOINTS read, and every event checked against the signed leaves."""
-    published = await _messages(nc, CHECKPOINTS_STREAM, CHECKPOINT_SUBJECTS)
-    cases = await _messages(nc, CASES_STREAM, CASE_SUBJECTS)
-    work.read(len(cases))
-    checkpoints = []
-    for message in published:
-        body = json.loads(message.data)
-        checkpoints.append(PublishedCheckpoint(
-            service=body["service"], note=body["note"], start=body["start"],
-            leaves=tuple(Leaf(body["service"], leaf["position"], leaf["stored"],
-                              leaf["envelope"]) for leaf in body["leaves"])))
-    bus = [BusEvent(service=m.subject.split(".")[2], position=int(m.headers[POSITION_HEADER]),
-                    body=m.data, seq=m.seq)
-           for m in cases]
+    """CASES and CHECKPOINTS read as `casetrail verify` reads them, and every event checked
+    against the signed leaves."""
+    checkpoints, unreadable = await published_checkpoints(nc, READ_TIMEOUT_SECONDS)
+    bus = await bus_events(nc, READ_TIMEOUT_SECONDS)
+    work.read(len(bus))
     verdict = verify_trail(keys=keys, checkpoints=checkpoints, bus=bus)
-    if not verdict.ok():
-        raise RuntimeError(f"the synthetic trail does not verify: {verdict.findings[:3]}")
+    if unreadable or not verdict.ok():
+        raise RuntimeError("the synthetic trail does not verify: "
+                           f"{[*unreadable, *verdict.findings][:3]}")
 
 
 async def measure(url: str, trail: list[Published], log: SignedLog) -> list[str]:

@@ -10,10 +10,9 @@ from uuid import UUID
 
 import httpx
 
+from casetrail.bus.identities import SUPERVISION
 from casetrail.cli.commands import RequestRefused, bearer
 from casetrail.cli.runtime import Runtime
-
-SUPERVISION = "supervision"
 
 
 def audit_report(runtime: Runtime, case_id: UUID, lang: str, kind: str, output: Path | None,

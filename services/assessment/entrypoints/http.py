@@ -3,7 +3,6 @@ as it stands."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -11,7 +10,8 @@ from uuid import UUID
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from casetrail.http import DEFAULT_PURPOSE, AsOf, Command, Purpose, service_api
+from casetrail.case_state_http import state_router
+from casetrail.http import DEFAULT_PURPOSE, Command, Purpose, service_api
 from casetrail.identity.access import AccessMatrix
 from casetrail.identity.principal import Principal
 from casetrail.ledger.http import ledger_router
@@ -143,15 +143,6 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
                 "decision": {key: value for key, value in assessment.decisions[-1].items()
                              if key != "rationale"}}
 
-    @api.get("/cases/{case_id}/state")
-    async def case_state(case_id: UUID,
-                         reader: Annotated[Principal, ACCESS.depends("read_state")],
-                         as_of: AsOf = None,
-                         purpose: Purpose = DEFAULT_PURPOSE) -> AssessmentPart:
-        """Assessment's part of the case as its own store had it at `as_of` (the events it
-        had stored by then), for the auditor to lay beside CASES; the read is logged."""
-        return await runtime.thread.run(app.state_at, case_id, as_of or datetime.now(UTC),
-                                        purpose=purpose, reader=reader.meta())
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID,
@@ -165,4 +156,5 @@ def build_api(runtime: ServiceRuntime, app: AssessmentApplication) -> FastAPI:
 
     api.include_router(erasure_router(runtime, app, ACCESS))
     api.include_router(ledger_router(runtime, ACCESS))
+    api.include_router(state_router(runtime, ACCESS, app.state_at, AssessmentPart))
     return api

@@ -4,7 +4,6 @@ plan, the team's call list and the notification record of a case."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -12,7 +11,8 @@ from uuid import UUID
 from fastapi import FastAPI, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from casetrail.http import DEFAULT_PURPOSE, AsOf, Command, PlannedDate, Purpose, service_api
+from casetrail.case_state_http import state_router
+from casetrail.http import DEFAULT_PURPOSE, Command, PlannedDate, Purpose, service_api
 from casetrail.identity.access import AccessMatrix
 from casetrail.identity.principal import Principal
 from casetrail.ledger.http import ledger_router
@@ -162,15 +162,6 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
                                            body.notes, body.meta(actor))
         return {"case_id": case_id, "plan_id": plan_id}
 
-    @api.get("/cases/{case_id}/state")
-    async def case_state(case_id: UUID,
-                         reader: Annotated[Principal, ACCESS.depends("read_state")],
-                         as_of: AsOf = None,
-                         purpose: Purpose = DEFAULT_PURPOSE) -> NotificationPart:
-        """Notification's part of the case as its own store had it at `as_of` (the events it
-        had stored by then), for the auditor to lay beside CASES; the read is logged."""
-        return await runtime.thread.run(app.state_at, case_id, as_of or datetime.now(UTC),
-                                        purpose=purpose, reader=reader.meta())
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID, reader: Annotated[Principal, ACCESS.depends("read_case")],
@@ -192,4 +183,5 @@ def build_api(runtime: ServiceRuntime, app: NotificationApplication) -> FastAPI:
 
     api.include_router(erasure_router(runtime, app, ACCESS))
     api.include_router(ledger_router(runtime, ACCESS))
+    api.include_router(state_router(runtime, ACCESS, app.state_at, NotificationPart))
     return api

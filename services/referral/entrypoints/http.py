@@ -4,7 +4,7 @@ reopening, the team's lists; the receivers' FHIR endpoint is in fhir.py."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,9 +12,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from casetrail.case_state_http import state_router
 from casetrail.http import (
     DEFAULT_PURPOSE,
-    AsOf,
     Command,
     PastSchoolDate,
     PlannedDate,
@@ -217,15 +217,6 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
                            reader=reader.meta())
         return fhir.FhirResponse(bundle)
 
-    @api.get("/cases/{case_id}/state")
-    async def case_state(case_id: UUID,
-                         reader: Annotated[Principal, ACCESS.depends("read_state")],
-                         as_of: AsOf = None,
-                         purpose: Purpose = DEFAULT_PURPOSE) -> ReferralPart:
-        """Referral's part of the case as its own store had it at `as_of` (the events it
-        had stored by then), for the auditor to lay beside CASES; the read is logged."""
-        return await runtime.thread.run(app.state_at, case_id, as_of or datetime.now(UTC),
-                                        purpose=purpose, reader=reader.meta())
 
     @api.get("/cases/{case_id}")
     async def read_case(case_id: UUID, reader: Annotated[Principal, ACCESS.depends("read_case")],
@@ -244,6 +235,7 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
     fhir.routes(api, runtime, app)
     api.include_router(erasure_router(runtime, app, ACCESS))
     api.include_router(ledger_router(runtime, ACCESS))
+    api.include_router(state_router(runtime, ACCESS, app.state_at, ReferralPart))
     return api
 
 
