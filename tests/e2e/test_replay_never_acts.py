@@ -30,7 +30,7 @@ from casetrail.service import connect
 from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, CONSUMES, durable_name, from_service
 from tests.e2e.conftest import System, running_services
 from tests.e2e.test_crash import service_stores
-from tests.e2e.test_scenarios import TOKENS, receivers_file
+from tests.e2e.test_scenarios import TOKENS, school_settings
 from tests.identity import cast
 from tests.receivers import Hospital, serving
 
@@ -116,18 +116,9 @@ async def test_consumers_reset_to_the_start_of_cases_read_every_event_again_and_
         tmp_path: Path, hospital: tuple[Hospital, str]) -> None:
     played, webhook = hospital
     bus = secured_with_admin(tmp_path)
-    settings = {
-        "REFERRAL_RECEIVERS_FILE": str(receivers_file(tmp_path / "receivers.toml", webhook)),
-        "REFERRAL_RECEIVER_TOKENS": json.dumps(TOKENS),
-        "REFERRAL_TIMER_TICK_SECONDS": "0.3",
-        "REFERRAL_DELIVERY_BACKOFF_SECONDS": "0.2",
-        "NOTIFICATION_ESCALATE_CRISIS_AFTER_SECONDS": "120",
-        "NOTIFICATION_CRISIS_TEAM_HEAD_CONTACT": "+86 138 0000 0009",
-        "NOTIFICATION_POLICE_CONTACT": "+86 110",
-        "NOTIFICATION_COMMISSION_CONTACT": "duty@edu.example.cn",
-    }
     try:
-        with running_services(tmp_path, bus.nats.url, settings) as system:
+        with running_services(tmp_path, bus.nats.url,
+                              school_settings(tmp_path, webhook)) as system:
             nc = await connect(system.nats_url, "e2e-replay", system.login(OPERATOR))
             admin = await connect(system.nats_url, "e2e-admin",
                                   BusLogin("admin", bus.admin_seed))

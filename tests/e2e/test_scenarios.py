@@ -59,12 +59,10 @@ def hospital() -> Iterator[tuple[Hospital, str]]:
         yield played, url
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory,
-           hospital: tuple[Hospital, str]) -> Iterator[System]:
-    data = tmp_path_factory.mktemp("school")
-    settings = {
-        "REFERRAL_RECEIVERS_FILE": str(receivers_file(data / "receivers.toml", hospital[1])),
+def school_settings(data: Path, webhook: str) -> dict[str, str]:
+    """A school whose hospitals answer at `webhook`, with every contact beyond the family."""
+    return {
+        "REFERRAL_RECEIVERS_FILE": str(receivers_file(data / "receivers.toml", webhook)),
         "REFERRAL_RECEIVER_TOKENS": json.dumps(TOKENS),
         "REFERRAL_TIMER_TICK_SECONDS": "0.3",
         "REFERRAL_DELIVERY_BACKOFF_SECONDS": "0.2",
@@ -75,7 +73,13 @@ def system(tmp_path_factory: pytest.TempPathFactory,
         "NOTIFICATION_POLICE_CONTACT": "+86 110",
         "NOTIFICATION_COMMISSION_CONTACT": "duty@edu.example.cn",
     }
-    with running_system(data, settings) as system:
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory,
+           hospital: tuple[Hospital, str]) -> Iterator[System]:
+    data = tmp_path_factory.mktemp("school")
+    with running_system(data, school_settings(data, hospital[1])) as system:
         yield system
 
 
