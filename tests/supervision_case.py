@@ -34,7 +34,7 @@ from contracts.events import assessment, intake, notification, referral
 from contracts.events.base import CaseViewed, EventData
 
 CASE_ID = UUID("6f1c2a0e-4d1b-4c4e-9a57-2b8f3f1d9c01")
-STUDENT_KEY = "5e0d3c7a9b1f2e4d6c8a0b2d4f6e8a1c"
+STUDENT_KEY = "5e0d3c7a9b1f2e4d6c8a0b2d4f6e8a1c"  # pragma: allowlist secret (a made-up pseudonym)
 START = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # a Monday morning
 NOTICE = UUID("0b9e6a44-0d0b-4c1e-8a6f-3c1b2a7d5e10")
 ESCALATION = UUID("1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f")
