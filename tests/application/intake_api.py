@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from casetrail.service import ServiceRuntime
 from casetrail.worker import ApplicationThread
 from services.intake.adapters.sheets import read_sheet
-from services.intake.application import IntakePolicy
+from services.intake.application import IntakeApplication, IntakePolicy
 from services.intake.application.screenings import SheetReader
 from services.intake.bootstrap import build_intake
 from services.intake.config import IntakeSettings
@@ -30,14 +30,24 @@ def by(actor: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def served(env: dict[str, str], policy: IntakePolicy | None = None, *,
-           reader: SheetReader = read_sheet) -> Iterator[TestClient]:
+def served_app(env: dict[str, str], policy: IntakePolicy | None = None, *,
+               reader: SheetReader = read_sheet
+               ) -> Iterator[tuple[TestClient, IntakeApplication]]:
+    """The API and the application behind it (to deliver what other services publish)."""
     config = IntakeSettings.model_validate({"CASETRAIL_PSEUDONYM_KEY": "k"})
     app = build_intake(env, b"k", policy, read_sheet=reader)
     thread = ApplicationThread("intake-test")
     # No lifespan: the API without its bus consumers, which these requests do not need.
-    yield TestClient(build_api(ServiceRuntime(settings=config, app=app, thread=thread), app))
+    yield TestClient(build_api(ServiceRuntime(settings=config, app=app, thread=thread),
+                               app)), app
     thread.shutdown()
+
+
+@contextmanager
+def served(env: dict[str, str], policy: IntakePolicy | None = None, *,
+           reader: SheetReader = read_sheet) -> Iterator[TestClient]:
+    with served_app(env, policy, reader=reader) as (client, _):
+        yield client
 
 
 def report(client: TestClient, **changes: Any) -> dict[str, Any]:

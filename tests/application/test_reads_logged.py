@@ -38,6 +38,7 @@ RECORD_READS = {
     ("intake", "/students/{school_student_id}"): "growth_file",
     ("intake", "/transfers/{transfer_id}"): "transfer_packet",
     ("intake", "/reports/{report_id}"): "report_status",
+    ("intake", "/cases"): "case_list",
     ("assessment", "/cases/{case_id}"): "case_record",
     ("notification", "/cases/{case_id}"): "case_record",
     ("notification", "/students/{school_student_id}/guardians"): "guardian_contacts",
@@ -122,6 +123,15 @@ def test_reading_an_intake_case_or_a_reports_status_logs_one_read_of_the_case(
     case_id, report_id = reported(intake)
     assert read(intake, f"/cases/{case_id}") == [by_reader("case_record", case_id)]
     assert read(intake, f"/reports/{report_id}") == [by_reader("report_status", case_id)]
+
+
+def test_listing_intakes_cases_logs_one_read_of_the_cases_shown(
+        services: dict[str, Served]) -> None:
+    intake = services["intake"]
+    case_id, _ = reported(intake)
+    [logged] = read(intake, "/cases")
+    assert (logged.what, logged.subject, logged.role, logged.purpose, logged.case_ids) == (
+        "case_list", "t-9", "crisis_team", PURPOSE, (case_id,))
 
 
 def test_reading_a_growth_file_logs_a_read_of_the_student_and_of_each_case(

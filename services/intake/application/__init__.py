@@ -1,5 +1,6 @@
 """Intake's commands and queries."""
 
+from services.intake.application.case_list import CaseListDesk
 from services.intake.application.cases import (
     IncidentReceived,
     IntakePolicy,
@@ -14,7 +15,7 @@ from services.intake.application.transfers import TransferConsent, TransferDesk
 
 
 class IntakeApplication(ScreeningDesk, TransferDesk, TeamDesk, ReportDesk, RetentionDesk,
-                        StateDesk):
+                        StateDesk, CaseListDesk):
     name = "intake"
 
 

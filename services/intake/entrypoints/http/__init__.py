@@ -14,6 +14,7 @@ from contracts.case_state import IntakePart
 from services.intake.application import IntakeApplication
 from services.intake.domain.report_chain import RoleNotPermitted
 from services.intake.entrypoints.http import (
+    case_list,
     figures,
     incidents,
     report_status,
@@ -30,7 +31,7 @@ from services.intake.entrypoints.http.access import ACCESS
 def build_api(runtime: ServiceRuntime, app: IntakeApplication) -> FastAPI:
     api = service_api(runtime, ACCESS)
     for module in (reports, report_status, students, incidents, screenings, transfers,
-                   team, figures, retention):
+                   team, figures, retention, case_list):
         api.include_router(module.router(runtime, app))
     api.include_router(erasure_router(runtime, app, ACCESS))
     api.include_router(ledger_router(runtime, ACCESS))
