@@ -45,6 +45,7 @@ class CaseList:
                 self.lines[case_id].reopened = True
 
     def newest_first(self, state: CaseState) -> list[CaseLine]:
-        kept = [line for line in self.lines.values()
+        # Cases detected in the same instant: the later in the store first.
+        kept = [(line.detected_at, n, line) for n, line in enumerate(self.lines.values())
                 if state == "all" or line.closed == (state == "closed")]
-        return sorted(kept, key=lambda line: line.detected_at, reverse=True)
+        return [line for *_, line in sorted(kept, key=lambda item: item[:2], reverse=True)]
