@@ -62,8 +62,7 @@ def test_the_hospital_packet_is_a_valid_transaction_of_request_task_and_consent(
     request, task = parsed["ServiceRequest"], parsed["Task"]
     assert (request["status"], request["intent"], request["priority"]) == (
         "active", "order", "stat")
-    assert (task["status"], task["intent"], task["id"]) == (
-        "requested", "order", str(made.referral_id))
+    assert (task["status"], task["intent"]) == ("requested", "order")
     assert task["owner"]["identifier"]["value"] == "anding-hospital"
     assert task["identifier"][0]["value"] == str(made.referral_id)
     assert [c["coding"][0]["code"] for c in request["reasonCode"]] == [
@@ -166,3 +165,70 @@ def test_the_consent_names_the_receivers_the_guardians_named() -> None:
     named = ["anding-hospital", "huilongguan-hospital"]
     made = referral(consent={**GIVEN, "receivers": named})
     assert [r["identifier"]["value"] for r in consented_to(made)] == named
+
+
+def entries(made: Referral) -> list[dict[str, Any]]:
+    bundle = packet_bundle(made, CODES, "安定医院")
+    resources(bundle)  # every packet parses as R4B
+    found: list[dict[str, Any]] = bundle["entry"]
+    return found
+
+
+def test_the_task_asks_to_fulfil_the_request_it_is_based_on() -> None:
+    made = referral()
+    parsed = resources(packet_bundle(made, CODES, "安定医院"))
+    request = next(e["fullUrl"] for e in entries(made)
+                   if e["resource"]["resourceType"] == "ServiceRequest")
+    task = parsed["Task"]
+    assert task["code"]["coding"] == [{"system": "http://hl7.org/fhir/CodeSystem/task-code",
+                                       "code": "fulfill"}]
+    assert task["focus"] == {"reference": request, "type": "ServiceRequest"}
+    assert task["basedOn"] == [{"reference": request, "type": "ServiceRequest"}]
+
+
+def test_the_request_points_to_the_consent_it_goes_under() -> None:
+    made = referral()
+    consent = next(e["fullUrl"] for e in entries(made)
+                   if e["resource"]["resourceType"] == "Consent")
+    request = resources(packet_bundle(made, CODES, "安定医院"))["ServiceRequest"]
+    assert request["supportingInfo"] == [{"reference": consent, "type": "Consent"}]
+
+
+def test_a_request_without_consent_points_to_none() -> None:
+    made = referral(basis=DisclosureBasis.SAFETY_OVERRIDE.value, consent=None,
+                    consent_id=None, rationale="knife in the dormitory")
+    assert "supportingInfo" not in resources(
+        packet_bundle(made, CODES, "安定医院"))["ServiceRequest"]
+
+
+def test_the_receiver_is_named_as_an_organization() -> None:
+    parsed = resources(packet_bundle(referral(), CODES, "安定医院"))
+    [performer] = parsed["ServiceRequest"]["performer"]
+    for named in (performer, parsed["Task"]["owner"]):
+        assert named["type"] == "Organization"
+        assert named["identifier"] == {"system": "urn:casetrail:receiver",
+                                       "value": "anding-hospital"}
+
+
+def test_every_entry_is_a_conditional_create_on_its_identifier_without_an_id() -> None:
+    for entry in entries(referral()):
+        resource, request = entry["resource"], entry["request"]
+        assert "id" not in resource
+        assert entry["fullUrl"].startswith("urn:uuid:")
+        assert request["method"] == "POST"
+        [identifier] = resource["identifier"]
+        assert request["ifNoneExist"] == (
+            f"identifier={identifier['system']}|{identifier['value']}")
+
+
+def test_a_resent_packet_asks_for_the_same_conditional_creates() -> None:
+    made = referral()
+    sent = [e["request"]["ifNoneExist"] for e in entries(made)]
+    assert sent == [e["request"]["ifNoneExist"] for e in entries(made)]
+    assert len(set(sent[:2] + sent[-1:])) == 3  # patient, guardian, consent apart
+
+
+def test_a_patient_without_a_school_id_is_still_created_once() -> None:
+    made = referral(packet={**PACKET, "patient": {"name": "王小明"}})
+    [patient] = [e for e in entries(made) if e["resource"]["resourceType"] == "Patient"]
+    assert patient["request"]["ifNoneExist"].startswith("identifier=")
