@@ -36,7 +36,8 @@ def referral(**changes: Any) -> Referral:
         "receiver_id": "anding-hospital", "disclosed": list(HOSPITAL_ALL),
         "basis": "consent", "consent_id": uuid4(),
         "consent": GIVEN,
-        "packet": PACKET, "answer_by": datetime(2026, 11, 24, 12, 0, tzinfo=UTC), **changes}
+        "packet": PACKET, "answer_by": datetime(2026, 11, 24, 12, 0, tzinfo=UTC),
+        "made_at": datetime(2026, 11, 24, 9, 30, tzinfo=UTC), **changes}
     return Referral(**fields)
 
 
@@ -232,3 +233,9 @@ def test_a_patient_without_a_school_id_is_still_created_once() -> None:
     made = referral(packet={**PACKET, "patient": {"name": "王小明"}})
     [patient] = [e for e in entries(made) if e["resource"]["resourceType"] == "Patient"]
     assert patient["request"]["ifNoneExist"].startswith("identifier=")
+
+
+def test_the_request_and_task_say_when_the_referral_was_made() -> None:
+    parsed = resources(packet_bundle(referral(), CODES, "安定医院"))
+    for resource in (parsed["ServiceRequest"], parsed["Task"]):
+        assert resource["authoredOn"] == "2026-11-24T09:30:00Z"

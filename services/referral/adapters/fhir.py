@@ -82,6 +82,7 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
     if GUARDIAN_CONTACT in shown and referral.packet.get("guardian"):
         entries.append(_guardian(referral.packet["guardian"], subject, rid))
     consented = referral.basis == DisclosureBasis.CONSENT and referral.consent is not None
+    authored = {"authoredOn": referral.made_at.isoformat()} if referral.made_at else {}
     notes = _notes(referral, shown)
     reasons = [{"coding": [{"system": TIER_SYSTEM, "code": case.tier}]}]
     if SIGNS_OBSERVED in shown:
@@ -96,7 +97,7 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
                              "display": "Referral to psychiatric service"}],
                  "text": "mental-health crisis referral"},
         "priority": PRIORITY.get(case.tier, "routine"),
-        "subject": subject, "performer": [owner], "reasonCode": reasons,
+        "subject": subject, "performer": [owner], "reasonCode": reasons, **authored,
         **({"supportingInfo": [_local("Consent", rid)]} if consented else {}),
         **({"note": notes} if notes else {}),
     })
@@ -109,7 +110,7 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
         "priority": PRIORITY.get(case.tier, "routine"),
         "code": {"coding": [{"system": TASK_CODE_SYSTEM, "code": "fulfill"}]},
         "focus": _local("ServiceRequest", rid),
-        "basedOn": [_local("ServiceRequest", rid)],
+        "basedOn": [_local("ServiceRequest", rid)], **authored,
         "for": subject, "owner": owner,
         **({"restriction": {"period": {"end": referral.answer_by.isoformat()}}}
            if referral.answer_by else {}),
