@@ -27,7 +27,8 @@ PACKET = {"patient": {"name": "王小明", "birth_date": "2010-05-01", "gender":
           "summary": "repeated self-harm disclosed to the class teacher"}
 GIVEN = {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
          "scope": list(HOSPITAL_ALL)}
-CODES = CaseCodes(uuid4(), "crisis", ["self_harm", "suicidal_ideation"], "a" * 32)
+CODES = CaseCodes(uuid4(), "crisis", ["self_harm", "suicidal_ideation"], "a" * 32,
+                  "school-7")
 
 
 def referral(**changes: Any) -> Referral:
@@ -59,7 +60,8 @@ def resources(bundle: dict[str, Any]) -> dict[str, Any]:
 def test_the_hospital_packet_is_a_valid_transaction_of_request_task_and_consent() -> None:
     made = referral()
     parsed = resources(packet_bundle(made, CODES, "安定医院"))
-    assert set(parsed) == {"Patient", "RelatedPerson", "ServiceRequest", "Task", "Consent"}
+    assert set(parsed) == {"Organization", "Patient", "RelatedPerson", "ServiceRequest",
+                           "Task", "Consent"}
     request, task = parsed["ServiceRequest"], parsed["Task"]
     assert (request["status"], request["intent"], request["priority"]) == (
         "active", "order", "stat")
@@ -90,7 +92,7 @@ def test_without_identity_disclosed_there_is_no_patient_and_no_name() -> None:
                     consent_id=None)
     bundle = packet_bundle(made, CODES, "安定医院")
     parsed = resources(bundle)
-    assert set(parsed) == {"ServiceRequest", "Task"}
+    assert set(parsed) == {"Organization", "ServiceRequest", "Task"}
     assert parsed["ServiceRequest"]["subject"]["identifier"]["value"] == str(CODES.case_id)
     assert "王" not in str(bundle)
 
@@ -226,7 +228,7 @@ def test_a_resent_packet_asks_for_the_same_conditional_creates() -> None:
     made = referral()
     sent = [e["request"]["ifNoneExist"] for e in entries(made)]
     assert sent == [e["request"]["ifNoneExist"] for e in entries(made)]
-    assert len(set(sent[:2] + sent[-1:])) == 3  # patient, guardian, consent apart
+    assert len(set(sent)) == len(sent) - 1  # only the request and its Task share one
 
 
 def test_a_patient_without_a_school_id_is_still_created_once() -> None:
@@ -239,3 +241,14 @@ def test_the_request_and_task_say_when_the_referral_was_made() -> None:
     parsed = resources(packet_bundle(referral(), CODES, "安定医院"))
     for resource in (parsed["ServiceRequest"], parsed["Task"]):
         assert resource["authoredOn"] == "2026-11-24T09:30:00Z"
+
+
+def test_the_school_requests_the_referral_as_an_organization_of_the_packet() -> None:
+    made = referral()
+    school = next(e for e in entries(made) if e["resource"]["resourceType"] == "Organization")
+    assert school["resource"]["identifier"] == [{"system": "urn:casetrail:school",
+                                                 "value": "school-7"}]
+    parsed = resources(packet_bundle(made, CODES, "安定医院"))
+    for resource in (parsed["ServiceRequest"], parsed["Task"]):
+        assert resource["requester"] == {"reference": school["fullUrl"],
+                                         "type": "Organization"}

@@ -30,6 +30,7 @@ from contracts.fhir import (
     RECEIVER_TYPE_SYSTEM,
     REFERRAL_SYSTEM,
     SCHOOL_ID_SYSTEM,
+    SCHOOL_SYSTEM,
     SIGN_SYSTEM,
     STUDENT_KEY_SYSTEM,
     TASK_CODE_SYSTEM,
@@ -77,6 +78,11 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
              "display": receiver_name}
     subject = _subject(referral, case, shown)
     entries: list[dict[str, Any]] = []
+    requester = {}
+    if case.school_id:
+        entries.append({"resourceType": "Organization", "identifier": [
+            {"system": SCHOOL_SYSTEM, "value": case.school_id}]})
+        requester = {"requester": _local("Organization", rid)}
     if STUDENT_IDENTITY in shown and referral.packet.get("patient"):
         entries.append(_patient(referral.packet["patient"], rid))
     if GUARDIAN_CONTACT in shown and referral.packet.get("guardian"):
@@ -97,7 +103,7 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
                              "display": "Referral to psychiatric service"}],
                  "text": "mental-health crisis referral"},
         "priority": PRIORITY.get(case.tier, "routine"),
-        "subject": subject, "performer": [owner], "reasonCode": reasons, **authored,
+        "subject": subject, "performer": [owner], "reasonCode": reasons, **authored, **requester,
         **({"supportingInfo": [_local("Consent", rid)]} if consented else {}),
         **({"note": notes} if notes else {}),
     })
@@ -110,7 +116,7 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
         "priority": PRIORITY.get(case.tier, "routine"),
         "code": {"coding": [{"system": TASK_CODE_SYSTEM, "code": "fulfill"}]},
         "focus": _local("ServiceRequest", rid),
-        "basedOn": [_local("ServiceRequest", rid)], **authored,
+        "basedOn": [_local("ServiceRequest", rid)], **authored, **requester,
         "for": subject, "owner": owner,
         **({"restriction": {"period": {"end": referral.answer_by.isoformat()}}}
            if referral.answer_by else {}),
