@@ -7,6 +7,9 @@ REFERRAL_SYSTEM = "urn:casetrail:referral"
 CASE_SYSTEM = "urn:casetrail:case"
 STUDENT_KEY_SYSTEM = "urn:casetrail:student-key"
 SCHOOL_ID_SYSTEM = "urn:casetrail:school-student-id"
+# A packet's Patient or guardian without an id of the school's own: one per referral.
+PACKET_PERSON_SYSTEM = "urn:casetrail:packet-person"
+TASK_CODE_SYSTEM = "http://hl7.org/fhir/CodeSystem/task-code"  # R4: fulfill
 RECEIVER_SYSTEM = "urn:casetrail:receiver"
 RECEIVER_TYPE_SYSTEM = "urn:casetrail:receiver-type"  # a consent that reaches a whole type
 SIGN_SYSTEM = "urn:casetrail:sign"

@@ -63,8 +63,10 @@ class ReferralApplication(PacketsAndBoard):
 
     def __init__(self, env: dict[str, str], school_timezone: ZoneInfo, *,
                  directory: Directory, fhir: FhirFormat, ad_hoc_answer_within: timedelta,
-                 police_signs: frozenset[Sign], personal: PersonalData) -> None:
+                 police_signs: frozenset[Sign], personal: PersonalData,
+                 school_id: str | None = None) -> None:
         super().__init__(env, personal)
+        self.school_id = school_id
         self.school_timezone = school_timezone
         self.directory = directory
         self.fhir = fhir

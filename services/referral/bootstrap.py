@@ -28,14 +28,15 @@ def build_referral(env: dict[str, str], school_timezone: ZoneInfo, *,
                    directory: Directory | None = None,
                    ad_hoc_answer_within: timedelta = timedelta(days=1),
                    police_signs: frozenset[Sign] = POLICE_SIGNS,
-                   personal: PersonalData | None = None) -> ReferralApplication:
+                   personal: PersonalData | None = None,
+                   school_id: str | None = None) -> ReferralApplication:
     """The application on the given store, with the shipped directory of receivers unless
     given another, FHIR R4 as the receivers' format, and a transient vault of data keys
     unless given one."""
     return ReferralApplication(
         env, school_timezone, directory=directory or load_directory(DEFAULT_RECEIVERS),
         fhir=fhir, ad_hoc_answer_within=ad_hoc_answer_within, police_signs=police_signs,
-        personal=personal or DataKeyVault.transient(env, "referral"))
+        personal=personal or DataKeyVault.transient(env, "referral"), school_id=school_id)
 
 
 def application(settings: ReferralSettings) -> ReferralApplication:
@@ -43,7 +44,8 @@ def application(settings: ReferralSettings) -> ReferralApplication:
         settings.event_store_env(), settings.timezone(),
         directory=load_directory(settings.receivers_file),
         ad_hoc_answer_within=timedelta(minutes=settings.ad_hoc_answer_within_minutes),
-        police_signs=settings.police_signs, personal=vault_of(settings))
+        police_signs=settings.police_signs, personal=vault_of(settings),
+        school_id=settings.school_id)
 
 
 def subscriptions(settings: ReferralSettings, app: ReferralApplication) -> list[Subscription]:

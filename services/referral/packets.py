@@ -31,6 +31,7 @@ class CaseCodes:
     tier: str
     signs: list[str]
     student_key: str | None
+    school_id: str | None = None  # the requester: the school this deployment serves
 
 
 class TaskRefused(ValueError):
@@ -68,6 +69,7 @@ class PacketsAndBoard(PersonalRecords):
     name = "referral"
     directory: Directory
     fhir: FhirFormat
+    school_id: str | None
 
     @cached_property
     def board(self) -> ReferralBoard:
@@ -128,7 +130,7 @@ class PacketsAndBoard(PersonalRecords):
 
     def _codes(self, aftercare: Aftercare) -> CaseCodes:
         return CaseCodes(aftercare.id, aftercare.tier or Tier.NONE.value,
-                         list(aftercare.signs), aftercare.student_key)
+                         list(aftercare.signs), aftercare.student_key, self.school_id)
 
     def mark_delivered(self, case_id: UUID, referral_id: UUID, now: datetime) -> None:
         aftercare = self.get_case(case_id, Aftercare)

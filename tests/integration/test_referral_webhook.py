@@ -129,6 +129,8 @@ async def test_the_hospital_receives_the_packet_and_answers_through_its_task(
     kinds = [e.resource.get_resource_type() for e in Bundle.model_validate(bundle).entry or []
              if e.resource is not None]
     assert kinds == ["Patient", "ServiceRequest", "Task", "Consent"]
+    [sent] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Task"]
+    assert "authoredOn" in sent  # when the referral was made, as its event recorded it
     referral = (await school.thread.run(school.app.get_case, case_id, Aftercare)
                 ).referral(UUID(referral_id))
     assert (referral.delivered, referral.delivery_attempts) == (True, 2)

@@ -27,7 +27,8 @@ PACKET = {"patient": {"name": "王小明", "birth_date": "2010-05-01", "gender":
           "summary": "repeated self-harm disclosed to the class teacher"}
 GIVEN = {"given_by_guardian_rank": 1, "given_at": "2026-11-24T08:00:00+08:00",
          "scope": list(HOSPITAL_ALL)}
-CODES = CaseCodes(uuid4(), "crisis", ["self_harm", "suicidal_ideation"], "a" * 32)
+CODES = CaseCodes(uuid4(), "crisis", ["self_harm", "suicidal_ideation"], "a" * 32,
+                  "school-7")
 
 
 def referral(**changes: Any) -> Referral:
@@ -36,7 +37,8 @@ def referral(**changes: Any) -> Referral:
         "receiver_id": "anding-hospital", "disclosed": list(HOSPITAL_ALL),
         "basis": "consent", "consent_id": uuid4(),
         "consent": GIVEN,
-        "packet": PACKET, "answer_by": datetime(2026, 11, 24, 12, 0, tzinfo=UTC), **changes}
+        "packet": PACKET, "answer_by": datetime(2026, 11, 24, 12, 0, tzinfo=UTC),
+        "made_at": datetime(2026, 11, 24, 9, 30, tzinfo=UTC), **changes}
     return Referral(**fields)
 
 
@@ -58,12 +60,12 @@ def resources(bundle: dict[str, Any]) -> dict[str, Any]:
 def test_the_hospital_packet_is_a_valid_transaction_of_request_task_and_consent() -> None:
     made = referral()
     parsed = resources(packet_bundle(made, CODES, "安定医院"))
-    assert set(parsed) == {"Patient", "RelatedPerson", "ServiceRequest", "Task", "Consent"}
+    assert set(parsed) == {"Organization", "Patient", "RelatedPerson", "ServiceRequest",
+                           "Task", "Consent"}
     request, task = parsed["ServiceRequest"], parsed["Task"]
     assert (request["status"], request["intent"], request["priority"]) == (
         "active", "order", "stat")
-    assert (task["status"], task["intent"], task["id"]) == (
-        "requested", "order", str(made.referral_id))
+    assert (task["status"], task["intent"]) == ("requested", "order")
     assert task["owner"]["identifier"]["value"] == "anding-hospital"
     assert task["identifier"][0]["value"] == str(made.referral_id)
     assert [c["coding"][0]["code"] for c in request["reasonCode"]] == [
@@ -90,7 +92,7 @@ def test_without_identity_disclosed_there_is_no_patient_and_no_name() -> None:
                     consent_id=None)
     bundle = packet_bundle(made, CODES, "安定医院")
     parsed = resources(bundle)
-    assert set(parsed) == {"ServiceRequest", "Task"}
+    assert set(parsed) == {"Organization", "ServiceRequest", "Task"}
     assert parsed["ServiceRequest"]["subject"]["identifier"]["value"] == str(CODES.case_id)
     assert "王" not in str(bundle)
 
@@ -166,3 +168,87 @@ def test_the_consent_names_the_receivers_the_guardians_named() -> None:
     named = ["anding-hospital", "huilongguan-hospital"]
     made = referral(consent={**GIVEN, "receivers": named})
     assert [r["identifier"]["value"] for r in consented_to(made)] == named
+
+
+def entries(made: Referral) -> list[dict[str, Any]]:
+    bundle = packet_bundle(made, CODES, "安定医院")
+    resources(bundle)  # every packet parses as R4B
+    found: list[dict[str, Any]] = bundle["entry"]
+    return found
+
+
+def test_the_task_asks_to_fulfil_the_request_it_is_based_on() -> None:
+    made = referral()
+    parsed = resources(packet_bundle(made, CODES, "安定医院"))
+    request = next(e["fullUrl"] for e in entries(made)
+                   if e["resource"]["resourceType"] == "ServiceRequest")
+    task = parsed["Task"]
+    assert task["code"]["coding"] == [{"system": "http://hl7.org/fhir/CodeSystem/task-code",
+                                       "code": "fulfill"}]
+    assert task["focus"] == {"reference": request, "type": "ServiceRequest"}
+    assert task["basedOn"] == [{"reference": request, "type": "ServiceRequest"}]
+
+
+def test_the_request_points_to_the_consent_it_goes_under() -> None:
+    made = referral()
+    consent = next(e["fullUrl"] for e in entries(made)
+                   if e["resource"]["resourceType"] == "Consent")
+    request = resources(packet_bundle(made, CODES, "安定医院"))["ServiceRequest"]
+    assert request["supportingInfo"] == [{"reference": consent, "type": "Consent"}]
+
+
+def test_a_request_without_consent_points_to_none() -> None:
+    made = referral(basis=DisclosureBasis.SAFETY_OVERRIDE.value, consent=None,
+                    consent_id=None, rationale="knife in the dormitory")
+    assert "supportingInfo" not in resources(
+        packet_bundle(made, CODES, "安定医院"))["ServiceRequest"]
+
+
+def test_the_receiver_is_named_as_an_organization() -> None:
+    parsed = resources(packet_bundle(referral(), CODES, "安定医院"))
+    [performer] = parsed["ServiceRequest"]["performer"]
+    for named in (performer, parsed["Task"]["owner"]):
+        assert named["type"] == "Organization"
+        assert named["identifier"] == {"system": "urn:casetrail:receiver",
+                                       "value": "anding-hospital"}
+
+
+def test_every_entry_is_a_conditional_create_on_its_identifier_without_an_id() -> None:
+    for entry in entries(referral()):
+        resource, request = entry["resource"], entry["request"]
+        assert "id" not in resource
+        assert entry["fullUrl"].startswith("urn:uuid:")
+        assert request["method"] == "POST"
+        [identifier] = resource["identifier"]
+        assert request["ifNoneExist"] == (
+            f"identifier={identifier['system']}|{identifier['value']}")
+
+
+def test_a_resent_packet_asks_for_the_same_conditional_creates() -> None:
+    made = referral()
+    sent = [e["request"]["ifNoneExist"] for e in entries(made)]
+    assert sent == [e["request"]["ifNoneExist"] for e in entries(made)]
+    assert len(set(sent)) == len(sent) - 1  # only the request and its Task share one
+
+
+def test_a_patient_without_a_school_id_is_still_created_once() -> None:
+    made = referral(packet={**PACKET, "patient": {"name": "王小明"}})
+    [patient] = [e for e in entries(made) if e["resource"]["resourceType"] == "Patient"]
+    assert patient["request"]["ifNoneExist"].startswith("identifier=")
+
+
+def test_the_request_and_task_say_when_the_referral_was_made() -> None:
+    parsed = resources(packet_bundle(referral(), CODES, "安定医院"))
+    for resource in (parsed["ServiceRequest"], parsed["Task"]):
+        assert resource["authoredOn"] == "2026-11-24T09:30:00Z"
+
+
+def test_the_school_requests_the_referral_as_an_organization_of_the_packet() -> None:
+    made = referral()
+    school = next(e for e in entries(made) if e["resource"]["resourceType"] == "Organization")
+    assert school["resource"]["identifier"] == [{"system": "urn:casetrail:school",
+                                                 "value": "school-7"}]
+    parsed = resources(packet_bundle(made, CODES, "安定医院"))
+    for resource in (parsed["ServiceRequest"], parsed["Task"]):
+        assert resource["requester"] == {"reference": school["fullUrl"],
+                                         "type": "Organization"}

@@ -23,13 +23,17 @@ from contracts.fhir import (
     BUSINESS_STATUS_SYSTEM,
     CASE_SYSTEM,
     CATEGORY_SYSTEM,
+    CONSENT_SYSTEM,
     DECLINE_SYSTEM,
+    PACKET_PERSON_SYSTEM,
     RECEIVER_SYSTEM,
     RECEIVER_TYPE_SYSTEM,
     REFERRAL_SYSTEM,
     SCHOOL_ID_SYSTEM,
+    SCHOOL_SYSTEM,
     SIGN_SYSTEM,
     STUDENT_KEY_SYSTEM,
+    TASK_CODE_SYSTEM,
     TIER_SYSTEM,
 )
 from services.referral.domain.receivers import (
@@ -55,23 +59,41 @@ def _urn(kind: str, referral_id: UUID) -> str:
     return f"urn:uuid:{uuid5(referral_id, kind)}"
 
 
+def _local(kind: str, referral_id: UUID) -> dict[str, str]:
+    """A reference to another entry of the packet, typed as R4 workflow readers expect."""
+    return {"reference": _urn(kind, referral_id), "type": kind}
+
+
+def _once(identifier: dict[str, str]) -> str:
+    """The conditional create's search: a re-sent packet finds what the first one made."""
+    return f"identifier={identifier['system']}|{identifier['value']}"
+
+
 def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> dict[str, Any]:
     """The Bundle as FHIR JSON, validated."""
     shown = set(referral.disclosed)
     rid = referral.referral_id
-    owner = {"identifier": {"system": RECEIVER_SYSTEM, "value": referral.receiver_id},
+    owner = {"type": "Organization",
+             "identifier": {"system": RECEIVER_SYSTEM, "value": referral.receiver_id},
              "display": receiver_name}
     subject = _subject(referral, case, shown)
-    entries: list[tuple[str, dict[str, Any], str]] = []
+    entries: list[dict[str, Any]] = []
+    requester = {}
+    if case.school_id:
+        entries.append({"resourceType": "Organization", "identifier": [
+            {"system": SCHOOL_SYSTEM, "value": case.school_id}]})
+        requester = {"requester": _local("Organization", rid)}
     if STUDENT_IDENTITY in shown and referral.packet.get("patient"):
-        entries.append(("Patient", _patient(referral.packet["patient"]), ""))
+        entries.append(_patient(referral.packet["patient"], rid))
     if GUARDIAN_CONTACT in shown and referral.packet.get("guardian"):
-        entries.append(("RelatedPerson", _guardian(referral.packet["guardian"], subject), ""))
+        entries.append(_guardian(referral.packet["guardian"], subject, rid))
+    consented = referral.basis == DisclosureBasis.CONSENT and referral.consent is not None
+    authored = {"authoredOn": referral.made_at.isoformat()} if referral.made_at else {}
     notes = _notes(referral, shown)
     reasons = [{"coding": [{"system": TIER_SYSTEM, "code": case.tier}]}]
     if SIGNS_OBSERVED in shown:
         reasons += [{"coding": [{"system": SIGN_SYSTEM, "code": s}]} for s in case.signs]
-    entries.append(("ServiceRequest", {
+    entries.append({
         "resourceType": "ServiceRequest",
         "identifier": [{"system": REFERRAL_SYSTEM, "value": str(rid)}],
         "status": "active", "intent": "order",
@@ -81,29 +103,34 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
                              "display": "Referral to psychiatric service"}],
                  "text": "mental-health crisis referral"},
         "priority": PRIORITY.get(case.tier, "routine"),
-        "subject": subject, "performer": [owner], "reasonCode": reasons,
+        "subject": subject, "performer": [owner], "reasonCode": reasons, **authored, **requester,
+        **({"supportingInfo": [_local("Consent", rid)]} if consented else {}),
         **({"note": notes} if notes else {}),
-    }, f"identifier={REFERRAL_SYSTEM}|{rid}"))
-    entries.append(("Task", {
-        "resourceType": "Task", "id": str(rid),
+    })
+    # No id: a transaction's POST is a create whose id the server assigns (R4 ignores a
+    # client's), and a PUT to Task/<id> needs a server that lets clients choose ids.
+    entries.append({
+        "resourceType": "Task",
         "identifier": [{"system": REFERRAL_SYSTEM, "value": str(rid)}],
         "status": "requested", "intent": "order",
         "priority": PRIORITY.get(case.tier, "routine"),
-        "focus": {"reference": _urn("ServiceRequest", rid)},
+        "code": {"coding": [{"system": TASK_CODE_SYSTEM, "code": "fulfill"}]},
+        "focus": _local("ServiceRequest", rid),
+        "basedOn": [_local("ServiceRequest", rid)], **authored, **requester,
         "for": subject, "owner": owner,
         **({"restriction": {"period": {"end": referral.answer_by.isoformat()}}}
            if referral.answer_by else {}),
         **({"note": notes} if notes and referral.basis != DisclosureBasis.CONSENT else {}),
-    }, f"identifier={REFERRAL_SYSTEM}|{rid}"))
-    if referral.basis == DisclosureBasis.CONSENT and referral.consent is not None:
-        entries.append(("Consent", _consent(referral, subject, owner), ""))
+    })
+    if consented:
+        entries.append(_consent(referral, subject, owner))
     bundle = Bundle.model_validate({
         "resourceType": "Bundle", "type": "transaction",
         "identifier": {"system": REFERRAL_SYSTEM, "value": str(rid)},
-        "entry": [{"fullUrl": _urn(kind, rid), "resource": resource,
-                   "request": {"method": "POST", "url": kind,
-                               **({"ifNoneExist": if_none} if if_none else {})}}
-                  for kind, resource, if_none in entries],
+        "entry": [{"fullUrl": _urn(resource["resourceType"], rid), "resource": resource,
+                   "request": {"method": "POST", "url": resource["resourceType"],
+                               "ifNoneExist": _once(resource["identifier"][0])}}
+                  for resource in entries],
     })
     result: dict[str, Any] = json.loads(bundle.model_dump_json())
     return result
@@ -118,11 +145,14 @@ def _subject(referral: Referral, case: CaseCodes, shown: set[str]) -> dict[str, 
     return {"identifier": {"system": CASE_SYSTEM, "value": str(case.case_id)}}
 
 
-def _patient(patient: dict[str, Any]) -> dict[str, Any]:
-    resource: dict[str, Any] = {"resourceType": "Patient"}
-    if patient.get("school_student_id"):
-        resource["identifier"] = [{"system": SCHOOL_ID_SYSTEM,
-                                   "value": patient["school_student_id"]}]
+def _packet_person(kind: str, referral_id: UUID) -> dict[str, str]:
+    return {"system": PACKET_PERSON_SYSTEM, "value": str(uuid5(referral_id, kind))}
+
+
+def _patient(patient: dict[str, Any], referral_id: UUID) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "Patient", "identifier": [
+        {"system": SCHOOL_ID_SYSTEM, "value": patient["school_student_id"]}
+        if patient.get("school_student_id") else _packet_person("Patient", referral_id)]}
     if patient.get("name"):
         resource["name"] = [{"text": patient["name"]}]
     if patient.get("gender"):
@@ -132,8 +162,10 @@ def _patient(patient: dict[str, Any]) -> dict[str, Any]:
     return resource
 
 
-def _guardian(guardian: dict[str, Any], subject: dict[str, Any]) -> dict[str, Any]:
-    resource: dict[str, Any] = {"resourceType": "RelatedPerson", "patient": subject}
+def _guardian(guardian: dict[str, Any], subject: dict[str, Any],
+              referral_id: UUID) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "RelatedPerson", "patient": subject,
+                                "identifier": [_packet_person("RelatedPerson", referral_id)]}
     if guardian.get("name"):
         resource["name"] = [{"text": guardian["name"]}]
     if guardian.get("phone"):
@@ -157,7 +189,8 @@ def _consent(referral: Referral, subject: dict[str, Any],
     consent = referral.consent or {}
     return {
         "resourceType": "Consent",
-        "identifier": [{"system": "urn:casetrail:consent", "value": str(referral.consent_id)}],
+        "identifier": [{"system": CONSENT_SYSTEM, "value": str(
+            referral.consent_id or uuid5(referral.referral_id, "Consent"))}],
         "status": "active",
         "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
                               "code": "patient-privacy"}]},

@@ -80,6 +80,7 @@ class Referral:
     delivered: bool = False
     delivery_attempts: int = 0
     held: str | None = None  # why it was not re-routed: the team's to take up
+    made_at: datetime | None = None
 
     @property
     def without_consent(self) -> bool:
@@ -173,7 +174,8 @@ class CaseReferrals(CaseConsents):
                   rerouted_from: UUID | None = None) -> None:
         self.referrals.append(Referral(
             referral_id, receiver_type, receiver_id, list(disclosed), basis, consent_id,
-            consent, rationale, dict(packet or {}), answer_by, rerouted_from))
+            consent, rationale, dict(packet or {}), answer_by, rerouted_from,
+            made_at=meta.occurred_at))
 
     def referral(self, referral_id: UUID) -> Referral:
         for referral in self.referrals:
