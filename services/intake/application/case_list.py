@@ -21,13 +21,12 @@ class CaseListDesk(CaseDesk):
         """Built from the whole store on first use (not in the relay, which never asks)."""
         return self.keep_read_model(CaseList())
 
-    def listed_cases(self, state: CaseState, grade: str | None, limit: int,
+    def listed_cases(self, state: CaseState, limit: int,
                      visible: Callable[[Sequence[CaseLine]], list[CaseLine]], *,
                      purpose: str, reader: EventMeta) -> list[CaseLine]:
         """Newest first, the first `limit` of the cases `visible` keeps, their names opened;
-        the read of those is logged first. Intake holds no grade: a `grade` matches none."""
-        lines = self.case_list.newest_first(state) if grade is None else []
-        shown = visible(lines)[:limit]
+        the read of those is logged first."""
+        shown = visible(self.case_list.newest_first(state))[:limit]
         self.read_list(CASE_LIST, [line.case_id for line in shown], purpose=purpose,
                        reader=reader)
         return [self._opened(line) for line in shown]

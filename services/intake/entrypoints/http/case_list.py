@@ -23,11 +23,8 @@ READ_CASE = ACCESS["read_case"]
 
 
 class ListedStudent(BaseModel):
-    # Intake holds the name only (None once erased or never given); grade and class are
-    # not held, so always None.
+    # Intake holds the name only (None once erased or never given), no grade or class.
     name: str | None
-    grade: str | None = None
-    class_name: str | None = None
 
 
 class ListedCase(BaseModel):
@@ -47,15 +44,14 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
     @api.get("/cases", response_model=list[ListedCase])
     async def list_cases(reader: Annotated[Principal, ACCESS.depends("list_cases")],
                          state: CaseState = "open",
-                         grade: Annotated[str | None, Query(max_length=40)] = None,
                          limit: Annotated[int, Query(ge=1, le=500)] = 200,
                          purpose: Purpose = DEFAULT_PURPOSE) -> list[ListedCase]:
         """The cases the reader may read (a teacher, those assigned to them), newest first;
-        the read of those shown is logged. Intake holds no grade: a `grade` matches none."""
+        the read of those shown is logged."""
         def visible(lines: Sequence[CaseLine]) -> list[CaseLine]:
             return READ_CASE.visible_items(book, reader, lines, case_id_of)
 
-        lines = await runtime.thread.run(app.listed_cases, state, grade, limit, visible,
+        lines = await runtime.thread.run(app.listed_cases, state, limit, visible,
                                          purpose=purpose, reader=reader.meta())
         return [ListedCase(case_id=line.case_id, student=ListedStudent(name=line.student_name),
                            channel=line.channel, detected_at=line.detected_at,
