@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
-from uuid import UUID
 
 from casetrail.kernel import EventMeta
 from services.intake.application.cases import CaseDesk
@@ -34,7 +33,3 @@ class CaseListDesk(CaseDesk):
     def _opened(self, line: CaseLine) -> CaseLine:
         name: str | None = self.opened(line.student_key, line.student_name)
         return replace(line, student_name=name)
-
-
-def case_id_of(line: CaseLine) -> UUID:
-    return line.case_id

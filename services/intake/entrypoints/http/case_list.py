@@ -14,7 +14,6 @@ from casetrail.http import DEFAULT_PURPOSE, CommandRoute, Purpose
 from casetrail.identity.principal import Principal
 from casetrail.service import ServiceRuntime
 from services.intake.application import IntakeApplication
-from services.intake.application.case_list import case_id_of
 from services.intake.domain.case_list import CaseLine, CaseState
 from services.intake.entrypoints.http.access import ACCESS
 
@@ -49,7 +48,7 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         """The cases the reader may read (a teacher, those assigned to them), newest first;
         the read of those shown is logged."""
         def visible(lines: Sequence[CaseLine]) -> list[CaseLine]:
-            return READ_CASE.visible_items(book, reader, lines, case_id_of)
+            return READ_CASE.visible_items(book, reader, lines, lambda line: line.case_id)
 
         lines = await runtime.thread.run(app.listed_cases, state, limit, visible,
                                          purpose=purpose, reader=reader.meta())
