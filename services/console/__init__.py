@@ -1,0 +1,1 @@
+"""The crisis team's web console: pages over the services' public APIs."""

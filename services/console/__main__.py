@@ -1,0 +1,5 @@
+import sys
+
+from services.console.bootstrap import main
+
+main(sys.argv)

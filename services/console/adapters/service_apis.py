@@ -1,0 +1,60 @@
+"""The services' public APIs over HTTP, with the reader's bearer token."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import httpx
+
+from services.console.application import Answer, Call
+
+
+class ServicesOverHttp:
+    def __init__(self, urls: Mapping[str, str], timeout: float) -> None:
+        self.urls = dict(urls)
+        self.client = httpx.AsyncClient(timeout=timeout)
+        self._openapi: dict[str, Mapping[str, Any]] = {}
+
+    async def call(self, call: Call, token: str) -> Answer:
+        headers = {"Authorization": f"Bearer {token}"}
+        if call.idempotency_key:
+            headers["Idempotency-Key"] = call.idempotency_key
+        try:
+            response = await self.client.request(
+                call.method, self.urls[call.service] + call.path, params=dict(call.params),
+                json=call.json if call.files is None else None,
+                files=dict(call.files) if call.files else None, headers=headers)
+        except httpx.TransportError:
+            return Answer(503, {"detail": f"{call.service} does not answer"})
+        kind = response.headers.get("content-type", "")
+        body: Any = response.content
+        if "json" in kind:
+            body = response.json()
+        keep = {k: v for k, v in response.headers.items()
+                if k.lower() in ("content-disposition", "retry-after")}
+        return Answer(response.status_code, body, kind, keep)
+
+    async def openapi(self, service: str) -> Mapping[str, Any]:
+        """A service's API description, asked once: it changes only with the service."""
+        if service not in self._openapi:
+            response = await self.client.get(self.urls[service] + "/openapi.json")
+            response.raise_for_status()
+            self._openapi[service] = response.json()
+        return self._openapi[service]
+
+    async def changes(self, token: str) -> AsyncIterator[str]:
+        async with self.client.stream(
+                "GET", self.urls["supervision"] + "/worklist/changes",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=httpx.Timeout(None, connect=5.0)) as response:
+            if response.status_code != 200:
+                return
+            async for line in response.aiter_lines():
+                if line.startswith("data:"):
+                    data = json.loads(line[5:])
+                    yield str(data.get("case_id", ""))
+
+    async def close(self) -> None:
+        await self.client.aclose()

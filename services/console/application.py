@@ -1,0 +1,202 @@
+"""The console's questions and commands: each one or more calls to the services' public APIs,
+made with the signed-in person's own token, so every service checks who acts and logs who
+read what. The console keeps nothing of any case."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from casetrail.identity.principal import Principal
+from services.console.domain.actions import ACTIONS, Action
+from services.console.domain.forms import (
+    Field,
+    FormError,
+    Refusal,
+    body_of,
+    body_schema,
+    fields_of,
+    refusal_of,
+)
+from services.console.domain.worklist import WorklistFilter, worklist_rows
+
+CASE_PARTS = ("intake", "assessment", "notification", "referral")
+
+
+@dataclass(frozen=True)
+class Call:
+    service: str
+    method: str
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+    files: Mapping[str, tuple[str, bytes, str]] | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any  # the parsed JSON, or the bytes of a file
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def message(self) -> str:
+        """What a refusal says (`detail` of the services' JSON errors)."""
+        if isinstance(self.body, dict) and isinstance(self.body.get("detail"), str):
+            return str(self.body["detail"])
+        return f"HTTP {self.status}"
+
+
+class Services(Protocol):
+    """The services' public APIs, asked as the bearer of `token`."""
+
+    async def call(self, call: Call, token: str) -> Answer: ...
+
+    async def openapi(self, service: str) -> Mapping[str, Any]: ...
+
+    def changes(self, token: str) -> AsyncIterator[str]:
+        """The ids of the cases on the reader's worklist as each changes (supervision's
+        stream), until the token or the connection ends."""
+        ...
+
+
+class Passwords(Protocol):
+    """The built-in issuer: a name and password for a signed token (ValueError if wrong)."""
+
+    def sign_in(self, name: str, password: str) -> str: ...
+
+
+class Tokens(Protocol):
+    """Who a token says acts, verified as the services verify it (raises Unauthenticated)."""
+
+    def principal(self, token: str) -> Principal: ...
+
+
+class NoSuchAction(LookupError):
+    pass
+
+
+@dataclass
+class CaseView:
+    case_id: UUID
+    parts: dict[str, Answer]
+    timeline: Answer
+
+    def part(self, service: str) -> Any:
+        answer = self.parts.get(service)
+        return answer.body if answer is not None and answer.ok else None
+
+
+@dataclass
+class ActionForm:
+    action: Action
+    fields: tuple[Field, ...]
+    picks: dict[str, list[tuple[str, str]]]
+    refusal: Refusal = field(default_factory=Refusal)
+    values: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    answer: Answer | None
+    form: ActionForm
+
+    @property
+    def done(self) -> bool:
+        return self.answer is not None and self.answer.ok
+
+
+class Console:
+    def __init__(self, services: Services, passwords: Passwords | None, tokens: Tokens,
+                 zone: ZoneInfo) -> None:
+        self.services = services
+        self.passwords = passwords
+        self.tokens = tokens
+        self.zone = zone
+
+    def sign_in(self, name: str, password: str) -> str:
+        if self.passwords is None:
+            raise LookupError("this school signs in with its own provider")
+        return self.passwords.sign_in(name, password)
+
+    async def worklist(self, token: str, chosen: WorklistFilter) -> tuple[list[dict[str, Any]],
+                                                                            list[Answer]]:
+        """The reader's worklist (supervision) with each case's student named (intake);
+        the answers that refused are returned to be shown."""
+        work, names = await asyncio.gather(
+            self.services.call(Call("supervision", "GET", "/worklist",
+                                    params=chosen.params()), token),
+            self.services.call(Call("intake", "GET", "/cases",
+                                    params={"state": "all", "limit": "500"}), token))
+        refused = [answer for answer in (work, names) if not answer.ok]
+        if not work.ok:
+            return [], refused
+        return worklist_rows(work.body, names.body if names.ok else [], chosen), refused
+
+    async def case(self, token: str, case_id: UUID) -> CaseView:
+        answers = await asyncio.gather(
+            *(self.services.call(Call(service, "GET", f"/cases/{case_id}"), token)
+              for service in CASE_PARTS),
+            self.services.call(Call("supervision", "GET", f"/cases/{case_id}/timeline"), token))
+        return CaseView(case_id, dict(zip(CASE_PARTS, answers[:-1], strict=True)), answers[-1])
+
+    async def form(self, name: str, case: CaseView | None) -> ActionForm:
+        action = ACTIONS.get(name)
+        if action is None:
+            raise NoSuchAction(name)
+        openapi = await self.services.openapi(action.service)
+        schema = body_schema(openapi, action.method, action.path)
+        fields = fields_of(openapi, schema) if schema else ()
+        picks = {pick.param: pick.choices(case.part(pick.service) if case else None)
+                 for pick in action.picks}
+        return ActionForm(action, fields, picks)
+
+    async def act(self, token: str, name: str, case: CaseView | None,
+                  values: Mapping[str, Sequence[str]], idempotency_key: str) -> Outcome:
+        """The step sent as the form has it, with the form's idempotency key: sent twice
+        (a double click, a retry after a lost answer), it is done once."""
+        form = await self.form(name, case)
+        form.values = values
+        path = form.action.path
+        if case is not None:
+            path = path.replace("{case_id}", str(case.case_id))
+        for pick in form.action.picks:
+            chosen = next(iter(values.get(pick.param, ())), "")
+            if chosen not in {value for value, _ in form.picks[pick.param]}:
+                form.refusal = Refusal(by_field={pick.param: ["choose one"]})
+                return Outcome(None, form)
+            path = path.replace(f"{{{pick.param}}}", chosen)
+        try:
+            body = body_of(form.fields, values, self.zone)
+        except FormError as error:
+            form.refusal = Refusal(by_field={error.field: [error.rule]})
+            return Outcome(None, form)
+        answer = await self.services.call(
+            Call(form.action.service, form.action.method, path, json=body,
+                 idempotency_key=idempotency_key), token)
+        if answer.status == 422 and isinstance(answer.body, dict):
+            form.refusal = refusal_of(answer.body.get("detail"), form.fields)
+        elif not answer.ok:
+            form.refusal = Refusal(general=[answer.message])
+        return Outcome(answer, form)
+
+    async def read(self, token: str, service: str, path: str,
+                   params: Mapping[str, str] | None = None) -> Answer:
+        """One read of a service's API (a list, figures, a report) as the reader."""
+        return await self.services.call(Call(service, "GET", path, params=params or {}), token)
+
+    async def send(self, token: str, call: Call) -> Answer:
+        return await self.services.call(call, token)
+
+    def changes(self, token: str) -> AsyncIterator[str]:
+        return self.services.changes(token)

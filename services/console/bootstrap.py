@@ -1,0 +1,91 @@
+"""Wires the console's settings to the services' APIs, the built-in issuer's users and the
+pages; `python -m services.console serve|check` runs it."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from casetrail.service import serve
+from services.console.adapters.built_in_issuer import BuiltInPasswords
+from services.console.adapters.service_apis import ServicesOverHttp
+from services.console.application import Console, Passwords, Services, Tokens
+from services.console.config import ConsoleSettings
+from services.console.entrypoints import live, pages
+from services.console.entrypoints.rendering import Pages
+from services.console.entrypoints.session import ForgedForm, SignInFirst
+
+STATIC = Path(pages.__file__).with_name("static")
+# The pages load nothing from elsewhere: a school's network may have no internet.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; frame-ancestors 'none'; "
+                               "form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def build(settings: ConsoleSettings, services: Services, passwords: Passwords | None,
+          tokens: Tokens) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        closing = getattr(services, "close", None)
+        if closing is not None:
+            await closing()
+
+    app = FastAPI(title="casetrail console", docs_url=None, redoc_url=None,
+                  openapi_url=None, lifespan=lifespan)
+    app.state.console = Console(services, passwords, tokens, settings.timezone)
+    app.state.pages = Pages(settings.timezone)
+    app.state.secure_cookies = settings.secure_cookies
+    app.state.secret = (settings.session_secret.get_secret_value().encode()
+                        if settings.session_secret else secrets.token_bytes(32))
+    app.include_router(pages.routes())
+    app.include_router(live.routes())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.exception_handler(SignInFirst)
+    async def sign_in_first(request: Request, error: SignInFirst) -> Response:
+        return pages.sign_in_redirect(request, error.reason)
+
+    @app.exception_handler(ForgedForm)
+    async def forged(request: Request, _: ForgedForm) -> Response:
+        return HTMLResponse("this form was not drawn for this session: draw it again",
+                            status_code=403)
+
+    @app.middleware("http")
+    async def secured(request: Request,
+                      call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return app
+
+
+def live_console(settings: ConsoleSettings) -> FastAPI:
+    passwords = BuiltInPasswords(settings.data_dir) if settings.built_in_issuer() else None
+    return build(settings, ServicesOverHttp(settings.service_urls,
+                                            settings.service_timeout_seconds),
+                 passwords, settings.token_verifier())
+
+
+def main(argv: list[str]) -> None:
+    command = argv[1] if len(argv) > 1 else "serve"
+    settings = ConsoleSettings()
+    if command == "serve":
+        serve(live_console(settings), settings)
+    elif command != "check":
+        raise SystemExit("usage: python -m services.console serve|check")

@@ -1,0 +1,41 @@
+"""The console's settings: where the services answer, the school's time zone, the cookies."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from casetrail.identity.issuer import ISSUER
+from casetrail.settings import ServiceSettings
+
+DEFAULT_SERVICE_URLS = {"intake": "http://127.0.0.1:8001",
+                        "assessment": "http://127.0.0.1:8002",
+                        "notification": "http://127.0.0.1:8003",
+                        "referral": "http://127.0.0.1:8004",
+                        "supervision": "http://127.0.0.1:8005"}
+
+
+class ConsoleSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore")
+
+    service: str = "console"
+    http_port: int = 8006
+    # Where each service's public API answers (JSON, by service name).
+    service_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_URLS))
+    service_timeout_seconds: float = Field(10.0, gt=0)
+    school_timezone: str = "Asia/Shanghai"
+    # Binds each form to its session (CSRF); unset, one is made as the console starts, and
+    # the forms of a console started again must be drawn again.
+    session_secret: SecretStr | None = None
+    # Behind TLS the cookies are sent over HTTPS only.
+    secure_cookies: bool = False
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.school_timezone)
+
+    def built_in_issuer(self) -> bool:
+        """Whether people sign in here with a password: no provider of the school's own."""
+        return self.oidc_jwks_url is None and self.oidc_issuer == ISSUER
