@@ -48,8 +48,11 @@ def _receiver_ids() -> list[str]:
 def machine_secrets(directory: Path) -> dict[str, str]:
     """Student pseudonyms on the bus, events encrypted at rest, one bearer token per
     receiver for its answers (handed to each receiver out of band), each service's master
-    key of the students' data keys, and each service's key signing its log's checkpoints."""
+    key of the students' data keys, each service's key signing its log's checkpoints, and
+    the console's key binding each form to its session."""
     return {
+        "CONSOLE_SESSION_SECRET": kept_secret(
+            directory, "CONSOLE_SESSION_SECRET", lambda: secrets.token_urlsafe(32)),
         "CASETRAIL_PSEUDONYM_KEY": kept_secret(
             directory, "CASETRAIL_PSEUDONYM_KEY", lambda: secrets.token_urlsafe(32)),
         "CASETRAIL_CIPHER_KEY": kept_secret(

@@ -18,10 +18,13 @@ from casetrail.children import dying_with_parent
 from casetrail.cli.keys import LEDGER_KEYS_FILE
 from contracts.envelope import SERVICES
 
+CONSOLE = "console"
 DEFAULT_PORTS = {"intake": 8001, "assessment": 8002, "notification": 8003, "referral": 8004,
-                 SUPERVISION: 8005}
+                 SUPERVISION: 8005, CONSOLE: 8006}
 # The processes with an API: the four publishing services, then the auditors' read side.
 SERVED = (*SERVICES, SUPERVISION)
+# Everything that listens: the APIs and the people's pages over them.
+LISTENING = (*SERVED, CONSOLE)
 
 
 @dataclass
@@ -75,8 +78,9 @@ class ServiceProcess:
 
 @dataclass
 class Cluster:
-    """The four services, each an API process and a relay process, and supervision (an API
-    that reads the bus and publishes nothing, so no relay), on one machine."""
+    """The four services, each an API process and a relay process, supervision (an API
+    that reads the bus and publishes nothing, so no relay) and the console (pages over the
+    APIs), on one machine."""
 
     env: dict[str, str]
     log_dir: Path
@@ -93,7 +97,9 @@ class Cluster:
         env = {**os.environ, **self.env,
                f"{service.upper()}_HTTP_PORT": str(self.ports[service]),
                # Where supervision asks each service for its own part of a case.
-               "SUPERVISION_SERVICE_URLS": json.dumps({s: self.url(s) for s in SERVICES})}
+               "SUPERVISION_SERVICE_URLS": json.dumps({s: self.url(s) for s in SERVICES}),
+               # Where the console asks every API, as the person signed in.
+               "CONSOLE_SERVICE_URLS": json.dumps({s: self.url(s) for s in SERVED})}
         # The keys `casetrail up` wrote for auditors: supervision pins them to check each
         # report's case against the signed checkpoints.
         keys = Path(env.get("CASETRAIL_DATA_DIR", "data")) / LEDGER_KEYS_FILE
@@ -125,6 +131,7 @@ class Cluster:
         for service in SERVICES:
             self.start(service, "relay")
         self.start(SUPERVISION, "serve")  # it replays CASES, which the relays fill
+        self.start(CONSOLE, "serve")
 
     def wait_healthy(self, service: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

@@ -16,7 +16,7 @@ from pathlib import Path
 from casetrail.bus.embedded import EmbeddedNats, free_port, port_open
 from casetrail.bus.identities import OPERATOR, BusIdentities
 from casetrail.cli.keys import machine_secrets, write_ledger_keys
-from casetrail.cli.processes import SERVED, Cluster
+from casetrail.cli.processes import CONSOLE, LISTENING, SERVED, Cluster
 from casetrail.cli.runtime import NotRunning, Runtime
 from casetrail.identity.issuer import ISSUER, LocalIssuer, issuer_dir
 
@@ -79,7 +79,7 @@ def up(directory: Path) -> int:
                                **bus_env, **machine_secrets(directory),
                                **_identity_env(directory)},
                           log_dir=directory / "logs", bound_to_parent=True)
-        for service in SERVED:
+        for service in LISTENING:
             if port_text := os.environ.get(f"{service.upper()}_HTTP_PORT"):
                 cluster.ports[service] = int(port_text)
         for service, warnings in cluster.warnings().items():
@@ -87,7 +87,7 @@ def up(directory: Path) -> int:
                 print(f"warning: {service}: {warning}")
         write_ledger_keys(directory, cluster.env["CASETRAIL_SCHOOL_ID"], cluster.env)
         cluster.start_all()
-        Runtime(nats_url, {s: cluster.url(s) for s in SERVED},
+        Runtime(nats_url, {s: cluster.url(s) for s in LISTENING},
                 pid=os.getpid(), nats_seed_file=operator_seed,
                 nats_tls_ca_file=os.environ.get("NATS_TLS_CA_FILE"),
                 school=cluster.env["CASETRAIL_SCHOOL_ID"],
@@ -95,6 +95,7 @@ def up(directory: Path) -> int:
         print(f"NATS          {nats_url}" + (" (embedded)" if nats else ""))
         for service in SERVED:
             print(f"{service:<14}{cluster.url(service)}  (API docs: {cluster.url(service)}/docs)")
+        print(f"{CONSOLE:<14}{cluster.url(CONSOLE)}  (the crisis team's pages: sign in there)")
         print(f"school        {cluster.env['CASETRAIL_SCHOOL_ID']}; sign in: casetrail users "
               "add NAME --role ROLE --school SCHOOL, then casetrail login NAME")
         print(f"data and logs in {directory}; Ctrl-C stops everything", flush=True)
