@@ -20,7 +20,9 @@ def routes() -> APIRouter:
         changes = console_of(request).changes(session.token)
 
         async def events() -> AsyncIterator[bytes]:
-            yield b": connected\n\n"
+            # A browser whose stream ended (a refusal, supervision restarting) asks again
+            # after this long, not every three seconds.
+            yield b"retry: 5000\n: connected\n\n"
             async for case_id in changes:
                 if await request.is_disconnected():
                     break
