@@ -76,6 +76,29 @@ class Passwords(Protocol):
     def sign_in(self, name: str, password: str) -> str: ...
 
 
+@dataclass(frozen=True)
+class SignInStart:
+    """Where to send the browser, and what to hold until it comes back."""
+
+    url: str
+    state: str
+    verifier: str  # PKCE's code verifier
+
+
+class ProviderRefused(Exception):
+    """The provider did not give a token for the code."""
+
+
+class Provider(Protocol):
+    """The school's OpenID Connect provider: the authorization code flow with PKCE."""
+
+    async def begin(self, redirect_uri: str) -> SignInStart: ...
+
+    async def finish(self, code: str, verifier: str, redirect_uri: str) -> str:
+        """The access token (aud `casetrail`) for the code the provider sent back."""
+        ...
+
+
 class Tokens(Protocol):
     """Who a token says acts, verified as the services verify it (raises Unauthenticated)."""
 
@@ -118,9 +141,10 @@ class Outcome:
 
 class Console:
     def __init__(self, services: Services, passwords: Passwords | None, tokens: Tokens,
-                 zone: ZoneInfo) -> None:
+                 zone: ZoneInfo, provider: Provider | None = None) -> None:
         self.services = services
         self.passwords = passwords
+        self.provider = provider
         self.tokens = tokens
         self.zone = zone
 
@@ -128,6 +152,19 @@ class Console:
         if self.passwords is None:
             raise LookupError("this school signs in with its own provider")
         return self.passwords.sign_in(name, password)
+
+    async def begin_provider_sign_in(self, redirect_uri: str) -> SignInStart:
+        if self.provider is None:
+            raise LookupError("no OpenID Connect provider is set")
+        return await self.provider.begin(redirect_uri)
+
+    async def finish_provider_sign_in(self, code: str, verifier: str,
+                                      redirect_uri: str) -> tuple[str, Principal]:
+        """The provider's token, and who it says acts, as the services will verify it."""
+        if self.provider is None:
+            raise LookupError("no OpenID Connect provider is set")
+        token = await self.provider.finish(code, verifier, redirect_uri)
+        return token, self.tokens.principal(token)
 
     async def worklist(self, token: str, chosen: WorklistFilter) -> tuple[list[dict[str, Any]],
                                                                             list[Answer]]:

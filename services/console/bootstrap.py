@@ -14,8 +14,9 @@ from fastapi.staticfiles import StaticFiles
 
 from casetrail.service import serve
 from services.console.adapters.built_in_issuer import BuiltInPasswords
+from services.console.adapters.openid_provider import OpenIdProvider
 from services.console.adapters.service_apis import ServicesOverHttp
-from services.console.application import Console, Passwords, Services, Tokens
+from services.console.application import Console, Passwords, Provider, Services, Tokens
 from services.console.config import ConsoleSettings
 from services.console.entrypoints import live, pages
 from services.console.entrypoints.rendering import Pages
@@ -33,7 +34,7 @@ SECURITY_HEADERS = {
 
 
 def build(settings: ConsoleSettings, services: Services, passwords: Passwords | None,
-          tokens: Tokens) -> FastAPI:
+          tokens: Tokens, provider: Provider | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
@@ -43,7 +44,8 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
 
     app = FastAPI(title="casetrail console", docs_url=None, redoc_url=None,
                   openapi_url=None, lifespan=lifespan)
-    app.state.console = Console(services, passwords, tokens, settings.timezone)
+    app.state.console = Console(services, passwords, tokens, settings.timezone, provider)
+    app.state.redirect_url = settings.oidc_redirect_url
     app.state.pages = Pages(settings.timezone)
     app.state.secure_cookies = settings.secure_cookies
     app.state.secret = (settings.session_secret.get_secret_value().encode()
@@ -77,9 +79,15 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
 
 def live_console(settings: ConsoleSettings) -> FastAPI:
     passwords = BuiltInPasswords(settings.data_dir) if settings.built_in_issuer() else None
+    provider = None
+    if settings.oidc_client_id and not settings.built_in_issuer():
+        secret = settings.oidc_client_secret
+        provider = OpenIdProvider(settings.oidc_issuer, settings.oidc_client_id,
+                                  secret.get_secret_value() if secret else None,
+                                  settings.oidc_scope)
     return build(settings, ServicesOverHttp(settings.service_urls,
                                             settings.service_timeout_seconds),
-                 passwords, settings.token_verifier())
+                 passwords, settings.token_verifier(), provider)
 
 
 def main(argv: list[str]) -> None:

@@ -31,6 +31,12 @@ class ConsoleSettings(ServiceSettings):
     session_secret: SecretStr | None = None
     # Behind TLS the cookies are sent over HTTPS only.
     secure_cookies: bool = False
+    # Signing in with the school's OpenID Connect provider (CASETRAIL_OIDC_ISSUER): the
+    # console's client there, and the address the provider sends people back to.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_url: str = "http://127.0.0.1:8006/sign-in/callback"
+    oidc_scope: str = "openid profile"
 
     @property
     def timezone(self) -> ZoneInfo:

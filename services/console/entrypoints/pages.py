@@ -11,7 +11,8 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console.application import NoSuchAction
+from casetrail.identity.tokens import Unauthenticated
+from services.console.application import NoSuchAction, ProviderRefused
 from services.console.domain.actions import ACTIONS, CASE_ACTIONS, REPORT_CONCERN
 from services.console.domain.worklist import STATES, TIERS, WorklistFilter
 from services.console.entrypoints.rendering import LANGUAGE_COOKIE, LANGUAGES, Pages
@@ -26,6 +27,7 @@ from services.console.entrypoints.session import (
 )
 
 PRESESSION_COOKIE = "console_presession"
+FLOW_COOKIE = "console_sign_in_flow"
 
 
 def pages_of(request: Request) -> Pages:
@@ -62,7 +64,8 @@ def routes() -> APIRouter:
         presession = secrets.token_urlsafe(16)
         page = pages_of(request).render(request, "sign_in.html", {
             "next": _local(next), "reason": reason, "presession": presession,
-            "built_in": console_of(request).passwords is not None})
+            "built_in": console_of(request).passwords is not None,
+            "provider": console_of(request).provider is not None})
         page.set_cookie(PRESESSION_COOKIE, presession, httponly=True, samesite="strict",
                         max_age=900, secure=request.app.state.secure_cookies)
         return page
@@ -85,11 +88,50 @@ def routes() -> APIRouter:
         if failed is not None:
             page = pages_of(request).render(request, "sign_in.html", {
                 "next": _local(next), "failed": failed, "presession": expected,
-                "built_in": console.passwords is not None, "name": name}, status=401)
+                "built_in": console.passwords is not None, "name": name,
+                "provider": console.provider is not None}, status=401)
             return page
         response = RedirectResponse(_local(next), status_code=303)
         begin(response, token, request.app.state.secure_cookies)
         response.delete_cookie(PRESESSION_COOKIE)
+        return response
+
+    @router.get("/sign-in/provider")
+    async def provider_sign_in(request: Request, next: str = "/worklist") -> Response:
+        try:
+            start = await console_of(request).begin_provider_sign_in(
+                request.app.state.redirect_url)
+        except LookupError:
+            return RedirectResponse("/sign-in", status_code=303)
+        response = RedirectResponse(start.url, status_code=303)
+        # Lax: it must come back with the provider's redirect, a navigation from its site.
+        response.set_cookie(FLOW_COOKIE, f"{start.state} {start.verifier} {_local(next)}",
+                            max_age=600, httponly=True, samesite="lax",
+                            secure=request.app.state.secure_cookies, path="/sign-in")
+        return response
+
+    @router.get("/sign-in/callback")
+    async def provider_callback(request: Request, code: str = "", state: str = "",
+                                error: str = "") -> Response:
+        held = request.cookies.get(FLOW_COOKIE, "").split(" ")
+        console = console_of(request)
+        context: dict[str, Any] = {"next": "/worklist", "presession": "",
+                                   "built_in": console.passwords is not None,
+                                   "provider": console.provider is not None}
+        if len(held) != 3 or error or not code or not secrets.compare_digest(held[0], state):
+            return pages_of(request).render(request, "sign_in.html",
+                                            {**context, "failed": "provider"}, status=401)
+        try:
+            token, _ = await console.finish_provider_sign_in(code, held[1],
+                                                             request.app.state.redirect_url)
+        except (ProviderRefused, Unauthenticated):
+            return pages_of(request).render(request, "sign_in.html",
+                                            {**context, "failed": "provider"}, status=401)
+        # A page of this site moves on, not a redirect: a SameSite=Strict cookie is not sent
+        # on a redirect that a navigation from the provider's site began.
+        response = pages_of(request).render(request, "signed_in.html", {"next": held[2]})
+        begin(response, token, request.app.state.secure_cookies)
+        response.delete_cookie(FLOW_COOKIE, path="/sign-in")
         return response
 
     @router.post("/sign-out")
