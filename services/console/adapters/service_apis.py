@@ -12,9 +12,10 @@ from services.console.application import Answer, Call
 
 
 class ServicesOverHttp:
-    def __init__(self, urls: Mapping[str, str], timeout: float) -> None:
+    def __init__(self, urls: Mapping[str, str], timeout: float,
+                 client: httpx.AsyncClient | None = None) -> None:
         self.urls = dict(urls)
-        self.client = httpx.AsyncClient(timeout=timeout)
+        self.client = client or httpx.AsyncClient(timeout=timeout)
         self._openapi: dict[str, Mapping[str, Any]] = {}
 
     async def call(self, call: Call, token: str) -> Answer:
