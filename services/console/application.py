@@ -12,19 +12,22 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from casetrail.identity.principal import Principal
-from services.console.domain.actions import ACTIONS, Action
+from services.console.domain.actions import ACTIONS, Action, Pick
 from services.console.domain.forms import (
     Field,
     FormError,
     Refusal,
     body_of,
     body_schema,
+    chosen_from,
     fields_of,
     refusal_of,
 )
+from services.console.domain.packet_preview import Shown, packet_preview
 from services.console.domain.worklist import WorklistFilter, worklist_rows
 
 CASE_PARTS = ("intake", "assessment", "notification", "referral")
+REFER = "refer"
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,7 @@ class Console:
             self.services.call(Call("supervision", "GET", f"/cases/{case_id}/timeline"), token))
         return CaseView(case_id, dict(zip(CASE_PARTS, answers[:-1], strict=True)), answers[-1])
 
-    async def form(self, name: str, case: CaseView | None) -> ActionForm:
+    async def form(self, token: str, name: str, case: CaseView | None) -> ActionForm:
         action = ACTIONS.get(name)
         if action is None:
             raise NoSuchAction(name)
@@ -196,13 +199,22 @@ class Console:
         fields = fields_of(openapi, schema) if schema else ()
         picks = {pick.param: pick.choices(case.part(pick.service) if case else None)
                  for pick in action.picks}
+        for choice in action.choices:
+            fields = chosen_from(fields, choice.param,
+                                 choice.choices(await self._source(token, choice, case)))
         return ActionForm(action, fields, picks)
+
+    async def _source(self, token: str, pick: Pick, case: CaseView | None) -> Any:
+        if pick.path is None:
+            return case.part(pick.service) if case else None
+        answer = await self.read(token, pick.service, pick.path)
+        return answer.body if answer.ok else None
 
     async def act(self, token: str, name: str, case: CaseView | None,
                   values: Mapping[str, Sequence[str]], idempotency_key: str) -> Outcome:
         """The step sent as the form has it, with the form's idempotency key: sent twice
         (a double click, a retry after a lost answer), it is done once."""
-        form = await self.form(name, case)
+        form = await self.form(token, name, case)
         form.values = values
         path = form.action.path
         if case is not None:
@@ -226,6 +238,19 @@ class Console:
         elif not answer.ok:
             form.refusal = Refusal(general=[answer.message])
         return Outcome(answer, form)
+
+    async def packet_preview(self, token: str, case: CaseView,
+                             values: Mapping[str, Sequence[str]]) -> list[Shown]:
+        """What the receiver chosen in the referral's form would be sent, before it is."""
+        form = await self.form(token, REFER, case)
+        try:
+            body = body_of(form.fields, values, self.zone)
+        except FormError:
+            body = {}
+        receivers = await self.read(token, "referral", "/receivers")
+        chosen = next((r for r in (receivers.body if receivers.ok else [])
+                       if r.get("id") == body.get("receiver_id")), None)
+        return packet_preview(chosen, body, case.part("assessment"), case.part("intake"))
 
     async def read(self, token: str, service: str, path: str,
                    params: Mapping[str, str] | None = None) -> Answer:

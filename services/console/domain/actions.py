@@ -9,23 +9,30 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Pick:
-    """An id in the route's path other than the case's, chosen from the case as a service
-    answered it: `items` of its answer, each item's `key` (or the answer's own `key`)."""
+    """An id to choose (in the route's path other than the case's, or a field of the body),
+    from what a service answered: the case as it holds it, or the list at `path`; `items`
+    of that answer (the answer itself if it is a list), each item's `key` (or the answer's
+    own `key`)."""
 
     param: str
     service: str
     key: str
     items: str | None = None
     label: str | None = None  # the item's field shown beside the id
+    path: str | None = None  # a list of the service's, rather than the case
 
     def choices(self, answer: Any) -> list[tuple[str, str]]:
-        if not isinstance(answer, dict):
+        if isinstance(answer, list):
+            items = answer
+        elif not isinstance(answer, dict):
             return []
-        if self.items is None:
+        elif self.items is None:
             value = answer.get(self.key)
             return [(str(value), str(value))] if value else []
+        else:
+            items = answer.get(self.items) or []
         return [(str(item[self.key]), str(item.get(self.label, "")) if self.label else "")
-                for item in answer.get(self.items) or () if isinstance(item, dict)]
+                for item in items if isinstance(item, dict) and self.key in item]
 
 
 @dataclass(frozen=True)
@@ -36,12 +43,14 @@ class Action:
     path: str  # with `{case_id}` and each pick's `{param}`
     picks: tuple[Pick, ...] = ()
     stage: str = "detected"  # the part of the case page it belongs to
+    choices: tuple[Pick, ...] = ()  # fields of the body chosen from a list, not typed
 
 
 REPORT = Pick("report_id", "intake", "report_id", items="reports", label="level")
 REFERRAL = Pick("referral_id", "referral", "referral_id", items="referrals", label="receiver_id")
 STUDENT = Pick("school_student_id", "intake", "student_ref")
 CONSENT = Pick("consent_id", "referral", "consent_id", items="consents", label="purpose")
+RECEIVER = Pick("receiver_id", "referral", "id", label="name", path="/receivers")
 
 CASE_ACTIONS: tuple[Action, ...] = (
     Action("forward_report", "intake", "POST",
@@ -63,7 +72,8 @@ CASE_ACTIONS: tuple[Action, ...] = (
     Action("record_consent", "referral", "POST", "/cases/{case_id}/consents", stage="referred"),
     Action("withdraw_consent", "referral", "POST",
            "/cases/{case_id}/consents/{consent_id}/withdrawal", (CONSENT,), stage="referred"),
-    Action("refer", "referral", "POST", "/cases/{case_id}/referrals", stage="referred"),
+    Action("refer", "referral", "POST", "/cases/{case_id}/referrals", stage="referred",
+           choices=(RECEIVER, CONSENT)),
     Action("record_answer", "referral", "POST",
            "/cases/{case_id}/referrals/{referral_id}/answers", (REFERRAL,), stage="referred"),
     Action("return_plan", "referral", "POST", "/cases/{case_id}/return-plan",

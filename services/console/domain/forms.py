@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -49,6 +49,7 @@ class Field:
     default: Any = None
     fields: tuple[Field, ...] = ()  # a group's, or one row's template
     rows: tuple[tuple[Field, ...], ...] = ()
+    labels: tuple[str, ...] = ()  # beside each option, what it is called (else its code)
 
 
 class FormError(ValueError):
@@ -127,6 +128,15 @@ def _resolved(openapi: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str
         return dict(schema)
     name = schema["$ref"].rsplit("/", 1)[-1]
     return dict(openapi["components"]["schemas"][name])
+
+
+def chosen_from(fields: Sequence[Field], name: str,
+                options: Sequence[tuple[str, str]]) -> tuple[Field, ...]:
+    """The fields, with `name` to be chosen among these (value, label) rather than typed."""
+    return tuple(
+        replace(f, kind=Kind.CHOICE, options=tuple(v for v, _ in options),
+                labels=tuple(label for _, label in options), enum=None)
+        if f.name == name else f for f in fields)
 
 
 def body_of(fields: Sequence[Field], form: Mapping[str, Sequence[str]],

@@ -165,7 +165,7 @@ def routes() -> APIRouter:
 
     @router.get("/report")
     async def report_page(request: Request, session: SignedIn) -> Response:
-        form = await console_of(request).form(REPORT_CONCERN.name, None)
+        form = await console_of(request).form(session.token, REPORT_CONCERN.name, None)
         return pages_of(request).render(request, "report.html", {
             "session": session, "form": form, "key": new_key()})
 
@@ -197,11 +197,20 @@ def routes() -> APIRouter:
         console = console_of(request)
         case = await console.case(session.token, case_id)
         try:
-            form = await console.form(name, case)
+            form = await console.form(session.token, name, case)
         except NoSuchAction:
             return Response(status_code=404)
         return pages_of(request).render(request, "action_form.html", {
             "session": session, "case": case, "form": form, "key": new_key()})
+
+    @router.post("/cases/{case_id}/actions/refer/preview")
+    async def packet_preview(request: Request, case_id: UUID,
+                             session: FormSession) -> Response:
+        console = console_of(request)
+        case = await console.case(session.token, case_id)
+        shown = await console.packet_preview(session.token, case,
+                                             _values(await request.form()))
+        return pages_of(request).render(request, "packet_preview.html", {"shown": shown})
 
     @router.post("/cases/{case_id}/actions/{name}")
     async def act(request: Request, case_id: UUID, name: str,
