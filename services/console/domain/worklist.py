@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 STATES = ("open", "closed", "all")
@@ -32,8 +33,27 @@ class WorklistFilter:
 
 
 def worklist_rows(work: Any, cases: Any, chosen: WorklistFilter) -> list[dict[str, Any]]:
-    items = work.get("items", []) if isinstance(work, dict) else work
+    """Supervision's items (contracts.worklist, as JSON) in its order, each with its name."""
+    items = work.get("items", []) if isinstance(work, dict) else []
     names = {str(case["case_id"]): case.get("student", {}).get("name")
              for case in (cases if isinstance(cases, list) else [])}
-    return [{**item, "student_name": names.get(str(item["case_id"]))} for item in items
-            if not chosen.tier or item.get("tier") == chosen.tier]
+    now = _moment(work.get("as_of")) if isinstance(work, dict) else None
+    return [{**item, "student_name": names.get(str(item["case_id"])),
+             "acknowledgement_late": _past(item.get("guardian_acknowledge_by"), now),
+             "referrals_awaiting": [
+                 {**awaited, "late": _past(awaited.get("answer_by"), now)}
+                 for awaited in item.get("referrals_awaiting", ())]}
+            for item in items if not chosen.tier or item.get("tier") == chosen.tier]
+
+
+def _moment(text: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _past(deadline: Any, now: datetime | None) -> bool:
+    """Whether the deadline had passed when supervision answered."""
+    moment = _moment(deadline)
+    return moment is not None and now is not None and moment < now
