@@ -92,8 +92,8 @@ class WatchedReplica(CasesReplica):
 
     moved: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def take(self, body: bytes) -> None:
-        super().take(body)
+    def take(self, body: bytes, position: int | None = None) -> None:
+        super().take(body, position)
         self.moved.set()
 
 
