@@ -79,7 +79,8 @@ def served_supervision(store_url: tuple[str, str | None], data_dir: Path,
         url = f"sqlite:///{data_dir}/supervision.db"
     settings = SupervisionSettings.model_validate({
         "CASETRAIL_DATA_DIR": str(data_dir), "store_url": url, "store_schema": schema,
-        **(extra or {})})
+        # A stream of the worklist's changes ends soon: the test client reads it to its end.
+        "worklist_stream_seconds": 0.05, **(extra or {})})
     api = build(settings, trail or ListedTrail([]),
                 states or ServiceStatesOverHttp({}, settings.service_timeout_seconds))
     runtime = api.state.runtime

@@ -28,6 +28,7 @@ from services.supervision.application import (
 from services.supervision.config import Districts, SupervisionSettings
 from services.supervision.domain.figures import SupervisionFigures
 from services.supervision.entrypoints.http import build_api
+from services.supervision.entrypoints.worklist import Pace
 from services.supervision.incident_reports import IncidentReports
 from services.supervision.worklists import LiveCases, PositionedTrail, Worklists
 
@@ -55,7 +56,7 @@ def build(settings: SupervisionSettings, trail: PositionedTrail, states: Service
                     IncidentReports(trail, store, runtime.thread, renderer,
                                     settings.timezone, verifier),
                     Worklists(trail, live, store, runtime.thread, settings.timezone),
-                    settings.worklist_heartbeat_seconds)
+                    Pace(settings.worklist_heartbeat_seconds, settings.worklist_stream_seconds))
     if open_routes := unguarded(api):
         raise RuntimeError(f"routes outside the access matrix: {open_routes}")
     return api

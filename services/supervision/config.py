@@ -61,6 +61,9 @@ class SupervisionSettings(ServiceSettings):
     # and how many changes a reader may fall behind before its stream is closed.
     worklist_heartbeat_seconds: float = Field(15.0, gt=0)
     worklist_queue_size: int = Field(256, ge=1)
+    # How long one stream of changes lasts at most before it ends and the console connects
+    # again (as a proxy may cut it anyway); unset: until the token expires.
+    worklist_stream_seconds: float | None = Field(None, gt=0)
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -5,7 +5,7 @@ their live changes as server-sent events; a case's timeline from CASES."""
 # which name the locals of `worklist_routes`.
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -49,8 +49,17 @@ def entry(line: WorkLine) -> WorklistEntry:
         {WIRE_NAMES.get(name, name): value for name, value in asdict(line).items()})
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How often a stream of changes says it is alive (and checks the token's expiry), and
+    how long it lasts at most (None: until the token expires)."""
+
+    heartbeat_seconds: float = 15.0
+    stream_seconds: float | None = None
+
+
 def worklist_routes(api: FastAPI, access: AccessMatrix, worklists: Worklists,
-                    book: CaseRelations, heartbeat_seconds: float) -> None:
+                    book: CaseRelations, pace: Pace) -> None:
     may = access["read_worklist"]
 
     def replayed() -> None:
@@ -89,8 +98,8 @@ def worklist_routes(api: FastAPI, access: AccessMatrix, worklists: Worklists,
             _: Annotated[None, Depends(replayed)]) -> AsyncIterator[ServerSentEvent]:
         """`event: changed`, `data: {"case_id", "position"}` each time CASES brings an event
         of a case you may see; a comment every 15 s. It ends when your token expires
-        (`event: expired`) or when you fall 256 changes behind: then connect again and read
-        `/worklist` afresh."""
+        (`event: expired`), when you fall 256 changes behind, or after the longest a stream
+        lasts if the deployment sets one: then connect again and read `/worklist` afresh."""
         assert credentials is not None, "the gate lets no one in without a token"
         expires = expires_at(credentials.credentials)
         loop = asyncio.get_running_loop()
@@ -100,17 +109,18 @@ def worklist_routes(api: FastAPI, access: AccessMatrix, worklists: Worklists,
 
         with worklists.changes(may_see) as changes:
             yield ServerSentEvent(retry=RECONNECT_MS, comment="worklist changes")
-            beat = loop.time() + heartbeat_seconds
-            while True:
+            beat = loop.time() + pace.heartbeat_seconds
+            end = loop.time() + (pace.stream_seconds or float("inf"))
+            while loop.time() < end:
                 if loop.time() >= beat:
                     if expires is not None and datetime.now(UTC) >= expires:
                         yield ServerSentEvent(event="expired", data={
                             "detail": "the token has expired: sign in again"})
                         return
                     yield ServerSentEvent(comment="heartbeat")
-                    beat = loop.time() + heartbeat_seconds
+                    beat = loop.time() + pace.heartbeat_seconds
                 try:
-                    async with asyncio.timeout(beat - loop.time()):
+                    async with asyncio.timeout(min(beat, end) - loop.time()):
                         change = await changes.next()
                 except TimeoutError:
                     continue
