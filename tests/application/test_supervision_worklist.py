@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,12 +56,19 @@ class World:
 
 @pytest.fixture
 def world(store_url: tuple[str, str | None], tmp_path: Path) -> Iterator[World]:
+    with made_world(store_url, tmp_path) as made:
+        yield made
+
+
+@contextmanager
+def made_world(store_url: tuple[str, str | None], tmp_path: Path,
+               **extra: Any) -> Iterator[World]:
     url, schema = store_url
     if url.startswith("sqlite:///"):
         url = f"sqlite:///{tmp_path}/supervision.db"
     settings = SupervisionSettings.model_validate({
         "CASETRAIL_DATA_DIR": str(tmp_path), "store_url": url, "store_schema": schema,
-        "worklist_heartbeat_seconds": 0.2, "worklist_queue_size": 4})
+        "worklist_heartbeat_seconds": 0.2, "worklist_queue_size": 4, **extra})
     replica, live = CasesReplica(caught_up=True), live_cases(settings)
     replica.followers.append(live.take)
     # No lifespan: no bus; the test feeds the replica as CASES would.
@@ -287,3 +295,12 @@ async def test_a_reader_that_falls_behind_is_closed_to_read_the_worklist_afresh(
     await stream.until("no more")
     await asyncio.wait_for(stream.task, 5)
     assert "event: changed" not in stream.text
+
+
+async def test_a_stream_lasts_no_longer_than_the_deployment_lets_it(
+        store_url: tuple[str, str | None], tmp_path: Path) -> None:
+    with made_world(store_url, tmp_path, worklist_stream_seconds=0.3) as bounded:
+        stream = Stream(bounded.api, "/worklist/changes", token("crisis_team"))
+        assert await stream.status() == 200
+        await asyncio.wait_for(stream.task, 5)  # ended by itself, the token still valid
+        assert "event: expired" not in await stream.until("never said")
