@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from fastapi.sse import EventSourceResponse
 from fastapi_offline import FastAPIOffline
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -343,6 +344,21 @@ LIMITS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _streams(response_class: object) -> bool:
+    return isinstance(response_class, type) and issubclass(response_class, EventSourceResponse)
+
+
+def _as_json(answer: dict[str, Any]) -> dict[str, Any]:
+    """A refusal of an event stream, documented as what it is: JSON (FastAPI would
+    document a response model in the route's own media type)."""
+    model = answer.get("model")
+    if model is None:
+        return answer
+    documented = {key: value for key, value in answer.items() if key != "model"}
+    documented["content"] = {"application/json": {"schema": model.model_json_schema()}}
+    return documented
+
+
 def _permission(endpoint: Callable[..., Any]) -> Permission | None:
     """The action a route's endpoint declares, by a parameter that depends on it."""
     for parameter in get_typed_signature(endpoint).parameters.values():
@@ -378,6 +394,8 @@ class CommandRoute(APIRoute):
             description = "\n\n".join(filter(None, [
                 description or inspect.cleandoc(endpoint.__doc__ or ""),
                 f"**Who may** {self.permission.what}: {self.permission.who_may()}."]))
+        if _streams(kwargs.get("response_class")):
+            responses = {code: _as_json(answer) for code, answer in (responses or {}).items()}
         super().__init__(path, endpoint, methods=methods, dependencies=dependencies,
                          responses=responses, openapi_extra=openapi_extra,
                          description=description, **kwargs)

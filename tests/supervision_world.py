@@ -17,9 +17,10 @@ from casetrail.store import ServiceApplication
 from contracts.case_state import PartAnswer
 from contracts.envelope import Envelope
 from services.supervision.adapters.service_states import ServiceStatesOverHttp
-from services.supervision.application import CaseTrail, ServiceStates
+from services.supervision.application import ServiceStates
 from services.supervision.bootstrap import build
 from services.supervision.config import SupervisionSettings
+from services.supervision.worklists import PositionedTrail
 from tests.application.all_services import Running, Served
 
 
@@ -32,6 +33,9 @@ class ListedTrail:
 
     def envelopes(self, case_id: UUID) -> Sequence[Envelope]:
         return [e for e in self.listed if e.case_id == case_id]
+
+    def positioned(self, case_id: UUID) -> Sequence[tuple[int, Envelope]]:
+        return [(n, e) for n, e in enumerate(self.listed, 1) if e.case_id == case_id]
 
 
 class InProcessStates:
@@ -66,7 +70,7 @@ class Disagreeing:
 
 @contextmanager
 def served_supervision(store_url: tuple[str, str | None], data_dir: Path,
-                       trail: CaseTrail | None = None, states: ServiceStates | None = None,
+                       trail: PositionedTrail | None = None, states: ServiceStates | None = None,
                        extra: Mapping[str, Any] | None = None) -> Iterator[Served]:
     """Supervision's API (without its lifespan: no bus) on the test's store, on the given
     trail (else an empty one) and states (else none that answers), with `extra` settings."""
@@ -75,7 +79,8 @@ def served_supervision(store_url: tuple[str, str | None], data_dir: Path,
         url = f"sqlite:///{data_dir}/supervision.db"
     settings = SupervisionSettings.model_validate({
         "CASETRAIL_DATA_DIR": str(data_dir), "store_url": url, "store_schema": schema,
-        **(extra or {})})
+        # A stream of the worklist's changes ends soon: the test client reads it to its end.
+        "worklist_stream_seconds": 0.05, **(extra or {})})
     api = build(settings, trail or ListedTrail([]),
                 states or ServiceStatesOverHttp({}, settings.service_timeout_seconds))
     runtime = api.state.runtime
@@ -88,7 +93,7 @@ def served_supervision(store_url: tuple[str, str | None], data_dir: Path,
 
 
 @contextmanager
-def supervision(store_url: tuple[str, str | None], data_dir: Path, trail: CaseTrail,
+def supervision(store_url: tuple[str, str | None], data_dir: Path, trail: PositionedTrail,
                 states: ServiceStates) -> Iterator[tuple[TestClient, ServiceApplication]]:
     """Supervision's HTTP client and its store of reads."""
     with served_supervision(store_url, data_dir, trail, states) as served:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,12 @@ def _directory_id(payload: dict[str, Any], claim: str) -> str | None:
     if not isinstance(value, str) or not DIRECTORY_ID.match(value):
         raise Unauthenticated(f"the token's {claim!r} claim is not a directory id")
     return value
+
+
+def expires_at(token: str) -> datetime | None:
+    """When a token the gate has verified expires (its `exp`); None for a credential that
+    is not a JWT (a receiver's own token), which the gate checks at each request."""
+    if token.count(".") != 2:
+        return None
+    exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    return datetime.fromtimestamp(exp, UTC) if isinstance(exp, int | float) else None

@@ -4,7 +4,6 @@ states over HTTP, and its API; `python -m services.supervision serve|check` runs
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -29,30 +28,43 @@ from services.supervision.application import (
 from services.supervision.config import Districts, SupervisionSettings
 from services.supervision.domain.figures import SupervisionFigures
 from services.supervision.entrypoints.http import build_api
+from services.supervision.entrypoints.worklist import Pace
 from services.supervision.incident_reports import IncidentReports
+from services.supervision.worklists import LiveCases, PositionedTrail, Worklists
 
 
-def build(settings: SupervisionSettings, trail: CaseTrail, states: ServiceStates, *,
+def build(settings: SupervisionSettings, trail: PositionedTrail, states: ServiceStates, *,
           background: Sequence[BackgroundTask] = (),
           progress: Callable[[], dict[str, Any]] = dict,
           figures: SupervisorFigures | None = None,
-          verifier: CaseVerifier | None = None) -> FastAPI:
+          verifier: CaseVerifier | None = None,
+          live: LiveCases | None = None) -> FastAPI:
     """The API on the given trail, states and verifier: the bus's and the services', or a
-    test's; without a verifier, reports say no key is pinned to check the checkpoints."""
+    test's; without a verifier, reports say no key is pinned to check the checkpoints;
+    the worklist and who stands to each case are `live`'s, fed by the trail's reader."""
     store = SupervisionStore(settings.event_store_env())
+    live = live or live_cases(settings)
     runtime = ReadSideRuntime(settings=settings, app=store,
                               thread=ApplicationThread(settings.service),
-                              background=list(background), progress=progress)
+                              background=list(background), progress=progress,
+                              relations=live.book)
     renderer = WeasyReportRenderer(cjk_font=settings.report_cjk_font,
                                    zone=settings.school_timezone)
     api = build_api(runtime, Supervision(trail, states, store, runtime.thread,
                                          settings.timezone),
                     figures or supervisor_figures(settings, trail),
                     IncidentReports(trail, store, runtime.thread, renderer,
-                                    settings.timezone, verifier))
+                                    settings.timezone, verifier),
+                    Worklists(trail, live, store, runtime.thread, settings.timezone),
+                    Pace(settings.worklist_heartbeat_seconds, settings.worklist_stream_seconds))
     if open_routes := unguarded(api):
         raise RuntimeError(f"routes outside the access matrix: {open_routes}")
     return api
+
+
+def live_cases(settings: SupervisionSettings) -> LiveCases:
+    """An empty worklist of the deployment's school, to be fed CASES from its start."""
+    return LiveCases(settings.school(), queue_size=settings.worklist_queue_size)
 
 
 def supervisor_figures(settings: SupervisionSettings, trail: CaseTrail) -> SupervisorFigures:
@@ -74,13 +86,16 @@ def live(settings: SupervisionSettings) -> FastAPI:
     """CASES replayed and followed over NATS; the services asked over HTTP."""
     replica = CasesReplica()
     figures = supervisor_figures(settings, replica)
-    replica.followers.append(partial(figures.take, school=settings.school()))
+    school = settings.school()
+    replica.followers.append(lambda envelope, _: figures.take(envelope, school))
+    live = live_cases(settings)
+    replica.followers.append(live.take)
     return build(settings, replica,
                  ServiceStatesOverHttp(settings.service_urls, settings.service_timeout_seconds),
                  background=[following_cases(settings.nats_url, service_login(settings),
                                              replica)],
                  progress=replica.progress, figures=figures,
-                 verifier=case_verifier(settings))
+                 verifier=case_verifier(settings), live=live)
 
 
 def main(argv: list[str]) -> None:

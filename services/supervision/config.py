@@ -57,6 +57,13 @@ class SupervisionSettings(ServiceSettings):
     ledger_keys_file: Path | None = None
     # How long a report waits for the bus to verify its case before it says it could not.
     verify_timeout_seconds: float = Field(10.0, gt=0)
+    # The worklist's live changes: a comment this often (the token's expiry checked then),
+    # and how many changes a reader may fall behind before its stream is closed.
+    worklist_heartbeat_seconds: float = Field(15.0, gt=0)
+    worklist_queue_size: int = Field(256, ge=1)
+    # How long one stream of changes lasts at most before it ends and the console connects
+    # again (as a proxy may cut it anyway); unset: until the token expires.
+    worklist_stream_seconds: float | None = Field(None, gt=0)
 
     @property
     def timezone(self) -> ZoneInfo:

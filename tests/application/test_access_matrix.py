@@ -35,6 +35,7 @@ from contracts.events import intake
 from contracts.events.base import EventData
 from services.intake.application import IntakeApplication
 from services.intake.domain.report_chain import reporter_problem
+from services.supervision.domain.standings import StandingBook
 from tests.application.all_services import ENTRIES, Served, all_served
 from tests.application.conftest import deliver, detected, envelope
 from tests.identity import OTHER_SCHOOL, SCHOOL, token
@@ -163,7 +164,12 @@ class World:
     made: set[tuple[str, str]] = field(default_factory=set)
 
     def note(self, service: str, data: EventData, actor: Actor) -> None:
-        """Intake's event as it reaches another service: its need-to-know record notes it."""
+        """Intake's event as it reaches another service: its need-to-know record notes it
+        (supervision's, as its replica of CASES reads it)."""
+        book = self.services[service].runtime.relations
+        if isinstance(book, StandingBook):
+            book.standings.apply(envelope("intake", self.case_id, data, actor))
+            return
         app = self.services[service].app
         noting = keeping_access(app, Subscription(app.name, "intake", {}))
         handler = noting.handlers[type(data).__name__]

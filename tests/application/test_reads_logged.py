@@ -59,6 +59,8 @@ RECORD_READS = {
     ("supervision", "/cases/{case_id}/trail"): "case_trail",
     ("supervision", "/cases/{case_id}/report"): "incident_report",
     ("supervision", "/cases/{case_id}/audit-events"): "audit_events",
+    ("supervision", "/cases/{case_id}/timeline"): "case_timeline",
+    ("supervision", "/worklist"): "worklist",
 }
 # GET routes that show nobody's record, and why.
 NO_RECORD = {
@@ -73,6 +75,8 @@ NO_RECORD = {
     # What CASES carries of each record (ids and codes) and digests: no record of a person,
     # and a logged read would change the very log an auditor is checking.
     "/ledger/records": "digests and envelopes, as on the bus",
+    # Which case moved, and where on CASES: the worklist read it prompts is logged.
+    "/worklist/changes": "case ids and stream positions",
 }
 
 

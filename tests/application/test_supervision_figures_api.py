@@ -46,7 +46,7 @@ def client(tmp_path: Path, trails: list[list[Envelope]]) -> Iterator[TestClient]
         {"store_url": f"sqlite:///{tmp_path / 'supervision.db'}", "data_dir": tmp_path})
     replica = CasesReplica()
     figures = supervisor_figures(settings, replica)
-    replica.followers.append(lambda envelope: figures.take(envelope, SCHOOL))
+    replica.followers.append(lambda envelope, _: figures.take(envelope, SCHOOL))
     for trail in trails:
         for envelope in trail:
             replica.take(envelope.to_bytes())

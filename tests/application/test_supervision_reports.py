@@ -41,6 +41,9 @@ class CasesInMemory:
     def envelopes(self, case_id: UUID) -> Sequence[Envelope]:
         return self.cases.get(case_id, [])
 
+    def positioned(self, case_id: UUID) -> Sequence[tuple[int, Envelope]]:
+        return list(enumerate(self.envelopes(case_id), 1))
+
 
 class NoServiceAsked:
     """The reports come from CASES alone: no service's own store is asked."""

@@ -70,20 +70,23 @@ def pipeline(tmp_path: Path) -> Iterator[Pipeline]:
         yield Pipeline(running)
 
 
-async def published(bus: Bus, envelopes: list[Envelope]) -> None:
-    """Each envelope on CASES, published by its own service's identity."""
+async def published(bus: Bus, envelopes: list[Envelope]) -> list[int]:
+    """Each envelope on CASES, published by its own service's identity; their sequences."""
     clients: dict[str, Client] = {}
+    sequences = []
     try:
         for service in SERVICES:
             clients[service] = await connect(bus.url, f"{service}-test", bus.login(service))
         await ensure_streams(clients["intake"].jetstream())
         for e in envelopes:
-            await clients[e.service].jetstream().publish(
+            ack = await clients[e.service].jetstream().publish(
                 case_subject(e.case_id, e.service, e.type), e.to_bytes(), stream=CASES_STREAM,
                 headers={MSG_ID_HEADER: str(e.event_id)})
+            sequences.append(ack.seq)
     finally:
         for client in clients.values():
             await client.close()
+    return sequences
 
 
 @dataclass
@@ -92,8 +95,8 @@ class WatchedReplica(CasesReplica):
 
     moved: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def take(self, body: bytes) -> None:
-        super().take(body)
+    def take(self, body: bytes, position: int | None = None) -> None:
+        super().take(body, position)
         self.moved.set()
 
 
@@ -168,10 +171,13 @@ async def test_an_event_published_after_the_replay_is_followed(
     await following.holding(case_id, len(pipeline.trail))
     held = len(pipeline.trail)
     pipeline.decided(case_id, Tier.SERIOUS)
-    await published(bus, pipeline.trail[held:])
+    sequences = await published(bus, pipeline.trail[held:])
     await following.holding(case_id, len(pipeline.trail))
     assert [e.type for e in following.replica.envelopes(case_id)][held:] == [
         e.type for e in pipeline.trail[held:]]
+    # Each envelope at its stream sequence on CASES, as the worklist and the timeline say.
+    assert [position for position, _ in following.replica.positioned(case_id)][held:] == (
+        sequences)
 
 
 async def test_supervisions_identity_reads_cases_but_publishes_nothing(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from casetrail.cli.main import main
 from casetrail.identity.issuer import AUDIENCE, ISSUER, LocalIssuer, issuer_dir
 from casetrail.identity.principal import Principal
-from casetrail.identity.tokens import KeySource, TokenVerifier, Unauthenticated
+from casetrail.identity.tokens import KeySource, TokenVerifier, Unauthenticated, expires_at
 from contracts.codes import Role
 
 
@@ -82,3 +83,16 @@ def test_a_service_trusts_a_new_issuer_key_even_when_the_key_file_keeps_its_mtim
     assert verifier.principal(new.issue(someone)) == someone
     with pytest.raises(Unauthenticated):
         verifier.principal(old.issue(someone))
+
+
+def test_a_verified_tokens_expiry_is_read_from_its_exp_and_another_credential_has_none(
+        tmp_path: Path) -> None:
+    issuer = LocalIssuer(tmp_path)
+    issuer.ensure()
+    before = datetime.now(UTC).replace(microsecond=0)
+    token = issuer.issue(Principal("pt-1", Role.PSYCH_TEACHER, "school-1"),
+                         timedelta(minutes=5))
+    expires = expires_at(token)
+    assert expires is not None
+    assert before + timedelta(minutes=5) <= expires <= datetime.now(UTC) + timedelta(minutes=5)
+    assert expires_at("a-receivers-own-token") is None

@@ -29,15 +29,19 @@ class CasesReplica:
     """Every envelope read from CASES, by case, each event once, in stream order."""
 
     by_case: dict[UUID, list[Envelope]] = field(default_factory=dict)
-    seen: set[UUID] = field(default_factory=set)
+    # Each event's stream sequence on CASES (where it was first read).
+    positions: dict[UUID, int] = field(default_factory=dict)
     read: int = 0
     unreadable: int = 0
     caught_up: bool = False
-    # Read models folded as CASES is read (each envelope once, in stream order).
-    followers: list[Callable[[Envelope], None]] = field(default_factory=list)
+    # Read models folded as CASES is read (each envelope once, in stream order, with its
+    # stream position).
+    followers: list[Callable[[Envelope, int], None]] = field(default_factory=list)
 
-    def take(self, body: bytes) -> None:
+    def take(self, body: bytes, position: int | None = None) -> None:
+        """The message at stream sequence `position` (else: the count read so far)."""
         self.read += 1
+        position = self.read if position is None else position
         try:
             envelope = Envelope.from_bytes(body)
         except ValidationError:
@@ -45,15 +49,19 @@ class CasesReplica:
             # permissions say who could have written it).
             self.unreadable += 1
             return
-        if envelope.event_id in self.seen:
+        if envelope.event_id in self.positions:
             return
-        self.seen.add(envelope.event_id)
+        self.positions[envelope.event_id] = position
         self.by_case.setdefault(envelope.case_id, []).append(envelope)
         for follower in self.followers:
-            follower(envelope)
+            follower(envelope, position)
 
     def envelopes(self, case_id: UUID) -> Sequence[Envelope]:
         return tuple(self.by_case.get(case_id, ()))
+
+    def positioned(self, case_id: UUID) -> Sequence[tuple[int, Envelope]]:
+        """The case's envelopes, each with its stream position, in stream order."""
+        return tuple((self.positions[e.event_id], e) for e in self.by_case.get(case_id, ()))
 
     def progress(self) -> dict[str, Any]:
         return {CASES_STREAM: {"read": self.read, "unreadable": self.unreadable,
@@ -93,7 +101,7 @@ async def _read(nats_url: str, login: BusLogin, replica: CasesReplica, wait_seco
                 msg = await sub.next_msg(timeout=wait_seconds)
             except NatsTimeout:
                 continue
-            replica.take(msg.data)
+            replica.take(msg.data, msg.metadata.sequence.stream)
             if msg.metadata.num_pending == 0 and not replica.caught_up:
                 replica.caught_up = True
                 log.info("supervision: CASES replayed, %d events of %d cases",

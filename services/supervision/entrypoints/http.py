@@ -1,5 +1,5 @@
-"""Supervision's HTTP API: the auditor's replay of a case as it stood at a time, and the
-supervisors' figures."""
+"""Supervision's HTTP API: the auditor's replay of a case as it stood at a time, the
+supervisors' figures, and the team's worklist."""
 
 from __future__ import annotations
 
@@ -19,16 +19,21 @@ from contracts.case_state import CaseTrailView
 from services.supervision.application import StillReplaying, Supervision, SupervisorFigures
 from services.supervision.entrypoints import reports as report_routes
 from services.supervision.entrypoints.figures import figures_route
+from services.supervision.entrypoints.worklist import Pace, worklist_routes
 from services.supervision.incident_reports import IncidentReports
+from services.supervision.worklists import Worklists
 
 ACCESS = AccessMatrix.load(Path(__file__).parents[1] / "access.toml")
 
 
 def build_api(runtime: ServiceRuntime, supervision: Supervision,
-              figures: SupervisorFigures, reports: IncidentReports) -> FastAPI:
+              figures: SupervisorFigures, reports: IncidentReports, worklists: Worklists,
+              pace: Pace) -> FastAPI:
     api = service_api(runtime, ACCESS)
     figures_route(api, ACCESS, figures)
     report_routes.routes(api, ACCESS, reports)
+    assert runtime.relations is not None, "the runtime always has a relation book"
+    worklist_routes(api, ACCESS, worklists, runtime.relations, pace)
 
     @api.get("/cases/{case_id}/trail", responses={503: {
         "description": "supervision is still reading CASES from its start; retry"}})
