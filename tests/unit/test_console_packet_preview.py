@@ -3,6 +3,8 @@ receiver's directory entry lets go, with what the form and the record would put 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from services.console.domain.packet_preview import PSEUDONYM, packet_preview
 
 HOSPITAL = {"id": "anding-hospital", "may_receive": [
@@ -16,7 +18,7 @@ ASSESSMENT = {"tier": "crisis"}
 INTAKE = {"reports": [{"signs": ["suicidal_ideation"]}, {"signs": ["self_harm"]}]}
 
 
-def shown(receiver: dict[str, object] | None) -> dict[str, tuple[bool, tuple[str, ...]]]:
+def shown(receiver: Mapping[str, object] | None) -> dict[str, tuple[bool, tuple[str, ...]]]:
     return {s.category: (s.goes, s.values)
             for s in packet_preview(receiver, BODY, ASSESSMENT, INTAKE)}
 
