@@ -18,7 +18,8 @@ CASES = [{"case_id": "c-1", "student": {"name": "李华"}}]
 def test_the_order_is_supervisions_and_a_case_intake_does_not_name_stays_unnamed() -> None:
     rows = worklist_rows(WORK, CASES, WorklistFilter())
 
-    assert [(r["case_id"], r["student_name"]) for r in rows] == [("c-2", None), ("c-1", "李华")]
+    assert [(r["case_id"], r["student_name"], r["listed"]) for r in rows] == [
+        ("c-2", None, False), ("c-1", "李华", True)]
 
 
 def test_a_deadline_past_when_supervision_answered_is_late_whatever_its_offset() -> None:

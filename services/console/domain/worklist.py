@@ -39,6 +39,8 @@ def worklist_rows(work: Any, cases: Any, chosen: WorklistFilter) -> list[dict[st
              for case in (cases if isinstance(cases, list) else [])}
     now = _moment(work.get("as_of")) if isinstance(work, dict) else None
     return [{**item, "student_name": names.get(str(item["case_id"])),
+             # Intake lists the case, whether or not it holds a name for the student.
+             "listed": str(item["case_id"]) in names,
              "acknowledgement_late": _past(item.get("guardian_acknowledge_by"), now),
              "referrals_awaiting": [
                  {**awaited, "late": _past(awaited.get("answer_by"), now)}
