@@ -25,6 +25,16 @@ Rate = Annotated[str, AfterValidator(_rate)]
 MIB = 1024 * 1024
 
 
+# Where each process listens on one machine, as `casetrail up` starts them.
+LOCAL_PORTS = {"intake": 8001, "assessment": 8002, "notification": 8003, "referral": 8004,
+               "supervision": 8005, "console": 8006}
+
+
+def local_urls(*names: str) -> dict[str, str]:
+    """The HTTP address of each named process on this machine, by default."""
+    return {name: f"http://127.0.0.1:{LOCAL_PORTS[name]}" for name in names}
+
+
 class ServiceSettings(BaseSettings):
     """From the environment: `<SERVICE>_…` for one service, `CASETRAIL_…`/`NATS_URL` for all."""
 

@@ -16,11 +16,11 @@ import httpx
 from casetrail.bus.identities import SUPERVISION
 from casetrail.children import dying_with_parent
 from casetrail.cli.keys import LEDGER_KEYS_FILE
+from casetrail.settings import LOCAL_PORTS
 from contracts.envelope import SERVICES
 
 CONSOLE = "console"
-DEFAULT_PORTS = {"intake": 8001, "assessment": 8002, "notification": 8003, "referral": 8004,
-                 SUPERVISION: 8005, CONSOLE: 8006}
+DEFAULT_PORTS = LOCAL_PORTS
 # The processes with an API: the four publishing services, then the auditors' read side.
 SERVED = (*SERVICES, SUPERVISION)
 # Everything that listens: the APIs and the people's pages over them.

@@ -8,13 +8,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from casetrail.identity.issuer import ISSUER
-from casetrail.settings import ServiceSettings
-
-DEFAULT_SERVICE_URLS = {"intake": "http://127.0.0.1:8001",
-                        "assessment": "http://127.0.0.1:8002",
-                        "notification": "http://127.0.0.1:8003",
-                        "referral": "http://127.0.0.1:8004",
-                        "supervision": "http://127.0.0.1:8005"}
+from casetrail.settings import ServiceSettings, local_urls
+from contracts.envelope import SERVICES
 
 
 class ConsoleSettings(ServiceSettings):
@@ -23,7 +18,8 @@ class ConsoleSettings(ServiceSettings):
     service: str = "console"
     http_port: int = 8006
     # Where each service's public API answers (JSON, by service name).
-    service_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_URLS))
+    service_urls: dict[str, str] = Field(
+        default_factory=lambda: local_urls(*SERVICES, "supervision"))
     service_timeout_seconds: float = Field(10.0, gt=0)
     school_timezone: str = "Asia/Shanghai"
     # Binds each form to its session (CSRF); unset, one is made as the console starts, and

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import SettingsConfigDict
 
-from casetrail.settings import ServiceSettings
+from casetrail.settings import ServiceSettings, local_urls
+from contracts.envelope import SERVICES
 from contracts.events.base import DirectoryId
 
 DEFAULT_DISTRICTS = Path(__file__).with_name("districts.toml")
@@ -27,12 +28,6 @@ class Districts(BaseModel):
         return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
-DEFAULT_SERVICE_URLS = {"intake": "http://127.0.0.1:8001",
-                        "assessment": "http://127.0.0.1:8002",
-                        "notification": "http://127.0.0.1:8003",
-                        "referral": "http://127.0.0.1:8004"}
-
-
 class SupervisionSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SUPERVISION_", extra="ignore")
 
@@ -40,7 +35,7 @@ class SupervisionSettings(ServiceSettings):
     http_port: int = 8005
     # Where each publishing service answers its own part of a case (JSON, by service name):
     # the auditor's view side by side with what CASES says.
-    service_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_URLS))
+    service_urls: dict[str, str] = Field(default_factory=lambda: local_urls(*SERVICES))
     # How long a service may take to answer its part before the trail says it did not.
     service_timeout_seconds: float = Field(5.0, gt=0)
     # The school's calendar, as referral keeps it: when a follow-up's day has passed, and
