@@ -10,6 +10,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 import contracts.codes
+from contracts.events import assessment, intake, notification, referral
 from services.console.domain.actions import ACTIONS
 from services.console.entrypoints.rendering import HERE, humanized, translations
 
@@ -45,6 +46,16 @@ def test_each_string_of_the_pages_has_its_chinese(msgid: str) -> None:
 @pytest.mark.parametrize("code", sorted(codes()))
 def test_each_code_of_the_contracts_has_its_chinese(code: str) -> None:
     assert chinese(humanized(code))
+
+
+def event_types() -> set[str]:
+    return {name for module in (intake, assessment, notification, referral)
+            for name in module.EVENTS}
+
+
+@pytest.mark.parametrize("event_type", sorted(event_types()))
+def test_each_event_on_the_timeline_has_its_chinese(event_type: str) -> None:
+    assert chinese(humanized(event_type))
 
 
 @pytest.mark.parametrize("name", sorted(ACTIONS))

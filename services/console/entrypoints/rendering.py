@@ -4,6 +4,7 @@ gettext catalogues in `locales/`, dates and times in the school's time zone."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -38,9 +39,11 @@ def translations(language: str) -> Translations:
 
 
 def humanized(code: str) -> str:
-    """A code as the English msgid of its words: `suicidal_ideation` → `Suicidal ideation`."""
-    text = str(code).replace("_", " ").replace("-", " ").strip()
-    return text[:1].upper() + text[1:]
+    """A code as the English msgid of its words: `suicidal_ideation` → `Suicidal ideation`,
+    an event's type `CaseDetected` → `Case detected`."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(code))
+    text = text.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:].lower() if " " in text else text[:1].upper() + text[1:]
 
 
 class Pages:
