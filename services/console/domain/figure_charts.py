@@ -46,8 +46,8 @@ class Chart:
         return max(len(self.bars), 1) * (BAR_HEIGHT + GAP)
 
     @property
-    def value_x(self) -> int:
-        return LABEL_WIDTH + self.plot_width + 6
+    def cells(self) -> dict[str, int | str]:
+        return {bar.key: bar.value for bar in self.bars}
 
     @property
     def plot_width(self) -> int:
