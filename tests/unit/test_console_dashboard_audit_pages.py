@@ -47,6 +47,16 @@ def test_the_figures_are_tables_and_bars_and_no_bar_for_a_suppressed_count() -> 
     assert "&lt;5" in page.text and "/dashboard/figures.xlsx?from=2026-03-01" in page.text
 
 
+def test_the_dashboard_speaks_english_when_chosen() -> None:
+    services = FakeServices()
+    services.answer("supervision", "GET", "/figures", FIGURES)
+    client, _ = signed_in(console_app(services), "district_officer")
+    client.cookies.set("console_lang", "en")
+    page = client.get("/dashboard?from=2026-03-01&to=2026-06-30")
+    assert "Cases detected from Mar 1, 2026 to Jun 30, 2026" in page.text
+    assert "督导" not in page.text
+
+
 def test_a_period_that_is_no_date_is_refused_naming_the_field_without_asking() -> None:
     services = FakeServices()
     client, _ = signed_in(console_app(services), "district_officer")
@@ -91,6 +101,7 @@ def test_the_slider_stops_at_each_event_and_a_stop_asks_the_trail_at_its_moment(
     moments = "2026-03-01T08:00:00+00:00 2026-03-02T08:00:00+00:00"
     part = client.get(f"/audit/cases/{CASE}/as-of", params={"step": 0, "moments": moments})
     assert part.status_code == 200 and "<html" not in part.text
+    assert "第 1 个事件，共 2 个" in part.text
     assert services.calls[-1].params == {"as_of": "2026-03-01T08:00:00+00:00"}
     client.get(f"/audit/cases/{CASE}?step=0")
     assert services.calls[-1].params == {"as_of": "2026-03-01T08:00:00+00:00"}

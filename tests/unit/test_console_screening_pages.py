@@ -72,6 +72,14 @@ def test_no_file_chosen_is_said_without_asking_intake(services: FakeServices) ->
     assert 'data-test="refusal"' in page.text and services.calls == []
 
 
+def test_without_script_the_preview_is_a_page_of_its_own(services: FakeServices) -> None:
+    services.answer("intake", "POST", f"/screenings/{SCREENING}/imports/preview", PREVIEWED)
+    client, csrf = signed_in(console_app(services), "psych_teacher")
+    page = client.post(f"/screenings/{SCREENING}/preview", data={"csrf": csrf}, files=FILE)
+    assert "<html" in page.text and 'data-test="preview-table"' in page.text
+    assert f'href="/screenings/{SCREENING}"' in page.text
+
+
 def test_a_form_without_the_sessions_csrf_token_is_refused(services: FakeServices) -> None:
     client, _ = signed_in(console_app(services), "psych_teacher")
     page = client.post(f"/screenings/{SCREENING}/import", data={"csrf": "forged"}, files=FILE)

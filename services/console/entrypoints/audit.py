@@ -67,7 +67,8 @@ def routes() -> APIRouter:
             "session": session, "case_id": case_id, "slider": slider,
             "log": audit_rows(log.body) if log.ok else None,
             "log_refused": [] if log.ok else [log],
-            "formats": REPORT_FORMATS, "langs": LANGS, **_trail_context(shown)})
+            "formats": REPORT_FORMATS, "langs": LANGS,
+            "position": (slider.chosen + 1, len(slider.stops)), **_trail_context(shown)})
 
     @router.get("/audit/cases/{case_id}/as-of")
     async def as_of(request: Request, case_id: UUID, session: SignedIn, step: int = 0,
@@ -76,7 +77,8 @@ def routes() -> APIRouter:
         at = moment_of(moments, step) or datetime.now(UTC)
         answer = await _trail(console_of(request), session, case_id, at)
         return pages_of(request).render(request, "audit_trail.html", {
-            "session": session, "case_id": case_id, **_trail_context(answer)})
+            "session": session, "case_id": case_id,
+            "position": (step + 1, len(moments.split())), **_trail_context(answer)})
 
     @router.get("/audit/cases/{case_id}/report.{fmt}")
     async def report(request: Request, case_id: UUID, fmt: str, session: SignedIn,
