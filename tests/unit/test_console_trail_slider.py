@@ -43,3 +43,8 @@ def test_the_stop_for_a_moment_is_the_latest_event_recorded_by_then() -> None:
     times = [stop.at for stop in slider_of(EVENTS).stops]
     assert chosen_of(times, datetime(2026, 3, 2, 12, tzinfo=UTC)) == 1
     assert chosen_of(times, datetime(2026, 2, 1, tzinfo=UTC)) == 0
+
+
+def test_a_read_of_the_case_is_no_stop() -> None:
+    slider = slider_of([*EVENTS, event("2026-03-04T08:00:00+00:00", "CaseViewed")])
+    assert [stop.event for stop in slider.stops] == ["First", "CaseDetected", "TierDecided"]

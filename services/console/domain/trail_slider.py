@@ -1,6 +1,8 @@
 """The auditor's slider over a case's trail: one stop at each moment an event was recorded
 (the record's own times, by which supervision cuts the trail), the last the latest event.
-A stop chosen is the moment the trail is asked for again."""
+A stop chosen is the moment the trail is asked for again. A read of the case (CaseViewed)
+is no stop: it changes nothing of the case, every replay adds some, and the access log
+lists them."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 # At most this many stops are carried in the page (a case has tens of events, not
 # thousands); a longer trail keeps its latest ones.
 MOST_STOPS = 500
+READS = frozenset({"CaseViewed"})
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,11 @@ def _moment(value: Any) -> datetime | None:
 
 
 def stops_of(events: Iterable[Any]) -> tuple[Stop, ...]:
-    """A stop per event of the trail, in the order recorded, with a time that reads."""
+    """A stop per event of the trail but a read, in the order recorded, with a time that
+    reads."""
     found = []
     for event in events:
-        if not isinstance(event, dict):
+        if not isinstance(event, dict) or event.get("type") in READS:
             continue
         at = _moment(event.get("recorded_at"))
         if at is not None:
