@@ -211,14 +211,18 @@ class Console:
         return answer.body if answer.ok else None
 
     async def act(self, token: str, name: str, case: CaseView | None,
-                  values: Mapping[str, Sequence[str]], idempotency_key: str) -> Outcome:
+                  values: Mapping[str, Sequence[str]], idempotency_key: str,
+                  path_params: Mapping[str, UUID] | None = None) -> Outcome:
         """The step sent as the form has it, with the form's idempotency key: sent twice
-        (a double click, a retry after a lost answer), it is done once."""
+        (a double click, a retry after a lost answer), it is done once. `path_params` are
+        ids of the page's own record (a screening's) in the route's path."""
         form = await self.form(token, name, case)
         form.values = values
         path = form.action.path
         if case is not None:
             path = path.replace("{case_id}", str(case.case_id))
+        for param, value in (path_params or {}).items():
+            path = path.replace(f"{{{param}}}", str(value))
         for pick in form.action.picks:
             chosen = next(iter(values.get(pick.param, ())), "")
             if chosen not in {value for value, _ in form.picks[pick.param]}:

@@ -18,7 +18,7 @@ from services.console.adapters.openid_provider import OpenIdProvider
 from services.console.adapters.service_apis import ServicesOverHttp
 from services.console.application import Console, Passwords, Provider, Services, Tokens
 from services.console.config import ConsoleSettings
-from services.console.entrypoints import live, pages
+from services.console.entrypoints import audit, dashboard, live, pages, screening
 from services.console.entrypoints.rendering import Pages
 from services.console.entrypoints.session import ForgedForm, SignInFirst
 
@@ -52,6 +52,9 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
                         if settings.session_secret else secrets.token_bytes(32))
     app.include_router(pages.routes())
     app.include_router(live.routes())
+    app.include_router(screening.routes())
+    app.include_router(dashboard.routes())
+    app.include_router(audit.routes())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health", include_in_schema=False)

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.intake.adapters.sheets import read_sheet
+from services.intake.application.screenings import NO_CONSENT
 from services.intake.domain.screening_sheet import Sheet
 from tests.application.intake_api import PSYCH, READ_AS, TEACHER, by, report, served
 from tests.identity import bearer
@@ -125,6 +126,33 @@ def test_a_screening_file_is_uploaded_consented_rows_scored_and_the_rest_refused
     again = client.post(f"/screenings/{screening_id}/imports",
                         files={"file": (name, content, kind)}, headers=form)
     assert again.json() == result
+
+
+def test_a_preview_of_an_upload_answers_as_the_import_would_and_takes_nothing(
+        client: TestClient) -> None:
+    screening_id = asq_screening(client)
+    client.post(f"/screenings/{screening_id}/consents", json={
+        "consents": [{"school_student_id": "S-1", "student_consented": True,
+                      "guardian_consented": True}]}, headers=by(PSYCH))
+    content = csv_file(("school_student_id", "q1", "q2", "q3", "q4", "q5"),
+                       ("S-1", "yes", "no", "no", "no", "no"), ("S-2", "no", "no", "no", "no"))
+    preview = client.post(f"/screenings/{screening_id}/imports/preview",
+                          files={"file": ("a.csv", content, CSV)}, headers=by(PSYCH))
+    assert preview.status_code == 200, preview.text
+    assert preview.json() == {"screening_id": screening_id, "imported_already": False,
+                              "accepted": 1, "positive": 1,
+                              "refused": [{"line": 3, "reason": NO_CONSENT}]}
+    imported = upload(client, screening_id, "a.csv", content)
+    assert imported.json()["accepted"] == 1 and imported.json()["cases"]
+    for refused in [("notes.txt", b"hello", "text/plain"), ("a.csv", b"name,q1\nS-1,1\n", CSV)]:
+        answer = client.post(f"/screenings/{screening_id}/imports/preview",
+                             files={"file": refused}, headers=by(PSYCH))
+        assert answer.status_code == 422
+        assert answer.json()["detail"][0]["loc"] == ["body", "file"]
+    forbidden = client.post(f"/screenings/{screening_id}/imports/preview",
+                            files={"file": ("a.csv", content, CSV)},
+                            headers=bearer("class_teacher"))
+    assert forbidden.status_code == 403
 
 
 def test_a_file_that_is_no_spreadsheet_or_a_cut_off_workbook_is_refused_naming_the_file(

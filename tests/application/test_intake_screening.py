@@ -197,3 +197,55 @@ def test_the_english_template_heads_the_student_and_each_item_in_english(
     definition = INSTRUMENTS[Instrument.ASQ]
     assert intake.screening_template(screening_id, Language.EN) == [
         "school_student_id", *(item.text[Language.EN] for item in definition.items)]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_preview_tells_what_the_import_will_take_and_refuse_and_records_nothing(
+        intake: IntakeApplication, kind: str) -> None:
+    screening_id = asq(intake, "S-1", "S-2", "S-3", "S-5")
+    name, content = file_of(kind, ("S-1", *NEGATIVE), ("S-2", *POSITIVE), ("S-3", *ACUTE),
+                            ("S-4", *POSITIVE), ("S-5", "perhaps", "no", "no", "no", None),
+                            ("S-1", *POSITIVE))
+    before = intake.recorder.max_notification_id()
+    preview = intake.preview_screening(screening_id, filename=name, content=content)
+    assert intake.recorder.max_notification_id() == before
+    assert intake.get_case(screening_id, Screening).batches == {}
+    report = intake.import_screening(screening_id, filename=name, content=content, meta=PSYCH)
+    assert preview == {"screening_id": screening_id, "imported_already": False,
+                       "accepted": report["accepted"], "positive": report["positive"],
+                       "refused": report["refused"]}
+    assert [r["line"] for r in preview["refused"]] == [5, 6, 7]
+
+
+def test_a_preview_echoes_no_answer(intake: IntakeApplication) -> None:
+    screening_id = asq(intake, "S-1")
+    preview = intake.preview_screening(screening_id, filename="a.csv",
+                                       content=file_of("csv", ("S-1", *ACUTE))[1])
+    assert set(preview) == {"screening_id", "imported_already", "accepted", "positive",
+                            "refused"}
+    assert "yes" not in str(preview)
+
+
+def test_a_preview_of_a_file_imported_already_says_so_and_refuses_its_students_again(
+        intake: IntakeApplication) -> None:
+    screening_id = asq(intake, "S-1", "S-2")
+    content = file_of("csv", ("S-1", *POSITIVE), ("S-9", *POSITIVE))[1]
+    report = intake.import_screening(screening_id, filename="a.csv", content=content,
+                                     meta=PSYCH)
+    same = intake.preview_screening(screening_id, filename="again.csv", content=content)
+    assert same["imported_already"] is True
+    assert (same["accepted"], same["refused"]) == (report["accepted"], report["refused"])
+    other = intake.preview_screening(
+        screening_id, filename="b.csv",
+        content=file_of("csv", ("S-1", *NEGATIVE), ("S-2", *NEGATIVE))[1])
+    assert other["accepted"] == 1 and other["imported_already"] is False
+    assert "imported already" in other["refused"][0]["reason"]
+
+
+def test_a_preview_refuses_a_file_lacking_item_columns_as_the_import_does(
+        intake: IntakeApplication) -> None:
+    screening_id = asq(intake, "S-1")
+    with pytest.raises(SheetRefused, match="lacks the asq columns q3, q4, q5"):
+        intake.preview_screening(screening_id, filename="a.csv",
+                                 content=csv_file(("school_student_id", "q1", "q2"),
+                                                  ("S-1", "no", "no")))

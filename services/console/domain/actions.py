@@ -84,4 +84,10 @@ CASE_ACTIONS: tuple[Action, ...] = (
     Action("reopen", "referral", "POST", "/cases/{case_id}/reopen", stage="closed"),
 )
 REPORT_CONCERN = Action("report_concern", "intake", "POST", "/reports")
-ACTIONS = {action.name: action for action in (*CASE_ACTIONS, REPORT_CONCERN)}
+SCHEDULE_SCREENING = Action("schedule_screening", "intake", "POST", "/screenings",
+                            stage="screening")
+# `{screening_id}` is the screening page's own.
+SCREENING_CONSENTS = Action("screening_consents", "intake", "POST",
+                            "/screenings/{screening_id}/consents", stage="screening")
+ACTIONS = {action.name: action
+           for action in (*CASE_ACTIONS, REPORT_CONCERN, SCHEDULE_SCREENING, SCREENING_CONSENTS)}

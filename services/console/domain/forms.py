@@ -142,7 +142,7 @@ def chosen_from(fields: Sequence[Field], name: str,
 def body_of(fields: Sequence[Field], form: Mapping[str, Sequence[str]],
             zone: ZoneInfo) -> dict[str, Any]:
     """The request body from the submitted form; what was left empty is left out, and so is
-    a row of a list left wholly empty."""
+    a row of a list left wholly empty (its boxes unticked)."""
     body: dict[str, Any] = {}
     for f in fields:
         value = _value(f, form, zone)
@@ -158,7 +158,9 @@ def _value(f: Field, form: Mapping[str, Sequence[str]], zone: ZoneInfo) -> Any:
         case Kind.GROUP:
             return body_of(f.fields, form, zone) or None
         case Kind.ROWS:
-            rows = [row for row in (body_of(r, form, zone) for r in f.rows) if row]
+            # A row of nothing but unticked boxes is a row left empty.
+            rows = [row for row in (body_of(r, form, zone) for r in f.rows)
+                    if any(value is not False for value in row.values())]
             return rows or None
         case Kind.CHOICES:
             return given or None

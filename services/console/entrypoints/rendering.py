@@ -20,6 +20,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from casetrail.small_counts import WITHHELD
+
 HERE = Path(__file__).parent
 LOCALES = HERE.parent / "locales"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -67,7 +69,14 @@ class Pages:
         def words(code: object) -> str:
             return "" if code is None else catalogue.gettext(humanized(str(code)))
 
+        def cell(value: object) -> str:
+            """A figure's cell: a count, "<5", a withheld count, or nothing to measure."""
+            if value is None:
+                return "—"
+            return words(value) if value == WITHHELD else str(value)
+
         env.filters["words"] = words
+        env.filters["cell"] = cell
         env.filters["when"] = lambda value: self._when(value, locale)
         env.filters["day"] = lambda value: self._day(value, locale)
         env.filters["since"] = lambda value: self._since(value, locale)

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from casetrail.kernel import EventMeta
 from casetrail.personal.sealing import PersonalData
 from contracts.codes import Channel, GuardianRank, Instrument, Role
+from contracts.events.base import ScreenResult
 from contracts.instruments import INSTRUMENTS, InvalidAnswers, Language, items_of, score
 from services.intake.application.cases import CaseDesk, IntakePolicy
 from services.intake.domain.case import Concern
@@ -118,26 +119,12 @@ class ScreeningDesk(CaseDesk):
             return screening.batches[sha256]
         if sheet is None:
             sheet = self._read_sheet(filename, content)
-        rows = sheet.rows(columns(INSTRUMENTS[screening.instrument], sheet.header))
+        scored, refused = self._checked(screening, sheet)
         items = items_of(screening.instrument)
         accepted: list[dict[str, Any]] = []
-        refused: list[dict[str, Any]] = []
         cases: list[dict[str, Any]] = []
         changed: list[Aggregate] = []
-        lines: dict[str, int] = {}
-        for row in rows:
-            key = self.student_key(row.school_student_id)
-            reason = self._refusal(screening, row, key, lines)
-            if reason is None:
-                try:
-                    result = score(screening.instrument,
-                                   {item: row.values.get(item) for item in items})
-                except InvalidAnswers as invalid:
-                    reason = str(invalid)
-            if reason is not None:
-                refused.append({"line": row.line, "reason": reason})
-                continue
-            lines[key] = row.line
+        for row, key, result in scored:
             screen = result.model_dump(mode="json")
             accepted.append({"line": row.line, "student_key": key, "screen": screen,
                              "answers": self.personal.seal(
@@ -158,6 +145,53 @@ class ScreeningDesk(CaseDesk):
                                report=report, meta=meta)
         self.record(screening, *changed)
         return report
+
+    def preview_screening(self, screening_id: UUID, *, filename: str, content: bytes,
+                          sheet: Sheet | None = None) -> dict[str, Any]:
+        """What importing the file would take and refuse, by the import's own checks, with
+        nothing recorded: how many rows would be scored, how many screen positive, and each
+        refused line with its reason; never an answer. A file imported already says so
+        (`imported_already`): importing it again changes nothing. SheetRefused as the
+        import refuses it."""
+        screening = self.get_case(screening_id, Screening)
+        sha256 = hashlib.sha256(content).hexdigest()
+        if sha256 in screening.batches:
+            batch = screening.batches[sha256]
+            return {"screening_id": screening.id, "imported_already": True,
+                    "accepted": batch["accepted"], "positive": batch["positive"],
+                    "refused": batch["refused"]}
+        if sheet is None:
+            sheet = self._read_sheet(filename, content)
+        scored, refused = self._checked(screening, sheet)
+        return {"screening_id": screening.id, "imported_already": False,
+                "accepted": len(scored),
+                "positive": sum(result.positive for _, _, result in scored),
+                "refused": refused}
+
+    def _checked(self, screening: Screening, sheet: Sheet
+                 ) -> tuple[list[tuple[Row, str, ScreenResult]], list[dict[str, Any]]]:
+        """The sheet's rows as the import takes them: each scored row with its student's
+        key and result, and each refused line with its reason."""
+        rows = sheet.rows(columns(INSTRUMENTS[screening.instrument], sheet.header))
+        items = items_of(screening.instrument)
+        scored: list[tuple[Row, str, ScreenResult]] = []
+        refused: list[dict[str, Any]] = []
+        lines: dict[str, int] = {}
+        for row in rows:
+            key = self.student_key(row.school_student_id)
+            reason = self._refusal(screening, row, key, lines)
+            if reason is None:
+                try:
+                    result = score(screening.instrument,
+                                   {item: row.values.get(item) for item in items})
+                except InvalidAnswers as invalid:
+                    reason = str(invalid)
+            if reason is not None:
+                refused.append({"line": row.line, "reason": reason})
+                continue
+            lines[key] = row.line
+            scored.append((row, key, result))
+        return scored, refused
 
     def _refusal(self, screening: Screening, row: Row, key: str,
                  lines: dict[str, int]) -> str | None:

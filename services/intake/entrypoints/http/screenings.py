@@ -88,6 +88,16 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
                                          body.meta(actor))
         return {"screening_id": screening_id, "consented": given}
 
+    async def uploaded(file: UploadFile) -> tuple[str, bytes]:
+        """The file's name and content, refused whole unless a sheet within the limit."""
+        if not _is_sheet(file):
+            raise invalid(("body", "file"), "a CSV or XLSX file is expected")
+        limit = app.policy.screening_max_bytes
+        content = await file.read(limit + 1)
+        if len(content) > limit:
+            raise invalid(("body", "file"), f"the file is larger than {limit} bytes")
+        return file.filename or "", content
+
     @api.post("/screenings/{screening_id}/imports", status_code=201)
     async def import_answers(screening_id: UUID, file: Annotated[UploadFile, File()],
                              actor: Screener) -> dict[str, Any]:
@@ -95,19 +105,29 @@ def router(runtime: ServiceRuntime, app: IntakeApplication) -> APIRouter:
         and one for every item of the instrument (its key, or its wording as in
         template.csv), else the file is refused whole. Rows without consent or with
         unreadable answers are refused by line."""
-        if not _is_sheet(file):
-            raise invalid(("body", "file"), "a CSV or XLSX file is expected")
-        limit = app.policy.screening_max_bytes
-        content = await file.read(limit + 1)
-        if len(content) > limit:
-            raise invalid(("body", "file"), f"the file is larger than {limit} bytes")
-        filename = file.filename or ""
+        filename, content = await uploaded(file)
         try:
             # Parsed in a worker thread: the application thread is intake's only writer.
             sheet = await asyncio.to_thread(app.read_sheet, filename, content)
             return await runtime.thread.run(
                 app.import_screening, screening_id, filename=filename, content=content,
                 meta=actor.meta(), sheet=sheet)
+        except SheetRefused as refused:
+            raise invalid(("body", "file"), str(refused)) from None
+
+    @api.post("/screenings/{screening_id}/imports/preview")
+    async def preview_answers(screening_id: UUID, file: Annotated[UploadFile, File()],
+                              _: Screener) -> dict[str, Any]:
+        """What importing the file would do, checked as the import checks it, with nothing
+        recorded: `accepted` rows, `positive` screens among them, each `refused` line
+        with its reason, and whether the same file was `imported_already`. No answer is
+        echoed."""
+        filename, content = await uploaded(file)
+        try:
+            sheet = await asyncio.to_thread(app.read_sheet, filename, content)
+            return await runtime.thread.run(
+                app.preview_screening, screening_id, filename=filename, content=content,
+                sheet=sheet)
         except SheetRefused as refused:
             raise invalid(("body", "file"), str(refused)) from None
 
