@@ -69,6 +69,9 @@ class FakeServices:
         for case_id in nothing:
             yield case_id
 
+    async def close(self) -> None:
+        return None
+
     def asked(self, service: str, path: str) -> list[Call]:
         return [c for c in self.calls if c.service == service and c.path == path]
 

@@ -27,6 +27,8 @@ from services.console.domain.packet_preview import Shown, packet_preview
 from services.console.domain.worklist import WorklistFilter, worklist_rows
 
 CASE_PARTS = ("intake", "assessment", "notification", "referral")
+# What the stream of worklist changes says besides a case's id.
+OPENED, EXPIRED = "opened", "expired"
 REFER = "refer"
 
 
@@ -68,9 +70,12 @@ class Services(Protocol):
     async def openapi(self, service: str) -> Mapping[str, Any]: ...
 
     def changes(self, token: str) -> AsyncIterator[str]:
-        """The ids of the cases on the reader's worklist as each changes (supervision's
-        stream), until the token or the connection ends."""
+        """`OPENED` once supervision's stream of the reader's worklist is open (nothing if it
+        refuses), then the id of each case as it changes, and `EXPIRED` when the token
+        does, until the connection ends."""
         ...
+
+    async def close(self) -> None: ...
 
 
 class Passwords(Protocol):
@@ -100,6 +105,8 @@ class Provider(Protocol):
     async def finish(self, code: str, verifier: str, redirect_uri: str) -> str:
         """The access token (aud `casetrail`) for the code the provider sent back."""
         ...
+
+    async def close(self) -> None: ...
 
 
 class Tokens(Protocol):

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from casetrail.request_limits import BodyLimit
 from casetrail.service import serve
 from services.console.adapters.built_in_issuer import BuiltInPasswords
 from services.console.adapters.openid_provider import OpenIdProvider
@@ -24,13 +25,16 @@ from services.console.entrypoints.session import ForgedForm, SignInFirst
 
 STATIC = Path(pages.__file__).with_name("static")
 # The pages load nothing from elsewhere: a school's network may have no internet.
+# No inline script or style: htmx's own indicator style is in console.css (htmx-config).
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-                               "img-src 'self' data:; frame-ancestors 'none'; "
-                               "form-action 'self'; base-uri 'none'",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+# Pages hold minors' health records: a shared school computer's cache and Back button must
+# not show them after sign-out.
+UNCACHED = {"Cache-Control": "no-store"}
 
 
 def build(settings: ConsoleSettings, services: Services, passwords: Passwords | None,
@@ -38,9 +42,9 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        closing = getattr(services, "close", None)
-        if closing is not None:
-            await closing()
+        await services.close()
+        if provider is not None:
+            await provider.close()
 
     app = FastAPI(title="casetrail console", docs_url=None, redoc_url=None,
                   openapi_url=None, lifespan=lifespan)
@@ -68,14 +72,21 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
     @app.exception_handler(ForgedForm)
     async def forged(request: Request, _: ForgedForm) -> Response:
         return HTMLResponse("this form was not drawn for this session: draw it again",
-                            status_code=403)
+                            status_code=403, headers={"HX-Reswap": "none"})
 
     @app.middleware("http")
     async def secured(request: Request,
                       call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if not request.url.path.startswith("/static/"):
+            response.headers.update(UNCACHED)
         return response
+
+    # The last added runs first: a flood is refused before its body is read, whoever sends
+    # it; the largest body is a screening's file.
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes,
+                       upload_limit=settings.max_upload_bytes)
 
     return app
 

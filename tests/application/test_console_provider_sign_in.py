@@ -8,7 +8,6 @@ import base64
 import hashlib
 import json
 import secrets
-from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,10 @@ from fastapi.testclient import TestClient
 from jwt.algorithms import OKPAlgorithm
 
 from services.console.adapters.openid_provider import OpenIdProvider
-from services.console.application import Answer, Call
 from services.console.bootstrap import build
 from services.console.config import ConsoleSettings
 from services.console.entrypoints.session import SESSION_COOKIE
+from tests.console_fakes import FakeServices
 
 ISSUER = "https://idp.school.test"
 CALLBACK = "http://console.test/sign-in/callback"
@@ -78,20 +77,6 @@ class SchoolProvider:
         return app
 
 
-class NoServices:
-    """No service is asked while signing in."""
-
-    async def call(self, call: Call, token: str) -> Answer:
-        return Answer(200, [])
-
-    async def openapi(self, service: str) -> Mapping[str, Any]:
-        return {"paths": {"/reports": {"post": {}}}, "components": {"schemas": {}}}
-
-    async def changes(self, token: str) -> AsyncIterator[str]:
-        return
-        yield
-
-
 @pytest.fixture
 def provider(tmp_path: Path) -> SchoolProvider:
     return SchoolProvider(tmp_path / "jwks.json")
@@ -105,7 +90,7 @@ def console(provider: SchoolProvider, tmp_path: Path) -> TestClient:
                                oidc_redirect_url=CALLBACK)
     school = OpenIdProvider(ISSUER, "console", None, "openid", client=httpx.AsyncClient(
         transport=httpx.ASGITransport(provider.app), base_url=ISSUER))
-    app = build(settings, NoServices(), None, settings.token_verifier(), school)
+    app = build(settings, FakeServices(), None, settings.token_verifier(), school)
     return TestClient(app, base_url="http://console.test", follow_redirects=False)
 
 

@@ -26,11 +26,21 @@ class OpenIdProvider:
 
     async def _endpoints(self) -> dict[str, Any]:
         if self._discovery is None:
-            response = await self.client.get(
-                f"{self.issuer}/.well-known/openid-configuration")
-            response.raise_for_status()
-            self._discovery = response.json()
+            try:
+                response = await self.client.get(
+                    f"{self.issuer}/.well-known/openid-configuration")
+                response.raise_for_status()
+                discovery = response.json()
+            except (httpx.HTTPError, ValueError):
+                raise ProviderRefused("the provider does not answer") from None
+            # OpenID Connect Discovery 1.0 §4.3: the document is the issuer's own.
+            if not isinstance(discovery, dict) or discovery.get("issuer") != self.issuer:
+                raise ProviderRefused("the provider's document names another issuer")
+            self._discovery = discovery
         return self._discovery
+
+    async def close(self) -> None:
+        await self.client.aclose()
 
     async def begin(self, redirect_uri: str) -> SignInStart:
         endpoints = await self._endpoints()
@@ -51,10 +61,15 @@ class OpenIdProvider:
         # A confidential client authenticates (client_secret_basic); a public one has PKCE.
         auth = (httpx.BasicAuth(self.client_id, self.client_secret) if self.client_secret
                 else httpx.USE_CLIENT_DEFAULT)
-        response = await self.client.post(endpoints["token_endpoint"], data=form, auth=auth)
-        if response.status_code != 200:
+        try:
+            response = await self.client.post(endpoints["token_endpoint"], data=form,
+                                              auth=auth)
+            answer = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            raise ProviderRefused("the provider does not answer") from None
+        if not isinstance(answer, dict):
             raise ProviderRefused(f"the provider refused the sign-in ({response.status_code})")
-        token = response.json().get("access_token")
+        token = answer.get("access_token")
         if not isinstance(token, str):
             raise ProviderRefused("the provider answered no access token")
         return token

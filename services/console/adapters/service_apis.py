@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
+from uuid import UUID
 
 import httpx
 
-from services.console.application import Answer, Call
+from services.console.application import EXPIRED, OPENED, Answer, Call
 
 
 class ServicesOverHttp:
@@ -34,7 +35,7 @@ class ServicesOverHttp:
         if "json" in kind:
             body = response.json()
         keep = {k: v for k, v in response.headers.items()
-                if k.lower() in ("content-disposition", "retry-after")}
+                if k.lower() == "content-disposition"}
         return Answer(response.status_code, body, kind, keep)
 
     async def openapi(self, service: str) -> Mapping[str, Any]:
@@ -46,16 +47,25 @@ class ServicesOverHttp:
         return self._openapi[service]
 
     async def changes(self, token: str) -> AsyncIterator[str]:
-        async with self.client.stream(
-                "GET", self.urls["supervision"] + "/worklist/changes",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=httpx.Timeout(None, connect=5.0)) as response:
-            if response.status_code != 200:
-                return
-            async for line in response.aiter_lines():
-                if line.startswith("data:"):
-                    data = json.loads(line[5:])
-                    yield str(data.get("case_id", ""))
+        try:
+            async with self.client.stream(
+                    "GET", self.urls["supervision"] + "/worklist/changes",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=httpx.Timeout(None, connect=5.0)) as response:
+                if response.status_code != 200:
+                    return
+                yield OPENED
+                event = ""
+                async for line in response.aiter_lines():
+                    if line.startswith("event:"):
+                        event = line[6:].strip()
+                    elif line.startswith("data:") and event == "changed":
+                        yield str(UUID(str(json.loads(line[5:])["case_id"])))
+                    elif event == EXPIRED and not line:
+                        yield EXPIRED
+                        return
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            return  # the browser asks again; a change missed is read with the worklist
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -8,6 +8,9 @@ from fastapi.responses import Response
 from services.console.application import Answer
 
 KEPT = ("content-disposition",)
+# What a handed-on file may be; anything else is sent as bytes to save, never to render.
+MEDIA_TYPES = ("text/csv", "application/pdf", "text/html",
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def handed_on(answer: Answer) -> Response | None:
@@ -15,5 +18,12 @@ def handed_on(answer: Answer) -> Response | None:
     if not answer.ok or not isinstance(answer.body, bytes):
         return None
     headers = {k: v for k, v in answer.headers.items() if k.lower() in KEPT}
-    return Response(answer.body, media_type=answer.content_type or "application/octet-stream",
+    kind = answer.content_type.split(";")[0].strip()
+    media_type = answer.content_type if kind in MEDIA_TYPES else "application/octet-stream"
+    if kind == "text/html":
+        # A report shown in the browser runs nothing and reaches nothing from the console's
+        # origin: it is HTML the console did not write.
+        headers["Content-Security-Policy"] = ("sandbox; default-src 'none'; img-src data:; "
+                                              "style-src 'unsafe-inline'; font-src data:")
+    return Response(answer.body, media_type=media_type,
                     headers=headers | {"Cache-Control": "no-store"})

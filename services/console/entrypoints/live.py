@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
+from services.console.application import EXPIRED, OPENED
 from services.console.entrypoints.session import SignedIn, console_of
 
 
@@ -16,17 +17,19 @@ def routes() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/live/worklist")
-    async def worklist_changes(request: Request, session: SignedIn) -> StreamingResponse:
+    async def worklist_changes(request: Request, session: SignedIn) -> Response:
         changes = console_of(request).changes(session.token)
+        if await anext(changes, None) != OPENED:
+            # Refused or unreachable: 204 tells the browser's EventSource to stop asking.
+            return Response(status_code=204)
 
         async def events() -> AsyncIterator[bytes]:
-            # A browser whose stream ended (a refusal, supervision restarting) asks again
-            # after this long, not every three seconds.
+            # A browser whose stream ended (supervision restarting) asks again after this
+            # long, not every three seconds.
             yield b"retry: 5000\n: connected\n\n"
-            async for case_id in changes:
-                if await request.is_disconnected():
-                    break
-                yield f"event: changed\ndata: {case_id}\n\n".encode()
+            async for change in changes:
+                event = "expired" if change == EXPIRED else "changed"
+                yield f"event: {event}\ndata: {change}\n\n".encode()
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store",
