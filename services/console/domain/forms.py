@@ -142,7 +142,7 @@ def chosen_from(fields: Sequence[Field], name: str,
 def body_of(fields: Sequence[Field], form: Mapping[str, Sequence[str]],
             zone: ZoneInfo) -> dict[str, Any]:
     """The request body from the submitted form; what was left empty is left out, and so is
-    a row of a list left wholly empty (its boxes unticked)."""
+    a row of a list left as drawn."""
     body: dict[str, Any] = {}
     for f in fields:
         value = _value(f, form, zone)
