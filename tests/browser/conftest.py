@@ -125,8 +125,9 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:
     """A fresh browser context (no cookies: nobody signed in, the default language) on a
-    laptop's screen, with the console as its base address."""
-    context = browser.new_context(base_url=site.console, viewport={"width": 1280, "height": 900})
+    laptop's screen in China, with the console as its base address."""
+    context = browser.new_context(base_url=site.console, viewport={"width": 1280, "height": 900},
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(15_000)
     opened = context.new_page()
     yield opened

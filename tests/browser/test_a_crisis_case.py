@@ -51,7 +51,7 @@ def test_a_crisis_case_is_worked_from_its_report_to_its_closure_through_the_page
     until_shown(page, case, RECORD, "系统建议等级: 危机")
 
     def assign(form: Locator) -> None:
-        form.locator("[name=assignee_id]").fill(PSYCH.id)
+        form.locator("[name=assignee_id]").select_option(PSYCH.id)
         form.locator("[name=assignee_role]").select_option("psych_teacher")
 
     recorded(page, case, "assign", assign, shot)
@@ -105,6 +105,7 @@ def test_a_crisis_case_is_worked_from_its_report_to_its_closure_through_the_page
         form.locator("[name=channel]").select_option("sms")
 
     recorded(page, case, "record_acknowledgement", acknowledged, shot)
+    expect(page.locator(RECORD)).to_contain_text(re.compile(r"监护人 2 · 短信 · [^\n]* · 已确认"))
     notices = site.read("notification", f"/cases/{case_id}", TEAM)["notices"]
     assert [n["acknowledged"] for n in notices if n["guardian_rank"] == 2] == [True]
 
