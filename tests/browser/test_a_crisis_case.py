@@ -179,6 +179,8 @@ def test_a_crisis_case_is_worked_from_its_report_to_its_closure_through_the_page
 
     recorded(page, case, "close", closure, shot)
     expect(page.locator("[data-test=closed]")).to_have_text("已结案")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "closed-on-a-phone")
     aftercare = site.read("referral", f"/cases/{case_id}", TEAM)
     assert aftercare["closed"] and [c["reason"] for c in aftercare["closures"]] == ["resolved"]
     assert [f["outcome"] for f in aftercare["follow_ups"][:2]] == ["stable", "improving"]
