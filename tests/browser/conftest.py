@@ -67,12 +67,12 @@ class Site:
         response.raise_for_status()
         return response.json()
 
-    def reported(self, student_id: str, *, imminent: bool = False) -> str:
+    def reported(self, student_id: str, *, name: str = "学生", imminent: bool = False) -> str:
         """A concern reported through intake's API by a class teacher, once assessment
         and referral know its case: the start of a test about a later step."""
         response = httpx.post(
             self.system.cluster.url("intake") + "/reports",
-            json={"student": {"school_student_id": student_id, "name": "学生"},
+            json={"student": {"school_student_id": student_id, "name": name},
                   "channel": "staff_observation", "signs": ["suicidal_ideation"],
                   "imminent": imminent, "description": "told a friend of a plan"},
             headers={**self._bearer(PEOPLE[Role.CLASS_TEACHER]),
