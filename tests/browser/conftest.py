@@ -67,12 +67,14 @@ class Site:
         response.raise_for_status()
         return response.json()
 
-    def reported(self, student_id: str, *, name: str = "学生", imminent: bool = False) -> str:
+    def reported(self, student_id: str, *, name: str | None = None,
+                 imminent: bool = False) -> str:
         """A concern reported through intake's API by a class teacher, once assessment
         and referral know its case: the start of a test about a later step."""
         response = httpx.post(
             self.system.cluster.url("intake") + "/reports",
-            json={"student": {"school_student_id": student_id, "name": name},
+            json={"student": {"school_student_id": student_id,
+                              "name": name or f"学生 {student_id}"},
                   "channel": "staff_observation", "signs": ["suicidal_ideation"],
                   "imminent": imminent, "description": "told a friend of a plan"},
             headers={**self._bearer(PEOPLE[Role.CLASS_TEACHER]),
