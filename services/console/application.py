@@ -83,6 +83,10 @@ class Passwords(Protocol):
 
     def sign_in(self, name: str, password: str) -> str: ...
 
+    def staff(self, school: str) -> list[tuple[str, str]]:
+        """The ids of the school's people who sign in here, each with their login name."""
+        ...
+
 
 @dataclass(frozen=True)
 class SignInStart:
@@ -209,6 +213,12 @@ class Console:
         for choice in action.choices:
             fields = chosen_from(fields, choice.param,
                                  choice.choices(await self._source(token, choice, case)))
+        school = self.tokens.principal(token).school
+        if action.staff and self.passwords is not None and school is not None:
+            # Only this console's own directory knows the ids people are recorded by.
+            people = self.passwords.staff(school)
+            for name in action.staff:
+                fields = chosen_from(fields, name, people)
         return ActionForm(action, fields, picks)
 
     async def _source(self, token: str, pick: Pick, case: CaseView | None) -> Any:

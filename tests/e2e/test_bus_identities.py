@@ -24,7 +24,7 @@ from contracts.codes import Channel, Role, Sign
 from contracts.envelope import Actor, Envelope
 from contracts.events import intake
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, case_subject
-from tests.e2e.conftest import System
+from tests.system import System
 
 pytestmark = pytest.mark.e2e
 

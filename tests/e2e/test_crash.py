@@ -35,8 +35,8 @@ from services.notification.domain.policy import NotificationPolicy
 from services.referral.adapters.published import PUBLISHED as REFERRAL
 from services.referral.bootstrap import build_referral
 from tests.conftest import CIPHER_KEY, PSEUDONYM_KEY
-from tests.e2e.conftest import System, running_services, secured_nats
 from tests.identity import cast
+from tests.system import System, running_services, secured_nats
 
 pytestmark = pytest.mark.e2e
 

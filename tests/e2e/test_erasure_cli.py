@@ -13,8 +13,8 @@ from casetrail.cli.retention import retention_report
 from casetrail.personal.sealing import ERASED
 from casetrail.pseudonym import Pseudonyms
 from tests.conftest import PSEUDONYM_KEY
-from tests.e2e.conftest import System
 from tests.identity import bearer, token
+from tests.system import System
 
 SCHOOL_ID = "S-E2E-ERASE"
 KEY = Pseudonyms(PSEUDONYM_KEY.encode()).student_key(SCHOOL_ID)

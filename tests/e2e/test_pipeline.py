@@ -17,7 +17,7 @@ from casetrail.cli.desk import Desk
 from casetrail.cli.scenarios.common import register_guardians
 from casetrail.cli.timeline import STAGE_ORDER, stages_reached
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER
-from tests.e2e.conftest import ESCALATE_CRISIS_AFTER_SECONDS, System
+from tests.system import ESCALATE_CRISIS_AFTER_SECONDS, System
 
 pytestmark = pytest.mark.e2e
 

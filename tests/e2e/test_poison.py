@@ -24,7 +24,7 @@ from services.referral.application import ReferralApplication
 from services.referral.bootstrap import ENTRY
 from services.referral.config import ReferralSettings
 from tests.conftest import CIPHER_KEY, DATA_MASTER_KEY
-from tests.e2e.conftest import System
+from tests.system import System
 
 pytestmark = pytest.mark.e2e
 

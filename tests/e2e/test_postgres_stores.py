@@ -12,8 +12,8 @@ from casetrail.bus.replay import case_timeline
 from casetrail.cli.desk import Desk
 from casetrail.cli.timeline import STAGE_ORDER, stages_reached
 from contracts.envelope import SERVICES
-from tests.e2e.conftest import System, running_system
 from tests.infra import fresh_schema
+from tests.system import System, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 

@@ -28,11 +28,11 @@ from casetrail.cli.scenarios import hospital_path, incident
 from casetrail.cli.scenarios.common import quiet
 from casetrail.service import connect
 from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, CONSUMES, durable_name, from_service
-from tests.e2e.conftest import System, running_services
 from tests.e2e.test_crash import service_stores
 from tests.e2e.test_scenarios import TOKENS, school_settings
 from tests.identity import cast
 from tests.receivers import Hospital, serving
+from tests.system import System, running_services
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,7 @@ from casetrail.pseudonym import Pseudonyms
 from contracts.envelope import Envelope
 from contracts.subjects import CASES_STREAM
 from tests.conftest import PSEUDONYM_KEY
-from tests.e2e.conftest import System
+from tests.system import System
 
 pytestmark = pytest.mark.e2e
 

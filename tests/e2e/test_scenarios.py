@@ -31,8 +31,8 @@ from casetrail.cli.scenarios.common import quiet
 from casetrail.cli.timeline import STAGE_ORDER, stages_reached
 from contracts.envelope import Envelope
 from contracts.subjects import CASE_SUBJECTS, CASES_STREAM
-from tests.e2e.conftest import System, running_system
 from tests.receivers import Hospital, serving
+from tests.system import System, running_system
 
 pytestmark = pytest.mark.e2e
 

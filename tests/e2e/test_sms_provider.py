@@ -19,7 +19,6 @@ import pytest
 from casetrail.bus.identities import OPERATOR
 from casetrail.cli.desk import Desk
 from casetrail.service import connect
-from tests.e2e.conftest import running_system
 from tests.e2e.test_crash import (
     assert_on_cases_exactly_once,
     families_on_file,
@@ -28,6 +27,7 @@ from tests.e2e.test_crash import (
 )
 from tests.identity import cast
 from tests.integration.gateway_servers import WebhookServer
+from tests.system import running_system
 
 pytestmark = pytest.mark.e2e
 

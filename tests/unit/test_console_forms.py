@@ -4,7 +4,7 @@ into the body the service declares, and lays the service's 422 on the fields it 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,6 +27,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 class Participant(BaseModel):
     role: Role
     id: str
+    affiliation: Literal["internal", "external"] = "internal"
 
 
 class Decision(BaseModel):
@@ -71,8 +72,8 @@ def test_a_form_asks_for_what_the_body_declares_but_when_it_happened() -> None:
     assert fields["rationale"].kind is Kind.LONG_TEXT
     assert fields["overrides_proposal"].kind is Kind.FLAG
     assert fields["participants"].kind is Kind.ROWS
-    assert [f.name for f in fields["participants"].rows[1]] == ["participants.1.role",
-                                                                "participants.1.id"]
+    assert [f.name for f in fields["participants"].rows[1]] == [
+        "participants.1.role", "participants.1.id", "participants.1.affiliation"]
 
 
 def test_a_route_without_a_body_has_no_form() -> None:
@@ -88,6 +89,18 @@ def test_what_was_left_empty_is_left_out_and_so_is_an_empty_row() -> None:
     assert body == {"tier": "crisis", "rationale": "ideation with a plan",
                     "participants": [{"role": "crisis_team", "id": "team-1"}],
                     "overrides_proposal": False}
+
+
+def test_a_row_left_as_drawn_is_left_out_though_its_choices_have_defaults() -> None:
+    body = body_of(decision_fields(), {
+        "tier": ["crisis"], "rationale": ["ideation with a plan"],
+        "participants.0.role": ["crisis_team"], "participants.0.id": ["team-1"],
+        "participants.0.affiliation": ["external"],
+        "participants.1.role": [""], "participants.1.id": [""],
+        "participants.1.affiliation": ["internal"]}, SHANGHAI)
+
+    assert body["participants"] == [
+        {"role": "crisis_team", "id": "team-1", "affiliation": "external"}]
 
 
 def test_a_ticked_box_is_true() -> None:

@@ -18,3 +18,6 @@ class BuiltInPasswords:
         except UnknownUser:
             raise ValueError("no such user, or not that password") from None
         return self.issuer.issue(user.principal())
+
+    def staff(self, school: str) -> list[tuple[str, str]]:
+        return [(user.id, user.name) for user in self.users.users() if user.school == school]

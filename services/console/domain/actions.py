@@ -44,6 +44,8 @@ class Action:
     picks: tuple[Pick, ...] = ()
     stage: str = "detected"  # the part of the case page it belongs to
     choices: tuple[Pick, ...] = ()  # fields of the body chosen from a list, not typed
+    # Fields naming a member of staff by id, chosen from the people who sign in here.
+    staff: tuple[str, ...] = ()
 
 
 REPORT = Pick("report_id", "intake", "report_id", items="reports", label="level")
@@ -57,7 +59,8 @@ CASE_ACTIONS: tuple[Action, ...] = (
            "/cases/{case_id}/reports/{report_id}/forwards", (REPORT,)),
     Action("acknowledge_report", "intake", "POST",
            "/cases/{case_id}/reports/{report_id}/acknowledgements", (REPORT,)),
-    Action("assign", "intake", "POST", "/cases/{case_id}/assignments"),
+    Action("assign", "intake", "POST", "/cases/{case_id}/assignments",
+           staff=("assignee_id",)),
     Action("score_instrument", "assessment", "POST", "/cases/{case_id}/instruments",
            stage="assessed"),
     Action("decide_tier", "assessment", "POST", "/cases/{case_id}/decision", stage="assessed"),

@@ -142,7 +142,7 @@ def chosen_from(fields: Sequence[Field], name: str,
 def body_of(fields: Sequence[Field], form: Mapping[str, Sequence[str]],
             zone: ZoneInfo) -> dict[str, Any]:
     """The request body from the submitted form; what was left empty is left out, and so is
-    a row of a list left wholly empty (its boxes unticked)."""
+    a row of a list left as drawn."""
     body: dict[str, Any] = {}
     for f in fields:
         value = _value(f, form, zone)
@@ -158,9 +158,8 @@ def _value(f: Field, form: Mapping[str, Sequence[str]], zone: ZoneInfo) -> Any:
         case Kind.GROUP:
             return body_of(f.fields, form, zone) or None
         case Kind.ROWS:
-            # A row of nothing but unticked boxes is a row left empty.
             rows = [row for row in (body_of(r, form, zone) for r in f.rows)
-                    if any(value is not False for value in row.values())]
+                    if not _as_drawn(row, f.fields)]
             return rows or None
         case Kind.CHOICES:
             return given or None
@@ -177,6 +176,13 @@ def _value(f: Field, form: Mapping[str, Sequence[str]], zone: ZoneInfo) -> Any:
             return None if first is None else _json(f, first)
         case _:
             return first
+
+
+def _as_drawn(row: Mapping[str, Any], fields: Sequence[Field]) -> bool:
+    """A row left empty: nothing of it changed from how the form drew it, every value a
+    default (a participant's affiliation, a guardian's language), every box unticked."""
+    defaults = {f.key: f.default for f in fields}
+    return all(value is False or value == defaults.get(key) for key, value in row.items())
 
 
 def _number(f: Field, text: str) -> int | float:
