@@ -35,7 +35,12 @@ class CaseCodes:
 
 
 class TaskRefused(ValueError):
-    """A Task body that is not valid FHIR, or says nothing referral understands."""
+    """A Task body that is not valid FHIR, or says nothing referral understands: where
+    (FHIRPath within the Task, `""` for the whole) and which rule, each never the value."""
+
+    def __init__(self, *problems: tuple[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field or 'Task'}: {rule}" for field, rule in problems))
 
 
 class FhirFormat(Protocol):

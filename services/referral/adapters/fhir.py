@@ -222,7 +222,7 @@ def _consented(consent: dict[str, Any], owner: dict[str, Any]) -> list[dict[str,
              "identifier": {"system": RECEIVER_TYPE_SYSTEM, "value": kind}}]
 
 
-def _problems(error: ValidationError) -> str:
+def _problems(error: ValidationError) -> list[tuple[str, str]]:
     """Where and which rule; a field the Task does not define is not named, since its name
     is the sender's own text."""
     problems = []
@@ -230,8 +230,8 @@ def _problems(error: ValidationError) -> str:
         loc = e["loc"][:-1] if e["type"] == "extra_forbidden" else e["loc"]
         message = ("has a field a FHIR R4 Task does not define"
                    if e["type"] == "extra_forbidden" else e["msg"])
-        problems.append(f"{'.'.join(map(str, loc)) or 'body'}: {message}")
-    return "; ".join(dict.fromkeys(problems))
+        problems.append((".".join(map(str, loc)), f"not a FHIR R4 Task: {message}"))
+    return list(dict.fromkeys(problems))
 
 
 def read_task(body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
@@ -240,7 +240,7 @@ def read_task(body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
     try:
         task = Task.model_validate(body)
     except ValidationError as error:
-        raise TaskRefused(f"not a FHIR R4 Task: {_problems(error)}") from None
+        raise TaskRefused(*_problems(error)) from None
     if task.status == "accepted":
         return ReferralResponse.ACCEPTED, None
     if task.status == "rejected":
@@ -253,11 +253,10 @@ def read_task(body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
         for response in (ReferralResponse.SCHEDULED, ReferralResponse.ADMITTED):
             if response.value in codes:
                 return response, None
-        raise TaskRefused("businessStatus: an in-progress Task says scheduled or admitted")
+        raise TaskRefused(("businessStatus", "an in-progress Task says scheduled or admitted"))
     if task.status == "completed":
         return ReferralResponse.DISCHARGED, None
-    raise TaskRefused("status: not an answer "
-                      "(accepted, rejected, in-progress, completed)")
+    raise TaskRefused(("status", "not an answer (accepted, rejected, in-progress, completed)"))
 
 
 def answered_task(referral: Referral) -> dict[str, Any]:

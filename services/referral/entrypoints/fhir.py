@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Body, FastAPI, HTTPException
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from casetrail.identity.principal import Principal
 from casetrail.identity.tokens import OtherCredentials
@@ -20,22 +20,17 @@ from casetrail.service import ServiceRuntime
 from contracts.codes import Role
 from services.referral.application import NotYourReferral, ReferralApplication
 from services.referral.config import ReferralSettings
+from services.referral.entrypoints import outcomes
 from services.referral.entrypoints.access import ACCESS
+from services.referral.entrypoints.outcomes import FHIR_JSON, OUTCOME_ANSWERS, FhirResponse
 from services.referral.packets import TaskRefused
-
-FHIR_JSON = "application/fhir+json"
-
-
-class FhirResponse(JSONResponse):
-    """A FHIR resource as JSON, sent as FHIR's own media type."""
-
-    media_type = FHIR_JSON
-
 
 # The OpenAPI of a route answering a FHIR resource, with `response_class=Response`: as its
 # response class, FhirResponse would give the route's refusals (JSON) its media type too.
 FHIR_ANSWER: dict[int | str, dict[str, Any]] = {200: {
     "description": "a FHIR R4 resource", "content": {FHIR_JSON: {"schema": {"type": "object"}}}}}
+# A /fhir route's: its refusals are OperationOutcomes too.
+FACADE_ANSWERS = {**OUTCOME_ANSWERS, **FHIR_ANSWER}
 
 
 def receiver_tokens(settings: ReferralSettings) -> OtherCredentials:
@@ -52,7 +47,9 @@ def receiver_tokens(settings: ReferralSettings) -> OtherCredentials:
 
 
 def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> None:
-    @api.put("/fhir/Task/{referral_id}", response_class=Response, responses=FHIR_ANSWER)
+    outcomes.install(api)
+
+    @api.put("/fhir/Task/{referral_id}", response_class=Response, responses=FACADE_ANSWERS)
     async def update_task(referral_id: UUID, task: Annotated[dict[str, Any], Body()],
                           liaison: Annotated[Principal, ACCESS.depends("answer_task")]
                           ) -> FhirResponse:
@@ -64,8 +61,9 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
         try:
             response, decline_reason = app.read_task(task)
         except TaskRefused as error:
-            raise HTTPException(422, [{"loc": ["body"], "type": "value_error",
-                                       "msg": str(error)}]) from None
+            raise HTTPException(422, [{"loc": ["body", *field.split(".")] if field else ["body"],
+                                       "type": "value_error", "msg": rule}
+                                      for field, rule in error.problems]) from None
         meta = liaison.meta()
         try:
             referral = await runtime.thread.run(app.answer_task, referral_id, receiver_id,

@@ -42,6 +42,7 @@ from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
 from services.referral.entrypoints import consents, fhir, lists
 from services.referral.entrypoints.access import ACCESS
+from services.referral.entrypoints.outcomes import FhirResponse
 from services.referral.inputs import InvalidInput
 from services.referral.routing import ReferralRequest
 
@@ -212,10 +213,10 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
              responses=fhir.FHIR_ANSWER)
     async def packet(case_id: UUID, referral_id: UUID,
                      reader: Annotated[Principal, ACCESS.depends("read_packet")],
-                     purpose: Purpose = DEFAULT_PURPOSE) -> fhir.FhirResponse:
+                     purpose: Purpose = DEFAULT_PURPOSE) -> FhirResponse:
         bundle = await run(app.read_packet, case_id, referral_id, purpose=purpose,
                            reader=reader.meta())
-        return fhir.FhirResponse(bundle)
+        return FhirResponse(bundle)
 
 
     @api.get("/cases/{case_id}")
