@@ -43,8 +43,12 @@ class TaskRefused(ValueError):
         super().__init__("; ".join(f"{field or 'Task'}: {rule}" for field, rule in problems))
 
 
+class NotAnAnswer(CaseRuleViolated):
+    """A valid R4 Task status that is not the receiver's to set (HTTP 409)."""
+
+
 class FhirFormat(Protocol):
-    """The receivers' format: the packet sent them, and the Task they answer on."""
+    """The receivers' format: the packet sent them, and the Task they read and answer on."""
 
     def packet_bundle(self, referral: Referral, case: CaseCodes,
                       receiver_name: str) -> dict[str, Any]: ...
@@ -52,7 +56,11 @@ class FhirFormat(Protocol):
     def read_task(self, body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
         """The receiver's answer and decline reason; TaskRefused if it says none."""
 
-    def answered_task(self, referral: Referral) -> dict[str, Any]: ...
+    def task(self, referral: Referral, case: CaseCodes) -> dict[str, Any]:
+        """The referral's Task as the facade serves it."""
+
+    def capabilities(self) -> dict[str, Any]:
+        """What the facade supports, as a CapabilityStatement."""
 
 
 @dataclass(frozen=True)
@@ -129,9 +137,9 @@ class PacketsAndBoard(PersonalRecords):
         """A receiver's Task as its answer (TaskRefused if it is none); reads no store."""
         return self.fhir.read_task(body)
 
-    def answered_task(self, referral: Referral) -> dict[str, Any]:
-        """The Task as it stands after the answer, for the receiver's response."""
-        return self.fhir.answered_task(referral)
+    def task_of(self, aftercare: Aftercare, referral: Referral) -> dict[str, Any]:
+        """The referral's Task as it stands (reads no store)."""
+        return self.fhir.task(referral, self._codes(aftercare))
 
     def _codes(self, aftercare: Aftercare) -> CaseCodes:
         return CaseCodes(aftercare.id, aftercare.tier or Tier.NONE.value,

@@ -19,6 +19,7 @@ from contracts.codes import (
     Tier,
 )
 from contracts.events import referral as contract
+from contracts.events.base import EventData
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.consents import CaseConsents
 from services.referral.domain.referrals import CaseReferrals
@@ -55,7 +56,18 @@ def _consent_withdrawn(e: CaseConsents.ConsentWithdrawn) -> contract.ConsentWith
     return contract.ConsentWithdrawn(consent_id=e.consent_id)
 
 
-def _answered(e: CaseReferrals.Answered) -> contract.ReferralAnswered:
+# Answers after ReferralAnswered v1, each its own event type.
+ANSWER_EVENTS: dict[str, type[contract.ReferralReceived | contract.ReferralNoShow
+                          | contract.ReferralFailed | contract.ReferralCancelled]] = {
+    ReferralResponse.RECEIVED: contract.ReferralReceived,
+    ReferralResponse.NO_SHOW: contract.ReferralNoShow,
+    ReferralResponse.FAILED: contract.ReferralFailed,
+    ReferralResponse.CANCELLED: contract.ReferralCancelled}
+
+
+def _answered(e: CaseReferrals.Answered) -> EventData:
+    if e.response in ANSWER_EVENTS:
+        return ANSWER_EVENTS[e.response](referral_id=e.referral_id)
     return contract.ReferralAnswered(
         referral_id=e.referral_id, response=ReferralResponse(e.response),
         decline_reason=DeclineReason(e.decline_reason) if e.decline_reason else None)
