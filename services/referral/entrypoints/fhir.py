@@ -176,7 +176,10 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
         BSeR's businessStatus); `If-Match` makes it conditional on the version read."""
         return await answer(referral_id, task, liaison, if_match)
 
-    @api.patch("/fhir/Task/{referral_id}", response_class=Response, responses=FACADE_ANSWERS,
+    @api.patch("/fhir/Task/{referral_id}", response_class=Response,
+               responses={**FACADE_ANSWERS, 415: {
+                   "description": "an OperationOutcome: not sent as JSON Patch",
+                   **outcomes.OUTCOME}},
                openapi_extra={"requestBody": {"required": True, "content": {JSON_PATCH: {
                    "schema": {"type": "array", "items": {"type": "object"}}}}}})
     async def patch_task(referral_id: UUID, request: Request,

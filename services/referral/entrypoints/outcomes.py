@@ -28,6 +28,7 @@ ISSUE_TYPES = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-suppo
                409: "conflict", 412: "conflict", 413: "too-long", 415: "not-supported",
                422: "invalid", 429: "throttled", 503: "transient"}
 HEADERS_KEPT = ("www-authenticate", "retry-after", "allow")
+REFUSAL_SYSTEM = "urn:casetrail:refusal"  # the rule a field broke: missing, json_invalid, …
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 
@@ -74,7 +75,10 @@ def _issues(status: int, detail: Any, error: Exception) -> list[dict[str, Any]]:
             else ISSUE_TYPES.get(status, "exception" if status >= 500 else "processing"))
     if isinstance(detail, list) and detail:
         return [{"code": code, "diagnostics": str(item.get("msg", "")),
-                 "expression": [expression_of(list(item.get("loc", [])))]}
+                 "expression": [expression_of(list(item.get("loc", [])))],
+                 # The rule broken, as the API's JSON errors name it (`type`).
+                 "details": {"coding": [{"system": REFUSAL_SYSTEM,
+                                         "code": str(item.get("type", "value_error"))}]}}
                 for item in detail if isinstance(item, dict)]
     return [{"code": code, "diagnostics": str(detail or "refused")}]
 
