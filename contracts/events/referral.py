@@ -135,6 +135,15 @@ class ReferralCancelled(EventData):
     referral_id: UUID
 
 
+class ReferralFeedbackGiven(EventData):
+    """The receiver gave its feedback (Task.output): which parts, never their words, which
+    stay sealed in referral's store."""
+
+    referral_id: UUID
+    discharge_summary: bool
+    recommendations: bool
+
+
 class ReferralUnanswered(EventData):
     """No answer within the policy time: flagged, and re-routed if another receiver exists."""
 
@@ -197,6 +206,7 @@ EVENTS: dict[str, type[EventData]] = {
     "ReferralNoShow": ReferralNoShow,
     "ReferralFailed": ReferralFailed,
     "ReferralCancelled": ReferralCancelled,
+    "ReferralFeedbackGiven": ReferralFeedbackGiven,
     "FollowUpRecorded": FollowUpRecorded,
     "CaseClosed": CaseClosed,
     "ReferralDelivered": ReferralDelivered,

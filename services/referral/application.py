@@ -32,6 +32,7 @@ from services.referral.case_part import part_of
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
 from services.referral.domain.consents import ConsentGiven
 from services.referral.domain.directory import Directory
+from services.referral.domain.feedback import Feedback
 from services.referral.domain.referrals import DEAD_ENDS, Handoff, Referral
 from services.referral.domain.visits import semester
 from services.referral.inputs import InvalidInput
@@ -201,30 +202,43 @@ class ReferralApplication(ReceiverTasks):
         """An answer through the receiver's own system: only for its own referrals, only on
         the Task's latest version if `if_match` names one (VersionConflict otherwise), and
         the same status sent again changes nothing (a retried request)."""
-        _, referral = self._answer(referral_id, receiver_id, response, decline_reason, meta,
+        aftercare = self._answered(referral_id, receiver_id, response, decline_reason, meta,
                                    if_match)
-        return referral
+        self.record(aftercare)
+        return aftercare.referral(referral_id)
 
     def update_task(self, referral_id: UUID, receiver_id: str, response: ReferralResponse,
                     decline_reason: str | None, meta: EventMeta, *,
-                    if_match: int | None = None) -> dict[str, Any]:
-        """answer_task, answered with the Task as it stands after it: one command, since a
-        keyed request's saves are held until its answer is built."""
-        aftercare, referral = self._answer(referral_id, receiver_id, response,
-                                           decline_reason, meta, if_match)
-        return self.task_of(aftercare, referral)
+                    if_match: int | None = None,
+                    feedback: Feedback | None = None) -> dict[str, Any]:
+        """answer_task, with the receiver's feedback if it gives some (sealed; the same
+        again changes nothing), answered with the Task as it stands after it: one command,
+        saved whole or not at all."""
+        aftercare = self._answered(referral_id, receiver_id, response, decline_reason, meta,
+                                   if_match)
+        referral = aftercare.referral(referral_id)
+        if feedback is not None:
+            key = self._student_of(aftercare)
+            given = {"discharge_summary": feedback.discharge_summary,
+                     "recommendations": feedback.recommendations}
+            if self.opened(key, referral.feedback) != given:
+                aftercare.give_feedback(referral_id, Feedback(
+                    self.seal(key, feedback.discharge_summary),
+                    self.seal(key, feedback.recommendations)), meta)
+        self.record(aftercare)
+        return self.task_of(aftercare, aftercare.referral(referral_id))
 
-    def _answer(self, referral_id: UUID, receiver_id: str, response: ReferralResponse,
-                decline_reason: str | None, meta: EventMeta,
-                if_match: int | None) -> tuple[Aftercare, Referral]:
+    def _answered(self, referral_id: UUID, receiver_id: str, response: ReferralResponse,
+                  decline_reason: str | None, meta: EventMeta,
+                  if_match: int | None) -> Aftercare:
+        """The case with the answer applied (and its re-route), not yet saved."""
         aftercare, referral = self.receivers_referral(referral_id, receiver_id)
         if if_match is not None and if_match != referral.task_version:
             raise VersionConflict(referral.task_version)
         if referral.status != response.value:
             aftercare.record_answer(referral_id, response, meta, decline_reason)
             self._reroute(aftercare, aftercare.referral(referral_id), meta, datetime.now(UTC))
-            self.record(aftercare)
-        return aftercare, aftercare.referral(referral_id)
+        return aftercare
 
     def _reroute(self, aftercare: Aftercare, referral: Referral, meta: EventMeta,
                  now: datetime) -> UUID | None:

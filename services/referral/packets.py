@@ -17,6 +17,7 @@ from contracts.codes import ReferralResponse, Role, Tier
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.board import ReferralBoard
 from services.referral.domain.directory import Directory
+from services.referral.domain.feedback import Feedback
 from services.referral.domain.referrals import Referral
 
 # What of a case reading a referral's packet shows.
@@ -55,6 +56,9 @@ class FhirFormat(Protocol):
 
     def read_task(self, body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
         """The receiver's answer and decline reason; TaskRefused if it says none."""
+
+    def read_output(self, body: dict[str, Any]) -> Feedback | None:
+        """The receiver's feedback in its Task's output; TaskRefused if it is malformed."""
 
     def task(self, referral: Referral, case: CaseCodes) -> dict[str, Any]:
         """The referral's Task as the facade serves it."""
@@ -138,8 +142,16 @@ class PacketsAndBoard(PersonalRecords):
         return self.fhir.read_task(body)
 
     def task_of(self, aftercare: Aftercare, referral: Referral) -> dict[str, Any]:
-        """The referral's Task as it stands (reads no store)."""
+        """The referral's Task as it stands, its feedback opened (reads no store)."""
+        if referral.feedback and aftercare.student_key:
+            feedback = {part: value for part, value in
+                        self.opened(aftercare.student_key, referral.feedback).items()
+                        if value != ERASED}
+            referral = replace(referral, feedback=feedback)
         return self.fhir.task(referral, self._codes(aftercare))
+
+    def read_output(self, body: dict[str, Any]) -> Feedback | None:
+        return self.fhir.read_output(body)
 
     def _codes(self, aftercare: Aftercare) -> CaseCodes:
         return CaseCodes(aftercare.id, aftercare.tier or Tier.NONE.value,

@@ -23,6 +23,7 @@ from services.referral.bootstrap import build_referral
 from services.referral.config import ReferralSettings
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.answers import ALLOWED, FINAL, REQUESTED
+from services.referral.domain.feedback import CaseFeedback
 from services.referral.domain.referrals import CaseReferrals
 from services.referral.entrypoints.http import build_api
 from tests.application.conftest import served
@@ -76,6 +77,7 @@ async def test_every_refusal_under_fhir_is_an_operation_outcome(
     assert (unknown.status_code, outcome_of(unknown).issue[0].code) == (404, "not-found")
     early = await http.put(url, json=task("completed"), headers=liaison())
     assert (early.status_code, outcome_of(early).issue[0].code) == (409, "business-rule")
+    assert status_of(app, referral_id) == REQUESTED  # the answer with it is not saved either
 
 
 async def test_a_bad_task_is_a_422_naming_the_field_and_the_rule_never_the_value(
@@ -332,3 +334,55 @@ async def test_the_capability_statement_is_public_and_says_what_the_facade_does(
     assert sorted(str(i.code) for i in resource.interaction or []) == [
         "patch", "read", "search-type", "update"]
     assert sorted(str(p.name) for p in resource.searchParam or []) == ["owner", "status"]
+
+
+RECOMMENDED = "王小明: half days for two weeks, no exams before the review"
+FEEDBACK = [
+    {"type": {"coding": [{"system": "urn:casetrail:feedback", "code": "discharge-summary"}]},
+     "valueReference": {"reference": "DocumentReference/ds-77"}},
+    {"type": {"coding": [{"system": "urn:casetrail:feedback",
+                          "code": "return-to-school-recommendations"}]},
+     "valueString": RECOMMENDED}]
+
+
+async def test_the_hospitals_feedback_is_kept_sealed_and_only_its_parts_go_on_the_bus(
+        app: ReferralApplication, http: httpx.AsyncClient) -> None:
+    referral_id = at(app, Answer.ADMITTED)
+    url = f"/fhir/Task/{referral_id}"
+    discharged = await http.put(url, json={**AS_SENT[Answer.DISCHARGED], "output": FEEDBACK},
+                                headers=liaison())
+    assert discharged.status_code == 200, discharged.text
+    assert discharged.json()["output"][1]["valueString"] == RECOMMENDED
+    again = await http.put(url, json={**AS_SENT[Answer.DISCHARGED], "output": FEEDBACK},
+                           headers=liaison())
+    assert again.json()["meta"]["versionId"] == discharged.json()["meta"]["versionId"]
+    [given] = [e for e in app.events.get(app.board.cases_of[referral_id])
+               if isinstance(e, CaseFeedback.FeedbackGiven)]
+    assert RECOMMENDED not in str(given.recommendations)  # sealed under the student's key
+    published = PUBLISHED.envelope(given)
+    assert published is not None and published.type == "ReferralFeedbackGiven"
+    assert published.data == {"referral_id": str(referral_id), "discharge_summary": True,
+                              "recommendations": True}
+    shown = await http.get(url, headers=liaison())
+    assert shown.json()["output"][0]["valueReference"] == {
+        "reference": "DocumentReference/ds-77"}
+    case_id = app.board.cases_of[referral_id]
+    for role, sees in [("crisis_team", True), ("grade_leader", False)]:
+        record = await http.get(f"/cases/{case_id}", headers=bearer(role))
+        assert record.status_code == 200, record.text
+        assert (RECOMMENDED in record.text) is sees
+
+
+async def test_feedback_on_a_referral_not_taken_on_is_refused_and_a_bad_one_named(
+        app: ReferralApplication, http: httpx.AsyncClient) -> None:
+    referral_id = at(app, REQUESTED)
+    url = f"/fhir/Task/{referral_id}"
+    early = await http.put(url, json={**AS_SENT[Answer.RECEIVED], "output": FEEDBACK},
+                           headers=liaison())
+    assert (early.status_code, outcome_of(early).issue[0].code) == (409, "business-rule")
+    assert status_of(app, referral_id) == REQUESTED  # the answer with it is not saved either
+    unknown = await http.put(url, json={**AS_SENT[Answer.ACCEPTED], "output": [
+        {"type": {"text": "x"}, "valueString": RECOMMENDED}]}, headers=liaison())
+    assert unknown.status_code == 422
+    assert outcome_of(unknown).issue[0].expression == ["Task.output.0.type"]
+    assert RECOMMENDED not in unknown.text

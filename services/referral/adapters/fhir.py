@@ -33,6 +33,7 @@ from contracts.fhir import (
 )
 from services.referral.adapters.fhir_capability import capabilities as capabilities
 from services.referral.adapters.fhir_task import PRIORITY, core
+from services.referral.adapters.fhir_task import read_output as read_output
 from services.referral.adapters.fhir_task import read_task as read_task
 from services.referral.adapters.fhir_task import task as task
 from services.referral.domain.receivers import (

@@ -21,12 +21,14 @@ from contracts.fhir import (
     BSER_BUSINESS_STATUS_SYSTEM,
     BUSINESS_STATUS_SYSTEM,
     DECLINE_SYSTEM,
+    FEEDBACK_SYSTEM,
     RECEIVER_SYSTEM,
     REFERRAL_SYSTEM,
     SCHOOL_SYSTEM,
     TASK_CODE_SYSTEM,
 )
 from services.referral.domain.answers import REQUESTED, UNANSWERED
+from services.referral.domain.feedback import Feedback
 from services.referral.domain.referrals import Referral
 from services.referral.packets import CaseCodes, NotAnAnswer, TaskRefused
 
@@ -72,6 +74,10 @@ BY_STATUS: dict[str, tuple[ReferralResponse, frozenset[ReferralResponse]]] = {
     "cancelled": (A.CANCELLED, frozenset({A.CANCELLED})),
 }
 IN_PROGRESS = frozenset({A.SCHEDULED, A.ADMITTED})
+SUMMARY, RECOMMENDATIONS = "discharge-summary", "return-to-school-recommendations"
+LOINC_DISCHARGE_SUMMARY = {"system": "http://loinc.org", "code": "18842-5",
+                           "display": "Discharge summary"}
+MOST_WORDS = 4000  # of the recommendations, as the school bounds its own notes
 
 
 def core(referral: Referral, case: CaseCodes) -> dict[str, Any]:
@@ -109,11 +115,50 @@ def task(referral: Referral, case: CaseCodes) -> dict[str, Any]:
         resource["businessStatus"] = {"coding": [
             {"system": BUSINESS_STATUS_SYSTEM, "code": ours},
             *([{"system": BSER_BUSINESS_STATUS_SYSTEM, "code": bser}] if bser else [])]}
+    if referral.feedback:
+        resource["output"] = _output(referral.feedback)
     if referral.decline_reason:
         resource["statusReason"] = {"coding": [{"system": DECLINE_SYSTEM,
                                                 "code": referral.decline_reason}]}
     result: dict[str, Any] = json.loads(Task.model_validate(resource).model_dump_json())
     return result
+
+
+def _output(feedback: dict[str, str | None]) -> list[dict[str, Any]]:
+    output: list[dict[str, Any]] = []
+    if summary := feedback.get("discharge_summary"):
+        output.append({"type": {"coding": [{"system": FEEDBACK_SYSTEM, "code": SUMMARY},
+                                           LOINC_DISCHARGE_SUMMARY]},
+                       "valueReference": {"reference": summary}})
+    if words := feedback.get("recommendations"):
+        output.append({"type": {"coding": [{"system": FEEDBACK_SYSTEM,
+                                            "code": RECOMMENDATIONS}]},
+                       "valueString": words})
+    return output
+
+
+def read_output(body: dict[str, Any]) -> Feedback | None:
+    """The receiver's feedback in its Task's output, if any (call after read_task, which
+    validates the Task): a discharge summary as a reference, recommendations as a string."""
+    parsed = Task.model_validate(body)
+    summary = words = None
+    for n, item in enumerate(parsed.output or []):
+        codes = {c.code for c in item.type.coding or []} if item.type else set()
+        if SUMMARY in codes or LOINC_DISCHARGE_SUMMARY["code"] in codes:
+            reference = item.valueReference.reference if item.valueReference else None
+            if not reference:
+                raise TaskRefused((f"output.{n}.valueReference",
+                                   "a discharge summary is a reference to a document"))
+            summary = reference
+        elif RECOMMENDATIONS in codes:
+            if not item.valueString or len(item.valueString) > MOST_WORDS:
+                raise TaskRefused((f"output.{n}.valueString", "recommendations are a string "
+                                                              f"of 1 to {MOST_WORDS} characters"))
+            words = item.valueString
+        else:
+            raise TaskRefused((f"output.{n}.type", f"is {SUMMARY} or {RECOMMENDATIONS} "
+                                                   f"({FEEDBACK_SYSTEM})"))
+    return Feedback(summary, words) if summary or words else None
 
 
 def _problems(error: ValidationError) -> list[tuple[str, str]]:

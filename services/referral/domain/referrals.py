@@ -79,6 +79,8 @@ class Referral:
     # Its FHIR Task's version: one more at each change of status (not at a read of it).
     task_version: int = 1
     last_modified: datetime | None = None
+    # The receiver's feedback (feedback.py), its fields sealed.
+    feedback: dict[str, str | None] | None = None
 
     @property
     def without_consent(self) -> bool:

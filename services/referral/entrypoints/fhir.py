@@ -118,6 +118,7 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
         version = _version(if_match)
         try:
             response, decline_reason = app.read_task(task)
+            feedback = app.read_output(task)
         except TaskRefused as error:
             raise HTTPException(422, [{"loc": ["body", *field.split(".")] if field else ["body"],
                                        "type": "value_error", "msg": rule}
@@ -125,7 +126,8 @@ def routes(api: FastAPI, runtime: ServiceRuntime, app: ReferralApplication) -> N
         receiver_id = _receiver(liaison)
         try:
             updated = await run(app.update_task, referral_id, receiver_id, response,
-                                decline_reason, liaison.meta(), if_match=version)
+                                decline_reason, liaison.meta(), if_match=version,
+                                feedback=feedback)
         except NotYourReferral as error:
             raise HTTPException(403, str(error)) from None
         except VersionConflict as error:

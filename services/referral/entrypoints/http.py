@@ -242,9 +242,11 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
 
 def case_record(aftercare: Aftercare, *, with_packets: bool) -> dict[str, Any]:
     """The case as referral holds it; the packets' contents (the student's and family's
-    details, the team's summary) only for those who may read packets."""
+    details, the team's summary) and the receivers' feedback (a discharge summary, their
+    recommendations) only for those who may read packets."""
     referrals = [asdict(r) | {"without_consent": r.without_consent}
-                 | ({} if with_packets else {"packet": None}) for r in aftercare.referrals]
+                 | ({} if with_packets else {"packet": None, "feedback": None})
+                 for r in aftercare.referrals]
     return {"case_id": aftercare.id, "tier": aftercare.tier,
             "tier_decided": aftercare.tier_decided, "closed": aftercare.closed,
             "closed_because": aftercare.closed_because,
