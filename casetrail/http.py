@@ -71,7 +71,9 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
 
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc",
-                        "/openapi.json"})
+                        "/openapi.json",
+                        # What a FHIR facade supports (referral's): public, as FHIR asks.
+                        "/fhir/metadata"})
 # Swagger UI's and ReDoc's scripts and styles, from the fastapi-offline package.
 DOCS_ASSETS = "/docs/assets"
 
@@ -242,7 +244,7 @@ class Command(BaseModel):
 
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
-COMMAND_METHODS = frozenset({"POST", "PUT"})
+COMMAND_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 @dataclass
@@ -431,13 +433,16 @@ class CommandRoute(APIRoute):
                     # Its size is bounded as it streams in (casetrail/request_limits.py).
                     await request.body()
                 response = await handle(request)
-                answer = idempotency.Answer(response.status_code,
-                                            response.media_type or "application/json",
-                                            bytes(response.body).decode())
+                answer = idempotency.Answer(
+                    response.status_code, response.media_type or "application/json",
+                    bytes(response.body).decode(),
+                    {name: value for name, value in response.headers.items()
+                     if name in idempotency.KEPT_HEADERS})
             except Replayed as replayed:
                 return Response(replayed.answer.body, replayed.answer.status,
                                 media_type=replayed.answer.media_type,
-                                headers={"Idempotent-Replayed": "true"})
+                                headers={**replayed.answer.headers,
+                                         "Idempotent-Replayed": "true"})
             finally:
                 idempotency.keyed.reset(token)
                 if slot.holding:

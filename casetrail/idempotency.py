@@ -45,11 +45,16 @@ def fingerprint(method: str, target: str, caller: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
+# The answer's headers a replay gives again: the version of what it answered with.
+KEPT_HEADERS = ("etag",)
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
     media_type: str
     body: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class IdempotentRequest(Aggregate):
@@ -71,10 +76,12 @@ class IdempotentRequest(Aggregate):
         status: int
         media_type: str
         body: str
+        headers: dict[str, str] | None = None  # not kept by answers recorded before
 
     @event(Answered)
-    def answered(self, status: int, media_type: str, body: str) -> None:
-        self.answer = Answer(status, media_type, body)
+    def answered(self, status: int, media_type: str, body: str,
+                 headers: dict[str, str] | None = None) -> None:
+        self.answer = Answer(status, media_type, body, dict(headers or {}))
 
 
 # Never on the bus: a service's own bookkeeping of its clients' retries.
@@ -136,7 +143,8 @@ class KeyedRequest:
             answer = None
         if answer is None:
             return
-        self._record.answered(answer.status, answer.media_type, answer.body)
+        self._record.answered(answer.status, answer.media_type, answer.body,
+                              answer.headers or None)
         self._commit([*self._held, *self._record.collect_events()])
         self.committed = True
 

@@ -113,7 +113,8 @@ class NotificationPart(Part):
 
 
 ReferralStatus = Literal["requested", "accepted", "declined", "scheduled", "admitted",
-                         "discharged", "unanswered"]
+                         "discharged", "unanswered", "received", "no_show", "failed",
+                         "cancelled"]
 
 
 class ReferralState(Part):

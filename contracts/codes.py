@@ -84,11 +84,20 @@ class ReceiverType(StrEnum):
 
 
 class ReferralResponse(StrEnum):
+    """A receiver's answers (the R4 Task workflow, services/referral/domain/answers.py).
+
+    The first five cross the bus as `ReferralAnswered`; the others each as its own event
+    (`ReferralReceived`, `ReferralNoShow`, `ReferralFailed`, `ReferralCancelled`)."""
+
     ACCEPTED = "accepted"
     DECLINED = "declined"
     SCHEDULED = "scheduled"
     ADMITTED = "admitted"
     DISCHARGED = "discharged"
+    RECEIVED = "received"  # acknowledged, still to be accepted or declined
+    NO_SHOW = "no_show"  # the student missed the appointment scheduled
+    FAILED = "failed"  # the receiver could not carry it out after taking it
+    CANCELLED = "cancelled"  # the receiver ended it before it was carried out
 
 
 class GuardianRank(IntEnum):

@@ -16,7 +16,11 @@ SIGN_SYSTEM = "urn:casetrail:sign"
 TIER_SYSTEM = "urn:casetrail:tier"
 CATEGORY_SYSTEM = "urn:casetrail:disclosure-category"
 DECLINE_SYSTEM = "urn:casetrail:decline-reason"  # Task.statusReason of a rejected Task
-BUSINESS_STATUS_SYSTEM = "urn:casetrail:referral-status"  # scheduled | admitted, in-progress
+BUSINESS_STATUS_SYSTEM = "urn:casetrail:referral-status"  # the answer: scheduled, admitted, …
+# The kinds of a receiver's Task.output: discharge-summary, return-to-school-recommendations.
+FEEDBACK_SYSTEM = "urn:casetrail:feedback"
+# HL7 BSeR's business status of a referral Task (3.0 accepted, 5.1.1 scheduled, 7.0 completed…)
+BSER_BUSINESS_STATUS_SYSTEM = "http://hl7.org/fhir/us/bser/CodeSystem/TaskBusinessStatusCS"
 
 # The auditor's AuditEvent records (IHE BALP): who acted, for what purpose, on what basis.
 ACTOR_SYSTEM = "urn:casetrail:actor"  # an opaque person or client id, never a name

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from contracts.codes import (
     ClosureReason,
@@ -92,10 +92,56 @@ class ReferralDeliveryFailed(EventData):
     reason: str = Field(pattern=r"^[a-z_0-9]+$", max_length=40)
 
 
+# The answers ReferralAnswered v1 has always carried; the later ones are events of their own.
+ANSWERED_V1 = frozenset({ReferralResponse.ACCEPTED, ReferralResponse.DECLINED,
+                         ReferralResponse.SCHEDULED, ReferralResponse.ADMITTED,
+                         ReferralResponse.DISCHARGED})
+
+
 class ReferralAnswered(EventData):
     referral_id: UUID
     response: ReferralResponse
     decline_reason: DeclineReason | None = None  # optional, added in issue 4
+
+    @field_validator("response")
+    @classmethod
+    def _of_v1(cls, response: ReferralResponse) -> ReferralResponse:
+        if response not in ANSWERED_V1:
+            raise ValueError("is published as its own event type, not as ReferralAnswered")
+        return response
+
+
+class ReferralReceived(EventData):
+    """The receiver acknowledged the referral; it has still to accept or decline it."""
+
+    referral_id: UUID
+
+
+class ReferralNoShow(EventData):
+    """The student did not come to the appointment the receiver scheduled."""
+
+    referral_id: UUID
+
+
+class ReferralFailed(EventData):
+    """The receiver took the referral on but could not carry it out: the team's to take up."""
+
+    referral_id: UUID
+
+
+class ReferralCancelled(EventData):
+    """The receiver ended the referral before carrying it out: the team's to take up."""
+
+    referral_id: UUID
+
+
+class ReferralFeedbackGiven(EventData):
+    """The receiver gave its feedback (Task.output): which parts, never their words, which
+    stay sealed in referral's store."""
+
+    referral_id: UUID
+    discharge_summary: bool
+    recommendations: bool
 
 
 class ReferralUnanswered(EventData):
@@ -156,6 +202,11 @@ EVENTS: dict[str, type[EventData]] = {
     "FollowUpsScheduled": FollowUpsScheduled,
     "ReferralMade": ReferralMade,
     "ReferralAnswered": ReferralAnswered,
+    "ReferralReceived": ReferralReceived,
+    "ReferralNoShow": ReferralNoShow,
+    "ReferralFailed": ReferralFailed,
+    "ReferralCancelled": ReferralCancelled,
+    "ReferralFeedbackGiven": ReferralFeedbackGiven,
     "FollowUpRecorded": FollowUpRecorded,
     "CaseClosed": CaseClosed,
     "ReferralDelivered": ReferralDelivered,

@@ -6,14 +6,14 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
-from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, following_latest
+from casetrail.kernel import CaseRuleViolated, EventMeta, following_latest
 from casetrail.personal.sealing import PersonalData
 from contracts.case_state import ReferralPart
 from contracts.codes import (
@@ -32,11 +32,14 @@ from services.referral.case_part import part_of
 from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
 from services.referral.domain.consents import ConsentGiven
 from services.referral.domain.directory import Directory
+from services.referral.domain.feedback import Feedback
 from services.referral.domain.referrals import DEAD_ENDS, Handoff, Referral
 from services.referral.domain.visits import semester
 from services.referral.inputs import InvalidInput
-from services.referral.packets import FhirFormat, PacketsAndBoard
+from services.referral.packets import FhirFormat
 from services.referral.routing import ReferralRequest, Routing
+from services.referral.tasks import NotYourReferral as NotYourReferral
+from services.referral.tasks import ReceiverTasks, VersionConflict
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,11 +57,7 @@ def each_case(job: str, items: Iterable[T], work: Callable[[T], int]) -> int:
     return done
 
 
-class NotYourReferral(PermissionError):
-    """A receiver answering for a referral made to another receiver (HTTP 403)."""
-
-
-class ReferralApplication(PacketsAndBoard):
+class ReferralApplication(ReceiverTasks):
     name = "referral"
 
     def __init__(self, env: dict[str, str], school_timezone: ZoneInfo, *,
@@ -198,19 +197,48 @@ class ReferralApplication(PacketsAndBoard):
         return rerouted
 
     def answer_task(self, referral_id: UUID, receiver_id: str, response: ReferralResponse,
-                    decline_reason: str | None, meta: EventMeta) -> Referral:
-        """An answer through the receiver's own system: only for its own referrals, and the
-        same status sent again changes nothing (a retried request)."""
-        case_id = self.board.cases_of.get(referral_id)
-        if case_id is None:
-            raise CaseNotFound(f"no referral {referral_id}")
-        aftercare = self.get_case(case_id, Aftercare)
+                    decline_reason: str | None, meta: EventMeta, *,
+                    if_match: int | None = None) -> Referral:
+        """An answer through the receiver's own system: only for its own referrals, only on
+        the Task's latest version if `if_match` names one (VersionConflict otherwise), and
+        the same status sent again changes nothing (a retried request)."""
+        aftercare = self._answered(referral_id, receiver_id, response, decline_reason, meta,
+                                   if_match)
+        self.record(aftercare)
+        return aftercare.referral(referral_id)
+
+    def update_task(self, referral_id: UUID, receiver_id: str, response: ReferralResponse,
+                    decline_reason: str | None, meta: EventMeta, *,
+                    if_match: int | None = None,
+                    feedback: Feedback | None = None) -> dict[str, Any]:
+        """answer_task, with the receiver's feedback if it gives some (sealed; the same
+        again changes nothing), answered with the Task as it stands after it: one command,
+        saved whole or not at all."""
+        aftercare = self._answered(referral_id, receiver_id, response, decline_reason, meta,
+                                   if_match)
         referral = aftercare.referral(referral_id)
-        if referral.receiver_id != receiver_id:
-            raise NotYourReferral(f"referral {referral_id} was not made to {receiver_id}")
+        if feedback is not None:
+            key = self._student_of(aftercare)
+            given = {"discharge_summary": feedback.discharge_summary,
+                     "recommendations": feedback.recommendations}
+            if self.opened(key, referral.feedback) != given:
+                aftercare.give_feedback(referral_id, Feedback(
+                    self.seal(key, feedback.discharge_summary),
+                    self.seal(key, feedback.recommendations)), meta)
+        self.record(aftercare)
+        return self.task_of(aftercare, aftercare.referral(referral_id))
+
+    def _answered(self, referral_id: UUID, receiver_id: str, response: ReferralResponse,
+                  decline_reason: str | None, meta: EventMeta,
+                  if_match: int | None) -> Aftercare:
+        """The case with the answer applied (and its re-route), not yet saved."""
+        aftercare, referral = self.receivers_referral(referral_id, receiver_id)
+        if if_match is not None and if_match != referral.task_version:
+            raise VersionConflict(referral.task_version)
         if referral.status != response.value:
-            self.record_answer(case_id, referral_id, response, meta, decline_reason)
-        return self.get_case(case_id, Aftercare).referral(referral_id)
+            aftercare.record_answer(referral_id, response, meta, decline_reason)
+            self._reroute(aftercare, aftercare.referral(referral_id), meta, datetime.now(UTC))
+        return aftercare
 
     def _reroute(self, aftercare: Aftercare, referral: Referral, meta: EventMeta,
                  now: datetime) -> UUID | None:

@@ -17,6 +17,7 @@ from contracts.codes import ReferralResponse, Role, Tier
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.board import ReferralBoard
 from services.referral.domain.directory import Directory
+from services.referral.domain.feedback import Feedback
 from services.referral.domain.referrals import Referral
 
 # What of a case reading a referral's packet shows.
@@ -35,11 +36,20 @@ class CaseCodes:
 
 
 class TaskRefused(ValueError):
-    """A Task body that is not valid FHIR, or says nothing referral understands."""
+    """A Task body that is not valid FHIR, or says nothing referral understands: where
+    (FHIRPath within the Task, `""` for the whole) and which rule, each never the value."""
+
+    def __init__(self, *problems: tuple[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field or 'Task'}: {rule}" for field, rule in problems))
+
+
+class NotAnAnswer(CaseRuleViolated):
+    """A valid R4 Task status that is not the receiver's to set (HTTP 409)."""
 
 
 class FhirFormat(Protocol):
-    """The receivers' format: the packet sent them, and the Task they answer on."""
+    """The receivers' format: the packet sent them, and the Task they read and answer on."""
 
     def packet_bundle(self, referral: Referral, case: CaseCodes,
                       receiver_name: str) -> dict[str, Any]: ...
@@ -47,7 +57,14 @@ class FhirFormat(Protocol):
     def read_task(self, body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
         """The receiver's answer and decline reason; TaskRefused if it says none."""
 
-    def answered_task(self, referral: Referral) -> dict[str, Any]: ...
+    def read_output(self, body: dict[str, Any]) -> Feedback | None:
+        """The receiver's feedback in its Task's output; TaskRefused if it is malformed."""
+
+    def task(self, referral: Referral, case: CaseCodes) -> dict[str, Any]:
+        """The referral's Task as the facade serves it."""
+
+    def capabilities(self) -> dict[str, Any]:
+        """What the facade supports, as a CapabilityStatement."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +141,17 @@ class PacketsAndBoard(PersonalRecords):
         """A receiver's Task as its answer (TaskRefused if it is none); reads no store."""
         return self.fhir.read_task(body)
 
-    def answered_task(self, referral: Referral) -> dict[str, Any]:
-        """The Task as it stands after the answer, for the receiver's response."""
-        return self.fhir.answered_task(referral)
+    def task_of(self, aftercare: Aftercare, referral: Referral) -> dict[str, Any]:
+        """The referral's Task as it stands, its feedback opened (reads no store)."""
+        if referral.feedback and aftercare.student_key:
+            feedback = {part: value for part, value in
+                        self.opened(aftercare.student_key, referral.feedback).items()
+                        if value != ERASED}
+            referral = replace(referral, feedback=feedback)
+        return self.fhir.task(referral, self._codes(aftercare))
+
+    def read_output(self, body: dict[str, Any]) -> Feedback | None:
+        return self.fhir.read_output(body)
 
     def _codes(self, aftercare: Aftercare) -> CaseCodes:
         return CaseCodes(aftercare.id, aftercare.tier or Tier.NONE.value,

@@ -280,10 +280,18 @@ def call(world: World, cell: Cell, headers: dict[str, str]) -> httpx.Response:
     return response
 
 
+def detail_of(response: httpx.Response) -> str:
+    """The refusal's words: the API's JSON, or the FHIR facade's OperationOutcome."""
+    body = response.json()
+    if body.get("resourceType") == "OperationOutcome":
+        return "; ".join(issue["diagnostics"] for issue in body["issue"])
+    detail: str = body["detail"]
+    return detail
+
+
 def refused_at_the_gate(response: httpx.Response) -> str:
     assert response.status_code == 403, response.text
-    detail: str = response.json()["detail"]
-    return detail
+    return detail_of(response)
 
 
 @pytest.mark.parametrize("cell", DENIED, ids=str)
@@ -354,7 +362,7 @@ FORGER = LocalIssuer(Path(tempfile.mkdtemp(prefix="casetrail-forger-")))
 def test_no_token_or_one_signed_by_another_key_is_a_401_on_every_route(
         world: World, cell: Cell) -> None:
     unsigned = call(world, cell, {})
-    assert unsigned.status_code == 401 and "sign in first" in unsigned.json()["detail"]
+    assert unsigned.status_code == 401 and "sign in first" in detail_of(unsigned)
     forged = FORGER.ensure().issue(Principal("head-1", Role.CRISIS_TEAM_HEAD, SCHOOL))
     assert call(world, cell, {"Authorization": f"Bearer {forged}"}).status_code == 401
 

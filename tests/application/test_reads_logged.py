@@ -49,6 +49,9 @@ RECORD_READS = {
     ("referral", "/follow-ups/overdue"): "overdue_follow_ups",
     ("referral", "/home-visits/due"): "home_visits_due",
     ("referral", "/referrals/without-consent"): "disclosed_without_consent",
+    # The receiver's FHIR facade: its Task, and its Tasks searched (a list read).
+    ("referral", "/fhir/Task/{referral_id}"): "referral_task",
+    ("referral", "/fhir/Task"): "referral_tasks",
     ("intake", "/retention"): "retention",
     # The auditor's replay: each service's part of a case as it stood at a time.
     ("intake", "/cases/{case_id}/state"): "case_state",
@@ -72,6 +75,7 @@ NO_RECORD = {
     "/instruments/{instrument}": "an instrument's form",
     "/receivers": "the directory of institutions",
     "/ledger/key": "the public key of the service's log",
+    "/fhir/metadata": "what the FHIR facade supports (a CapabilityStatement)",
     # What CASES carries of each record (ids and codes) and digests: no record of a person,
     # and a logged read would change the very log an auditor is checking.
     "/ledger/records": "digests and envelopes, as on the bus",

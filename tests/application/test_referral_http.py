@@ -81,12 +81,13 @@ def discharged(app: ReferralApplication) -> UUID:
 async def test_the_packet_and_the_task_are_declared_as_the_fhir_json_they_answer_with(
         http: httpx.AsyncClient) -> None:
     paths = (await http.get("/openapi.json")).json()["paths"]
-    for path, method in (("/cases/{case_id}/referrals/{referral_id}/packet", "get"),
-                         ("/fhir/Task/{referral_id}", "put")):
+    for path, method, refusals in (
+            ("/cases/{case_id}/referrals/{referral_id}/packet", "get", "application/json"),
+            # The facade's refusals are OperationOutcomes; the packet's JSON like the API's.
+            ("/fhir/Task/{referral_id}", "put", "application/fhir+json")):
         responses = paths[path][method]["responses"]
         assert list(responses["200"]["content"]) == ["application/fhir+json"]
-        # Their refusals are JSON like every other route's.
-        assert list(responses["404"]["content"]) == ["application/json"]
+        assert list(responses["404"]["content"]) == [refusals]
 
 
 ON_RECORD = {"consent_id": "the guardians' consent, recorded"}

@@ -141,6 +141,8 @@ def _seed_referral(referral: Running, case_id: UUID
     return {"case_id": str(case_id), "referral_id": answered,
             "consent_id": str(withdrawn)}, {
         "PUT /fhir/Task/{referral_id}": {"referral_id": task},
+        "PATCH /fhir/Task/{referral_id}": {"referral_id": task},
+        "GET /fhir/Task/{referral_id}": {"referral_id": task},
         "POST /cases/{case_id}/return-plan": {"case_id": str(returning)},
         "POST /cases/{case_id}/closure": {"case_id": closing},
         "POST /cases/{case_id}/reopen": {"case_id": closing}}

@@ -116,13 +116,19 @@ def conforms(operation: Operation, case: Any, response: httpx.Response) -> list[
     return []
 
 
+UNREADABLE = ("json_invalid", "body_unreadable")
+
+
 def unreadable_body(response: httpx.Response) -> bool:
     """A 422 for a body that cannot be decoded at all (not JSON, not UTF-8)."""
     if response.status_code != 422:
         return False
-    errors = response.json()["detail"]
-    return all(e["loc"][0] == "body" and e["type"] in ("json_invalid", "body_unreadable")
-               for e in errors)
+    body = response.json()
+    if body.get("resourceType") == "OperationOutcome":  # the FHIR facade's refusals
+        return all(issue["expression"][0].startswith(("Task", "JsonPatch"))
+                   and issue["details"]["coding"][0]["code"] in UNREADABLE
+                   for issue in body["issue"])
+    return all(e["loc"][0] == "body" and e["type"] in UNREADABLE for e in body["detail"])
 
 
 def refused_unsigned(operation: Operation, case: Any,

@@ -89,13 +89,22 @@ def send(running: Running, case: Any) -> int:
     # Carried out or refused, the answer is one the operation declares.
     case.validate_response(response, checks=CONFORMANCE)
     if response.status_code == 422:
-        refused = response.json()["detail"]
+        refused = rules_broken(response.json())
         # An input the bounds let through but the bus contract refuses: a bound is missing.
         assert not (isinstance(refused, list)
                     and any(e.get("type") == "event_contract" for e in refused)), \
             (case.operation.label, refused)
     code: int = response.status_code
     return code
+
+
+def rules_broken(body: dict[str, Any]) -> Any:
+    """A 422's items as the API's JSON gives them; the FHIR facade's OperationOutcome names
+    each rule broken in its issue's details."""
+    if body.get("resourceType") != "OperationOutcome":
+        return body["detail"]
+    return [{"type": coding["code"]} for issue in body["issue"]
+            for coding in issue.get("details", {}).get("coding", [])]
 
 
 def sheet_name(content: Any) -> str:

@@ -321,7 +321,7 @@ def test_a_declined_referral_is_final(response: ReferralResponse) -> None:
     aftercare = assessed(Tier.CRISIS)
     referral_id = referred(aftercare)
     answer(aftercare, referral_id, DECLINED)
-    with pytest.raises(CaseRuleViolated, match="declined cannot be"):
+    with pytest.raises(CaseRuleViolated, match="declined is final: it cannot be"):
         answer(aftercare, referral_id, response)
 
 

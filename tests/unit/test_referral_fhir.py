@@ -15,10 +15,10 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
 from contracts.codes import DisclosureBasis, ReferralResponse
-from services.referral.adapters.fhir import answered_task, packet_bundle, read_task
+from services.referral.adapters.fhir import packet_bundle, read_task, task
 from services.referral.domain.receivers import DISCLOSURE, RISK_TIER, SIGNS_OBSERVED
 from services.referral.domain.referrals import Referral
-from services.referral.packets import CaseCodes, TaskRefused
+from services.referral.packets import CaseCodes, NotAnAnswer, TaskRefused
 
 HOSPITAL_ALL = DISCLOSURE[next(iter(DISCLOSURE))]
 PACKET = {"patient": {"name": "王小明", "birth_date": "2010-05-01", "gender": "male",
@@ -116,6 +116,18 @@ def test_a_safety_override_claims_no_consent_and_says_why_in_a_note() -> None:
     ({"status": "in-progress", "businessStatus": {"coding": [{"code": "admitted"}]}},
      (ReferralResponse.ADMITTED, None)),
     ({"status": "completed"}, (ReferralResponse.DISCHARGED, None)),
+    ({"status": "received"}, (ReferralResponse.RECEIVED, None)),
+    ({"status": "ready"}, (ReferralResponse.ACCEPTED, None)),
+    ({"status": "accepted", "businessStatus": {"coding": [{"code": "5.1.1"}]}},
+     (ReferralResponse.SCHEDULED, None)),
+    ({"status": "on-hold", "businessStatus": {"coding": [{"code": "no-show"}]}},
+     (ReferralResponse.NO_SHOW, None)),
+    ({"status": "on-hold"}, (ReferralResponse.NO_SHOW, None)),
+    ({"status": "failed"}, (ReferralResponse.FAILED, None)),
+    ({"status": "cancelled", "businessStatus": {"coding": [{"code": "6.0"}]}},
+     (ReferralResponse.CANCELLED, None)),
+    ({"status": "completed", "businessStatus": {"coding": [{"code": "7.0"}]}},
+     (ReferralResponse.DISCHARGED, None)),
 ])
 def test_the_receivers_task_status_is_read_as_its_answer(
         task: dict[str, Any], answer: tuple[ReferralResponse, str | None]) -> None:
@@ -125,9 +137,11 @@ def test_the_receivers_task_status_is_read_as_its_answer(
 @pytest.mark.parametrize(("task", "message"), [
     ({"resourceType": "Task", "intent": "order", "status": "accepted", "focus": "SR/1"},
      "not a FHIR R4 Task"),
-    ({"resourceType": "Task", "intent": "order", "status": "sleeping"}, "not an answer"),
+    ({"resourceType": "Task", "intent": "order", "status": "sleeping"},
+     "not an R4 Task status"),
     ({"resourceType": "Task", "intent": "order", "status": "in-progress"}, "businessStatus"),
-    ({"resourceType": "Task", "intent": "order", "status": "on-hold"}, "not an answer"),
+    ({"resourceType": "Task", "intent": "order", "status": "accepted",
+      "businessStatus": {"coding": [{"code": "4.0"}]}}, "does not fit status accepted"),
     ({"resourceType": "Patient"}, "not a FHIR R4 Task"),
 ])
 def test_a_task_that_is_not_an_answer_is_refused(task: dict[str, Any], message: str) -> None:
@@ -143,11 +157,32 @@ def test_a_refused_task_names_where_and_why_but_repeats_nothing_it_was_sent() ->
     assert "has a field a FHIR R4 Task does not define" in str(refused.value)
 
 
+@pytest.mark.parametrize("status", ["draft", "requested", "entered-in-error"])
+def test_a_status_that_is_the_requesters_to_set_is_no_answer_of_the_receiver(
+        status: str) -> None:
+    with pytest.raises(NotAnAnswer, match="requester"):
+        read_task({"resourceType": "Task", "intent": "order", "status": status})
+
+
 def test_the_task_after_an_answer_is_valid_fhir() -> None:
     made = referral(status="declined", decline_reason="out_of_area")
-    task = json.loads(Task.model_validate(answered_task(made)).model_dump_json())
-    assert task["status"] == "rejected"
-    assert task["statusReason"]["coding"][0]["code"] == "out_of_area"
+    shown = json.loads(Task.model_validate(task(made, CODES)).model_dump_json())
+    assert shown["status"] == "rejected"
+    assert shown["statusReason"]["coding"][0]["code"] == "out_of_area"
+    assert [c["code"] for c in shown["businessStatus"]["coding"]] == ["declined", "4.0"]
+
+
+def test_the_facades_task_is_the_packets_task_by_identifier_code_owner_and_author() -> None:
+    made = referral(made_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    [sent] = [r for r in (e["resource"] for e in packet_bundle(made, CODES, "安定医院")["entry"])
+              if r["resourceType"] == "Task"]
+    served = task(made, CODES)
+    assert served["id"] == str(made.referral_id)
+    for field in ("identifier", "code", "intent", "priority", "authoredOn", "status"):
+        assert served[field] == sent[field], field
+    assert served["owner"]["identifier"] == sent["owner"]["identifier"]
+    assert served["meta"]["versionId"] == "1"
+    assert "for" not in served and "王小明" not in json.dumps(served)
 
 
 def consented_to(made: Referral) -> list[dict[str, Any]]:

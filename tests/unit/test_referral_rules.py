@@ -164,7 +164,7 @@ def test_a_referral_unanswered_by_its_time_is_passed_over_and_flagged() -> None:
     assert aftercare.mark_unanswered(referral_id, MORNING + timedelta(hours=1), meta())
     assert aftercare.referral(referral_id).status == "unanswered"
     assert [r.referral_id for r in aftercare.flags()] == [referral_id]
-    with pytest.raises(CaseRuleViolated, match="unanswered cannot be accepted"):
+    with pytest.raises(CaseRuleViolated, match="unanswered is final: it cannot be accepted"):
         aftercare.record_answer(referral_id, ReferralResponse.ACCEPTED, meta())
 
 

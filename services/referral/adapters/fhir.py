@@ -15,16 +15,12 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.task import Task
-from pydantic import ValidationError
 
-from contracts.codes import DeclineReason, DisclosureBasis, ReferralResponse
+from contracts.codes import DisclosureBasis
 from contracts.fhir import (
-    BUSINESS_STATUS_SYSTEM,
     CASE_SYSTEM,
     CATEGORY_SYSTEM,
     CONSENT_SYSTEM,
-    DECLINE_SYSTEM,
     PACKET_PERSON_SYSTEM,
     RECEIVER_SYSTEM,
     RECEIVER_TYPE_SYSTEM,
@@ -33,9 +29,13 @@ from contracts.fhir import (
     SCHOOL_SYSTEM,
     SIGN_SYSTEM,
     STUDENT_KEY_SYSTEM,
-    TASK_CODE_SYSTEM,
     TIER_SYSTEM,
 )
+from services.referral.adapters.fhir_capability import capabilities as capabilities
+from services.referral.adapters.fhir_task import PRIORITY, core
+from services.referral.adapters.fhir_task import read_output as read_output
+from services.referral.adapters.fhir_task import read_task as read_task
+from services.referral.adapters.fhir_task import task as task
 from services.referral.domain.receivers import (
     ASSESSMENT_SUMMARY,
     GUARDIAN_CONTACT,
@@ -44,11 +44,10 @@ from services.referral.domain.receivers import (
     STUDENT_PSEUDONYM,
 )
 from services.referral.domain.referrals import Referral
-from services.referral.packets import CaseCodes, TaskRefused
+from services.referral.packets import CaseCodes
 
 SNOMED = "http://snomed.info/sct"
 PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-PRIORITY = {"crisis": "stat", "serious": "urgent", "general": "routine"}
 OVERRIDE_NOTE = ("Disclosed without consent under the safety override: the student or "
                  "others face a serious safety risk. Rationale: {}")
 
@@ -108,15 +107,12 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
         **({"note": notes} if notes else {}),
     })
     # No id: a transaction's POST is a create whose id the server assigns (R4 ignores a
-    # client's), and a PUT to Task/<id> needs a server that lets clients choose ids.
+    # client's), and a PUT to Task/<id> needs a server that lets clients choose ids. The
+    # school's own copy is the facade's Task/<referral id>, of the same identifier.
     entries.append({
-        "resourceType": "Task",
-        "identifier": [{"system": REFERRAL_SYSTEM, "value": str(rid)}],
-        "status": "requested", "intent": "order",
-        "priority": PRIORITY.get(case.tier, "routine"),
-        "code": {"coding": [{"system": TASK_CODE_SYSTEM, "code": "fulfill"}]},
+        **core(referral, case), "status": "requested",
         "focus": _local("ServiceRequest", rid),
-        "basedOn": [_local("ServiceRequest", rid)], **authored, **requester,
+        "basedOn": [_local("ServiceRequest", rid)], **requester,
         "for": subject, "owner": owner,
         **({"restriction": {"period": {"end": referral.answer_by.isoformat()}}}
            if referral.answer_by else {}),
@@ -220,60 +216,3 @@ def _consented(consent: dict[str, Any], owner: dict[str, Any]) -> list[dict[str,
         return [owner]
     return [{"type": "Organization", "display": f"any {kind.replace('_', ' ')}",
              "identifier": {"system": RECEIVER_TYPE_SYSTEM, "value": kind}}]
-
-
-def _problems(error: ValidationError) -> str:
-    """Where and which rule; a field the Task does not define is not named, since its name
-    is the sender's own text."""
-    problems = []
-    for e in error.errors(include_input=False, include_url=False):
-        loc = e["loc"][:-1] if e["type"] == "extra_forbidden" else e["loc"]
-        message = ("has a field a FHIR R4 Task does not define"
-                   if e["type"] == "extra_forbidden" else e["msg"])
-        problems.append(f"{'.'.join(map(str, loc)) or 'body'}: {message}")
-    return "; ".join(dict.fromkeys(problems))
-
-
-def read_task(body: dict[str, Any]) -> tuple[ReferralResponse, str | None]:
-    """The receiver's Task as (response, decline reason): accepted; rejected with a reason;
-    in-progress with businessStatus scheduled or admitted; completed (discharged)."""
-    try:
-        task = Task.model_validate(body)
-    except ValidationError as error:
-        raise TaskRefused(f"not a FHIR R4 Task: {_problems(error)}") from None
-    if task.status == "accepted":
-        return ReferralResponse.ACCEPTED, None
-    if task.status == "rejected":
-        codes = [c.code for c in (task.statusReason.coding or [])] if task.statusReason else []
-        known = [c for c in codes if c in set(DeclineReason)]
-        return ReferralResponse.DECLINED, known[0] if known else DeclineReason.OTHER.value
-    if task.status == "in-progress":
-        codes = ([c.code for c in (task.businessStatus.coding or [])]
-                 if task.businessStatus else [])
-        for response in (ReferralResponse.SCHEDULED, ReferralResponse.ADMITTED):
-            if response.value in codes:
-                return response, None
-        raise TaskRefused("businessStatus: an in-progress Task says scheduled or admitted")
-    if task.status == "completed":
-        return ReferralResponse.DISCHARGED, None
-    raise TaskRefused("status: not an answer "
-                      "(accepted, rejected, in-progress, completed)")
-
-
-def answered_task(referral: Referral) -> dict[str, Any]:
-    """The Task as it stands after the answer, for the receiver's response."""
-    status = {"requested": "requested", "unanswered": "cancelled", "accepted": "accepted",
-              "declined": "rejected", "scheduled": "in-progress", "admitted": "in-progress",
-              "discharged": "completed"}[referral.status]
-    task: dict[str, Any] = {
-        "resourceType": "Task", "id": str(referral.referral_id),
-        "identifier": [{"system": REFERRAL_SYSTEM, "value": str(referral.referral_id)}],
-        "status": status, "intent": "order"}
-    if referral.status in ("scheduled", "admitted"):
-        task["businessStatus"] = {"coding": [{"system": BUSINESS_STATUS_SYSTEM,
-                                              "code": referral.status}]}
-    if referral.decline_reason:
-        task["statusReason"] = {"coding": [{"system": DECLINE_SYSTEM,
-                                            "code": referral.decline_reason}]}
-    result: dict[str, Any] = json.loads(Task.model_validate(task).model_dump_json())
-    return result

@@ -19,8 +19,10 @@ from contracts.codes import (
     Tier,
 )
 from contracts.events import referral as contract
+from contracts.events.base import EventData
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.consents import CaseConsents
+from services.referral.domain.feedback import CaseFeedback
 from services.referral.domain.referrals import CaseReferrals
 from services.referral.domain.visits import CaseVisits
 
@@ -55,10 +57,27 @@ def _consent_withdrawn(e: CaseConsents.ConsentWithdrawn) -> contract.ConsentWith
     return contract.ConsentWithdrawn(consent_id=e.consent_id)
 
 
-def _answered(e: CaseReferrals.Answered) -> contract.ReferralAnswered:
+# Answers after ReferralAnswered v1, each its own event type.
+ANSWER_EVENTS: dict[str, type[contract.ReferralReceived | contract.ReferralNoShow
+                          | contract.ReferralFailed | contract.ReferralCancelled]] = {
+    ReferralResponse.RECEIVED: contract.ReferralReceived,
+    ReferralResponse.NO_SHOW: contract.ReferralNoShow,
+    ReferralResponse.FAILED: contract.ReferralFailed,
+    ReferralResponse.CANCELLED: contract.ReferralCancelled}
+
+
+def _answered(e: CaseReferrals.Answered) -> EventData:
+    if e.response in ANSWER_EVENTS:
+        return ANSWER_EVENTS[e.response](referral_id=e.referral_id)
     return contract.ReferralAnswered(
         referral_id=e.referral_id, response=ReferralResponse(e.response),
         decline_reason=DeclineReason(e.decline_reason) if e.decline_reason else None)
+
+
+def _feedback(e: CaseFeedback.FeedbackGiven) -> contract.ReferralFeedbackGiven:
+    return contract.ReferralFeedbackGiven(referral_id=e.referral_id,
+                                          discharge_summary=e.discharge_summary is not None,
+                                          recommendations=e.recommendations is not None)
 
 
 def _delivered(e: CaseReferrals.Delivered) -> contract.ReferralDelivered:
@@ -113,7 +132,8 @@ PUBLISHED = PublishedEvents(
     contract.SERVICE,
     {Aftercare.TierNoted: _tier_noted, Aftercare.FollowUpsScheduled: _scheduled,
      CaseReferrals.Referred: _referred, CaseReferrals.Answered: _answered,
-     CaseReferrals.Delivered: _delivered, CaseReferrals.DeliveryFailed: _delivery_failed,
+     CaseFeedback.FeedbackGiven: _feedback, CaseReferrals.Delivered: _delivered,
+     CaseReferrals.DeliveryFailed: _delivery_failed,
      CaseReferrals.Unanswered: _unanswered, Aftercare.FollowedUp: _followed_up,
      Aftercare.FollowUpOverdue: _overdue, Aftercare.ReturnPlanned: _return_planned,
      CaseVisits.HomeVisitRecorded: _visited, CaseVisits.HomeVisitDue: _visit_due,

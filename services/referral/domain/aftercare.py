@@ -16,6 +16,7 @@ from eventsourcing.utils import register_topic
 
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import ClosureReason, FollowUpOutcome, ReferralResponse, ReopenReason, Tier
+from services.referral.domain.feedback import CaseFeedback
 from services.referral.domain.referrals import OPEN_STATES, CaseReferrals
 from services.referral.domain.schedule import follow_up_dates
 
@@ -46,7 +47,7 @@ class Closure:
     reopened_because: str | None = None
 
 
-class Aftercare(CaseReferrals):
+class Aftercare(CaseFeedback):
     class Opened(Aggregate.Created):
         meta: EventMeta
 

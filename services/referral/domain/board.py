@@ -13,8 +13,9 @@ from uuid import UUID
 
 from contracts.codes import DisclosureBasis
 from services.referral.domain.aftercare import Aftercare
+from services.referral.domain.answers import AWAITING
 from services.referral.domain.consents import CaseConsents
-from services.referral.domain.referrals import CaseReferrals
+from services.referral.domain.referrals import DEAD_ENDS, CaseReferrals
 from services.referral.domain.visits import CaseVisits
 
 
@@ -33,6 +34,7 @@ class ReferralBoard:
         self.visited: dict[UUID, set[str]] = {}  # case -> semesters with a home visit
         self.visit_due: dict[UUID, set[str]] = {}  # case -> semesters found without one
         self.closed: set[UUID] = set()
+        self.receiver_of: dict[UUID, str] = {}  # referral id -> the receiver it went to
         self.consent_of: dict[UUID, UUID] = {}  # undelivered referral -> its consent
         # Referrals disclosed without consent (the safety override): the auditor's list.
         self.without_consent: dict[UUID, UUID] = {}  # referral -> case
@@ -44,6 +46,7 @@ class ReferralBoard:
     def _apply(self, case_id: UUID, event: Any) -> None:
         if isinstance(event, CaseReferrals.Referred):
             self.cases_of[event.referral_id] = case_id
+            self.receiver_of[event.referral_id] = event.receiver_id
             self.undelivered[event.referral_id] = (case_id, event.receiver_id)
             if event.answer_by is not None:
                 self.answer_by[event.referral_id] = (case_id, event.answer_by)
@@ -65,8 +68,9 @@ class ReferralBoard:
         elif isinstance(event, CaseReferrals.DeliveryFailed):
             self.last_failure[event.referral_id] = (event.attempt, event.meta.occurred_at)
         elif isinstance(event, CaseReferrals.Answered | CaseReferrals.Unanswered):
-            self._settled(event.referral_id)
-            if isinstance(event, CaseReferrals.Unanswered) or event.response == "declined":
+            if isinstance(event, CaseReferrals.Unanswered) or event.response not in AWAITING:
+                self._settled(event.referral_id)  # received is no answer: its time runs on
+            if isinstance(event, CaseReferrals.Unanswered) or event.response in DEAD_ENDS:
                 self.flagged.add(case_id)
         elif isinstance(event, Aftercare.FollowUpsScheduled):
             # After those done and those overdue, which the new schedule leaves in place.

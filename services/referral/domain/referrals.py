@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import DisclosureBasis, ReferralResponse, Tier
+from services.referral.domain.answers import AWAITING, REQUESTED, UNANSWERED, refusal
 from services.referral.domain.consents import (
     CaseConsents,
     disclosure_problem,
@@ -25,23 +26,17 @@ from services.referral.domain.consents import (
 )
 from services.referral.domain.receivers import PERSONAL, Receiver
 
-REQUESTED = "requested"
-UNANSWERED = "unanswered"
-# Discharged: the receiver's care ended, after an admission or outpatient care.
-NEXT: dict[str, set[ReferralResponse]] = {
-    REQUESTED: {ReferralResponse.ACCEPTED, ReferralResponse.DECLINED},
-    ReferralResponse.ACCEPTED: {ReferralResponse.SCHEDULED, ReferralResponse.ADMITTED,
-                                ReferralResponse.DISCHARGED},
-    ReferralResponse.SCHEDULED: {ReferralResponse.ADMITTED, ReferralResponse.DISCHARGED},
-    ReferralResponse.ADMITTED: {ReferralResponse.DISCHARGED},
-}
 # A case cannot close while a receiver has not answered or is still caring for the student.
-OPEN_STATES = {REQUESTED, ReferralResponse.ACCEPTED.value, ReferralResponse.SCHEDULED.value,
+OPEN_STATES = {REQUESTED, ReferralResponse.RECEIVED.value, ReferralResponse.ACCEPTED.value,
+               ReferralResponse.SCHEDULED.value, ReferralResponse.NO_SHOW.value,
                ReferralResponse.ADMITTED.value}
-# The receiver will not take the student: the team must find another (flagged, re-routed).
-DEAD_ENDS = {ReferralResponse.DECLINED.value, UNANSWERED}
+# The receiver will not (or could not) care for the student: the team must find another
+# (flagged, re-routed).
+DEAD_ENDS = {ReferralResponse.DECLINED.value, UNANSWERED, ReferralResponse.FAILED.value,
+             ReferralResponse.CANCELLED.value}
 TAKEN = {ReferralResponse.ACCEPTED.value, ReferralResponse.SCHEDULED.value,
-         ReferralResponse.ADMITTED.value, ReferralResponse.DISCHARGED.value}
+         ReferralResponse.NO_SHOW.value, ReferralResponse.ADMITTED.value,
+         ReferralResponse.DISCHARGED.value}
 
 
 @dataclass(frozen=True)
@@ -81,6 +76,11 @@ class Referral:
     delivery_attempts: int = 0
     held: str | None = None  # why it was not re-routed: the team's to take up
     made_at: datetime | None = None
+    # Its FHIR Task's version: one more at each change of status (not at a read of it).
+    task_version: int = 1
+    last_modified: datetime | None = None
+    # The receiver's feedback (feedback.py), its fields sealed.
+    feedback: dict[str, str | None] | None = None
 
     @property
     def without_consent(self) -> bool:
@@ -186,9 +186,9 @@ class CaseReferrals(CaseConsents):
     def record_answer(self, referral_id: UUID, response: ReferralResponse, meta: EventMeta,
                       decline_reason: str | None = None) -> None:
         referral = self.referral(referral_id)
-        if response not in NEXT.get(referral.status, set()):
-            raise CaseRuleViolated(
-                f"a referral that is {referral.status} cannot be {response.value}")
+        refused = refusal(referral.status, response)
+        if refused:
+            raise CaseRuleViolated(refused)
         if response != ReferralResponse.DECLINED:
             decline_reason = None
         self._answered(referral_id, response.value, meta, decline_reason)
@@ -204,6 +204,8 @@ class CaseReferrals(CaseConsents):
                   decline_reason: str | None = None) -> None:
         referral = self.referral(referral_id)
         referral.status, referral.decline_reason = response, decline_reason
+        referral.task_version += 1
+        referral.last_modified = meta.occurred_at
 
     def mark_delivered(self, referral_id: UUID, meta: EventMeta) -> bool:
         referral = self.referral(referral_id)
@@ -243,7 +245,7 @@ class CaseReferrals(CaseConsents):
         """No answer by the policy time: the receiver is passed over (a late answer is
         refused; the case has moved on to the next receiver or to the team)."""
         referral = self.referral(referral_id)
-        if (referral.status != REQUESTED or referral.answer_by is None
+        if (referral.status not in AWAITING or referral.answer_by is None
                 or referral.answer_by > now):
             return False
         self._unanswered(referral_id, meta)
@@ -255,7 +257,10 @@ class CaseReferrals(CaseConsents):
 
     @event(Unanswered)
     def _unanswered(self, referral_id: UUID, meta: EventMeta) -> None:
-        self.referral(referral_id).status = UNANSWERED
+        referral = self.referral(referral_id)
+        referral.status = UNANSWERED
+        referral.task_version += 1
+        referral.last_modified = meta.occurred_at
 
     def hold_reroute(self, referral_id: UUID, reason: str, meta: EventMeta) -> None:
         """A declined or unanswered referral that cannot go on to another receiver: the

@@ -42,6 +42,7 @@ from services.referral.application import ReferralApplication
 from services.referral.domain.aftercare import Aftercare
 from services.referral.entrypoints import consents, fhir, lists
 from services.referral.entrypoints.access import ACCESS
+from services.referral.entrypoints.outcomes import FhirResponse
 from services.referral.inputs import InvalidInput
 from services.referral.routing import ReferralRequest
 
@@ -212,10 +213,10 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
              responses=fhir.FHIR_ANSWER)
     async def packet(case_id: UUID, referral_id: UUID,
                      reader: Annotated[Principal, ACCESS.depends("read_packet")],
-                     purpose: Purpose = DEFAULT_PURPOSE) -> fhir.FhirResponse:
+                     purpose: Purpose = DEFAULT_PURPOSE) -> FhirResponse:
         bundle = await run(app.read_packet, case_id, referral_id, purpose=purpose,
                            reader=reader.meta())
-        return fhir.FhirResponse(bundle)
+        return FhirResponse(bundle)
 
 
     @api.get("/cases/{case_id}")
@@ -241,9 +242,11 @@ def build_api(runtime: ServiceRuntime, app: ReferralApplication) -> FastAPI:
 
 def case_record(aftercare: Aftercare, *, with_packets: bool) -> dict[str, Any]:
     """The case as referral holds it; the packets' contents (the student's and family's
-    details, the team's summary) only for those who may read packets."""
+    details, the team's summary) and the receivers' feedback (a discharge summary, their
+    recommendations) only for those who may read packets."""
     referrals = [asdict(r) | {"without_consent": r.without_consent}
-                 | ({} if with_packets else {"packet": None}) for r in aftercare.referrals]
+                 | ({} if with_packets else {"packet": None, "feedback": None})
+                 for r in aftercare.referrals]
     return {"case_id": aftercare.id, "tier": aftercare.tier,
             "tier_decided": aftercare.tier_decided, "closed": aftercare.closed,
             "closed_because": aftercare.closed_because,

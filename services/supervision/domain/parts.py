@@ -112,6 +112,11 @@ class NotificationFolder:
             escalations=[EscalationState.model_validate(e) for e in self.escalations.values()])
 
 
+# The answers published as events of their own, and the status each leaves.
+LATER_ANSWERS = {"ReferralReceived": "received", "ReferralNoShow": "no_show",
+                 "ReferralFailed": "failed", "ReferralCancelled": "cancelled"}
+
+
 @dataclass
 class ReferralFolder:
     tier: str | None = None
@@ -138,6 +143,8 @@ class ReferralFolder:
             self._referral(data, status=data["response"])
         elif e.type == "ReferralUnanswered":
             self._referral(data, status="unanswered")
+        elif e.type in LATER_ANSWERS:
+            self._referral(data, status=LATER_ANSWERS[e.type])
         elif e.type == "CaseClosed":
             self.closed = True
         elif e.type == "CaseReopened":
