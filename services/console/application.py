@@ -11,8 +11,12 @@ from typing import Any, Protocol
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
 from casetrail.identity.principal import Principal
-from services.console.domain.actions import ACTIONS, Action, Pick
+from services.console.domain.actions import ACTIONS, CASE_STEPS, Action, Pick
 from services.console.domain.forms import (
     Field,
     FormError,
@@ -30,6 +34,8 @@ CASE_PARTS = ("intake", "assessment", "notification", "referral")
 # What the stream of worklist changes says besides a case's id.
 OPENED, EXPIRED = "opened", "expired"
 REFER = "refer"
+# What the packet's preview shows from the record: the tier, the signs.
+PREVIEW_PARTS = ("intake", "assessment")
 
 
 @dataclass(frozen=True)
@@ -119,8 +125,23 @@ class Tokens(Protocol):
     def principal(self, token: str) -> Principal: ...
 
 
+def reused_key(answer: Answer) -> bool:
+    """The service's answer to a key it already holds for another request."""
+    detail = answer.body.get("detail") if isinstance(answer.body, dict) else None
+    return answer.status == 422 and isinstance(detail, list) and any(
+        isinstance(d, dict) and d.get("type") == "idempotency_key_reused" for d in detail)
+
+
 class NoSuchAction(LookupError):
     pass
+
+
+class TooManyAttempts(Exception):
+    """Passwords for one user name tried too often of late: guessing is slowed down."""
+
+
+# Per user name, per console process: a guesser gets a few tries a minute.
+SIGN_IN_ATTEMPTS = parse("10/minute")
 
 
 @dataclass
@@ -141,6 +162,7 @@ class ActionForm:
     picks: dict[str, list[tuple[str, str]]]
     refusal: Refusal = field(default_factory=Refusal)
     values: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    key_spent: bool = False  # the service holds another step under the form's key
 
 
 @dataclass
@@ -159,12 +181,15 @@ class Console:
         self.services = services
         self.passwords = passwords
         self.provider = provider
+        self.attempts = MovingWindowRateLimiter(MemoryStorage())
         self.tokens = tokens
         self.zone = zone
 
     def sign_in(self, name: str, password: str) -> str:
         if self.passwords is None:
             raise LookupError("this school signs in with its own provider")
+        if not self.attempts.hit(SIGN_IN_ATTEMPTS, "sign-in", name):
+            raise TooManyAttempts(name)
         return self.passwords.sign_in(name, password)
 
     async def begin_provider_sign_in(self, redirect_uri: str) -> SignInStart:
@@ -173,12 +198,14 @@ class Console:
         return await self.provider.begin(redirect_uri)
 
     async def finish_provider_sign_in(self, code: str, verifier: str,
-                                      redirect_uri: str) -> tuple[str, Principal]:
-        """The provider's token, and who it says acts, as the services will verify it."""
+                                      redirect_uri: str) -> str:
+        """The provider's token, once it verifies as the services will verify it (raises
+        Unauthenticated otherwise): the console holds no token the services would refuse."""
         if self.provider is None:
-            raise LookupError("no OpenID Connect provider is set")
+            raise ProviderRefused("no OpenID Connect provider is set")
         token = await self.provider.finish(code, verifier, redirect_uri)
-        return token, self.tokens.principal(token)
+        self.tokens.principal(token)
+        return token
 
     async def worklist(self, token: str, chosen: WorklistFilter) -> tuple[list[dict[str, Any]],
                                                                             list[Answer]]:
@@ -195,11 +222,30 @@ class Console:
         return worklist_rows(work.body, names.body if names.ok else [], chosen), refused
 
     async def case(self, token: str, case_id: UUID) -> CaseView:
+        """The case as each service holds it, and its timeline: each read logged by the
+        service that answers it."""
+        view, timeline = await asyncio.gather(
+            self.case_parts(token, case_id, CASE_PARTS),
+            self.services.call(Call("supervision", "GET", f"/cases/{case_id}/timeline"), token))
+        view.timeline = timeline
+        return view
+
+    async def case_parts(self, token: str, case_id: UUID,
+                         services: Sequence[str]) -> CaseView:
+        """Only these services' parts: a step's form reads no more of the record than it
+        draws from (every read of a case is an event on it)."""
         answers = await asyncio.gather(
             *(self.services.call(Call(service, "GET", f"/cases/{case_id}"), token)
-              for service in CASE_PARTS),
-            self.services.call(Call("supervision", "GET", f"/cases/{case_id}/timeline"), token))
-        return CaseView(case_id, dict(zip(CASE_PARTS, answers[:-1], strict=True)), answers[-1])
+              for service in services))
+        return CaseView(case_id, dict(zip(services, answers, strict=True)),
+                        Answer(204, None))
+
+    async def step_case(self, token: str, name: str, case_id: UUID) -> CaseView:
+        """The parts of the case a step of its workflow chooses its ids from."""
+        action = CASE_STEPS.get(name)
+        if action is None:
+            raise NoSuchAction(name)
+        return await self.case_parts(token, case_id, action.reads)
 
     async def form(self, token: str, name: str, case: CaseView | None) -> ActionForm:
         action = ACTIONS.get(name)
@@ -254,7 +300,12 @@ class Console:
         answer = await self.services.call(
             Call(form.action.service, form.action.method, path, json=body,
                  idempotency_key=idempotency_key), token)
-        if answer.status == 422 and isinstance(answer.body, dict):
+        if reused_key(answer):
+            # The first send was recorded though its answer was lost on the way: the step
+            # is done; a changed form is another step, with a key of its own.
+            form.refusal = Refusal(general=["already recorded"])
+            form.key_spent = True
+        elif answer.status == 422 and isinstance(answer.body, dict):
             form.refusal = refusal_of(answer.body.get("detail"), form.fields)
         elif not answer.ok:
             form.refusal = Refusal(general=[answer.message])
@@ -268,10 +319,12 @@ class Console:
             body = body_of(form.fields, values, self.zone)
         except FormError:
             body = {}
-        receivers = await self.read(token, "referral", "/receivers")
+        receivers, record = await asyncio.gather(
+            self.read(token, "referral", "/receivers"),
+            self.case_parts(token, case.case_id, PREVIEW_PARTS))
         chosen = next((r for r in (receivers.body if receivers.ok else [])
                        if r.get("id") == body.get("receiver_id")), None)
-        return packet_preview(chosen, body, case.part("assessment"), case.part("intake"))
+        return packet_preview(chosen, body, record.part("assessment"), record.part("intake"))
 
     async def read(self, token: str, service: str, path: str,
                    params: Mapping[str, str] | None = None) -> Answer:

@@ -19,7 +19,7 @@ from services.console.adapters.openid_provider import OpenIdProvider
 from services.console.adapters.service_apis import ServicesOverHttp
 from services.console.application import Console, Passwords, Provider, Services, Tokens
 from services.console.config import ConsoleSettings
-from services.console.entrypoints import audit, dashboard, live, pages, screening
+from services.console.entrypoints import audit, dashboard, live, pages, screening, sign_in
 from services.console.entrypoints.rendering import Pages
 from services.console.entrypoints.session import ForgedForm, SignInFirst
 
@@ -54,6 +54,7 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
     app.state.secure_cookies = settings.secure_cookies
     app.state.secret = (settings.session_secret.get_secret_value().encode()
                         if settings.session_secret else secrets.token_bytes(32))
+    app.include_router(sign_in.routes())
     app.include_router(pages.routes())
     app.include_router(live.routes())
     app.include_router(screening.routes())
@@ -67,7 +68,7 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
 
     @app.exception_handler(SignInFirst)
     async def sign_in_first(request: Request, error: SignInFirst) -> Response:
-        return pages.sign_in_redirect(request, error.reason)
+        return sign_in.sign_in_redirect(request, error.reason)
 
     @app.exception_handler(ForgedForm)
     async def forged(request: Request, _: ForgedForm) -> Response:

@@ -149,3 +149,23 @@ def test_a_refusal_of_a_whole_list_lands_on_the_list() -> None:
 def test_a_refusal_in_words_is_shown_as_it_is() -> None:
     assert refusal_of("the case is closed", decision_fields()).general == [
         "the case is closed"]
+
+
+class Plan(BaseModel):
+    agreed: bool
+
+
+def test_a_yes_or_no_the_service_requires_is_asked_not_assumed() -> None:
+    api = FastAPI()
+
+    @api.post("/plans")
+    def plan(body: Plan) -> None: ...
+
+    spec = api.openapi()
+    schema = body_schema(spec, "POST", "/plans")
+    assert schema is not None
+    (agreed,) = fields_of(spec, schema)
+
+    assert agreed.kind is Kind.YES_NO
+    assert body_of((agreed,), {}, SHANGHAI) == {}  # left unanswered: the service says so
+    assert body_of((agreed,), {"agreed": ["false"]}, SHANGHAI) == {"agreed": False}

@@ -44,6 +44,12 @@ class Action:
     picks: tuple[Pick, ...] = ()
     stage: str = "detected"  # the part of the case page it belongs to
     choices: tuple[Pick, ...] = ()  # fields of the body chosen from a list, not typed
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The services whose part of the case the form chooses from."""
+        return tuple(sorted({pick.service for pick in (*self.picks, *self.choices)
+                             if pick.path is None}))
     # Fields naming a member of staff by id, chosen from the people who sign in here.
     staff: tuple[str, ...] = ()
 
@@ -92,5 +98,6 @@ SCHEDULE_SCREENING = Action("schedule_screening", "intake", "POST", "/screenings
 # `{screening_id}` is the screening page's own.
 SCREENING_CONSENTS = Action("screening_consents", "intake", "POST",
                             "/screenings/{screening_id}/consents", stage="screening")
+CASE_STEPS = {action.name: action for action in CASE_ACTIONS}
 ACTIONS = {action.name: action
            for action in (*CASE_ACTIONS, REPORT_CONCERN, SCHEDULE_SCREENING, SCREENING_CONSENTS)}

@@ -33,6 +33,7 @@ class Kind(StrEnum):
     CHOICES = "choices"  # any of an enum
     LINES = "lines"  # a list of strings, one a line
     FLAG = "flag"
+    YES_NO = "yes_no"  # a required yes or no without a default: asked, never assumed
     JSON = "json"  # an object without declared properties (an instrument's answers)
     GROUP = "group"  # an object: its fields
     ROWS = "rows"  # a list of objects: `ROWS` groups
@@ -97,6 +98,8 @@ def _field(openapi: Mapping[str, Any], name: str, key: str, prop: Mapping[str, A
             return Field(name, key, Kind.JSON, required)
         return Field(name, key, Kind.GROUP, required, fields=fields_of(openapi, prop, f"{name}."))
     if kind == "boolean":
+        if required and default is None:
+            return Field(name, key, Kind.YES_NO, True, options=("true", "false"))
         return Field(name, key, Kind.FLAG, False, default=default)
     if kind in ("integer", "number"):
         return Field(name, key, Kind.NUMBER, required, default=default)
@@ -168,6 +171,8 @@ def _value(f: Field, form: Mapping[str, Sequence[str]], zone: ZoneInfo) -> Any:
             return lines or None
         case Kind.FLAG:
             return first is not None
+        case Kind.YES_NO:
+            return {"true": True, "false": False}.get(first or "")
         case Kind.NUMBER:
             return None if first is None else _number(f, first)
         case Kind.DATETIME:

@@ -16,7 +16,7 @@ from services.console.application import Answer, Console
 from services.console.domain.audit_log import audit_rows
 from services.console.domain.trail_slider import moment_of, slider_of
 from services.console.entrypoints.downloads import handed_on
-from services.console.entrypoints.pages import pages_of
+from services.console.entrypoints.navigation import pages_of
 from services.console.entrypoints.session import Session, SignedIn, console_of
 
 REPORT_FORMATS = ("html", "pdf")

@@ -17,7 +17,7 @@ from services.console.domain.figure_charts import (
     period_of,
 )
 from services.console.entrypoints.downloads import handed_on
-from services.console.entrypoints.pages import pages_of
+from services.console.entrypoints.navigation import pages_of
 from services.console.entrypoints.session import SignedIn, console_of
 
 FORMATS = ("csv", "xlsx")

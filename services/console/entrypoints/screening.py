@@ -15,7 +15,7 @@ from services.console.application import Answer, Call
 from services.console.domain.actions import SCHEDULE_SCREENING, SCREENING_CONSENTS
 from services.console.domain.screening_import import summary_of
 from services.console.entrypoints.downloads import handed_on
-from services.console.entrypoints.pages import pages_of
+from services.console.entrypoints.navigation import form_values, pages_of
 from services.console.entrypoints.session import (
     FormSession,
     SignedIn,
@@ -30,14 +30,14 @@ FORMATS = ("csv", "xlsx")
 LANGS = ("zh", "en")
 
 
-async def _file(request: Request) -> tuple[dict[str, list[str]], tuple[str, bytes, str] | None]:
-    form = await request.form()
-    values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-    upload = form.get("file")
+async def _file(request: Request) -> tuple[str, tuple[str, bytes, str] | None]:
+    """The form's idempotency key and its file (None if it has none)."""
+    _, key = await form_values(request)
+    upload = (await request.form()).get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return values, None
+        return key, None
     content = await upload.read(MOST_BYTES + 1)
-    return values, (upload.filename, content, upload.content_type or "application/octet-stream")
+    return key, (upload.filename, content, upload.content_type or "application/octet-stream")
 
 
 def routes() -> APIRouter:
@@ -59,9 +59,7 @@ def routes() -> APIRouter:
 
     @router.post("/screenings")
     async def schedule(request: Request, session: FormSession) -> Response:
-        form = await request.form()
-        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-        key = next(iter(values.pop("idempotency_key", ())), new_key())
+        values, key = await form_values(request)
         outcome = await console_of(request).act(session.token, SCHEDULE_SCREENING.name, None,
                                                 values, key)
         body = outcome.answer.body if outcome.answer is not None else None
@@ -94,9 +92,7 @@ def routes() -> APIRouter:
     @router.post("/screenings/{screening_id}/consents")
     async def consents(request: Request, screening_id: UUID,
                        session: FormSession) -> Response:
-        form = await request.form()
-        values = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-        key = next(iter(values.pop("idempotency_key", ())), new_key())
+        values, key = await form_values(request)
         outcome = await console_of(request).act(
             session.token, SCREENING_CONSENTS.name, None, values, key,
             path_params={"screening_id": screening_id})
@@ -110,7 +106,7 @@ def routes() -> APIRouter:
 
     async def sent(request: Request, session: FormSession, screening_id: UUID,
                    imports: bool) -> Response:
-        values, file = await _file(request)
+        sent_key, file = await _file(request)
         context: dict[str, Any] = {"session": session, "screening_id": screening_id,
                                    "imported": imports}
         if file is None:
@@ -118,7 +114,7 @@ def routes() -> APIRouter:
         elif len(file[1]) > MOST_BYTES:
             context["missing"] = "size"
         else:
-            key = next(iter(values.get("idempotency_key", ())), None) if imports else None
+            key = sent_key if imports else None
             path = f"/screenings/{screening_id}/imports" + ("" if imports else "/preview")
             answer: Answer = await console_of(request).send(session.token, Call(
                 "intake", "POST", path, files={"file": file}, idempotency_key=key))

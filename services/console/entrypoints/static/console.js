@@ -11,3 +11,16 @@ document.addEventListener("htmx:afterSwap", function (event) {
     }
   }
 });
+
+// htmx swaps only a 2xx answer: anything else would leave a click doing nothing, silently.
+document.addEventListener("htmx:responseError", function (event) {
+  var problem = document.getElementById("problem");
+  if (!problem) { return; }
+  var status = event.detail.xhr ? event.detail.xhr.status : 0;
+  problem.textContent = status === 403 ? problem.dataset.forbidden : problem.dataset.failed;
+  problem.hidden = false;
+});
+document.addEventListener("htmx:sendError", function () {
+  var problem = document.getElementById("problem");
+  if (problem) { problem.textContent = problem.dataset.failed; problem.hidden = false; }
+});
