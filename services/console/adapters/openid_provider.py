@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from services.console.application import ProviderRefused, SignInStart
+from services.console.application.ports import ProviderRefused, SignInStart
 
 
 class OpenIdProvider:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import httpx
 
-from services.console.application import EXPIRED, OPENED, Answer, Call
+from services.console.application.ports import EXPIRED, OPENED, Answer, Call
 
 
 class ServicesOverHttp:

@@ -12,21 +12,15 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console.application import Answer, Console
+from services.console.application import Answer
 from services.console.domain.audit_log import audit_rows
 from services.console.domain.trail_slider import moment_of, slider_of
 from services.console.entrypoints.downloads import handed_on
 from services.console.entrypoints.navigation import pages_of
-from services.console.entrypoints.session import Session, SignedIn, console_of
+from services.console.entrypoints.session import SignedIn, console_of
 
 REPORT_FORMATS = ("html", "pdf")
 LANGS = ("zh", "en")
-
-
-async def _trail(console: Console, session: Session, case_id: UUID,
-                 as_of: datetime | None) -> Answer:
-    params = {"as_of": as_of.isoformat()} if as_of is not None else {}
-    return await console.read(session.token, "supervision", f"/cases/{case_id}/trail", params)
 
 
 def _trail_context(answer: Answer) -> dict[str, Any]:
@@ -55,14 +49,14 @@ def routes() -> APIRouter:
         last, the trail as it stood then."""
         console = console_of(request)
         whole, log = await asyncio.gather(
-            _trail(console, session, case_id, None),
-            console.read(session.token, "supervision", f"/cases/{case_id}/audit-events"))
+            console.trail(session.token, case_id, None),
+            console.audit_events(session.token, case_id))
         events = whole.body.get("events", []) if whole.ok and isinstance(whole.body,
                                                                           dict) else []
         slider = slider_of(events, step)
         shown = whole
         if slider.at is not None and slider.chosen < slider.last:
-            shown = await _trail(console, session, case_id, slider.at)
+            shown = await console.trail(session.token, case_id, slider.at)
         return pages_of(request).render(request, "audit_case.html", {
             "session": session, "case_id": case_id, "slider": slider,
             "log": audit_rows(log.body) if log.ok else None,
@@ -75,7 +69,7 @@ def routes() -> APIRouter:
                     moments: str = "") -> Response:
         """The slider's stop: the trail at the moment it carried back."""
         at = moment_of(moments, step) or datetime.now(UTC)
-        answer = await _trail(console_of(request), session, case_id, at)
+        answer = await console_of(request).trail(session.token, case_id, at)
         return pages_of(request).render(request, "audit_trail.html", {
             "session": session, "case_id": case_id,
             "position": (step + 1, len(moments.split())), **_trail_context(answer)})
@@ -85,9 +79,7 @@ def routes() -> APIRouter:
                      lang: str = "zh") -> Response:
         if fmt not in REPORT_FORMATS or lang not in LANGS:
             return Response(status_code=404)
-        answer = await console_of(request).read(
-            session.token, "supervision", f"/cases/{case_id}/report",
-            {"format": fmt, "lang": lang})
+        answer = await console_of(request).incident_report(session.token, case_id, fmt, lang)
         return handed_on(answer) or pages_of(request).render(request, "refused_page.html", {
             "session": session, "refused": [answer]}, status=answer.status)
 

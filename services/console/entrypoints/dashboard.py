@@ -38,8 +38,7 @@ def routes() -> APIRouter:
         context = {"session": session, "chosen": chosen, "groupings": GROUPINGS,
                    "formats": FORMATS, "refused": [], "figures": None}
         if chosen.error is None:
-            answer = await console.read(session.token, "supervision", "/figures",
-                                        _params(chosen))
+            answer = await console.figures(session.token, _params(chosen))
             if answer.ok and isinstance(answer.body, dict):
                 context |= {"figures": answer.body, "groups_chart": groups_chart(answer.body),
                             "charts": [(group, charts_of(group))
@@ -54,8 +53,7 @@ def routes() -> APIRouter:
         chosen = period_of(request.query_params, datetime.now(console.zone).date())
         if fmt not in FORMATS or chosen.error is not None:
             return Response(status_code=404)
-        answer = await console.read(session.token, "supervision", "/figures",
-                                    _params(chosen, fmt))
+        answer = await console.figures(session.token, _params(chosen, fmt))
         return handed_on(answer) or pages_of(request).render(request, "refused_page.html", {
             "session": session, "refused": [answer]}, status=answer.status)
 

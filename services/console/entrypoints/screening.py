@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from services.console.application import Answer, Call
 from services.console.domain.actions import SCHEDULE_SCREENING, SCREENING_CONSENTS
 from services.console.domain.screening_import import summary_of
 from services.console.entrypoints.downloads import handed_on
@@ -83,9 +82,8 @@ def routes() -> APIRouter:
                        lang: str = "zh") -> Response:
         if fmt not in FORMATS or lang not in LANGS:
             return Response(status_code=404)
-        answer = await console_of(request).read(
-            session.token, "intake", f"/screenings/{screening_id}/template.{fmt}",
-            {"lang": lang})
+        answer = await console_of(request).screening_template(session.token, screening_id,
+                                                              fmt, lang)
         return handed_on(answer) or pages_of(request).render(request, "refused_page.html", {
             "session": session, "refused": [answer]}, status=answer.status)
 
@@ -114,10 +112,8 @@ def routes() -> APIRouter:
         elif len(file[1]) > MOST_BYTES:
             context["missing"] = "size"
         else:
-            key = sent_key if imports else None
-            path = f"/screenings/{screening_id}/imports" + ("" if imports else "/preview")
-            answer: Answer = await console_of(request).send(session.token, Call(
-                "intake", "POST", path, files={"file": file}, idempotency_key=key))
+            answer = await console_of(request).screening_answers(
+                session.token, screening_id, file, idempotency_key=sent_key if imports else None)
             context |= {"answer": answer, "summary": summary_of(answer.body) if answer.ok
                         else None, "next_key": new_key()}
         # 200 however intake answered: htmx swaps only a 2xx answer, and the refusal is

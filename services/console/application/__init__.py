@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,18 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from casetrail.identity.principal import Principal
+from services.console.application.ports import (
+    EXPIRED,
+    OPENED,
+    Answer,
+    Call,
+    Passwords,
+    Provider,
+    ProviderRefused,
+    Services,
+    SignInStart,
+    Tokens,
+)
 from services.console.domain.actions import ACTIONS, CASE_STEPS, Action, Pick
 from services.console.domain.forms import (
     Field,
@@ -31,98 +43,9 @@ from services.console.domain.packet_preview import Shown, packet_preview
 from services.console.domain.worklist import WorklistFilter, worklist_rows
 
 CASE_PARTS = ("intake", "assessment", "notification", "referral")
-# What the stream of worklist changes says besides a case's id.
-OPENED, EXPIRED = "opened", "expired"
 REFER = "refer"
 # What the packet's preview shows from the record: the tier, the signs.
 PREVIEW_PARTS = ("intake", "assessment")
-
-
-@dataclass(frozen=True)
-class Call:
-    service: str
-    method: str
-    path: str
-    params: Mapping[str, str] = field(default_factory=dict)
-    json: Any = None
-    files: Mapping[str, tuple[str, bytes, str]] | None = None
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: Any  # the parsed JSON, or the bytes of a file
-    content_type: str = "application/json"
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    @property
-    def message(self) -> str:
-        """What a refusal says (`detail` of the services' JSON errors)."""
-        if isinstance(self.body, dict) and isinstance(self.body.get("detail"), str):
-            return str(self.body["detail"])
-        return f"HTTP {self.status}"
-
-
-class Services(Protocol):
-    """The services' public APIs, asked as the bearer of `token`."""
-
-    async def call(self, call: Call, token: str) -> Answer: ...
-
-    async def openapi(self, service: str) -> Mapping[str, Any]: ...
-
-    def changes(self, token: str) -> AsyncIterator[str]:
-        """`OPENED` once supervision's stream of the reader's worklist is open (nothing if it
-        refuses), then the id of each case as it changes, and `EXPIRED` when the token
-        does, until the connection ends."""
-        ...
-
-    async def close(self) -> None: ...
-
-
-class Passwords(Protocol):
-    """The built-in issuer: a name and password for a signed token (ValueError if wrong)."""
-
-    def sign_in(self, name: str, password: str) -> str: ...
-
-    def staff(self, school: str) -> list[tuple[str, str]]:
-        """The ids of the school's people who sign in here, each with their login name."""
-        ...
-
-
-@dataclass(frozen=True)
-class SignInStart:
-    """Where to send the browser, and what to hold until it comes back."""
-
-    url: str
-    state: str
-    verifier: str  # PKCE's code verifier
-
-
-class ProviderRefused(Exception):
-    """The provider did not give a token for the code."""
-
-
-class Provider(Protocol):
-    """The school's OpenID Connect provider: the authorization code flow with PKCE."""
-
-    async def begin(self, redirect_uri: str) -> SignInStart: ...
-
-    async def finish(self, code: str, verifier: str, redirect_uri: str) -> str:
-        """The access token (aud `casetrail`) for the code the provider sent back."""
-        ...
-
-    async def close(self) -> None: ...
-
-
-class Tokens(Protocol):
-    """Who a token says acts, verified as the services verify it (raises Unauthenticated)."""
-
-    def principal(self, token: str) -> Principal: ...
 
 
 def reused_key(answer: Answer) -> bool:
@@ -270,7 +193,7 @@ class Console:
     async def _source(self, token: str, pick: Pick, case: CaseView | None) -> Any:
         if pick.path is None:
             return case.part(pick.service) if case else None
-        answer = await self.read(token, pick.service, pick.path)
+        answer = await self._read(token, pick.service, pick.path)
         return answer.body if answer.ok else None
 
     async def act(self, token: str, name: str, case: CaseView | None,
@@ -320,19 +243,50 @@ class Console:
         except FormError:
             body = {}
         receivers, record = await asyncio.gather(
-            self.read(token, "referral", "/receivers"),
+            self._read(token, "referral", "/receivers"),
             self.case_parts(token, case.case_id, PREVIEW_PARTS))
         chosen = next((r for r in (receivers.body if receivers.ok else [])
                        if r.get("id") == body.get("receiver_id")), None)
         return packet_preview(chosen, body, record.part("assessment"), record.part("intake"))
 
-    async def read(self, token: str, service: str, path: str,
+    async def _read(self, token: str, service: str, path: str,
                    params: Mapping[str, str] | None = None) -> Answer:
-        """One read of a service's API (a list, figures, a report) as the reader."""
         return await self.services.call(Call(service, "GET", path, params=params or {}), token)
 
-    async def send(self, token: str, call: Call) -> Answer:
-        return await self.services.call(call, token)
+    async def trail(self, token: str, case_id: UUID, as_of: datetime | None) -> Answer:
+        """The case as CASES had it at `as_of` (now if None), each store beside it."""
+        params = {"as_of": as_of.isoformat()} if as_of is not None else {}
+        return await self._read(token, "supervision", f"/cases/{case_id}/trail", params)
+
+    async def audit_events(self, token: str, case_id: UUID) -> Answer:
+        """Who read the case and who was told, as FHIR AuditEvents."""
+        return await self._read(token, "supervision", f"/cases/{case_id}/audit-events")
+
+    async def incident_report(self, token: str, case_id: UUID, fmt: str, lang: str) -> Answer:
+        return await self._read(token, "supervision", f"/cases/{case_id}/report",
+                               {"format": fmt, "lang": lang})
+
+    async def figures(self, token: str, params: Mapping[str, str]) -> Answer:
+        """The supervisors' figures (JSON, or a file when `params` name a format)."""
+        return await self._read(token, "supervision", "/figures", params)
+
+    async def screening_template(self, token: str, screening_id: UUID, fmt: str,
+                                 lang: str) -> Answer:
+        return await self._read(token, "intake", f"/screenings/{screening_id}/template.{fmt}",
+                               {"lang": lang})
+
+    async def screening_answers(self, token: str, screening_id: UUID,
+                                file: tuple[str, bytes, str], *,
+                                idempotency_key: str | None) -> Answer:
+        """A screening's file of answers imported, or, without a key, only previewed:
+        checked by the import's rules and nothing recorded."""
+        path = f"/screenings/{screening_id}/imports" + ("" if idempotency_key else "/preview")
+        return await self.services.call(Call("intake", "POST", path, files={"file": file},
+                                             idempotency_key=idempotency_key), token)
 
     def changes(self, token: str) -> AsyncIterator[str]:
         return self.services.changes(token)
+
+
+__all__ = ["EXPIRED", "OPENED", "Answer", "Call", "Console", "Passwords", "Provider",
+           "ProviderRefused", "Services", "SignInStart", "Tokens"]
