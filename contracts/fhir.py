@@ -13,6 +13,18 @@ TASK_CODE_SYSTEM = "http://hl7.org/fhir/CodeSystem/task-code"  # R4: fulfill
 RECEIVER_SYSTEM = "urn:casetrail:receiver"
 RECEIVER_TYPE_SYSTEM = "urn:casetrail:receiver-type"  # a consent that reaches a whole type
 SIGN_SYSTEM = "urn:casetrail:sign"
+# The signs that SNOMED CT codes, beside the local code (6471006 Suicidal thoughts, 82313006
+# Suicide attempt); ICD-10-CM where it codes a finding (R45.851 Suicidal ideations).
+SNOMED_SYSTEM = "http://snomed.info/sct"
+ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
+SIGN_CODINGS = {
+    "suicidal_ideation": [(SNOMED_SYSTEM, "6471006", "Suicidal thoughts"),
+                          (ICD10CM_SYSTEM, "R45.851", "Suicidal ideations")],
+    "suicide_attempt": [(SNOMED_SYSTEM, "82313006", "Suicide attempt")],
+}
+# By when the receiver is to answer the referral (R4's Task.restriction.period is when the
+# fulfilment is sought, not an answer's deadline): a Task extension, valueDateTime.
+ANSWER_BY_EXTENSION = "urn:casetrail:fhir:extension:answer-by"
 TIER_SYSTEM = "urn:casetrail:tier"
 CATEGORY_SYSTEM = "urn:casetrail:disclosure-category"
 DECLINE_SYSTEM = "urn:casetrail:decline-reason"  # Task.statusReason of a rejected Task

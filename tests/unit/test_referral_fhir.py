@@ -76,6 +76,21 @@ def test_the_hospital_packet_is_a_valid_transaction_of_request_task_and_consent(
     assert parsed["Patient"]["name"][0]["text"] == "王小明"
 
 
+def test_the_consent_names_who_gave_it_who_holds_it_and_since_when() -> None:
+    bundle = packet_bundle(referral(), CODES, "安定医院")
+    urls = {e["resource"]["resourceType"]: e["fullUrl"] for e in bundle["entry"]}
+    parsed = resources(bundle)
+    consent, task = parsed["Consent"], parsed["Task"]
+
+    assert consent["performer"] == [{"reference": urls["RelatedPerson"],
+                                     "type": "RelatedPerson"}]
+    assert consent["organization"] == [{"reference": urls["Organization"],
+                                        "type": "Organization"}]
+    assert "start" in consent["provision"]["period"]
+    assert task["input"][0]["valueReference"] == {"reference": urls["Consent"],
+                                                  "type": "Consent"}
+
+
 def test_the_task_and_request_are_created_once_however_often_the_packet_is_sent() -> None:
     made = referral()
     bundle = json.loads(Bundle.model_validate(
@@ -93,7 +108,9 @@ def test_without_identity_disclosed_there_is_no_patient_and_no_name() -> None:
     bundle = packet_bundle(made, CODES, "安定医院")
     parsed = resources(bundle)
     assert set(parsed) == {"Organization", "ServiceRequest", "Task"}
-    assert parsed["ServiceRequest"]["subject"]["identifier"]["value"] == str(CODES.case_id)
+    subject = parsed["ServiceRequest"]["subject"]["identifier"]
+    assert subject["system"] == "urn:casetrail:packet-person"
+    assert str(CODES.case_id) not in str(bundle)  # nothing links it to the school's case
     assert "王" not in str(bundle)
 
 
@@ -287,3 +304,24 @@ def test_the_school_requests_the_referral_as_an_organization_of_the_packet() -> 
     for resource in (parsed["ServiceRequest"], parsed["Task"]):
         assert resource["requester"] == {"reference": school["fullUrl"],
                                          "type": "Organization"}
+
+
+def test_signs_carry_snomed_and_icd_codes_beside_the_local_ones() -> None:
+    made = referral(disclosed=[RISK_TIER, SIGNS_OBSERVED], packet={}, consent=None,
+                    consent_id=None)
+    reasons = resources(packet_bundle(made, CODES, "x"))["ServiceRequest"]["reasonCode"]
+    codings = {(c["system"], c["code"]) for reason in reasons for c in reason["coding"]}
+
+    assert ("urn:casetrail:sign", "suicidal_ideation") in codings
+    assert ("http://snomed.info/sct", "6471006") in codings
+    assert ("http://hl7.org/fhir/sid/icd-10-cm", "R45.851") in codings
+
+
+def test_the_answer_deadline_is_an_extension_not_the_fulfilment_period() -> None:
+    made = referral(disclosed=[RISK_TIER], packet={}, consent=None, consent_id=None)
+    task = resources(packet_bundle(made, CODES, "x"))["Task"]
+
+    assert "restriction" not in task
+    [answer_by] = task["extension"]
+    assert answer_by["url"] == "urn:casetrail:fhir:extension:answer-by"
+    assert datetime.fromisoformat(answer_by["valueDateTime"]) == made.answer_by

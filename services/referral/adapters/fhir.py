@@ -18,7 +18,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from contracts.codes import DisclosureBasis
 from contracts.fhir import (
-    CASE_SYSTEM,
+    ANSWER_BY_EXTENSION,
     CATEGORY_SYSTEM,
     CONSENT_SYSTEM,
     PACKET_PERSON_SYSTEM,
@@ -27,7 +27,9 @@ from contracts.fhir import (
     REFERRAL_SYSTEM,
     SCHOOL_ID_SYSTEM,
     SCHOOL_SYSTEM,
+    SIGN_CODINGS,
     SIGN_SYSTEM,
+    SNOMED_SYSTEM,
     STUDENT_KEY_SYSTEM,
     TIER_SYSTEM,
 )
@@ -46,7 +48,7 @@ from services.referral.domain.receivers import (
 from services.referral.domain.referrals import Referral
 from services.referral.packets import CaseCodes
 
-SNOMED = "http://snomed.info/sct"
+SNOMED = SNOMED_SYSTEM
 PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 OVERRIDE_NOTE = ("Disclosed without consent under the safety override: the student or "
                  "others face a serious safety risk. Rationale: {}")
@@ -91,7 +93,7 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
     notes = _notes(referral, shown)
     reasons = [{"coding": [{"system": TIER_SYSTEM, "code": case.tier}]}]
     if SIGNS_OBSERVED in shown:
-        reasons += [{"coding": [{"system": SIGN_SYSTEM, "code": s}]} for s in case.signs]
+        reasons += [_sign(sign) for sign in case.signs]
     entries.append({
         "resourceType": "ServiceRequest",
         "identifier": [{"system": REFERRAL_SYSTEM, "value": str(rid)}],
@@ -114,12 +116,18 @@ def packet_bundle(referral: Referral, case: CaseCodes, receiver_name: str) -> di
         "focus": _local("ServiceRequest", rid),
         "basedOn": [_local("ServiceRequest", rid)], **requester,
         "for": subject, "owner": owner,
-        **({"restriction": {"period": {"end": referral.answer_by.isoformat()}}}
+        **({"extension": [{"url": ANSWER_BY_EXTENSION,
+                           "valueDateTime": referral.answer_by.isoformat()}]}
            if referral.answer_by else {}),
+        **({"input": [{"type": {"text": "consent"},
+                       "valueReference": _local("Consent", rid)}]} if consented else {}),
         **({"note": notes} if notes and referral.basis != DisclosureBasis.CONSENT else {}),
     })
     if consented:
-        entries.append(_consent(referral, subject, owner))
+        guardian = (_local("RelatedPerson", rid)
+                    if GUARDIAN_CONTACT in shown and referral.packet.get("guardian") else None)
+        school = _local("Organization", rid) if case.school_id else None
+        entries.append(_consent(referral, subject, owner, guardian, school))
     bundle = Bundle.model_validate({
         "resourceType": "Bundle", "type": "transaction",
         "identifier": {"system": REFERRAL_SYSTEM, "value": str(rid)},
@@ -137,8 +145,9 @@ def _subject(referral: Referral, case: CaseCodes, shown: set[str]) -> dict[str, 
         return {"reference": _urn("Patient", referral.referral_id)}
     if STUDENT_PSEUDONYM in shown and case.student_key:
         return {"identifier": {"system": STUDENT_KEY_SYSTEM, "value": case.student_key}}
-    # Identity not disclosed: the receiver knows the student only as the school's case.
-    return {"identifier": {"system": CASE_SYSTEM, "value": str(case.case_id)}}
+    # Identity not disclosed: a person of this packet only, by which no other referral or
+    # the school's case can be linked to the student.
+    return {"identifier": _packet_person("Patient", referral.referral_id)}
 
 
 def _packet_person(kind: str, referral_id: UUID) -> dict[str, str]:
@@ -180,9 +189,20 @@ def _notes(referral: Referral, shown: set[str]) -> list[dict[str, str]]:
     return notes
 
 
-def _consent(referral: Referral, subject: dict[str, Any],
-             owner: dict[str, Any]) -> dict[str, Any]:
+def _sign(sign: str) -> dict[str, Any]:
+    """A sign by its local code, and by SNOMED CT or ICD-10-CM where they code it."""
+    return {"coding": [{"system": SIGN_SYSTEM, "code": sign}] + [
+        {"system": system, "code": code, "display": display}
+        for system, code, display in SIGN_CODINGS.get(sign, ())]}
+
+
+def _consent(referral: Referral, subject: dict[str, Any], owner: dict[str, Any],
+             guardian: dict[str, str] | None, school: dict[str, str] | None
+             ) -> dict[str, Any]:
+    """The guardians' consent: who gave it (the packet's guardian if it goes, else their
+    rank), to whom (the school, that records it), for which categories, since when."""
     consent = referral.consent or {}
+    given_by = guardian or {"display": f"guardian rank {consent.get('given_by_guardian_rank')}"}
     return {
         "resourceType": "Consent",
         "identifier": [{"system": CONSENT_SYSTEM, "value": str(
@@ -194,10 +214,14 @@ def _consent(referral: Referral, subject: dict[str, Any],
                                   "display": "Patient Consent"}]}],
         "patient": subject,
         "dateTime": consent.get("given_at"),
-        "performer": [{"display": f"guardian rank {consent.get('given_by_guardian_rank')}"}],
+        "performer": [given_by],
+        **({"organization": [school]} if school else {}),
         "policyRule": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
-        "provision": {"type": "permit", "actor": [
+        "provision": {"type": "permit",
+                      **({"period": {"start": consent["given_at"]}}
+                         if consent.get("given_at") else {}),
+                      "actor": [
             {"role": {"coding": [{"system": PARTICIPATION, "code": "IRCP"}]},
              "reference": reference} for reference in _consented(consent, owner)],
             "class": [{"system": CATEGORY_SYSTEM, "code": c}
