@@ -76,6 +76,9 @@ class Pages:
             return words(value) if value == WITHHELD else str(value)
 
         env.filters["words"] = words
+        # A service's own sentence (a 422's rule), in the reader's language where the
+        # catalogue has it, else as the service said it.
+        env.filters["said"] = lambda text: catalogue.gettext(str(text))
         env.filters["cell"] = cell
         env.filters["when"] = lambda value: self._when(value, locale)
         env.filters["day"] = lambda value: self._day(value, locale)
