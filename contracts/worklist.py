@@ -47,7 +47,8 @@ class WorklistEntry(Wire):
     follow_ups_overdue: int
     next_follow_up: date | None
     home_visits_due: int
-    # referral_declined, referral_unanswered (none replaced yet), concern_after_closure
+    # referral_declined, referral_failed, referral_cancelled, referral_unanswered (none
+    # replaced yet), referral_no_show (not scheduled again), concern_after_closure
     flags: list[str]
     position: int  # the last CASES stream position touching the case
     overdue: bool  # a deadline has passed: an acknowledgement, an answer, a follow-up

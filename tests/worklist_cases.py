@@ -26,6 +26,13 @@ from contracts.events.base import EventData
 from tests.supervision_trails import START, STUDENT
 
 SYSTEM = Actor(role=Role.SYSTEM, id="system")
+OWN_EVENTS: dict[ReferralResponse, type[referral.ReferralReceived] | type[referral.ReferralNoShow]
+                 | type[referral.ReferralFailed] | type[referral.ReferralCancelled]] = {
+    ReferralResponse.RECEIVED: referral.ReferralReceived,
+    ReferralResponse.NO_SHOW: referral.ReferralNoShow,
+    ReferralResponse.FAILED: referral.ReferralFailed,
+    ReferralResponse.CANCELLED: referral.ReferralCancelled,
+}
 
 
 @dataclass
@@ -115,7 +122,11 @@ class Story:
         return referral_id
 
     def answered(self, hours: float, referral_id: UUID, response: ReferralResponse) -> Story:
-        self.add(referral.ReferralAnswered(referral_id=referral_id, response=response), hours)
+        """The answer as referral publishes it: the first five as ReferralAnswered, the
+        others each as its own event."""
+        own = OWN_EVENTS.get(response)
+        self.add(own(referral_id=referral_id) if own is not None else
+                 referral.ReferralAnswered(referral_id=referral_id, response=response), hours)
         return self
 
     def unanswered(self, hours: float, referral_id: UUID) -> Story:

@@ -16,7 +16,7 @@ from casetrail.bus.replay import case_timeline
 from casetrail.cli.cast import GUARDIAN, HOTLINE_OPERATOR, PEER, STUDENT, Cast, liaison
 from casetrail.cli.commands import RequestRefused
 from casetrail.cli.desk import Desk
-from casetrail.cli.liaison import Liaison
+from casetrail.cli.liaison import reference_liaison
 from casetrail.cli.runtime import Runtime
 from casetrail.cli.scenarios import (
     crisis_with_primary_unreachable,
@@ -67,9 +67,10 @@ async def _school_paths(desk: Desk, run: str) -> UUID:
     await screening_batch(desk, f"demo-{run}-screen", print)
     await serious_with_plan(desk, f"demo-{run}-serious", print)
     await crisis_with_primary_unreachable(desk, f"demo-{run}-crisis", print)
-    # Each hospital's system signs in as its liaison (a receiver's own token does as well).
-    liaisons = {receiver: Liaison(desk.http, desk.runtime.services["referral"], receiver,
-                                  desk.cast.token(liaison(receiver)))
+    # Each hospital's system (deploy/fhir's reference client) signs in as its liaison; a
+    # receiver's own token does as well.
+    liaisons = {receiver: reference_liaison(desk.http, desk.runtime.services["referral"],
+                                            desk.cast.token(liaison(receiver)))
                 for receiver in (FIRST, SECOND)}
     path = await hospital_path(desk, liaisons, f"demo-{run}-hospital", print, webhooks=False)
     await incident(desk, f"demo-{run}-incident", print)

@@ -1,42 +1,44 @@
-"""A receiver's system, answering a referral the way a hospital's would: by updating the
-referral's FHIR Task through referral's endpoint, with the receiver's own token."""
+"""A receiver's system, as the demo and the tests run it: deploy/fhir's reference liaison
+client itself, loaded from its file. That file is the integrators' script (httpx and
+fhir.resources only, no casetrail import), not a module of the package, so it is loaded by
+path and typed here by what the demo uses of it."""
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
+import importlib.util
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol, cast
 
 import httpx
 
-from casetrail.cli.commands import RequestRefused, send_command
-from contracts.fhir import BUSINESS_STATUS_SYSTEM, DECLINE_SYSTEM
+CLIENT = Path(__file__).parents[2] / "deploy" / "fhir" / "liaison_client.py"
 
 
-class Liaison:
-    def __init__(self, http: httpx.AsyncClient, referral_url: str, receiver_id: str,
-                 token: str) -> None:
-        self.http = http
-        self.referral_url = referral_url
-        self.receiver_id = receiver_id
-        self.token = token
+class Liaison(Protocol):
+    """A hospital's liaison system: reads its Tasks, answers one on the version it read."""
 
-    async def update_task(self, referral_id: UUID, status: str, *,
-                          decline_reason: str | None = None,
-                          business_status: str | None = None) -> dict[str, Any]:
-        """accepted; rejected (with a reason); in-progress (scheduled or admitted); completed."""
-        task: dict[str, Any] = {"resourceType": "Task", "id": str(referral_id),
-                                "status": status, "intent": "order"}
-        if decline_reason:
-            task["statusReason"] = {"coding": [{"system": DECLINE_SYSTEM,
-                                                "code": decline_reason}]}
-        if business_status:
-            task["businessStatus"] = {"coding": [{"system": BUSINESS_STATUS_SYSTEM,
-                                                  "code": business_status}]}
-        response = await send_command(
-            self.http, "PUT", f"{self.referral_url}/fhir/Task/{referral_id}", json=task,
-            headers={"Authorization": f"Bearer {self.token}",
-                     "Content-Type": "application/fhir+json"})
-        if response.status_code >= 400:
-            raise RequestRefused(response)
-        answered: dict[str, Any] = response.json()
-        return answered
+    async def tasks(self, status: str | None = None) -> list[dict[str, Any]]: ...
+
+    async def task(self, referral_id: str) -> tuple[dict[str, Any], str]: ...
+
+    async def answer(self, referral_id: str, answer: str, *, reason: str | None = None,
+                     summary: str | None = None,
+                     recommendations: str | None = None) -> dict[str, Any]: ...
+
+
+@cache
+def reference_client() -> ModuleType:
+    """deploy/fhir/liaison_client.py as a module (loaded once)."""
+    spec = importlib.util.spec_from_file_location("liaison_client", CLIENT)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"the reference liaison client is not at {CLIENT}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def reference_liaison(http: httpx.AsyncClient, referral_url: str, token: str) -> Liaison:
+    """The receiver's system signed in with `token` (its own, or its liaison's login)."""
+    return cast(Liaison, reference_client().LiaisonClient(http, referral_url, token))

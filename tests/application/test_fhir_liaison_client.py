@@ -4,17 +4,15 @@ with feedback, or declines, and prints the facade's refusals."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from casetrail.cli.liaison import reference_client
 from casetrail.service import ServiceRuntime
 from casetrail.worker import ApplicationThread
 from contracts.codes import Tier
@@ -26,19 +24,8 @@ from services.referral.entrypoints.http import build_api
 from tests.application.test_referral import decide, directory, refer
 from tests.identity import token
 
-CLIENT = Path(__file__).parents[2] / "deploy" / "fhir" / "liaison_client.py"
 BASE = "http://referral"
-
-
-def _client() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("liaison_client", CLIENT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-liaison_client = _client()
+liaison_client = reference_client()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from casetrail.bus.embedded import EmbeddedNats
 from casetrail.bus.identities import OPERATOR, BusIdentities, BusLogin, public_key
 from casetrail.bus.replay import read_all
 from casetrail.cli.desk import Desk
-from casetrail.cli.liaison import Liaison
+from casetrail.cli.liaison import reference_liaison
 from casetrail.cli.scenarios import hospital_path, incident
 from casetrail.cli.scenarios.common import quiet
 from casetrail.service import connect
@@ -125,7 +125,7 @@ async def test_consumers_reset_to_the_start_of_cases_read_every_event_again_and_
             try:
                 async with httpx.AsyncClient(timeout=30.0) as http:
                     desk = Desk(system.runtime, nc, http, cast())
-                    liaisons = {rid: Liaison(http, system.cluster.url("referral"), rid, token)
+                    liaisons = {rid: reference_liaison(http, system.cluster.url("referral"), token)
                                 for rid, token in TOKENS.items()}
                     for student in ("replay-1", "replay-2"):
                         await hospital_path(desk, liaisons, student, quiet, webhooks=True)

@@ -18,7 +18,7 @@ from nats.aio.client import Client
 from casetrail.bus.replay import case_timeline, read_all
 from casetrail.cli.cast import CRISIS_TEAM
 from casetrail.cli.desk import Desk
-from casetrail.cli.liaison import Liaison
+from casetrail.cli.liaison import reference_liaison
 from casetrail.cli.scenarios import (
     crisis_with_primary_unreachable,
     hospital_path,
@@ -148,14 +148,20 @@ async def test_a_declining_hospital_re_routes_and_the_case_runs_to_closure(
         desk: Desk, nc: Client, system: System, hospital: tuple[Hospital, str]) -> None:
     played, _ = hospital
     referral = system.cluster.url("referral")
-    liaisons = {rid: Liaison(desk.http, referral, rid, token) for rid, token in TOKENS.items()}
+    liaisons = {rid: reference_liaison(desk.http, referral, token) for rid, token in TOKENS.items()}
     path = await hospital_path(desk, liaisons, student(), quiet, webhooks=True)
     trail = await case_timeline(nc, path.case_id)
     assert stages_reached(trail) == STAGE_ORDER
     answers = [(e.data["referral_id"], e.data["response"]) for e in trail
                if e.type == "ReferralAnswered"]
     assert answers == [(str(path.declined), "declined"), (str(path.accepted), "accepted"),
-                       (str(path.accepted), "admitted"), (str(path.accepted), "discharged")]
+                       (str(path.accepted), "scheduled"), (str(path.accepted), "admitted"),
+                       (str(path.accepted), "discharged")]
+    received = [e.data["referral_id"] for e in trail if e.type == "ReferralReceived"]
+    assert received == [str(path.declined), str(path.accepted)]  # each marked before answered
+    feedback = next(e for e in trail if e.type == "ReferralFeedbackGiven")
+    assert feedback.data["referral_id"] == str(path.accepted)
+    assert feedback.data["discharge_summary"] and feedback.data["recommendations"]
     delivered = {e.data["referral_id"] for e in trail if e.type == "ReferralDelivered"}
     assert delivered == {str(path.declined), str(path.accepted)}
     packets = [Bundle.model_validate(body) for body, _ in played.received]

@@ -212,3 +212,33 @@ def test_the_figures_name_no_case_and_no_student() -> None:
         for message in trail:
             assert str(message.case_id) not in text
     assert STUDENT not in text
+
+
+def after_acceptance(event: type[referral.ReferralFailed] | type[referral.ReferralCancelled]
+                     ) -> list[Envelope]:
+    """A full case whose accepted referral then ended with `event`, nothing replacing it."""
+    trail = full_case()
+    accepted = trail[7].data["referral_id"]
+    return [*trail, envelope(trail[0].case_id, event(referral_id=accepted),
+                             START + timedelta(hours=9))]
+
+
+def test_a_referral_failed_or_cancelled_after_acceptance_is_no_success() -> None:
+    trails = [("school-a", after_acceptance(referral.ReferralFailed)) for _ in range(5)]
+    trails += [("school-a", after_acceptance(referral.ReferralCancelled)) for _ in range(5)]
+    figures = next(group(fed(*trails)))["referrals"]
+    assert figures["by_answer"] == {"declined": 10, "failed": 5, "cancelled": 5}
+    assert figures["succeeded_share"] == 0.0
+
+
+def test_a_referral_only_received_still_awaits_and_a_no_show_was_taken_on() -> None:
+    trails = []
+    for n in range(10):
+        trail = full_case()[:6]  # referred, no answer yet
+        event = (referral.ReferralReceived if n < 5 else referral.ReferralNoShow)(
+            referral_id=trail[5].data["referral_id"])
+        trails.append(("school-a", [*trail, envelope(trail[0].case_id, event,
+                                                     START + timedelta(hours=6))]))
+    figures = next(group(fed(*trails)))["referrals"]
+    assert figures["by_answer"] == {"awaiting": 5, "accepted": 5}
+    assert figures["succeeded_share"] == 0.5

@@ -8,6 +8,8 @@ from datetime import timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from contracts.codes import CallOutcome, ReferralResponse, Role, Tier
 from contracts.envelope import Envelope
 from services.supervision.domain.worklist import Worklist
@@ -122,6 +124,42 @@ def test_a_referral_left_unanswered_flags_the_case() -> None:
     story.unanswered(30, story.referred(4, within=24))
     shown = seen(story, 31)
     assert (shown.turn, shown.flags, shown.awaiting) == ("refer", ("referral_unanswered",), ())
+
+
+def test_a_referral_the_receiver_only_received_still_awaits_its_answer_by_the_same_time(
+        ) -> None:
+    story = Story().detected().decided(Tier.SERIOUS)
+    story.acknowledged(3, story.noticed(2, within=24))
+    referral_id = story.referred(4, within=48)
+    story.answered(5, referral_id, ReferralResponse.RECEIVED)
+    shown = seen(story, 6)
+    assert (shown.turn, shown.flags) == ("await_receiver", ())
+    assert [a.referral_id for a in shown.awaiting] == [referral_id]
+    assert shown.soonest == story.at(52) and seen(story, 53).overdue
+
+
+@pytest.mark.parametrize("ended", [ReferralResponse.FAILED, ReferralResponse.CANCELLED])
+def test_a_referral_that_failed_or_was_cancelled_after_acceptance_asks_for_another(
+        ended: ReferralResponse) -> None:
+    story = Story().through_referral(Tier.CRISIS)
+    referral_id = story.envelopes[-1].data["referral_id"]
+    story.answered(6, referral_id, ended)
+    shown = seen(story, 7)
+    assert (shown.turn, shown.flags, shown.awaiting) == ("refer", (f"referral_{ended}",), ())
+    story.referred(8, rerouted_from=referral_id)
+    assert (seen(story, 9).turn, seen(story, 9).flags) == ("await_receiver", ())
+
+
+def test_a_student_who_missed_the_appointment_flags_the_case_until_scheduled_again() -> None:
+    story = Story().through_referral()
+    referral_id = story.envelopes[-1].data["referral_id"]
+    story.answered(6, referral_id, ReferralResponse.SCHEDULED)
+    story.answered(7, referral_id, ReferralResponse.NO_SHOW)
+    shown = seen(story, 8)
+    assert (shown.flags, shown.awaiting) == (("referral_no_show",), ())
+    assert shown.turn != "refer"  # the receiver still has the student: no new referral
+    story.answered(9, referral_id, ReferralResponse.SCHEDULED)
+    assert seen(story, 10).flags == ()
 
 
 def test_a_follow_up_whose_day_has_come_is_the_psychology_teachers_turn() -> None:

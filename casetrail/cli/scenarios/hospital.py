@@ -17,6 +17,8 @@ FIRST, SECOND = "anding-hospital", "huilongguan-hospital"
 # The student came back from hospital this long ago (entered late, as happens), so the
 # first weekly follow-up is already overdue when the plan is recorded.
 BACK_SINCE = timedelta(days=10)
+# The hospital's discharge summary, in its own records: the school gets its reference.
+DISCHARGE_SUMMARY = "DocumentReference/discharge-summary-1"
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,20 @@ class HospitalPath:
     accepted: UUID
 
 
+async def acknowledge(liaison: Liaison, referral_id: UUID) -> None:
+    """The hospital finds the referral among its Tasks still waiting and marks it received."""
+    waiting = {task["id"] for task in await liaison.tasks("requested")}
+    if str(referral_id) not in waiting:
+        raise LookupError(f"referral {referral_id} is not among the receiver's waiting Tasks")
+    await liaison.answer(str(referral_id), "received")
+
+
 async def hospital_path(desk: Desk, liaisons: dict[str, Liaison], student_id: str,
                         say: Say, *, webhooks: bool) -> HospitalPath:
-    """`webhooks`: the hospitals have endpoints, so each answers once its packet arrived;
-    without, a person carries the packet and the hospital answers all the same."""
+    """Each hospital answers through its liaison system (deploy/fhir's reference client):
+    reads its Tasks and answers each on the version it read. `webhooks`: the hospitals
+    have endpoints, so each answers once its packet arrived; without, a person carries the
+    packet and the hospital answers all the same."""
     await register_guardians(desk, student_id, primary="sms", secondary="sms")
     received = await desk.report(student_id, signs=["suicide_attempt"], imminent=True,
                                  name="学生戊", description="overdose at home, told a friend")
@@ -58,21 +70,27 @@ async def hospital_path(desk: Desk, liaisons: dict[str, Liaison], student_id: st
     if webhooks:
         await desk.event(case_id, "referral", "ReferralDelivered", referral_id=str(declined))
         say(f"hospital: the FHIR packet reached {FIRST}'s webhook")
-    await liaisons[FIRST].update_task(declined, "rejected", decline_reason="no_capacity")
+    first = liaisons[FIRST]
+    await acknowledge(first, declined)
+    await first.answer(str(declined), "rejected", reason="no_capacity")
     rerouted = await desk.event(case_id, "referral", "ReferralMade",
                                 rerouted_from=str(declined))
     accepted = UUID(rerouted.data["referral_id"])
-    say(f"hospital: {FIRST} declined (no capacity); re-routed to "
-        f"{rerouted.data['receiver_id']}")
+    say(f"hospital: {FIRST} received the referral and declined it (no capacity); "
+        f"re-routed to {rerouted.data['receiver_id']}")
     second = liaisons[SECOND]
     if webhooks:
         await desk.event(case_id, "referral", "ReferralDelivered", referral_id=str(accepted))
-    await second.update_task(accepted, "accepted")
-    await second.update_task(accepted, "in-progress", business_status="admitted")
-    await second.update_task(accepted, "completed")
+    await acknowledge(second, accepted)
+    for answer in ("accepted", "scheduled", "admitted"):
+        await second.answer(str(accepted), answer)
+    await second.answer(str(accepted), "discharged", summary=DISCHARGE_SUMMARY,
+                        recommendations="half days for two weeks, then a full timetable")
     await desk.event(case_id, "referral", "ReferralAnswered", referral_id=str(accepted),
                      response="discharged")
-    say(f"hospital: {SECOND} accepted, admitted and discharged the student")
+    await desk.event(case_id, "referral", "ReferralFeedbackGiven", referral_id=str(accepted))
+    say(f"hospital: {SECOND} accepted, scheduled, admitted and discharged the student, "
+        "with a discharge summary and recommendations for the return to school")
     back = now() - BACK_SINCE
     await desk.post("referral", f"/cases/{case_id}/return-plan", {
         "study_support": ["reduced_timetable", "regular_counselling", "exam_deferral"],

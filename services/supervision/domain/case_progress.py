@@ -18,6 +18,11 @@ from contracts.events import assessment, intake, notification, referral
 TRANSFER_SOURCE = "transfer"
 UNDECIDED = "undecided"
 ACCEPTED, DECLINED, AWAITING = "accepted", "declined", "awaiting"
+FAILED, CANCELLED = ReferralResponse.FAILED.value, ReferralResponse.CANCELLED.value
+# A referral's outcome by its last answer: acknowledged is still awaiting; declined, failed
+# and cancelled each a dead end; any other answer a receiver that took the student on.
+OUTCOMES = {ReferralResponse.RECEIVED.value: AWAITING,
+            ReferralResponse.DECLINED.value: DECLINED, FAILED: FAILED, CANCELLED: CANCELLED}
 
 # The (service, type) of every event `CaseProgress.apply` counts; the others pass by undecoded.
 COUNTED: frozenset[tuple[str, str]] = frozenset({
@@ -27,7 +32,8 @@ COUNTED: frozenset[tuple[str, str]] = frozenset({
         "GuardianNoticeIssued", "GuardianNoticeDispatched", "GuardianAcknowledged",
         "GuardianCalled")),
     *((referral.SERVICE, name) for name in (
-        "ReferralMade", "ReferralAnswered", "ReferralUnanswered", "FollowUpsScheduled",
+        "ReferralMade", "ReferralAnswered", "ReferralReceived", "ReferralNoShow",
+        "ReferralFailed", "ReferralCancelled", "ReferralUnanswered", "FollowUpsScheduled",
         "FollowUpRecorded", "FollowUpOverdue", "HomeVisitRecorded", "HomeVisitDue",
         "CaseClosed", "CaseReopened")),
 })
@@ -98,6 +104,14 @@ class CaseProgress:
                 self._reach(Stage.REFERRED, at)
             case referral.ReferralAnswered(referral_id=referral_id, response=response):
                 self.referrals[referral_id] = response.value
+            case referral.ReferralReceived(referral_id=referral_id):
+                self.referrals[referral_id] = ReferralResponse.RECEIVED.value
+            case referral.ReferralNoShow(referral_id=referral_id):
+                self.referrals[referral_id] = ReferralResponse.NO_SHOW.value
+            case referral.ReferralFailed(referral_id=referral_id):
+                self.referrals[referral_id] = FAILED
+            case referral.ReferralCancelled(referral_id=referral_id):
+                self.referrals[referral_id] = CANCELLED
             case referral.ReferralUnanswered():
                 self.unanswered += 1
             case referral.FollowUpsScheduled(due_dates=due_dates):
@@ -127,9 +141,10 @@ class CaseProgress:
 
     def answers(self) -> list[str]:
         """Each referral's outcome: a receiver took the student on (accepted, scheduled,
-        admitted, discharged), declined, or no answer yet."""
-        return [AWAITING if answer is None else DECLINED if answer == ReferralResponse.DECLINED
-                else ACCEPTED for answer in self.referrals.values()]
+        no-show, admitted, discharged), declined, failed, cancelled, or no answer yet (none,
+        or only received)."""
+        return [AWAITING if answer is None else OUTCOMES.get(answer, ACCEPTED)
+                for answer in self.referrals.values()]
 
     def follow_ups_due(self, by: date) -> list[FollowUp]:
         return [follow_up for follow_up in self.follow_ups if follow_up.due <= by]

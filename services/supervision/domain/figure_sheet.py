@@ -49,6 +49,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "referrals": ("转介", "referrals"), "made": ("发出", "made"),
     "accepted": ("接受", "accepted"), "declined": ("拒绝", "declined"),
     "awaiting": ("待答复", "awaiting an answer"), "rerouted": ("改转", "re-routed"),
+    "failed": ("接收后未能完成", "failed"), "cancelled": ("接收方取消", "cancelled"),
     "flagged_unanswered": ("逾时未答复", "flagged unanswered"),
     "cases_referred": ("转介个案", "cases referred"),
     "succeeded_share": ("转介成功比例", "share succeeded"),

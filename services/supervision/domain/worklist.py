@@ -18,9 +18,20 @@ from contracts.events import UnknownEvent, assessment, intake, notification, rea
 UNDECIDED = "undecided"
 # The source of a case opened by a record from the student's previous school.
 TRANSFER_SOURCE = "transfer"
-# What a referral's answer is while none has come, and once its time ran out without one.
+# What a referral's answer is once its time ran out without one.
 UNANSWERED = "unanswered"
-DEAD_ENDS = frozenset({ReferralResponse.DECLINED.value, UNANSWERED})
+# Answers that leave the student without a receiver: the team is to refer again.
+DEAD_ENDS = frozenset({ReferralResponse.DECLINED.value, ReferralResponse.FAILED.value,
+                       ReferralResponse.CANCELLED.value, UNANSWERED})
+# Acknowledged is no answer: the referral still awaits one, by the same time.
+AWAITED = frozenset({None, ReferralResponse.RECEIVED.value})
+# The answers carried as events of their own rather than as ReferralAnswered.
+OWN_EVENTS: dict[type[BaseModel], ReferralResponse] = {
+    referral.ReferralReceived: ReferralResponse.RECEIVED,
+    referral.ReferralNoShow: ReferralResponse.NO_SHOW,
+    referral.ReferralFailed: ReferralResponse.FAILED,
+    referral.ReferralCancelled: ReferralResponse.CANCELLED,
+}
 
 # The (service, type) of every event the worklist folds; the others pass by undecoded.
 FOLDED: frozenset[tuple[str, str]] = frozenset({
@@ -30,7 +41,8 @@ FOLDED: frozenset[tuple[str, str]] = frozenset({
     *((notification.SERVICE, name) for name in ("GuardianNoticeIssued",
                                                 "GuardianAcknowledged", "GuardianCalled")),
     *((referral.SERVICE, name) for name in (
-        "ReferralMade", "ReferralAnswered", "ReferralUnanswered", "FollowUpsScheduled",
+        "ReferralMade", "ReferralAnswered", *(event.__name__ for event in OWN_EVENTS),
+        "ReferralUnanswered", "FollowUpsScheduled",
         "FollowUpRecorded", "FollowUpOverdue", "HomeVisitRecorded", "HomeVisitDue",
         "CaseClosed", "CaseReopened")),
 })
@@ -48,7 +60,7 @@ class Handoff:
 
     @property
     def awaiting(self) -> bool:
-        return self.answer is None
+        return self.answer in AWAITED
 
     @property
     def dead_end(self) -> bool:
@@ -126,6 +138,9 @@ class WorkItem:
                 self._answered(referral_id, response.value)
             case referral.ReferralUnanswered(referral_id=referral_id):
                 self._answered(referral_id, UNANSWERED)
+            case (referral.ReferralReceived() | referral.ReferralNoShow()
+                  | referral.ReferralFailed() | referral.ReferralCancelled()):
+                self._answered(data.referral_id, OWN_EVENTS[type(data)].value)
             case referral.FollowUpsScheduled(due_dates=due_dates):
                 # As referral's aftercare does: a new schedule replaces only the follow-ups
                 # still to come, keeping those done and those already overdue.

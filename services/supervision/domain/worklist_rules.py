@@ -122,13 +122,14 @@ class WorkLine:
 
 
 def flags_of(item: WorkItem) -> tuple[str, ...]:
-    """What the team must look at: a referral declined or left unanswered that nobody
-    replaced yet, a concern after the case's closure."""
+    """What the team must look at: a referral declined, failed, cancelled or left
+    unanswered that nobody replaced yet, a student who missed the appointment, a concern
+    after the case's closure."""
     flags = set()
     for handoff in item.referrals.values():
-        if handoff.dead_end:
-            flags.add("referral_declined" if handoff.answer == ReferralResponse.DECLINED.value
-                      else "referral_unanswered")
+        if handoff.dead_end or (handoff.answer == ReferralResponse.NO_SHOW.value
+                                and not handoff.replaced):
+            flags.add(f"referral_{handoff.answer}")
     if item.concern_after_closure:
         flags.add("concern_after_closure")
     return tuple(sorted(flags))
