@@ -17,7 +17,15 @@ from casetrail.service import serve
 from services.console.adapters.built_in_issuer import BuiltInPasswords
 from services.console.adapters.openid_provider import OpenIdProvider
 from services.console.adapters.service_apis import ServicesOverHttp
-from services.console.application import Console, Passwords, Provider, Services, Tokens
+from services.console.application import (
+    Answer,
+    Console,
+    Passwords,
+    Provider,
+    Services,
+    ServiceUnavailable,
+    Tokens,
+)
 from services.console.config import ConsoleSettings
 from services.console.entrypoints import audit, dashboard, live, pages, screening, sign_in
 from services.console.entrypoints.rendering import Pages
@@ -50,7 +58,7 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
                   openapi_url=None, lifespan=lifespan)
     app.state.console = Console(services, passwords, tokens, settings.timezone, provider)
     app.state.redirect_url = settings.oidc_redirect_url
-    app.state.pages = Pages(settings.timezone)
+    rendering = app.state.pages = Pages(settings.timezone)
     app.state.secure_cookies = settings.secure_cookies
     app.state.secret = (settings.session_secret.get_secret_value().encode()
                         if settings.session_secret else secrets.token_bytes(32))
@@ -69,6 +77,12 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
     @app.exception_handler(SignInFirst)
     async def sign_in_first(request: Request, error: SignInFirst) -> Response:
         return sign_in.sign_in_redirect(request, error.reason)
+
+    @app.exception_handler(ServiceUnavailable)
+    async def unavailable(request: Request, error: ServiceUnavailable) -> Response:
+        return rendering.render(request, "refused_page.html", {
+            "refused": [Answer(503, {"detail": f"{error.service} does not answer"})]},
+            status=503)
 
     @app.exception_handler(ForgedForm)
     async def forged(request: Request, _: ForgedForm) -> Response:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
+from services.console.application import ServiceUnavailable
 from tests.console_fakes import FakeServices, console_app, signed_in
 
 CASE = UUID(int=3)
@@ -128,3 +130,15 @@ def test_a_case_id_that_is_not_one_is_said_and_one_that_is_opens_the_case() -> N
     assert client.get("/audit?case_id=nope").text.count('role="alert"') == 1
     moved = client.get(f"/audit?case_id={CASE}")
     assert moved.status_code == 303 and moved.headers["location"] == f"/audit/cases/{CASE}"
+
+
+def test_a_service_that_does_not_answer_is_said_on_the_page() -> None:
+    class Silent(FakeServices):
+        async def openapi(self, service: str) -> Mapping[str, Any]:
+            raise ServiceUnavailable(service)
+
+    client, _ = signed_in(console_app(Silent()), "psych_teacher")
+    page = client.get("/report")
+
+    assert page.status_code == 503
+    assert "intake does not answer" in page.text

@@ -9,7 +9,13 @@ from uuid import UUID
 
 import httpx
 
-from services.console.application.ports import EXPIRED, OPENED, Answer, Call
+from services.console.application.ports import (
+    EXPIRED,
+    OPENED,
+    Answer,
+    Call,
+    ServiceUnavailable,
+)
 
 
 class ServicesOverHttp:
@@ -41,9 +47,12 @@ class ServicesOverHttp:
     async def openapi(self, service: str) -> Mapping[str, Any]:
         """A service's API description, asked once: it changes only with the service."""
         if service not in self._openapi:
-            response = await self.client.get(self.urls[service] + "/openapi.json")
-            response.raise_for_status()
-            self._openapi[service] = response.json()
+            try:
+                response = await self.client.get(self.urls[service] + "/openapi.json")
+                response.raise_for_status()
+                self._openapi[service] = response.json()
+            except (httpx.HTTPError, ValueError):
+                raise ServiceUnavailable(service) from None
         return self._openapi[service]
 
     async def changes(self, token: str) -> AsyncIterator[str]:

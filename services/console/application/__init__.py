@@ -25,6 +25,7 @@ from services.console.application.ports import (
     Provider,
     ProviderRefused,
     Services,
+    ServiceUnavailable,
     SignInStart,
     Tokens,
 )
@@ -289,4 +290,4 @@ class Console:
 
 
 __all__ = ["EXPIRED", "OPENED", "Answer", "Call", "Console", "Passwords", "Provider",
-           "ProviderRefused", "Services", "SignInStart", "Tokens"]
+           "ProviderRefused", "ServiceUnavailable", "Services", "SignInStart", "Tokens"]

@@ -44,6 +44,14 @@ class Answer:
         return f"HTTP {self.status}"
 
 
+class ServiceUnavailable(Exception):
+    """A service does not answer just now (its API description cannot be read)."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self.service = service
+
+
 class Services(Protocol):
     """The services' public APIs, asked as the bearer of `token`."""
 
