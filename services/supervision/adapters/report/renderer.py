@@ -36,14 +36,29 @@ def fontconfig_families(pattern: str) -> list[str]:
     return sorted({line.split(",")[0].strip() for line in listed.splitlines() if line.strip()})
 
 
-def _drawable(family: str) -> bool:
-    """Whether matplotlib can draw the chart's text in the family."""
+def _found(family: str) -> bool:
     try:
         font_manager.findfont(font_manager.FontProperties(family=family),
                               fallback_to_default=False)
     except ValueError:
         return False
     return True
+
+
+def _drawable(family: str) -> bool:
+    """Whether matplotlib can draw the chart's text in the family. Its list of fonts is
+    cached when it first runs: a font installed since then is added from fontconfig's."""
+    if _found(family):
+        return True
+    if shutil.which("fc-list") is None:
+        return False
+    files = subprocess.run(["fc-list", f"{family}:lang=zh", "file"], capture_output=True,
+                           text=True, check=False).stdout
+    for line in files.splitlines():
+        path = line.strip().rstrip(":")
+        if path:
+            font_manager.fontManager.addfont(path)
+    return _found(family)
 
 
 def _preference(family: str) -> tuple[bool, bool, bool, str]:
