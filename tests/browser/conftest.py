@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -64,6 +65,15 @@ class Site:
     def read(self, service: str, path: str, user: User) -> Any:
         response = httpx.get(self.system.cluster.url(service) + path,
                              headers=self._bearer(user), timeout=10.0)
+        response.raise_for_status()
+        return response.json()
+
+    def posted(self, service: str, path: str, user: User, *, json: Any = None,
+               files: dict[str, tuple[str, bytes, str]] | None = None) -> Any:
+        """A command sent through a service's API as `user`, with a key of its own."""
+        response = httpx.post(self.system.cluster.url(service) + path, json=json, files=files,
+                              headers={**self._bearer(user), "Idempotency-Key": str(uuid4())},
+                              timeout=10.0)
         response.raise_for_status()
         return response.json()
 

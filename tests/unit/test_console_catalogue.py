@@ -13,6 +13,7 @@ import contracts.codes
 from contracts.events import assessment, intake, notification, referral
 from services.console.domain.actions import ACTIONS
 from services.console.entrypoints.rendering import HERE, humanized, translations
+from services.supervision.domain.flags import FAILURES
 
 TEMPLATES = HERE / "templates"
 
@@ -61,6 +62,17 @@ def test_each_event_on_the_timeline_has_its_chinese(event_type: str) -> None:
 @pytest.mark.parametrize("name", sorted(ACTIONS))
 def test_each_step_of_the_workflow_has_its_chinese(name: str) -> None:
     assert chinese(humanized(f"action {name}"))
+
+
+# The flags of supervision's trail beside those it raises for a failure (domain/flags.py).
+TRAIL_FLAGS = {kind for kind, _ in FAILURES.values()} | {
+    "acknowledgement_late", "break_glass_open", "disclosed_without_consent",
+    "follow_up_overdue", "home_visit_due", "referral_needs_receiver"}
+
+
+@pytest.mark.parametrize("kind", sorted(TRAIL_FLAGS))
+def test_each_flag_of_the_auditors_trail_has_its_chinese(kind: str) -> None:
+    assert chinese(humanized(kind))
 
 
 def test_english_is_the_msgid_itself() -> None:
