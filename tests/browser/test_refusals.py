@@ -47,7 +47,7 @@ def test_a_missing_rationale_is_named_by_its_field_and_the_corrected_form_record
     form.locator("button[type=submit]").click()
     rationale = page.locator("#f-rationale")
     expect(rationale).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#f-rationale + .field-error")).to_have_text("Field required")
+    expect(page.locator("#f-rationale + .field-error")).to_have_text("必填项")
     shot(page, "rationale-missing")
     assert site.read("assessment", f"/cases/{case_id}", TEAM)["decisions"] == []
     form = page.locator("form[data-test=form-decide_tier]")

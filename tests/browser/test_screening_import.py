@@ -46,8 +46,8 @@ def consents_recorded(page: Page, shot: Screenshots) -> None:
     form = page.locator("form[data-test=form-screening_consents]")
     for row, student in enumerate(CONSENTED):
         form.locator(f"[name='consents.{row}.school_student_id']").fill(student)
-        form.locator(f"[name='consents.{row}.student_consented']").check()
-        form.locator(f"[name='consents.{row}.guardian_consented']").check()
+        form.locator(f"[name='consents.{row}.student_consented'][value=true]").check()
+        form.locator(f"[name='consents.{row}.guardian_consented'][value=true]").check()
     shot(page, "consents-filled")
     form.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"\?done=consents$"))
