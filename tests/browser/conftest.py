@@ -100,7 +100,7 @@ class Site:
         return case_id
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The whole system, once for the browser tests, the built-in issuer's keys in its own
     data dir: the console signs people in with them and every service verifies them."""
@@ -117,13 +117,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(system, issuer)
 
 
-@pytest.fixture(scope="session")
+# Package-scoped, not session-scoped: Playwright's sync API holds an event loop while it runs,
+# and every later test that starts one of its own (asyncio.run) would fail beside it.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's chromium, never a downloaded browser: its absence fails the tests."""
     if not Path(CHROMIUM).is_file():
