@@ -87,7 +87,7 @@ def up(directory: Path) -> int:
                 print(f"warning: {service}: {warning}")
         write_ledger_keys(directory, cluster.env["CASETRAIL_SCHOOL_ID"], cluster.env)
         cluster.start_all()
-        Runtime(nats_url, {s: cluster.url(s) for s in LISTENING},
+        Runtime(nats_url, {s: cluster.url(s) for s in SERVED},
                 pid=os.getpid(), nats_seed_file=operator_seed,
                 nats_tls_ca_file=os.environ.get("NATS_TLS_CA_FILE"),
                 school=cluster.env["CASETRAIL_SCHOOL_ID"],

@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.e2e,
                                  reason="reads /proc for the children of `up`")]
 
 # Answer without a token: the liveness probes and the API's documentation.
-OPEN = re.compile(r"^/(health|docs|redoc|openapi\.json)")
+# /fhir/metadata is public by design: a FHIR client reads it before it has a token.
+OPEN = re.compile(r"^/(health|docs|redoc|openapi\.json|fhir/metadata)")
 
 
 @pytest.fixture(scope="module")

@@ -45,8 +45,8 @@ def _allgone_within(up: Up, children: list[int], seconds: float) -> None:
 
 def test_killing_up_takes_nats_and_every_service_with_it(up: Up) -> None:
     children = up.children()
-    # nats-server, each service's API and its relay, supervision's API
-    assert len(children) == 1 + 2 * len(SERVICES) + 1
+    # nats-server, each service's API and its relay, supervision's API, the console
+    assert len(children) == 1 + 2 * len(SERVICES) + 1 + 1
     up.process.kill()
     up.process.wait()
     _allgone_within(up, children, seconds=5)
