@@ -187,6 +187,7 @@ def _acknowledge(data: st.DataObject, body: Body, seeded: Seeded,
 
 
 @fits("POST /screenings/{screening_id}/imports")
+@fits("POST /screenings/{screening_id}/imports/preview")  # the same file; nothing recorded
 def _import(data: st.DataObject, body: Body, seeded: Seeded,
         permission: Permission) -> Role | None:
     body["file"] = screening_file(data, INSTRUMENTS[SCREENING_INSTRUMENT])
