@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import StorageType, StreamConfig
@@ -32,11 +33,11 @@ from casetrail.bus.embedded import EmbeddedNats, free_port, server_binary
 from casetrail.bus.identities import BusLogin
 from casetrail.cli.cast import Cast
 from casetrail.cli.desk import Desk
-from casetrail.cli.keys import PERSONAL_DATA_SERVICES
-from casetrail.cli.processes import Cluster
+from casetrail.cli.keys import machine_secrets
+from casetrail.cli.processes import LISTENING, Cluster
 from casetrail.cli.runtime import Runtime
+from casetrail.cli.watch import EventWatch
 from casetrail.identity.issuer import LocalIssuer, issuer_dir
-from casetrail.personal.vault import new_master_key
 from casetrail.service import connect
 from contracts.envelope import SERVICES
 from contracts.subjects import from_service
@@ -49,7 +50,6 @@ NOTICE_TIMEOUT_SECONDS = 30.0
 # Untimed crisis reports first: the relays are still starting when start_all() returns,
 # and the first case through would otherwise wait seconds for them.
 NOTICE_WARMUP = 5
-PSEUDONYM_KEY = "bench-pseudonym-key"
 SCHOOL = "bench-school"
 # Tier, imminent, signs: what the full-case run cycles through.
 TIERS: list[tuple[str, bool, list[str]]] = [
@@ -86,23 +86,23 @@ def machine_context() -> list[str]:
 
 
 @contextmanager
-def running_system(data: Path) -> Iterator[tuple[str, Cluster]]:
+def running_system(data: Path) -> Iterator[tuple[EmbeddedNats, Cluster]]:
     """An embedded nats-server and the eight processes, stopped on the way out; they take
     the tokens of the data dir's built-in issuer."""
     nats = EmbeddedNats(data / "nats", free_port()).start()
     cluster = Cluster(
         env={"NATS_URL": nats.url, "CASETRAIL_DATA_DIR": str(data),
-             "CASETRAIL_PSEUDONYM_KEY": PSEUDONYM_KEY, "CASETRAIL_SCHOOL_ID": SCHOOL,
+             "CASETRAIL_SCHOOL_ID": SCHOOL,
              "CASETRAIL_OIDC_JWKS_FILE": str(LocalIssuer(issuer_dir(data)).ensure().jwks_file),
              # One desk makes every request: a person's rate limit would measure itself.
              "CASETRAIL_RATE_LIMIT": "1000000/minute",
-             **{f"{service.upper()}_DATA_MASTER_KEY": new_master_key()
-                for service in PERSONAL_DATA_SERVICES}},
+             # As `casetrail up` runs it: encrypted at rest, checkpoints signed.
+             **machine_secrets(data)},
         log_dir=data / "logs",
-        ports={service: free_port() for service in SERVICES})
+        ports={service: free_port() for service in LISTENING})
     try:
         cluster.start_all()
-        yield nats.url, cluster
+        yield nats, cluster
     finally:
         cluster.stop_all()
         nats.stop()
@@ -200,21 +200,69 @@ def throughput_lines(cases: int, concurrency: int, wall: float) -> list[str]:
             f"{concurrency}: {cases / wall:.1f} cases/s, wall {wall:.1f} s"]
 
 
-async def measure(nats_url: str, cluster: Cluster, data: Path,
+class Processes:
+    """The system's processes by name (each service's API and relay, supervision, the
+    console, nats-server): CPU seconds used so far, and resident memory."""
+
+    def __init__(self, nats: EmbeddedNats, cluster: Cluster) -> None:
+        pids = {name: process.process.pid for name, process in cluster.processes.items()
+                if process.process is not None}
+        assert nats.process is not None
+        pids["nats-server"] = nats.process.pid
+        self.processes = {name: psutil.Process(pid) for name, pid in pids.items()}
+
+    def cpu_seconds(self) -> dict[str, float]:
+        return {name: sum(p.cpu_times()[:2]) for name, p in self.processes.items()}
+
+    def rss_mb(self) -> dict[str, float]:
+        return {name: p.memory_info().rss / 2**20 for name, p in self.processes.items()}
+
+
+def cpu_lines(before: dict[str, float], after: dict[str, float], client: float,
+              cases: int) -> list[str]:
+    """CPU milliseconds per full case: the services' (every process but nats-server), then
+    each process's, the broker's and the benchmark client's own."""
+    used = {name: (after[name] - before[name]) * 1e3 / cases for name in after}
+    services = sum(ms for name, ms in used.items() if name != "nats-server")
+    lines = [f"service CPU per full case: {services:.0f} ms (nats-server {used['nats-server']:.0f}"
+             f" ms, the benchmark's client {client * 1e3 / cases:.0f} ms)"]
+    lines += [f"  {name}: {ms:.1f} ms" for name, ms in
+              sorted(used.items(), key=lambda item: -item[1]) if name != "nats-server"]
+    return lines
+
+
+def rss_lines(rss: dict[str, float]) -> list[str]:
+    return ["resident memory after the run: " + ", ".join(
+        f"{name} {mb:.0f} MB" for name, mb in sorted(rss.items(), key=lambda item: -item[1]))]
+
+
+def client_cpu() -> float:
+    usage = psutil.Process().cpu_times()
+    return float(usage.user + usage.system)
+
+
+async def measure(nats: EmbeddedNats, cluster: Cluster, data: Path,
                   args: argparse.Namespace) -> list[str]:
     run = f"b{time.time_ns() % 10**9}"
-    runtime = Runtime(nats_url, {s: cluster.url(s) for s in SERVICES})
-    nc = await connect(nats_url, "bench", BusLogin("bench"))  # the bench's server is open
+    runtime = Runtime(nats.url, {s: cluster.url(s) for s in SERVICES})
+    processes = Processes(nats, cluster)
+    nc = await connect(nats.url, "bench", BusLogin("bench"))  # the bench's server is open
+    watch = await EventWatch(nc).start()
     try:
         async with httpx.AsyncClient(timeout=30.0) as http:
-            desk = Desk(runtime, nc, http, Cast.signed_in(data, SCHOOL))
+            desk = Desk(runtime, nc, http, Cast.signed_in(data, SCHOOL), watch)
             floor = await publish_floor(nc)
             notice = await report_to_notice(desk, nc, args.cases, run)
+            before, client_before = processes.cpu_seconds(), client_cpu()
             wall = await full_cases(desk, args.full_cases, args.concurrency, run)
+            after, client = processes.cpu_seconds(), client_cpu() - client_before
+            rss = processes.rss_mb()
     finally:
+        await watch.stop()
         await nc.close()
     return (floor_lines(floor) + notice_lines(notice, floor)
-            + throughput_lines(args.full_cases, args.concurrency, wall))
+            + throughput_lines(args.full_cases, args.concurrency, wall)
+            + cpu_lines(before, after, client, args.full_cases) + rss_lines(rss))
 
 
 def main() -> None:
@@ -223,8 +271,8 @@ def main() -> None:
         print(line, flush=True)
     data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
     print(f"data dir: {data} (logs in logs/; removed after a successful run)", flush=True)
-    with running_system(data) as (nats_url, cluster):
-        lines = asyncio.run(measure(nats_url, cluster, data, args))
+    with running_system(data) as (nats, cluster):
+        lines = asyncio.run(measure(nats, cluster, data, args))
     shutil.rmtree(data)
     for line in lines:
         print(line)

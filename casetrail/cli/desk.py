@@ -26,6 +26,7 @@ from casetrail.cli.cast import (
 )
 from casetrail.cli.commands import RequestRefused, send_command
 from casetrail.cli.runtime import Runtime
+from casetrail.cli.watch import EventWatch
 from contracts.envelope import Envelope
 
 # How long the other services may take to learn of an assignment from intake's event.
@@ -46,14 +47,16 @@ def _record(response: httpx.Response) -> dict[str, Any]:
 class Desk:
     """Every command goes with its own Idempotency-Key and is retried with it until answered
     (casetrail/cli/commands.py): a timeout or a restarted service never does it twice. Each
-    request is made `by` one of the cast, with their token."""
+    request is made `by` one of the cast, with their token. Given a started watch, it waits
+    for events through it rather than a JetStream consumer per wait."""
 
     def __init__(self, runtime: Runtime, nc: Client, http: httpx.AsyncClient,
-                 cast: Cast) -> None:
+                 cast: Cast, watch: EventWatch | None = None) -> None:
         self.runtime = runtime
         self.nc = nc
         self.http = http
         self.cast = cast
+        self.watch = watch
 
     async def post(self, service: str, path: str, body: dict[str, Any], *,
                    by: Person) -> dict[str, Any]:
@@ -115,10 +118,14 @@ class Desk:
     async def event(self, case_id: UUID, service: str, event_type: str,
                     timeout: float = 30.0, **data: Any) -> Envelope:
         """Wait for the case's event whose data has the given values."""
-        return await wait_for_event(
-            self.nc, case_id, service, event_type,
-            matching=lambda e: all(e.data.get(k) == v for k, v in data.items()),
-            timeout=timeout)
+
+        def matching(envelope: Envelope) -> bool:
+            return all(envelope.data.get(k) == v for k, v in data.items())
+
+        if self.watch is not None:
+            return await self.watch.wait(case_id, service, event_type, matching, timeout)
+        return await wait_for_event(self.nc, case_id, service, event_type, matching=matching,
+                                    timeout=timeout)
 
     async def first_event(self, case_id: UUID, service: str, event_types: list[str],
                           timeout: float = 30.0) -> Envelope:
