@@ -263,6 +263,7 @@ async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplicat
     js = nc.jetstream()
     await ensure_streams(js, settings.stream_replicas)
     relay = OutboxRelay(app=app, published=published, js=js, batch=settings.relay_batch,
+                        save_seconds=settings.relay_save_seconds,
                         positions=tracking_store(f"{settings.service}_relay",
                                                  settings.relay_store_env()))
     stop = asyncio.Event()

@@ -79,6 +79,9 @@ class ServiceSettings(BaseSettings):
     # The relay is woken after each commit; polling is the fallback for a lost wake-up.
     relay_poll_seconds: float = Field(0.5, gt=0)
     relay_batch: int = Field(500, ge=1, le=10_000)
+    # How often the relay saves how far it has published (and when it stops): a crash
+    # re-publishes what went out since, which the bus and the consumers drop as copies.
+    relay_save_seconds: float = Field(1.0, ge=0)
     # Readiness fails when events have waited this long with the relay not moving.
     relay_stall_seconds: float = Field(60.0, gt=0)
     # Who signs the bearer tokens: the school's or district's OpenID Connect provider

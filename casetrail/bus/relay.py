@@ -3,6 +3,13 @@
 Publish first, then remember the position: a crash in between re-publishes the same
 events with the same `Nats-Msg-Id`, which JetStream drops inside its duplicate window and
 consumers recognise by the event's identity beyond it. Nothing committed is ever skipped.
+So the position need not be saved after every batch: at most every `save_seconds`, and when
+the relay stops; a crash re-publishes at most what went out since.
+
+A batch goes out as one chain per case, the chains side by side: a case's events in the
+order of the log, each after the one before it was acknowledged, so no failure can put a
+case's later event on the stream before its earlier one; events of different cases have no
+order to keep.
 """
 
 from __future__ import annotations
@@ -10,7 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import defaultdict
 from collections.abc import Sequence
+from uuid import UUID
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -66,15 +76,18 @@ def stuck_at(app: ServiceApplication, published: PublishedEvents,
 
 class OutboxRelay:
     def __init__(self, *, app: ServiceApplication, published: PublishedEvents,
-                 positions: TrackingRecorder, js: JetStreamContext, batch: int = 500) -> None:
+                 positions: TrackingRecorder, js: JetStreamContext, batch: int = 500,
+                 save_seconds: float = 0.0) -> None:
         self.app = app
         self.published = published
         self.positions = positions
         self.js = js
         self.batch = batch
+        self.save_seconds = save_seconds
         self.position_name = relay_position_name(published.service)
         # Read once: this relay is the only writer of its position.
-        self._relayed = positions.max_tracking_id(self.position_name) or 0
+        self._relayed = self._saved = positions.max_tracking_id(self.position_name) or 0
+        self._saved_at = time.monotonic()
         self.stuck: Stuck | None = None
 
     def last_relayed(self) -> int:
@@ -90,26 +103,62 @@ class OutboxRelay:
 
         An event that cannot be published stops the relay there (nothing behind it may
         overtake it), after the position of what did go out is saved; it is logged once.
+        A failure to publish is raised once the position of what went out before it is kept.
         """
         pending = await asyncio.to_thread(self._pending)
-        done = 0
-        try:
-            for notification in pending:
-                envelope = _envelope(self.app, self.published, notification)
-                if isinstance(envelope, Stuck):
-                    self._stuck_on(envelope)
-                    break
-                self.stuck = None
-                if envelope is not None:
-                    await self._publish(notification.id, envelope)
-                done += 1
-        finally:
-            if done:
-                position = pending[done - 1].id
-                await asyncio.to_thread(self.positions.insert_tracking,
-                                        Tracking(self.position_name, position))
-                self._relayed = position
-        return done
+        going: list[Envelope | None] = []
+        for notification in pending:
+            envelope = _envelope(self.app, self.published, notification)
+            if isinstance(envelope, Stuck):
+                self._stuck_on(envelope)
+                break
+            self.stuck = None
+            going.append(envelope)
+        sent, failure = await self._publish_by_case(pending, going)
+        if sent:
+            self._relayed = pending[sent - 1].id
+        if failure is not None or self.stuck is not None:
+            await self.save_position()
+        else:
+            await self.save_position_when_due()
+        if failure is not None:
+            raise failure
+        return sent
+
+    async def _publish_by_case(self, pending: Sequence[Notification],
+                               going: list[Envelope | None]
+                               ) -> tuple[int, Exception | None]:
+        """How many of `going` (from the start) are on the stream, and the first failure."""
+        done = [envelope is None for envelope in going]  # internal: nothing to publish
+        chains: dict[UUID, list[int]] = defaultdict(list)
+        for index, envelope in enumerate(going):
+            if envelope is not None:
+                chains[envelope.case_id].append(index)
+
+        async def chain(indexes: list[int]) -> None:
+            for index in indexes:
+                envelope = going[index]
+                assert envelope is not None
+                await self._publish(pending[index].id, envelope)
+                done[index] = True
+
+        failures = await asyncio.gather(*map(chain, chains.values()), return_exceptions=True)
+        sent = next((index for index, ok in enumerate(done) if not ok), len(done))
+        failure = next((f for f in failures if isinstance(f, BaseException)), None)
+        if isinstance(failure, BaseException) and not isinstance(failure, Exception):
+            raise failure  # cancelled, or the process is going down
+        return sent, failure
+
+    async def save_position_when_due(self) -> None:
+        if time.monotonic() - self._saved_at >= self.save_seconds:
+            await self.save_position()
+
+    async def save_position(self) -> None:
+        if self._relayed != self._saved:
+            await asyncio.to_thread(self.positions.insert_tracking,
+                                    Tracking(self.position_name, self._relayed))
+            self._saved = self._relayed
+        self._saved_at = time.monotonic()
 
     def _stuck_on(self, stuck: Stuck) -> None:
         if stuck != self.stuck:
@@ -153,5 +202,7 @@ class OutboxRelay:
                     failures = 0
                 if relayed:
                     continue
+                await self.save_position_when_due()  # idle: what went out is kept soon
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), pause)
+        await self.save_position()
