@@ -17,15 +17,12 @@ import nats
 import uvicorn
 from eventsourcing.persistence import TrackingRecorder
 from fastapi import FastAPI
-from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from casetrail.bus.envelopes import PublishedEvents
-from casetrail.bus.identities import BusLogin, inbox_prefix
+from casetrail.bus.identities import BusLogin
 from casetrail.bus.inbox import Inbox, Subscription, provision
 from casetrail.bus.relay import OutboxRelay, relay_position_name, stuck_at
 from casetrail.http import unguarded
@@ -70,14 +67,17 @@ def service_login(settings: ServiceSettings) -> BusLogin:
     return BusLogin(settings.service, settings.nats_seed_file, settings.nats_tls_ca_file)
 
 
-async def connect(url: str, name: str, login: BusLogin) -> Client:
-    """A client that reconnects for ever, logging one line per failed attempt."""
+async def connect(url: str, name: str, login: BusLogin,
+                  closed: Callable[[], Awaitable[None]] | None = None) -> Client:
+    """A client that reconnects for ever, logging one line per failed attempt; `closed` is
+    called if it is closed all the same."""
 
     async def error(exception: Exception) -> None:
         log.warning("%s: NATS: %r", name, exception)
 
     return await nats.connect(servers=servers(url), name=name, max_reconnect_attempts=-1,
-                              reconnect_time_wait=0.5, error_cb=error, **login.options())
+                              reconnect_time_wait=0.5, error_cb=error, closed_cb=closed,
+                              **login.options())
 
 
 @dataclass
@@ -145,30 +145,9 @@ class ServiceRuntime:
                                            "unacknowledged": info.num_ack_pending}
         return {"service": self.settings.service, "outbox": outbox, "inbox": inbox}
 
-    def _attach(self, broker: NatsBroker, inbox: Inbox) -> None:
-        subscription = inbox.subscription
-
-        @broker.subscriber(
-            subscription.subject,
-            stream=JStream(CASES_STREAM, declare=False),
-            durable=subscription.durable,
-            config=subscription.consumer_config(),
-            pull_sub=PullSub(batch_size=1, timeout=1.0),
-            ack_policy=AckPolicy.MANUAL,
-            # FastStream's default ignores the connection's prefix, which the bus refuses.
-            inbox_prefix=f"{inbox_prefix(self.settings.service)}.".encode(),
-        )
-        async def on_message(msg: NatsMessage) -> None:
-            await inbox.deliver(msg.raw_message)
-
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Consumers and background tasks on, for as long as the context lasts."""
-        login = service_login(self.settings)
-        nc = await connect(self.settings.nats_url, f"{self.settings.service}-inbox", login)
-        js = self.js = nc.jetstream()
-        await ensure_streams(js, self.settings.stream_replicas)
-        await provision(js, self.subscriptions)
         stop = asyncio.Event()
 
         async def connection_closed() -> None:
@@ -178,15 +157,15 @@ class ServiceRuntime:
                 log.error("%s: NATS connection closed; exiting", self.settings.service)
                 os.kill(os.getpid(), signal.SIGTERM)
 
-        # Per-message "Received"/"Processed" lines at DEBUG: INFO would log every event.
-        broker = NatsBroker(servers(self.settings.nats_url), logger=log, log_level=logging.DEBUG,
-                            max_reconnect_attempts=-1, reconnect_time_wait=1,
-                            closed_cb=connection_closed, **login.options())
-        for subscription in self.subscriptions:
-            self._attach(broker, Inbox(
-                subscription=subscription, app=self.app, thread=self.thread, js=js,
-                max_deliver=self.settings.max_deliver,
-                redelivery_delay=self.settings.redelivery_delay_seconds))
+        nc = await connect(self.settings.nats_url, f"{self.settings.service}-inbox",
+                           service_login(self.settings), closed=connection_closed)
+        js = self.js = nc.jetstream()
+        await ensure_streams(js, self.settings.stream_replicas)
+        await provision(js, self.subscriptions)
+        inboxes = [Inbox(subscription=subscription, app=self.app, thread=self.thread, js=js,
+                         max_deliver=self.settings.max_deliver,
+                         redelivery_delay=self.settings.redelivery_delay_seconds)
+                   for subscription in self.subscriptions]
         loop = asyncio.get_running_loop()
         wake_relay = outbox_subject(self.settings.service)
 
@@ -202,12 +181,11 @@ class ServiceRuntime:
 
         self.app.on_commit.append(committed)
         tasks = [asyncio.create_task(task(stop)) for task in self.background]
-        await broker.start()
+        tasks += [asyncio.create_task(inbox.consume(stop)) for inbox in inboxes]
         try:
             yield
         finally:
             stop.set()
-            await broker.stop()
             await asyncio.gather(*tasks, return_exceptions=True)
             await nc.drain()
             self.thread.shutdown()

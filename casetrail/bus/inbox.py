@@ -6,14 +6,23 @@ redelivery or a replay is recognised and causes nothing twice. Nothing a message
 decides what else counts as handled: a forged or replayed message is at worst itself.
 A message that cannot be handled goes to `dlq.<service>` with the reason once it is
 invalid, or after `max_deliver` attempts, and the consumer moves on.
+
+Messages are fetched as many at a time as are waiting (up to `batch`) and handled one after
+the other in stream order. A message that fails is tried again here, holding back the ones
+behind it (kept in progress on the server), so no later event of a case is handled before
+an earlier one; the type of an event is read off its subject, so an event the service does
+not act on is acknowledged without being decoded.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +35,7 @@ from eventsourcing.persistence import (
     Tracking,
 )
 from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
@@ -62,6 +72,12 @@ class Unreadable(ValueError):
     """A message no handler should see: not a valid envelope, or an unknown version."""
 
 
+# Messages fetched and in flight at once, and how long the server waits for an answer to
+# one before it delivers it again (the inbox keeps the ones it holds in progress).
+BATCH = 100
+ACK_WAIT_SECONDS = 30.0
+
+
 @dataclass(frozen=True)
 class Subscription:
     """The events of one upstream service that this service acts on."""
@@ -78,9 +94,12 @@ class Subscription:
     def subject(self) -> str:
         return from_service(self.upstream)
 
-    def consumer_config(self, ack_wait_seconds: float = 30.0) -> ConsumerConfig:
-        # One message in flight: a case's events are handled in the order they were
-        # published (a decision after the detection it answers).
+    def consumer_config(self, ack_wait_seconds: float = ACK_WAIT_SECONDS,
+                        batch: int = BATCH) -> ConsumerConfig:
+        # Up to one batch in flight, handled in stream order by the one inbox that fetched
+        # it: a case's events in the order they were published (a decision after the
+        # detection it answers). One filter, held by the server to the subject the bus lets
+        # this service create its durable with (casetrail.bus.identities).
         return ConsumerConfig(
             name=self.durable,
             durable_name=self.durable,
@@ -88,7 +107,7 @@ class Subscription:
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=ack_wait_seconds,
-            max_ack_pending=1,
+            max_ack_pending=batch,
             max_deliver=-1,  # the inbox counts deliveries itself and dead-letters
         )
 
@@ -136,6 +155,10 @@ def handled_mark(upstream: str, envelope: Envelope, body: bytes) -> Tracking:
     return Tracking(f"e{name.hexdigest()}", digest or 1)
 
 
+def handled_before(app: ServiceApplication, mark: Tracking) -> bool:
+    return app.handled_as(mark.application_name) == mark.notification_id
+
+
 def handle_once(app: ServiceApplication, handler: Handler, envelope: Envelope, data: Any,
                 mark: Tracking) -> bool:
     """Run the handler unless this event was handled already; say which."""
@@ -165,64 +188,113 @@ def _describe(error: Exception) -> str:
     return type(error).__name__
 
 
+def event_type_of(subject: str) -> str:
+    """The last token of `case.<case_id>.<service>.<event_type>`."""
+    return subject.rpartition(".")[2]
+
+
 class Inbox:
     def __init__(self, *, subscription: Subscription, app: ServiceApplication,
                  thread: ApplicationThread, js: JetStreamContext, max_deliver: int,
-                 redelivery_delay: float) -> None:
+                 redelivery_delay: float, batch: int = BATCH) -> None:
         self.subscription = subscription
         self.app = app
         self.thread = thread
         self.js = js
         self.max_deliver = max_deliver
         self.redelivery_delay = redelivery_delay
-        # Deliveries this process put back because the store failed: not the message's fault.
-        self._waited: dict[int, int] = {}
+        self.batch = batch
 
-    async def deliver(self, msg: Msg) -> None:
-        sequence = msg.metadata.sequence.stream
-        attempts = msg.metadata.num_delivered - self._waited.get(sequence, 0)
-        if attempts > self.max_deliver:
-            # Reached when the process died while handling it, every time.
-            await self._dead_letter(msg, f"not handled after {self.max_deliver} deliveries")
+    async def consume(self, stop: asyncio.Event, fetch_seconds: float = 1.0) -> None:
+        """Fetch and handle until stopped: waiting for one message, then taking at once the
+        others the server says are waiting. A message not handled by the time it stops is
+        given back, in order, for the next process to take."""
+        sub = await self.js.pull_subscribe_bind(self.subscription.durable, CASES_STREAM)
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    msgs = await sub.fetch(1, timeout=fetch_seconds)
+                    if waiting := min(msgs[-1].metadata.num_pending, self.batch - 1):
+                        msgs += await sub.fetch(waiting, timeout=fetch_seconds)
+                except NatsTimeoutError:
+                    continue
+                except Exception as error:
+                    # NATS away (restarting, a reconnect): the messages wait on the server.
+                    if not failures:
+                        log.warning("%s: cannot fetch (%s); trying again",
+                                    self.subscription.durable, type(error).__name__)
+                    failures += 1
+                    await _pause(stop, min(10.0, 0.5 * failures))
+                    continue
+                failures = 0
+                for index, msg in enumerate(msgs):
+                    if stop.is_set():
+                        for left in msgs[index:]:
+                            await left.nak()
+                        break
+                    await self.deliver(msg, behind=msgs[index + 1:], stop=stop)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def deliver(self, msg: Msg, *, behind: Sequence[Msg] = (),
+                      stop: asyncio.Event | None = None) -> None:
+        """Handle one message until it is handled or dead-lettered (or the inbox stops,
+        leaving it to be delivered again); `behind` are the messages fetched after it."""
+        event_type = event_type_of(msg.subject)
+        handler = self.subscription.handlers.get(event_type)
+        if handler is None:
+            # Not an event this service acts on; an unreadable one on such a subject harms
+            # nothing here either.
+            await msg.ack()
             return
         try:
             envelope, data = read_message(msg, self.subscription.upstream)
         except Unreadable as error:
             await self._dead_letter(msg, f"unreadable: {error}")
             return
-        handler = self.subscription.handlers.get(envelope.type)
-        if handler is None:
-            await msg.ack()
-            return
         mark = handled_mark(self.subscription.upstream, envelope, msg.data)
-        try:
-            await self.thread.run(handle_once, self.app, handler, envelope, data, mark)
-        except ConflictingCopy as conflict:
-            # Neither handled again nor dropped unseen: a person decides which copy is true.
-            await self._dead_letter(msg, f"conflicting copy: {conflict}")
+        if msg.metadata.num_delivered > self.max_deliver and not await self.thread.run(
+                handled_before, self.app, mark):
+            # Reached when the process died while handling it, every time.
+            await self._dead_letter(msg, f"not handled after {self.max_deliver} deliveries")
             return
-        except PASSING as error:
-            waited = self._waited[sequence] = self._waited.get(sequence, 0) + 1
-            delay = min(LONGEST_WAIT_SECONDS, self.redelivery_delay * 2 ** min(waited, 10))
-            log.warning("%s: store failed on %s %s (%s); again in %.1fs",
-                        self.subscription.durable, envelope.type, envelope.event_id,
-                        type(error).__name__, delay)
-            await msg.nak(delay=delay)
-            return
-        except Exception as error:
-            log.warning("%s: %s %s failed (attempt %d): %s", self.subscription.durable,
-                        envelope.type, envelope.event_id, attempts, _describe(error))
-            if isinstance(error, EventNotPublishable):
-                # Nothing was stored, and the same message would make the same event again.
-                await self._dead_letter(msg, f"handler refused: {_describe(error)}")
-            elif attempts >= self.max_deliver:
-                await self._dead_letter(
-                    msg, f"handler failed {attempts} times: {_describe(error)}")
+        failures = waits = 0
+        while True:
+            try:
+                await self.thread.run(handle_once, self.app, handler, envelope, data, mark)
+            except ConflictingCopy as conflict:
+                # Neither handled again nor dropped unseen: a person decides which copy is
+                # true.
+                await self._dead_letter(msg, f"conflicting copy: {conflict}")
+                return
+            except PASSING as error:
+                # The store, not the message: waited out for as long as it takes.
+                waits += 1
+                delay = min(LONGEST_WAIT_SECONDS, self.redelivery_delay * 2 ** min(waits, 10))
+                log.warning("%s: store failed on %s %s (%s); again in %.1fs",
+                            self.subscription.durable, envelope.type, envelope.event_id,
+                            type(error).__name__, delay)
+            except Exception as error:
+                failures += 1
+                attempts = msg.metadata.num_delivered - 1 + failures
+                log.warning("%s: %s %s failed (attempt %d): %s", self.subscription.durable,
+                            envelope.type, envelope.event_id, attempts, _describe(error))
+                if isinstance(error, EventNotPublishable):
+                    # Nothing was stored, and the same message would make the same event.
+                    await self._dead_letter(msg, f"handler refused: {_describe(error)}")
+                    return
+                if attempts >= self.max_deliver:
+                    await self._dead_letter(
+                        msg, f"handler failed {attempts} times: {_describe(error)}")
+                    return
+                delay = self.redelivery_delay * attempts
             else:
-                await msg.nak(delay=self.redelivery_delay * attempts)
-            return
-        self._waited.pop(sequence, None)
-        await msg.ack()
+                await msg.ack()
+                return
+            if not await _hold([msg, *behind], delay, stop):
+                return  # stopping: the server delivers it again to whoever runs next
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
         meta = msg.metadata
@@ -243,5 +315,25 @@ class Inbox:
         )
         log.error("%s: dead-lettered stream seq %s: %s", self.subscription.durable,
                   meta.sequence.stream, reason)
-        self._waited.pop(meta.sequence.stream, None)
         await msg.ack()
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait `seconds` unless stopped first; say whether it is still running."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return not stop.is_set()
+
+
+async def _hold(msgs: Sequence[Msg], seconds: float, stop: asyncio.Event | None) -> bool:
+    """Wait `seconds` before a message is tried again, telling the server that it and the
+    messages behind it are still being worked on, so none is delivered to anyone else
+    meanwhile; False if the inbox stopped while waiting."""
+    stop = stop or asyncio.Event()
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        for msg in msgs:
+            await msg.in_progress()
+        if not await _pause(stop, min(left, ACK_WAIT_SECONDS / 3)):
+            return False
+    return True

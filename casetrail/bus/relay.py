@@ -20,9 +20,9 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from uuid import UUID
 from dataclasses import asdict, dataclass
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
 from nats.js import JetStreamContext

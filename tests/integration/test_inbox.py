@@ -3,6 +3,8 @@ and never letting one message decide what else counts as handled."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +129,7 @@ async def test_a_store_that_fails_for_a_while_delays_the_message_but_never_loses
     upstream, message = Upstream(nc, inbox), report()
     sub = await upstream.subscribe()
     await upstream.publish(message)
-    await upstream.deliver(sub, 4)
+    await upstream.deliver(sub, 1)  # waited out here, holding the message
     assert len(calls) == 4
     assert handled(app, message)
     assert await dead_letters(nc, inbox.subscription.service) == []
@@ -144,7 +146,7 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_with_its_reason(
     upstream, message = Upstream(nc, inbox), report()
     sub = await upstream.subscribe()
     await upstream.publish(message)
-    await upstream.deliver(sub, 2)
+    await upstream.deliver(sub, 1)  # tried again here, then given up
     [letter] = await dead_letters(nc, inbox.subscription.service)
     assert letter["reason"] == "handler failed 2 times: CaseNotFound: no such case"
     assert not handled(app, message)
@@ -242,3 +244,70 @@ async def test_a_message_whose_handling_makes_an_event_the_bus_refuses_is_dead_l
     assert letter["deliveries"] == 1
     assert not handled(app, message)
     assert app.recorder.max_notification_id() is None
+
+
+async def new_messages_durable(inbox: Inbox, nc: Client) -> None:
+    """The inbox's durable as the service provisions it, but for new messages only."""
+    await nc.jetstream().add_consumer(CASES_STREAM, dataclasses.replace(
+        inbox.subscription.consumer_config(), deliver_policy=DeliverPolicy.NEW))
+
+
+async def consuming(watched: Watched, nc: Client, until: int) -> None:
+    """The inbox's own loop, until it has handled `until` messages."""
+    await new_messages_durable(watched.inbox, nc)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(watched.inbox.consume(stop, fetch_seconds=0.2))
+    for _ in range(100):
+        if len(watched.handled) >= until:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await loop
+
+
+async def test_messages_waiting_are_taken_together_and_handled_in_stream_order(
+        watched: Watched, nc: Client) -> None:
+    messages = [report() for _ in range(5)]
+    for message in messages:
+        await watched.upstream.publish(message)
+    await consuming(watched, nc, until=5)
+    assert watched.handled == messages
+    info = await nc.jetstream().consumer_info(CASES_STREAM,
+                                              watched.inbox.subscription.durable)
+    assert (info.num_pending, info.num_ack_pending) == (0, 0)
+
+
+async def test_a_message_that_fails_holds_back_the_ones_behind_it(
+        nc: Client, tmp_path: Path) -> None:
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+    handled: list[Envelope] = []
+    tries: list[Envelope] = []
+    record = recording(app, handled)
+
+    def failing_once(message: Envelope, data: Any, mark: Tracking) -> None:
+        tries.append(message)
+        if len(tries) == 1:
+            raise CaseNotFound("not yet")
+        record(message, data, mark)
+
+    inbox = inbox_for(nc, app, failing_once)
+    inbox.max_deliver = 3
+    watched = Watched(app, handled, Upstream(nc, inbox), inbox, None)
+    await new_messages_durable(inbox, nc)
+    messages = [report() for _ in range(3)]
+    for message in messages:
+        await watched.upstream.publish(message)
+    await consuming(watched, nc, until=3)
+    assert tries == [messages[0], *messages]
+    assert handled == messages
+    assert await dead_letters(nc, inbox.subscription.service) == []
+
+
+async def test_an_event_the_service_does_not_act_on_is_acknowledged_unread(
+        watched: Watched, nc: Client) -> None:
+    await nc.jetstream().publish(f"case.{uuid4()}.intake.StudentRegistered", b"not json")
+    wanted = report()
+    await watched.upstream.publish(wanted)
+    await consuming(watched, nc, until=1)
+    assert watched.handled == [wanted]
+    assert await dead_letters(nc, watched.inbox.subscription.service) == []
