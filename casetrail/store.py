@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -121,6 +122,8 @@ class ServiceApplication(Application[UUID]):
         # Called (on the application thread) with the events of each commit that added some.
         self.on_commit: list[Callable[[Sequence[DomainEventProtocol[UUID]]], None]] = []
         self.checks: list[EventCheck] = []
+        # Aggregates whose new events go into the next save (`saving_along`).
+        self._along: tuple[Aggregate, ...] = ()
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -146,7 +149,8 @@ class ServiceApplication(Application[UUID]):
     def record(self, *aggregates: Aggregate | None, tracking: Tracking | None = None) -> None:
         """Save the aggregates' new events, and the tracking position if given, atomically."""
         processing = ProcessingEvent[UUID](tracking)
-        processing.collect_events(*aggregates)
+        processing.collect_events(*aggregates, *self._along)
+        self._along = ()
         self._check(processing.events)
         # A keyed HTTP command's events are committed with its key and answer, in one go.
         keyed = idempotency.holding_request() if processing.events else None
@@ -161,6 +165,16 @@ class ServiceApplication(Application[UUID]):
         if events:
             for listener in self.on_commit:
                 listener(events)
+
+    @contextlib.contextmanager
+    def saving_along(self, *aggregates: Aggregate) -> Iterator[None]:
+        """Within it, the next save (on this, the application thread) also saves these
+        aggregates' new events: what a handler notes besides its own work, in its commit."""
+        self._along = aggregates
+        try:
+            yield
+        finally:
+            self._along = ()
 
     @functools.cached_property
     def _transcoding(self) -> Mapper[UUID]:

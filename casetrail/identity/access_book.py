@@ -33,14 +33,12 @@ def _keeping_access(app: ServiceApplication, own: Handler | None) -> Handler:
         access = (app.find_case(CaseAccess.create_id(envelope.case_id), CaseAccess)
                   or CaseAccess(envelope.case_id))
         access.note(envelope, data)
-        if own is None:
+        if own is not None:
+            # In the same commit as the service's own work, and its mark.
+            with app.saving_along(access):
+                own(envelope, data, mark)
+        if own is None or access.pending_events:  # the handler saved nothing
             app.record(access, tracking=mark)
-            return
-        # Saved on its own, before the service's handler: noting is idempotent, so a
-        # redelivery after a crash in between notes nothing twice.
-        if access.pending_events:
-            app.record(access)
-        own(envelope, data, mark)
 
     return handle
 
