@@ -36,6 +36,7 @@ from casetrail.cli.desk import Desk
 from casetrail.cli.keys import machine_secrets
 from casetrail.cli.processes import LISTENING, Cluster
 from casetrail.cli.runtime import Runtime
+from casetrail.cli.scenarios.common import register_guardians
 from casetrail.cli.watch import EventWatch
 from casetrail.identity.issuer import LocalIssuer, issuer_dir
 from casetrail.service import connect
@@ -51,6 +52,8 @@ NOTICE_TIMEOUT_SECONDS = 30.0
 # and the first case through would otherwise wait seconds for them.
 NOTICE_WARMUP = 5
 SCHOOL = "bench-school"
+# Where the relays run: the value of CASETRAIL_RELAY_BESIDE_API.
+RELAYS = {"apart": "false", "beside": "true"}
 # Tier, imminent, signs: what the full-case run cycles through.
 TIERS: list[tuple[str, bool, list[str]]] = [
     ("crisis", True, ["suicide_attempt"]),
@@ -66,6 +69,9 @@ def arguments() -> argparse.Namespace:
                         help="crisis reports timed from POST to first guardian notice")
     parser.add_argument("--full-cases", type=int, default=100,
                         help="cases driven through every stage for throughput")
+    parser.add_argument("--relays", choices=RELAYS, nargs="+", default=list(RELAYS),
+                        help="each relay a process of its own, or a task beside its API; "
+                             "each one given is measured on a system of its own")
     parser.add_argument("--concurrency", type=int, default=16,
                         help="full cases in flight at once")
     return parser.parse_args()
@@ -86,16 +92,21 @@ def machine_context() -> list[str]:
 
 
 @contextmanager
-def running_system(data: Path) -> Iterator[tuple[EmbeddedNats, Cluster]]:
-    """An embedded nats-server and the eight processes, stopped on the way out; they take
-    the tokens of the data dir's built-in issuer."""
+def running_system(data: Path, relays: str) -> Iterator[tuple[EmbeddedNats, Cluster]]:
+    """An embedded nats-server and the services' processes, stopped on the way out; they
+    take the tokens of the data dir's built-in issuer."""
     nats = EmbeddedNats(data / "nats", free_port()).start()
     cluster = Cluster(
         env={"NATS_URL": nats.url, "CASETRAIL_DATA_DIR": str(data),
              "CASETRAIL_SCHOOL_ID": SCHOOL,
              "CASETRAIL_OIDC_JWKS_FILE": str(LocalIssuer(issuer_dir(data)).ensure().jwks_file),
+             "CASETRAIL_RELAY_BESIDE_API": RELAYS[relays],
              # One desk makes every request: a person's rate limit would measure itself.
              "CASETRAIL_RATE_LIMIT": "1000000/minute",
+             # Whom escalations and reports reach, as a school sets them.
+             "NOTIFICATION_CRISIS_TEAM_HEAD_CONTACT": "+86 138 0000 0100",
+             "NOTIFICATION_POLICE_CONTACT": "+86 110",
+             "NOTIFICATION_COMMISSION_CONTACT": "commission@example.cn",
              # As `casetrail up` runs it: encrypted at rest, checkpoints signed.
              **machine_secrets(data)},
         log_dir=data / "logs",
@@ -144,6 +155,17 @@ class NoticeArrivals:
         return await asyncio.wait_for(self._future(case_id), NOTICE_TIMEOUT_SECONDS)
 
 
+async def families(desk: Desk, students: list[str]) -> None:
+    """Each student's guardians on file, as the school keeps them before any concern."""
+    gate = asyncio.Semaphore(8)
+
+    async def one(student: str) -> None:
+        async with gate:
+            await register_guardians(desk, student, primary="sms")
+
+    await asyncio.gather(*map(one, students))
+
+
 async def report_to_notice(desk: Desk, nc: Client, cases: int, run: str) -> list[int]:
     """Unloaded latencies (ns): one crisis report at a time, each until its notice is seen;
     the first NOTICE_WARMUP are left out."""
@@ -152,6 +174,7 @@ async def report_to_notice(desk: Desk, nc: Client, cases: int, run: str) -> list
                              cb=arrivals.on_message)
     await nc.flush()
     times: list[int] = []
+    await families(desk, [f"{run}-notice-{i}" for i in range(NOTICE_WARMUP + cases)])
     try:
         for i in range(NOTICE_WARMUP + cases):
             start = time.perf_counter_ns()
@@ -253,6 +276,7 @@ async def measure(nats: EmbeddedNats, cluster: Cluster, data: Path,
             desk = Desk(runtime, nc, http, Cast.signed_in(data, SCHOOL), watch)
             floor = await publish_floor(nc)
             notice = await report_to_notice(desk, nc, args.cases, run)
+            await families(desk, [f"{run}-full-{i}" for i in range(args.full_cases)])
             before, client_before = processes.cpu_seconds(), client_cpu()
             wall = await full_cases(desk, args.full_cases, args.concurrency, run)
             after, client = processes.cpu_seconds(), client_cpu() - client_before
@@ -269,13 +293,15 @@ def main() -> None:
     args = arguments()
     for line in machine_context():
         print(line, flush=True)
-    data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
-    print(f"data dir: {data} (logs in logs/; removed after a successful run)", flush=True)
-    with running_system(data) as (nats, cluster):
-        lines = asyncio.run(measure(nats, cluster, data, args))
-    shutil.rmtree(data)
-    for line in lines:
-        print(line)
+    for relays in args.relays:
+        data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
+        print(f"data dir: {data} (logs in logs/; removed after a successful run)", flush=True)
+        with running_system(data, relays) as (nats, cluster):
+            lines = asyncio.run(measure(nats, cluster, data, args))
+        shutil.rmtree(data)
+        print(f"== relays {relays}: {len(cluster.processes)} service processes")
+        for line in lines:
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -166,26 +166,33 @@ class ServiceRuntime:
                          max_deliver=self.settings.max_deliver,
                          redelivery_delay=self.settings.redelivery_delay_seconds)
                    for subscription in self.subscriptions]
-        loop = asyncio.get_running_loop()
-        wake_relay = outbox_subject(self.settings.service)
-
-        pokes: set[asyncio.Task[None]] = set()
-
-        def poke() -> None:
-            task = loop.create_task(nc.publish(wake_relay))
-            pokes.add(task)
-            task.add_done_callback(pokes.discard)
-
-        def committed(_: object) -> None:  # on the application thread
-            loop.call_soon_threadsafe(poke)
-
-        self.app.on_commit.append(committed)
         tasks = [asyncio.create_task(task(stop)) for task in self.background]
         tasks += [asyncio.create_task(inbox.consume(stop)) for inbox in inboxes]
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+        if self.settings.relay_beside_api and self.published is not None:
+            tasks += relaying(self.settings, self.app, self.published, nc, stop, wake)
+
+            def woken() -> None:
+                wake.set()
+        else:
+            wake_relay = outbox_subject(self.settings.service)
+            pokes: set[asyncio.Task[None]] = set()
+
+            def woken() -> None:  # the relay's process, through NATS
+                task = loop.create_task(nc.publish(wake_relay))
+                pokes.add(task)
+                task.add_done_callback(pokes.discard)
+
+        def committed(_: object) -> None:  # on the application thread
+            loop.call_soon_threadsafe(woken)
+
+        self.app.on_commit.append(committed)
         try:
             yield
         finally:
             stop.set()
+            wake.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             await nc.drain()
             self.thread.shutdown()
@@ -235,15 +242,30 @@ def serve(http: FastAPI, settings: ServiceSettings) -> None:
                 forwarded_allow_ips=settings.trusted_proxies or None)
 
 
+def relaying(settings: ServiceSettings, app: ServiceApplication, published: PublishedEvents,
+             nc: Client, stop: asyncio.Event, wake: asyncio.Event) -> list[asyncio.Task[None]]:
+    """The relay and, beside it from the same store, the keeper of the log's checkpoints,
+    until `stop`."""
+    relay = OutboxRelay(app=app, published=published, js=nc.jetstream(),
+                        batch=settings.relay_batch, save_seconds=settings.relay_save_seconds,
+                        positions=tracking_store(f"{settings.service}_relay",
+                                                 settings.relay_store_env()))
+    log.info("relaying %s from position %d", settings.service, relay.last_relayed())
+
+    async def relayed() -> None:
+        await relay.run(stop, wake, settings.relay_poll_seconds)
+
+    tasks = [asyncio.create_task(relayed())]
+    keeper = keeper_of(settings, app, published, nc)
+    if keeper is not None:
+        tasks.append(asyncio.create_task(every(settings.checkpoint_seconds, keeper.commit)(stop)))
+    return tasks
+
+
 async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplication,
                                  published: PublishedEvents) -> None:
     nc = await connect(settings.nats_url, f"{settings.service}-relay", service_login(settings))
-    js = nc.jetstream()
-    await ensure_streams(js, settings.stream_replicas)
-    relay = OutboxRelay(app=app, published=published, js=js, batch=settings.relay_batch,
-                        save_seconds=settings.relay_save_seconds,
-                        positions=tracking_store(f"{settings.service}_relay",
-                                                 settings.relay_store_env()))
+    await ensure_streams(nc.jetstream(), settings.stream_replicas)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     wake = asyncio.Event()
@@ -259,14 +281,7 @@ async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplicat
         wake.set()
 
     await nc.subscribe(outbox_subject(settings.service), cb=woken)
-    log.info("relaying %s from position %d", settings.service, relay.last_relayed())
-    # The log's checkpoints are committed beside the relay, from the same store.
-    keeper = keeper_of(settings, app, published, nc)
-    checkpoints = (asyncio.create_task(every(settings.checkpoint_seconds, keeper.commit)(stop))
-                   if keeper is not None else None)
-    await relay.run(stop, wake, settings.relay_poll_seconds)
-    if checkpoints is not None:
-        await checkpoints
+    await asyncio.gather(*relaying(settings, app, published, nc, stop, wake))
     await nc.drain()
 
 

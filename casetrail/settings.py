@@ -79,6 +79,10 @@ class ServiceSettings(BaseSettings):
     # The relay is woken after each commit; polling is the fallback for a lost wake-up.
     relay_poll_seconds: float = Field(0.5, gt=0)
     relay_batch: int = Field(500, ge=1, le=10_000)
+    # The relay as a task beside the API, woken by each commit in the same process, rather
+    # than a process of its own: fewer processes and one hop less; a crash of either takes
+    # both, and the supervisor (casetrail up, compose) starts the one process again.
+    relay_beside_api: bool = Field(False, validation_alias="CASETRAIL_RELAY_BESIDE_API")
     # How often the relay saves how far it has published (and when it stops): a crash
     # re-publishes what went out since, which the bus and the consumers drop as copies.
     relay_save_seconds: float = Field(1.0, ge=0)

@@ -66,7 +66,7 @@ def store_env(*, url: str, schema: str | None = None,
         # recorder drops the schema for its events table (it lands in `public`).
         url = make_url(url).update_query_dict(
             {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url}
+    env = {"PERSISTENCE_MODULE": "casetrail.recorders:Factory", "SQLALCHEMY_URL": url}
     if cipher_key:
         # AES-GCM at rest for event state; ids and topics stay readable (eventsourcing design).
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"

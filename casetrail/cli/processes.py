@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from pydantic import TypeAdapter
 
 from casetrail.bus.identities import SUPERVISION
 from casetrail.children import dying_with_parent
@@ -124,11 +125,18 @@ class Cluster:
         return {service: check.communicate()[0].decode().splitlines()
                 for service, check in checks.items()}
 
+    @property
+    def relays_apart(self) -> bool:
+        """Whether each relay is a process of its own, not a task beside its API
+        (CASETRAIL_RELAY_BESIDE_API)."""
+        beside = self._env(SERVICES[0]).get("CASETRAIL_RELAY_BESIDE_API") or "false"
+        return not TypeAdapter(bool).validate_python(beside)
+
     def start_all(self) -> None:
         # APIs first: each creates its tables before its relay reads them.
         for service in SERVICES:
             self.start(service, "serve")
-        for service in SERVICES:
+        for service in SERVICES if self.relays_apart else ():
             self.start(service, "relay")
         self.start(SUPERVISION, "serve")  # it replays CASES, which the relays fill
         self.start(CONSOLE, "serve")
