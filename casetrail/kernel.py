@@ -85,17 +85,16 @@ CASE_STATE = "case_state"
 
 
 class ReadLogged(Aggregate):
-    """A case record whose every read by a person is itself an event of the trail."""
+    """A case record that a person reads (casetrail.case_read.CaseRead logs each read).
+
+    Stores written before reads had an aggregate of their own hold them as the case's own
+    `Viewed` events: they still load (changing nothing) and are still relayed."""
 
     class Viewed(Aggregate.Event):
         purpose: str
         meta: EventMeta
         # Reads stored before it was kept were of the whole record.
         what: str = WHOLE_RECORD
-
-    @event(Viewed)
-    def record_view(self, purpose: str, meta: EventMeta, what: str = WHOLE_RECORD) -> None:
-        """Nothing changes but the trail: who read what of it, when, and why."""
 
 
 READS_NAMESPACE = UUID("0b6f6d1e-2f4a-4c55-8d1c-5a7e3b9f2c40")
