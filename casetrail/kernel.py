@@ -8,6 +8,8 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from casetrail.snapshots import StateSnapshot
+
 # Fixed namespace: the same stored event always gets the same event id, on every re-publish.
 EVENT_ID_NAMESPACE = UUID("4e1d2a6c-5b0f-4a53-9a0e-6f0c2b7d9e11")
 
@@ -89,6 +91,9 @@ class ReadLogged(Aggregate):
 
     Stores written before reads had an aggregate of their own hold them as the case's own
     `Viewed` events: they still load (changing nothing) and are still relayed."""
+
+    # A long-lived record: its snapshots carry its state, dicts keyed by ids included.
+    Snapshot = StateSnapshot
 
     class Viewed(Aggregate.Event):
         purpose: str

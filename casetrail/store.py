@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -36,6 +36,7 @@ from casetrail.kernel import (
     ListReads,
     ReadLogged,
 )
+from casetrail.snapshots import state_transcodings
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,8 @@ class ServiceApplication(Application[UUID]):
     """
 
     snapshotting_intervals = snapshotted()
+    # The dataclasses the state of its snapshotted aggregates holds (nested ones found).
+    state_dataclasses: ClassVar[tuple[type[Any], ...]] = ()
 
     def __init__(self, env: dict[str, str]) -> None:
         super().__init__(env)
@@ -155,6 +158,8 @@ class ServiceApplication(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(EventMetaAsDict())
+        for transcoding in state_transcodings(self.state_dataclasses):
+            transcoder.register(transcoding)
 
     @property
     def process_recorder(self) -> ProcessRecorder:

@@ -9,13 +9,14 @@ from uuid import UUID
 import pytest
 
 from casetrail.case_read import CaseRead
-from casetrail.kernel import CASE_STATE, EventMeta, ReadLogged, event_id_of
+from casetrail.kernel import CASE_STATE, EventMeta, event_id_of
 from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication
 from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Case
 from tests.application.conftest import published
 from tests.application.test_intake import TEACHER, concern
+from tests.reads_on_the_case import read_on_the_case
 
 READER = EventMeta.by("psych_teacher", "p-7")
 
@@ -60,9 +61,8 @@ def test_a_read_stored_on_the_case_before_still_loads_and_reaches_the_bus(
         intake: IntakeApplication) -> None:
     case_id = reported(intake)
     case = intake.get_case(case_id, Case)
-    intake.events.put([ReadLogged.Viewed(
-        originator_id=case_id, originator_version=case.version + 1,
-        timestamp=datetime.now(UTC) - timedelta(seconds=1), purpose="audit", meta=READER)])
+    intake.events.put([read_on_the_case(case_id, case.version + 1, "audit", READER,
+                                        datetime.now(UTC) - timedelta(seconds=1))])
     assert intake.get_case(case_id, Case).reports == case.reports
     [viewed] = published(intake, PUBLISHED, "CaseViewed")
     assert (viewed.case_id, viewed.event_id) == (

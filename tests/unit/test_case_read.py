@@ -7,8 +7,9 @@ from uuid import uuid4
 
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.case_read import CaseRead
-from casetrail.kernel import EventMeta, ReadLogged, event_id_of
+from casetrail.kernel import EventMeta, event_id_of
 from contracts.envelope import Actor
+from tests.reads_on_the_case import read_on_the_case
 
 READER = EventMeta.by("psych_teacher", "p-7", occurred_at=datetime(2026, 3, 2, 9, tzinfo=UTC))
 PUBLISHED = PublishedEvents("intake", {})
@@ -44,8 +45,7 @@ def test_a_read_goes_on_the_bus_as_a_case_viewed_of_the_case_read() -> None:
 
 def test_a_read_stored_on_the_case_itself_still_goes_on_the_bus_as_before() -> None:
     case_id = uuid4()
-    viewed = ReadLogged.Viewed(originator_id=case_id, originator_version=4,
-                               timestamp=READER.occurred_at, purpose="audit", meta=READER)
+    viewed = read_on_the_case(case_id, 4, "audit", READER, READER.occurred_at)
     envelope = PUBLISHED.envelope(viewed)
     assert envelope is not None
     assert (envelope.type, envelope.case_id) == ("CaseViewed", case_id)

@@ -7,10 +7,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
+from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import Channel, Sign
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.student import Student
+from tests.reads_on_the_case import read_on_the_case
 
 KEY = "student-key-1"
 SEEN_AT = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
@@ -128,9 +129,7 @@ def test_a_read_stored_on_the_case_before_reads_had_their_own_record_changes_not
     case = detected()
     [created] = case.collect_events()
     reader = EventMeta.by("auditor", "a1", occurred_at=datetime(2024, 6, 1, tzinfo=UTC))
-    viewed = ReadLogged.Viewed(originator_id=case.id, originator_version=2,
-                               timestamp=reader.occurred_at, purpose="audit of the term",
-                               meta=reader)
+    viewed = read_on_the_case(case.id, 2, "audit of the term", reader, reader.occurred_at)
     loaded = viewed.mutate(created.mutate(None))
     assert isinstance(loaded, Case)
     assert loaded.version == 2 and viewed.what == "case_record"
