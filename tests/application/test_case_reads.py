@@ -10,6 +10,7 @@ import pytest
 
 from casetrail.case_read import CaseRead
 from casetrail.kernel import CASE_STATE, EventMeta, event_id_of
+from casetrail.ledger.leaves import stored_record
 from services.intake.adapters.published import PUBLISHED
 from services.intake.application import IntakeApplication
 from services.intake.bootstrap import build_intake
@@ -67,3 +68,13 @@ def test_a_read_stored_on_the_case_before_still_loads_and_reaches_the_bus(
     [viewed] = published(intake, PUBLISHED, "CaseViewed")
     assert (viewed.case_id, viewed.event_id) == (
         case_id, event_id_of("intake", case_id, case.version + 1))
+
+
+def test_the_store_records_a_read_as_one_of_the_case_read_for_the_auditor(
+        intake: IntakeApplication) -> None:
+    case_id = reported(intake)
+    intake.read_case(case_id, Case, purpose="assessment", reader=READER)
+    [last] = intake.recorder.select_notifications(
+        start=intake.recorder.max_notification_id() or 0, limit=1)
+    record = stored_record(last, PUBLISHED, intake)
+    assert (record.type, record.case_id) == ("CaseViewed", case_id)

@@ -1,6 +1,7 @@
 """Erasure by deleting a student's data key: before it the personal fields read, after it
 they read as erased in every service (its cases loaded from their snapshots), the stored
-bytes hold none of them, and the trail still replays. The store-wide cipher is off here, so the bytes show this layer alone."""
+bytes hold none of them, and the trail still replays. The store-wide cipher is off here, so
+the bytes show this layer alone."""
 
 from __future__ import annotations
 
