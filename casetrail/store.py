@@ -124,11 +124,11 @@ class EventMetaAsDict(Transcoding):
 
 class ServiceApplication(Application[UUID]):
     """An eventsourcing Application whose saves can carry the mark of the upstream event they
-    answer (casetrail.bus.inbox.handled_mark), and whose long-lived aggregates are
-    snapshotted (`snapshotting_intervals`) once their events are committed.
+    answer (casetrail.bus.inbox.handled_mark).
 
     Saving that tracking row in the same transaction as the new events is what makes a
-    redelivered or replayed message cause nothing twice.
+    redelivered or replayed message cause nothing twice. Its long-lived aggregates
+    (`snapshotting_intervals`) are snapshotted once their events are committed.
     """
 
     snapshotting_intervals = snapshotted()

@@ -20,6 +20,8 @@ from contracts.codes import IncidentKind, Tier
 from services.intake.application import IntakeApplication
 from services.intake.bootstrap import build_intake
 from services.intake.domain.case import Case
+from services.intake.domain.student import Student
+from services.notification.domain.directory import directory_id
 from tests.application.all_services import ENTRIES, all_served
 from tests.application.pipeline import STUDENT, Pipeline
 from tests.application.test_intake import TEACHER, concern
@@ -109,6 +111,11 @@ def test_each_services_part_of_a_case_loads_from_its_snapshot_as_its_events_repl
                            kind=IncidentKind.SELF_HARM, description="天台", meta=TEACHER)
     pipeline.settle()
     assert intake.get_case(case_id, Case).incidents
-    for service in pipeline.services.values():
-        service.app.take_snapshot(case_id)
-        assert_loads_from_snapshot_as_replayed(service.app, case_id)
+    key = intake.student_key(STUDENT)
+    records = {name: [case_id] for name in pipeline.services}
+    records["intake"].append(Student.id_for(key))
+    records["notification"].append(directory_id(key))
+    for name, service in pipeline.services.items():
+        for record_id in records[name]:
+            service.app.take_snapshot(record_id)
+            assert_loads_from_snapshot_as_replayed(service.app, record_id)
