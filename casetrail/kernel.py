@@ -8,6 +8,8 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from casetrail.snapshots import StateSnapshot
+
 # Fixed namespace: the same stored event always gets the same event id, on every re-publish.
 EVENT_ID_NAMESPACE = UUID("4e1d2a6c-5b0f-4a53-9a0e-6f0c2b7d9e11")
 
@@ -85,17 +87,19 @@ CASE_STATE = "case_state"
 
 
 class ReadLogged(Aggregate):
-    """A case record whose every read by a person is itself an event of the trail."""
+    """A case record that a person reads (casetrail.case_read.CaseRead logs each read).
+
+    Stores written before reads had an aggregate of their own hold them as the case's own
+    `Viewed` events: they still load (changing nothing) and are still relayed."""
+
+    # A long-lived record: its snapshots carry its state, dicts keyed by ids included.
+    Snapshot = StateSnapshot
 
     class Viewed(Aggregate.Event):
         purpose: str
         meta: EventMeta
         # Reads stored before it was kept were of the whole record.
         what: str = WHOLE_RECORD
-
-    @event(Viewed)
-    def record_view(self, purpose: str, meta: EventMeta, what: str = WHOLE_RECORD) -> None:
-        """Nothing changes but the trail: who read what of it, when, and why."""
 
 
 READS_NAMESPACE = UUID("0b6f6d1e-2f4a-4c55-8d1c-5a7e3b9f2c40")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -26,6 +27,7 @@ from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
 from casetrail import idempotency
+from casetrail.case_read import CaseRead
 from casetrail.identity.case_access import CaseAccess, Standing
 from casetrail.kernel import (
     CASE_STATE,
@@ -35,12 +37,24 @@ from casetrail.kernel import (
     ListReads,
     ReadLogged,
 )
+from casetrail.snapshots import state_transcodings
+
+log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R", bound=ReadLogged)
 
 # Notifications read at a time while a read model catches up with the store.
 READ_MODEL_PAGE = 1000
+# Events between two snapshots of a long-lived aggregate: loading it replays fewer than this
+# after its latest snapshot.
+SNAPSHOT_INTERVAL = 50
+
+
+def snapshotted(*kinds: type[Aggregate]) -> dict[type[Any], int]:
+    """A service's snapshotting intervals: its long-lived aggregates' and the chassis'
+    (a reader's day of list reads)."""
+    return {ListReads: SNAPSHOT_INTERVAL, **dict.fromkeys(kinds, SNAPSHOT_INTERVAL)}
 
 
 class ReadModel(Protocol):
@@ -114,8 +128,13 @@ class ServiceApplication(Application[UUID]):
     answer (casetrail.bus.inbox.handled_mark).
 
     Saving that tracking row in the same transaction as the new events is what makes a
-    redelivered or replayed message cause nothing twice.
+    redelivered or replayed message cause nothing twice. Its long-lived aggregates
+    (`snapshotting_intervals`) are snapshotted once their events are committed.
     """
+
+    snapshotting_intervals = snapshotted()
+    # The dataclasses the state of its snapshotted aggregates holds (nested ones found).
+    state_dataclasses: ClassVar[tuple[type[Any], ...]] = ()
 
     def __init__(self, env: dict[str, str]) -> None:
         super().__init__(env)
@@ -124,6 +143,8 @@ class ServiceApplication(Application[UUID]):
         self.checks: list[EventCheck] = []
         # Aggregates whose new events go into the next save (`saving_along`).
         self._along: tuple[Aggregate, ...] = ()
+        # (aggregate id, version) of the snapshots to take once their events are committed.
+        self._snapshots_due: set[tuple[UUID, int]] = set()
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -140,6 +161,8 @@ class ServiceApplication(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(EventMetaAsDict())
+        for transcoding in state_transcodings(self.state_dataclasses):
+            transcoder.register(transcoding)
 
     @property
     def process_recorder(self) -> ProcessRecorder:
@@ -152,6 +175,7 @@ class ServiceApplication(Application[UUID]):
         processing.collect_events(*aggregates, *self._along)
         self._along = ()
         self._check(processing.events)
+        self._snapshots_due.update(self._due_for_snapshot(processing))
         # A keyed HTTP command's events are committed with its key and answer, in one go.
         keyed = idempotency.holding_request() if processing.events else None
         if keyed is not None and tracking is None:
@@ -162,6 +186,7 @@ class ServiceApplication(Application[UUID]):
     def _commit(self, events: Sequence[DomainEventProtocol[UUID]],
                 tracking: Tracking | None = None) -> None:
         self.events.put(events, tracking=tracking)
+        self._snapshot_committed(events)
         if events:
             for listener in self.on_commit:
                 listener(events)
@@ -175,6 +200,28 @@ class ServiceApplication(Application[UUID]):
             yield
         finally:
             self._along = ()
+
+    def _due_for_snapshot(self, processing: ProcessingEvent[UUID]) -> Iterator[tuple[UUID, int]]:
+        """Each event that brings its aggregate to a multiple of its snapshotting interval."""
+        for event in processing.events:
+            aggregate = processing.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and event.originator_version % interval == 0:
+                yield event.originator_id, event.originator_version
+
+    def _snapshot_committed(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
+        """The snapshots due at the events just committed (never before: a snapshot of
+        events not stored would be a state the store never had)."""
+        for event in events:
+            due = (event.originator_id, event.originator_version)
+            if due not in self._snapshots_due:
+                continue
+            self._snapshots_due.discard(due)
+            try:
+                self.take_snapshot(*due)
+            except Exception:
+                # The events are stored: a case without its snapshot only loads slower.
+                log.exception("%s took no snapshot of %s at version %d", self.name, *due)
 
     @functools.cached_property
     def _transcoding(self) -> Mapper[UUID]:
@@ -245,11 +292,10 @@ class ServiceApplication(Application[UUID]):
 
     def read_case(self, case_id: UUID, kind: type[R], *, purpose: str, reader: EventMeta,
                   what: str = WHOLE_RECORD) -> R:
-        """A person's read of a case record (or of the part `what` names): logged as an
-        event before it is answered."""
+        """A person's read of a case record (or of the part `what` names): logged, as a
+        CaseRead of its own, before it is answered."""
         aggregate = self.get_case(case_id, kind)
-        aggregate.record_view(purpose, reader, what)
-        self.record(aggregate)
+        self.record(CaseRead(case_id, purpose, reader, what))
         return aggregate
 
     def read_case_as_of(self, case_id: UUID, kind: type[R], as_of: datetime, *, purpose: str,

@@ -10,6 +10,7 @@ from eventsourcing.domain import DomainEvent, DomainEventProtocol
 from pydantic import ValidationError
 
 from casetrail import idempotency
+from casetrail.case_read import CaseRead
 from casetrail.identity.case_access import CaseAccess
 from casetrail.kernel import (
     ContractProblem,
@@ -49,8 +50,10 @@ class PublishedEvents:
                  internal: frozenset[type[Any]] = frozenset()) -> None:
         self.service = service
         # Reads are part of every service's trail (who read which case, and why), and so
-        # is an erasure.
-        self.published: dict[type[Any], DataOf] = {ReadLogged.Viewed: _viewed,
+        # is an erasure; a read stored on the case itself is one of a store written before
+        # reads had their own aggregate.
+        self.published: dict[type[Any], DataOf] = {CaseRead.Logged: _viewed,
+                                                   ReadLogged.Viewed: _viewed,
                                                    Erasure.StudentErased: _erased, **published}
         # A service's record of its clients' Idempotency-Keys stays in its store.
         self.internal = internal | idempotency.INTERNAL_EVENTS | CHASSIS_EVENTS
@@ -81,7 +84,7 @@ class PublishedEvents:
         meta: EventMeta = event.meta  # type: ignore[attr-defined]
         return Envelope(
             event_id=event_id_of(self.service, event.originator_id, event.originator_version),
-            case_id=event.originator_id,
+            case_id=_case_of(event),
             service=self.service,
             type=type(data).__name__,
             version=data.VERSION,
@@ -102,7 +105,12 @@ def _not_publishable(event_type: str, prefix: str,
         for e in refused.errors(include_input=False, include_url=False)))
 
 
-def _viewed(event: ReadLogged.Viewed) -> CaseViewed:
+def _case_of(event: DomainEvent) -> UUID:
+    """The case an event is of: its aggregate's, but for a read, which has its own."""
+    return event.case_id if isinstance(event, CaseRead.Logged) else event.originator_id
+
+
+def _viewed(event: CaseRead.Logged | ReadLogged.Viewed) -> CaseViewed:
     return CaseViewed(purpose=event.purpose, what=event.what)
 
 

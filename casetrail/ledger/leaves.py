@@ -66,8 +66,9 @@ def all_notifications(app: ServiceApplication, start: int = 1) -> Iterator[Notif
 def stored_record(notification: Notification, published: PublishedEvents,
                   app: ServiceApplication) -> StoredRecord:
     """What the store holds at a position, as an auditor compares it with the log and the
-    bus: the envelope's type if it is published, else the stored class's name. A record
-    that cannot be read back (altered ciphertext, say) has no envelope."""
+    bus: the envelope's type and case (a read's aggregate is not the case read) if it is
+    published, else the stored class's name. A record that cannot be read back (altered
+    ciphertext, say) has no envelope."""
     try:
         envelope = envelope_of(notification, published, app)
     except Exception:
@@ -75,7 +76,8 @@ def stored_record(notification: Notification, published: PublishedEvents,
     return StoredRecord(service=published.service, position=notification.id,
                         stored=stored_digest(notification),
                         envelope=envelope.to_bytes() if envelope else None,
-                        case_id=UUID(str(notification.originator_id)),
+                        case_id=envelope.case_id if envelope
+                        else UUID(str(notification.originator_id)),
                         type=envelope.type if envelope else notification.topic.rpartition(":")[2],
                         version=notification.originator_version)
 

@@ -12,6 +12,7 @@ from eventsourcing.persistence import Tracking
 from casetrail.bus.inbox import following
 from casetrail.kernel import EventMeta, event_id_of
 from casetrail.personal.records import PersonalRecords
+from casetrail.store import snapshotted
 from contracts.case_state import AssessmentPart
 from contracts.codes import Channel, Instrument
 from contracts.envelope import Envelope
@@ -27,6 +28,7 @@ class AssessmentApplication(PersonalRecords):
     student's data key before they go into an event."""
 
     name = "assessment"
+    snapshotting_intervals = snapshotted(Assessment)
 
     def on_case_detected(self, envelope: Envelope, data: intake.CaseDetected,
                          tracking: Tracking) -> None:

@@ -16,6 +16,7 @@ from casetrail.kernel import CaseNotFound, EventMeta
 from casetrail.personal.records import PersonalRecords
 from casetrail.personal.sealing import ERASED, PersonalData
 from casetrail.pseudonym import Pseudonyms
+from casetrail.store import snapshotted
 from contracts.case_state import NotificationPart
 from contracts.codes import (
     CallOutcome,
@@ -36,7 +37,15 @@ from services.notification.domain.directory import (
     Route,
     directory_id,
 )
-from services.notification.domain.messages import GlassAlert, Notice, message_recipient
+from services.notification.domain.messages import (
+    AuthorityReport,
+    Call,
+    Escalation,
+    GlassAlert,
+    Notice,
+    Plan,
+    message_recipient,
+)
 from services.notification.domain.notice import GuardianNotification
 from services.notification.domain.policy import NotificationPolicy
 
@@ -90,6 +99,8 @@ class NotificationApplication(PersonalRecords):
     student's data key before they go into an event."""
 
     name = "notification"
+    snapshotting_intervals = snapshotted(GuardianNotification, GuardianDirectory)
+    state_dataclasses = (Notice, Escalation, Call, Plan, AuthorityReport, GlassAlert, Guardian)
 
     def __init__(self, env: dict[str, str], policy: NotificationPolicy, *,
                  pseudonym_key: bytes, contacts: Mapping[str, str] | None = None,

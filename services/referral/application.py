@@ -15,6 +15,7 @@ from eventsourcing.persistence import Tracking
 from casetrail.bus.inbox import following
 from casetrail.kernel import CaseRuleViolated, EventMeta, following_latest
 from casetrail.personal.sealing import PersonalData
+from casetrail.store import snapshotted
 from contracts.case_state import ReferralPart
 from contracts.codes import (
     ClosureReason,
@@ -29,12 +30,12 @@ from contracts.codes import (
 from contracts.envelope import Envelope
 from contracts.events import assessment, intake
 from services.referral.case_part import part_of
-from services.referral.domain.aftercare import Aftercare, FollowUp, ReturnPlan
-from services.referral.domain.consents import ConsentGiven
+from services.referral.domain.aftercare import Aftercare, Closure, FollowUp, ReturnPlan
+from services.referral.domain.consents import Consent, ConsentGiven
 from services.referral.domain.directory import Directory
 from services.referral.domain.feedback import Feedback
 from services.referral.domain.referrals import DEAD_ENDS, Handoff, Referral
-from services.referral.domain.visits import semester
+from services.referral.domain.visits import HomeVisit, semester
 from services.referral.inputs import InvalidInput
 from services.referral.packets import FhirFormat
 from services.referral.routing import ReferralRequest, Routing
@@ -59,6 +60,8 @@ def each_case(job: str, items: Iterable[T], work: Callable[[T], int]) -> int:
 
 class ReferralApplication(ReceiverTasks):
     name = "referral"
+    snapshotting_intervals = snapshotted(Aftercare)
+    state_dataclasses = (FollowUp, ReturnPlan, Closure, Referral, Consent, HomeVisit)
 
     def __init__(self, env: dict[str, str], school_timezone: ZoneInfo, *,
                  directory: Directory, fhir: FhirFormat, ad_hoc_answer_within: timedelta,

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any, Protocol
 from uuid import UUID
 
+from casetrail.case_read import CaseRead
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from casetrail.personal.records import PersonalRecords
 from casetrail.personal.sealing import ERASED
@@ -120,8 +121,7 @@ class PacketsAndBoard(PersonalRecords):
         stopped = aftercare.disclosure_stopped(referral_id)
         if stopped and reader.actor_role != Role.AUDITOR:
             raise CaseRuleViolated(stopped)
-        aftercare.record_view(purpose, reader, REFERRAL_PACKET)
-        self.record(aftercare)
+        self.record(CaseRead(case_id, purpose, reader, REFERRAL_PACKET))
         referral = self._opened_referral(aftercare, aftercare.referral(referral_id))
         entry = self.directory.find(referral.receiver_id)
         return self.fhir.packet_bundle(referral, self._codes(aftercare),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from casetrail.case_read import CaseRead
 from casetrail.kernel import CaseNotFound, EventMeta
 from services.referral.domain.aftercare import Aftercare
 from services.referral.domain.referrals import Referral
@@ -50,8 +51,7 @@ class ReceiverTasks(PacketsAndBoard):
                               reader: EventMeta) -> dict[str, Any]:
         """The receiver's read of its Task, logged as a read of the case."""
         aftercare, referral = self.receivers_referral(referral_id, receiver_id)
-        aftercare.record_view(purpose, reader, REFERRAL_TASK)
-        self.record(aftercare)
+        self.record(CaseRead(aftercare.id, purpose, reader, REFERRAL_TASK))
         return self.task_of(aftercare, referral)
 
     def search_tasks(self, receiver_id: str, statuses: set[str] | None, *, purpose: str,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from casetrail.case_read import CaseRead
 from casetrail.kernel import ListReads, ReadLogged
 from casetrail.store import ServiceApplication
 
@@ -24,7 +25,7 @@ class Read:
 
 
 def _what(event: Any) -> str | None:
-    if isinstance(event, ReadLogged.Viewed):
+    if isinstance(event, CaseRead.Logged | ReadLogged.Viewed):
         return event.what
     if isinstance(event, ListReads.Read):
         return event.listed
@@ -45,7 +46,9 @@ def reads_after(app: ServiceApplication, start: int) -> list[Read]:
         if what is None:
             continue
         meta = event.meta  # type: ignore[attr-defined]
-        found.append(Read(event.originator_id, what, meta.actor_id, meta.actor_role,
+        # A read of a case is an aggregate of its own, naming the case read.
+        record = event.case_id if isinstance(event, CaseRead.Logged) else event.originator_id
+        found.append(Read(record, what, meta.actor_id, meta.actor_role,
                           event.purpose,  # type: ignore[attr-defined]
                           tuple(getattr(event, "case_ids", ()))))
     return found

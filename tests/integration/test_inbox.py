@@ -18,12 +18,12 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from casetrail.bus.inbox import Handler, Inbox, Subscription, handled_mark
 from casetrail.bus.replay import dead_letters
+from casetrail.case_read import CaseRead
 from casetrail.kernel import (
     CaseNotFound,
     ContractProblem,
     EventMeta,
     EventNotPublishable,
-    ReadLogged,
 )
 from casetrail.store import ServiceApplication, store_env
 from casetrail.worker import ApplicationThread
@@ -215,10 +215,6 @@ async def test_a_message_claiming_another_service_in_its_envelope_is_dead_letter
     assert "does not match the envelope's service referral" in str(letter["reason"])
 
 
-class Noted(ReadLogged):
-    """A stand-in aggregate whose events the check below refuses."""
-
-
 def refuse_every_event(event: Any) -> None:
     raise EventNotPublishable("CaseViewed", (ContractProblem("data.purpose", "no such code"),))
 
@@ -227,11 +223,10 @@ async def test_a_message_whose_handling_makes_an_event_the_bus_refuses_is_dead_l
         nc: Client, tmp_path: Path) -> None:
     app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
     app.checks.append(refuse_every_event)
-    case = Noted()
 
     def viewing(_: Any, __: Any, tracking: Tracking) -> None:
-        case.record_view("case_work", EventMeta.by("system", "t"))
-        app.record(case, tracking=tracking)
+        app.record(CaseRead(uuid4(), "case_work", EventMeta.by("system", "t")),
+                   tracking=tracking)
 
     inbox = inbox_for(nc, app, viewing)
     upstream, message = Upstream(nc, inbox), report()

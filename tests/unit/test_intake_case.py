@@ -7,10 +7,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from casetrail.kernel import CaseRuleViolated, EventMeta, ReadLogged
+from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import Channel, Sign
 from services.intake.domain.case import Case, Concern
 from services.intake.domain.student import Student
+from tests.reads_on_the_case import read_on_the_case
 
 KEY = "student-key-1"
 SEEN_AT = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
@@ -124,24 +125,12 @@ def test_releasing_a_case_twice_records_it_once() -> None:
 
 # Logged reads.
 
-def test_reading_a_case_adds_a_viewed_event_to_its_trail() -> None:
+def test_a_read_stored_on_the_case_before_reads_had_their_own_record_changes_nothing() -> None:
     case = detected()
-    case.collect_events()
+    [created] = case.collect_events()
     reader = EventMeta.by("auditor", "a1", occurred_at=datetime(2024, 6, 1, tzinfo=UTC))
-    case.record_view("audit of the term", reader)
-    [viewed] = case.collect_events()
-    assert isinstance(viewed, ReadLogged.Viewed)
-    assert viewed.purpose == "audit of the term"
-    assert viewed.meta == reader
-    assert viewed.originator_id == case.id
-    assert viewed.originator_version == 2
-    assert case.closed is False
-    assert len(case.reports) == 1
-
-
-def test_every_read_is_its_own_viewed_event() -> None:
-    case = detected()
-    case.record_view("intervention plan", meta())
-    case.record_view("intervention plan", meta())
-    events = case.collect_events()
-    assert [type(e) for e in events] == [Case.Detected, ReadLogged.Viewed, ReadLogged.Viewed]
+    viewed = read_on_the_case(case.id, 2, "audit of the term", reader, reader.occurred_at)
+    loaded = viewed.mutate(created.mutate(None))
+    assert isinstance(loaded, Case)
+    assert loaded.version == 2 and viewed.what == "case_record"
+    assert loaded.closed is False and len(loaded.reports) == 1

@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from casetrail.case_read import CaseRead
 from casetrail.kernel import CaseRuleViolated, EventMeta
 from contracts.codes import GuardianRank, NoticeChannel, Tier
 from services.notification.domain.board import NoticeBoard
@@ -290,8 +291,8 @@ def test_the_board_tracks_notices_of_several_cases_apart() -> None:
 
 def test_the_board_ignores_events_that_are_not_about_notices() -> None:
     notification = opened()
-    notification.record_view("audit", meta())
     board = NoticeBoard()
-    board.apply(notification.collect_events())
+    board.apply([*notification.collect_events(),
+                 *CaseRead(notification.id, "audit", meta()).collect_events()])
     assert board.undispatched == {}
     assert board.deadlines == {}

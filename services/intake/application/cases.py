@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
 from casetrail.bus.inbox import following
+from casetrail.case_read import CaseRead
 from casetrail.identity.case_access import Standing
 from casetrail.kernel import CaseNotFound, EventMeta
 from casetrail.personal.records import PersonalRecords
@@ -167,9 +168,8 @@ class CaseDesk(PersonalRecords):
             raise CaseNotFound("intake has no record of that student")
         records: list[Case | TransferredRecord] = [self._record_of(i) for i in student.case_ids]
         student.record_file_read(purpose, reader)
-        for record in records:
-            record.record_view(purpose, reader, GROWTH_FILE)
-        self.record(student, *records)
+        self.record(student, *(CaseRead(record.id, purpose, reader, GROWTH_FILE)
+                               for record in records))
         return {"school_student_id": student_ref,
                 "key_concerns": student.key_concerns,
                 "open_case_id": student.open_case_id,
@@ -188,8 +188,7 @@ class CaseDesk(PersonalRecords):
                     reader: EventMeta) -> Case | TransferredRecord:
         """A case, or a record received from the student's previous school; read logged."""
         record = self._record_of(case_id)
-        record.record_view(purpose, reader)
-        self.record(record)
+        self.record(CaseRead(case_id, purpose, reader))
         return record
 
     # Incidents (突发事件).
