@@ -30,6 +30,7 @@ from services.referral.entrypoints.fhir import receiver_tokens
 from services.referral.entrypoints.http import build_api
 from services.referral.entrypoints.timers import deliverer
 from tests.application.conftest import deliver, envelope
+from tests.application.reads import position, reads_after
 from tests.application.test_referral import school_today
 from tests.identity import bearer
 from tests.receivers import Hospital, serving
@@ -206,12 +207,13 @@ async def test_the_packet_can_be_read_for_carrying_by_hand_and_the_read_is_logge
     made = await school.http.post(f"/cases/{case_id}/referrals", json={
         "receiver_id": "hospital-b", "consent_id": await on_record(school, case_id)}, headers=TEAM)
     referral_id = made.json()["referral_id"]
+    before = await school.thread.run(position, school.app)
     packet = await school.http.get(f"/cases/{case_id}/referrals/{referral_id}/packet",
                                    headers=TEAM)
     assert packet.headers["content-type"] == "application/fhir+json"
     Bundle.model_validate(packet.json())
-    stored = await school.thread.run(school.app.events.get, case_id)
-    assert type(list(stored)[-1]).__name__ == "Viewed"
+    [read] = await school.thread.run(reads_after, school.app, before)
+    assert (read.record, read.what) == (case_id, "referral_packet")
 
 
 async def test_the_team_works_from_its_lists_through_return_and_reopening(
