@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Notification, StoredEvent, Tracking
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import (
+    SQLAlchemyAggregateRecorder,
     SQLAlchemyProcessRecorder,
     SQLAlchemyTrackingRecorder,
 )
@@ -56,26 +57,14 @@ class LeanTrackingRecorder(SQLAlchemyTrackingRecorder):
                             .values(notification_id=tracking.notification_id))
 
 
-class LeanProcessRecorder(LeanTrackingRecorder, SQLAlchemyProcessRecorder):
-    """A service's events, notification log and handled marks."""
+class LeanAggregateRecorder(SQLAlchemyAggregateRecorder):
+    """An aggregate's events in order (and the snapshots, which every load looks up first),
+    and the events half of the one below."""
 
     @property
     def _events(self) -> Table:
         table: Table = self.events_record_cls.__table__
         return table
-
-    def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
-                              **kwargs: Any) -> Sequence[int]:
-        if not stored_events:
-            return []
-        table = self._events
-        self._lock_table(session)
-        ids = session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [{"originator_id": e.originator_id, "originator_version": e.originator_version,
-              "topic": e.topic, "state": e.state} for e in stored_events]).scalars().all()
-        self._notify_channel(session)
-        return list(ids)
 
     def select_events(self, originator_id: UUID | str, gt: int | None = None,
                       lte: int | None = None, desc: bool = False,
@@ -95,6 +84,24 @@ class LeanProcessRecorder(LeanTrackingRecorder, SQLAlchemyProcessRecorder):
             return [StoredEvent(originator_id=row[0], originator_version=row[1],
                                 topic=row[2], state=_state(row[3]))
                     for row in session.execute(query)]
+
+
+class LeanProcessRecorder(LeanTrackingRecorder, LeanAggregateRecorder,
+                          SQLAlchemyProcessRecorder):
+    """A service's events, notification log and handled marks."""
+
+    def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> Sequence[int]:
+        if not stored_events:
+            return []
+        table = self._events
+        self._lock_table(session)
+        ids = session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [{"originator_id": e.originator_id, "originator_version": e.originator_version,
+              "topic": e.topic, "state": e.state} for e in stored_events]).scalars().all()
+        self._notify_channel(session)
+        return list(ids)
 
     def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
                              topics: Sequence[str] = (), *,
@@ -123,5 +130,6 @@ class LeanProcessRecorder(LeanTrackingRecorder, SQLAlchemyProcessRecorder):
 
 
 class Factory(SQLAlchemyFactory):
+    aggregate_recorder_class = LeanAggregateRecorder
     tracking_recorder_class = LeanTrackingRecorder
     process_recorder_class = LeanProcessRecorder
