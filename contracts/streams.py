@@ -1,7 +1,7 @@
 """The streams the services rely on, and how they are provisioned.
 
-Streams are created here, once, not by FastStream's `declare=True`, which would rewrite an
-existing stream's settings on every service start.
+Streams are created here, once, never by a client library's declare-on-start (FastStream's
+`declare=True`), which would rewrite an existing stream's settings on every service start.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ class BusLogin:
     tls_ca_file: Path | None = None
 
     def options(self) -> dict[str, Any]:
-        """nats-py connect options, also accepted by FastStream's NatsBroker."""
+        """nats-py connect options."""
         options: dict[str, Any] = {"inbox_prefix": inbox_prefix(self.principal)}
         if self.seed_file is not None:
             options["nkeys_seed"] = str(self.seed_file)

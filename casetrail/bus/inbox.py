@@ -35,7 +35,6 @@ from eventsourcing.persistence import (
     Tracking,
 )
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
@@ -216,8 +215,8 @@ class Inbox:
                 try:
                     msgs = await sub.fetch(1, timeout=fetch_seconds)
                     if waiting := min(msgs[-1].metadata.num_pending, self.batch - 1):
-                        msgs += await sub.fetch(waiting, timeout=fetch_seconds)
-                except NatsTimeoutError:
+                        msgs += await _more(sub, waiting, fetch_seconds)
+                except TimeoutError:  # nothing came (nats-py's own is one too)
                     continue
                 except Exception as error:
                     # NATS away (restarting, a reconnect): the messages wait on the server.
@@ -316,6 +315,18 @@ class Inbox:
         log.error("%s: dead-lettered stream seq %s: %s", self.subscription.durable,
                   meta.sequence.stream, reason)
         await msg.ack()
+
+
+async def _more(sub: JetStreamContext.PullSubscription, waiting: int,
+                timeout: float) -> list[Msg]:
+    """What the server said was waiting behind the message just fetched: none if it does
+    not come (or cannot be fetched), so the message fetched is never left unhandled."""
+    try:
+        return await sub.fetch(waiting, timeout=timeout)
+    except Exception as error:
+        log.warning("fetching the messages behind one failed (%s); taking them next",
+                    type(error).__name__)
+        return []
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> bool:
