@@ -350,6 +350,10 @@ class ServiceEntry(Generic[S, A]):
         if command == "serve":
             serve(self.api(settings), settings)
         elif command == "relay":
+            if settings.relay_beside_api:
+                # Two relays of one log would race for its position.
+                raise SystemExit(f"{settings.service}'s relay runs beside its API "
+                                 "(CASETRAIL_RELAY_BESIDE_API): no relay process is started")
             relay(settings, self.application(settings), self.published)  # it stores nothing
         elif command == "check":
             for warning in [*self.warnings(settings), *ledger_warnings(settings)]:
