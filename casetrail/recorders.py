@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Notification, StoredEvent, Tracking
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore, TEventRecord
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyAggregateRecorder,
@@ -129,7 +130,20 @@ class LeanProcessRecorder(LeanTrackingRecorder, LeanAggregateRecorder,
         return found
 
 
+class Datastore(SQLAlchemyDatastore):
+    """Each table's record class named after its table: the library names every tracking
+    table's class alike, which SQLAlchemy warns of in a process with two (a service's marks
+    and its relay's position)."""
+
+    @classmethod
+    def define_record_class(cls, cls_name: str, table_name: str, schema_name: str | None,
+                            base_cls: type[TEventRecord]) -> type[TEventRecord]:
+        return super().define_record_class(f"{cls_name}_{table_name}", table_name,
+                                           schema_name, base_cls)
+
+
 class Factory(SQLAlchemyFactory):
+    datastore_class = Datastore
     aggregate_recorder_class = LeanAggregateRecorder
     tracking_recorder_class = LeanTrackingRecorder
     process_recorder_class = LeanProcessRecorder

@@ -8,14 +8,12 @@ import functools
 import importlib
 import sys
 import tempfile
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy.exc import SAWarning
 
 from casetrail.bus.identities import SUPERVISION
 from casetrail.http import guarded_routes
@@ -68,10 +66,7 @@ def access_of(service: str) -> AccessMatrix:
 def service_apis() -> Iterator[dict[str, FastAPI]]:
     """Every service's API as its bootstrap builds it, supervision's too, on a throw-away
     store: for their routes."""
-    with (tempfile.TemporaryDirectory(prefix="casetrail-access-matrix-") as scratch,
-          warnings.catch_warnings()):
-        # Each service's store declares the same tracking table class again: harmless here.
-        warnings.simplefilter("ignore", SAWarning)
+    with tempfile.TemporaryDirectory(prefix="casetrail-access-matrix-") as scratch:
         built: list[ServiceRuntime] = []
         apis = {}
         try:
