@@ -161,21 +161,17 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _health_route(app: FastAPI, runtime: ServiceRuntime) -> None:
-    @app.get("/health", responses={503: {"description": "the relay is stuck on an event, or "
-                                                        "has not moved while events wait"}})
+    @app.get("/health", responses={503: {"description": "not connected to NATS, the store "
+                                                        "not answering, the relay stuck or "
+                                                        "stalled, or a consumer stalled"}})
     async def health() -> JSONResponse:
-        """Ready unless the outbox is stuck on an event the bus cannot take, or its relay has
-        not moved for `<SERVICE>_RELAY_STALL_SECONDS` while events wait (see /status)."""
-        outbox = await runtime.outbox()
-        if outbox["stuck"]:
-            return JSONResponse(status_code=503,
-                                content={"status": "stuck", "stuck": outbox["stuck"]})
-        if runtime.stalled(outbox):
-            return JSONResponse(status_code=503, content={
-                "status": "stalled", "backlog": outbox["backlog"],
-                "stalled_seconds": outbox["stalled_seconds"],
-                "detail": "the relay has not published for a while: is it running, and can "
-                          "it reach NATS? (its log says why)"})
+        """Ready unless NATS is not connected, the store does not answer, the outbox is stuck
+        on an event the bus cannot take, its relay has not moved for
+        `<SERVICE>_RELAY_STALL_SECONDS` while events wait, or a consumer has not fetched for
+        `<SERVICE>_CONSUMER_STALL_SECONDS` (see /status)."""
+        problem = await runtime.unready()
+        if problem is not None:
+            return JSONResponse(status_code=503, content=problem)
         return JSONResponse({"status": "ok"})
 
 

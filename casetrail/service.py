@@ -95,6 +95,9 @@ class ServiceRuntime:
     relations: CaseRelations | None = None
     # The relay's position when first seen, and when: how long it has not moved.
     _relay_seen: tuple[int, float] | None = field(default=None, init=False, repr=False)
+    # While running: the bus connection and the consumers, for readiness.
+    _nc: Client | None = field(default=None, init=False, repr=False)
+    _inboxes: list[Inbox] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.relations is None:
@@ -134,6 +137,32 @@ class ServiceRuntime:
     def stalled(self, outbox: dict[str, Any]) -> bool:
         return bool(outbox["stalled_seconds"] > self.settings.relay_stall_seconds)
 
+    async def unready(self) -> dict[str, Any] | None:
+        """Why the service cannot do its work now, if it cannot: NATS not connected, the
+        store not answering, the relay stuck or stalled, a consumer whose loop has stood
+        still; None when ready."""
+        if self._nc is not None and not self._nc.is_connected:
+            return {"status": "bus_unreachable",
+                    "detail": "not connected to NATS: new events wait in the outbox"}
+        try:
+            outbox = await self.outbox()
+        except Exception as error:
+            # The error's kind only: a database error's text can carry a row.
+            return {"status": "store_unreachable", "detail": type(error).__name__}
+        if outbox["stuck"]:
+            return {"status": "stuck", "stuck": outbox["stuck"]}
+        if self.stalled(outbox):
+            return {"status": "stalled", "backlog": outbox["backlog"],
+                    "stalled_seconds": outbox["stalled_seconds"],
+                    "detail": "the relay has not published for a while: is it running, and "
+                              "can it reach NATS? (its log says why)"}
+        still = [inbox.subscription.durable for inbox in self._inboxes
+                 if inbox.idle_seconds() > self.settings.consumer_stall_seconds]
+        if still:
+            return {"status": "consumer_stalled", "consumers": still,
+                    "detail": "a consumer has not fetched for a while (its log says why)"}
+        return None
+
     async def status(self) -> dict[str, Any]:
         """How far behind the outbox and the inbox are: the numbers to alert on."""
         outbox = await self.outbox()
@@ -166,6 +195,7 @@ class ServiceRuntime:
                          max_deliver=self.settings.max_deliver,
                          redelivery_delay=self.settings.redelivery_delay_seconds)
                    for subscription in self.subscriptions]
+        self._nc, self._inboxes = nc, inboxes
         tasks = [asyncio.create_task(task(stop)) for task in self.background]
         tasks += [asyncio.create_task(inbox.consume(stop)) for inbox in inboxes]
         loop = asyncio.get_running_loop()

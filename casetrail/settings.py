@@ -88,6 +88,9 @@ class ServiceSettings(BaseSettings):
     relay_save_seconds: float = Field(1.0, ge=0)
     # Readiness fails when events have waited this long with the relay not moving.
     relay_stall_seconds: float = Field(60.0, gt=0)
+    # Readiness fails when a consumer's loop has not turned (fetched, or timed out waiting)
+    # this long: a handler that hangs, or a fetch that never returns.
+    consumer_stall_seconds: float = Field(60.0, gt=0)
     # Who signs the bearer tokens: the school's or district's OpenID Connect provider
     # (issuer URL, audience, JWKS URL), else the built-in issuer's keys in data/secrets.
     oidc_issuer: str = Field(ISSUER, validation_alias="CASETRAIL_OIDC_ISSUER")

@@ -203,6 +203,11 @@ class Inbox:
         self.max_deliver = max_deliver
         self.redelivery_delay = redelivery_delay
         self.batch = batch
+        self._turned_at = time.monotonic()
+
+    def idle_seconds(self) -> float:
+        """How long since the consumer's loop last turned (fetched, or waited its turn)."""
+        return time.monotonic() - self._turned_at
 
     async def consume(self, stop: asyncio.Event, fetch_seconds: float = 1.0) -> None:
         """Fetch and handle until stopped: waiting for one message, then taking at once the
@@ -212,6 +217,7 @@ class Inbox:
         failures = 0
         try:
             while not stop.is_set():
+                self._turned_at = time.monotonic()
                 try:
                     msgs = await sub.fetch(1, timeout=fetch_seconds)
                     if waiting := min(msgs[-1].metadata.num_pending, self.batch - 1):

@@ -10,9 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from nats.aio.client import Client
 
+from casetrail.bus.embedded import EmbeddedNats
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.relay import OutboxRelay
 from casetrail.bus.replay import case_timeline
@@ -109,3 +111,31 @@ async def test_a_relay_that_does_not_move_while_events_wait_makes_the_service_un
                                                      settings.relay_store_env()))
         await relay.relay_once()
         assert (await http.get("/health")).status_code == 200
+
+
+async def health_becomes(http: httpx.AsyncClient, status: int, seconds: float = 15.0
+                         ) -> httpx.Response:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (answer := await http.get("/health")).status_code != status:
+        assert asyncio.get_running_loop().time() < deadline, answer.json()
+        await asyncio.sleep(0.1)
+    return answer
+
+
+async def test_a_service_that_loses_nats_is_unready_until_it_is_back(
+        store_url: tuple[str, str | None], tmp_path: Path) -> None:
+    nats = EmbeddedNats(tmp_path / "nats").start()
+    try:
+        settings = settings_of(ENTRY, store_url, tmp_path, {"NATS_URL": nats.url})
+        api = ENTRY.api(settings)
+        runtime = api.state.runtime
+        async with runtime.running(), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=api), base_url="http://referral") as http:
+            await health_becomes(http, 200)
+            nats.stop()
+            unready = await health_becomes(http, 503)
+            assert unready.json()["status"] == "bus_unreachable"
+            nats.start()
+            await health_becomes(http, 200)
+    finally:
+        nats.stop()
