@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import nats
+import nats.errors
 import uvicorn
 from eventsourcing.persistence import TrackingRecorder
 from fastapi import FastAPI
@@ -23,13 +24,14 @@ from nats.js import JetStreamContext
 
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.identities import BusLogin
-from casetrail.bus.inbox import Inbox, Subscription, provision
+from casetrail.bus.inbox import PASSING, Inbox, Subscription, provision
 from casetrail.bus.relay import OutboxRelay, relay_position_name, stuck_at
 from casetrail.http import unguarded
 from casetrail.identity.access import CaseRelations
 from casetrail.identity.access_book import AccessBook, keeping_access
 from casetrail.identity.tokens import OtherCredentials, TokenVerifier
 from casetrail.ledger.keeper import keeper_of, ledger_warnings
+from casetrail.logs import log_as
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, tracking_store
 from casetrail.worker import ApplicationThread
@@ -38,6 +40,8 @@ from contracts.subjects import CASES_STREAM, outbox_subject
 
 log = logging.getLogger(__name__)
 
+# Failures of the bus or the store, which the work waits out.
+WAITED_OUT = (OSError, nats.errors.Error, *PASSING)
 # A task that runs beside the API until the event is set (timers, dispatchers).
 BackgroundTask = Callable[[asyncio.Event], Coroutine[None, None, None]]
 
@@ -47,11 +51,24 @@ def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTa
     and the work is tried again on the next round."""
 
     async def loop(stop: asyncio.Event) -> None:
+        failing: str | None = None
         while not stop.is_set():
             try:
                 await work()
-            except Exception:
-                log.exception("background work failed; trying again")
+            except Exception as error:
+                # Said once, not every round. The bus or the store away is waited out, a
+                # warning by its kind only (a database error's text can carry a row);
+                # anything else is a fault, with its traceback.
+                said = type(error).__name__
+                if said != failing and isinstance(error, WAITED_OUT):
+                    log.warning("background work failed (%s); trying again", said)
+                elif said != failing:
+                    log.exception("background work failed; trying again")
+                failing = said
+            else:
+                if failing is not None:
+                    log.warning("background work runs again after: %s", failing)
+                failing = None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), seconds)
 
@@ -265,8 +282,7 @@ class ReadSideRuntime(ServiceRuntime):
 
 
 def serve(http: FastAPI, settings: ServiceSettings) -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format=f"%(asctime)s {settings.service} %(levelname)s %(message)s")
+    log_as(settings.service)
     uvicorn.run(http, host=settings.http_host, port=settings.http_port, log_level="warning",
                 proxy_headers=bool(settings.trusted_proxies),
                 forwarded_allow_ips=settings.trusted_proxies or None)
@@ -317,8 +333,7 @@ async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplicat
 
 def relay(settings: ServiceSettings, app: ServiceApplication,
           published: PublishedEvents) -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format=f"%(asctime)s {settings.service}-relay %(levelname)s %(message)s")
+    log_as(f"{settings.service}-relay")
     asyncio.run(_relay_until_signalled(settings, app, published))
 
 
