@@ -75,6 +75,9 @@ class Unreadable(ValueError):
 # one before it delivers it again (the inbox keeps the ones it holds in progress).
 BATCH = 100
 ACK_WAIT_SECONDS = 30.0
+# When the server has given every unacknowledged message back (its check runs about once a
+# second after the wait), so a fetch takes those before anything newer.
+UNACKNOWLEDGED_RETURN_SECONDS = ACK_WAIT_SECONDS + 2.0
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,8 @@ def event_type_of(subject: str) -> str:
 class Inbox:
     def __init__(self, *, subscription: Subscription, app: ServiceApplication,
                  thread: ApplicationThread, js: JetStreamContext, max_deliver: int,
-                 redelivery_delay: float, batch: int = BATCH) -> None:
+                 redelivery_delay: float, batch: int = BATCH,
+                 return_seconds: float = UNACKNOWLEDGED_RETURN_SECONDS) -> None:
         self.subscription = subscription
         self.app = app
         self.thread = thread
@@ -203,6 +207,7 @@ class Inbox:
         self.max_deliver = max_deliver
         self.redelivery_delay = redelivery_delay
         self.batch = batch
+        self.return_seconds = return_seconds
         self._turned_at = time.monotonic()
 
     def idle_seconds(self) -> float:
@@ -216,6 +221,7 @@ class Inbox:
         sub = await self.js.pull_subscribe_bind(self.subscription.durable, CASES_STREAM)
         failures = 0
         try:
+            await self._after_the_unacknowledged(stop)
             while not stop.is_set():
                 self._turned_at = time.monotonic()
                 try:
@@ -233,15 +239,34 @@ class Inbox:
                     await _pause(stop, min(10.0, 0.5 * failures))
                     continue
                 failures = 0
-                for index, msg in enumerate(msgs):
-                    if stop.is_set():
-                        for left in msgs[index:]:
-                            await left.nak()
-                        break
-                    await self.deliver(msg, behind=msgs[index + 1:], stop=stop)
+                try:
+                    for index, msg in enumerate(msgs):
+                        if stop.is_set():
+                            for left in msgs[index:]:
+                                await left.nak()
+                            break
+                        await self.deliver(msg, behind=msgs[index + 1:], stop=stop)
+                except Exception as error:
+                    # The bus went away between handling and acknowledging (what was handled
+                    # is recognised when it comes again): the rest of the batch comes back
+                    # once its wait is over, before anything newer is fetched.
+                    log.warning("%s: a batch was cut short (%s); taking it again",
+                                self.subscription.durable, type(error).__name__)
+                    await _pause(stop, self.return_seconds)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def _after_the_unacknowledged(self, stop: asyncio.Event) -> None:
+        """Messages a process before this one took and never acknowledged (it was killed)
+        come back only once their wait is over, while newer ones could be fetched at once:
+        wait for them first, so that no later event of a case is handled before them."""
+        with contextlib.suppress(Exception):  # unknown: the loop's own waits cover it
+            info = await self.js.consumer_info(CASES_STREAM, self.subscription.durable)
+            if info.num_ack_pending:
+                log.info("%s: %d messages of a process before wait to come back first",
+                         self.subscription.durable, info.num_ack_pending)
+                await _pause(stop, self.return_seconds)
 
     async def deliver(self, msg: Msg, *, behind: Sequence[Msg] = (),
                       stop: asyncio.Event | None = None) -> None:

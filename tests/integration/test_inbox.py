@@ -306,3 +306,27 @@ async def test_an_event_the_service_does_not_act_on_is_acknowledged_unread(
     await consuming(watched, nc, until=1)
     assert watched.handled == [wanted]
     assert await dead_letters(nc, watched.inbox.subscription.service) == []
+
+
+async def test_a_consumer_after_one_that_was_killed_takes_what_it_left_before_anything_newer(
+        watched: Watched, nc: Client) -> None:
+    js = nc.jetstream()
+    await js.add_consumer(CASES_STREAM, dataclasses.replace(
+        watched.inbox.subscription.consumer_config(ack_wait_seconds=1.0),
+        deliver_policy=DeliverPolicy.NEW))
+    left, newer = report(), report()
+    await watched.upstream.publish(left)
+    killed = await js.pull_subscribe_bind(watched.inbox.subscription.durable, CASES_STREAM)
+    [taken] = await killed.fetch(1, timeout=5)  # and never acknowledged: the process died
+    assert taken.subject.endswith("ReportAttached")
+    await watched.upstream.publish(newer)
+    watched.inbox.return_seconds = 3.0  # the 1 s wait, and the server's check after it
+    stop = asyncio.Event()
+    loop = asyncio.create_task(watched.inbox.consume(stop, fetch_seconds=0.2))
+    for _ in range(200):
+        if len(watched.handled) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await loop
+    assert watched.handled == [left, newer]
