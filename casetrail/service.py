@@ -126,7 +126,7 @@ class ServiceRuntime:
 
     @functools.cached_property
     def relay_positions(self) -> TrackingRecorder:
-        return tracking_store(f"{self.settings.service}_relay", self.settings.relay_store_env())
+        return relay_positions_of(self.settings)
 
     def _outbox(self) -> dict[str, Any]:
         """The outbox's backlog, and the event the relay is stuck on if it is one the bus
@@ -218,7 +218,9 @@ class ServiceRuntime:
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
         if self.settings.relay_beside_api and self.published is not None:
-            tasks += relaying(self.settings, self.app, self.published, nc, stop, wake)
+            # The positions the status reads are the relay's own: one store of them.
+            tasks += relaying(self.settings, self.app, self.published, self.relay_positions,
+                              nc, stop, wake)
 
             def woken() -> None:
                 wake.set()
@@ -288,14 +290,19 @@ def serve(http: FastAPI, settings: ServiceSettings) -> None:
                 forwarded_allow_ips=settings.trusted_proxies or None)
 
 
+def relay_positions_of(settings: ServiceSettings) -> TrackingRecorder:
+    """The store of how far the service's relay has published."""
+    return tracking_store(f"{settings.service}_relay", settings.relay_store_env())
+
+
 def relaying(settings: ServiceSettings, app: ServiceApplication, published: PublishedEvents,
-             nc: Client, stop: asyncio.Event, wake: asyncio.Event) -> list[asyncio.Task[None]]:
+             positions: TrackingRecorder, nc: Client, stop: asyncio.Event,
+             wake: asyncio.Event) -> list[asyncio.Task[None]]:
     """The relay and, beside it from the same store, the keeper of the log's checkpoints,
     until `stop`."""
     relay = OutboxRelay(app=app, published=published, js=nc.jetstream(),
                         batch=settings.relay_batch, save_seconds=settings.relay_save_seconds,
-                        positions=tracking_store(f"{settings.service}_relay",
-                                                 settings.relay_store_env()))
+                        positions=positions)
     log.info("relaying %s from position %d", settings.service, relay.last_relayed())
 
     async def relayed() -> None:
@@ -327,7 +334,8 @@ async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplicat
         wake.set()
 
     await nc.subscribe(outbox_subject(settings.service), cb=woken)
-    await asyncio.gather(*relaying(settings, app, published, nc, stop, wake))
+    await asyncio.gather(*relaying(settings, app, published, relay_positions_of(settings), nc,
+                                   stop, wake))
     await nc.drain()
 
 
