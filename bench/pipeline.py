@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import os
 import platform
@@ -23,11 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import psutil
 from nats.aio.client import Client
-from nats.aio.msg import Msg
 from nats.js.api import StorageType, StreamConfig
 
 from casetrail.bus.embedded import EmbeddedNats, free_port, server_binary
@@ -42,7 +41,6 @@ from casetrail.cli.watch import EventWatch
 from casetrail.identity.issuer import LocalIssuer, issuer_dir
 from casetrail.service import connect
 from contracts.envelope import SERVICES
-from contracts.subjects import from_service
 
 FLOOR_WARMUP = 200
 FLOOR_PUBLISHES = 2000
@@ -135,27 +133,6 @@ async def publish_floor(nc: Client) -> list[int]:
     return times
 
 
-class NoticeArrivals:
-    """The first GuardianNoticeIssued of each case, with when it arrived here."""
-
-    def __init__(self) -> None:
-        self._arrived: dict[str, asyncio.Future[int]] = {}
-
-    def _future(self, case_id: str) -> asyncio.Future[int]:
-        if case_id not in self._arrived:
-            self._arrived[case_id] = asyncio.get_running_loop().create_future()
-        return self._arrived[case_id]
-
-    async def on_message(self, msg: Msg) -> None:
-        now = time.perf_counter_ns()
-        future = self._future(str(json.loads(msg.data)["case_id"]))
-        if not future.done():
-            future.set_result(now)
-
-    async def wait(self, case_id: str) -> int:
-        return await asyncio.wait_for(self._future(case_id), NOTICE_TIMEOUT_SECONDS)
-
-
 async def families(desk: Desk, students: list[str]) -> None:
     """Each student's guardians on file, as the school keeps them before any concern."""
     gate = asyncio.Semaphore(8)
@@ -167,23 +144,18 @@ async def families(desk: Desk, students: list[str]) -> None:
     await asyncio.gather(*map(one, students))
 
 
-async def report_to_notice(desk: Desk, nc: Client, cases: int, run: str) -> list[int]:
-    """Unloaded latencies (ns): one crisis report at a time, each until its notice is seen;
-    the first NOTICE_WARMUP are left out."""
-    arrivals = NoticeArrivals()
-    sub = await nc.subscribe(from_service("notification", "GuardianNoticeIssued"),
-                             cb=arrivals.on_message)
-    await nc.flush()
+async def report_to_notice(desk: Desk, cases: int, run: str) -> list[int]:
+    """Unloaded latencies (ns): one crisis report at a time, each until its notice is seen
+    (through the desk's watch); the first NOTICE_WARMUP are left out."""
     times: list[int] = []
     await families(desk, [f"{run}-notice-{i}" for i in range(NOTICE_WARMUP + cases)])
-    try:
-        for i in range(NOTICE_WARMUP + cases):
-            start = time.perf_counter_ns()
-            received = await desk.report(f"{run}-notice-{i}", signs=["suicide_attempt"],
-                                         imminent=True)
-            times.append(await arrivals.wait(str(received["case_id"])) - start)
-    finally:
-        await sub.unsubscribe()
+    for i in range(NOTICE_WARMUP + cases):
+        start = time.perf_counter_ns()
+        received = await desk.report(f"{run}-notice-{i}", signs=["suicide_attempt"],
+                                     imminent=True)
+        await desk.event(UUID(received["case_id"]), "notification", "GuardianNoticeIssued",
+                         timeout=NOTICE_TIMEOUT_SECONDS)
+        times.append(time.perf_counter_ns() - start)
     return times[NOTICE_WARMUP:]
 
 
@@ -242,12 +214,21 @@ class Processes:
         return {name: p.memory_info().rss / 2**20 for name, p in self.processes.items()}
 
 
-def cpu_lines(before: dict[str, float], after: dict[str, float], client: float,
-              cases: int) -> list[str]:
-    """CPU milliseconds per full case: the services' (every process but nats-server), then
-    each process's, the broker's and the benchmark client's own."""
-    used = {name: (after[name] - before[name]) * 1e3 / cases for name in after}
-    services = sum(ms for name, ms in used.items() if name != "nats-server")
+def cpu_per_case(before: dict[str, float], after: dict[str, float],
+                 cases: int) -> dict[str, float]:
+    """Each process's CPU milliseconds per full case."""
+    return {name: (after[name] - before[name]) * 1e3 / cases for name in after}
+
+
+def services_cpu(used: dict[str, float]) -> float:
+    """The services' share: every process but the broker."""
+    return sum(ms for name, ms in used.items() if name != "nats-server")
+
+
+def cpu_lines(used: dict[str, float], client: float, cases: int) -> list[str]:
+    """CPU milliseconds per full case: the services', then each process's, the broker's
+    and the benchmark client's own."""
+    services = services_cpu(used)
     lines = [f"service CPU per full case: {services:.0f} ms (nats-server {used['nats-server']:.0f}"
              f" ms, the benchmark's client {client * 1e3 / cases:.0f} ms)"]
     lines += [f"  {name}: {ms:.1f} ms" for name, ms in
@@ -276,7 +257,7 @@ async def measure(nats: EmbeddedNats, cluster: Cluster, data: Path,
         async with httpx.AsyncClient(timeout=30.0) as http:
             desk = Desk(runtime, nc, http, Cast.signed_in(data, SCHOOL), watch)
             floor = await publish_floor(nc)
-            notice = await report_to_notice(desk, nc, args.cases, run)
+            notice = await report_to_notice(desk, args.cases, run)
             await families(desk, [f"{run}-full-{i}" for i in range(args.full_cases)])
             before, client_before = processes.cpu_seconds(), client_cpu()
             wall = await full_cases(desk, args.full_cases, args.concurrency, run)
@@ -285,17 +266,17 @@ async def measure(nats: EmbeddedNats, cluster: Cluster, data: Path,
     finally:
         await watch.stop()
         await nc.close()
-    services_ms = sum((after[name] - before[name]) * 1e3 for name in after
-                      if name != "nats-server") / args.full_cases
+    used = cpu_per_case(before, after, args.full_cases)
     ordered = sorted(notice)
     reached = Reached(p50_ms=percentile(ordered, 0.5) / 1e6,
                       p99_ms=percentile(ordered, 0.99) / 1e6,
-                      cases_per_second=args.full_cases / wall, cpu_ms_per_case=services_ms,
+                      cases_per_second=args.full_cases / wall,
+                      cpu_ms_per_case=services_cpu(used),
                       largest_rss_mb=max(mb for name, mb in rss.items()
                                          if name != "nats-server"))
     return (floor_lines(floor) + notice_lines(notice, floor)
             + throughput_lines(args.full_cases, args.concurrency, wall)
-            + cpu_lines(before, after, client, args.full_cases) + rss_lines(rss)
+            + cpu_lines(used, client, args.full_cases) + rss_lines(rss)
             + reached.against_targets())
 
 
