@@ -37,13 +37,25 @@ def dlq_subject(service: str) -> str:
     return f"dlq.{service}"
 
 
+# The event types each service acts on, by whose they are: what its subscriptions handle
+# (every reader of intake's also notes from STANDING_EVENTS who stands to a case),
+# for the bus's documentation (contracts.asyncapi); a test holds the services' wiring to it.
+STANDING_EVENTS = ("CaseDetected", "ReportAttached", "CaseAssigned", "BreakGlassOpened")
+_CLOSING = ("CaseClosed", "CaseReopened")
+HANDLES: dict[str, dict[str, frozenset[str]]] = {
+    "intake": {"referral": frozenset(_CLOSING)},
+    "assessment": {"intake": frozenset({*STANDING_EVENTS, "KeyConcernsNoted"}),
+                   "referral": frozenset(_CLOSING)},
+    "notification": {"assessment": frozenset({"CrisisPathStarted", "TierDecided"}),
+                     "intake": frozenset({*STANDING_EVENTS, "IncidentReported"}),
+                     "referral": frozenset(_CLOSING)},
+    "referral": {"assessment": frozenset({"CrisisPathStarted", "TierDecided"}),
+                 "intake": frozenset({*STANDING_EVENTS, "KeyConcernsNoted"})},
+}
+
 # Whose events each service consumes: its durable consumers, and what the bus lets it read.
 CONSUMES: dict[str, tuple[str, ...]] = {
-    "intake": ("referral",),
-    "assessment": ("intake", "referral"),
-    "notification": ("assessment", "intake", "referral"),
-    "referral": ("assessment", "intake"),
-}
+    service: tuple(sorted(upstreams)) for service, upstreams in HANDLES.items()}
 
 
 def durable_name(service: str, upstream: str) -> str:

@@ -19,6 +19,7 @@ from casetrail.identity.access import Relation
 from casetrail.identity.principal import Principal
 from contracts.envelope import Envelope
 from contracts.events import intake
+from contracts.subjects import STANDING_EVENTS
 
 ACCESS_NAMESPACE = UUID("7c2e4f0a-91d3-4b8e-a6f5-3d0b8e2c1a77")
 
@@ -109,4 +110,4 @@ class CaseAccess(Aggregate):
                         tuple(self.glass.values()))
 
 
-ACCESS_EVENTS = ("CaseDetected", "ReportAttached", "CaseAssigned", "BreakGlassOpened")
+ACCESS_EVENTS = STANDING_EVENTS
