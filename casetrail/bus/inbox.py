@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +41,7 @@ from pydantic import ValidationError
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from casetrail.store import ServiceApplication
 from casetrail.worker import ApplicationThread
+from contracts.dead_letters import DeadLetter
 from contracts.envelope import Envelope
 from contracts.events import UnknownEvent, read_data
 from contracts.subjects import (
@@ -328,18 +328,13 @@ class Inbox:
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
         meta = msg.metadata
-        entry = {
-            "service": self.subscription.service,
-            "consumer": self.subscription.durable,
-            "reason": reason,
-            "subject": msg.subject,
-            "stream": meta.stream,
-            "stream_seq": meta.sequence.stream,
-            "deliveries": meta.num_delivered,
-            "payload": msg.data.decode("utf-8", errors="replace"),
-        }
+        entry = DeadLetter(service=self.subscription.service,
+                           consumer=self.subscription.durable, reason=reason,
+                           subject=msg.subject, stream=meta.stream,
+                           stream_seq=meta.sequence.stream, deliveries=meta.num_delivered,
+                           payload=msg.data.decode("utf-8", errors="replace"))
         await self.js.publish(
-            dlq_subject(self.subscription.service), json.dumps(entry).encode(),
+            dlq_subject(self.subscription.service), entry.to_bytes(),
             stream=DLQ_STREAM,
             headers={MSG_ID_HEADER: f"{self.subscription.durable}:{meta.sequence.stream}"},
         )
