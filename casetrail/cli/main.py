@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
                                       "into README.md")
     matrix.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 if README.md shows another matrix")
+    commands.add_parser("asyncapi", help="print the bus's AsyncAPI 3.0 document, drawn from "
+                                         "contracts/ (as contracts/asyncapi.json keeps it)")
     sheet = commands.add_parser("screening-template", parents=[where, signed],
                                 help="the file to fill in with a screening's answers")
     sheet.add_argument("screening_id", type=UUID)
@@ -164,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         from casetrail.cli.access_matrix import access_matrix
 
         return access_matrix(check=args.check)
+    if args.command == "asyncapi":  # from the contracts: no system needed
+        from contracts.asyncapi import document_json
+
+        sys.stdout.write(document_json())
+        return 0
     if args.command == "bus-credentials":  # for a deployment: no running system needed
         from casetrail.cli.bus_credentials import bus_credentials
 
