@@ -32,6 +32,7 @@ from casetrail.identity.principal import Principal
 from casetrail.identity.tokens import Unauthenticated, verified_once
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from casetrail.request_limits import BodyLimit, RateLimit
+from contracts.asyncapi import document_json
 
 if TYPE_CHECKING:
     from casetrail.service import ServiceRuntime
@@ -59,6 +60,10 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
     api.state.runtime = runtime
     _install_error_handlers(api)
     _health_route(api, runtime)
+    # The bus's AsyncAPI document, open like the API's own.
+    api.add_api_route("/asyncapi.json", lambda: Response(document_json(),
+                                                         media_type="application/json"),
+                      include_in_schema=False)
 
     reader = access.depends("read_status")
 
@@ -71,7 +76,7 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
 
 
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc",
-                        "/openapi.json",
+                        "/openapi.json", "/asyncapi.json",
                         # What a FHIR facade supports (referral's): public, as FHIR asks.
                         "/fhir/metadata"})
 # Swagger UI's and ReDoc's scripts and styles, from the fastapi-offline package.
