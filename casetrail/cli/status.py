@@ -94,8 +94,8 @@ async def look(http: httpx.AsyncClient, service: str, url: str,
     if headers is None:
         who = who_may_read_status(service)
         return Seen(url, state, detail, lags_unavailable=(
-            f"they need a token (--token or ${TOKEN_VARIABLE})"
-            + (f" of one of: {who}" if who else "")))
+            f"a token is needed (--token or ${TOKEN_VARIABLE})"
+            + (f", of one of: {who}" if who else "")))
     try:
         status = await http.get(f"{url}/status", headers=headers)
     except httpx.TransportError as lost:

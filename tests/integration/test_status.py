@@ -102,7 +102,7 @@ def test_a_running_service_shows_ready_with_its_backlog_and_last_error_given_a_t
 
         assert main(["status", "--data-dir", str(system)]) == 0  # the table
         table = capsys.readouterr().out
-        assert "referral" in table and "ready" in table and "need a token" in table
+        assert "referral" in table and "ready" in table and "token is needed" in table
 
 
 @pytest.mark.usefixtures("no_token")
