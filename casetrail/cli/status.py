@@ -147,7 +147,7 @@ def _counts(counts: object) -> str:
     if not isinstance(counts, dict):
         return _number(counts)
     if set(counts) == {"pending", "unacknowledged"}:  # a durable consumer's
-        return f"{_number(counts['pending'])} pending, {_number(counts['unacknowledged'])} unacked"
+        return f"{_number(counts['pending'])} ({_number(counts['unacknowledged'])})"
     return ", ".join(f"{key.replace('_', ' ')} {_number(value)}"
                      for key, value in counts.items())
 
@@ -157,7 +157,7 @@ def _inbox(service: str, inbox: dict[str, Any] | None) -> str:
         return "—"
     if not inbox:
         return "no consumers"
-    return "\n".join(f"{consumer.removeprefix(f'{service}-')}: {_counts(counts)}"
+    return "\n".join(f"{consumer.removeprefix(f'{service}-')} {_counts(counts)}"
                      for consumer, counts in inbox.items())
 
 
@@ -180,7 +180,7 @@ def render(console: Console, seen: dict[str, Seen], summary: dict[str, Any]) -> 
     table = Table(title=f"NATS {nats['url']}: "
                         + ("listening" if nats["listening"] else "NOT LISTENING"),
                   title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("service", "ready", "outbox", "inbox", "last error"):
+    for column in ("service", "ready", "outbox", "inbox: pending (unacked)", "last error"):
         table.add_column(column)
     for service, s in seen.items():
         table.add_row(Text(service, style="bold"), _readiness(s), _outbox(s.outbox),
@@ -193,9 +193,13 @@ def render(console: Console, seen: dict[str, Seen], summary: dict[str, Any]) -> 
                 str(value) if key == "detail" else f"{key}: {value}"
                 for key, value in s.health_detail.items()),
                 highlight=False, markup=False)
+    unknown: dict[str, list[str]] = {}  # why, and of which services: said once
+    for service, s in seen.items():
         if s.lags_unavailable and service != CONSOLE and s.health != UNREACHABLE:
-            console.print(f"{service}: lags unknown: {s.lags_unavailable}",
-                          highlight=False, markup=False)
+            unknown.setdefault(s.lags_unavailable, []).append(service)
+    for why, where in unknown.items():
+        console.print(f"{', '.join(where)}: lags unknown: {why}", highlight=False,
+                      markup=False)
 
 
 def status(runtime: Runtime, token: str | None, as_json: bool) -> int:
