@@ -69,7 +69,8 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
 
     @api.get("/status")
     async def status(_: Principal = reader) -> dict[str, Any]:
-        """The outbox's and the inbox's backlogs: the numbers to alert on."""
+        """The outbox's and the inbox's backlogs: the numbers to alert on; and the last error
+        the service's work met (its kind, where, when)."""
         return await runtime.status()
 
     return api

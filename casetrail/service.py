@@ -22,6 +22,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
+from casetrail import faults
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.identities import BusLogin
 from casetrail.bus.inbox import PASSING, Inbox, Subscription, provision
@@ -49,6 +50,7 @@ BackgroundTask = Callable[[asyncio.Event], Coroutine[None, None, None]]
 def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTask:
     """A background task that does `work` every `seconds` until stopped; a failure is logged
     and the work is tried again on the next round."""
+    where = getattr(work, "__qualname__", "background work").replace("<locals>.", "")
 
     async def loop(stop: asyncio.Event) -> None:
         failing: str | None = None
@@ -56,6 +58,7 @@ def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTa
             try:
                 await work()
             except Exception as error:
+                faults.note(error, where)
                 # Said once, not every round. The bus or the store away is waited out, a
                 # warning by its kind only (a database error's text can carry a row);
                 # anything else is a fault, with its traceback.
@@ -115,6 +118,9 @@ class ServiceRuntime:
     # While running: the bus connection and the consumers, for readiness.
     _nc: Client | None = field(default=None, init=False, repr=False)
     _inboxes: list[Inbox] = field(default_factory=list, init=False, repr=False)
+    # What its consumers and background tasks last failed on, for /status.
+    last_error: faults.LastError = field(default_factory=faults.LastError, init=False,
+                                         repr=False)
 
     def __post_init__(self) -> None:
         if self.relations is None:
@@ -181,15 +187,21 @@ class ServiceRuntime:
         return None
 
     async def status(self) -> dict[str, Any]:
-        """How far behind the outbox and the inbox are: the numbers to alert on."""
+        """How far behind the outbox and the inbox are: the numbers to alert on; and what
+        the service's work last failed on."""
         outbox = await self.outbox()
-        inbox = {}
+        inbox: dict[str, Any] = {}
         for subscription in self.subscriptions:
             assert self.js is not None, "consumers are read only while the runtime runs"
-            info = await self.js.consumer_info(CASES_STREAM, subscription.durable)
-            inbox[subscription.durable] = {"pending": info.num_pending,
-                                           "unacknowledged": info.num_ack_pending}
-        return {"service": self.settings.service, "outbox": outbox, "inbox": inbox}
+            inbox[subscription.durable] = {"pending": None, "unacknowledged": None}
+            if self._nc is not None and not self._nc.is_connected:
+                continue  # unknown while the bus is away (/health says so)
+            with contextlib.suppress(*WAITED_OUT, TimeoutError):
+                info = await self.js.consumer_info(CASES_STREAM, subscription.durable)
+                inbox[subscription.durable] = {"pending": info.num_pending,
+                                               "unacknowledged": info.num_ack_pending}
+        return {"service": self.settings.service, "outbox": outbox, "inbox": inbox,
+                "last_error": self.last_error.as_json()}
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -213,6 +225,8 @@ class ServiceRuntime:
                          redelivery_delay=self.settings.redelivery_delay_seconds)
                    for subscription in self.subscriptions]
         self._nc, self._inboxes = nc, inboxes
+        # Each task started from here on keeps it, in its copy of the context.
+        faults.NOTED_IN.set(self.last_error)
         tasks = [asyncio.create_task(task(stop)) for task in self.background]
         tasks += [asyncio.create_task(inbox.consume(stop)) for inbox in inboxes]
         loop = asyncio.get_running_loop()
@@ -269,11 +283,12 @@ class ReadSideRuntime(ServiceRuntime):
 
     async def status(self) -> dict[str, Any]:
         return {"service": self.settings.service, "outbox": await self.outbox(),
-                "inbox": self.progress()}
+                "inbox": self.progress(), "last_error": self.last_error.as_json()}
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        faults.NOTED_IN.set(self.last_error)
         tasks = [asyncio.create_task(task(stop)) for task in self.background]
         try:
             yield

@@ -38,6 +38,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
+from casetrail import faults
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from casetrail.store import ServiceApplication
 from casetrail.worker import ApplicationThread
@@ -232,6 +233,7 @@ class Inbox:
                     continue
                 except Exception as error:
                     # NATS away (restarting, a reconnect): the messages wait on the server.
+                    faults.note(error, self.subscription.durable)
                     if not failures:
                         log.warning("%s: cannot fetch (%s); trying again",
                                     self.subscription.durable, type(error).__name__)
@@ -250,6 +252,7 @@ class Inbox:
                     # The bus went away between handling and acknowledging (what was handled
                     # is recognised when it comes again): the rest of the batch comes back
                     # once its wait is over, before anything newer is fetched.
+                    faults.note(error, self.subscription.durable)
                     log.warning("%s: a batch was cut short (%s); taking it again",
                                 self.subscription.durable, type(error).__name__)
                     await _pause(stop, self.return_seconds)
@@ -301,12 +304,14 @@ class Inbox:
                 return
             except PASSING as error:
                 # The store, not the message: waited out for as long as it takes.
+                faults.note(error, self.subscription.durable)
                 waits += 1
                 delay = min(LONGEST_WAIT_SECONDS, self.redelivery_delay * 2 ** min(waits, 10))
                 log.warning("%s: store failed on %s %s (%s); again in %.1fs",
                             self.subscription.durable, envelope.type, envelope.event_id,
                             type(error).__name__, delay)
             except Exception as error:
+                faults.note(error, self.subscription.durable)
                 failures += 1
                 attempts = msg.metadata.num_delivered - 1 + failures
                 log.warning("%s: %s %s failed (attempt %d): %s", self.subscription.durable,

@@ -27,6 +27,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
 from nats.js import JetStreamContext
 
+from casetrail import faults
 from casetrail.bus.envelopes import PublishedEvents, UnpublishedEvent
 from casetrail.kernel import EventNotPublishable
 from casetrail.store import ServiceApplication
@@ -190,6 +191,7 @@ class OutboxRelay:
             except Exception as error:
                 # Keep going: the events are safe in the store and will be retried. Said
                 # once, not at every try; the tries slow down to one every ten seconds.
+                faults.note(error, f"{self.published.service}-relay")
                 if not failures:
                     log.warning("relay of %s cannot publish (%s: %s); trying again",
                                 self.published.service, type(error).__name__, error)

@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
                           help="the case as the record stood then (ISO time with its offset, "
                                "e.g. 2026-03-02T16:00:00+08:00), beside each service's own "
                                "store, from supervision; as an auditor (--token)")
+    status = commands.add_parser(
+        "status", parents=[where, signed],
+        help="every service's readiness, lags and last error (lags need a token that may "
+             "read them); exit 1 if any is not ready")
+    status.add_argument("--json", action="store_true", help="as JSON, with stable keys")
     letters = commands.add_parser("dead-letters", parents=[where],
                                   help="what a service could not handle, and why")
     letters.add_argument("service", choices=SERVICES)
@@ -177,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         return bus_credentials(args.directory, args.hosts or [
             "nats", "nats-1", "nats-2", "nats-3", "localhost", "127.0.0.1"])
     try:
-        runtime = Runtime.load(directory)
+        # Status shows each closed port itself, as a service that does not answer.
+        runtime = Runtime.load(directory, listening=args.command != "status")
     except NotRunning as not_running:
         print(f"casetrail {args.command}: {not_running}", file=sys.stderr)
         return 2
@@ -214,6 +220,10 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
         from casetrail.cli.demo import demo
 
         return demo(runtime, directory)
+    if args.command == "status":
+        from casetrail.cli.status import status
+
+        return status(runtime, args.token, args.json)
     if args.command == "dead-letters":
         from casetrail.cli.dead_letters import show_dead_letters
 

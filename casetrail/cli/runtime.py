@@ -44,6 +44,8 @@ class Runtime:
     # built-in issuer of the data directory (an OpenID Connect provider, a JWKS).
     school: str | None = field(default=None, kw_only=True)
     signed_by: str | None = field(default=None, kw_only=True)
+    # The console's base URL (people's pages: no API, only /health).
+    console: str | None = field(default=None, kw_only=True)
 
     def login(self) -> BusLogin:
         """How the tools sign in to this system's bus."""
@@ -61,8 +63,9 @@ class Runtime:
         (directory / RECORD).unlink(missing_ok=True)
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> Runtime:
-        """The system recorded in the data directory, if it runs (NotRunning otherwise)."""
+    def load(cls, directory: Path | None = None, *, listening: bool = True) -> Runtime:
+        """The system recorded in the data directory, if it runs (NotRunning otherwise);
+        `listening=False` leaves it to the caller to see which of its ports answer."""
         path = (data_dir(directory) / RECORD).absolute()
         try:
             runtime = cls(**json.loads(path.read_text()))
@@ -73,19 +76,21 @@ class Runtime:
             raise NotRunning(f"No running casetrail system found: {path} is not a record "
                              f"written by `casetrail up` ({type(error).__name__}). "
                              f"{HOW_TO_POINT}") from None
-        if (stopped := runtime.stopped()) is not None:
+        if (stopped := runtime.stopped(listening=listening)) is not None:
             raise NotRunning(f"The casetrail system recorded in {path} is not running: "
                              f"{stopped}. {HOW_TO_POINT}")
         return runtime
 
-    def stopped(self) -> str | None:
+    def stopped(self, *, listening: bool = True) -> str | None:
         """Why this recorded system is not running, or None while it is."""
         if self.pid is not None and not _alive(self.pid):
             return f"its `casetrail up` (process {self.pid}) is gone"
+        if not listening:
+            return None
         for service, url in self.services.items():
-            if not _listening(url):
+            if not listening_at(url):
                 return f"{service} does not listen at {url}"
-        if not any(_listening(server) for server in servers(self.nats_url)):
+        if not any(listening_at(server) for server in servers(self.nats_url)):
             return f"NATS does not listen at {self.nats_url}"
         return None
 
@@ -100,7 +105,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _listening(url: str) -> bool:
+def listening_at(url: str) -> bool:
     parts = urlsplit(url)
     if parts.hostname is None or parts.port is None:
         return False

@@ -91,7 +91,7 @@ def up(directory: Path) -> int:
                 pid=os.getpid(), nats_seed_file=operator_seed,
                 nats_tls_ca_file=os.environ.get("NATS_TLS_CA_FILE"),
                 school=cluster.env["CASETRAIL_SCHOOL_ID"],
-                signed_by=_signed_by()).save(directory)
+                signed_by=_signed_by(), console=cluster.url(CONSOLE)).save(directory)
         print(f"NATS          {nats_url}" + (" (embedded)" if nats else ""))
         for service in SERVED:
             print(f"{service:<14}{cluster.url(service)}  (API docs: {cluster.url(service)}/docs)")

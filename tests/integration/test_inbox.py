@@ -16,6 +16,7 @@ from eventsourcing.persistence import OperationalError, Tracking
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from casetrail import faults
 from casetrail.bus.inbox import Handler, Inbox, Subscription, handled_mark
 from casetrail.bus.replay import dead_letters
 from casetrail.case_read import CaseRead
@@ -150,6 +151,27 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_with_its_reason(
     [letter] = await dead_letters(nc, inbox.subscription.service)
     assert letter["reason"] == "handler failed 2 times: CaseNotFound: no such case"
     assert not handled(app, message)
+
+
+async def test_a_handler_failure_is_the_services_last_error_by_kind_and_consumer_only(
+        nc: Client, tmp_path: Path) -> None:
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+
+    def failing(*_: Any) -> None:
+        raise KeyError("a student's name")
+
+    inbox = inbox_for(nc, app, failing)
+    book = faults.LastError()
+    faults.NOTED_IN.set(book)  # as the running service sets it for its consumers
+    upstream, message = Upstream(nc, inbox), report()
+    sub = await upstream.subscribe()
+    await upstream.publish(message)
+    await upstream.deliver(sub, 1)
+    noted = book.as_json()
+    assert noted is not None
+    assert noted["kind"] == "KeyError"
+    assert noted["where"] == inbox.subscription.durable
+    assert "name" not in str(noted)
 
 
 async def test_a_message_handled_before_a_crash_is_not_handled_again(

@@ -47,7 +47,8 @@ def dead_pid() -> int:
 
 
 @pytest.mark.parametrize("command", [["demo"], ["timeline", str(uuid4())],
-                                     ["dead-letters", "intake"]])
+                                     ["dead-letters", "intake"], ["status"],
+                                     ["status", "--json"]])
 def test_a_tool_with_no_system_in_the_data_dir_says_where_it_looked_and_exits_2(
         command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*command, "--data-dir", str(tmp_path)]) == 2

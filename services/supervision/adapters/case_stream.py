@@ -16,6 +16,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
+from casetrail import faults
 from casetrail.bus.identities import BusLogin
 from casetrail.service import BackgroundTask, connect
 from contracts.envelope import Envelope
@@ -79,6 +80,7 @@ def following_cases(nats_url: str, login: BusLogin, replica: CasesReplica,
             try:
                 await _read(nats_url, login, replica, wait_seconds, stop)
             except NatsError as failed:
+                faults.note(failed, "cases-replica")
                 log.warning("supervision: cannot read CASES (%r); trying again", failed)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), wait_seconds)
