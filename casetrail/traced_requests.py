@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import SpanKind
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casetrail import tracing
 
+# FastAPI's own telemetry, off: its server span records the path's values (a student's
+# school id) and the query, and it logs exceptions with their messages. This module's span
+# stands in its place.
+NO_FRAMEWORK_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False,
+                                           "operation_spans": False}
 # Probed every few seconds by supervisors: a span each would bury the cases' traces.
 UNTRACED_PREFIXES = ("/health", "/docs", "/redoc", "/openapi.json", "/static")
 

@@ -64,8 +64,15 @@ def configure(process: str, exporter: Exporter, data_dir: Path) -> None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
-    _tracer = trace.get_tracer("casetrail")
+    # Not made the global provider: no library traces anything of its own (a framework's
+    # spans may record what these leave out), and a test can turn tracing off again.
+    _tracer = provider.get_tracer("casetrail")
+
+
+def turn_off() -> None:
+    """Trace nothing more in this process (a test that turned it on)."""
+    global _tracer
+    _tracer = None
 
 
 def enabled() -> bool:

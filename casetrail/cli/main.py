@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
                           help="the case as the record stood then (ISO time with its offset, "
                                "e.g. 2026-03-02T16:00:00+08:00), beside each service's own "
                                "store, from supervision; as an auditor (--token)")
+    traces = commands.add_parser("traces", parents=[where],
+                                 help="one case's traces as trees, from the span files "
+                                      "(CASETRAIL_TRACES_EXPORTER=console)")
+    traces.add_argument("case_id", type=UUID)
     letters = commands.add_parser("dead-letters", parents=[where],
                                   help="what a service could not handle, and why")
     letters.add_argument("service", choices=SERVICES)
@@ -164,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         from casetrail.cli.access_matrix import access_matrix
 
         return access_matrix(check=args.check)
+    if args.command == "traces":  # the span files: no running system needed
+        from casetrail.cli.traces import print_traces
+
+        return print_traces(directory, args.case_id)
     if args.command == "bus-credentials":  # for a deployment: no running system needed
         from casetrail.cli.bus_credentials import bus_credentials
 
