@@ -81,11 +81,7 @@ def enabled() -> bool:
 
 def current_traceparent() -> str | None:
     """The W3C traceparent of the span now current, to keep with what it records."""
-    if _tracer is None:
-        return None
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier)
-    return carrier.get(TRACEPARENT)
+    return carried().get(TRACEPARENT)
 
 
 def _context_of(traceparent: str | None) -> otel_context.Context | None:
@@ -127,6 +123,15 @@ def resumed(traceparent: str | None) -> Iterator[None]:
         yield
     finally:
         otel_context.detach(token)
+
+
+def carried() -> dict[str, str]:
+    """The headers that carry the current span to a service this process calls."""
+    if _tracer is None:
+        return {}
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return carrier
 
 
 def headers_of(current: Span) -> dict[str, str]:
