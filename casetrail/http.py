@@ -32,6 +32,7 @@ from casetrail.identity.principal import Principal
 from casetrail.identity.tokens import Unauthenticated, verified_once
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from casetrail.request_limits import BodyLimit, RateLimit
+from casetrail.traced_requests import NO_FRAMEWORK_TELEMETRY
 from contracts.asyncapi import document_json
 
 if TYPE_CHECKING:
@@ -49,7 +50,8 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
     api = FastAPIOffline(title=f"casetrail {settings.service}", version="1",
                          lifespan=runtime.lifespan(), static_url=DOCS_ASSETS,
                          # Swagger UI's validator badge would send the spec's URL out.
-                         swagger_ui_parameters={"validatorUrl": None}, responses=LIMITS)
+                         swagger_ui_parameters={"validatorUrl": None}, responses=LIMITS,
+                         telemetry=NO_FRAMEWORK_TELEMETRY)
     api.router.route_class = CommandRoute
     # The last added runs first: a flood is refused before its body is read.
     api.add_middleware(BodyLimit, limit=settings.max_body_bytes,

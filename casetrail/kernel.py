@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from casetrail import tracing
 from casetrail.snapshots import StateSnapshot
 
 # Fixed namespace: the same stored event always gets the same event id, on every re-publish.
@@ -28,6 +29,9 @@ class EventMeta:
     correlation_id: UUID
     causation_id: UUID | None
     occurred_at: datetime
+    # The trace of the work that made it (telemetry only, never read to decide anything):
+    # the relay, maybe in another process, publishes the event as part of that trace.
+    traceparent: str | None = field(default_factory=tracing.current_traceparent)
 
     @classmethod
     def by(cls, role: str, actor_id: str, *, occurred_at: datetime | None = None,
@@ -41,6 +45,7 @@ class EventMeta:
         """Metadata of an event that follows from another one in the same chain."""
         return replace(self, causation_id=causation_id,
                        occurred_at=occurred_at or datetime.now(UTC),
+                       traceparent=tracing.current_traceparent() or self.traceparent,
                        actor_role=role or self.actor_role,
                        actor_id=actor_id or self.actor_id)
 

@@ -12,17 +12,19 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import nats
 import nats.errors
 import uvicorn
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import TrackingRecorder
 from fastapi import FastAPI
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from casetrail import faults
+from casetrail import faults, tracing
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.identities import BusLogin
 from casetrail.bus.inbox import PASSING, Inbox, Subscription, provision
@@ -35,6 +37,7 @@ from casetrail.ledger.keeper import keeper_of, ledger_warnings
 from casetrail.logs import log_as
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, tracking_store
+from casetrail.traced_requests import traced
 from casetrail.worker import ApplicationThread
 from contracts.streams import ensure_streams
 from contracts.subjects import CASES_STREAM, outbox_subject
@@ -298,9 +301,16 @@ class ReadSideRuntime(ServiceRuntime):
             self.thread.shutdown()
 
 
+def observe_as(process: str, settings: ServiceSettings) -> None:
+    """This process's logs and, if the settings say so, its traces."""
+    log_as(process)
+    tracing.configure(process, settings.traces_exporter, settings.data_dir)
+
+
 def serve(http: FastAPI, settings: ServiceSettings) -> None:
-    log_as(settings.service)
-    uvicorn.run(http, host=settings.http_host, port=settings.http_port, log_level="warning",
+    observe_as(settings.service, settings)
+    uvicorn.run(traced(http), host=settings.http_host, port=settings.http_port,
+                log_level="warning",
                 proxy_headers=bool(settings.trusted_proxies),
                 forwarded_allow_ips=settings.trusted_proxies or None)
 
@@ -356,7 +366,7 @@ async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplicat
 
 def relay(settings: ServiceSettings, app: ServiceApplication,
           published: PublishedEvents) -> None:
-    log_as(f"{settings.service}-relay")
+    observe_as(f"{settings.service}-relay", settings)
     asyncio.run(_relay_until_signalled(settings, app, published))
 
 
@@ -394,7 +404,13 @@ class ServiceEntry(Generic[S, A]):
     def checked_application(self, settings: S) -> A:
         """The application, refusing to store any event its bus contract would refuse."""
         app = self.application(settings)
-        app.checks.append(self.published.envelope)
+
+        def publishable(event: DomainEventProtocol[UUID]) -> None:
+            envelope = self.published.envelope(event)
+            if envelope is not None:
+                tracing.note_case(envelope.case_id)  # the work's case, for its trace
+
+        app.checks.append(publishable)
         return app
 
     def api(self, settings: S) -> FastAPI:

@@ -13,6 +13,7 @@ from casetrail.identity.issuer import AUDIENCE, ISSUER, issuer_dir
 from casetrail.identity.tokens import Claims, KeySource, OtherCredentials, TokenVerifier
 from casetrail.ledger.signing import log_origin, public_verifier_key
 from casetrail.store import store_env
+from casetrail.tracing import Exporter
 
 
 def _rate(rate: str) -> str:
@@ -104,6 +105,10 @@ class ServiceSettings(BaseSettings):
                                      validation_alias="CASETRAIL_OIDC_RECEIVER_CLAIM")
     # The school this deployment serves (a directory id, as tokens' `school` claim has it).
     school_id: str | None = Field(None, validation_alias="CASETRAIL_SCHOOL_ID")
+    # Spans of each case's actions: none (the default), console (JSON lines in
+    # <data dir>/traces/<process>.jsonl) or otlp (to OTEL_EXPORTER_OTLP_ENDPOINT, read by
+    # OpenTelemetry itself).
+    traces_exporter: Exporter = Field("none", validation_alias="CASETRAIL_TRACES_EXPORTER")
     max_deliver: int = Field(5, ge=1)
     redelivery_delay_seconds: float = Field(0.5, ge=0)
 

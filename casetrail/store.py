@@ -26,7 +26,7 @@ from eventsourcing.utils import Environment
 from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
-from casetrail import idempotency
+from casetrail import idempotency, tracing
 from casetrail.case_read import CaseRead
 from casetrail.identity.case_access import CaseAccess, Standing
 from casetrail.kernel import (
@@ -104,13 +104,16 @@ class EventMetaAsDict(Transcoding):
     name = "event_meta"
 
     def encode(self, obj: EventMeta) -> dict[str, Any]:
-        return {
+        encoded = {
             "actor_role": obj.actor_role,
             "actor_id": obj.actor_id,
             "correlation_id": str(obj.correlation_id),
             "causation_id": str(obj.causation_id) if obj.causation_id else None,
             "occurred_at": obj.occurred_at.isoformat(),
         }
+        if obj.traceparent:  # only while tracing: events stored without it read the same
+            encoded["traceparent"] = obj.traceparent
+        return encoded
 
     def decode(self, data: dict[str, Any]) -> EventMeta:
         causation = data["causation_id"]
@@ -120,6 +123,7 @@ class EventMetaAsDict(Transcoding):
             correlation_id=UUID(data["correlation_id"]),
             causation_id=UUID(causation) if causation else None,
             occurred_at=datetime.fromisoformat(data["occurred_at"]),
+            traceparent=data.get("traceparent"),
         )
 
 
@@ -185,7 +189,9 @@ class ServiceApplication(Application[UUID]):
 
     def _commit(self, events: Sequence[DomainEventProtocol[UUID]],
                 tracking: Tracking | None = None) -> None:
-        self.events.put(events, tracking=tracking)
+        with tracing.span("store commit", attributes={"casetrail.service": self.name,
+                                                      "casetrail.events": len(events)}):
+            self.events.put(events, tracking=tracking)
         self._snapshot_committed(events)
         if events:
             for listener in self.on_commit:

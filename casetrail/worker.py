@@ -40,7 +40,8 @@ class ApplicationThread:
                 # The route gets the result now; this thread commits the held events with
                 # the answer the route builds from it, before taking any other work.
                 loop.call_soon_threadsafe(_settle, returned, result)
-                keyed.commit_when_answered()
+                # Still in the request's context: the commit is part of its trace.
+                context.run(keyed.commit_when_answered)
             return result
 
         job = loop.run_in_executor(self._executor, call)

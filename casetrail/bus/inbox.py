@@ -36,9 +36,10 @@ from eventsourcing.persistence import (
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
 
-from casetrail import faults
+from casetrail import faults, tracing
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from casetrail.store import ServiceApplication
 from casetrail.worker import ApplicationThread
@@ -282,11 +283,24 @@ class Inbox:
             # nothing here either.
             await msg.ack()
             return
+        # The upstream's trace, if it sent one: telemetry only, read for nothing else.
+        parent = msg.headers.get(tracing.TRACEPARENT) if msg.headers else None
+        with tracing.span(f"handle {event_type}", kind=SpanKind.CONSUMER, parent=parent,
+                          attributes={"messaging.system": "nats",
+                                      "messaging.destination.name": CASES_STREAM,
+                                      "messaging.consumer.group.name":
+                                          self.subscription.durable,
+                                      "casetrail.event_type": event_type}) as span:
+            await self._handle(msg, handler, span, behind, stop)
+
+    async def _handle(self, msg: Msg, handler: Handler, span: Span,
+                      behind: Sequence[Msg] = (), stop: asyncio.Event | None = None) -> None:
         try:
             envelope, data = read_message(msg, self.subscription.upstream)
         except Unreadable as error:
             await self._dead_letter(msg, f"unreadable: {error}")
             return
+        span.set_attribute(tracing.CASE_ID, str(envelope.case_id))
         mark = handled_mark(self.subscription.upstream, envelope, msg.data)
         if msg.metadata.num_delivered > self.max_deliver and not await self.thread.run(
                 handled_before, self.app, mark):

@@ -26,10 +26,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking, TrackingRecorder
 from nats.js import JetStreamContext
+from opentelemetry.trace import SpanKind
 
-from casetrail import faults
+from casetrail import faults, tracing
 from casetrail.bus.envelopes import PublishedEvents, UnpublishedEvent
-from casetrail.kernel import EventNotPublishable
+from casetrail.kernel import EventMeta, EventNotPublishable
 from casetrail.store import ServiceApplication
 from contracts.envelope import Envelope
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, case_subject
@@ -59,19 +60,32 @@ def _stuck(notification: Notification, error: Exception) -> Stuck:
     return Stuck(notification.id, kind, reason)
 
 
-def _envelope(app: ServiceApplication, published: PublishedEvents,
-              notification: Notification) -> Envelope | Stuck | None:
+@dataclass(frozen=True)
+class Going:
+    """An event on its way to the bus, and the trace it was recorded in (if traced)."""
+
+    envelope: Envelope
+    traceparent: str | None
+
+
+def _going(app: ServiceApplication, published: PublishedEvents,
+           notification: Notification) -> Going | Stuck | None:
     try:
-        return published.envelope(app.mapper.to_domain_event(notification))
+        event = app.mapper.to_domain_event(notification)
+        envelope = published.envelope(event)
     except Exception as error:
         return _stuck(notification, error)
+    if envelope is None:
+        return None
+    meta: EventMeta | None = getattr(event, "meta", None)
+    return Going(envelope, meta.traceparent if meta is not None else None)
 
 
 def stuck_at(app: ServiceApplication, published: PublishedEvents,
              relayed: int) -> dict[str, Any] | None:
     """The next event after position `relayed`, if it is one the bus cannot take."""
     following = app.recorder.select_notifications(start=relayed + 1, limit=1)
-    found = _envelope(app, published, following[0]) if following else None
+    found = _going(app, published, following[0]) if following else None
     return asdict(found) if isinstance(found, Stuck) else None
 
 
@@ -107,14 +121,14 @@ class OutboxRelay:
         A failure to publish is raised once the position of what went out before it is kept.
         """
         pending = await asyncio.to_thread(self._pending)
-        going: list[Envelope | None] = []
+        going: list[Going | None] = []
         for notification in pending:
-            envelope = _envelope(self.app, self.published, notification)
-            if isinstance(envelope, Stuck):
-                self._stuck_on(envelope)
+            found = _going(self.app, self.published, notification)
+            if isinstance(found, Stuck):
+                self._stuck_on(found)
                 break
             self.stuck = None
-            going.append(envelope)
+            going.append(found)
         sent, failure = await self._publish_by_case(pending, going)
         if sent:
             self._relayed = pending[sent - 1].id
@@ -127,20 +141,20 @@ class OutboxRelay:
         return sent
 
     async def _publish_by_case(self, pending: Sequence[Notification],
-                               going: list[Envelope | None]
+                               going: list[Going | None]
                                ) -> tuple[int, Exception | None]:
         """How many of `going` (from the start) are on the stream, and the first failure."""
-        done = [envelope is None for envelope in going]  # internal: nothing to publish
+        done = [event is None for event in going]  # internal: nothing to publish
         chains: dict[UUID, list[int]] = defaultdict(list)
-        for index, envelope in enumerate(going):
-            if envelope is not None:
-                chains[envelope.case_id].append(index)
+        for index, event in enumerate(going):
+            if event is not None:
+                chains[event.envelope.case_id].append(index)
 
         async def chain(indexes: list[int]) -> None:
             for index in indexes:
-                envelope = going[index]
-                assert envelope is not None
-                await self._publish(pending[index].id, envelope)
+                event = going[index]
+                assert event is not None
+                await self._publish(pending[index].id, event)
                 done[index] = True
 
         failures = await asyncio.gather(*map(chain, chains.values()), return_exceptions=True)
@@ -168,13 +182,20 @@ class OutboxRelay:
                       stuck.event_type, stuck.reason)
         self.stuck = stuck
 
-    async def _publish(self, position: int, envelope: Envelope) -> None:
-        ack = await self.js.publish(
-            case_subject(envelope.case_id, envelope.service, envelope.type),
-            envelope.to_bytes(),
-            stream=CASES_STREAM,
-            headers={MSG_ID_HEADER: str(envelope.event_id), POSITION_HEADER: str(position)},
-        )
+    async def _publish(self, position: int, event: Going) -> None:
+        envelope = event.envelope
+        with tracing.span(f"publish {envelope.type}", kind=SpanKind.PRODUCER,
+                          parent=event.traceparent, case_id=envelope.case_id,
+                          attributes={"messaging.system": "nats",
+                                      "messaging.destination.name": CASES_STREAM,
+                                      "casetrail.event_type": envelope.type}) as span:
+            ack = await self.js.publish(
+                case_subject(envelope.case_id, envelope.service, envelope.type),
+                envelope.to_bytes(),
+                stream=CASES_STREAM,
+                headers={MSG_ID_HEADER: str(envelope.event_id),
+                         POSITION_HEADER: str(position), **tracing.headers_of(span)},
+            )
         if ack.duplicate:
             log.info("event %s was already on %s (seq %s)", envelope.event_id, CASES_STREAM,
                      ack.seq)

@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
         help="every service's readiness, lags and last error (lags need a token that may "
              "read them); exit 1 if any is not ready")
     status.add_argument("--json", action="store_true", help="as JSON, with stable keys")
+    traces = commands.add_parser("traces", parents=[where],
+                                 help="one case's traces as trees, from the span files "
+                                      "(CASETRAIL_TRACES_EXPORTER=console)")
+    traces.add_argument("case_id", type=UUID)
     letters = commands.add_parser("dead-letters", parents=[where],
                                   help="what a service could not handle, and why")
     letters.add_argument("service", choices=SERVICES)
@@ -176,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(document_json())
         return 0
+    if args.command == "traces":  # the span files: no running system needed
+        from casetrail.cli.traces import print_traces
+
+        return print_traces(directory, args.case_id)
     if args.command == "bus-credentials":  # for a deployment: no running system needed
         from casetrail.cli.bus_credentials import bus_credentials
 

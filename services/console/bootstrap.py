@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from casetrail.request_limits import BodyLimit
 from casetrail.service import serve
+from casetrail.traced_requests import NO_FRAMEWORK_TELEMETRY
 from services.console.adapters.built_in_issuer import BuiltInPasswords
 from services.console.adapters.openid_provider import OpenIdProvider
 from services.console.adapters.service_apis import ServicesOverHttp
@@ -55,7 +56,7 @@ def build(settings: ConsoleSettings, services: Services, passwords: Passwords | 
             await provider.close()
 
     app = FastAPI(title="casetrail console", docs_url=None, redoc_url=None,
-                  openapi_url=None, lifespan=lifespan)
+                  openapi_url=None, lifespan=lifespan, telemetry=NO_FRAMEWORK_TELEMETRY)
     app.state.console = Console(services, passwords, tokens, settings.timezone, provider)
     app.state.redirect_url = settings.oidc_redirect_url
     rendering = app.state.pages = Pages(settings.timezone)

@@ -302,6 +302,10 @@ class NotificationApplication(PersonalRecords):
         return OutgoingMessage(message_id=message_id, recipient=recipient, channel=channel,
                                template_id=message.template_id, text=text, to=to)
 
+    def issued_in(self, message_id: UUID) -> str | None:
+        """The trace a queued message was issued in, if traced (telemetry only)."""
+        return self.board.issued_in.get(message_id)
+
     def still_queued(self, message_id: UUID) -> bool:
         """Not sent, withdrawn or failed since the dispatcher listed it."""
         return message_id in self.board.undispatched

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import httpx
 
+from casetrail import tracing
 from services.console.application.ports import (
     EXPIRED,
     OPENED,
@@ -26,7 +27,8 @@ class ServicesOverHttp:
         self._openapi: dict[str, Mapping[str, Any]] = {}
 
     async def call(self, call: Call, token: str) -> Answer:
-        headers = {"Authorization": f"Bearer {token}"}
+        # The page's trace goes on into the service's (telemetry only).
+        headers = {"Authorization": f"Bearer {token}", **tracing.carried()}
         if call.idempotency_key:
             headers["Idempotency-Key"] = call.idempotency_key
         try:

@@ -32,6 +32,8 @@ class NoticeBoard:
         # escalations and reports nobody could receive, the team's to take up by hand:
         # message id -> (case id, kind); an escalation leaves once the family is reached
         self.unreachable: dict[UUID, tuple[UUID, str]] = {}
+        # message id -> the trace it was issued in, while undispatched (telemetry only)
+        self.issued_in: dict[UUID, str] = {}
 
     def apply(self, events: Iterable[Any]) -> None:
         for event in events:
@@ -40,12 +42,12 @@ class NoticeBoard:
                 if event.channel == NoticeChannel.PHONE:
                     self.calls[event.notice_id] = case_id
                 else:
-                    self.undispatched[event.notice_id] = case_id
+                    self._queue(event.notice_id, case_id, event)
                 self.deadlines[case_id] = (event.notice_id, event.acknowledge_by)
             elif isinstance(event, Notification.NoticeDispatched):
-                self.undispatched.pop(event.message_id, None)
+                self._unqueue(event.message_id)
             elif isinstance(event, Record.ReportDispatched):
-                self.undispatched.pop(event.report_id, None)
+                self._unqueue(event.report_id)
                 self.reports_due.pop(event.report_id, None)
             elif isinstance(event, Record.ReportOverdue):
                 self.reports_due.pop(event.report_id, None)
@@ -62,25 +64,34 @@ class NoticeBoard:
                                     if c != case_id or kind != Escalation.KIND}
             elif isinstance(event, Settling.MessagesWithdrawn):
                 for message_id in event.message_ids:
-                    self.undispatched.pop(message_id, None)
+                    self._unqueue(message_id)
             elif isinstance(event, Settling.Closed):
                 self.deadlines.pop(case_id, None)
                 self.calls = {n: c for n, c in self.calls.items() if c != case_id}
                 self.unreachable = {m: (c, kind) for m, (c, kind) in self.unreachable.items()
                                     if c != case_id}
             elif isinstance(event, Notification.Escalated):
-                self.undispatched[event.escalation_id] = case_id
+                self._queue(event.escalation_id, case_id, event)
                 self.deadlines.pop(case_id, None)
                 if event.due_by is not None:
                     self.deadlines[case_id] = (event.escalation_id, event.due_by)
             elif isinstance(event, GlassAlerts.GlassAlertIssued):
-                self.undispatched[event.alert_id] = case_id
+                self._queue(event.alert_id, case_id, event)
             elif isinstance(event, Record.ReportIssued):
-                self.undispatched[event.report_id] = case_id
+                self._queue(event.report_id, case_id, event)
                 self.reports_due[event.report_id] = (case_id, event.report_by)
 
-    def _step_over(self, case_id: UUID, message_id: UUID) -> None:
+    def _queue(self, message_id: UUID, case_id: UUID, event: Any) -> None:
+        self.undispatched[message_id] = case_id
+        if traceparent := getattr(getattr(event, "meta", None), "traceparent", None):
+            self.issued_in[message_id] = traceparent
+
+    def _unqueue(self, message_id: UUID) -> None:
         self.undispatched.pop(message_id, None)
+        self.issued_in.pop(message_id, None)
+
+    def _step_over(self, case_id: UUID, message_id: UUID) -> None:
+        self._unqueue(message_id)
         self.calls.pop(message_id, None)
         if self.deadlines.get(case_id, (None,))[0] == message_id:
             del self.deadlines[case_id]
