@@ -40,6 +40,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
+from casetrail.metrics import ServiceMetrics
 from casetrail.store import ServiceApplication
 from casetrail.worker import ApplicationThread
 from contracts.envelope import Envelope
@@ -199,7 +200,8 @@ class Inbox:
     def __init__(self, *, subscription: Subscription, app: ServiceApplication,
                  thread: ApplicationThread, js: JetStreamContext, max_deliver: int,
                  redelivery_delay: float, batch: int = BATCH,
-                 return_seconds: float = UNACKNOWLEDGED_RETURN_SECONDS) -> None:
+                 return_seconds: float = UNACKNOWLEDGED_RETURN_SECONDS,
+                 metrics: ServiceMetrics | None = None) -> None:
         self.subscription = subscription
         self.app = app
         self.thread = thread
@@ -208,6 +210,8 @@ class Inbox:
         self.redelivery_delay = redelivery_delay
         self.batch = batch
         self.return_seconds = return_seconds
+        self.metrics = metrics or ServiceMetrics()
+        self.counts = self.metrics.consumer(subscription.service, subscription.durable)
         self._turned_at = time.monotonic()
 
     def idle_seconds(self) -> float:
@@ -285,6 +289,8 @@ class Inbox:
             await self._dead_letter(msg, f"unreadable: {error}")
             return
         mark = handled_mark(self.subscription.upstream, envelope, msg.data)
+        if msg.metadata.num_delivered > 1:
+            self.counts.redelivered.inc()
         if msg.metadata.num_delivered > self.max_deliver and not await self.thread.run(
                 handled_before, self.app, mark):
             # Reached when the process died while handling it, every time.
@@ -302,6 +308,7 @@ class Inbox:
             except PASSING as error:
                 # The store, not the message: waited out for as long as it takes.
                 waits += 1
+                self.counts.retried("store")
                 delay = min(LONGEST_WAIT_SECONDS, self.redelivery_delay * 2 ** min(waits, 10))
                 log.warning("%s: store failed on %s %s (%s); again in %.1fs",
                             self.subscription.durable, envelope.type, envelope.event_id,
@@ -319,9 +326,11 @@ class Inbox:
                     await self._dead_letter(
                         msg, f"handler failed {attempts} times: {_describe(error)}")
                     return
+                self.counts.retried("handler")
                 delay = self.redelivery_delay * attempts
             else:
                 await msg.ack()
+                self.counts.handled.inc()
                 return
             if not await _hold([msg, *behind], delay, stop):
                 return  # stopping: the server delivers it again to whoever runs next
@@ -346,6 +355,7 @@ class Inbox:
         log.error("%s: dead-lettered stream seq %s: %s", self.subscription.durable,
                   meta.sequence.stream, reason)
         await msg.ack()
+        self.counts.dead_lettered.inc()
 
 
 async def _more(sub: JetStreamContext.PullSubscription, waiting: int,
