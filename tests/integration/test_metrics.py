@@ -25,6 +25,7 @@ from tests.application.all_services import settings_of
 from tests.application.test_referral import decide
 from tests.identity import bearer
 from tests.integration.test_inbox import report
+from tests.supervision_world import served_supervision
 
 SYSTEM = bearer(Role.SYSTEM)
 
@@ -92,3 +93,14 @@ async def test_metrics_are_for_those_who_may_read_the_status_only(
         auditor = await http.get("/metrics", headers=bearer(Role.AUDITOR))
     thread.shutdown()
     assert (anonymous.status_code, teacher.status_code, auditor.status_code) == (401, 403, 200)
+
+
+def test_supervision_serves_its_readiness_on_metrics_to_the_auditor(
+        store_url: tuple[str, str | None], tmp_path: Path) -> None:
+    with served_supervision(store_url, tmp_path) as served:
+        answer = served.http.get("/metrics", headers=bearer(Role.AUDITOR))
+        principal = served.http.get("/metrics", headers=bearer(Role.PRINCIPAL))
+    assert principal.status_code == 403  # supervision's status is the auditor's and system's
+    found = samples(answer.text)
+    assert found["casetrail_ready", frozenset({("service", "supervision"),
+                                               ("reason", "ready")})] == 1
