@@ -12,8 +12,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge
-from prometheus_client.exposition import generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
 from casetrail.identity.principal import Principal
 
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from casetrail.service import ServiceRuntime
 
 log = logging.getLogger(__name__)
+
+# The text format every Prometheus reads (2.x and 3.x); the names here need no escaping, so
+# it is the same text as the newer version's.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 SERVICE = ("service",)
 CONSUMER = ("service", "consumer")
@@ -109,10 +113,10 @@ def metrics_route(api: FastAPI, runtime: ServiceRuntime, reader: Any) -> None:
     """GET /metrics, for whoever may read /status (counts only, but counts of one school)."""
 
     @api.get("/metrics", response_class=Response,
-             responses={200: {"content": {CONTENT_TYPE_LATEST: {}},
+             responses={200: {"content": {CONTENT_TYPE: {}},
                               "description": "Prometheus text exposition format"}})
     async def metrics(_: Principal = reader) -> Response:
         """The backlogs, consumers' lag, readiness and the inboxes' counts, for Prometheus."""
         await observe(runtime)
         return Response(generate_latest(runtime.metrics.registry),
-                        media_type=CONTENT_TYPE_LATEST)
+                        media_type=CONTENT_TYPE)

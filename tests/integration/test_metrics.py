@@ -66,7 +66,7 @@ async def test_a_services_metrics_show_its_relay_lag_and_each_consumers_lag(
     thread.shutdown()
 
     assert answer.status_code == 200
-    assert answer.headers["content-type"].startswith("text/plain; version=")
+    assert answer.headers["content-type"].startswith("text/plain; version=0.0.4")
     found = samples(answer.text)
     service = ("service", "referral")
     consumer = frozenset({service, ("consumer", subscription.durable)})
