@@ -11,7 +11,8 @@ Messages are fetched as many at a time as are waiting (up to `batch`) and handle
 the other in stream order. A message that fails is tried again here, holding back the ones
 behind it (kept in progress on the server), so no later event of a case is handled before
 an earlier one; the type of an event is read off its subject, so an event the service does
-not act on is acknowledged without being decoded.
+not act on is acknowledged without being decoded. What it handles, tries again, is given
+again and dead-letters is counted on the process's metrics (casetrail.metrics).
 """
 
 from __future__ import annotations

@@ -184,6 +184,16 @@ async def test_a_dead_lettered_message_is_counted_with_the_tries_before_it(
     assert len(await dead_letters(nc, inbox.subscription.service)) == 1
 
 
+async def test_a_message_the_bus_delivers_again_is_counted_as_redelivered(
+        watched: Watched) -> None:
+    await watched.upstream.publish(report())
+    [given_back] = await watched.sub.fetch(1, timeout=10)
+    await given_back.nak()  # as a process stopping before it handled it
+    await watched.upstream.deliver(watched.sub, 1)
+    assert counted(watched.inbox, "casetrail_inbox_redelivered_total") == 1
+    assert counted(watched.inbox, "casetrail_inbox_handled_total") == 1
+
+
 async def test_a_message_handled_before_a_crash_is_not_handled_again(
         watched: Watched) -> None:
     message = report()
