@@ -31,6 +31,7 @@ from casetrail.identity.access import AccessMatrix, Permission, permission_of
 from casetrail.identity.principal import Principal
 from casetrail.identity.tokens import Unauthenticated, verified_once
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
+from casetrail.metrics import metrics_route
 from casetrail.request_limits import BodyLimit, RateLimit
 from casetrail.traced_requests import NO_FRAMEWORK_TELEMETRY
 from contracts.asyncapi import document_json
@@ -45,7 +46,7 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
     """A service's FastAPI app: OpenAPI at /docs and /redoc (their assets served here),
     bearer tokens verified on every route but /health and the docs, domain errors as
     404/409/422, bodies and rates bounded (413, 429), an unhandled error as 500 with a
-    correlation id, and /status with the backlogs."""
+    correlation id, /status with the backlogs and /metrics with them for Prometheus."""
     settings = runtime.settings
     api = FastAPIOffline(title=f"casetrail {settings.service}", version="1",
                          lifespan=runtime.lifespan(), static_url=DOCS_ASSETS,
@@ -75,6 +76,7 @@ def service_api(runtime: ServiceRuntime, access: AccessMatrix) -> FastAPI:
         the service's work met (its kind, where, when)."""
         return await runtime.status()
 
+    metrics_route(api, runtime, reader)
     return api
 
 

@@ -35,6 +35,7 @@ from casetrail.identity.access_book import AccessBook, keeping_access
 from casetrail.identity.tokens import OtherCredentials, TokenVerifier
 from casetrail.ledger.keeper import keeper_of, ledger_warnings
 from casetrail.logs import log_as
+from casetrail.metrics import ServiceMetrics
 from casetrail.settings import ServiceSettings
 from casetrail.store import ServiceApplication, tracking_store
 from casetrail.traced_requests import traced
@@ -116,6 +117,8 @@ class ServiceRuntime:
     # Credentials that are not the issuer's JWTs (a receiver's own token), if any.
     other_credentials: OtherCredentials | None = None
     relations: CaseRelations | None = None
+    # The process's Prometheus registry and counters (GET /metrics).
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     # The relay's position when first seen, and when: how long it has not moved.
     _relay_seen: tuple[int, float] | None = field(default=None, init=False, repr=False)
     # While running: the bus connection and the consumers, for readiness.
@@ -189,22 +192,27 @@ class ServiceRuntime:
                     "detail": "a consumer has not fetched for a while (its log says why)"}
         return None
 
-    async def status(self) -> dict[str, Any]:
-        """How far behind the outbox and the inbox are: the numbers to alert on; and what
-        the service's work last failed on."""
-        outbox = await self.outbox()
-        inbox: dict[str, Any] = {}
+    async def consumers(self) -> dict[str, dict[str, int | None]]:
+        """Each durable consumer's messages not yet given to it and not yet acknowledged;
+        None while the bus cannot say (/health says why)."""
+        inbox: dict[str, dict[str, int | None]] = {}
         for subscription in self.subscriptions:
             assert self.js is not None, "consumers are read only while the runtime runs"
             inbox[subscription.durable] = {"pending": None, "unacknowledged": None}
             if self._nc is not None and not self._nc.is_connected:
-                continue  # unknown while the bus is away (/health says so)
+                continue
             with contextlib.suppress(*WAITED_OUT, TimeoutError):
                 info = await self.js.consumer_info(CASES_STREAM, subscription.durable)
                 inbox[subscription.durable] = {"pending": info.num_pending,
                                                "unacknowledged": info.num_ack_pending}
-        return {"service": self.settings.service, "outbox": outbox, "inbox": inbox,
-                "last_error": self.last_error.as_json()}
+        return inbox
+
+    async def status(self) -> dict[str, Any]:
+        """How far behind the outbox and the inbox are: the numbers to alert on; and what
+        the service's work last failed on."""
+        outbox = await self.outbox()
+        return {"service": self.settings.service, "outbox": outbox,
+                "inbox": await self.consumers(), "last_error": self.last_error.as_json()}
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -225,7 +233,8 @@ class ServiceRuntime:
         await provision(js, self.subscriptions)
         inboxes = [Inbox(subscription=subscription, app=self.app, thread=self.thread, js=js,
                          max_deliver=self.settings.max_deliver,
-                         redelivery_delay=self.settings.redelivery_delay_seconds)
+                         redelivery_delay=self.settings.redelivery_delay_seconds,
+                         metrics=self.metrics)
                    for subscription in self.subscriptions]
         self._nc, self._inboxes = nc, inboxes
         # Each task started from here on keeps it, in its copy of the context.
@@ -395,7 +404,9 @@ class ServiceEntry(Generic[S, A]):
     published: PublishedEvents
     subscriptions: Callable[[S, A], list[Subscription]]
     build_api: Callable[[ServiceRuntime, A], FastAPI]
-    background: Callable[[S, A, ApplicationThread], list[BackgroundTask]] = no_background
+    # Given the process's metrics, for what counts its own work (notification's sends).
+    background: Callable[[S, A, ApplicationThread, ServiceMetrics],
+                         list[BackgroundTask]] = no_background
     # What the settings leave out that the service will run without, for `casetrail up`.
     warnings: Callable[[S], list[str]] = no_warnings
     # Credentials the service takes besides the issuer's tokens (a receiver's own token).
@@ -416,11 +427,13 @@ class ServiceEntry(Generic[S, A]):
     def api(self, settings: S) -> FastAPI:
         app = self.checked_application(settings)
         thread = ApplicationThread(settings.service)
+        metrics = ServiceMetrics()
         runtime = ServiceRuntime(settings=settings, app=app, thread=thread,
                                  subscriptions=[keeping_access(app, subscription) for
                                                 subscription in self.subscriptions(settings,
                                                                                    app)],
-                                 background=self.background(settings, app, thread),
+                                 background=self.background(settings, app, thread, metrics),
+                                 metrics=metrics,
                                  published=self.published,
                                  other_credentials=self.other_credentials(settings))
         api = self.build_api(runtime, app)

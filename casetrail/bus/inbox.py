@@ -11,7 +11,8 @@ Messages are fetched as many at a time as are waiting (up to `batch`) and handle
 the other in stream order. A message that fails is tried again here, holding back the ones
 behind it (kept in progress on the server), so no later event of a case is handled before
 an earlier one; the type of an event is read off its subject, so an event the service does
-not act on is acknowledged without being decoded.
+not act on is acknowledged without being decoded. What it handles, tries again, is given
+again and dead-letters is counted on the process's metrics (casetrail.metrics).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from pydantic import ValidationError
 
 from casetrail import faults, tracing
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
+from casetrail.metrics import ServiceMetrics
 from casetrail.store import ServiceApplication
 from casetrail.worker import ApplicationThread
 from contracts.dead_letters import DeadLetter
@@ -201,7 +203,8 @@ class Inbox:
     def __init__(self, *, subscription: Subscription, app: ServiceApplication,
                  thread: ApplicationThread, js: JetStreamContext, max_deliver: int,
                  redelivery_delay: float, batch: int = BATCH,
-                 return_seconds: float = UNACKNOWLEDGED_RETURN_SECONDS) -> None:
+                 return_seconds: float = UNACKNOWLEDGED_RETURN_SECONDS,
+                 metrics: ServiceMetrics | None = None) -> None:
         self.subscription = subscription
         self.app = app
         self.thread = thread
@@ -210,6 +213,8 @@ class Inbox:
         self.redelivery_delay = redelivery_delay
         self.batch = batch
         self.return_seconds = return_seconds
+        self.metrics = metrics or ServiceMetrics()
+        self.counts = self.metrics.consumer(subscription.service, subscription.durable)
         self._turned_at = time.monotonic()
 
     def idle_seconds(self) -> float:
@@ -302,6 +307,8 @@ class Inbox:
             return
         span.set_attribute(tracing.CASE_ID, str(envelope.case_id))
         mark = handled_mark(self.subscription.upstream, envelope, msg.data)
+        if msg.metadata.num_delivered > 1:
+            self.counts.redelivered.inc()
         if msg.metadata.num_delivered > self.max_deliver and not await self.thread.run(
                 handled_before, self.app, mark):
             # Reached when the process died while handling it, every time.
@@ -320,6 +327,7 @@ class Inbox:
                 # The store, not the message: waited out for as long as it takes.
                 faults.note(error, self.subscription.durable)
                 waits += 1
+                self.counts.retried("store")
                 delay = min(LONGEST_WAIT_SECONDS, self.redelivery_delay * 2 ** min(waits, 10))
                 log.warning("%s: store failed on %s %s (%s); again in %.1fs",
                             self.subscription.durable, envelope.type, envelope.event_id,
@@ -338,9 +346,11 @@ class Inbox:
                     await self._dead_letter(
                         msg, f"handler failed {attempts} times: {_describe(error)}")
                     return
+                self.counts.retried("handler")
                 delay = self.redelivery_delay * attempts
             else:
                 await msg.ack()
+                self.counts.handled.inc()
                 return
             if not await _hold([msg, *behind], delay, stop):
                 return  # stopping: the server delivers it again to whoever runs next
@@ -360,6 +370,7 @@ class Inbox:
         log.error("%s: dead-lettered stream seq %s: %s", self.subscription.durable,
                   meta.sequence.stream, reason)
         await msg.ack()
+        self.counts.dead_lettered.inc()
 
 
 async def _more(sub: JetStreamContext.PullSubscription, waiting: int,

@@ -3,10 +3,12 @@
 from collections.abc import Mapping
 
 from casetrail.bus.inbox import Subscription
+from casetrail.metrics import ServiceMetrics
 from casetrail.personal.sealing import PersonalData
 from casetrail.personal.vault import DataKeyVault, vault_of
 from casetrail.service import BackgroundTask, ServiceEntry, every
 from casetrail.worker import ApplicationThread
+from services.notification.adapters.counted import CountedGateway
 from services.notification.adapters.gateway import ChannelRouter, FileGateway
 from services.notification.adapters.ledger import LedgeredGateway, SentLedger
 from services.notification.adapters.published import PUBLISHED
@@ -60,7 +62,7 @@ def subscriptions(settings: NotificationSettings,
     ]
 
 
-def gateway(settings: NotificationSettings) -> LedgeredGateway:
+def gateway(settings: NotificationSettings, metrics: ServiceMetrics) -> LedgeredGateway:
     sms: MessageGateway | None = None
     if settings.sms_webhook_url:
         secret = settings.sms_webhook_secret
@@ -72,13 +74,16 @@ def gateway(settings: NotificationSettings) -> LedgeredGateway:
     smtp = settings.smtp()
     router = ChannelRouter(FileGateway(settings.gateway_path()), sms=sms,
                            email=SmtpGateway(smtp) if smtp else None)
-    return LedgeredGateway(router, SentLedger(settings.sent_ledger_path()))
+    # Counted behind the ledger: what a gateway was handed, not what the ledger held back.
+    return LedgeredGateway(CountedGateway(router, metrics, settings.service),
+                           SentLedger(settings.sent_ledger_path()))
 
 
 def background(settings: NotificationSettings, app: NotificationApplication,
-               thread: ApplicationThread) -> list[BackgroundTask]:
+               thread: ApplicationThread, metrics: ServiceMetrics) -> list[BackgroundTask]:
     return [every(settings.dispatch_poll_seconds,
-                  dispatcher(app, thread, gateway(settings), settings.dispatch_attempts)),
+                  dispatcher(app, thread, gateway(settings, metrics),
+                             settings.dispatch_attempts)),
             every(settings.timer_tick_seconds, escalator(app, thread))]
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from casetrail.bus.inbox import Subscription
+from casetrail.metrics import ServiceMetrics
 from casetrail.personal.sealing import PersonalData
 from casetrail.personal.vault import DataKeyVault, vault_of
 from casetrail.service import BackgroundTask, ServiceEntry, every
@@ -63,7 +64,7 @@ def subscriptions(settings: ReferralSettings, app: ReferralApplication) -> list[
 
 
 def background(settings: ReferralSettings, app: ReferralApplication,
-               thread: ApplicationThread) -> list[BackgroundTask]:
+               thread: ApplicationThread, _: ServiceMetrics) -> list[BackgroundTask]:
     # One client for the process's life: it ends with it.
     client = httpx.AsyncClient(timeout=settings.delivery_timeout_seconds)
     poster = WebhookPoster(client, settings.receiver_tokens)

@@ -10,10 +10,12 @@ from fastapi import FastAPI
 
 from casetrail.http import unguarded
 from casetrail.ledger.signing import read_ledger_keys
+from casetrail.metrics import ServiceMetrics
 from casetrail.service import BackgroundTask, ReadSideRuntime, serve, service_login
 from casetrail.worker import ApplicationThread
 from services.supervision.adapters.case_stream import CasesReplica, following_cases
 from services.supervision.adapters.checkpoint_verifier import CheckpointsOnTheBus
+from services.supervision.adapters.clock_metrics import ClockMetrics
 from services.supervision.adapters.figure_files import render_figures
 from services.supervision.adapters.report.renderer import WeasyReportRenderer
 from services.supervision.adapters.service_states import ServiceStatesOverHttp
@@ -38,16 +40,18 @@ def build(settings: SupervisionSettings, trail: PositionedTrail, states: Service
           progress: Callable[[], dict[str, Any]] = dict,
           figures: SupervisorFigures | None = None,
           verifier: CaseVerifier | None = None,
-          live: LiveCases | None = None) -> FastAPI:
+          live: LiveCases | None = None,
+          metrics: ServiceMetrics | None = None) -> FastAPI:
     """The API on the given trail, states and verifier: the bus's and the services', or a
     test's; without a verifier, reports say no key is pinned to check the checkpoints;
-    the worklist and who stands to each case are `live`'s, fed by the trail's reader."""
+    the worklist and who stands to each case are `live`'s, fed by the trail's reader; the
+    process's `metrics` served at /metrics."""
     store = SupervisionStore(settings.event_store_env())
     live = live or live_cases(settings)
     runtime = ReadSideRuntime(settings=settings, app=store,
                               thread=ApplicationThread(settings.service),
                               background=list(background), progress=progress,
-                              relations=live.book)
+                              relations=live.book, metrics=metrics or ServiceMetrics())
     renderer = WeasyReportRenderer(cjk_font=settings.report_cjk_font,
                                    zone=settings.school_timezone)
     api = build_api(runtime, Supervision(trail, states, store, runtime.thread,
@@ -90,12 +94,14 @@ def live(settings: SupervisionSettings) -> FastAPI:
     replica.followers.append(lambda envelope, _: figures.take(envelope, school))
     live = live_cases(settings)
     replica.followers.append(live.take)
+    metrics = ServiceMetrics()
+    replica.followers.append(ClockMetrics(metrics, settings.service).take)
     return build(settings, replica,
                  ServiceStatesOverHttp(settings.service_urls, settings.service_timeout_seconds),
                  background=[following_cases(settings.nats_url, service_login(settings),
                                              replica)],
                  progress=replica.progress, figures=figures,
-                 verifier=case_verifier(settings), live=live)
+                 verifier=case_verifier(settings), live=live, metrics=metrics)
 
 
 def main(argv: list[str]) -> None:

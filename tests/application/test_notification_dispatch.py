@@ -11,9 +11,11 @@ from uuid import uuid4
 
 import pytest
 
+from casetrail.metrics import ServiceMetrics
 from casetrail.worker import ApplicationThread
 from contracts.codes import DeliveryGuarantee, Role, Tier
 from contracts.events import assessment
+from services.notification.adapters.counted import CountedGateway
 from services.notification.adapters.gateway import ChannelRouter, FileGateway
 from services.notification.adapters.published import PUBLISHED as NOTIFICATION
 from services.notification.adapters.smtp import SmtpGateway, SmtpSettings
@@ -110,6 +112,23 @@ async def test_a_refused_notice_fails_at_once_and_the_secondary_guardian_is_told
     first, second = app.get_case(case_id, GuardianNotification).notices
     assert first.failed == "gateway_refused"
     assert (second.guardian_rank, second.channel) == (2, "email")
+
+
+async def test_the_sends_and_refusals_of_the_gateways_are_counted_by_channel_and_reason(
+        env: dict[str, str], tmp_path: Path, thread: ApplicationThread) -> None:
+    app = new_app(env)
+    serious_case(app)
+    metrics = ServiceMetrics()
+    with WebhookServer(SECRET).running() as webhook:
+        gateway = CountedGateway(router(tmp_path, webhook, b"wrong-secret"), metrics,
+                                 "notification")
+        await dispatcher(app, thread, gateway)()  # the mother's SMS, refused
+        await dispatcher(app, thread, gateway)()  # then the father's email
+    sample = metrics.registry.get_sample_value
+    assert sample("casetrail_gateway_failed_total", {
+        "service": "notification", "channel": "sms", "reason": "gateway_refused"}) == 1
+    assert sample("casetrail_gateway_sent_total",
+                  {"service": "notification", "channel": "email"}) == 1
 
 
 async def test_a_gateway_that_stays_down_fails_the_notice_after_the_attempts(

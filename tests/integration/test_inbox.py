@@ -174,6 +174,48 @@ async def test_a_handler_failure_is_the_services_last_error_by_kind_and_consumer
     assert "name" not in str(noted)
 
 
+def counted(inbox: Inbox, name: str, **labels: str) -> float | None:
+    """What the inbox's metrics say of this consumer."""
+    return inbox.metrics.registry.get_sample_value(name, {
+        "service": inbox.subscription.service, "consumer": inbox.subscription.durable,
+        **labels})
+
+
+async def test_a_dead_lettered_message_is_counted_with_the_tries_before_it(
+        nc: Client, tmp_path: Path) -> None:
+    app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+    handled: list[Envelope] = []
+    failing = False
+
+    def sometimes(message: Envelope, data: Any, mark: Tracking) -> None:
+        if failing:
+            raise CaseNotFound("no such case")
+        recording(app, handled)(message, data, mark)
+
+    inbox = inbox_for(nc, app, sometimes)
+    upstream = Upstream(nc, inbox)
+    sub = await upstream.subscribe()
+    await upstream.publish(report())
+    await upstream.deliver(sub, 1)
+    failing = True
+    await upstream.publish(report())
+    await upstream.deliver(sub, 1)  # tried twice (max_deliver), then set aside
+    assert counted(inbox, "casetrail_inbox_handled_total") == 1
+    assert counted(inbox, "casetrail_inbox_retried_total", cause="handler") == 1
+    assert counted(inbox, "casetrail_inbox_dead_lettered_total") == 1
+    assert len(await dead_letters(nc, inbox.subscription.service)) == 1
+
+
+async def test_a_message_the_bus_delivers_again_is_counted_as_redelivered(
+        watched: Watched) -> None:
+    await watched.upstream.publish(report())
+    [given_back] = await watched.sub.fetch(1, timeout=10)
+    await given_back.nak()  # as a process stopping before it handled it
+    await watched.upstream.deliver(watched.sub, 1)
+    assert counted(watched.inbox, "casetrail_inbox_redelivered_total") == 1
+    assert counted(watched.inbox, "casetrail_inbox_handled_total") == 1
+
+
 async def test_a_message_handled_before_a_crash_is_not_handled_again(
         watched: Watched) -> None:
     message = report()

@@ -1,0 +1,50 @@
+"""The domain's clocks as supervision folds CASES: from detection to a guardian's first
+acknowledgement by tier, and every policy time that ran out, on the process's metrics."""
+
+from __future__ import annotations
+
+from casetrail.metrics import ServiceMetrics
+from services.supervision.adapters.clock_metrics import ClockMetrics
+from services.supervision.domain.clocks import Acknowledged, Breached, CaseClocks
+from tests.supervision_case import crisis_case, incident_then_transfer
+
+
+def test_a_crisis_case_tells_when_the_guardian_acknowledged_and_which_times_ran_out() -> None:
+    clocks = CaseClocks()
+    seen = [told for envelope in crisis_case() for told in clocks.take(envelope)]
+    assert seen == [Breached("guardian_acknowledgement"), Acknowledged("crisis", 78 * 60.0),
+                    Breached("follow_up")]
+
+
+def test_an_authority_report_sent_late_is_a_breach() -> None:
+    clocks = CaseClocks()
+    seen = [told for envelope in incident_then_transfer() for told in clocks.take(envelope)]
+    assert seen == [Breached("authority_report")]
+
+
+def test_an_event_published_twice_is_counted_once() -> None:
+    clocks = CaseClocks()
+    envelopes = crisis_case()
+    seen = [told for envelope in [*envelopes, *envelopes] for told in clocks.take(envelope)]
+    assert len(seen) == 3
+
+
+def test_the_clocks_show_on_the_metrics_by_tier_and_kind_never_by_case() -> None:
+    metrics = ServiceMetrics()
+    clock_metrics = ClockMetrics(metrics, "supervision")
+    for position, envelope in enumerate([*crisis_case(), *incident_then_transfer()], 1):
+        clock_metrics.take(envelope, position)
+    sample = metrics.registry.get_sample_value
+    crisis = {"service": "supervision", "tier": "crisis"}
+    assert sample("casetrail_guardian_acknowledgement_seconds_count", crisis) == 1
+    assert sample("casetrail_guardian_acknowledgement_seconds_sum", crisis) == 78 * 60.0
+    assert sample("casetrail_guardian_acknowledgement_seconds_bucket",
+                  {**crisis, "le": "3600.0"}) == 0
+    assert sample("casetrail_guardian_acknowledgement_seconds_bucket",
+                  {**crisis, "le": "7200.0"}) == 1
+    for kind in ("guardian_acknowledgement", "follow_up", "authority_report"):
+        assert sample("casetrail_policy_breaches_total",
+                      {"service": "supervision", "kind": kind}) == 1
+    labels = {name for family in metrics.registry.collect() for s in family.samples
+              for name in s.labels}
+    assert labels <= {"service", "tier", "kind", "consumer", "cause", "reason", "le"}
