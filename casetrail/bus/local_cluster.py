@@ -63,7 +63,8 @@ class NatsCluster:
 
     def wait_healthy(self, timeout: float = 30.0) -> None:
         """Until every running node's /healthz says JetStream is ready: a meta leader is
-        elected and the node is current with it."""
+        elected and the node is current with it. A stream that lost its leader may still
+        be electing one then (seconds more)."""
         deadline = time.monotonic() + timeout
         for node, monitor in zip(self.nodes, self.monitors, strict=True):
             if node.process is None or node.process.poll() is not None:
