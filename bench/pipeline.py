@@ -1,9 +1,11 @@
 """How fast the pipeline is on the embedded default, next to what the bus alone costs.
 
-Starts its own nats-server (JetStream, file storage, fsync always) and the eight service
-processes, then measures in one run: a bare JetStream publish round trip (the floor), the
-unloaded time from a crisis report to its first guardian notice on CASES, and how many cases
-per second go from report to closure with several in flight. See bench/README.md.
+Starts its own nats-server (JetStream, file storage, fsync always; or three as a cluster,
+streams on three replicas) and the eight service processes, then measures in one run: a bare
+JetStream publish round trip (the floor), the unloaded time from a crisis report to its first
+guardian notice on CASES, how many cases per second go from report to closure with several
+in flight, and on a cluster how long a report takes to reach its notice once the node
+leading CASES is killed. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
@@ -27,10 +29,12 @@ from uuid import UUID
 import httpx
 import psutil
 from nats.aio.client import Client
+from nats.errors import Error as NatsError
 from nats.js.api import StorageType, StreamConfig
 
 from casetrail.bus.embedded import EmbeddedNats, free_port, server_binary
 from casetrail.bus.identities import BusLogin
+from casetrail.bus.local_cluster import NatsCluster
 from casetrail.cli.cast import Cast
 from casetrail.cli.desk import Desk
 from casetrail.cli.keys import machine_secrets
@@ -41,6 +45,7 @@ from casetrail.cli.watch import EventWatch
 from casetrail.identity.issuer import LocalIssuer, issuer_dir
 from casetrail.service import connect
 from contracts.envelope import SERVICES
+from contracts.subjects import CASES_STREAM
 
 FLOOR_WARMUP = 200
 FLOOR_PUBLISHES = 2000
@@ -53,6 +58,9 @@ NOTICE_WARMUP = 5
 SCHOOL = "bench-school"
 # Where the relays run: the value of CASETRAIL_RELAY_BESIDE_API.
 RELAYS = {"apart": "false", "beside": "true"}
+# One nats-server, as `casetrail up` runs it, or three as one JetStream cluster.
+NATS = ("embedded", "cluster")
+RECOVERY_TIMEOUT_SECONDS = 120.0
 # Tier, imminent, signs: what the full-case run cycles through.
 TIERS: list[tuple[str, bool, list[str]]] = [
     ("crisis", True, ["suicide_attempt"]),
@@ -73,6 +81,10 @@ def arguments() -> argparse.Namespace:
                              "each one given is measured on a system of its own")
     parser.add_argument("--concurrency", type=int, default=16,
                         help="full cases in flight at once")
+    parser.add_argument("--nats", choices=NATS, nargs="+", default=["embedded"],
+                        help="one nats-server, or three as a cluster with three replicas "
+                             "(and a node killed at the end); each one given is measured "
+                             "on a system of its own")
     return parser.parse_args()
 
 
@@ -90,13 +102,42 @@ def machine_context() -> list[str]:
             "note: figures are noisy on a shared 2-core machine; compare within one run."]
 
 
+@dataclass
+class Bus:
+    """The system's NATS: one embedded server, or the nodes of a cluster."""
+
+    nats: EmbeddedNats | NatsCluster
+
+    @property
+    def url(self) -> str:
+        return self.nats.url
+
+    @property
+    def pids(self) -> dict[str, int]:
+        if isinstance(self.nats, EmbeddedNats):
+            nodes = {"nats-server": self.nats}
+        else:
+            nodes = {self.nats.name(n): node for n, node in enumerate(self.nats.nodes)}
+        return {name: node.process.pid for name, node in nodes.items()
+                if node.process is not None}
+
+    def stop(self) -> None:
+        self.nats.stop()
+
+
+def is_broker(process: str) -> bool:
+    return process.startswith("nats-")
+
+
 @contextmanager
-def running_system(data: Path, relays: str) -> Iterator[tuple[EmbeddedNats, Cluster]]:
-    """An embedded nats-server and the services' processes, stopped on the way out; they
-    take the tokens of the data dir's built-in issuer."""
-    nats = EmbeddedNats(data / "nats", free_port()).start()
+def running_system(data: Path, relays: str, kind: str) -> Iterator[tuple[Bus, Cluster]]:
+    """The NATS of `kind` and the services' processes, stopped on the way out; they take
+    the tokens of the data dir's built-in issuer."""
+    bus = Bus(EmbeddedNats(data / "nats", free_port()).start() if kind == "embedded"
+              else NatsCluster(data / "nats").start())
+    replicas = {"CASETRAIL_STREAM_REPLICAS": "3"} if kind == "cluster" else {}
     cluster = Cluster(
-        env={"NATS_URL": nats.url, "CASETRAIL_DATA_DIR": str(data),
+        env={"NATS_URL": bus.url, "CASETRAIL_DATA_DIR": str(data), **replicas,
              "CASETRAIL_SCHOOL_ID": SCHOOL,
              "CASETRAIL_OIDC_JWKS_FILE": str(LocalIssuer(issuer_dir(data)).ensure().jwks_file),
              "CASETRAIL_RELAY_BESIDE_API": RELAYS[relays],
@@ -112,10 +153,10 @@ def running_system(data: Path, relays: str) -> Iterator[tuple[EmbeddedNats, Clus
         ports={service: free_port() for service in LISTENING})
     try:
         cluster.start_all()
-        yield nats, cluster
+        yield bus, cluster
     finally:
         cluster.stop_all()
-        nats.stop()
+        bus.stop()
 
 
 async def publish_floor(nc: Client) -> list[int]:
@@ -198,13 +239,12 @@ def throughput_lines(cases: int, concurrency: int, wall: float) -> list[str]:
 
 class Processes:
     """The system's processes by name (each service's API and relay, supervision, the
-    console, nats-server): CPU seconds used so far, and resident memory."""
+    console, each nats-server): CPU seconds used so far, and resident memory."""
 
-    def __init__(self, nats: EmbeddedNats, cluster: Cluster) -> None:
+    def __init__(self, bus: Bus, cluster: Cluster) -> None:
         pids = {name: process.process.pid for name, process in cluster.processes.items()
                 if process.process is not None}
-        assert nats.process is not None
-        pids["nats-server"] = nats.process.pid
+        pids.update(bus.pids)
         self.processes = {name: psutil.Process(pid) for name, pid in pids.items()}
 
     def cpu_seconds(self) -> dict[str, float]:
@@ -221,18 +261,19 @@ def cpu_per_case(before: dict[str, float], after: dict[str, float],
 
 
 def services_cpu(used: dict[str, float]) -> float:
-    """The services' share: every process but the broker."""
-    return sum(ms for name, ms in used.items() if name != "nats-server")
+    """The services' share: every process but the brokers."""
+    return sum(ms for name, ms in used.items() if not is_broker(name))
 
 
 def cpu_lines(used: dict[str, float], client: float, cases: int) -> list[str]:
     """CPU milliseconds per full case: the services', then each process's, the broker's
     and the benchmark client's own."""
     services = services_cpu(used)
-    lines = [f"service CPU per full case: {services:.0f} ms (nats-server {used['nats-server']:.0f}"
+    brokers = sum(ms for name, ms in used.items() if is_broker(name))
+    lines = [f"service CPU per full case: {services:.0f} ms (nats-server {brokers:.0f}"
              f" ms, the benchmark's client {client * 1e3 / cases:.0f} ms)"]
     lines += [f"  {name}: {ms:.1f} ms" for name, ms in
-              sorted(used.items(), key=lambda item: -item[1]) if name != "nats-server"]
+              sorted(used.items(), key=lambda item: -item[1]) if not is_broker(name)]
     return lines
 
 
@@ -246,12 +287,38 @@ def client_cpu() -> float:
     return float(usage.user + usage.system)
 
 
-async def measure(nats: EmbeddedNats, cluster: Cluster, data: Path,
+async def recovery(desk: Desk, nc: Client, nodes: NatsCluster, run: str) -> list[str]:
+    """The node leading CASES killed, then one crisis report at once: how long until CASES
+    has a leader again, and until that report's notice is on it."""
+    await families(desk, [f"{run}-recovery"])
+    info = await nc.jetstream().stream_info(CASES_STREAM)
+    assert info.cluster is not None and info.cluster.leader is not None
+    killed = info.cluster.leader
+    nodes.kill(nodes.node_named(killed))
+    start = time.perf_counter_ns()
+    report = asyncio.create_task(desk.report(f"{run}-recovery", signs=["suicide_attempt"],
+                                             imminent=True))
+    while True:
+        with suppress(NatsError):
+            info = await nc.jetstream().stream_info(CASES_STREAM)
+            if info.cluster is not None and info.cluster.leader not in (None, killed):
+                break
+        await asyncio.sleep(0.1)
+    leader = time.perf_counter_ns() - start
+    await desk.event(UUID((await report)["case_id"]), "notification", "GuardianNoticeIssued",
+                     timeout=RECOVERY_TIMEOUT_SECONDS)
+    notice = time.perf_counter_ns() - start
+    return [f"recovery, {killed} (leading CASES) SIGKILLed: CASES led again after "
+            f"{leader / 1e9:.1f} s; a crisis reported at the kill had its notice after "
+            f"{notice / 1e9:.1f} s"]
+
+
+async def measure(bus: Bus, cluster: Cluster, data: Path,
                   args: argparse.Namespace) -> list[str]:
     run = f"b{time.time_ns() % 10**9}"
-    runtime = Runtime(nats.url, {s: cluster.url(s) for s in SERVICES})
-    processes = Processes(nats, cluster)
-    nc = await connect(nats.url, "bench", BusLogin("bench"))  # the bench's server is open
+    runtime = Runtime(bus.url, {s: cluster.url(s) for s in SERVICES})
+    processes = Processes(bus, cluster)
+    nc = await connect(bus.url, "bench", BusLogin("bench"))  # the bench's server is open
     watch = await EventWatch(nc).start()
     try:
         async with httpx.AsyncClient(timeout=30.0) as http:
@@ -263,6 +330,8 @@ async def measure(nats: EmbeddedNats, cluster: Cluster, data: Path,
             wall = await full_cases(desk, args.full_cases, args.concurrency, run)
             after, client = processes.cpu_seconds(), client_cpu() - client_before
             rss = processes.rss_mb()
+            recovered = (await recovery(desk, nc, bus.nats, run)
+                         if isinstance(bus.nats, NatsCluster) else [])
     finally:
         await watch.stop()
         await nc.close()
@@ -273,11 +342,11 @@ async def measure(nats: EmbeddedNats, cluster: Cluster, data: Path,
                       cases_per_second=args.full_cases / wall,
                       cpu_ms_per_case=services_cpu(used),
                       largest_rss_mb=max(mb for name, mb in rss.items()
-                                         if name != "nats-server"))
+                                         if not is_broker(name)))
     return (floor_lines(floor) + notice_lines(notice, floor)
             + throughput_lines(args.full_cases, args.concurrency, wall)
             + cpu_lines(used, client, args.full_cases) + rss_lines(rss)
-            + reached.against_targets())
+            + reached.against_targets() + recovered)
 
 
 @dataclass(frozen=True)
@@ -312,14 +381,17 @@ def main() -> None:
     for line in machine_context():
         print(line, flush=True)
     for relays in args.relays:
-        data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
-        print(f"data dir: {data} (logs in logs/; removed after a successful run)", flush=True)
-        with running_system(data, relays) as (nats, cluster):
-            lines = asyncio.run(measure(nats, cluster, data, args))
-        shutil.rmtree(data)
-        print(f"== relays {relays}: {len(cluster.processes)} service processes")
-        for line in lines:
-            print(line, flush=True)
+        for kind in args.nats:
+            data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
+            print(f"data dir: {data} (logs in logs/; removed after a successful run)",
+                  flush=True)
+            with running_system(data, relays, kind) as (bus, cluster):
+                lines = asyncio.run(measure(bus, cluster, data, args))
+            shutil.rmtree(data)
+            print(f"== relays {relays}, nats {kind}: {len(cluster.processes)} service "
+                  f"processes")
+            for line in lines:
+                print(line, flush=True)
 
 
 if __name__ == "__main__":

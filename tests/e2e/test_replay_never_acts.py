@@ -28,7 +28,7 @@ from casetrail.cli.scenarios import hospital_path, incident
 from casetrail.cli.scenarios.common import quiet
 from casetrail.service import connect
 from contracts.subjects import CASE_SUBJECTS, CASES_STREAM, CONSUMES, durable_name, from_service
-from tests.e2e.test_crash import service_stores
+from tests.crisis_flow import service_stores
 from tests.e2e.test_scenarios import TOKENS, school_settings
 from tests.identity import cast
 from tests.receivers import Hospital, serving
@@ -52,7 +52,7 @@ class Effects:
 
 def effects(system: System, on_cases: int, hospital: Hospital) -> Effects:
     stored = {}
-    for app, published in service_stores(system.data_dir):
+    for app, published in service_stores(system):
         stored[published.service] = app.recorder.max_notification_id() or 0
         app.close()
     sent = system.data_dir / "guardian-messages.jsonl"

@@ -19,7 +19,7 @@ import pytest
 from casetrail.bus.identities import OPERATOR
 from casetrail.cli.desk import Desk
 from casetrail.service import connect
-from tests.e2e.test_crash import (
+from tests.crisis_flow import (
     assert_on_cases_exactly_once,
     families_on_file,
     report_crisis_cases,
