@@ -8,6 +8,7 @@ consumer's name, a channel, a reason's code): never a case id, never personal da
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,9 @@ class ServiceMetrics:
 
     def __init__(self) -> None:
         registry = self.registry = CollectorRegistry()
+        # The gauges are cleared and set again at each scrape: one scrape at a time, or a
+        # second would clear what the first is about to answer.
+        self.scraping = asyncio.Lock()
         self.handled = Counter("casetrail_inbox_handled", "Messages a consumer handled and "
                                "acknowledged", CONSUMER, registry=registry)
         self.redelivered = Counter("casetrail_inbox_redelivered", "Messages the bus delivered "
@@ -107,7 +111,7 @@ async def observe(runtime: ServiceRuntime) -> None:
     for durable, lag in consumers.items():
         pending, unacknowledged = lag["pending"], lag["unacknowledged"]
         if pending is None or unacknowledged is None:
-            continue  # the bus cannot say now: the gauges keep what it said last
+            continue  # the bus cannot say now: left out
         metrics.consumer_pending.labels(service, durable).set(pending)
         metrics.consumer_unacknowledged.labels(service, durable).set(unacknowledged)
 
@@ -120,6 +124,7 @@ def metrics_route(api: FastAPI, runtime: ServiceRuntime, reader: Any) -> None:
                               "description": "Prometheus text exposition format"}})
     async def metrics(_: Principal = reader) -> Response:
         """The backlogs, consumers' lag, readiness and the inboxes' counts, for Prometheus."""
-        await observe(runtime)
-        return Response(generate_latest(runtime.metrics.registry),
-                        media_type=CONTENT_TYPE)
+        async with runtime.metrics.scraping:
+            await observe(runtime)
+            latest = generate_latest(runtime.metrics.registry)
+        return Response(latest, media_type=CONTENT_TYPE)

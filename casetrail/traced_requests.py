@@ -22,6 +22,9 @@ NO_FRAMEWORK_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "
 # Probed every few seconds by supervisors: a span each would bury the cases' traces.
 UNTRACED_PREFIXES = ("/health", "/docs", "/redoc", "/openapi.json", "/static")
 
+# Unauthenticated, forbidden, rate-limited.
+REFUSED = frozenset({401, 403, 429})
+
 
 class TracedRequests:
     def __init__(self, app: ASGIApp) -> None:
@@ -32,8 +35,8 @@ class TracedRequests:
             await self.app(scope, receive, send)
             return
         method: str = scope["method"]
-        # A caller's own trace is continued (telemetry only, it decides nothing).
-        parent = next((value.decode("latin-1") for key, value in scope["headers"]
+        # A caller's own trace is linked to, not continued (tracing's docstring says why).
+        outside = next((value.decode("latin-1") for key, value in scope["headers"]
                        if key == b"traceparent"), None)
         status: list[int] = []
 
@@ -42,7 +45,7 @@ class TracedRequests:
                 status.append(message["status"])
             await send(message)
 
-        with tracing.span(method, kind=SpanKind.SERVER, parent=parent,
+        with tracing.span(method, kind=SpanKind.SERVER, linked=outside,
                           attributes={"http.request.method": method}) as span:
             try:
                 await self.app(scope, receive, sending)
@@ -54,7 +57,9 @@ class TracedRequests:
                     span.set_attribute("http.route", template)
                 if status:
                     span.set_attribute("http.response.status_code", status[0])
-                if (case_id := _case_id(scope)) is not None:
+                # A refused request did nothing to the case: not counted in its traces.
+                refused = bool(status) and status[0] in REFUSED
+                if not refused and (case_id := _case_id(scope)) is not None:
                     tracing.note_case(case_id)
 
 

@@ -3,7 +3,10 @@
 An event is published later than it is recorded, maybe by another process (the relay), so
 the W3C `traceparent` of the work that records an event is kept in its metadata
 (`EventMeta.traceparent`), put on the NATS message as a header when it is relayed, and taken
-up by the consumer. It is telemetry only: nothing decides anything by it.
+up by the consumer. It is telemetry only: nothing decides anything by it. Every span is
+recorded (a caller's "not sampled" flag turns nothing off), and a request's own
+`traceparent` is only linked to, never continued: a caller cannot choose the trace a case's
+actions join.
 
 Off (`none`, the default), no provider is set: every helper here returns before touching
 OpenTelemetry, and nothing is recorded or carried.
@@ -14,13 +17,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TextIO
 from uuid import UUID
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 Exporter = Literal["none", "console", "otlp"]
 TRACEPARENT = "traceparent"
@@ -28,6 +34,8 @@ CASE_ID = "casetrail.case_id"
 
 _propagator = TraceContextTextMapPropagator()
 _tracer: trace.Tracer | None = None
+_provider: TracerProvider | None = None
+_out: TextIO | None = None
 
 
 def traces_dir(data_dir: Path) -> Path:
@@ -38,7 +46,7 @@ def traces_dir(data_dir: Path) -> Path:
 def configure(process: str, exporter: Exporter, data_dir: Path) -> None:
     """Record this process's spans: to `<data dir>/traces/<process>.jsonl` (console), or to
     the collector OTEL_EXPORTER_OTLP_ENDPOINT names (otlp); nothing for `none`."""
-    global _tracer
+    global _tracer, _provider, _out
     if exporter == "none":
         return
     # Imported only when on: a process that traces nothing loads no SDK.
@@ -50,12 +58,14 @@ def configure(process: str, exporter: Exporter, data_dir: Path) -> None:
         SimpleSpanProcessor,
         SpanExporter,
     )
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: process}))
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: process}),
+                              sampler=ALWAYS_ON)
     if exporter == "console":
         path = traces_dir(data_dir) / f"{process}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
-        out = path.open("a", encoding="utf-8")
+        out = _out = path.open("a", encoding="utf-8")
         console: SpanExporter = ConsoleSpanExporter(
             out=out, formatter=lambda span: span.to_json(indent=None) + "\n")
         # Written as each span ends, so a test (or a person) reads them while it runs.
@@ -66,13 +76,17 @@ def configure(process: str, exporter: Exporter, data_dir: Path) -> None:
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     # Not made the global provider: no library traces anything of its own (a framework's
     # spans may record what these leave out), and a test can turn tracing off again.
-    _tracer = provider.get_tracer("casetrail")
+    _provider, _tracer = provider, provider.get_tracer("casetrail")
 
 
 def turn_off() -> None:
     """Trace nothing more in this process (a test that turned it on)."""
-    global _tracer
-    _tracer = None
+    global _tracer, _provider, _out
+    if _provider is not None:
+        _provider.shutdown()
+    if _out is not None:
+        _out.close()
+    _tracer = _provider = _out = None
 
 
 def enabled() -> bool:
@@ -91,14 +105,19 @@ def _context_of(traceparent: str | None) -> otel_context.Context | None:
 
 @contextlib.contextmanager
 def span(name: str, *, kind: SpanKind = SpanKind.INTERNAL, parent: str | None = None,
-         case_id: UUID | None = None,
+         linked: str | None = None, case_id: UUID | None = None,
          attributes: Mapping[str, str | int] | None = None) -> Iterator[Span]:
     """A span, current inside the block, child of `parent` (a traceparent) if given, else of
-    the current one. A failure marks it by its kind only: an error's text may carry data."""
+    the current one; with `linked` (a traceparent from outside) a trace of its own, linked
+    to that one. A failure marks it by its kind only: an error's text may carry data."""
     if _tracer is None:
         yield INVALID_SPAN
         return
-    with _tracer.start_as_current_span(name, context=_context_of(parent), kind=kind,
+    context, links = _context_of(parent), []
+    if linked is not None and (outside := _context_of(linked)) is not None:
+        context = otel_context.Context()  # a root, whatever is current
+        links = [Link(trace.get_current_span(outside).get_span_context())]
+    with _tracer.start_as_current_span(name, context=context, kind=kind, links=links,
                                        attributes=attributes, record_exception=False,
                                        set_status_on_exception=False) as current:
         if case_id is not None:

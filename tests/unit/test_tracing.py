@@ -67,3 +67,15 @@ def test_nothing_is_carried_while_tracing_is_off() -> None:
     with tracing.span("publish CaseDetected", kind=SpanKind.PRODUCER) as current:
         assert tracing.headers_of(current) == {}
         assert tracing.current_traceparent() is None
+
+
+def test_a_callers_unsampled_traceparent_neither_turns_tracing_off_nor_picks_the_trace(
+        traced: Path) -> None:
+    outside = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"
+    with tracing.span("POST /reports", kind=SpanKind.SERVER, linked=outside) as current:
+        assert current.is_recording()
+        context = current.get_span_context()
+        assert f"{context.trace_id:032x}" != "0af7651916cd43dd8448eb211c80319c"
+        recorded_in = tracing.current_traceparent()
+    assert recorded_in is not None
+    assert int(recorded_in.rsplit("-", 1)[1], 16) & 1, "the sampled flag is set"
