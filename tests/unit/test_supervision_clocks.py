@@ -4,6 +4,7 @@ acknowledgement by tier, and every policy time that ran out, on the process's me
 from __future__ import annotations
 
 from casetrail.metrics import ServiceMetrics
+from services.supervision.adapters.case_stream import CasesReplica
 from services.supervision.adapters.clock_metrics import ClockMetrics
 from services.supervision.domain.clocks import Acknowledged, Breached, CaseClocks
 from tests.supervision_case import crisis_case, incident_then_transfer
@@ -23,10 +24,24 @@ def test_an_authority_report_sent_late_is_a_breach() -> None:
 
 
 def test_an_event_published_twice_is_counted_once() -> None:
-    clocks = CaseClocks()
+    metrics = ServiceMetrics()
+    replica = CasesReplica(followers=[ClockMetrics(metrics, "supervision").take])
     envelopes = crisis_case()
-    seen = [told for envelope in [*envelopes, *envelopes] for told in clocks.take(envelope)]
-    assert len(seen) == 3
+    for envelope in [*envelopes, *envelopes]:
+        replica.take(envelope.model_dump_json().encode())
+    assert metrics.registry.get_sample_value(
+        "casetrail_guardian_acknowledgement_seconds_count",
+        {"service": "supervision", "tier": "crisis"}) == 1
+
+
+def test_a_tier_its_contract_does_not_take_is_no_label() -> None:
+    clocks = CaseClocks()
+    [detected, *rest] = crisis_case()
+    forged = [e.model_copy(update={"data": {**e.data, "tier": "anything"}})
+              if "tier" in e.data else e for e in rest]
+    seen = [told for envelope in [detected, *forged] for told in clocks.take(envelope)]
+    assert [told for told in seen if isinstance(told, Acknowledged)] == [
+        Acknowledged("undecided", 78 * 60.0)]
 
 
 def test_the_clocks_show_on_the_metrics_by_tier_and_kind_never_by_case() -> None:

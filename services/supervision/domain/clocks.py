@@ -9,7 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from pydantic import ValidationError
+
+from contracts.codes import Tier
 from contracts.envelope import Envelope
+from contracts.events import UnknownEvent, read_data
 
 UNDECIDED = "undecided"
 
@@ -45,14 +49,10 @@ class _Case:
 @dataclass
 class CaseClocks:
     cases: dict[UUID, _Case] = field(default_factory=dict)
-    # The relay may publish an event twice (at least once): each counts once.
-    seen: set[UUID] = field(default_factory=set)
 
     def take(self, envelope: Envelope) -> Iterator[Acknowledged | Breached]:
-        """What the next envelope of CASES tells of the clocks."""
-        if envelope.event_id in self.seen:
-            return
-        self.seen.add(envelope.event_id)
+        """What the next envelope of CASES tells of the clocks (each event once: the
+        replica drops an event the relay published twice before its followers see it)."""
         kind = (envelope.service, envelope.type)
         if kind in BREACHES:
             yield Breached(BREACHES[kind])
@@ -63,10 +63,21 @@ class CaseClocks:
             case = self.cases.setdefault(envelope.case_id, _Case())
             case.detected_at = case.detected_at or envelope.occurred_at
         elif kind in {("assessment", "TierDecided"), ("notification", "GuardianNoticeIssued")}:
-            self.cases.setdefault(envelope.case_id, _Case()).tier = str(envelope.data["tier"])
+            if (tier := _tier_of(envelope)) is not None:
+                self.cases.setdefault(envelope.case_id, _Case()).tier = tier
         elif kind == ("notification", "GuardianAcknowledged"):
             case = self.cases.setdefault(envelope.case_id, _Case())
             if not case.acknowledged and case.detected_at is not None:
                 case.acknowledged = True
                 yield Acknowledged(case.tier, max(0.0, (envelope.occurred_at
                                                         - case.detected_at).total_seconds()))
+
+
+def _tier_of(envelope: Envelope) -> str | None:
+    """The tier the event's contract says it carries; None for data its contract does not
+    take (a label is one of the tiers, never what a message says)."""
+    try:
+        tier = getattr(read_data(envelope), "tier", None)
+    except (UnknownEvent, ValidationError):
+        return None
+    return tier.value if isinstance(tier, Tier) else None
