@@ -26,6 +26,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from casetrail import faults, tracing
+from casetrail.bus.electing import while_electing
 from casetrail.bus.envelopes import PublishedEvents
 from casetrail.bus.identities import BusLogin
 from casetrail.bus.inbox import PASSING, Inbox, Subscription, provision
@@ -49,30 +50,8 @@ log = logging.getLogger(__name__)
 # Failures of the bus or the store, which the work waits out.
 WAITED_OUT = (OSError, nats.errors.Error, *PASSING)
 # What a JetStream cluster answers while it elects a stream's or a consumer's leader.
-ELECTING = (nats.errors.TimeoutError, nats.errors.NoRespondersError,
-            nats.js.errors.ServiceUnavailableError)
 # A task that runs beside the API until the event is set (timers, dispatchers).
 BackgroundTask = Callable[[asyncio.Event], Coroutine[None, None, None]]
-
-
-async def while_electing(what: str, work: Callable[[], Awaitable[object]],
-                         pause: float = 0.5) -> None:
-    """`work` (a start's lookups of streams and consumers) tried until it is done: for some
-    seconds after a node of the cluster is lost, what it led has no leader to answer."""
-    failing: str | None = None
-    while True:
-        try:
-            await work()
-        except ELECTING as error:
-            if failing is None:
-                log.warning("%s: JetStream does not answer (%s); trying again", what,
-                            type(error).__name__)
-            failing = type(error).__name__
-            await asyncio.sleep(pause)
-        else:
-            if failing is not None:
-                log.warning("%s: JetStream answers again after: %s", what, failing)
-            return
 
 
 def every(seconds: float, work: Callable[[], Awaitable[object]]) -> BackgroundTask:
