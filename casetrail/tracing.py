@@ -25,11 +25,13 @@ from opentelemetry import trace
 from opentelemetry.trace import INVALID_SPAN, Link, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from contracts.subjects import TRACEPARENT_HEADER
+
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
 Exporter = Literal["none", "console", "otlp"]
-TRACEPARENT = "traceparent"
+TRACEPARENT = TRACEPARENT_HEADER
 CASE_ID = "casetrail.case_id"
 
 _propagator = TraceContextTextMapPropagator()

@@ -29,6 +29,7 @@ from contracts.subjects import (
     HANDLES,
     MSG_ID_HEADER,
     POSITION_HEADER,
+    TRACEPARENT_HEADER,
     durable_name,
 )
 
@@ -82,7 +83,12 @@ def _headers() -> dict[str, Any]:
                                        "re-published within its duplicate window"},
         POSITION_HEADER: {"type": "string", "pattern": "^[1-9][0-9]*$",
                           "description": "the event's position in its service's "
-                                         "notification log, for matching it to the store"}}}
+                                         "notification log, for matching it to the store"},
+        TRACEPARENT_HEADER: {"type": "string",
+                             "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+                             "description": "W3C trace context of the work that recorded the "
+                                            "event, when tracing is on: telemetry only, "
+                                            "nothing is decided by it"}}}
 
 
 def _by_service() -> dict[str, list[EventKey]]:

@@ -13,6 +13,8 @@ DLQ_SUBJECTS = "dlq.>"
 # a message to its store; no consumer decides anything by it.
 POSITION_HEADER = "Casetrail-Position"
 MSG_ID_HEADER = "Nats-Msg-Id"
+# W3C trace context of the work that recorded the event (when tracing is on): telemetry only.
+TRACEPARENT_HEADER = "traceparent"
 
 
 def case_subject(case_id: UUID, service: str, event_type: str) -> str:
