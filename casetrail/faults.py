@@ -8,7 +8,7 @@ failed on or the data of a case a handler was given.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import Context, ContextVar, copy_context
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -37,9 +37,17 @@ class LastError:
         return self.last.as_json() if self.last is not None else None
 
 
-# The book of the service whose work runs in this context: a running service sets it before
-# it starts its tasks, which keep it (asyncio copies the context into each task).
+# The book of the service whose work runs in this context: a running service starts its
+# tasks in a context that holds it (`noting`), and nothing outside them sees it.
 NOTED_IN: ContextVar[LastError | None] = ContextVar("casetrail_faults", default=None)
+
+
+def noting(book: LastError) -> Context:
+    """A copy of the current context in which failures are noted in `book`: tasks started
+    in it (`asyncio.create_task(..., context=...)`, or from `Context.run`) keep it."""
+    context = copy_context()
+    context.run(NOTED_IN.set, book)
+    return context
 
 
 def note(error: BaseException, where: str) -> None:

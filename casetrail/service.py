@@ -244,16 +244,15 @@ class ServiceRuntime:
                          metrics=self.metrics)
                    for subscription in self.subscriptions]
         self._nc, self._inboxes = nc, inboxes
-        # Each task started from here on keeps it, in its copy of the context.
-        faults.NOTED_IN.set(self.last_error)
-        tasks = [asyncio.create_task(task(stop)) for task in self.background]
-        tasks += [asyncio.create_task(inbox.consume(stop)) for inbox in inboxes]
+        noted = faults.noting(self.last_error)
+        tasks = [asyncio.create_task(task(stop), context=noted) for task in self.background]
+        tasks += [asyncio.create_task(inbox.consume(stop), context=noted) for inbox in inboxes]
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
         if self.settings.relay_beside_api and self.published is not None:
             # The positions the status reads are the relay's own: one store of them.
-            tasks += relaying(self.settings, self.app, self.published, self.relay_positions,
-                              nc, stop, wake)
+            tasks += noted.run(relaying, self.settings, self.app, self.published,
+                               self.relay_positions, nc, stop, wake)
 
             def woken() -> None:
                 wake.set()
@@ -307,8 +306,8 @@ class ReadSideRuntime(ServiceRuntime):
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        faults.NOTED_IN.set(self.last_error)
-        tasks = [asyncio.create_task(task(stop)) for task in self.background]
+        noted = faults.noting(self.last_error)
+        tasks = [asyncio.create_task(task(stop), context=noted) for task in self.background]
         try:
             yield
         finally:

@@ -162,11 +162,14 @@ async def test_a_handler_failure_is_the_services_last_error_by_kind_and_consumer
 
     inbox = inbox_for(nc, app, failing)
     book = faults.LastError()
-    faults.NOTED_IN.set(book)  # as the running service sets it for its consumers
     upstream, message = Upstream(nc, inbox), report()
     sub = await upstream.subscribe()
     await upstream.publish(message)
-    await upstream.deliver(sub, 1)
+    noting = faults.NOTED_IN.set(book)  # as a running service starts its consumers
+    try:
+        await upstream.deliver(sub, 1)
+    finally:
+        faults.NOTED_IN.reset(noting)
     noted = book.as_json()
     assert noted is not None
     assert noted["kind"] == "KeyError"
