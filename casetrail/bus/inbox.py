@@ -37,6 +37,7 @@ from eventsourcing.persistence import (
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
 
@@ -82,6 +83,9 @@ ACK_WAIT_SECONDS = 30.0
 # When the server has given every unacknowledged message back (its check runs about once a
 # second after the wait), so a fetch takes those before anything newer.
 UNACKNOWLEDGED_RETURN_SECONDS = ACK_WAIT_SECONDS + 2.0
+# How long fetches may come back empty before the inbox asks whether its consumer is still
+# there: one a server lost (restarted without its store, deleted by hand) only times out.
+PRESENCE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,9 @@ class Inbox:
         self.return_seconds = return_seconds
         self.metrics = metrics or ServiceMetrics()
         self.counts = self.metrics.consumer(subscription.service, subscription.durable)
+        self.presence_seconds = PRESENCE_SECONDS
         self._turned_at = time.monotonic()
+        self._lost = False
 
     def idle_seconds(self) -> float:
         """How long since the consumer's loop last turned (fetched, or waited its turn)."""
@@ -227,17 +233,23 @@ class Inbox:
         given back, in order, for the next process to take."""
         sub = await self.js.pull_subscribe_bind(self.subscription.durable, CASES_STREAM)
         failures = 0
+        asked = time.monotonic()
         try:
             await self._after_the_unacknowledged(stop)
             while not stop.is_set():
                 self._turned_at = time.monotonic()
                 try:
                     msgs = await sub.fetch(1, timeout=fetch_seconds)
+                    asked = time.monotonic()
                     if waiting := min(msgs[-1].metadata.num_pending, self.batch - 1):
                         msgs += await _more(sub, waiting, fetch_seconds)
                 except TimeoutError:  # nothing came (nats-py's own is one too)
+                    if time.monotonic() - asked >= self.presence_seconds:
+                        asked = time.monotonic()
+                        sub = await self._provisioned_again(sub)
                     continue
                 except Exception as error:
+                    sub = await self._provisioned_again(sub)
                     # NATS away (restarting, a reconnect): the messages wait on the server.
                     faults.note(error, self.subscription.durable)
                     if not failures:
@@ -265,6 +277,35 @@ class Inbox:
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def _provisioned_again(self, sub: JetStreamContext.PullSubscription
+                                 ) -> JetStreamContext.PullSubscription:
+        """The subscription to fetch with next: a new one if the server had lost the consumer
+        and it is provisioned again as at start, from the start of the stream (what was
+        handled is recognised by its mark and acknowledged unhandled)."""
+        durable = self.subscription.durable
+        try:
+            await self.js.consumer_info(CASES_STREAM, durable)
+            return sub
+        except NotFoundError:
+            pass
+        except Exception:  # NATS away: the loop's waits cover it
+            return sub
+        if not self._lost:
+            log.warning("%s: the consumer is gone from the server; provisioning it again",
+                        durable)
+            self._lost = True
+        try:
+            await provision(self.js, [self.subscription])
+            fresh = await self.js.pull_subscribe_bind(durable, CASES_STREAM)
+        except Exception as error:  # the stream gone too, or NATS away: asked again later
+            faults.note(error, durable)
+            return sub
+        self._lost = False
+        log.info("%s: provisioned again", durable)
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+        return fresh
 
     async def _after_the_unacknowledged(self, stop: asyncio.Event) -> None:
         """Messages a process before this one took and never acknowledged (it was killed)

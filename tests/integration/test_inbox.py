@@ -394,3 +394,30 @@ async def test_a_consumer_after_one_that_was_killed_takes_what_it_left_before_an
     stop.set()
     await loop
     assert watched.handled == [left, newer]
+
+
+async def handled_in_time(watched: Watched, *messages: Envelope) -> None:
+    for _ in range(200):
+        if all(message in watched.handled for message in messages):
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_a_consumer_deleted_under_a_running_inbox_comes_back_handling_nothing_twice(
+        watched: Watched, nc: Client) -> None:
+    await new_messages_durable(watched.inbox, nc)
+    watched.inbox.presence_seconds = 0.5
+    before, after = report(), report()
+    stop = asyncio.Event()
+    loop = asyncio.create_task(watched.inbox.consume(stop, fetch_seconds=0.2))
+    await watched.upstream.publish(before)
+    await handled_in_time(watched, before)
+    await nc.jetstream().delete_consumer(CASES_STREAM, watched.inbox.subscription.durable)
+    await watched.upstream.publish(after)
+    await handled_in_time(watched, after)  # from the start of the stream, as provisioned
+    stop.set()
+    await loop
+    assert (watched.handled.count(before), watched.handled.count(after)) == (1, 1)
+    info = await nc.jetstream().consumer_info(CASES_STREAM,
+                                              watched.inbox.subscription.durable)
+    assert info.config.deliver_policy == DeliverPolicy.ALL
