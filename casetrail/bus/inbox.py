@@ -249,9 +249,11 @@ class Inbox:
                         sub = await self._provisioned_again(sub)
                     continue
                 except Exception as error:
-                    sub = await self._provisioned_again(sub)
-                    # NATS away (restarting, a reconnect): the messages wait on the server.
                     faults.note(error, self.subscription.durable)
+                    if (fresh := await self._provisioned_again(sub)) is not sub:
+                        sub, failures = fresh, 0
+                        continue
+                    # NATS away (restarting, a reconnect): the messages wait on the server.
                     if not failures:
                         log.warning("%s: cannot fetch (%s); trying again",
                                     self.subscription.durable, type(error).__name__)

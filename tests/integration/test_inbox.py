@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -404,7 +405,7 @@ async def handled_in_time(watched: Watched, *messages: Envelope) -> None:
 
 
 async def test_a_consumer_deleted_under_a_running_inbox_comes_back_handling_nothing_twice(
-        watched: Watched, nc: Client) -> None:
+        watched: Watched, nc: Client, caplog: pytest.LogCaptureFixture) -> None:
     await new_messages_durable(watched.inbox, nc)
     watched.inbox.presence_seconds = 0.5
     before, after = report(), report()
@@ -421,3 +422,6 @@ async def test_a_consumer_deleted_under_a_running_inbox_comes_back_handling_noth
     info = await nc.jetstream().consumer_info(CASES_STREAM,
                                               watched.inbox.subscription.durable)
     assert info.config.deliver_policy == DeliverPolicy.ALL
+    assert [r.message for r in caplog.records if r.levelno == logging.WARNING] == [
+        f"{watched.inbox.subscription.durable}: the consumer is gone from the server; "
+        "provisioning it again"]
