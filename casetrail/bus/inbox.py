@@ -49,6 +49,7 @@ from casetrail.worker import ApplicationThread
 from contracts.dead_letters import DeadLetter
 from contracts.envelope import Envelope
 from contracts.events import UnknownEvent, read_data
+from contracts.streams import ensure_streams
 from contracts.subjects import (
     CASES_STREAM,
     DLQ_STREAM,
@@ -208,7 +209,7 @@ class Inbox:
                  thread: ApplicationThread, js: JetStreamContext, max_deliver: int,
                  redelivery_delay: float, batch: int = BATCH,
                  return_seconds: float = UNACKNOWLEDGED_RETURN_SECONDS,
-                 metrics: ServiceMetrics | None = None) -> None:
+                 metrics: ServiceMetrics | None = None, stream_replicas: int = 1) -> None:
         self.subscription = subscription
         self.app = app
         self.thread = thread
@@ -218,6 +219,7 @@ class Inbox:
         self.batch = batch
         self.return_seconds = return_seconds
         self.metrics = metrics or ServiceMetrics()
+        self.stream_replicas = stream_replicas  # should the streams have to be made again
         self.counts = self.metrics.consumer(subscription.service, subscription.durable)
         self.presence_seconds = PRESENCE_SECONDS
         self._turned_at = time.monotonic()
@@ -283,8 +285,8 @@ class Inbox:
     async def _provisioned_again(self, sub: JetStreamContext.PullSubscription
                                  ) -> JetStreamContext.PullSubscription:
         """The subscription to fetch with next: a new one if the server had lost the consumer
-        and it is provisioned again as at start, from the start of the stream (what was
-        handled is recognised by its mark and acknowledged unhandled)."""
+        (and maybe its streams) and it is provisioned again as at start, from the start of
+        the stream (what was handled is recognised by its mark and acknowledged unhandled)."""
         durable = self.subscription.durable
         try:
             await self.js.consumer_info(CASES_STREAM, durable)
@@ -298,6 +300,7 @@ class Inbox:
                         durable)
             self._lost = True
         try:
+            await ensure_streams(self.js, self.stream_replicas)
             await provision(self.js, [self.subscription])
             fresh = await self.js.pull_subscribe_bind(durable, CASES_STREAM)
         except Exception as error:  # the stream gone too, or NATS away: asked again later

@@ -4,6 +4,7 @@ and never letting one message decide what else counts as handled."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import secrets
@@ -18,7 +19,9 @@ from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from casetrail import faults
-from casetrail.bus.inbox import Handler, Inbox, Subscription, handled_mark
+from casetrail.bus.embedded import EmbeddedNats
+from casetrail.bus.identities import BusLogin
+from casetrail.bus.inbox import Handler, Inbox, Subscription, handled_mark, provision
 from casetrail.bus.replay import dead_letters
 from casetrail.case_read import CaseRead
 from casetrail.kernel import (
@@ -27,11 +30,13 @@ from casetrail.kernel import (
     EventMeta,
     EventNotPublishable,
 )
+from casetrail.service import connect
 from casetrail.store import ServiceApplication, store_env
 from casetrail.worker import ApplicationThread
 from contracts.codes import Channel, Role
 from contracts.envelope import Envelope
 from contracts.events import intake
+from contracts.streams import ensure_streams
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, case_subject
 from tests.application.conftest import envelope
 
@@ -425,3 +430,43 @@ async def test_a_consumer_deleted_under_a_running_inbox_comes_back_handling_noth
     assert [r.message for r in caplog.records if r.levelno == logging.WARNING] == [
         f"{watched.inbox.subscription.durable}: the consumer is gone from the server; "
         "provisioning it again"]
+
+
+
+async def test_an_inbox_outlives_a_server_restarted_without_its_store(tmp_path: Path) -> None:
+    server = EmbeddedNats(tmp_path / "lost").start()
+    nc = await connect(server.url, "integration-test", BusLogin("test"))
+    stop = asyncio.Event()
+    try:
+        await ensure_streams(nc.jetstream())
+        app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+        handled: list[Envelope] = []
+        inbox = inbox_for(nc, app, recording(app, handled))
+        inbox.presence_seconds = 0.5
+        watched = Watched(app, handled, Upstream(nc, inbox), inbox, None)
+        await provision(nc.jetstream(), [inbox.subscription])
+        loop = asyncio.create_task(inbox.consume(stop, fetch_seconds=0.2))
+        before, after = report(), report()
+        await watched.upstream.publish(before)
+        await handled_in_time(watched, before)
+        server.stop()
+        server = EmbeddedNats(tmp_path / "fresh", port=server.port).start()
+        await provisioned_again(nc, inbox.subscription.durable)
+        await watched.upstream.publish(after)
+        await handled_in_time(watched, after)
+        stop.set()
+        await loop
+        assert handled == [before, after]
+    finally:
+        stop.set()
+        await nc.close()
+        server.stop()
+
+
+async def provisioned_again(nc: Client, durable: str) -> None:
+    """Until the consumer is there again (and its stream with it)."""
+    for _ in range(200):
+        with contextlib.suppress(Exception):
+            await nc.jetstream().consumer_info(CASES_STREAM, durable)
+            return
+        await asyncio.sleep(0.05)
