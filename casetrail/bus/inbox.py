@@ -12,7 +12,9 @@ the other in stream order. A message that fails is tried again here, holding bac
 behind it (kept in progress on the server), so no later event of a case is handled before
 an earlier one; the type of an event is read off its subject, so an event the service does
 not act on is acknowledged without being decoded. What it handles, tries again, is given
-again and dead-letters is counted on the process's metrics (casetrail.metrics).
+again and dead-letters is counted on the process's metrics (casetrail.metrics). A consumer
+the server lost (deleted, or a restart without its store) is provisioned again as at start,
+streams first if they went too, and takes the stream from its start: nothing handled twice.
 """
 
 from __future__ import annotations
@@ -303,7 +305,7 @@ class Inbox:
             await ensure_streams(self.js, self.stream_replicas)
             await provision(self.js, [self.subscription])
             fresh = await self.js.pull_subscribe_bind(durable, CASES_STREAM)
-        except Exception as error:  # the stream gone too, or NATS away: asked again later
+        except Exception as error:  # NATS away again: asked again later
             faults.note(error, durable)
             return sub
         self._lost = False
