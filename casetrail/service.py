@@ -241,7 +241,7 @@ class ServiceRuntime:
         inboxes = [Inbox(subscription=subscription, app=self.app, thread=self.thread, js=js,
                          max_deliver=self.settings.max_deliver,
                          redelivery_delay=self.settings.redelivery_delay_seconds,
-                         metrics=self.metrics)
+                         metrics=self.metrics, stream_replicas=self.settings.stream_replicas)
                    for subscription in self.subscriptions]
         self._nc, self._inboxes = nc, inboxes
         noted = faults.noting(self.last_error)

@@ -12,7 +12,9 @@ the other in stream order. A message that fails is tried again here, holding bac
 behind it (kept in progress on the server), so no later event of a case is handled before
 an earlier one; the type of an event is read off its subject, so an event the service does
 not act on is acknowledged without being decoded. What it handles, tries again, is given
-again and dead-letters is counted on the process's metrics (casetrail.metrics).
+again and dead-letters is counted on the process's metrics (casetrail.metrics). A consumer
+the server lost (deleted, or a restart without its store) is provisioned again as at start,
+streams first if they went too, and takes the stream from its start: nothing handled twice.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from eventsourcing.persistence import (
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
 
@@ -48,6 +51,7 @@ from casetrail.worker import ApplicationThread
 from contracts.dead_letters import DeadLetter
 from contracts.envelope import Envelope
 from contracts.events import UnknownEvent, read_data
+from contracts.streams import ensure_streams
 from contracts.subjects import (
     CASES_STREAM,
     DLQ_STREAM,
@@ -82,6 +86,9 @@ ACK_WAIT_SECONDS = 30.0
 # When the server has given every unacknowledged message back (its check runs about once a
 # second after the wait), so a fetch takes those before anything newer.
 UNACKNOWLEDGED_RETURN_SECONDS = ACK_WAIT_SECONDS + 2.0
+# How long fetches may come back empty before the inbox asks whether its consumer is still
+# there: one a server lost (restarted without its store, deleted by hand) only times out.
+PRESENCE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -204,7 +211,7 @@ class Inbox:
                  thread: ApplicationThread, js: JetStreamContext, max_deliver: int,
                  redelivery_delay: float, batch: int = BATCH,
                  return_seconds: float = UNACKNOWLEDGED_RETURN_SECONDS,
-                 metrics: ServiceMetrics | None = None) -> None:
+                 metrics: ServiceMetrics | None = None, stream_replicas: int = 1) -> None:
         self.subscription = subscription
         self.app = app
         self.thread = thread
@@ -214,8 +221,11 @@ class Inbox:
         self.batch = batch
         self.return_seconds = return_seconds
         self.metrics = metrics or ServiceMetrics()
+        self.stream_replicas = stream_replicas  # should the streams have to be made again
         self.counts = self.metrics.consumer(subscription.service, subscription.durable)
+        self.presence_seconds = PRESENCE_SECONDS
         self._turned_at = time.monotonic()
+        self._lost = False
 
     def idle_seconds(self) -> float:
         """How long since the consumer's loop last turned (fetched, or waited its turn)."""
@@ -227,19 +237,27 @@ class Inbox:
         given back, in order, for the next process to take."""
         sub = await self.js.pull_subscribe_bind(self.subscription.durable, CASES_STREAM)
         failures = 0
+        asked = time.monotonic()
         try:
             await self._after_the_unacknowledged(stop)
             while not stop.is_set():
                 self._turned_at = time.monotonic()
                 try:
                     msgs = await sub.fetch(1, timeout=fetch_seconds)
+                    asked = time.monotonic()
                     if waiting := min(msgs[-1].metadata.num_pending, self.batch - 1):
                         msgs += await _more(sub, waiting, fetch_seconds)
                 except TimeoutError:  # nothing came (nats-py's own is one too)
+                    if time.monotonic() - asked >= self.presence_seconds:
+                        asked = time.monotonic()
+                        sub = await self._provisioned_again(sub)
                     continue
                 except Exception as error:
-                    # NATS away (restarting, a reconnect): the messages wait on the server.
                     faults.note(error, self.subscription.durable)
+                    if (fresh := await self._provisioned_again(sub)) is not sub:
+                        sub, failures = fresh, 0
+                        continue
+                    # NATS away (restarting, a reconnect): the messages wait on the server.
                     if not failures:
                         log.warning("%s: cannot fetch (%s); trying again",
                                     self.subscription.durable, type(error).__name__)
@@ -265,6 +283,36 @@ class Inbox:
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def _provisioned_again(self, sub: JetStreamContext.PullSubscription
+                                 ) -> JetStreamContext.PullSubscription:
+        """The subscription to fetch with next: a new one if the server had lost the consumer
+        (and maybe its streams) and it is provisioned again as at start, from the start of
+        the stream (what was handled is recognised by its mark and acknowledged unhandled)."""
+        durable = self.subscription.durable
+        try:
+            await self.js.consumer_info(CASES_STREAM, durable)
+            return sub
+        except NotFoundError:
+            pass
+        except Exception:  # NATS away: the loop's waits cover it
+            return sub
+        if not self._lost:
+            log.warning("%s: the consumer is gone from the server; provisioning it again",
+                        durable)
+            self._lost = True
+        try:
+            await ensure_streams(self.js, self.stream_replicas)
+            await provision(self.js, [self.subscription])
+            fresh = await self.js.pull_subscribe_bind(durable, CASES_STREAM)
+        except Exception as error:  # NATS away again: asked again later
+            faults.note(error, durable)
+            return sub
+        self._lost = False
+        log.info("%s: provisioned again", durable)
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+        return fresh
 
     async def _after_the_unacknowledged(self, stop: asyncio.Event) -> None:
         """Messages a process before this one took and never acknowledged (it was killed)

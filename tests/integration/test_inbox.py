@@ -4,7 +4,9 @@ and never letting one message decide what else counts as handled."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,9 @@ from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from casetrail import faults
-from casetrail.bus.inbox import Handler, Inbox, Subscription, handled_mark
+from casetrail.bus.embedded import EmbeddedNats
+from casetrail.bus.identities import BusLogin
+from casetrail.bus.inbox import Handler, Inbox, Subscription, handled_mark, provision
 from casetrail.bus.replay import dead_letters
 from casetrail.case_read import CaseRead
 from casetrail.kernel import (
@@ -26,11 +30,13 @@ from casetrail.kernel import (
     EventMeta,
     EventNotPublishable,
 )
+from casetrail.service import connect
 from casetrail.store import ServiceApplication, store_env
 from casetrail.worker import ApplicationThread
 from contracts.codes import Channel, Role
 from contracts.envelope import Envelope
 from contracts.events import intake
+from contracts.streams import ensure_streams
 from contracts.subjects import CASES_STREAM, MSG_ID_HEADER, POSITION_HEADER, case_subject
 from tests.application.conftest import envelope
 
@@ -397,3 +403,73 @@ async def test_a_consumer_after_one_that_was_killed_takes_what_it_left_before_an
     stop.set()
     await loop
     assert watched.handled == [left, newer]
+
+
+async def handled_in_time(watched: Watched, *messages: Envelope) -> None:
+    for _ in range(200):
+        if all(message in watched.handled for message in messages):
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_a_consumer_deleted_under_a_running_inbox_comes_back_handling_nothing_twice(
+        watched: Watched, nc: Client, caplog: pytest.LogCaptureFixture) -> None:
+    await new_messages_durable(watched.inbox, nc)
+    watched.inbox.presence_seconds = 0.5
+    before, after = report(), report()
+    stop = asyncio.Event()
+    loop = asyncio.create_task(watched.inbox.consume(stop, fetch_seconds=0.2))
+    await watched.upstream.publish(before)
+    await handled_in_time(watched, before)
+    await nc.jetstream().delete_consumer(CASES_STREAM, watched.inbox.subscription.durable)
+    await watched.upstream.publish(after)
+    await handled_in_time(watched, after)  # from the start of the stream, as provisioned
+    stop.set()
+    await loop
+    assert (watched.handled.count(before), watched.handled.count(after)) == (1, 1)
+    info = await nc.jetstream().consumer_info(CASES_STREAM,
+                                              watched.inbox.subscription.durable)
+    assert info.config.deliver_policy == DeliverPolicy.ALL
+    assert [r.message for r in caplog.records if r.levelno == logging.WARNING] == [
+        f"{watched.inbox.subscription.durable}: the consumer is gone from the server; "
+        "provisioning it again"]
+
+
+
+async def test_an_inbox_outlives_a_server_restarted_without_its_store(tmp_path: Path) -> None:
+    server = EmbeddedNats(tmp_path / "lost").start()
+    nc = await connect(server.url, "integration-test", BusLogin("test"))
+    stop = asyncio.Event()
+    try:
+        await ensure_streams(nc.jetstream())
+        app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+        handled: list[Envelope] = []
+        inbox = inbox_for(nc, app, recording(app, handled))
+        inbox.presence_seconds = 0.5
+        watched = Watched(app, handled, Upstream(nc, inbox), inbox, None)
+        await provision(nc.jetstream(), [inbox.subscription])
+        loop = asyncio.create_task(inbox.consume(stop, fetch_seconds=0.2))
+        before, after = report(), report()
+        await watched.upstream.publish(before)
+        await handled_in_time(watched, before)
+        server.stop()
+        server = EmbeddedNats(tmp_path / "fresh", port=server.port).start()
+        await provisioned_again(nc, inbox.subscription.durable)
+        await watched.upstream.publish(after)
+        await handled_in_time(watched, after)
+        stop.set()
+        await loop
+        assert handled == [before, after]
+    finally:
+        stop.set()
+        await nc.close()
+        server.stop()
+
+
+async def provisioned_again(nc: Client, durable: str) -> None:
+    """Until the consumer is there again (and its stream with it)."""
+    for _ in range(200):
+        with contextlib.suppress(Exception):
+            await nc.jetstream().consumer_info(CASES_STREAM, durable)
+            return
+        await asyncio.sleep(0.05)
