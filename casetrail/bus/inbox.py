@@ -348,6 +348,8 @@ class Inbox:
 
     async def _handle(self, msg: Msg, handler: Handler, span: Span,
                       behind: Sequence[Msg] = (), stop: asyncio.Event | None = None) -> None:
+        if msg.metadata.num_delivered > 1:
+            self.counts.redelivered.inc()
         try:
             envelope, data = read_message(msg, self.subscription.upstream)
         except Unreadable as error:
@@ -355,8 +357,6 @@ class Inbox:
             return
         span.set_attribute(tracing.CASE_ID, str(envelope.case_id))
         mark = handled_mark(self.subscription.upstream, envelope, msg.data)
-        if msg.metadata.num_delivered > 1:
-            self.counts.redelivered.inc()
         if msg.metadata.num_delivered > self.max_deliver and not await self.thread.run(
                 handled_before, self.app, mark):
             # Reached when the process died while handling it, every time.
