@@ -33,6 +33,7 @@ from casetrail.identity.tokens import Unauthenticated, verified_once
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from casetrail.metrics import metrics_route
 from casetrail.request_limits import BodyLimit, RateLimit
+from casetrail.store import STORE_UNREACHABLE
 from casetrail.traced_requests import NO_FRAMEWORK_TELEMETRY
 from contracts.asyncapi import document_json
 
@@ -133,6 +134,17 @@ def _install_error_handlers(app: FastAPI) -> None:
                       request.url.path)
         return JSONResponse(status_code=500, content={"detail": "internal error",
                                                       "correlation_id": correlation_id})
+
+    async def _store_unreachable(request: Request, error: Exception) -> JSONResponse:
+        # Nothing was committed, or the commit stands with its Idempotency-Key: the same
+        # request again is answered once the store is back, so it is a wait, not a fault.
+        log.warning("store did not answer %s %s (%s); asked to retry", request.method,
+                    request.url.path, type(error).__name__)
+        return JSONResponse(status_code=503, headers={"Retry-After": "1"},
+                            content={"detail": "the store is not answering; try again"})
+
+    for unreachable in STORE_UNREACHABLE:
+        app.add_exception_handler(unreachable, _store_unreachable)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:

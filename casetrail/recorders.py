@@ -133,7 +133,12 @@ class LeanProcessRecorder(LeanTrackingRecorder, LeanAggregateRecorder,
 class Datastore(SQLAlchemyDatastore):
     """Each table's record class named after its table: the library names every tracking
     table's class alike, which SQLAlchemy warns of in a process with two (a service's marks
-    and its relay's position)."""
+    and its relay's position). Pooled connections are pinged before use: after a database
+    restart or a cut connection only the statements then in flight fail, not each stale
+    connection of the pool once more (the library has no setting for it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**{"pool_pre_ping": True, **kwargs})
 
     @classmethod
     def define_record_class(cls, cls_name: str, table_name: str, schema_name: str | None,

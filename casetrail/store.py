@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
+import sqlalchemy.exc
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEvent, DomainEventProtocol
 from eventsourcing.persistence import (
     InfrastructureFactory,
+    InterfaceError,
     JSONTranscoder,
     Mapper,
+    OperationalError,
     ProcessRecorder,
     Tracking,
     TrackingRecorder,
@@ -68,6 +71,12 @@ M = TypeVar("M", bound=ReadModel)
 # A check every new event must pass before it is stored (its bus contract, given by the
 # service's bootstrap); it raises to refuse the event, and with it the whole commit.
 EventCheck = Callable[[DomainEventProtocol[UUID]], object]
+
+
+# The store not answering (a cut connection, a restart, a lock held too long): the same
+# request or message later may well succeed.
+STORE_UNREACHABLE = (OperationalError, InterfaceError, sqlalchemy.exc.OperationalError,
+                     sqlalchemy.exc.InterfaceError)
 
 
 def store_env(*, url: str, schema: str | None = None,

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy
+from sqlalchemy.engine import make_url
 
 from casetrail.bus.embedded import EmbeddedNats
 from casetrail.bus.local_cluster import NatsCluster
@@ -83,4 +84,20 @@ def fresh_schema(url: str, prefix: str = "t") -> Iterator[str]:
     finally:
         with engine.begin() as connection:
             connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def fresh_database(url: str, prefix: str = "t") -> Iterator[str]:
+    """The URL of an empty PostgreSQL database of its own, dropped afterwards: a test that
+    cuts every connection to its database touches nobody else's."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text(f"DROP DATABASE {name} WITH (FORCE)"))
         engine.dispose()

@@ -29,13 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy.exc
-from eventsourcing.persistence import (
-    IntegrityError,
-    InterfaceError,
-    InternalError,
-    OperationalError,
-    Tracking,
-)
+from eventsourcing.persistence import IntegrityError, InternalError, Tracking
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -46,7 +40,7 @@ from pydantic import ValidationError
 from casetrail import faults, tracing
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
 from casetrail.metrics import ServiceMetrics
-from casetrail.store import ServiceApplication
+from casetrail.store import STORE_UNREACHABLE, ServiceApplication
 from casetrail.worker import ApplicationThread
 from contracts.dead_letters import DeadLetter
 from contracts.envelope import Envelope
@@ -187,9 +181,8 @@ def handle_once(app: ServiceApplication, handler: Handler, envelope: Envelope, d
 
 # Failures of the store itself (locked, unreachable, a concurrent write): they pass, so the
 # message waits and is tried again for as long as it takes, never dead-lettered.
-PASSING = (OperationalError, InterfaceError, InternalError, IntegrityError,
-           sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
-           sqlalchemy.exc.InternalError, sqlalchemy.exc.TimeoutError)
+PASSING = (*STORE_UNREACHABLE, InternalError, IntegrityError, sqlalchemy.exc.InternalError,
+           sqlalchemy.exc.TimeoutError)
 LONGEST_WAIT_SECONDS = 60.0
 
 

@@ -11,8 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import eventsourcing.persistence
 import httpx
 import pytest
+import sqlalchemy.exc
 from fastapi import FastAPI
 
 from casetrail.identity.issuer import LocalIssuer
@@ -216,6 +218,23 @@ async def test_an_unhandled_error_answers_500_with_a_correlation_id_the_log_has_
     logged = [r for r in caplog.records if body["correlation_id"] in r.getMessage()]
     assert logged and logged[0].exc_info is not None
     assert logged[0].exc_info[0] is RuntimeError  # with its traceback
+
+
+@pytest.mark.parametrize("unreachable", [
+    eventsourcing.persistence.OperationalError, sqlalchemy.exc.InterfaceError])
+async def test_a_store_that_does_not_answer_asks_for_the_same_request_again_echoing_nothing(
+        unreachable: type[Exception], apis: Callable[..., FastAPI]) -> None:
+    api = apis()
+
+    @api.get("/waits")
+    async def waits() -> None:
+        raise unreachable(f"connection lost at {MARKER}", None, Exception())
+
+    async with client_of(api) as http:
+        answer = await http.get("/waits")
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "1"
+    assert MARKER not in answer.text
 
 
 async def test_a_report_of_wrong_shapes_is_refused_naming_fields_never_their_values(
