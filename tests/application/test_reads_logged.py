@@ -68,6 +68,8 @@ RECORD_READS = {
 # GET routes that show nobody's record, and why.
 NO_RECORD = {
     "/status": "the service's backlogs",
+    "/metrics": "the service's backlogs and counts, by code",
+    "/asyncapi.json": "the bus's contracts",
     "/health": "whether the service is up",
     "/figures": "counts of cases, small ones suppressed",
     "/screenings/{screening_id}/template.csv": "an instrument's header",
