@@ -88,18 +88,20 @@ async def observe(runtime: ServiceRuntime) -> None:
     """Set the gauges from the store and the bus as they are now; what cannot be read now
     is left out rather than shown stale (readiness says why)."""
     metrics, service = runtime.metrics, runtime.settings.service
-    problem = await runtime.unready()
-    metrics.ready.clear()
-    metrics.ready.labels(service, problem["status"] if problem else "ready").set(
-        0 if problem else 1)
     for gauge in (metrics.events_recorded, metrics.relay_lag, metrics.relay_stalled,
                   metrics.consumer_pending, metrics.consumer_unacknowledged):
         gauge.clear()
+    outbox: dict[str, Any] | None = None
     try:
         outbox = await runtime.outbox()
     except Exception as error:
         log.debug("metrics: the store cannot be read (%s)", type(error).__name__)
-    else:
+    # Readiness from the outbox just read: the store is asked once a scrape.
+    problem = await runtime.unready(outbox)
+    metrics.ready.clear()
+    metrics.ready.labels(service, problem["status"] if problem else "ready").set(
+        0 if problem else 1)
+    if outbox is not None:
         metrics.events_recorded.labels(service).set(outbox["committed"])
         metrics.relay_lag.labels(service).set(outbox["backlog"])
         metrics.relay_stalled.labels(service).set(outbox["stalled_seconds"])

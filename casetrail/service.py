@@ -169,15 +169,15 @@ class ServiceRuntime:
     def stalled(self, outbox: dict[str, Any]) -> bool:
         return bool(outbox["stalled_seconds"] > self.settings.relay_stall_seconds)
 
-    async def unready(self) -> dict[str, Any] | None:
+    async def unready(self, outbox: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """Why the service cannot do its work now, if it cannot: NATS not connected, the
         store not answering, the relay stuck or stalled, a consumer whose loop has stood
-        still; None when ready."""
+        still; None when ready. `outbox`, if the caller has just read it, is not read again."""
         if self._nc is not None and not self._nc.is_connected:
             return {"status": "bus_unreachable",
                     "detail": "not connected to NATS: new events wait in the outbox"}
         try:
-            outbox = await self.outbox()
+            outbox = outbox if outbox is not None else await self.outbox()
         except Exception as error:
             # The error's kind only: a database error's text can carry a row.
             return {"status": "store_unreachable", "detail": type(error).__name__}
