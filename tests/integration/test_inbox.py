@@ -83,6 +83,16 @@ def inbox_for(nc: Client, app: ServiceApplication, handler: Handler) -> Inbox:
                  max_deliver=2, redelivery_delay=0.01)
 
 
+async def one_report_waiting(nc: Client, app: ServiceApplication,
+                             handler: Handler) -> tuple[Inbox, Upstream, Envelope, Any]:
+    """An inbox handling reports with `handler`, and one report published, not delivered."""
+    inbox = inbox_for(nc, app, handler)
+    upstream, message = Upstream(nc, inbox), report()
+    sub = await upstream.subscribe()
+    await upstream.publish(message)
+    return inbox, upstream, message, sub
+
+
 def mark_of(message: Envelope) -> Tracking:
     return handled_mark("intake", message, message.to_bytes())
 
@@ -132,10 +142,7 @@ async def test_a_store_that_fails_for_a_while_delays_the_message_but_never_loses
             raise OperationalError("database is locked")
         app.record(tracking=tracking)
 
-    inbox = inbox_for(nc, app, flaky)
-    upstream, message = Upstream(nc, inbox), report()
-    sub = await upstream.subscribe()
-    await upstream.publish(message)
+    inbox, upstream, message, sub = await one_report_waiting(nc, app, flaky)
     await upstream.deliver(sub, 1)  # waited out here, holding the message
     assert len(calls) == 4
     assert handled(app, message)
@@ -149,10 +156,7 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_with_its_reason(
     def unknown_case(*_: Any) -> None:
         raise CaseNotFound("no such case")
 
-    inbox = inbox_for(nc, app, unknown_case)
-    upstream, message = Upstream(nc, inbox), report()
-    sub = await upstream.subscribe()
-    await upstream.publish(message)
+    inbox, upstream, message, sub = await one_report_waiting(nc, app, unknown_case)
     await upstream.deliver(sub, 1)  # tried again here, then given up
     [letter] = await dead_letters(nc, inbox.subscription.service)
     assert letter["reason"] == "handler failed 2 times: CaseNotFound: no such case"
@@ -166,11 +170,8 @@ async def test_a_handler_failure_is_the_services_last_error_by_kind_and_consumer
     def failing(*_: Any) -> None:
         raise KeyError("a student's name")
 
-    inbox = inbox_for(nc, app, failing)
     book = faults.LastError()
-    upstream, message = Upstream(nc, inbox), report()
-    sub = await upstream.subscribe()
-    await upstream.publish(message)
+    inbox, upstream, _, sub = await one_report_waiting(nc, app, failing)
     noting = faults.NOTED_IN.set(book)  # as a running service starts its consumers
     try:
         await upstream.deliver(sub, 1)
@@ -301,10 +302,7 @@ async def test_a_message_whose_handling_makes_an_event_the_bus_refuses_is_dead_l
         app.record(CaseRead(uuid4(), "case_work", EventMeta.by("system", "t")),
                    tracking=tracking)
 
-    inbox = inbox_for(nc, app, viewing)
-    upstream, message = Upstream(nc, inbox), report()
-    sub = await upstream.subscribe()
-    await upstream.publish(message)
+    inbox, upstream, message, sub = await one_report_waiting(nc, app, viewing)
     await upstream.deliver(sub, 1)
     [letter] = await dead_letters(nc, inbox.subscription.service)
     assert letter["reason"] == ("handler refused: EventNotPublishable: CaseViewed breaks its "
