@@ -148,11 +148,7 @@ def resumed(traceparent: str | None) -> Iterator[None]:
 
 def carried() -> dict[str, str]:
     """The headers that carry the current span to a service this process calls."""
-    if _tracer is None:
-        return {}
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier)
-    return carrier
+    return headers_of(trace.get_current_span())
 
 
 def headers_of(current: Span) -> dict[str, str]:
