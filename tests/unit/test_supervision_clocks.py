@@ -1,20 +1,49 @@
-"""The domain's clocks as supervision folds CASES: from detection to a guardian's first
-acknowledgement by tier, and every policy time that ran out, on the process's metrics."""
+"""The domain's clocks as supervision folds CASES: from detection to each stage and to a
+guardian's first acknowledgement by tier, and every policy time that ran out, on the
+process's metrics."""
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from casetrail.metrics import ServiceMetrics
+from contracts.codes import ReopenReason
+from contracts.events import referral
 from services.supervision.adapters.case_stream import CasesReplica
 from services.supervision.adapters.clock_metrics import ClockMetrics
-from services.supervision.domain.clocks import Acknowledged, Breached, CaseClocks
+from services.supervision.domain.case_progress import Stage
+from services.supervision.domain.clocks import Acknowledged, Breached, CaseClocks, Reached
 from tests.supervision_case import crisis_case, incident_then_transfer
 
 
-def test_a_crisis_case_tells_when_the_guardian_acknowledged_and_which_times_ran_out() -> None:
+WEEK = 7 * 24 * 3600.0
+
+
+def test_a_crisis_case_tells_when_it_reached_each_stage_and_which_times_ran_out() -> None:
     clocks = CaseClocks()
     seen = [told for envelope in crisis_case() for told in clocks.take(envelope)]
-    assert seen == [Breached("guardian_acknowledgement"), Acknowledged("crisis", 78 * 60.0),
-                    Breached("follow_up")]
+    assert seen == [
+        Reached(Stage.ASSESSED, "crisis", 40 * 60.0),
+        Reached(Stage.FAMILY_NOTIFIED, "crisis", 41.2 * 60),
+        Reached(Stage.REFERRED, "crisis", 45 * 60.0),
+        Breached("guardian_acknowledgement"), Acknowledged("crisis", 78 * 60.0),
+        Reached(Stage.FOLLOWED_UP, "crisis", WEEK), Breached("follow_up"),
+        Reached(Stage.CLOSED, "crisis", 8 * WEEK + 24 * 3600)]
+
+
+def test_a_stage_reached_again_after_a_reopening_keeps_its_first_time() -> None:
+    clocks = CaseClocks()
+    envelopes = crisis_case()
+    closed = envelopes[-1]
+    reopened = closed.model_copy(update={
+        "event_id": uuid4(), "type": "CaseReopened", "data": referral.CaseReopened(
+            reason=ReopenReason.RELAPSE, closed_event_id=closed.event_id).model_dump(
+                mode="json")})
+    follow_up, closed_again = (e.model_copy(update={"event_id": uuid4()})
+                               for e in (envelopes[-2], closed))
+    seen = [told for envelope in [*envelopes, reopened, follow_up, closed_again]
+            for told in clocks.take(envelope)]
+    assert [told.stage for told in seen if isinstance(told, Reached)] == list(Stage)
 
 
 def test_an_authority_report_sent_late_is_a_breach() -> None:
@@ -57,9 +86,14 @@ def test_the_clocks_show_on_the_metrics_by_tier_and_kind_never_by_case() -> None
                   {**crisis, "le": "3600.0"}) == 0
     assert sample("casetrail_guardian_acknowledgement_seconds_bucket",
                   {**crisis, "le": "7200.0"}) == 1
+    for stage in Stage:
+        assert sample("casetrail_stage_reached_seconds_count", {**crisis, "stage": stage}) == 1
+    assert sample("casetrail_stage_reached_seconds_sum",
+                  {**crisis, "stage": "assessed"}) == 40 * 60.0
     for kind in ("guardian_acknowledgement", "follow_up", "authority_report"):
         assert sample("casetrail_policy_breaches_total",
                       {"service": "supervision", "kind": kind}) == 1
     labels = {name for family in metrics.registry.collect() for s in family.samples
               for name in s.labels}
-    assert labels <= {"service", "tier", "kind", "consumer", "cause", "reason", "le"}
+    assert labels <= {"service", "tier", "stage", "kind", "consumer", "cause", "reason",
+                      "le"}

@@ -7,7 +7,7 @@ from prometheus_client import Counter, Histogram
 
 from casetrail.metrics import ServiceMetrics
 from contracts.envelope import Envelope
-from services.supervision.domain.clocks import Acknowledged, CaseClocks
+from services.supervision.domain.clocks import Acknowledged, CaseClocks, Reached
 
 HOUR = 3600.0
 # The first hours decide most, the policy's times run to days.
@@ -22,6 +22,10 @@ class ClockMetrics:
             "casetrail_guardian_acknowledgement_seconds", "From a case's detection to a "
             "guardian's first acknowledgement, by the tier notified", ("service", "tier"),
             buckets=BUCKETS, registry=metrics.registry)
+        self.reached = Histogram(
+            "casetrail_stage_reached_seconds", "From a case's detection to its first reaching "
+            "each stage of the pipeline, by the case's tier then", ("service", "stage", "tier"),
+            buckets=BUCKETS, registry=metrics.registry)
         self.breached = Counter("casetrail_policy_breaches", "Policy times that ran out, by "
                                 "kind", ("service", "kind"), registry=metrics.registry)
 
@@ -29,5 +33,8 @@ class ClockMetrics:
         for seen in self.clocks.take(envelope):
             if isinstance(seen, Acknowledged):
                 self.acknowledged.labels(self.service, seen.tier).observe(seen.seconds)
+            elif isinstance(seen, Reached):
+                self.reached.labels(self.service, seen.stage.value, seen.tier).observe(
+                    seen.seconds)
             else:
                 self.breached.labels(self.service, seen.kind).inc()
