@@ -48,10 +48,11 @@ def new_nats_server(store_dir: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def new_nats_cluster(store_root: Path, more_config: str = "") -> Iterator[NatsCluster]:
+def new_nats_cluster(store_root: Path, more_config: str = "",
+                     tls: Path | None = None) -> Iterator[NatsCluster]:
     """Three nats-server nodes of the tests' own as one JetStream cluster, started now (and
     healthy) and stopped after."""
-    cluster = NatsCluster(store_root, more_config)
+    cluster = NatsCluster(store_root, more_config, tls)
     try:
         yield cluster.start()
     finally:

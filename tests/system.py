@@ -26,15 +26,17 @@ class System:
     nats_url: str
     data_dir: Path
     identities: BusIdentities
+    tls_ca_file: Path | None = None
 
     @property
     def runtime(self) -> Runtime:
         return Runtime(self.nats_url, {s: self.cluster.url(s) for s in SERVED},
-                       nats_seed_file=str(self.identities.seed_file(OPERATOR)))
+                       nats_seed_file=str(self.identities.seed_file(OPERATOR)),
+                       nats_tls_ca_file=str(self.tls_ca_file) if self.tls_ca_file else None)
 
     def login(self, principal: str) -> BusLogin:
         """A client on this system's bus as one of its principals (a service, the operator)."""
-        return BusLogin(principal, self.identities.seed_file(principal))
+        return BusLogin(principal, self.identities.seed_file(principal), self.tls_ca_file)
 
 
 def secured_nats(data: Path, port: int | None = None) -> EmbeddedNats:
@@ -64,7 +66,9 @@ def running_services(data: Path, nats_url: str,
         ports={service: free_port() for service in LISTENING})
     try:
         cluster.start_all()
-        yield System(cluster, nats_url, data, identities)
+        tls_ca_file = (settings or {}).get("NATS_TLS_CA_FILE")
+        yield System(cluster, nats_url, data, identities,
+                     Path(tls_ca_file) if tls_ca_file else None)
     finally:
         cluster.stop_all()
 

@@ -47,17 +47,20 @@ class EmbeddedNats:
     """
 
     def __init__(self, store_dir: Path, port: int | None = None,
-                 more_config: str | None = None, *, bound_to_parent: bool = False) -> None:
+                 more_config: str | None = None, *, bound_to_parent: bool = False,
+                 tls: Path | None = None) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
         # E.g. an `authorization` block (casetrail.bus.identities): only known users get in.
         self.more_config = more_config
         self.bound_to_parent = bound_to_parent  # see casetrail.children
+        # A directory of `casetrail bus-credentials`' TLS files: clients must talk TLS.
+        self.tls = tls
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        return f"{'nats' if self.tls is None else 'tls'}://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 15.0) -> EmbeddedNats:
         self.store_dir.mkdir(parents=True, exist_ok=True)
@@ -65,7 +68,8 @@ class EmbeddedNats:
         config.write_text(
             f'listen: "127.0.0.1:{self.port}"\n'
             f'jetstream {{\n  store_dir: "{self.store_dir.resolve()}"\n'
-            f'  sync_interval: always\n}}\n' + (self.more_config or ""))
+            f'  sync_interval: always\n}}\n' + (self.more_config or "")
+            + (tls_config(self.tls) if self.tls else ""))
         log = (self.store_dir / "nats.log").open("ab")
         self.process = subprocess.Popen([server_binary(), "-c", str(config)],
                                         stdout=log, stderr=subprocess.STDOUT,
@@ -91,4 +95,11 @@ class EmbeddedNats:
                 self.process.wait()
 
 
-__all__ = ["EmbeddedNats", "free_port", "port_open", "server_binary"]
+def tls_config(tls: Path) -> str:
+    """The server's certificate and key from `casetrail bus-credentials`, as deploy/nats has
+    them."""
+    return (f'tls {{\n  cert_file: "{(tls / "server.pem").resolve()}"\n'
+            f'  key_file: "{(tls / "server-key.pem").resolve()}"\n}}\n')
+
+
+__all__ = ["EmbeddedNats", "free_port", "port_open", "server_binary", "tls_config"]

@@ -23,6 +23,7 @@ class NatsCluster:
 
     store_root: Path
     more_config: str = ""  # e.g. the `authorization` block every node admits clients by
+    tls: Path | None = None  # the TLS files every node serves clients with, as EmbeddedNats
     size: int = 3
     nodes: list[EmbeddedNats] = field(default_factory=list)
     routes: list[int] = field(default_factory=list)
@@ -31,8 +32,8 @@ class NatsCluster:
     def __post_init__(self) -> None:
         self.routes = [free_port() for _ in range(self.size)]
         self.monitors = [free_port() for _ in range(self.size)]
-        self.nodes = [EmbeddedNats(self.store_root / self.name(n), more_config=self._config(n))
-                      for n in range(self.size)]
+        self.nodes = [EmbeddedNats(self.store_root / self.name(n), more_config=self._config(n),
+                                   tls=self.tls) for n in range(self.size)]
 
     @staticmethod
     def name(node: int) -> str:

@@ -1,7 +1,8 @@
-"""The services on a three-node JetStream cluster, every stream on three replicas: the node
-leading CASES SIGKILLed mid-flow, then a service process, and every case still completes,
-nothing is lost and no effect repeats. The service starts again while the cluster may still
-be electing leaders for what the node led, and waits that out."""
+"""The services on a three-node JetStream cluster as compose runs it (every stream on three
+replicas, each service its own bus identity, clients over TLS): the node leading CASES
+SIGKILLed mid-flow, then a service process, and every case still completes, nothing is lost
+and no effect repeats. The service starts again while the cluster may still be electing
+leaders for what the node led, and waits that out; the node, started again, catches up."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from nats.aio.client import Client
 
-from casetrail.bus.identities import OPERATOR, BusIdentities
+from casetrail.bus.identities import OPERATOR
+from casetrail.bus.local_cluster import NatsCluster
+from casetrail.cli.bus_credentials import write_bus_credentials
 from casetrail.cli.desk import Desk
 from casetrail.service import connect
 from contracts.envelope import SERVICES
@@ -47,10 +51,12 @@ def stores(request: pytest.FixtureRequest, postgres: str | None) -> Iterator[dic
 
 async def test_a_nats_node_and_then_a_service_killed_mid_flow_lose_nothing_and_repeat_nothing(
         tmp_path: Path, stores: dict[str, str]) -> None:
-    identities = BusIdentities.kept_in(tmp_path / "secrets")
-    with (new_nats_cluster(tmp_path / "nats", identities.authorization()) as nats,
-          running_services(tmp_path, nats.url,
-                           {"CASETRAIL_STREAM_REPLICAS": "3", **stores}) as system):
+    identities = write_bus_credentials(tmp_path / "secrets", ["localhost", "127.0.0.1"])
+    tls = tmp_path / "secrets" / "tls"
+    with (new_nats_cluster(tmp_path / "nats", identities.authorization(), tls) as nats,
+          running_services(tmp_path, nats.url, {
+              "CASETRAIL_STREAM_REPLICAS": "3", "NATS_TLS_CA_FILE": str(tls / "ca.pem"),
+              **stores}) as system):
         nc = await connect(nats.url, "e2e-cluster", system.login(OPERATOR))
         try:
             async with httpx.AsyncClient(timeout=30.0) as http:
@@ -63,7 +69,8 @@ async def test_a_nats_node_and_then_a_service_killed_mid_flow_lose_nothing_and_r
 
                 first = asyncio.create_task(report_crisis_cases(desk, runs[0]))
                 await asyncio.sleep(0.3)
-                nats.kill(nats.node_named(cases.cluster.leader))
+                killed = nats.node_named(cases.cluster.leader)
+                nats.kill(killed)
                 case_ids = await first
 
                 second = asyncio.create_task(report_crisis_cases(desk, runs[1]))
@@ -76,5 +83,20 @@ async def test_a_nats_node_and_then_a_service_killed_mid_flow_lose_nothing_and_r
 
                 await wait_until_complete(desk, case_ids)
                 await assert_every_effect_exactly_once(system, nc, case_ids)
+                killed.start()
+                await every_replica_current(nc, nats)
         finally:
             await nc.close()
+
+
+async def every_replica_current(nc: Client, nats: NatsCluster, timeout: float = 30.0) -> None:
+    """Until CASES has its three replicas again, the node started again among them, each
+    current with its leader."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        info = (await nc.jetstream().stream_info(CASES_STREAM)).cluster
+        replicas = (info.replicas or []) if info is not None else []
+        if len(replicas) == nats.size - 1 and all(r.current and not r.lag for r in replicas):
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"CASES replicas: {replicas}"
+        await asyncio.sleep(0.5)

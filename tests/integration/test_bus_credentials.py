@@ -15,26 +15,21 @@ from casetrail.cli.bus_credentials import write_bus_credentials
 from casetrail.service import connect
 
 
-def tls_block(tls: Path) -> str:
-    return (f'tls {{\n  cert_file: "{tls / "server.pem"}"\n'
-            f'  key_file: "{tls / "server-key.pem"}"\n}}\n')
-
-
 async def test_each_principal_signs_in_over_tls_with_the_generated_files(
         tmp_path: Path) -> None:
     secrets = tmp_path / "secrets"
     identities = write_bus_credentials(secrets, ["localhost", "127.0.0.1"])
     server = EmbeddedNats(tmp_path / "nats", more_config=(
-        (identities.directory / "auth.conf").read_text() + tls_block(secrets / "tls"))).start()
+        identities.directory / "auth.conf").read_text(), tls=secrets / "tls").start()
     try:
         for principal in PRINCIPALS:
             login = BusLogin(principal, identities.seed_file(principal),
                              secrets / "tls" / "ca.pem")
-            client = await connect(f"tls://127.0.0.1:{server.port}", "t", login)
+            client = await connect(server.url, "t", login)
             await client.flush()
             await client.close()
         with pytest.raises((NatsError, ssl.SSLError)):  # no client trusts another CA
-            await nats.connect(servers=[f"tls://127.0.0.1:{server.port}"],
+            await nats.connect(servers=[server.url],
                                tls=ssl.create_default_context(), allow_reconnect=False,
                                max_reconnect_attempts=0, connect_timeout=3)
     finally:

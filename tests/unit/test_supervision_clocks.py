@@ -15,7 +15,6 @@ from services.supervision.domain.case_progress import Stage
 from services.supervision.domain.clocks import Acknowledged, Breached, CaseClocks, Reached
 from tests.supervision_case import crisis_case, incident_then_transfer
 
-
 WEEK = 7 * 24 * 3600.0
 
 
