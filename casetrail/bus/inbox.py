@@ -221,7 +221,8 @@ class Inbox:
         self._lost = False
 
     def idle_seconds(self) -> float:
-        """How long since the consumer's loop last turned (fetched, or waited its turn)."""
+        """How long since the consumer's loop last turned (fetched, or waited its turn) with
+        its consumer on the server."""
         return time.monotonic() - self._turned_at
 
     async def consume(self, stop: asyncio.Event, fetch_seconds: float = 1.0) -> None:
@@ -234,7 +235,8 @@ class Inbox:
         try:
             await self._after_the_unacknowledged(stop)
             while not stop.is_set():
-                self._turned_at = time.monotonic()
+                if not self._lost:  # a consumer gone from the server is no loop turning
+                    self._turned_at = time.monotonic()
                 try:
                     msgs = await sub.fetch(1, timeout=fetch_seconds)
                     asked = time.monotonic()

@@ -464,6 +464,35 @@ async def test_an_inbox_outlives_a_server_restarted_without_its_store(tmp_path: 
         server.stop()
 
 
+async def test_an_inbox_whose_consumer_cannot_be_provisioned_again_looks_stalled(
+        tmp_path: Path) -> None:
+    server = EmbeddedNats(tmp_path / "nats").start()
+    nc = await connect(server.url, "integration-test", BusLogin("test"))
+    stop = asyncio.Event()
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js)
+        app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
+        inbox = inbox_for(nc, app, recording(app, []))
+        inbox.presence_seconds = 0.2
+        await provision(js, [inbox.subscription])
+        loop = asyncio.create_task(inbox.consume(stop, fetch_seconds=0.1))
+        await asyncio.sleep(0.5)
+        assert inbox.idle_seconds() < 0.5
+        # Another stream takes CASES' subjects: CASES cannot be made again, nor its consumer.
+        subjects = (await js.stream_info(CASES_STREAM)).config.subjects
+        await js.delete_stream(CASES_STREAM)
+        await js.add_stream(name="SQUATTER", subjects=subjects)
+        await asyncio.sleep(1.5)
+        assert inbox.idle_seconds() > 1.0
+        stop.set()
+        await loop
+    finally:
+        stop.set()
+        await nc.close()
+        server.stop()
+
+
 async def provisioned_again(nc: Client, durable: str) -> None:
     """Until the consumer is there again (and its stream with it)."""
     for _ in range(200):
