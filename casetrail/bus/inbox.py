@@ -38,7 +38,7 @@ from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
 
 from casetrail import faults, tracing
-from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventMeta, EventNotPublishable
+from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventNotPublishable
 from casetrail.metrics import ServiceMetrics
 from casetrail.store import STORE_UNREACHABLE, ServiceApplication
 from casetrail.worker import ApplicationThread
@@ -60,13 +60,6 @@ log = logging.getLogger(__name__)
 
 # A handler runs on the application thread and saves its events with the tracking given.
 Handler = Callable[[Envelope, Any, Tracking], None]
-
-
-def following(envelope: Envelope, service: str) -> EventMeta:
-    """Metadata for what a service does in answer to an upstream event."""
-    return EventMeta(actor_role="system", actor_id=service,
-                     correlation_id=envelope.correlation_id, causation_id=envelope.event_id,
-                     occurred_at=envelope.occurred_at)
 
 
 class Unreadable(ValueError):

@@ -9,8 +9,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
-from casetrail.bus.inbox import following
-from casetrail.kernel import EventMeta, event_id_of
+from casetrail.kernel import EventMeta, event_id_of, following
 from casetrail.personal.records import PersonalRecords
 from casetrail.store import snapshotted
 from contracts.case_state import AssessmentPart

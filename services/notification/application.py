@@ -11,8 +11,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
-from casetrail.bus.inbox import following
-from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.kernel import CaseNotFound, EventMeta, each_case, following
 from casetrail.personal.records import PersonalRecords
 from casetrail.personal.sealing import ERASED, PersonalData
 from casetrail.pseudonym import Pseudonyms
@@ -353,24 +352,30 @@ class NotificationApplication(PersonalRecords):
         return found
 
     def flag_overdue_reports(self, now: datetime) -> int:
-        flagged = 0
-        for case_id, report_id in self.board.reports_overdue(now):
+        def flag(late: tuple[UUID, UUID]) -> int:
+            case_id, report_id = late
             notification = self.get_case(case_id, GuardianNotification)
-            if notification.flag_overdue_report(report_id, self._system(now)):
-                self.record(notification)
-                flagged += 1
-        return flagged
+            if not notification.flag_overdue_report(report_id, self._system(now)):
+                return 0
+            self.record(notification)
+            return 1
+
+        return each_case("flagging late authority reports", self.board.reports_overdue(now),
+                         flag)
 
     def escalate_overdue(self, now: datetime) -> int:
-        escalated = 0
-        for case_id, step_id in self.board.overdue(now):
+        def escalate(late: tuple[UUID, UUID]) -> int:
+            case_id, step_id = late
             notification = self.get_case(case_id, GuardianNotification)
-            if notification.escalate_if_unacknowledged(
+            if not notification.escalate_if_unacknowledged(
                     step_id, now, self.policy, self._routes(notification.student_key),
                     self._system(now)):
-                self.record(notification)
-                escalated += 1
-        return escalated
+                return 0
+            self.record(notification)
+            return 1
+
+        return each_case("escalating unacknowledged notices", self.board.overdue(now),
+                         escalate)
 
     def _system(self, now: datetime | None = None) -> EventMeta:
         return EventMeta.by(Role.SYSTEM, self.name, occurred_at=now)

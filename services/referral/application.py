@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -12,8 +11,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 
-from casetrail.bus.inbox import following
-from casetrail.kernel import CaseRuleViolated, EventMeta, following_latest
+from casetrail.kernel import CaseRuleViolated, EventMeta, each_case, following, following_latest
 from casetrail.personal.sealing import PersonalData
 from casetrail.store import snapshotted
 from contracts.case_state import ReferralPart
@@ -44,18 +42,6 @@ from services.referral.tasks import ReceiverTasks, VersionConflict
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def each_case(job: str, items: Iterable[T], work: Callable[[T], int]) -> int:
-    """A timer's work case by case: a case that fails is logged and tried again on the
-    next tick, and holds up no other case."""
-    done = 0
-    for item in items:
-        try:
-            done += work(item)
-        except Exception:
-            log.exception("%s: %s failed; the other cases go on", job, item)
-    return done
 
 
 class ReferralApplication(ReceiverTasks):

@@ -11,7 +11,7 @@ from opentelemetry.trace import SpanKind
 
 from casetrail import tracing
 from casetrail.cli.traces import case_traces, read_spans, tree_lines
-from casetrail.kernel import EventMeta
+from casetrail.kernel import EventMeta, each_case
 from casetrail.store import EventMetaAsDict
 
 
@@ -79,3 +79,23 @@ def test_a_callers_unsampled_traceparent_neither_turns_tracing_off_nor_picks_the
         recorded_in = tracing.current_traceparent()
     assert recorded_in is not None
     assert int(recorded_in.rsplit("-", 1)[1], 16) & 1, "the sampled flag is set"
+
+
+def test_each_case_of_a_timer_tick_is_a_trace_of_its_own_and_a_failing_one_holds_up_none(
+        traced: Path) -> None:
+    failing, fine = uuid4(), uuid4()
+    recorded_in: dict[object, str | None] = {}
+
+    def step(item: tuple[object, str]) -> int:
+        if item[0] == failing:
+            raise RuntimeError("a case that cannot be taken now")
+        recorded_in[item[0]] = EventMeta.by("system", "notification").traceparent
+        return 1
+
+    assert each_case("escalating", [(failing, "x"), (fine, "y")], step) == 1
+    spans = read_spans(traced)
+    case_of = {s.attributes[tracing.CASE_ID]: s for s in spans}
+    assert case_of.keys() == {str(failing), str(fine)}
+    assert len({s.trace_id for s in spans}) == 2
+    traceparent = recorded_in[fine]
+    assert traceparent is not None and case_of[str(fine)].trace_id[2:] in traceparent

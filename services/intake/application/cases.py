@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
-from casetrail.bus.inbox import following
 from casetrail.case_read import CaseRead
 from casetrail.identity.case_access import Standing
-from casetrail.kernel import CaseNotFound, EventMeta
+from casetrail.kernel import CaseNotFound, EventMeta, following
 from casetrail.personal.records import PersonalRecords
 from casetrail.personal.sealing import PersonalData
 from casetrail.pseudonym import Pseudonyms

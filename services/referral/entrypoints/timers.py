@@ -7,9 +7,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+from opentelemetry.trace import SpanKind
+
+from casetrail import tracing
 from casetrail.worker import ApplicationThread
 from services.referral.application import ReferralApplication
-from services.referral.packets import PacketPoster
+from services.referral.packets import OutgoingPacket, PacketPoster
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +30,21 @@ def deliverer(app: ReferralApplication, thread: ApplicationThread, poster: Packe
               wait: Callable[[int], timedelta]) -> Callable[[], Awaitable[None]]:
     async def deliver() -> None:
         for packet in await thread.run(app.packets_due, datetime.now(UTC), wait):
-            failure = await poster.post(packet.endpoint, packet.receiver_id,
-                                        packet.referral_id, packet.bundle)
-            now = datetime.now(UTC)
-            if failure is None:
-                await thread.run(app.mark_delivered, packet.case_id, packet.referral_id, now)
-            else:
-                attempt = await thread.run(app.delivery_failed, packet.case_id,
-                                           packet.referral_id, failure, now)
-                log.warning("packet %s to %s: attempt %d failed (%s)", packet.referral_id,
-                            packet.receiver_id, attempt, failure)
+            # Each try a trace of its own: the post, and the delivery or failure it records.
+            with tracing.span("post packet", kind=SpanKind.CLIENT, case_id=packet.case_id):
+                await post(packet)
+
+    async def post(packet: OutgoingPacket) -> None:
+        failure = await poster.post(packet.endpoint, packet.receiver_id,
+                                    packet.referral_id, packet.bundle)
+        now = datetime.now(UTC)
+        if failure is None:
+            await thread.run(app.mark_delivered, packet.case_id, packet.referral_id, now)
+        else:
+            attempt = await thread.run(app.delivery_failed, packet.case_id,
+                                       packet.referral_id, failure, now)
+            log.warning("packet %s to %s: attempt %d failed (%s)", packet.referral_id,
+                        packet.receiver_id, attempt, failure)
 
     return deliver
 
