@@ -11,6 +11,7 @@ import base64
 import json
 import secrets
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,8 @@ from casetrail.personal.sealing import ERASED, SEALED_PREFIX
 from casetrail.settings import ServiceSettings
 
 NONCE_BYTES = 12
+# Students whose keys one statement looks up or makes (a bound parameter each).
+PREPARED_AT_ONCE = 500
 
 
 def data_keys_table(service: str) -> Table:
@@ -108,6 +111,39 @@ class DataKeyVault:
         nonce = secrets.token_bytes(NONCE_BYTES)
         sealed = cipher.encrypt(nonce, json.dumps(value).encode(), student_key.encode())
         return f"{SEALED_PREFIX}{key_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def prepare(self, student_keys: Iterable[str]) -> None:
+        with self._lock:
+            wanted = [key for key in dict.fromkeys(student_keys) if key not in self._keys]
+            for start in range(0, len(wanted), PREPARED_AT_ONCE):
+                self._prepare(wanted[start:start + PREPARED_AT_ONCE])
+
+    def _prepare(self, wanted: list[str]) -> None:
+        """Under the lock, as `erase`: no key is kept that an erasure has just deleted."""
+        table = self._table
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(table.c.student_key, table.c.key_id, table.c.wrapped_key)
+                .where(table.c.student_key.in_(wanted))).all()
+        found = {str(row.student_key): (str(row.key_id),
+                                        AESGCM(aes_key_unwrap(self._master, row.wrapped_key)))
+                 for row in rows}
+        made = {key: (secrets.token_hex(8), AESGCM.generate_key(bit_length=256))
+                for key in wanted if key not in found}
+        try:
+            if made:
+                now = datetime.now(UTC)
+                with self._engine.begin() as connection:
+                    connection.execute(insert(table), [
+                        {"student_key": key, "key_id": key_id, "created_at": now,
+                         "wrapped_key": aes_key_wrap(self._master, data_key)}
+                        for key, (key_id, data_key) in made.items()])
+                found |= {key: (key_id, AESGCM(data_key))
+                          for key, (key_id, data_key) in made.items()}
+        except IntegrityError:
+            pass  # another writer made some first: those left are made one by one on sealing
+        self._keys.update(found)
+        self._none.difference_update(found)
 
     def open(self, student_key: str, sealed: str) -> Any:
         key_id, _, body = sealed.removeprefix(SEALED_PREFIX).partition(":")

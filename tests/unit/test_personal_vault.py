@@ -50,6 +50,27 @@ def test_another_process_with_the_same_master_key_opens_what_was_sealed(
     assert vault(tmp_path).open(ANNA, sealed) == "张三"
 
 
+def test_keys_prepared_for_a_file_at_once_are_the_keys_every_process_seals_under(
+        tmp_path: Path) -> None:
+    students = [f"{n:032x}" for n in range(1200)]  # more than one statement's worth
+    before = vault(tmp_path).seal(ANNA, "张三")
+    keys = vault(tmp_path)
+    keys.prepare([ANNA, *students, students[0]])
+    sealed = {student: keys.seal(student, student) for student in students}
+    elsewhere = vault(tmp_path)
+    assert elsewhere.open(ANNA, before) == "张三"  # a key already there is kept, not replaced
+    assert all(elsewhere.open(s, value) == s for s, value in sealed.items())
+
+
+def test_a_key_prepared_after_an_erasure_opens_nothing_sealed_before(tmp_path: Path) -> None:
+    keys = vault(tmp_path)
+    before = keys.seal(ANNA, "宿舍里的纸条")
+    keys.erase(ANNA)
+    keys.prepare([ANNA])
+    assert keys.open(ANNA, before) == ERASED
+    assert keys.open(ANNA, keys.seal(ANNA, "新的报告")) == "新的报告"
+
+
 def test_the_data_keys_are_stored_wrapped_and_a_wrong_master_key_opens_none(
         tmp_path: Path) -> None:
     sealed = vault(tmp_path).seal(ANNA, "张三")

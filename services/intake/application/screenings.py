@@ -120,6 +120,7 @@ class ScreeningDesk(CaseDesk):
         if sheet is None:
             sheet = self._read_sheet(filename, content)
         scored, refused = self._checked(screening, sheet)
+        self.personal.prepare(key for _, key, _ in scored)
         items = items_of(screening.instrument)
         accepted: list[dict[str, Any]] = []
         cases: list[dict[str, Any]] = []
