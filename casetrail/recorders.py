@@ -5,11 +5,14 @@ and flushed, a tracking check in a transaction of its own): about a millisecond 
 several per commit, which was most of what a service spends handling a message. The same
 statements in Core, on the same tables, in the same transaction: the rows, the order of
 notification ids (the table lock on PostgreSQL is kept) and the errors are the library's.
+The statements a commit or a load runs are built once, with bound parameters: building one
+(and its cache key) cost more than SQLite took to run it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +24,7 @@ from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyProcessRecorder,
     SQLAlchemyTrackingRecorder,
 )
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Insert, Select, Table, Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 
@@ -40,22 +43,33 @@ class LeanTrackingRecorder(SQLAlchemyTrackingRecorder):
                 .where(table.c.application_name == application_name)).scalar()
         return found
 
+    @cached_property
+    def _held(self) -> Select[tuple[int]]:
+        table = self.tracking_table
+        return select(table.c.notification_id).where(
+            table.c.application_name == bindparam("name"))
+
+    @cached_property
+    def _moved(self) -> Update:
+        table = self.tracking_table
+        return (update(table).where(table.c.application_name == bindparam("name"))
+                .values(notification_id=bindparam("position")))
+
+    @cached_property
+    def _first(self) -> Insert:
+        table = self.tracking_table
+        return insert(table).values(application_name=bindparam("name"),
+                                    notification_id=bindparam("position"))
+
     def _insert_tracking(self, session: Session, tracking: Tracking) -> None:
         # One row per name, only ever moved forward (eventsourcing's single-row tracking):
         # the check in the commit's own transaction, not in one of its own.
-        table = self.tracking_table
-        held = session.execute(select(table.c.notification_id).where(
-            table.c.application_name == tracking.application_name)).scalar()
+        name = tracking.application_name
+        held = session.execute(self._held, {"name": name}).scalar()
         if held is not None and held >= tracking.notification_id:
-            raise IntegrityError(f"{tracking.application_name} is at {held}")
-        if held is None:
-            session.execute(insert(table).values(
-                application_name=tracking.application_name,
-                notification_id=tracking.notification_id))
-        else:
-            session.execute(update(table)
-                            .where(table.c.application_name == tracking.application_name)
-                            .values(notification_id=tracking.notification_id))
+            raise IntegrityError(f"{name} is at {held}")
+        session.execute(self._first if held is None else self._moved,
+                        {"name": name, "position": tracking.notification_id})
 
 
 class LeanAggregateRecorder(SQLAlchemyAggregateRecorder):
@@ -67,38 +81,57 @@ class LeanAggregateRecorder(SQLAlchemyAggregateRecorder):
         table: Table = self.events_record_cls.__table__
         return table
 
+    @cached_property
+    def _event_queries(self) -> dict[tuple[bool, bool, bool, int | None], Select[Any]]:
+        return {}
+
+    def _event_query(self, gt: bool, lte: bool, desc: bool,
+                     limit: int | None) -> Select[Any]:
+        """The query of one aggregate's events of that shape (bounds given or not, order,
+        limit), built on first use."""
+        shape = (gt, lte, desc, limit)
+        if (query := self._event_queries.get(shape)) is None:
+            table = self._events
+            version = table.c.originator_version
+            query = select(table.c.originator_id, version, table.c.topic,
+                           table.c.state).where(table.c.originator_id == bindparam("id"))
+            if gt:
+                query = query.where(version > bindparam("gt"))
+            if lte:
+                query = query.where(version <= bindparam("lte"))
+            query = query.order_by(version.desc() if desc else version)
+            if limit is not None:
+                query = query.limit(limit)
+            self._event_queries[shape] = query
+        return query
+
     def select_events(self, originator_id: UUID | str, gt: int | None = None,
                       lte: int | None = None, desc: bool = False,
                       limit: int | None = None) -> list[StoredEvent]:
-        table = self._events
-        version = table.c.originator_version
-        query = select(table.c.originator_id, version, table.c.topic, table.c.state).where(
-            table.c.originator_id == originator_id)
-        if gt is not None:
-            query = query.where(version > gt)
-        if lte is not None:
-            query = query.where(version <= lte)
-        query = query.order_by(version.desc() if desc else version)
-        if limit is not None:
-            query = query.limit(limit)
+        query = self._event_query(gt is not None, lte is not None, desc, limit)
         with self.transaction(commit=False) as session:
             return [StoredEvent(originator_id=row[0], originator_version=row[1],
                                 topic=row[2], state=_state(row[3]))
-                    for row in session.execute(query)]
+                    for row in session.execute(query, {"id": originator_id, "gt": gt,
+                                                       "lte": lte})]
 
 
 class LeanProcessRecorder(LeanTrackingRecorder, LeanAggregateRecorder,
                           SQLAlchemyProcessRecorder):
     """A service's events, notification log and handled marks."""
 
+    @cached_property
+    def _events_insert(self) -> Insert:
+        table = self._events
+        return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> Sequence[int]:
         if not stored_events:
             return []
-        table = self._events
         self._lock_table(session)
         ids = session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            self._events_insert,
             [{"originator_id": e.originator_id, "originator_version": e.originator_version,
               "topic": e.topic, "state": e.state} for e in stored_events]).scalars().all()
         self._notify_channel(session)
