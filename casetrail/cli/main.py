@@ -104,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     sheet.add_argument("--xlsx", action="store_true", help="an XLSX workbook, not CSV")
     sheet.add_argument("--output", type=Path, default=None,
                        help="where to write it (default screening-<id>-<lang>.csv|xlsx)")
+    imports = commands.add_parser("screening-import", parents=[where, signed],
+                                  help="import a screening's filled-in files, one after "
+                                       "another, with progress")
+    imports.add_argument("screening_id", type=UUID)
+    imports.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                         help="CSV or XLSX files of answers (a class each, say)")
     erasure = commands.add_parser(
         "erase", parents=[where, signed],
         help="erase a student's personal data in every service (their data keys)")
@@ -237,10 +243,14 @@ def _tool(args: argparse.Namespace, runtime: Runtime, directory: Path) -> int:
 
         return show_dead_letters(runtime, args.service)
     if args.command == "screening-template":
-        from casetrail.cli.template import download_template
+        from casetrail.cli.screening_files import download_template
 
         return download_template(runtime, args.screening_id, args.lang,
                                  "xlsx" if args.xlsx else "csv", args.output, args.token)
+    if args.command == "screening-import":
+        from casetrail.cli.screening_files import import_files
+
+        return import_files(runtime, args.screening_id, args.files, args.token)
     if args.command == "retention-report":
         from casetrail.cli.retention import retention_report
 

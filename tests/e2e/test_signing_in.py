@@ -66,9 +66,36 @@ def test_a_newcomer_added_and_signed_in_is_let_in_with_the_token(up: Up) -> None
         "instrument": "asq", "held_on": date.today().isoformat()},
         headers={"Authorization": f"Bearer {token}"})
     assert scheduled.status_code == 201, scheduled.text
-    template = casetrail(up, "screening-template", scheduled.json()["screening_id"],
+    screening_id = scheduled.json()["screening_id"]
+    template = casetrail(up, "screening-template", screening_id,
                          "--output", str(up.data_dir / "asq.csv"), "--token", token)
     assert template.returncode == 0, template.stderr
+
+    consented = httpx.post(f"{intake}/screenings/{screening_id}/consents", json={
+        "consents": [{"school_student_id": student, "student_consented": True,
+                      "guardian_consented": True} for student in ("S-1", "S-2", "S-3")]},
+        headers={"Authorization": f"Bearer {token}"})
+    assert consented.status_code == 201, consented.text
+    header = "school_student_id,q1,q2,q3,q4,q5\n"
+    files = {"class-1.csv": header + "S-1,yes,no,no,no,no\nS-2,no,no,no,no,no\n",
+             "class-2.csv": header + "S-3,no,no,no,no,no\nS-4,no,no,no,no,no\n",
+             "class-3.csv": "school_student_id,q1\nS-5,no\n"}
+    for name, text in files.items():
+        (up.data_dir / name).write_text(text)
+    paths = [str(up.data_dir / name) for name in files]
+    imported = casetrail(up, "screening-import", screening_id, *paths, "--token", token)
+    assert imported.returncode == 1, imported.stderr  # class-3 lacks items: refused whole
+    lines = imported.stdout.splitlines()
+    assert lines[0].startswith("[1/3] class-1.csv: 2 scored, 1 positive (1 opened a case), "
+                               "0 refused; so far 2 rows in ")
+    assert lines[1].startswith("[2/3] class-2.csv: 1 scored, 0 positive (0 opened a case), "
+                               "1 refused; so far 4 rows in ")
+    assert lines[2].startswith("    line 3: no recorded informed consent")
+    assert lines[3].startswith("[3/3] class-3.csv: refused whole: ")
+    assert "S-" not in imported.stdout  # no student's id is echoed
+    again = casetrail(up, "screening-import", screening_id, paths[0], "--token", token)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("[1/1] class-1.csv: 2 scored, 1 positive")
 
 
 def test_every_route_but_health_and_the_docs_answers_401_without_a_token(up: Up) -> None:
