@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from casetrail import tracing
 from casetrail.snapshots import StateSnapshot
-from contracts.envelope import Envelope
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from contracts.envelope import Envelope
 
 # Fixed namespace: the same stored event always gets the same event id, on every re-publish.
 EVENT_ID_NAMESPACE = UUID("4e1d2a6c-5b0f-4a53-9a0e-6f0c2b7d9e11")
@@ -70,21 +67,6 @@ def following_latest(aggregate: Aggregate, service: str, meta: EventMeta, *,
     and moment, with that event's bus id as the cause."""
     return meta.caused(event_id_of(service, aggregate.id, aggregate.version),
                        occurred_at=meta.occurred_at, role=role, actor_id=actor_id)
-
-
-def each_case(job: str, items: Iterable[T], work: Callable[[T], int]) -> int:
-    """A timer's work case by case (an item is a case id, or a tuple that starts with one):
-    each case's step a trace of its own, and a case that fails is logged and tried again on
-    the next tick, holding up no other case."""
-    done = 0
-    for item in items:
-        case_id = item if isinstance(item, UUID) else item[0] if isinstance(item, tuple) else None
-        try:
-            with tracing.span(job, case_id=case_id):
-                done += work(item)
-        except Exception:
-            log.exception("%s: %s failed; the other cases go on", job, item)
-    return done
 
 
 class CaseRuleViolated(Exception):

@@ -280,6 +280,7 @@ class Inbox:
         durable = self.subscription.durable
         try:
             await self.js.consumer_info(CASES_STREAM, durable)
+            self._lost = False  # there again (maybe made by another replica, or by hand)
             return sub
         except NotFoundError:
             pass

@@ -11,11 +11,12 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
-from casetrail.kernel import CaseNotFound, EventMeta, each_case, following
+from casetrail.kernel import CaseNotFound, EventMeta, following
 from casetrail.personal.records import PersonalRecords
 from casetrail.personal.sealing import ERASED, PersonalData
 from casetrail.pseudonym import Pseudonyms
 from casetrail.store import snapshotted
+from casetrail.timer_work import each_case
 from contracts.case_state import NotificationPart
 from contracts.codes import (
     CallOutcome,

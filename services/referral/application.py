@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 
-from casetrail.kernel import CaseRuleViolated, EventMeta, each_case, following, following_latest
+from casetrail.kernel import CaseRuleViolated, EventMeta, following, following_latest
 from casetrail.personal.sealing import PersonalData
 from casetrail.store import snapshotted
+from casetrail.timer_work import each_case
 from contracts.case_state import ReferralPart
 from contracts.codes import (
     ClosureReason,

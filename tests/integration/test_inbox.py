@@ -464,7 +464,7 @@ async def test_an_inbox_outlives_a_server_restarted_without_its_store(tmp_path: 
         server.stop()
 
 
-async def test_an_inbox_whose_consumer_cannot_be_provisioned_again_looks_stalled(
+async def test_an_inbox_whose_consumer_cannot_be_provisioned_again_looks_stalled_until_it_is(
         tmp_path: Path) -> None:
     server = EmbeddedNats(tmp_path / "nats").start()
     nc = await connect(server.url, "integration-test", BusLogin("test"))
@@ -485,6 +485,12 @@ async def test_an_inbox_whose_consumer_cannot_be_provisioned_again_looks_stalled
         await js.add_stream(name="SQUATTER", subjects=subjects)
         await asyncio.sleep(1.5)
         assert inbox.idle_seconds() > 1.0
+        # Made again from outside (by hand, or by another replica): the loop turns again.
+        await js.delete_stream("SQUATTER")
+        await ensure_streams(js)
+        await provision(js, [inbox.subscription])
+        await asyncio.sleep(1.0)
+        assert inbox.idle_seconds() < 0.5
         stop.set()
         await loop
     finally:

@@ -11,8 +11,9 @@ from opentelemetry.trace import SpanKind
 
 from casetrail import tracing
 from casetrail.cli.traces import case_traces, read_spans, tree_lines
-from casetrail.kernel import EventMeta, each_case
+from casetrail.kernel import EventMeta
 from casetrail.store import EventMetaAsDict
+from casetrail.timer_work import each_case
 
 
 @pytest.fixture
