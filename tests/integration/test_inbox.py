@@ -8,11 +8,13 @@ import contextlib
 import dataclasses
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import nats
 import pytest
 from eventsourcing.persistence import OperationalError, Tracking
 from nats.aio.client import Client
@@ -464,39 +466,56 @@ async def test_an_inbox_outlives_a_server_restarted_without_its_store(tmp_path: 
         server.stop()
 
 
+# An operator who may do anything, and a service that may use its consumer but not make
+# one (as if its bus identity had lost the grant).
+NO_PROVISIONING = """authorization {
+  users = [
+    {user: operator, password: operator}
+    {user: service, password: service, permissions: {publish: {deny: [
+      "$JS.API.STREAM.CREATE.>", "$JS.API.CONSUMER.CREATE.>",
+      "$JS.API.CONSUMER.DURABLE.CREATE.>"]}}}
+  ]
+}
+"""
+
+
 async def test_an_inbox_whose_consumer_cannot_be_provisioned_again_looks_stalled_until_it_is(
         tmp_path: Path) -> None:
-    server = EmbeddedNats(tmp_path / "nats").start()
-    nc = await connect(server.url, "integration-test", BusLogin("test"))
+    server = EmbeddedNats(tmp_path / "nats", more_config=NO_PROVISIONING).start()
+    operator = await nats.connect(server.url, user="operator", password="operator")
+    service = await nats.connect(server.url, user="service", password="service")
     stop = asyncio.Event()
     try:
-        js = nc.jetstream()
+        js = operator.jetstream()
         await ensure_streams(js)
         app = ServiceApplication(store_env(url=f"sqlite:///{tmp_path}/events.db"))
-        inbox = inbox_for(nc, app, recording(app, []))
+        inbox = inbox_for(service, app, recording(app, []))
         inbox.presence_seconds = 0.2
         await provision(js, [inbox.subscription])
         loop = asyncio.create_task(inbox.consume(stop, fetch_seconds=0.1))
-        await asyncio.sleep(0.5)
-        assert inbox.idle_seconds() < 0.5
-        # Another stream takes CASES' subjects: CASES cannot be made again, nor its consumer.
-        subjects = (await js.stream_info(CASES_STREAM)).config.subjects
-        await js.delete_stream(CASES_STREAM)
-        await js.add_stream(name="SQUATTER", subjects=subjects)
-        await asyncio.sleep(1.5)
-        assert inbox.idle_seconds() > 1.0
-        # Made again from outside (by hand, or by another replica): the loop turns again.
-        await js.delete_stream("SQUATTER")
-        await ensure_streams(js)
+        await within(5.0, lambda: inbox.idle_seconds() < 0.5)
+        await js.delete_consumer(CASES_STREAM, inbox.subscription.durable)
+        # However often it tries to make it again, refused: its loop does not turn, not even
+        # between tries (each waits out the JetStream API's 5 s timeout).
+        await within(20.0, lambda: inbox.idle_seconds() > 7.0)
+        # Made again by someone who may (by hand, or another replica): it turns again.
         await provision(js, [inbox.subscription])
-        await asyncio.sleep(1.0)
-        assert inbox.idle_seconds() < 0.5
+        await within(20.0, lambda: inbox.idle_seconds() < 0.5)
         stop.set()
         await loop
     finally:
         stop.set()
-        await nc.close()
+        await service.close()
+        await operator.close()
         server.stop()
+
+
+async def within(seconds: float, holds: Callable[[], bool]) -> None:
+    """Until `holds()`, checked every tenth of a second; fails after `seconds`."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not holds():
+        assert asyncio.get_running_loop().time() < deadline, "not within the time"
+        await asyncio.sleep(0.1)
 
 
 async def provisioned_again(nc: Client, durable: str) -> None:
