@@ -96,3 +96,16 @@ def test_the_clocks_show_on_the_metrics_by_tier_and_kind_never_by_case() -> None
               for name in s.labels}
     assert labels <= {"service", "tier", "stage", "kind", "consumer", "cause", "reason",
                       "le"}
+
+
+def test_an_acknowledgement_its_contract_does_not_take_neither_counts_nor_hides_the_real_one(
+        ) -> None:
+    clocks = CaseClocks()
+    envelopes = crisis_case()
+    real = next(e for e in envelopes if e.type == "GuardianAcknowledged")
+    forged = real.model_copy(update={"event_id": uuid4(), "occurred_at": envelopes[1].occurred_at,
+                                     "data": {"notice_id": "not-a-notice"}})
+    seen = [told for envelope in [envelopes[0], forged, *envelopes[1:]]
+            for told in clocks.take(envelope)]
+    assert [told for told in seen if isinstance(told, Acknowledged)] == [
+        Acknowledged("crisis", 78 * 60.0)]

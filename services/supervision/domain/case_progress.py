@@ -49,6 +49,25 @@ class Stage(StrEnum):
     CLOSED = "closed"
 
 
+def stage_reached(data: BaseModel) -> Stage | None:
+    """The stage an event's data (validated against its contract) tells its case reached."""
+    match data:
+        case assessment.TierDecided():
+            return Stage.ASSESSED
+        case notification.GuardianNoticeDispatched() | notification.GuardianAcknowledged():
+            return Stage.FAMILY_NOTIFIED
+        case notification.GuardianCalled(outcome=outcome) if outcome is CallOutcome.REACHED:
+            # A guardian reached by phone was told, whether or not a message left first.
+            return Stage.FAMILY_NOTIFIED
+        case referral.ReferralMade():
+            return Stage.REFERRED
+        case referral.FollowUpRecorded():
+            return Stage.FOLLOWED_UP
+        case referral.CaseClosed():
+            return Stage.CLOSED
+    return None
+
+
 @dataclass
 class FollowUp:
     """One follow-up of the schedule, numbered as referral numbers them."""
@@ -82,6 +101,8 @@ class CaseProgress:
 
     def apply(self, data: BaseModel, at: datetime) -> None:
         """Take in one event's data (validated against its contract) that happened `at`."""
+        if (stage := stage_reached(data)) is not None:
+            self.reached.setdefault(stage, at)
         match data:
             case intake.CaseDetected(channel=channel):
                 self._detected(at, channel.value)
@@ -89,11 +110,8 @@ class CaseProgress:
                 self._detected(at, TRANSFER_SOURCE)
             case assessment.TierDecided(tier=tier):
                 self.tier = tier.value
-                self._reach(Stage.ASSESSED, at)
             case notification.GuardianNoticeIssued():
                 self.notice_issued = True
-            case notification.GuardianNoticeDispatched():
-                self._reach(Stage.FAMILY_NOTIFIED, at)
             case notification.GuardianAcknowledged():
                 self._guardian_reached(at)
             case notification.GuardianCalled(outcome=outcome) if outcome is CallOutcome.REACHED:
@@ -101,7 +119,6 @@ class CaseProgress:
             case referral.ReferralMade(referral_id=referral_id, rerouted_from=rerouted_from):
                 self.referrals.setdefault(referral_id, None)
                 self.rerouted += rerouted_from is not None
-                self._reach(Stage.REFERRED, at)
             case referral.ReferralAnswered(referral_id=referral_id, response=response):
                 self.referrals[referral_id] = response.value
             case referral.ReferralReceived(referral_id=referral_id):
@@ -126,7 +143,6 @@ class CaseProgress:
                 self.visits_owed += 1
             case referral.CaseClosed(reason=reason):
                 self.closures.append(reason.value)
-                self._reach(Stage.CLOSED, at)
             case referral.CaseReopened():
                 self.reopened += 1
 
@@ -153,14 +169,9 @@ class CaseProgress:
         if self.detected_at is None:
             self.detected_at, self.source = at, source
 
-    def _reach(self, stage: Stage, at: datetime) -> None:
-        self.reached.setdefault(stage, at)
-
     def _guardian_reached(self, at: datetime) -> None:
         if self.guardian_reached_at is None:
             self.guardian_reached_at = at
-        # A guardian reached by phone was told, whether or not a message left first.
-        self._reach(Stage.FAMILY_NOTIFIED, at)
 
     def _schedule(self, due_dates: list[date]) -> None:
         # As referral's aftercare does: a new schedule replaces only the follow-ups still to
@@ -171,7 +182,6 @@ class CaseProgress:
     def _followed_up(self, number: int, on_time: bool, at: datetime) -> None:
         follow_up = self._follow_up(number, at.date())
         follow_up.done, follow_up.on_time = True, on_time
-        self._reach(Stage.FOLLOWED_UP, at)
 
     def _follow_up(self, number: int, due: date) -> FollowUp:
         """The follow-up `number`, padded if the stream holds no schedule for it (one

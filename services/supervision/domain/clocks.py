@@ -1,33 +1,41 @@
 """The domain's clocks as CASES tells them (pure): how long from a case's detection until it
 first reached each stage of the pipeline and until a guardian acknowledged, by tier, and each
 time a policy time ran out, by kind. Folded in stream order; what comes out names a stage, a
-tier or a kind and a duration, never a case."""
+tier or a kind and a duration, never a case. An event whose data its contract does not take
+tells nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from contracts.codes import Tier
 from contracts.envelope import Envelope
-from contracts.events import UnknownEvent, read_data
-from services.supervision.domain.case_progress import (
-    COUNTED,
-    UNDECIDED,
-    CaseProgress,
-    Stage,
-)
+from contracts.events import UnknownEvent, assessment, intake, notification, read_data, referral
+from services.supervision.domain.case_progress import UNDECIDED, Stage, stage_reached
 
 # The events that say a policy time ran out, and the breach each one is.
 BREACHES = {
-    ("notification", "NoticeEscalated"): "guardian_acknowledgement",
-    ("referral", "ReferralUnanswered"): "receiver_answer",
-    ("referral", "FollowUpOverdue"): "follow_up",
+    notification.NoticeEscalated: "guardian_acknowledgement",
+    referral.ReferralUnanswered: "receiver_answer",
+    referral.FollowUpOverdue: "follow_up",
 }
 LATE_AUTHORITY_REPORT = "authority_report"
+# The (service, type) of every event the clocks read; the others pass by undecoded.
+TIMED = frozenset({
+    (intake.SERVICE, "CaseDetected"), (intake.SERVICE, "TransferReceived"),
+    (assessment.SERVICE, "TierDecided"),
+    *((notification.SERVICE, name) for name in (
+        "GuardianNoticeIssued", "GuardianNoticeDispatched", "GuardianAcknowledged",
+        "GuardianCalled", "NoticeEscalated", "AuthorityReportDispatched")),
+    *((referral.SERVICE, name) for name in (
+        "ReferralMade", "ReferralUnanswered", "FollowUpRecorded", "FollowUpOverdue",
+        "CaseClosed")),
+})
 
 
 @dataclass(frozen=True)
@@ -55,10 +63,12 @@ class Breached:
 
 @dataclass
 class _Case:
+    """What the clocks keep of a case: when it started and what it has reached, no more."""
+
+    detected_at: datetime | None = None
     tier: str = UNDECIDED
     acknowledged: bool = False
-    # Where the stages are told: the same rules as the figures', so the two never disagree.
-    progress: CaseProgress = field(default_factory=lambda: CaseProgress(school=""))
+    reached: set[Stage] = field(default_factory=set)
 
 
 @dataclass
@@ -68,50 +78,37 @@ class CaseClocks:
     def take(self, envelope: Envelope) -> Iterator[Acknowledged | Reached | Breached]:
         """What the next envelope of CASES tells of the clocks (each event once: the
         replica drops an event the relay published twice before its followers see it)."""
-        yield from self._breaches_and_acknowledgements(envelope)
-        yield from self._stages(envelope)
-
-    def _stages(self, envelope: Envelope) -> Iterator[Reached]:
-        if (envelope.service, envelope.type) not in COUNTED:
+        if (envelope.service, envelope.type) not in TIMED:
             return
         try:
             data = read_data(envelope)
         except (UnknownEvent, ValidationError):
             return
+        if (breach := _breach(data)) is not None:
+            yield Breached(breach)
+            return
         case = self.cases.setdefault(envelope.case_id, _Case())
-        before = set(case.progress.reached)
-        case.progress.apply(data, envelope.occurred_at)
-        detected_at = case.progress.detected_at
-        for stage in case.progress.reached.keys() - before:
-            if detected_at is not None:
-                seconds = (case.progress.reached[stage] - detected_at).total_seconds()
-                yield Reached(stage, case.tier, max(0.0, seconds))
-
-    def _breaches_and_acknowledgements(
-            self, envelope: Envelope) -> Iterator[Acknowledged | Breached]:
-        kind = (envelope.service, envelope.type)
-        if kind in BREACHES:
-            yield Breached(BREACHES[kind])
-        elif kind == ("notification", "AuthorityReportDispatched"):
-            if not envelope.data.get("on_time", True):
-                yield Breached(LATE_AUTHORITY_REPORT)
-        elif kind in {("assessment", "TierDecided"), ("notification", "GuardianNoticeIssued")}:
-            if (tier := _tier_of(envelope)) is not None:
-                self.cases.setdefault(envelope.case_id, _Case()).tier = tier
-        elif kind == ("notification", "GuardianAcknowledged"):
-            case = self.cases.setdefault(envelope.case_id, _Case())
-            detected_at = case.progress.detected_at
-            if not case.acknowledged and detected_at is not None:
-                case.acknowledged = True
-                yield Acknowledged(case.tier, max(0.0, (envelope.occurred_at
-                                                        - detected_at).total_seconds()))
+        at = envelope.occurred_at
+        match data:
+            case intake.CaseDetected() | intake.TransferReceived():
+                case.detected_at = case.detected_at or at
+            case assessment.TierDecided(tier=tier) | notification.GuardianNoticeIssued(
+                    tier=tier) if isinstance(tier, Tier):
+                case.tier = tier.value
+        if case.detected_at is None:
+            return
+        seconds = max(0.0, (at - case.detected_at).total_seconds())
+        if isinstance(data, notification.GuardianAcknowledged) and not case.acknowledged:
+            case.acknowledged = True
+            yield Acknowledged(case.tier, seconds)
+        if (stage := stage_reached(data)) is not None and stage not in case.reached:
+            case.reached.add(stage)
+            yield Reached(stage, case.tier, seconds)
 
 
-def _tier_of(envelope: Envelope) -> str | None:
-    """The tier the event's contract says it carries; None for data its contract does not
-    take (a label is one of the tiers, never what a message says)."""
-    try:
-        tier = getattr(read_data(envelope), "tier", None)
-    except (UnknownEvent, ValidationError):
-        return None
-    return tier.value if isinstance(tier, Tier) else None
+def _breach(data: BaseModel) -> str | None:
+    if (kind := BREACHES.get(type(data))) is not None:
+        return kind
+    if isinstance(data, notification.AuthorityReportDispatched) and not data.on_time:
+        return LATE_AUTHORITY_REPORT
+    return None
