@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap
+from sqlalchemy import event
 
 from casetrail.cli.keys import PERSONAL_DATA_SERVICES, machine_secrets
 from casetrail.personal.sealing import ERASED, is_sealed, opened
@@ -56,10 +57,37 @@ def test_keys_prepared_for_a_file_at_once_are_the_keys_every_process_seals_under
     before = vault(tmp_path).seal(ANNA, "张三")
     keys = vault(tmp_path)
     keys.prepare([ANNA, *students, students[0]])
+    statements = statements_on(keys)
     sealed = {student: keys.seal(student, student) for student in students}
+    assert statements == []  # every key was at hand
     elsewhere = vault(tmp_path)
     assert elsewhere.open(ANNA, before) == "张三"  # a key already there is kept, not replaced
     assert all(elsewhere.open(s, value) == s for s, value in sealed.items())
+
+
+def test_a_key_another_process_makes_meanwhile_is_the_one_every_seal_uses(
+        tmp_path: Path) -> None:
+    keys, other = vault(tmp_path), vault(tmp_path)
+    made_first: list[str] = []
+
+    def other_first(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("INSERT") and not made_first:
+            made_first.append(other.seal(ANNA, "张三"))  # between this one's look and insert
+
+    event.listen(keys._engine, "before_cursor_execute", other_first)
+    keys.prepare([ANNA, BORIS])
+    event.remove(keys._engine, "before_cursor_execute", other_first)
+    assert keys.open(ANNA, made_first[0]) == "张三"
+    assert other.open(BORIS, keys.seal(BORIS, "李四")) == "李四"
+    assert other.open(ANNA, keys.seal(ANNA, "王五")) == "王五"
+
+
+def statements_on(keys: DataKeyVault) -> list[str]:
+    """The statements the vault runs from now on."""
+    seen: list[str] = []
+    event.listen(keys._engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *_: seen.append(statement))
+    return seen
 
 
 def test_a_key_prepared_after_an_erasure_opens_nothing_sealed_before(tmp_path: Path) -> None:

@@ -31,12 +31,13 @@ def deliverer(app: ReferralApplication, thread: ApplicationThread, poster: Packe
     async def deliver() -> None:
         for packet in await thread.run(app.packets_due, datetime.now(UTC), wait):
             # Each try a trace of its own: the post, and the delivery or failure it records.
-            with tracing.span("post packet", kind=SpanKind.CLIENT, case_id=packet.case_id):
+            with tracing.span("deliver packet", case_id=packet.case_id):
                 await post(packet)
 
     async def post(packet: OutgoingPacket) -> None:
-        failure = await poster.post(packet.endpoint, packet.receiver_id,
-                                    packet.referral_id, packet.bundle)
+        with tracing.span("post packet", kind=SpanKind.CLIENT, case_id=packet.case_id):
+            failure = await poster.post(packet.endpoint, packet.receiver_id,
+                                        packet.referral_id, packet.bundle)
         now = datetime.now(UTC)
         if failure is None:
             await thread.run(app.mark_delivered, packet.case_id, packet.referral_id, now)
