@@ -482,8 +482,11 @@ NO_PROVISIONING = """authorization {
 async def test_an_inbox_whose_consumer_cannot_be_provisioned_again_looks_stalled_until_it_is(
         tmp_path: Path) -> None:
     server = EmbeddedNats(tmp_path / "nats", more_config=NO_PROVISIONING).start()
-    operator = await nats.connect(server.url, user="operator", password="operator")
-    service = await nats.connect(server.url, user="service", password="service")
+    # The server's own test users, not credentials of anything.
+    operator = await nats.connect(server.url, user="operator",
+                                  password="operator")  # pragma: allowlist secret
+    service = await nats.connect(server.url, user="service",
+                                 password="service")  # pragma: allowlist secret
     stop = asyncio.Event()
     try:
         js = operator.jetstream()
