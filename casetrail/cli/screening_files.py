@@ -31,9 +31,7 @@ def download_template(runtime: Runtime, screening_id: UUID, lang: str, kind: str
     url = f"{runtime.services['intake']}/screenings/{screening_id}/template.{kind}"
     response = httpx.get(url, params={"lang": lang}, headers=bearer(token), timeout=30.0)
     if response.status_code == 404:
-        print(f"casetrail screening-template: intake at {runtime.services['intake']} has no "
-              f"screening {screening_id}.", file=sys.stderr)
-        return 1
+        return _no_screening("screening-template", runtime, screening_id)
     if response.is_error:
         raise RequestRefused(response)
     path = output or Path(f"screening-{screening_id}-{lang}.{kind}")
@@ -59,9 +57,7 @@ async def _import_files(runtime: Runtime, screening_id: UUID, files: list[Path],
             response = await send_command(http, "POST", url,
                                           files={"file": (path.name, path.read_bytes())})
             if response.status_code == 404:
-                print(f"casetrail screening-import: intake at {runtime.services['intake']} "
-                      f"has no screening {screening_id}.", file=sys.stderr)
-                return 1
+                return _no_screening("screening-import", runtime, screening_id)
             if response.status_code == 422:
                 refused_whole += 1
                 print(f"{progress}: refused whole: {_reasons(response)}", flush=True)
@@ -78,6 +74,12 @@ async def _import_files(runtime: Runtime, screening_id: UUID, files: list[Path],
             for line in report["refused"]:
                 print(f"    line {line['line']}: {line['reason']}")
     return 1 if refused_whole else 0
+
+
+def _no_screening(command: str, runtime: Runtime, screening_id: UUID) -> int:
+    print(f"casetrail {command}: intake at {runtime.services['intake']} has no screening "
+          f"{screening_id}.", file=sys.stderr)
+    return 1
 
 
 def _reasons(response: httpx.Response) -> str:

@@ -125,8 +125,7 @@ class DataKeyVault:
             rows = connection.execute(
                 select(table.c.student_key, table.c.key_id, table.c.wrapped_key)
                 .where(table.c.student_key.in_(wanted))).all()
-        found = {str(row.student_key): (str(row.key_id),
-                                        AESGCM(aes_key_unwrap(self._master, row.wrapped_key)))
+        found = {str(row.student_key): self._unwrapped(row.key_id, row.wrapped_key)
                  for row in rows}
         made = {key: (secrets.token_hex(8), AESGCM.generate_key(bit_length=256))
                 for key in wanted if key not in found}
@@ -135,8 +134,7 @@ class DataKeyVault:
                 now = datetime.now(UTC)
                 with self._engine.begin() as connection:
                     connection.execute(insert(table), [
-                        {"student_key": key, "key_id": key_id, "created_at": now,
-                         "wrapped_key": aes_key_wrap(self._master, data_key)}
+                        self._row(key, key_id, data_key, now)
                         for key, (key_id, data_key) in made.items()])
                 found |= {key: (key_id, AESGCM(data_key))
                           for key, (key_id, data_key) in made.items()}
@@ -180,10 +178,19 @@ class DataKeyVault:
             if row is None:
                 self._none.add(student_key)
                 return None
-            found = (str(row.key_id), AESGCM(aes_key_unwrap(self._master, row.wrapped_key)))
+            found = self._unwrapped(row.key_id, row.wrapped_key)
             self._keys[student_key] = found
             self._none.discard(student_key)
             return found
+
+    def _unwrapped(self, key_id: str, wrapped_key: bytes) -> tuple[str, AESGCM]:
+        return str(key_id), AESGCM(aes_key_unwrap(self._master, wrapped_key))
+
+    def _row(self, student_key: str, key_id: str, data_key: bytes,
+             at: datetime) -> dict[str, Any]:
+        """A student's row of the table: the data key stored wrapped by the master key."""
+        return {"student_key": student_key, "key_id": key_id, "created_at": at,
+                "wrapped_key": aes_key_wrap(self._master, data_key)}
 
     def _made(self, student_key: str) -> tuple[str, AESGCM]:
         key_id = secrets.token_hex(8)
@@ -191,9 +198,7 @@ class DataKeyVault:
         try:
             with self._engine.begin() as connection:
                 connection.execute(insert(self._table).values(
-                    student_key=student_key, key_id=key_id,
-                    wrapped_key=aes_key_wrap(self._master, data_key),
-                    created_at=datetime.now(UTC)))
+                    self._row(student_key, key_id, data_key, datetime.now(UTC))))
         except IntegrityError:
             # Another writer made the student's key first: that one is the key.
             with self._lock:

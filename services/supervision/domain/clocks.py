@@ -16,7 +16,12 @@ from pydantic import BaseModel, ValidationError
 from contracts.codes import Tier
 from contracts.envelope import Envelope
 from contracts.events import UnknownEvent, assessment, intake, notification, read_data, referral
-from services.supervision.domain.case_progress import UNDECIDED, Stage, stage_reached
+from services.supervision.domain.case_progress import (
+    COUNTED,
+    UNDECIDED,
+    Stage,
+    stage_reached,
+)
 
 # The events that say a policy time ran out, and the breach each one is.
 BREACHES = {
@@ -25,17 +30,10 @@ BREACHES = {
     referral.FollowUpOverdue: "follow_up",
 }
 LATE_AUTHORITY_REPORT = "authority_report"
-# The (service, type) of every event the clocks read; the others pass by undecoded.
-TIMED = frozenset({
-    (intake.SERVICE, "CaseDetected"), (intake.SERVICE, "TransferReceived"),
-    (assessment.SERVICE, "TierDecided"),
-    *((notification.SERVICE, name) for name in (
-        "GuardianNoticeIssued", "GuardianNoticeDispatched", "GuardianAcknowledged",
-        "GuardianCalled", "NoticeEscalated", "AuthorityReportDispatched")),
-    *((referral.SERVICE, name) for name in (
-        "ReferralMade", "ReferralUnanswered", "FollowUpRecorded", "FollowUpOverdue",
-        "CaseClosed")),
-})
+# The (service, type) of every event the clocks read (the figures' and the breaches'); the
+# others pass by undecoded.
+TIMED = COUNTED | {(notification.SERVICE, "NoticeEscalated"),
+                   (notification.SERVICE, "AuthorityReportDispatched")}
 
 
 @dataclass(frozen=True)
