@@ -11,7 +11,7 @@ The statements a commit or a load runs are built once, with bound parameters: bu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 from uuid import UUID
@@ -76,6 +76,10 @@ class LeanAggregateRecorder(SQLAlchemyAggregateRecorder):
     """An aggregate's events in order (and the snapshots, which every load looks up first),
     and the events half of the one below."""
 
+    # Told of each aggregate about to be read (a service's saves waiting to be committed
+    # together go in first: casetrail.store.ServiceApplication).
+    before_reading: Callable[[UUID | str], None] | None = None
+
     @property
     def _events(self) -> Table:
         table: Table = self.events_record_cls.__table__
@@ -108,6 +112,8 @@ class LeanAggregateRecorder(SQLAlchemyAggregateRecorder):
     def select_events(self, originator_id: UUID | str, gt: int | None = None,
                       lte: int | None = None, desc: bool = False,
                       limit: int | None = None) -> list[StoredEvent]:
+        if self.before_reading is not None:
+            self.before_reading(originator_id)
         query = self._event_query(gt is not None, lte is not None, desc, limit)
         with self.transaction(commit=False) as session:
             return [StoredEvent(originator_id=row[0], originator_version=row[1],

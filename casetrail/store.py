@@ -40,6 +40,7 @@ from casetrail.kernel import (
     ListReads,
     ReadLogged,
 )
+from casetrail.recorders import LeanAggregateRecorder, LeanProcessRecorder
 from casetrail.snapshots import state_transcodings
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,17 @@ class ServiceApplication(Application[UUID]):
     Saving that tracking row in the same transaction as the new events is what makes a
     redelivered or replayed message cause nothing twice. Its long-lived aggregates
     (`snapshotting_intervals`) are snapshotted once their events are committed.
+
+    Within `committing_together` (a batch of messages) the saves wait and go into the store
+    in one transaction at `commit_pending`: one commit, not one per message. A read of an
+    aggregate or a mark that has a save waiting commits the waiting saves first, so every
+    handler sees what the ones before it did, as if each had committed its own.
     """
+
+    # The saves waiting for `commit_pending`, while committing together; None otherwise.
+    _pending: list[tuple[Sequence[DomainEventProtocol[UUID]], Tracking | None]] | None = None
+    # How many times `commit_pending` stored what waited.
+    commits_together = 0
 
     snapshotting_intervals = snapshotted()
     # The dataclasses the state of its snapshotted aggregates holds (nested ones found).
@@ -160,7 +171,10 @@ class ServiceApplication(Application[UUID]):
         self._snapshots_due: set[tuple[UUID, int]] = set()
 
     def construct_recorder(self) -> ProcessRecorder:
-        return self.factory.process_recorder()
+        recorder = self.factory.process_recorder()
+        if isinstance(recorder, LeanAggregateRecorder):
+            recorder.before_reading = self._before_reading
+        return recorder
 
     def close(self) -> None:
         """Release the store's database connections: eventsourcing-sqlalchemy leaves its
@@ -198,13 +212,58 @@ class ServiceApplication(Application[UUID]):
 
     def _commit(self, events: Sequence[DomainEventProtocol[UUID]],
                 tracking: Tracking | None = None) -> None:
+        if self._pending is not None:
+            self._pending.append((events, tracking))
+            return
+        self._store([(events, tracking)])
+
+    def _store(self, saves: Sequence[tuple[Sequence[DomainEventProtocol[UUID]],
+                                           Tracking | None]]) -> None:
+        """The saves in one transaction, then their snapshots and the commit's listeners."""
+        events = [event for part, _ in saves for event in part]
         with tracing.span("store commit", attributes={"casetrail.service": self.name,
-                                                      "casetrail.events": len(events)}):
-            self.events.put(events, tracking=tracking)
+                                                      "casetrail.events": len(events),
+                                                      "casetrail.saves": len(saves)}):
+            if len(saves) == 1:
+                self.events.put(saves[0][0], tracking=saves[0][1])
+            else:
+                recorder = self.recorder
+                assert isinstance(recorder, LeanProcessRecorder)
+                # Each put joins this transaction (eventsourcing-sqlalchemy nests them).
+                with recorder.transaction(commit=True):
+                    for part, tracking in saves:
+                        self.events.put(part, tracking=tracking)
         self._snapshot_committed(events)
         if events:
             for listener in self.on_commit:
                 listener(events)
+
+    @contextlib.contextmanager
+    def committing_together(self) -> Iterator[None]:
+        """Within it (on the application thread), saves wait for `commit_pending`; what is
+        still waiting when it ends is dropped, never stored."""
+        self._pending = []
+        try:
+            yield
+        finally:
+            self._pending = None
+
+    def pending_saves(self) -> int:
+        return len(self._pending or ())
+
+    def commit_pending(self) -> None:
+        """Store the waiting saves together. If that fails none of them is stored, and they
+        are no longer waiting: their messages are to be handled again."""
+        if not self._pending:
+            return
+        saves, self._pending = self._pending, []
+        self._store(saves)
+        self.commits_together += 1
+
+    def _before_reading(self, originator_id: UUID | str) -> None:
+        if self._pending and any(event.originator_id == originator_id
+                                 for part, _ in self._pending for event in part):
+            self.commit_pending()
 
     @contextlib.contextmanager
     def saving_along(self, *aggregates: Aggregate) -> Iterator[None]:
@@ -282,6 +341,9 @@ class ServiceApplication(Application[UUID]):
 
     def handled_as(self, name: str) -> int | None:
         """The number saved under a tracking name, if any (casetrail.bus.inbox's marks)."""
+        if self._pending and any(tracking is not None and tracking.application_name == name
+                                 for _, tracking in self._pending):
+            self.commit_pending()
         return self.process_recorder.max_tracking_id(name)
 
     def get_case(self, case_id: UUID, kind: type[A]) -> A:

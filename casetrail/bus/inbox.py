@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
+import functools
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy.exc
-from eventsourcing.persistence import IntegrityError, InternalError, Tracking
+from eventsourcing.persistence import IntegrityError, InternalError
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -38,6 +39,15 @@ from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
 
 from casetrail import faults, tracing
+from casetrail.bus.handling import (
+    ConflictingCopy,
+    Handler,
+    Taken,
+    handle_once,
+    handle_together,
+    handled_before,
+    handled_mark,
+)
 from casetrail.kernel import CaseNotFound, CaseRuleViolated, EventNotPublishable
 from casetrail.metrics import ServiceMetrics
 from casetrail.store import STORE_UNREACHABLE, ServiceApplication
@@ -57,10 +67,6 @@ from contracts.subjects import (
 )
 
 log = logging.getLogger(__name__)
-
-# A handler runs on the application thread and saves its events with the tracking given.
-Handler = Callable[[Envelope, Any, Tracking], None]
-
 
 class Unreadable(ValueError):
     """A message no handler should see: not a valid envelope, or an unknown version."""
@@ -135,41 +141,6 @@ def read_message(msg: Msg, upstream: str) -> tuple[Envelope, Any]:
         raise Unreadable(f"{error.title}: {problems}") from error
     except UnknownEvent as error:
         raise Unreadable(str(error)) from error
-
-
-class ConflictingCopy(Exception):
-    """A message bearing an event id that was handled before, with other content."""
-
-
-def handled_mark(upstream: str, envelope: Envelope, body: bytes) -> Tracking:
-    """The mark saved with a message's effects: the event's identity, never a position or
-    anything else a message claims about other messages.
-
-    Named by the upstream and the event id (hashed to the 32 characters eventsourcing-
-    sqlalchemy gives a tracking name), numbered by a digest of the whole message: a
-    re-publish of the same event, also beyond JetStream's duplicate window, is recognised,
-    and a different message under a handled event id is told apart (ConflictingCopy).
-    """
-    name = hashlib.blake2b(f"{upstream}/{envelope.event_id}".encode(), digest_size=15)
-    digest = int.from_bytes(hashlib.blake2b(body, digest_size=8).digest()) >> 1
-    return Tracking(f"e{name.hexdigest()}", digest or 1)
-
-
-def handled_before(app: ServiceApplication, mark: Tracking) -> bool:
-    return app.handled_as(mark.application_name) == mark.notification_id
-
-
-def handle_once(app: ServiceApplication, handler: Handler, envelope: Envelope, data: Any,
-                mark: Tracking) -> bool:
-    """Run the handler unless this event was handled already; say which."""
-    handled = app.handled_as(mark.application_name)
-    if handled == mark.notification_id:
-        return False
-    if handled is not None:
-        raise ConflictingCopy(f"event {envelope.event_id} was handled before, from a message "
-                              f"with other content")
-    handler(envelope, data, mark)
-    return True
 
 
 # Failures of the store itself (locked, unreachable, a concurrent write): they pass, so the
@@ -254,12 +225,7 @@ class Inbox:
                     continue
                 failures = 0
                 try:
-                    for index, msg in enumerate(msgs):
-                        if stop.is_set():
-                            for left in msgs[index:]:
-                                await left.nak()
-                            break
-                        await self.deliver(msg, behind=msgs[index + 1:], stop=stop)
+                    await self.deliver_all(msgs, stop)
                 except Exception as error:
                     # The bus went away between handling and acknowledging (what was handled
                     # is recognised when it comes again): the rest of the batch comes back
@@ -314,25 +280,77 @@ class Inbox:
                          self.subscription.durable, info.num_ack_pending)
                 await _pause(stop, self.return_seconds)
 
+    async def deliver_all(self, msgs: Sequence[Msg], stop: asyncio.Event) -> None:
+        """Handle fetched messages in stream order: the leading ones that read well with
+        their effects in one commit (handle_together), the rest one at a time; on stopping,
+        what is left is given back in order."""
+        start = await self._deliver_together(msgs)
+        for index in range(start, len(msgs)):
+            if stop.is_set():
+                for left in msgs[index:]:
+                    await left.nak()
+                return
+            await self.deliver(msgs[index], behind=msgs[index + 1:], stop=stop)
+
+    async def _deliver_together(self, msgs: Sequence[Msg]) -> int:
+        """How many of the leading messages were handled (and acknowledged) together: those
+        up to the first that is unreadable or was delivered too often, if two or more of
+        them are for a handler."""
+        run: list[tuple[Msg, Taken | None]] = []
+        for msg in msgs:
+            handler = self.subscription.handlers.get(event_type_of(msg.subject))
+            if handler is None:
+                run.append((msg, None))
+                continue
+            if msg.metadata.num_delivered > self.max_deliver:
+                break
+            try:
+                envelope, data = read_message(msg, self.subscription.upstream)
+            except Unreadable:
+                break
+            run.append((msg, Taken(handler, envelope, data,
+                                   handled_mark(self.subscription.upstream, envelope, msg.data),
+                                   functools.partial(self._span, msg))))
+        taken = [item for _, item in run if item is not None]
+        if len(taken) < 2:
+            return 0
+        handled = await self.thread.run(handle_together, self.app, taken)
+        done = 0
+        for msg, item in run:
+            if item is not None:
+                if not handled:
+                    break
+                handled -= 1
+                if msg.metadata.num_delivered > 1:
+                    self.counts.redelivered.inc()
+                self.counts.handled.inc()
+            await msg.ack()
+            done += 1
+        return done
+
+    def _span(self, msg: Msg) -> AbstractContextManager[Span]:
+        """The span a message's handling is traced in, a child of the upstream's trace if it
+        sent one (telemetry only, read for nothing else)."""
+        event_type = event_type_of(msg.subject)
+        parent = msg.headers.get(tracing.TRACEPARENT) if msg.headers else None
+        return tracing.span(f"handle {event_type}", kind=SpanKind.CONSUMER, parent=parent,
+                            attributes={"messaging.system": "nats",
+                                        "messaging.destination.name": CASES_STREAM,
+                                        "messaging.consumer.group.name":
+                                            self.subscription.durable,
+                                        "casetrail.event_type": event_type})
+
     async def deliver(self, msg: Msg, *, behind: Sequence[Msg] = (),
                       stop: asyncio.Event | None = None) -> None:
         """Handle one message until it is handled or dead-lettered (or the inbox stops,
         leaving it to be delivered again); `behind` are the messages fetched after it."""
-        event_type = event_type_of(msg.subject)
-        handler = self.subscription.handlers.get(event_type)
+        handler = self.subscription.handlers.get(event_type_of(msg.subject))
         if handler is None:
             # Not an event this service acts on; an unreadable one on such a subject harms
             # nothing here either.
             await msg.ack()
             return
-        # The upstream's trace, if it sent one: telemetry only, read for nothing else.
-        parent = msg.headers.get(tracing.TRACEPARENT) if msg.headers else None
-        with tracing.span(f"handle {event_type}", kind=SpanKind.CONSUMER, parent=parent,
-                          attributes={"messaging.system": "nats",
-                                      "messaging.destination.name": CASES_STREAM,
-                                      "messaging.consumer.group.name":
-                                          self.subscription.durable,
-                                      "casetrail.event_type": event_type}) as span:
+        with self._span(msg) as span:
             await self._handle(msg, handler, span, behind, stop)
 
     async def _handle(self, msg: Msg, handler: Handler, span: Span,

@@ -10,7 +10,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
-from casetrail.bus.inbox import Handler, Subscription
+from casetrail.bus.handling import Handler
+from casetrail.bus.inbox import Subscription
 from casetrail.identity.access import Relation
 from casetrail.identity.case_access import ACCESS_EVENTS, CaseAccess, relations_of
 from casetrail.identity.principal import Principal

@@ -11,7 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from casetrail.bus.envelopes import PublishedEvents
-from casetrail.bus.inbox import Handler, Subscription, handle_once, handled_mark
+from casetrail.bus.handling import Handler, handle_once, handled_mark
+from casetrail.bus.inbox import Subscription
 from casetrail.identity.access_book import keeping_access
 from casetrail.service import ServiceRuntime
 from casetrail.settings import ServiceSettings

@@ -22,8 +22,9 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from casetrail import faults
 from casetrail.bus.embedded import EmbeddedNats
+from casetrail.bus.handling import Handler, handled_mark
 from casetrail.bus.identities import BusLogin
-from casetrail.bus.inbox import Handler, Inbox, Subscription, handled_mark, provision
+from casetrail.bus.inbox import Inbox, Subscription, provision
 from casetrail.bus.replay import dead_letters
 from casetrail.case_read import CaseRead
 from casetrail.kernel import (
@@ -333,13 +334,15 @@ async def consuming(watched: Watched, nc: Client, until: int) -> None:
     await loop
 
 
-async def test_messages_waiting_are_taken_together_and_handled_in_stream_order(
+async def test_messages_waiting_are_taken_together_and_handled_in_stream_order_in_one_commit(
         watched: Watched, nc: Client) -> None:
     messages = [report() for _ in range(5)]
     for message in messages:
         await watched.upstream.publish(message)
     await consuming(watched, nc, until=5)
     assert watched.handled == messages
+    assert all(handled(watched.app, message) for message in messages)
+    assert watched.app.commits_together == 1
     info = await nc.jetstream().consumer_info(CASES_STREAM,
                                               watched.inbox.subscription.durable)
     assert (info.num_pending, info.num_ack_pending) == (0, 0)
