@@ -45,7 +45,8 @@ class ServiceMetrics:
                                    "again (a process before did not acknowledge them)",
                                    CONSUMER, registry=registry)
         self.retried = Counter("casetrail_inbox_retried", "Tries of a message again after its "
-                               "handling failed, by cause (store or handler)",
+                               "handling failed, by cause (store, handler, or a batch that "
+                               "stopped and was taken one at a time)",
                                (*CONSUMER, "cause"), registry=registry)
         self.dead_lettered = Counter("casetrail_inbox_dead_lettered", "Messages a consumer set "
                                      "aside on the dead-letter stream", CONSUMER,

@@ -80,6 +80,10 @@ STORE_UNREACHABLE = (OperationalError, InterfaceError, sqlalchemy.exc.Operationa
                      sqlalchemy.exc.InterfaceError)
 
 
+class CommitFailed(Exception):
+    """A save while committing together, after a commit of the saves before it failed."""
+
+
 def store_env(*, url: str, schema: str | None = None,
               cipher_key: str | None = None) -> dict[str, str]:
     """eventsourcing settings for one store URL (`sqlite:///…` or `postgresql+psycopg://…`)."""
@@ -153,8 +157,9 @@ class ServiceApplication(Application[UUID]):
 
     # The saves waiting for `commit_pending`, while committing together; None otherwise.
     _pending: list[tuple[Sequence[DomainEventProtocol[UUID]], Tracking | None]] | None = None
-    # How many times `commit_pending` stored what waited.
+    # How many times `commit_pending` stored what waited, and whether one failed.
     commits_together = 0
+    failed_together = False
 
     snapshotting_intervals = snapshotted()
     # The dataclasses the state of its snapshotted aggregates holds (nested ones found).
@@ -213,6 +218,8 @@ class ServiceApplication(Application[UUID]):
     def _commit(self, events: Sequence[DomainEventProtocol[UUID]],
                 tracking: Tracking | None = None) -> None:
         if self._pending is not None:
+            if self.failed_together:
+                raise CommitFailed(f"{self.name}: a commit of the saves before failed")
             self._pending.append((events, tracking))
             return
         self._store([(events, tracking)])
@@ -229,24 +236,36 @@ class ServiceApplication(Application[UUID]):
             else:
                 recorder = self.recorder
                 assert isinstance(recorder, LeanProcessRecorder)
-                # Each put joins this transaction (eventsourcing-sqlalchemy nests them).
+                # Encrypted before the transaction, which on PostgreSQL locks the table.
+                stored = [(list(map(self.mapper.to_stored_event, part)), tracking)
+                          for part, tracking in saves]
+                # Each insert joins this transaction (eventsourcing-sqlalchemy nests them).
                 with recorder.transaction(commit=True):
-                    for part, tracking in saves:
-                        self.events.put(part, tracking=tracking)
+                    for part_stored, tracking in stored:
+                        recorder.insert_events(part_stored, tracking=tracking)
         self._snapshot_committed(events)
         if events:
             for listener in self.on_commit:
-                listener(events)
+                try:
+                    listener(events)
+                except Exception:
+                    # Committed all the same: the others (a board, the relay's wake) still
+                    # take the events, and the commit is not told as failed.
+                    log.exception("%s: a listener failed on a commit", self.name)
 
     @contextlib.contextmanager
     def committing_together(self) -> Iterator[None]:
         """Within it (on the application thread), saves wait for `commit_pending`; what is
-        still waiting when it ends is dropped, never stored."""
-        self._pending = []
+        still waiting when it ends is dropped, never stored. Once a commit of it failed,
+        nothing more is saved in it (CommitFailed)."""
+        recorder = self.recorder
+        if not (isinstance(recorder, LeanAggregateRecorder) and recorder.before_reading):
+            raise RuntimeError("committing together needs a store that tells of its reads")
+        self._pending, self.failed_together = [], False
         try:
             yield
         finally:
-            self._pending = None
+            self._pending, self.failed_together = None, False
 
     def pending_saves(self) -> int:
         return len(self._pending or ())
@@ -254,10 +273,16 @@ class ServiceApplication(Application[UUID]):
     def commit_pending(self) -> None:
         """Store the waiting saves together. If that fails none of them is stored, and they
         are no longer waiting: their messages are to be handled again."""
+        if self.failed_together:
+            raise CommitFailed(f"{self.name}: a commit of these saves failed already")
         if not self._pending:
             return
         saves, self._pending = self._pending, []
-        self._store(saves)
+        try:
+            self._store(saves)
+        except BaseException:
+            self.failed_together = True
+            raise
         self.commits_together += 1
 
     def _before_reading(self, originator_id: UUID | str) -> None:

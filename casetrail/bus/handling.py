@@ -17,7 +17,7 @@ from eventsourcing.persistence import Tracking
 from opentelemetry.trace import Span
 
 from casetrail import tracing
-from casetrail.store import ServiceApplication
+from casetrail.store import CommitFailed, ServiceApplication
 from contracts.envelope import Envelope
 
 # A handler runs on the application thread and saves its events with the tracking given.
@@ -70,18 +70,22 @@ class Taken:
     span: Callable[[], AbstractContextManager[Span]]
 
 
-def handle_together(app: ServiceApplication, taken: Sequence[Taken]) -> int:
-    """Handle the messages in order with their effects stored in one commit; the number of
-    leading ones whose effects are stored (or which were handled before).
+def handle_together(app: ServiceApplication, taken: Sequence[Taken]) -> tuple[int, str | None]:
+    """Handle the messages in order with their effects stored in one commit: how many of
+    the leading ones have their effects stored (or were handled before), and if not all,
+    the kind of error that stopped it.
 
-    At the first that fails, or if the commit fails, it stops with nothing stored since
-    the last commit: those messages are left to be handled one at a time, as the inbox
-    handles any message (tried again, dead-lettered), each recognised if it was stored.
+    At the first that fails, or if a commit fails (even one a handler let pass), it stops
+    with nothing stored since the last commit: those messages are left to be handled one
+    at a time, as the inbox handles any message (tried again, dead-lettered), each
+    recognised if it was stored.
     """
-    committed = handled = 0
+    committed = 0
     with app.committing_together():
         try:
             for index, item in enumerate(taken):
+                if app.failed_together:
+                    return committed, CommitFailed.__name__
                 if not app.pending_saves():
                     committed = index  # all before it are stored (or had nothing to store)
                 commits = app.commits_together
@@ -91,8 +95,7 @@ def handle_together(app: ServiceApplication, taken: Sequence[Taken]) -> int:
                 if app.commits_together != commits:
                     # It read what the ones before it saved, which was committed then.
                     committed = max(committed, index)
-                handled = index + 1
             app.commit_pending()
-        except Exception:  # told (and logged) when the message is handled alone
-            return committed
-    return handled
+        except Exception as error:
+            return committed, type(error).__name__
+    return len(taken), None

@@ -284,7 +284,7 @@ class Inbox:
         """Handle fetched messages in stream order: the leading ones that read well with
         their effects in one commit (handle_together), the rest one at a time; on stopping,
         what is left is given back in order."""
-        start = await self._deliver_together(msgs)
+        start = 0 if stop.is_set() else await self._deliver_together(msgs)
         for index in range(start, len(msgs)):
             if stop.is_set():
                 for left in msgs[index:]:
@@ -314,18 +314,23 @@ class Inbox:
         taken = [item for _, item in run if item is not None]
         if len(taken) < 2:
             return 0
-        handled = await self.thread.run(handle_together, self.app, taken)
+        stored, stopped_by = await self.thread.run(handle_together, self.app, taken)
+        if stopped_by is not None:
+            self.counts.retried("batch")
+            log.info("%s: a batch stopped after %d of %d messages (%s); the rest one at a "
+                     "time", self.subscription.durable, stored, len(taken), stopped_by)
         done = 0
         for msg, item in run:
             if item is not None:
-                if not handled:
+                if not stored:
                     break
-                handled -= 1
+                stored -= 1
+            await msg.ack()
+            done += 1
+            if item is not None:
                 if msg.metadata.num_delivered > 1:
                     self.counts.redelivered.inc()
                 self.counts.handled.inc()
-            await msg.ack()
-            done += 1
         return done
 
     def _span(self, msg: Msg) -> AbstractContextManager[Span]:
