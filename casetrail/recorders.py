@@ -43,6 +43,15 @@ class LeanTrackingRecorder(SQLAlchemyTrackingRecorder):
                 .where(table.c.application_name == application_name)).scalar()
         return found
 
+    def max_tracking_ids(self, names: Sequence[str]) -> dict[str, int]:
+        """The number saved under each of the names that has one, in one statement."""
+        table = self.tracking_table
+        with self.transaction(commit=False) as session:
+            return {name: number for name, number in session.execute(
+                select(table.c.application_name, func.max(table.c.notification_id))
+                .where(table.c.application_name.in_(names))
+                .group_by(table.c.application_name))}
+
     @cached_property
     def _held(self) -> Select[tuple[int]]:
         table = self.tracking_table

@@ -429,6 +429,7 @@ class ServiceEntry(Generic[S, A]):
                 tracing.note_case(envelope.case_id)  # the work's case, for its trace
 
         app.checks.append(publishable)
+        app.unchecked = self.published.internal
         return app
 
     def api(self, settings: S) -> FastAPI:

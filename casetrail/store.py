@@ -26,6 +26,7 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 from eventsourcing.utils import Environment
+from eventsourcing_sqlalchemy.datastore import Transaction
 from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 
@@ -157,6 +158,10 @@ class ServiceApplication(Application[UUID]):
 
     # The saves waiting for `commit_pending`, while committing together; None otherwise.
     _pending: list[tuple[Sequence[DomainEventProtocol[UUID]], Tracking | None]] | None = None
+    # The read-only transaction a batch's reads share (eventsourcing-sqlalchemy's).
+    _reading: Transaction | None = None
+    # The marks a batch looked up at once (`know_handled`), kept as its commits save them.
+    _known_marks: dict[str, int | None] | None = None
     # How many times `commit_pending` stored what waited, and whether one failed.
     commits_together = 0
     failed_together = False
@@ -170,6 +175,9 @@ class ServiceApplication(Application[UUID]):
         # Called (on the application thread) with the events of each commit that added some.
         self.on_commit: list[Callable[[Sequence[DomainEventProtocol[UUID]]], None]] = []
         self.checks: list[EventCheck] = []
+        # Event classes no check looks at (those that never leave the service): not read
+        # back for the checks, which for a screening's batch of rows cost as much as storing.
+        self.unchecked: frozenset[type[Any]] = frozenset()
         # Aggregates whose new events go into the next save (`saving_along`).
         self._along: tuple[Aggregate, ...] = ()
         # (aggregate id, version) of the snapshots to take once their events are committed.
@@ -263,9 +271,28 @@ class ServiceApplication(Application[UUID]):
             raise RuntimeError("committing together needs a store that tells of its reads")
         self._pending, self.failed_together = [], False
         try:
+            self._begin_reading()
             yield
         finally:
-            self._pending, self.failed_together = None, False
+            try:
+                self._end_reading()
+            finally:
+                self._pending, self.failed_together, self._known_marks = None, False, None
+
+    def _begin_reading(self) -> None:
+        """The batch's reads in one read-only transaction of the store (each read would
+        otherwise take a connection and roll back on its own), ended before each commit
+        and begun again after it, so that every read sees what is committed."""
+        recorder = self.recorder
+        assert isinstance(recorder, LeanProcessRecorder)
+        reading = recorder.transaction(commit=False)
+        reading.__enter__()
+        self._reading = reading
+
+    def _end_reading(self) -> None:
+        reading, self._reading = self._reading, None
+        if reading is not None:
+            reading.__exit__(None, None, None)
 
     def pending_saves(self) -> int:
         return len(self._pending or ())
@@ -278,12 +305,18 @@ class ServiceApplication(Application[UUID]):
         if not self._pending:
             return
         saves, self._pending = self._pending, []
+        self._end_reading()
         try:
             self._store(saves)
         except BaseException:
             self.failed_together = True
             raise
+        finally:
+            self._begin_reading()
         self.commits_together += 1
+        if self._known_marks is not None:
+            self._known_marks.update((tracking.application_name, tracking.notification_id)
+                                     for _, tracking in saves if tracking is not None)
 
     def _before_reading(self, originator_id: UUID | str) -> None:
         if self._pending and any(event.originator_id == originator_id
@@ -334,6 +367,8 @@ class ServiceApplication(Application[UUID]):
         if not self.checks:
             return
         for event in events:
+            if type(event) in self.unchecked:
+                continue
             stored = self._transcoding.to_domain_event(self._transcoding.to_stored_event(event))
             for check in self.checks:
                 check(stored)
@@ -369,7 +404,18 @@ class ServiceApplication(Application[UUID]):
         if self._pending and any(tracking is not None and tracking.application_name == name
                                  for _, tracking in self._pending):
             self.commit_pending()
+        if self._known_marks is not None and name in self._known_marks:
+            return self._known_marks[name]
         return self.process_recorder.max_tracking_id(name)
+
+    def know_handled(self, names: Sequence[str]) -> None:
+        """While committing together: look the marks up at once, not one by one."""
+        if self._pending is None:
+            return
+        recorder = self.recorder
+        assert isinstance(recorder, LeanProcessRecorder)
+        found = recorder.max_tracking_ids(names)
+        self._known_marks = {name: found.get(name) for name in names}
 
     def get_case(self, case_id: UUID, kind: type[A]) -> A:
         try:

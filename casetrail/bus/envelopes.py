@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent, DomainEventProtocol
+from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
 from casetrail import idempotency
@@ -57,6 +58,8 @@ class PublishedEvents:
                                                    Erasure.StudentErased: _erased, **published}
         # A service's record of its clients' Idempotency-Keys stays in its store.
         self.internal = internal | idempotency.INTERNAL_EVENTS | CHASSIS_EVENTS
+        # As the store names them: the relay passes over these without decrypting them.
+        self.internal_topics = frozenset(map(get_topic, self.internal))
 
     def envelope(self, event: DomainEventProtocol[UUID]) -> Envelope | None:
         """The event as the bus carries it, None for an internal one; EventNotPublishable if

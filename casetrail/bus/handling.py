@@ -83,6 +83,7 @@ def handle_together(app: ServiceApplication, taken: Sequence[Taken]) -> tuple[in
     committed = 0
     with app.committing_together():
         try:
+            app.know_handled([item.mark.application_name for item in taken])
             for index, item in enumerate(taken):
                 if app.failed_together:
                     return committed, CommitFailed.__name__

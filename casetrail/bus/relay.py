@@ -70,6 +70,8 @@ class Going:
 
 def _going(app: ServiceApplication, published: PublishedEvents,
            notification: Notification) -> Going | Stuck | None:
+    if notification.topic in published.internal_topics:
+        return None
     try:
         event = app.mapper.to_domain_event(notification)
         envelope = published.envelope(event)
