@@ -11,9 +11,10 @@ import base64
 import json
 import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -40,6 +41,40 @@ from casetrail.settings import ServiceSettings
 NONCE_BYTES = 12
 # Students whose keys one statement looks up or makes (a bound parameter each).
 PREPARED_AT_ONCE = 500
+# Students whose keys a process keeps unwrapped at once (and of how many it keeps that they
+# have none): a grade's file is a few thousand.
+KEYS_KEPT = 20_000
+
+V = TypeVar("V")
+
+
+class Recent(Generic[V]):
+    """The `size` entries used most recently."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, V] = OrderedDict()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: str, value: V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def pop(self, key: str) -> None:
+        self._entries.pop(key, None)
 
 
 def data_keys_table(service: str) -> Table:
@@ -79,9 +114,10 @@ class DataKeyVault:
         self._engine = engine
         self._master = master_key
         self._table = data_keys_table(service)
-        # Unwrapped keys by student, and the students known to have none, in this process.
-        self._keys: dict[str, tuple[str, AESGCM]] = {}
-        self._none: set[str] = set()
+        # The recently used keys, unwrapped, by student, and students known to have none:
+        # only so many, since a province's students would otherwise all stay in memory.
+        self._keys: Recent[tuple[str, bytes]] = Recent(KEYS_KEPT)
+        self._none: Recent[bool] = Recent(KEYS_KEPT)
         self._lock = threading.Lock()
         try:
             self._table.metadata.create_all(engine)
@@ -107,9 +143,9 @@ class DataKeyVault:
         self._engine.dispose()
 
     def seal(self, student_key: str, value: Any) -> str:
-        key_id, cipher = self._key(student_key, create=True) or self._made(student_key)
+        key_id, data_key = self._key(student_key, create=True) or self._made(student_key)
         nonce = secrets.token_bytes(NONCE_BYTES)
-        sealed = cipher.encrypt(nonce, json.dumps(value).encode(), student_key.encode())
+        sealed = AESGCM(data_key).encrypt(nonce, json.dumps(value).encode(), student_key.encode())
         return f"{SEALED_PREFIX}{key_id}:{base64.b64encode(nonce + sealed).decode()}"
 
     def prepare(self, student_keys: Iterable[str]) -> None:
@@ -136,12 +172,12 @@ class DataKeyVault:
                     connection.execute(insert(table), [
                         self._row(key, key_id, data_key, now)
                         for key, (key_id, data_key) in made.items()])
-                found |= {key: (key_id, AESGCM(data_key))
-                          for key, (key_id, data_key) in made.items()}
+                found |= made
         except IntegrityError:
             pass  # another writer made some first: those left are made one by one on sealing
-        self._keys.update(found)
-        self._none.difference_update(found)
+        for key, known in found.items():
+            self._keys.put(key, known)
+            self._none.pop(key)
 
     def open(self, student_key: str, sealed: str) -> Any:
         key_id, _, body = sealed.removeprefix(SEALED_PREFIX).partition(":")
@@ -150,7 +186,7 @@ class DataKeyVault:
             return ERASED
         data = base64.b64decode(body)
         try:
-            plain = found[1].decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:],
+            plain = AESGCM(found[1]).decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:],
                                      student_key.encode())
         except InvalidTag:
             # Sealed for another student: never shown as this one's.
@@ -161,11 +197,11 @@ class DataKeyVault:
         with self._lock, self._engine.begin() as connection:
             deleted = connection.execute(
                 delete(self._table).where(self._table.c.student_key == student_key)).rowcount
-            self._keys.pop(student_key, None)
-            self._none.add(student_key)
+            self._keys.pop(student_key)
+            self._none.put(student_key, True)
         return bool(deleted)
 
-    def _key(self, student_key: str, *, create: bool) -> tuple[str, AESGCM] | None:
+    def _key(self, student_key: str, *, create: bool) -> tuple[str, bytes] | None:
         with self._lock:
             if (known := self._keys.get(student_key)) is not None:
                 return known
@@ -176,15 +212,15 @@ class DataKeyVault:
                     select(self._table.c.key_id, self._table.c.wrapped_key)
                     .where(self._table.c.student_key == student_key)).first()
             if row is None:
-                self._none.add(student_key)
+                self._none.put(student_key, True)
                 return None
             found = self._unwrapped(row.key_id, row.wrapped_key)
-            self._keys[student_key] = found
-            self._none.discard(student_key)
+            self._keys.put(student_key, found)
+            self._none.pop(student_key)
             return found
 
-    def _unwrapped(self, key_id: str, wrapped_key: bytes) -> tuple[str, AESGCM]:
-        return str(key_id), AESGCM(aes_key_unwrap(self._master, wrapped_key))
+    def _unwrapped(self, key_id: str, wrapped_key: bytes) -> tuple[str, bytes]:
+        return str(key_id), aes_key_unwrap(self._master, wrapped_key)
 
     def _row(self, student_key: str, key_id: str, data_key: bytes,
              at: datetime) -> dict[str, Any]:
@@ -192,7 +228,7 @@ class DataKeyVault:
         return {"student_key": student_key, "key_id": key_id, "created_at": at,
                 "wrapped_key": aes_key_wrap(self._master, data_key)}
 
-    def _made(self, student_key: str) -> tuple[str, AESGCM]:
+    def _made(self, student_key: str) -> tuple[str, bytes]:
         key_id = secrets.token_hex(8)
         data_key = AESGCM.generate_key(bit_length=256)
         try:
@@ -202,14 +238,14 @@ class DataKeyVault:
         except IntegrityError:
             # Another writer made the student's key first: that one is the key.
             with self._lock:
-                self._none.discard(student_key)
+                self._none.pop(student_key)
             found = self._key(student_key, create=True)
             assert found is not None
             return found
-        made = (key_id, AESGCM(data_key))
+        made = (key_id, data_key)
         with self._lock:
-            self._keys[student_key] = made
-            self._none.discard(student_key)
+            self._keys.put(student_key, made)
+            self._none.pop(student_key)
         return made
 
 

@@ -90,6 +90,20 @@ def statements_on(keys: DataKeyVault) -> list[str]:
     return seen
 
 
+def test_a_vault_keeps_only_so_many_keys_unwrapped_and_opens_one_it_let_go_from_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("casetrail.personal.vault.KEYS_KEPT", 2)
+    keys = vault(tmp_path)
+    students = [f"{n:032d}" for n in range(5)]
+    keys.prepare(students)
+    sealed = {student: keys.seal(student, f"answers of {student}") for student in students}
+    assert len(keys._keys) == 2  # the two used last
+    assert all(keys.open(student, sealed[student]) == f"answers of {student}"
+               for student in students)
+    keys.erase(students[0])
+    assert keys.open(students[0], sealed[students[0]]) == ERASED
+
+
 def test_a_key_prepared_after_an_erasure_opens_nothing_sealed_before(tmp_path: Path) -> None:
     keys = vault(tmp_path)
     before = keys.seal(ANNA, "宿舍里的纸条")
