@@ -20,10 +20,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -376,20 +377,28 @@ def _meets(value: float, sign: str, target: float) -> bool:
         value <= target
 
 
+def on_a_system(relays: str, kind: str,
+                measured: Callable[[Bus, Cluster, Path], Coroutine[Any, Any, list[str]]]
+                ) -> tuple[list[str], int]:
+    """What `measured` prints of a system of its own, in a data dir kept only if it fails;
+    and how many service processes the system ran."""
+    data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
+    print(f"data dir: {data} (logs in logs/; removed after a successful run)", flush=True)
+    with running_system(data, relays, kind) as (bus, cluster):
+        lines = asyncio.run(measured(bus, cluster, data))
+    shutil.rmtree(data)
+    return lines, len(cluster.processes)
+
+
 def main() -> None:
     args = arguments()
     for line in machine_context():
         print(line, flush=True)
     for relays in args.relays:
         for kind in args.nats:
-            data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
-            print(f"data dir: {data} (logs in logs/; removed after a successful run)",
-                  flush=True)
-            with running_system(data, relays, kind) as (bus, cluster):
-                lines = asyncio.run(measure(bus, cluster, data, args))
-            shutil.rmtree(data)
-            print(f"== relays {relays}, nats {kind}: {len(cluster.processes)} service "
-                  f"processes")
+            lines, processes = on_a_system(
+                relays, kind, lambda bus, cluster, data: measure(bus, cluster, data, args))
+            print(f"== relays {relays}, nats {kind}: {processes} service processes")
             for line in lines:
                 print(line, flush=True)
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -28,7 +26,7 @@ import httpx
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from bench.pipeline import RELAYS, SCHOOL, Processes, machine_context, running_system
+from bench.pipeline import RELAYS, SCHOOL, Processes, machine_context, on_a_system
 from bench.screening import sheet
 from casetrail.bus.identities import BusLogin
 from casetrail.cli.cast import PSYCH_TEACHER, Cast
@@ -141,12 +139,9 @@ def main() -> None:
     args = arguments()
     for line in machine_context():
         print(line, flush=True)
-    data = Path(tempfile.mkdtemp(prefix="casetrail-bench-"))
-    print(f"data dir: {data} (logs in logs/; removed after a successful run)", flush=True)
-    with running_system(data, args.relays, "embedded") as (bus, cluster):
-        urls = {service: cluster.url(service) for service in SERVICES}
-        lines = asyncio.run(day(urls, bus.url, data, args, Processes(bus, cluster)))
-    shutil.rmtree(data)
+    lines, _ = on_a_system(args.relays, "embedded", lambda bus, cluster, data: day(
+        {service: cluster.url(service) for service in SERVICES}, bus.url, data, args,
+        Processes(bus, cluster)))
     print(f"== relays {args.relays}: {args.grades} grades of {args.students}, "
           f"{args.positive:.0%} positive")
     for line in lines:
