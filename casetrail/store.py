@@ -41,7 +41,7 @@ from casetrail.kernel import (
     ListReads,
     ReadLogged,
 )
-from casetrail.recorders import LeanAggregateRecorder, LeanProcessRecorder
+from casetrail.recorders import LeanProcessRecorder
 from casetrail.snapshots import state_transcodings
 
 log = logging.getLogger(__name__)
@@ -185,8 +185,15 @@ class ServiceApplication(Application[UUID]):
 
     def construct_recorder(self) -> ProcessRecorder:
         recorder = self.factory.process_recorder()
-        if isinstance(recorder, LeanAggregateRecorder):
+        if isinstance(recorder, LeanProcessRecorder):
             recorder.before_reading = self._before_reading
+        return recorder
+
+    @property
+    def _lean_recorder(self) -> LeanProcessRecorder:
+        """The store's recorder (casetrail.recorders, as store_env names it)."""
+        recorder = self.recorder
+        assert isinstance(recorder, LeanProcessRecorder)
         return recorder
 
     def close(self) -> None:
@@ -236,21 +243,17 @@ class ServiceApplication(Application[UUID]):
                                            Tracking | None]]) -> None:
         """The saves in one transaction, then their snapshots and the commit's listeners."""
         events = [event for part, _ in saves for event in part]
+        recorder = self._lean_recorder
         with tracing.span("store commit", attributes={"casetrail.service": self.name,
                                                       "casetrail.events": len(events),
                                                       "casetrail.saves": len(saves)}):
-            if len(saves) == 1:
-                self.events.put(saves[0][0], tracking=saves[0][1])
-            else:
-                recorder = self.recorder
-                assert isinstance(recorder, LeanProcessRecorder)
-                # Encrypted before the transaction, which on PostgreSQL locks the table.
-                stored = [(list(map(self.mapper.to_stored_event, part)), tracking)
-                          for part, tracking in saves]
-                # Each insert joins this transaction (eventsourcing-sqlalchemy nests them).
-                with recorder.transaction(commit=True):
-                    for part_stored, tracking in stored:
-                        recorder.insert_events(part_stored, tracking=tracking)
+            # Encrypted before the transaction, which on PostgreSQL locks the table.
+            stored = [(list(map(self.mapper.to_stored_event, part)), tracking)
+                      for part, tracking in saves]
+            # Each insert joins this transaction (eventsourcing-sqlalchemy nests them).
+            with recorder.transaction(commit=True):
+                for part, tracking in stored:
+                    recorder.insert_events(part, tracking=tracking)
         self._snapshot_committed(events)
         if events:
             for listener in self.on_commit:
@@ -266,8 +269,7 @@ class ServiceApplication(Application[UUID]):
         """Within it (on the application thread), saves wait for `commit_pending`; what is
         still waiting when it ends is dropped, never stored. Once a commit of it failed,
         nothing more is saved in it (CommitFailed)."""
-        recorder = self.recorder
-        if not (isinstance(recorder, LeanAggregateRecorder) and recorder.before_reading):
+        if self._lean_recorder.before_reading is None:
             raise RuntimeError("committing together needs a store that tells of its reads")
         self._pending, self.failed_together = [], False
         try:
@@ -283,9 +285,7 @@ class ServiceApplication(Application[UUID]):
         """The batch's reads in one read-only transaction of the store (each read would
         otherwise take a connection and roll back on its own), ended before each commit
         and begun again after it, so that every read sees what is committed."""
-        recorder = self.recorder
-        assert isinstance(recorder, LeanProcessRecorder)
-        reading = recorder.transaction(commit=False)
+        reading = self._lean_recorder.transaction(commit=False)
         reading.__enter__()
         self._reading = reading
 
@@ -412,9 +412,7 @@ class ServiceApplication(Application[UUID]):
         """While committing together: look the marks up at once, not one by one."""
         if self._pending is None:
             return
-        recorder = self.recorder
-        assert isinstance(recorder, LeanProcessRecorder)
-        found = recorder.max_tracking_ids(names)
+        found = self._lean_recorder.max_tracking_ids(names)
         self._known_marks = {name: found.get(name) for name in names}
 
     def get_case(self, case_id: UUID, kind: type[A]) -> A:

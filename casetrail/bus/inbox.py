@@ -8,7 +8,8 @@ A message that cannot be handled goes to `dlq.<service>` with the reason once it
 invalid, or after `max_deliver` attempts, and the consumer moves on.
 
 Messages are fetched as many at a time as are waiting (up to `batch`) and handled one after
-the other in stream order. A message that fails is tried again here, holding back the ones
+the other in stream order, their effects in one commit (casetrail.bus.handling). A message
+that fails is tried again here, holding back the ones
 behind it (kept in progress on the server), so no later event of a case is handled before
 an earlier one; the type of an event is read off its subject, so an event the service does
 not act on is acknowledged without being decoded. What it handles, tries again, is given
